@@ -1,0 +1,199 @@
+//! Resource kinds, described once: attributes, types, defaults, computed
+//! outputs, which attributes force replacement. Validation (`check`), the
+//! diff (`plan`), plan rendering and `mdl docs` all read this description.
+//!
+//! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
+
+mod network;
+
+use crate::value::Value;
+
+/// The type of an attribute.
+#[derive(Clone, Copy, Debug)]
+pub enum Type {
+    String,
+    Number,
+    Bool,
+    List(&'static Type),
+    /// A list whose order carries no meaning.
+    Set(&'static Type),
+    Map(&'static Type),
+    /// Nested blocks (`ingress { ... }`), written zero or more times; order
+    /// carries no meaning.
+    Blocks(&'static BlockSchema),
+}
+
+impl Type {
+    pub fn describe(&self) -> String {
+        match self {
+            Type::String => "string".into(),
+            Type::Number => "number".into(),
+            Type::Bool => "bool".into(),
+            Type::List(t) => format!("list({})", t.describe()),
+            Type::Set(t) => format!("set({})", t.describe()),
+            Type::Map(t) => format!("map({})", t.describe()),
+            Type::Blocks(_) => "blocks".into(),
+        }
+    }
+}
+
+/// Whether an attribute must be set, and what it is when it is not.
+#[derive(Clone, Copy, Debug)]
+pub enum Presence {
+    Required,
+    /// Optional; when omitted the attribute takes this value, written as
+    /// JSON.
+    Default(&'static str),
+    /// Optional; when omitted AWS chooses and mdl leaves it alone.
+    Computed,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct AttrSchema {
+    pub name: &'static str,
+    pub ty: Type,
+    pub presence: Presence,
+    /// Changing it destroys and re-creates the resource.
+    pub force_new: bool,
+    /// Allowed values, for enumerations; empty for any.
+    pub allowed: &'static [&'static str],
+    pub doc: &'static str,
+}
+
+impl AttrSchema {
+    pub fn default_value(&self) -> Option<Value> {
+        match self.presence {
+            Presence::Default(json) => Some(Value::from_json(&serde_json::from_str(json).unwrap_or(serde_json::Value::Null))),
+            _ => None,
+        }
+    }
+}
+
+/// The attributes of one nested block.
+#[derive(Debug)]
+pub struct BlockSchema {
+    pub attrs: &'static [AttrSchema],
+    /// Exactly one of these attributes must be set (empty for no rule).
+    pub exactly_one_of: &'static [&'static str],
+}
+
+/// A value AWS assigns that other resources can reference.
+#[derive(Clone, Copy, Debug)]
+pub struct ComputedSchema {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+#[derive(Debug)]
+pub struct KindSchema {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub attrs: &'static [AttrSchema],
+    pub computed: &'static [ComputedSchema],
+    /// Carries `tags`, plus `mdl:stack` and `mdl:address`.
+    pub taggable: bool,
+    /// Where the kind sits in the network's layering: a resource is deleted
+    /// before any resource of a lower rank when no recorded dependency says
+    /// otherwise (a state rebuilt from tags has none).
+    pub rank: u8,
+    /// Long waits: the resource becomes available asynchronously.
+    pub slow: bool,
+}
+
+impl KindSchema {
+    pub fn attr(&self, name: &str) -> Option<&'static AttrSchema> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    pub fn computed(&self, name: &str) -> Option<&'static ComputedSchema> {
+        self.computed.iter().find(|c| c.name == name)
+    }
+
+    /// Every name that can follow `KIND.NAME.` in a reference.
+    pub fn referenceable(&self) -> impl Iterator<Item = &'static str> {
+        self.attrs.iter().map(|a| a.name).chain(self.computed.iter().map(|c| c.name))
+    }
+}
+
+/// Every kind mdl knows, in documentation order.
+pub fn kinds() -> &'static [&'static KindSchema] {
+    network::KINDS
+}
+
+pub fn kind(name: &str) -> Option<&'static KindSchema> {
+    kinds().iter().copied().find(|k| k.name == name)
+}
+
+/// Shorthands for the kind tables.
+pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) -> AttrSchema {
+    AttrSchema {
+        name,
+        ty,
+        presence: Presence::Required,
+        force_new: false,
+        allowed: &[],
+        doc,
+    }
+}
+
+pub(crate) const fn optional(name: &'static str, ty: Type, default: &'static str, doc: &'static str) -> AttrSchema {
+    AttrSchema {
+        name,
+        ty,
+        presence: Presence::Default(default),
+        force_new: false,
+        allowed: &[],
+        doc,
+    }
+}
+
+pub(crate) const fn computed_optional(name: &'static str, ty: Type, doc: &'static str) -> AttrSchema {
+    AttrSchema {
+        name,
+        ty,
+        presence: Presence::Computed,
+        force_new: false,
+        allowed: &[],
+        doc,
+    }
+}
+
+impl AttrSchema {
+    pub(crate) const fn force_new(mut self) -> AttrSchema {
+        self.force_new = true;
+        self
+    }
+
+    pub(crate) const fn one_of(mut self, allowed: &'static [&'static str]) -> AttrSchema {
+        self.allowed = allowed;
+        self
+    }
+}
+
+pub(crate) const TAGS: AttrSchema = optional("tags", Type::Map(&Type::String), "{}", "Tags to set on the resource, besides `mdl:stack` and `mdl:address`.");
+
+/// Render the documentation of one kind (used by `mdl docs`).
+pub fn docs(kind: &KindSchema) -> String {
+    let mut out = format!("{}\n\n{}\n\nAttributes:\n", kind.name, kind.summary);
+    fn write_attrs(out: &mut String, attrs: &[AttrSchema], indent: &str) {
+        for a in attrs {
+            let presence = match a.presence {
+                Presence::Required => "required".to_string(),
+                Presence::Default(d) => format!("default {d}"),
+                Presence::Computed => "optional, chosen by AWS when omitted".to_string(),
+            };
+            let fnew = if a.force_new { ", forces replacement" } else { "" };
+            let allowed = if a.allowed.is_empty() { String::new() } else { format!(", one of {}", a.allowed.join(" | ")) };
+            out.push_str(&format!("{indent}{} ({}; {presence}{fnew}{allowed})\n{indent}    {}\n", a.name, a.ty.describe(), a.doc));
+            if let Type::Blocks(b) = a.ty {
+                write_attrs(out, b.attrs, &format!("{indent}    "));
+            }
+        }
+    }
+    write_attrs(&mut out, kind.attrs, "  ");
+    out.push_str("\nComputed (known after apply):\n");
+    for c in kind.computed {
+        out.push_str(&format!("  {}\n      {}\n", c.name, c.doc));
+    }
+    out
+}

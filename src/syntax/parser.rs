@@ -1,0 +1,572 @@
+//! The pest parser and the lowering of pest pairs into the AST.
+//!
+//! Parsing never fails as a whole: the file is parsed one top-level item at
+//! a time, and after a broken item the parser resynchronises at the next line
+//! that starts at column 0, so several errors are reported in one run.
+//! This is the only module that imports `pest`.
+
+use pest::Parser as _;
+use pest::iterators::Pair;
+
+use super::ast::*;
+use crate::diagnostics::{Diagnostic, SourceId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/moodle.pest"]
+struct MoodleParser;
+
+/// Deepest nesting of brackets accepted before parsing; deeper input gets a
+/// diagnostic rather than a stack overflow in the recursive-descent parser.
+pub const MAX_NESTING: usize = 64;
+
+/// Parse a whole file.
+///
+/// # Errors
+/// Never fails; syntax errors are returned as diagnostics beside the items
+/// that did parse.
+pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
+    let mut file = File::default();
+    let mut diags = Vec::new();
+    let mut pos = skip_trivia(text, 0);
+    while pos < text.len() {
+        if let Some(d) = check_nesting(source, text, pos) {
+            diags.push(d);
+            break;
+        }
+        match MoodleParser::parse(Rule::item, &text[pos..]) {
+            Ok(mut pairs) => {
+                let Some(item_pair) = pairs.next() else {
+                    break;
+                };
+                let consumed = item_pair.as_span().end();
+                let lower = Lower { source, base: pos };
+                if let Some(inner) = item_pair.into_inner().next() {
+                    file.items.push(lower.item(inner));
+                }
+                pos = skip_trivia(text, pos + consumed.max(1));
+            }
+            Err(err) => {
+                diags.push(convert_error(source, text, pos, &err));
+                pos = resync(text, pos);
+            }
+        }
+    }
+    (file, diags)
+}
+
+/// Skip whitespace and comments from `pos`.
+fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        if text[pos..].starts_with('#') || text[pos..].starts_with("//") {
+            pos = text[pos..].find('\n').map_or(text.len(), |n| pos + n);
+        } else if text[pos..].starts_with("/*") {
+            pos = text[pos + 2..].find("*/").map_or(text.len(), |n| pos + 2 + n + 2);
+        } else {
+            return pos;
+        }
+    }
+}
+
+/// The next line after `pos` that starts at column 0 with a letter: the
+/// likely start of the next top-level item.
+fn resync(text: &str, pos: usize) -> usize {
+    let mut offset = pos;
+    while let Some(n) = text[offset..].find('\n') {
+        offset += n + 1;
+        if text[offset..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return offset;
+        }
+    }
+    text.len()
+}
+
+/// Reject pathologically deep nesting before the recursive parser sees it.
+fn check_nesting(source: SourceId, text: &str, pos: usize) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let bytes = text.as_bytes();
+    let mut i = pos;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' | b'(' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Some(
+                            Diagnostic::error(
+                                "parse::nesting_too_deep",
+                                format!("nesting deeper than {MAX_NESTING} levels"),
+                                Span::new(source, i, i + 1),
+                                "this bracket is too deep",
+                            )
+                            .with_help("flatten the expression into several attributes or params"),
+                        );
+                    }
+                }
+                b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn convert_error(source: SourceId, text: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
+    let at = base
+        + match err.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
+    let rest = &text[at..];
+    let found = describe_found(rest);
+    let expected = match &err.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    // An unterminated string: the error sits on a newline or the end of file
+    // while a string is open on that line.
+    if let Some(open) = open_string_before(text, base, at) {
+        return Diagnostic::error(
+            "parse::unterminated_string",
+            "unterminated string",
+            Span::new(source, open, at),
+            "this string is never closed",
+        )
+        .with_help("add a closing `\"` before the end of the line");
+    }
+    // An unclosed block: the error is at the end of input or at a new
+    // top-level item while a brace of this item is still open.
+    let at_top = rest.is_empty() || (is_line_start(text, at) && rest.starts_with(|c: char| c.is_ascii_alphabetic()));
+    if at_top && let Some(brace) = unclosed_brace(text, base, at) {
+        return Diagnostic::error(
+            "parse::unclosed_block",
+            "unclosed block",
+            Span::new(source, brace, brace + 1),
+            "this `{` is never closed",
+        )
+        .with_label(Span::new(source, at, (at + 1).min(text.len())), "expected `}` before this")
+        .with_help("add the missing `}`");
+    }
+    let end = at + found.1.max(if rest.is_empty() { 0 } else { 1 });
+    Diagnostic::error(
+        "parse::unexpected_token",
+        format!("expected {expected}, found {}", found.0),
+        Span::new(source, at, end.min(text.len())),
+        format!("expected {expected}"),
+    )
+    .with_help(help_for(&expected))
+}
+
+fn help_for(expected: &str) -> &'static str {
+    if expected.contains("`=`") {
+        "attributes are written `name = value`; nested blocks `name { ... }`"
+    } else if expected.contains("a block") {
+        "top-level items are `param NAME = ...`, `output NAME = ...` or `KIND NAME { ... }`"
+    } else {
+        "see `mdl --help` and the language tour in the README"
+    }
+}
+
+fn is_line_start(text: &str, at: usize) -> bool {
+    at == 0 || text.as_bytes()[at - 1] == b'\n'
+}
+
+fn open_string_before(text: &str, base: usize, at: usize) -> Option<usize> {
+    if at < text.len() && text.as_bytes()[at] != b'\n' {
+        return None;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1).max(base);
+    let line = &text[line_start..at];
+    let mut open = None;
+    let mut chars = line.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' => open = if open.is_some() { None } else { Some(line_start + i) },
+            '#' if open.is_none() => break,
+            _ => {}
+        }
+    }
+    open
+}
+
+fn unclosed_brace(text: &str, base: usize, at: usize) -> Option<usize> {
+    let mut stack = Vec::new();
+    let mut in_string = false;
+    let bytes = text.as_bytes();
+    let mut i = base;
+    while i < at {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'#' => {
+                    while i < at && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'{' => stack.push(i),
+                b'}' => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    stack.pop()
+}
+
+fn describe_found(rest: &str) -> (String, usize) {
+    let Some(c) = rest.chars().next() else {
+        return ("end of file".to_string(), 0);
+    };
+    if c == '\n' || c == '\r' {
+        return ("end of line".to_string(), 0);
+    }
+    if c.is_ascii_alphanumeric() || c == '_' {
+        let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+        let len = word.len();
+        return (format!("`{word}`"), len);
+    }
+    (format!("`{c}`"), c.len_utf8())
+}
+
+fn describe_expected(rules: &[Rule]) -> String {
+    let mut names: Vec<&'static str> = rules.iter().map(|r| rule_name(*r)).collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.as_slice() {
+        [] => "something else".to_string(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn rule_name(rule: Rule) -> &'static str {
+    match rule {
+        Rule::ident | Rule::path => "a name",
+        Rule::item | Rule::block | Rule::param_decl | Rule::output_decl => "a block, `param` or `output`",
+        Rule::attribute | Rule::nested | Rule::body => "an attribute or nested block",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::cmp_expr
+        | Rule::unary
+        | Rule::postfix
+        | Rule::number
+        | Rule::string
+        | Rule::list
+        | Rule::map
+        | Rule::call
+        | Rule::keyword_lit
+        | Rule::keyword
+        | Rule::not_op => "an expression",
+        Rule::type_expr | Rule::type_name => "a type (`string`, `number`, `bool`, `list(T)`, `map(T)`, `any`)",
+        Rule::map_entry | Rule::map_key => "a map key",
+        Rule::cmp_op => "an operator",
+        Rule::index => "`[`",
+        Rule::interp | Rule::escape | Rule::text => "string contents",
+        _ => "something else",
+    }
+}
+
+/// A lowering context: the source and the byte offset of the item being
+/// lowered (pest sees each item as its own input).
+struct Lower {
+    source: SourceId,
+    base: usize,
+}
+
+/// A mismatch between the grammar and this lowering code is a bug in mdl,
+/// never a user error.
+fn unexpected_rule(rule: Rule) -> ! {
+    unreachable!("grammar and lowering disagree: unexpected rule {rule:?}")
+}
+
+impl Lower {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.source, self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn item(&self, pair: Pair<'_, Rule>) -> Item {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::param_decl => {
+                let mut inner = pair.into_inner();
+                let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::param_decl)));
+                let mut ty = None;
+                let mut default = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::type_expr => ty = Some(self.type_expr(p)),
+                        Rule::expr => default = Some(self.expr(p)),
+                        r => unexpected_rule(r),
+                    }
+                }
+                Item::Param(ParamDecl {
+                    name,
+                    ty,
+                    default,
+                    span,
+                })
+            }
+            Rule::output_decl => {
+                let mut inner = pair.into_inner();
+                let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::output_decl)));
+                let value = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::output_decl)));
+                Item::Output(OutputDecl { name, value, span })
+            }
+            Rule::block => {
+                let mut inner = pair.into_inner();
+                let kind = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
+                let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
+                let body = self.body(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
+                Item::Block(Block { kind, name, body, span })
+            }
+            r => unexpected_rule(r),
+        }
+    }
+
+    fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = inner.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let inner_ty = inner.next().map(|p| Box::new(self.type_expr(p)));
+        TypeExpr {
+            name,
+            inner: inner_ty,
+            span,
+        }
+    }
+
+    fn body(&self, pair: Pair<'_, Rule>) -> Body {
+        let span = self.span(&pair);
+        let entries = pair
+            .into_inner()
+            .map(|p| {
+                let span = self.span(&p);
+                match p.as_rule() {
+                    Rule::attribute => {
+                        let mut inner = p.into_inner();
+                        let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::attribute)));
+                        let value = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::attribute)));
+                        BodyEntry::Attribute(Attribute { name, value, span })
+                    }
+                    Rule::nested => {
+                        let mut inner = p.into_inner();
+                        let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::nested)));
+                        let body = self.body(inner.next().unwrap_or_else(|| unexpected_rule(Rule::nested)));
+                        BodyEntry::Nested(Nested { name, body, span })
+                    }
+                    r => unexpected_rule(r),
+                }
+            })
+            .collect();
+        Body { entries, span }
+    }
+
+    fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr => {
+                let mut inner = pair.into_inner();
+                let cond = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::expr)));
+                match (inner.next(), inner.next()) {
+                    (Some(a), Some(b)) => Expr {
+                        kind: ExprKind::Cond(Box::new(cond), Box::new(self.expr(a)), Box::new(self.expr(b))),
+                        span,
+                    },
+                    _ => cond,
+                }
+            }
+            Rule::or_expr | Rule::and_expr => {
+                let op = if pair.as_rule() == Rule::or_expr { BinOp::Or } else { BinOp::And };
+                let mut inner = pair.into_inner();
+                let mut acc = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::or_expr)));
+                for rhs in inner {
+                    let rhs = self.expr(rhs);
+                    let span = acc.span.to(rhs.span);
+                    acc = Expr {
+                        kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)),
+                        span,
+                    };
+                }
+                acc
+            }
+            Rule::cmp_expr => {
+                let mut inner = pair.into_inner();
+                let lhs = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::cmp_expr)));
+                match (inner.next(), inner.next()) {
+                    (Some(op), Some(rhs)) => {
+                        let op = if op.as_str() == "==" { BinOp::Eq } else { BinOp::Ne };
+                        Expr {
+                            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(self.expr(rhs))),
+                            span,
+                        }
+                    }
+                    _ => lhs,
+                }
+            }
+            Rule::unary => {
+                let mut nots = 0;
+                let mut operand = None;
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        Rule::not_op => nots += 1,
+                        _ => operand = Some(self.expr(p)),
+                    }
+                }
+                let mut e = operand.unwrap_or_else(|| unexpected_rule(Rule::unary));
+                for _ in 0..nots {
+                    e = Expr {
+                        kind: ExprKind::Not(Box::new(e)),
+                        span,
+                    };
+                }
+                e
+            }
+            Rule::postfix => {
+                let mut inner = pair.into_inner();
+                let mut acc = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::postfix)));
+                for idx in inner {
+                    let idx_span = self.span(&idx);
+                    let idx_expr = self.expr(idx.into_inner().next().unwrap_or_else(|| unexpected_rule(Rule::index)));
+                    let span = acc.span.to(idx_span);
+                    acc = Expr {
+                        kind: ExprKind::Index(Box::new(acc), Box::new(idx_expr)),
+                        span,
+                    };
+                }
+                acc
+            }
+            Rule::number => Expr {
+                kind: ExprKind::Number(pair.as_str().parse().unwrap_or(0.0)),
+                span,
+            },
+            Rule::keyword_lit => Expr {
+                kind: match pair.as_str() {
+                    "true" => ExprKind::Bool(true),
+                    "false" => ExprKind::Bool(false),
+                    _ => ExprKind::Null,
+                },
+                span,
+            },
+            Rule::string => Expr {
+                kind: ExprKind::Str(self.string_parts(pair)),
+                span,
+            },
+            Rule::list => Expr {
+                kind: ExprKind::List(pair.into_inner().map(|p| self.expr(p)).collect()),
+                span,
+            },
+            Rule::map => Expr {
+                kind: ExprKind::Map(
+                    pair.into_inner()
+                        .map(|entry| {
+                            let mut inner = entry.into_inner();
+                            let key_pair = inner.next().unwrap_or_else(|| unexpected_rule(Rule::map_entry));
+                            let key_span = self.span(&key_pair);
+                            let key_inner = key_pair.into_inner().next().unwrap_or_else(|| unexpected_rule(Rule::map_key));
+                            let (key, quoted) = match key_inner.as_rule() {
+                                Rule::ident => (key_inner.as_str().to_string(), false),
+                                Rule::string => (plain_string(&self.string_parts(key_inner)), true),
+                                r => unexpected_rule(r),
+                            };
+                            let value = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::map_entry)));
+                            MapEntry {
+                                key,
+                                quoted,
+                                key_span,
+                                value,
+                            }
+                        })
+                        .collect(),
+                ),
+                span,
+            },
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::call)));
+                Expr {
+                    kind: ExprKind::Call(name, inner.map(|p| self.expr(p)).collect()),
+                    span,
+                }
+            }
+            Rule::path => Expr {
+                kind: ExprKind::Path(pair.into_inner().map(|p| self.ident(p)).collect()),
+                span,
+            },
+            r => unexpected_rule(r),
+        }
+    }
+
+    fn string_parts(&self, pair: Pair<'_, Rule>) -> Vec<StrPart> {
+        let mut parts: Vec<StrPart> = Vec::new();
+        for p in pair.into_inner() {
+            let lit = match p.as_rule() {
+                Rule::text => p.as_str().to_string(),
+                Rule::escape => match &p.as_str()[1..] {
+                    "n" => "\n".to_string(),
+                    "t" => "\t".to_string(),
+                    "r" => "\r".to_string(),
+                    other => other.to_string(),
+                },
+                Rule::interp => {
+                    let e = self.expr(p.into_inner().next().unwrap_or_else(|| unexpected_rule(Rule::interp)));
+                    parts.push(StrPart::Interp(e));
+                    continue;
+                }
+                r => unexpected_rule(r),
+            };
+            if let Some(StrPart::Lit(prev)) = parts.last_mut() {
+                prev.push_str(&lit);
+            } else {
+                parts.push(StrPart::Lit(lit));
+            }
+        }
+        parts
+    }
+}
+
+/// The literal text of a string without interpolation (interpolations are
+/// kept as their `${...}` source shape is not available here; map keys may
+/// not interpolate).
+fn plain_string(parts: &[StrPart]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            StrPart::Lit(s) => s.as_str(),
+            StrPart::Interp(_) => "",
+        })
+        .collect()
+}
