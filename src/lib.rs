@@ -10,5 +10,7 @@ pub mod diagnostics;
 pub mod syntax;
 pub mod graph;
 pub mod lang;
+pub mod provider;
 pub mod schema;
+pub mod state;
 pub mod value;

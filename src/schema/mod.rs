@@ -5,6 +5,7 @@
 //! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
 
 mod network;
+pub mod normalize;
 
 use crate::value::Value;
 

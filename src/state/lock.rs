@@ -1,0 +1,110 @@
+//! The state lock: an OS file lock on `<stack>.state.lock`, which also holds
+//! a description of its holder so that a second run can name it. The OS
+//! releases the lock when the process ends, however it ends.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct LockHolder {
+    pub pid: u32,
+    pub host: String,
+    pub operation: String,
+    pub started_unix: u64,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`mdl {}` (pid {} on {}, started at unix time {})", self.operation, self.pid, self.host, self.started_unix)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("the state is locked by {holder}")]
+    Held { path: PathBuf, holder: String },
+    #[error("cannot open lock file `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// A held lock; dropping it releases the lock.
+#[derive(Debug)]
+pub struct Lock {
+    file: File,
+}
+
+impl Lock {
+    /// Take the lock at once or fail naming the holder; never waits.
+    ///
+    /// # Errors
+    /// `Held` when another process holds it; `Io` when the file cannot be
+    /// opened.
+    pub fn acquire(path: &Path, operation: &str) -> Result<Lock, LockError> {
+        let io = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                let holder = serde_json::from_str::<LockHolder>(&text).map_or_else(|_| "another mdl process".to_string(), |h| h.to_string());
+                return Err(LockError::Held {
+                    path: path.to_path_buf(),
+                    holder,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        let holder = LockHolder {
+            pid: std::process::id(),
+            host: hostname(),
+            operation: operation.to_string(),
+            started_unix: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        };
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        let text = serde_json::to_string(&holder).unwrap_or_default();
+        file.write_all(text.as_bytes()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(Lock { file })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "this machine".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_acquire_fails_naming_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.lock");
+        let first = Lock::acquire(&path, "apply").unwrap();
+        let err = Lock::acquire(&path, "plan").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("`mdl apply`"), "{msg}");
+        assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
+        drop(first);
+        Lock::acquire(&path, "plan").unwrap();
+    }
+}

@@ -1,0 +1,120 @@
+//! The state model and its versioned file form.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::lang::ResourceAddr;
+use crate::value::Value;
+
+pub const STATE_VERSION: u32 = 1;
+
+/// What mdl last applied for one resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceRecord {
+    pub addr: ResourceAddr,
+    pub id: String,
+    /// Input attributes as last applied.
+    pub attrs: IndexMap<String, Value>,
+    /// Values AWS assigned (`id`, `public_ip`, ...).
+    pub computed: IndexMap<String, Value>,
+    /// Resources this one referenced when it was applied: destroy order.
+    pub dependencies: Vec<ResourceAddr>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct State {
+    pub stack: String,
+    /// Incremented on every write.
+    pub serial: u64,
+    pub resources: IndexMap<ResourceAddr, ResourceRecord>,
+    pub outputs: IndexMap<String, Value>,
+}
+
+impl State {
+    pub fn new(stack: &str) -> State {
+        State {
+            stack: stack.to_string(),
+            ..State::default()
+        }
+    }
+
+    pub fn to_file(&self) -> StateFile {
+        StateFile {
+            version: STATE_VERSION,
+            stack: self.stack.clone(),
+            serial: self.serial,
+            resources: self
+                .resources
+                .values()
+                .map(|r| ResourceEntry {
+                    address: r.addr.to_string(),
+                    id: r.id.clone(),
+                    attributes: map_to_json(&r.attrs),
+                    computed: map_to_json(&r.computed),
+                    dependencies: r.dependencies.iter().map(ToString::to_string).collect(),
+                })
+                .collect(),
+            outputs: map_to_json(&self.outputs),
+        }
+    }
+
+    /// # Errors
+    /// A resource address that does not have the `KIND.NAME` shape.
+    pub fn from_file(file: StateFile) -> Result<State, String> {
+        let mut resources = IndexMap::new();
+        for r in file.resources {
+            let addr = ResourceAddr::parse(&r.address).ok_or_else(|| format!("bad resource address `{}` in state", r.address))?;
+            let dependencies = r
+                .dependencies
+                .iter()
+                .map(|d| ResourceAddr::parse(d).ok_or_else(|| format!("bad dependency address `{d}` in state")))
+                .collect::<Result<_, _>>()?;
+            resources.insert(
+                addr.clone(),
+                ResourceRecord {
+                    addr,
+                    id: r.id,
+                    attrs: map_from_json(&r.attributes),
+                    computed: map_from_json(&r.computed),
+                    dependencies,
+                },
+            );
+        }
+        Ok(State {
+            stack: file.stack,
+            serial: file.serial,
+            resources,
+            outputs: map_from_json(&file.outputs),
+        })
+    }
+}
+
+fn map_to_json(m: &IndexMap<String, Value>) -> serde_json::Map<String, serde_json::Value> {
+    m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()
+}
+
+fn map_from_json(m: &serde_json::Map<String, serde_json::Value>) -> IndexMap<String, Value> {
+    m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()
+}
+
+/// The state file as written to disk.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct StateFile {
+    pub version: u32,
+    pub stack: String,
+    pub serial: u64,
+    pub resources: Vec<ResourceEntry>,
+    #[serde(default)]
+    pub outputs: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ResourceEntry {
+    pub address: String,
+    pub id: String,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub computed: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+}
