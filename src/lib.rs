@@ -5,12 +5,15 @@
 //! `apply` (execute), with `state` keeping what was applied. See
 //! ARCHITECTURE.md for the code map and the invariants.
 
+pub mod apply;
 pub mod check;
+pub mod cli;
 pub mod diagnostics;
-pub mod syntax;
 pub mod graph;
 pub mod lang;
+pub mod plan;
 pub mod provider;
 pub mod schema;
 pub mod state;
+pub mod syntax;
 pub mod value;

@@ -15,12 +15,26 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let eval = Evaluator::new(config, &NoComputed);
     for res in config.resources.values() {
-        check_body(&res.block.body, res.kind.attrs, &[], res.kind.name, res.block.name.span, true, &eval, &mut diags);
+        check_body(
+            &res.block.body,
+            res.kind.attrs,
+            &[],
+            res.kind.name,
+            res.block.name.span,
+            true,
+            &eval,
+            &mut diags,
+        );
         for (dep, span) in &res.depends_on {
             if !config.resources.contains_key(dep) {
                 diags.push(
-                    Diagnostic::error("lang::unresolved_reference", format!("no resource `{dep}`"), *span, "`depends_on` names a resource that is not declared")
-                        .with_help("list resources declared in this file, as `KIND.NAME`"),
+                    Diagnostic::error(
+                        "lang::unresolved_reference",
+                        format!("no resource `{dep}`"),
+                        *span,
+                        "`depends_on` names a resource that is not declared",
+                    )
+                    .with_help("list resources declared in this file, as `KIND.NAME`"),
                 );
             }
         }
@@ -32,25 +46,53 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_body(body: &Body, attrs: &[AttrSchema], exactly_one_of: &[&str], what: &str, name_span: Span, top: bool, eval: &Evaluator<'_>, diags: &mut Vec<Diagnostic>) {
+fn check_body(
+    body: &Body,
+    attrs: &[AttrSchema],
+    exactly_one_of: &[&str],
+    what: &str,
+    name_span: Span,
+    top: bool,
+    eval: &Evaluator<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let names = || attrs.iter().map(|a| a.name);
     for a in body.attributes() {
         if top && META_ATTRIBUTES.contains(&a.name.name.as_str()) {
             continue;
         }
         let Some(schema) = attrs.iter().find(|s| s.name == a.name.name) else {
-            let mut d = Diagnostic::error("check::unknown_attribute", format!("`{what}` has no attribute `{}`", a.name.name), a.name.span, "unknown attribute");
+            let mut d = Diagnostic::error(
+                "check::unknown_attribute",
+                format!("`{what}` has no attribute `{}`", a.name.name),
+                a.name.span,
+                "unknown attribute",
+            );
             d = match suggest(&a.name.name, names()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!("`{what}` takes: {}", names().collect::<Vec<_>>().join(", "))),
+                None => d.with_help(format!(
+                    "`{what}` takes: {}",
+                    names().collect::<Vec<_>>().join(", ")
+                )),
             };
             diags.push(d);
             continue;
         };
         if let Type::Blocks(_) = schema.ty {
             diags.push(
-                Diagnostic::error("check::type_mismatch", format!("`{}` is written as blocks, not as an attribute", schema.name), a.span, "written as `name = value`")
-                    .with_help(format!("write one `{} {{ ... }}` block per entry", schema.name)),
+                Diagnostic::error(
+                    "check::type_mismatch",
+                    format!(
+                        "`{}` is written as blocks, not as an attribute",
+                        schema.name
+                    ),
+                    a.span,
+                    "written as `name = value`",
+                )
+                .with_help(format!(
+                    "write one `{} {{ ... }}` block per entry",
+                    schema.name
+                )),
             );
             continue;
         }
@@ -62,7 +104,11 @@ fn check_body(body: &Body, attrs: &[AttrSchema], exactly_one_of: &[&str], what: 
         {
             let mut d = Diagnostic::error(
                 "check::invalid_value",
-                format!("`{}` must be one of {}", schema.name, schema.allowed.join(", ")),
+                format!(
+                    "`{}` must be one of {}",
+                    schema.name,
+                    schema.allowed.join(", ")
+                ),
                 a.value.span,
                 format!("`{s}` is not allowed"),
             );
@@ -75,18 +121,44 @@ fn check_body(body: &Body, attrs: &[AttrSchema], exactly_one_of: &[&str], what: 
     for n in body.nested() {
         match attrs.iter().find(|s| s.name == n.name.name) {
             Some(AttrSchema {
-                ty: Type::Blocks(BlockSchema { attrs: inner, exactly_one_of }),
+                ty:
+                    Type::Blocks(BlockSchema {
+                        attrs: inner,
+                        exactly_one_of,
+                    }),
                 ..
-            }) => check_body(&n.body, inner, exactly_one_of, &n.name.name, n.name.span, false, eval, diags),
+            }) => check_body(
+                &n.body,
+                inner,
+                exactly_one_of,
+                &n.name.name,
+                n.name.span,
+                false,
+                eval,
+                diags,
+            ),
             Some(schema) => diags.push(
-                Diagnostic::error("check::type_mismatch", format!("`{}` is an attribute, not a block", schema.name), n.name.span, "written as a block")
-                    .with_help(format!("write `{} = ...`", schema.name)),
+                Diagnostic::error(
+                    "check::type_mismatch",
+                    format!("`{}` is an attribute, not a block", schema.name),
+                    n.name.span,
+                    "written as a block",
+                )
+                .with_help(format!("write `{} = ...`", schema.name)),
             ),
             None => {
-                let mut d = Diagnostic::error("check::unknown_attribute", format!("`{what}` has no block `{}`", n.name.name), n.name.span, "unknown block");
+                let mut d = Diagnostic::error(
+                    "check::unknown_attribute",
+                    format!("`{what}` has no block `{}`", n.name.name),
+                    n.name.span,
+                    "unknown block",
+                );
                 d = match suggest(&n.name.name, names()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!("`{what}` takes: {}", names().collect::<Vec<_>>().join(", "))),
+                    None => d.with_help(format!(
+                        "`{what}` takes: {}",
+                        names().collect::<Vec<_>>().join(", ")
+                    )),
                 };
                 diags.push(d);
             }
@@ -95,19 +167,38 @@ fn check_body(body: &Body, attrs: &[AttrSchema], exactly_one_of: &[&str], what: 
     for a in attrs {
         if matches!(a.presence, Presence::Required) && body.attribute(a.name).is_none() {
             diags.push(
-                Diagnostic::error("check::missing_attribute", format!("`{what}` needs `{}`", a.name), name_span, format!("`{}` is not set", a.name))
-                    .with_help(format!("add `{} = ...`: {}", a.name, a.doc)),
+                Diagnostic::error(
+                    "check::missing_attribute",
+                    format!("`{what}` needs `{}`", a.name),
+                    name_span,
+                    format!("`{}` is not set", a.name),
+                )
+                .with_help(format!("add `{} = ...`: {}", a.name, a.doc)),
             );
         }
     }
     if !exactly_one_of.is_empty() {
-        let set: Vec<_> = exactly_one_of.iter().filter(|n| body.attribute(n).is_some()).collect();
+        let set: Vec<_> = exactly_one_of
+            .iter()
+            .filter(|n| body.attribute(n).is_some())
+            .collect();
         if set.len() != 1 {
             let mut d = Diagnostic::error(
                 "check::conflicting_attributes",
-                format!("`{what}` needs exactly one of {}", exactly_one_of.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "`{what}` needs exactly one of {}",
+                    exactly_one_of
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 name_span,
-                if set.is_empty() { "none is set".to_string() } else { format!("{} are set", set.len()) },
+                if set.is_empty() {
+                    "none is set".to_string()
+                } else {
+                    format!("{} are set", set.len())
+                },
             )
             .with_help("keep exactly one target per block");
             for n in set.iter().skip(1) {
@@ -123,7 +214,9 @@ fn check_body(body: &Body, attrs: &[AttrSchema], exactly_one_of: &[&str], what: 
 fn check_type(value: &Value, ty: &Type, span: Span, name: &str, diags: &mut Vec<Diagnostic>) {
     let ok = match (ty, value) {
         (_, Value::Unknown) | (_, Value::Null) => true,
-        (Type::String, Value::String(_)) | (Type::Number, Value::Number(_)) | (Type::Bool, Value::Bool(_)) => true,
+        (Type::String, Value::String(_))
+        | (Type::Number, Value::Number(_))
+        | (Type::Bool, Value::Bool(_)) => true,
         (Type::List(inner) | Type::Set(inner), Value::List(items)) => {
             for item in items {
                 check_type(item, inner, span, name, diags);
@@ -142,7 +235,11 @@ fn check_type(value: &Value, ty: &Type, span: Span, name: &str, diags: &mut Vec<
         diags.push(
             Diagnostic::error(
                 "check::type_mismatch",
-                format!("`{name}` expects {}, got {}", ty.describe(), value.type_name()),
+                format!(
+                    "`{name}` expects {}, got {}",
+                    ty.describe(),
+                    value.type_name()
+                ),
                 span,
                 format!("this is a {}", value.type_name()),
             )

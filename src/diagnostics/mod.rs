@@ -93,7 +93,11 @@ impl SourceMap {
     pub fn line_of(&self, id: SourceId, offset: u32) -> usize {
         let text = self.text(id);
         let end = (offset as usize).min(text.len());
-        text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+        text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
     }
 }
 
@@ -126,7 +130,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
+    pub fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -140,7 +149,12 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
+    pub fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, span, label)
@@ -196,7 +210,9 @@ impl SourceCode for NamedText<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
-        let contents = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        let contents = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.to_string(),
             contents.data(),
@@ -223,7 +239,11 @@ pub fn handler(color: bool, width: usize) -> miette::GraphicalReportHandler {
 
 /// Render a list of diagnostics, each followed by a blank line, including
 /// each one's related diagnostics.
-pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, handler: &miette::GraphicalReportHandler) -> String {
+pub fn render_all(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    handler: &miette::GraphicalReportHandler,
+) -> String {
     let mut out = String::new();
     for d in diags {
         out.push_str(&render_one(d, sources, handler));
@@ -231,14 +251,21 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, handler: &miette::G
     out
 }
 
-fn render_one(diag: &Diagnostic, sources: &SourceMap, handler: &miette::GraphicalReportHandler) -> String {
+fn render_one(
+    diag: &Diagnostic,
+    sources: &SourceMap,
+    handler: &miette::GraphicalReportHandler,
+) -> String {
     let mut out = String::new();
     let source = sources.get(diag.primary_span().source);
     let named = NamedText {
         name: &source.name,
         text: &source.text,
     };
-    let report = ReportWithSource { diag, source: named };
+    let report = ReportWithSource {
+        diag,
+        source: named,
+    };
     let _ = handler.render_report(&mut out, &report);
     out.push('\n');
     for r in &diag.related {
@@ -280,7 +307,10 @@ impl miette::Diagnostic for ReportWithSource<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -289,16 +319,28 @@ impl miette::Diagnostic for ReportWithSource<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = self.diag.labels[0].span.source;
-        Some(Box::new(self.diag.labels.iter().enumerate().filter(move |(_, l)| l.span.source == primary).map(
-            |(i, l)| {
-                let text = if l.message.is_empty() { None } else { Some(l.message.clone()) };
-                if i == 0 {
-                    LabeledSpan::new_primary_with_span(text, (l.span.start as usize, l.span.len()))
-                } else {
-                    LabeledSpan::new_with_span(text, (l.span.start as usize, l.span.len()))
-                }
-            },
-        )))
+        Some(Box::new(
+            self.diag
+                .labels
+                .iter()
+                .enumerate()
+                .filter(move |(_, l)| l.span.source == primary)
+                .map(|(i, l)| {
+                    let text = if l.message.is_empty() {
+                        None
+                    } else {
+                        Some(l.message.clone())
+                    };
+                    if i == 0 {
+                        LabeledSpan::new_primary_with_span(
+                            text,
+                            (l.span.start as usize, l.span.len()),
+                        )
+                    } else {
+                        LabeledSpan::new_with_span(text, (l.span.start as usize, l.span.len()))
+                    }
+                }),
+        ))
     }
 }
 

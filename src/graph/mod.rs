@@ -102,7 +102,11 @@ impl Graph {
             for (i, from) in order.iter().enumerate() {
                 let to = order[(i + 1) % order.len()];
                 if let Some(e) = self.graph.edges_connecting(*from, to).next() {
-                    edges.push((self.graph[to].clone(), self.graph[*from].clone(), e.weight().span));
+                    edges.push((
+                        self.graph[to].clone(),
+                        self.graph[*from].clone(),
+                        e.weight().span,
+                    ));
                 }
             }
             if edges.is_empty() {
@@ -117,7 +121,8 @@ impl Graph {
                     format!("`{first_dependent}` needs its own value here"),
                 )
                 .with_help(if first_dependent.kind == "security_group" {
-                    "to allow traffic from the group itself, write `self = true` in the rule".to_string()
+                    "to allow traffic from the group itself, write `self = true` in the rule"
+                        .to_string()
                 } else {
                     "a resource cannot depend on its own attributes".to_string()
                 })

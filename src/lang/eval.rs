@@ -50,7 +50,12 @@ impl<'a> Evaluator<'a> {
         self.body(&res.block.body, res.kind.attrs, diags)
     }
 
-    fn body(&self, body: &Body, attrs: &[crate::schema::AttrSchema], diags: &mut Vec<Diagnostic>) -> IndexMap<String, Value> {
+    fn body(
+        &self,
+        body: &Body,
+        attrs: &[crate::schema::AttrSchema],
+        diags: &mut Vec<Diagnostic>,
+    ) -> IndexMap<String, Value> {
         let mut out = IndexMap::new();
         for a in attrs {
             let value = match a.ty {
@@ -59,7 +64,12 @@ impl<'a> Evaluator<'a> {
                     if blocks.is_empty() {
                         a.default_value()
                     } else {
-                        Some(Value::List(blocks.iter().map(|n| Value::Map(self.body(&n.body, block.attrs, diags))).collect()))
+                        Some(Value::List(
+                            blocks
+                                .iter()
+                                .map(|n| Value::Map(self.body(&n.body, block.attrs, diags)))
+                                .collect(),
+                        ))
                     }
                 }
                 _ => match body.attribute(a.name) {
@@ -110,8 +120,15 @@ impl<'a> Evaluator<'a> {
                 }
                 Value::String(s)
             }
-            ExprKind::List(items) => Value::List(items.iter().map(|e| self.eval(e, diags)).collect()),
-            ExprKind::Map(entries) => Value::Map(entries.iter().map(|en| (en.key.clone(), self.eval(&en.value, diags))).collect()),
+            ExprKind::List(items) => {
+                Value::List(items.iter().map(|e| self.eval(e, diags)).collect())
+            }
+            ExprKind::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|en| (en.key.clone(), self.eval(&en.value, diags)))
+                    .collect(),
+            ),
             ExprKind::Path(segs) => self.path(expr, segs, diags),
             ExprKind::Index(base, idx) => {
                 let base_v = self.eval(base, diags);
@@ -146,7 +163,9 @@ impl<'a> Evaluator<'a> {
                     BinOp::Eq => Value::Bool(av == bv),
                     BinOp::Ne => Value::Bool(av != bv),
                     BinOp::And | BinOp::Or => match (av.as_bool(), bv.as_bool()) {
-                        (Some(x), Some(y)) => Value::Bool(if *op == BinOp::And { x && y } else { x || y }),
+                        (Some(x), Some(y)) => {
+                            Value::Bool(if *op == BinOp::And { x && y } else { x || y })
+                        }
                         _ => {
                             diags.push(Diagnostic::error(
                                 "lang::type_mismatch",
@@ -175,13 +194,23 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn path(&self, expr: &Expr, segs: &[crate::syntax::ast::Ident], diags: &mut Vec<Diagnostic>) -> Value {
+    fn path(
+        &self,
+        expr: &Expr,
+        segs: &[crate::syntax::ast::Ident],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Value {
         let head = &segs[0];
         if head.name == "param" {
             let Some(name) = segs.get(1) else {
                 diags.push(
-                    Diagnostic::error("lang::unresolved_reference", "`param` needs a name", expr.span, "incomplete reference")
-                        .with_help("write `param.NAME`"),
+                    Diagnostic::error(
+                        "lang::unresolved_reference",
+                        "`param` needs a name",
+                        expr.span,
+                        "incomplete reference",
+                    )
+                    .with_help("write `param.NAME`"),
                 );
                 return Value::Null;
             };
@@ -194,7 +223,10 @@ impl<'a> Evaluator<'a> {
                 );
                 d = match suggest(&name.name, self.config.params.keys().map(String::as_str)) {
                     Some(s) => d.with_help(format!("did you mean `param.{s}`?")),
-                    None => d.with_help(format!("declare it: `param {}: string = \"...\"`", name.name)),
+                    None => d.with_help(format!(
+                        "declare it: `param {}: string = \"...\"`",
+                        name.name
+                    )),
                 };
                 diags.push(d);
                 return Value::Null;
@@ -202,14 +234,25 @@ impl<'a> Evaluator<'a> {
             return walk_fields(v.clone(), &segs[2..], diags);
         }
         if segs.len() < 3 {
-            let d = if segs.len() == 2 && self.config.resources.contains_key(&ResourceAddr::new(&segs[0].name, &segs[1].name)) {
+            let d = if segs.len() == 2
+                && self
+                    .config
+                    .resources
+                    .contains_key(&ResourceAddr::new(&segs[0].name, &segs[1].name))
+            {
                 Diagnostic::error(
                     "lang::unresolved_reference",
-                    format!("`{}.{}` is a resource, not a value", segs[0].name, segs[1].name),
+                    format!(
+                        "`{}.{}` is a resource, not a value",
+                        segs[0].name, segs[1].name
+                    ),
                     expr.span,
                     "a resource, not one of its attributes",
                 )
-                .with_help(format!("reference an attribute, such as `{}.{}.id`", segs[0].name, segs[1].name))
+                .with_help(format!(
+                    "reference an attribute, such as `{}.{}.id`",
+                    segs[0].name, segs[1].name
+                ))
             } else {
                 Diagnostic::error(
                     "lang::unresolved_reference",
@@ -230,11 +273,19 @@ impl<'a> Evaluator<'a> {
                 segs[0].span.to(segs[1].span),
                 "no block declares this",
             );
-            let candidates: Vec<String> = self.config.resources.keys().map(ToString::to_string).collect();
+            let candidates: Vec<String> = self
+                .config
+                .resources
+                .keys()
+                .map(ToString::to_string)
+                .collect();
             if let Some(s) = suggest(&addr.to_string(), candidates.iter().map(String::as_str)) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             } else {
-                d = d.with_help(format!("declare it: `{} {} {{ ... }}`", addr.kind, addr.name));
+                d = d.with_help(format!(
+                    "declare it: `{} {} {{ ... }}`",
+                    addr.kind, addr.name
+                ));
             }
             diags.push(d);
             return Value::Null;
@@ -253,7 +304,11 @@ impl<'a> Evaluator<'a> {
                 if let Some(s) = suggest(&attr.name, res.kind.referenceable()) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 } else {
-                    d = d.with_help(format!("`{}` has: {}", res.kind.name, res.kind.referenceable().collect::<Vec<_>>().join(", ")));
+                    d = d.with_help(format!(
+                        "`{}` has: {}",
+                        res.kind.name,
+                        res.kind.referenceable().collect::<Vec<_>>().join(", ")
+                    ));
                 }
                 diags.push(d);
                 Value::Null
@@ -281,12 +336,18 @@ impl<'a> Evaluator<'a> {
                 return Some(v);
             }
             if let Type::Blocks(_) = schema.ty {
-                let mut all = self.body(&res.block.body, std::slice::from_ref(schema), &mut Vec::new());
+                let mut all = self.body(
+                    &res.block.body,
+                    std::slice::from_ref(schema),
+                    &mut Vec::new(),
+                );
                 return Some(all.swap_remove(attr).unwrap_or(Value::List(Vec::new())));
             }
             return Some(match schema.presence {
                 Presence::Default(_) => schema.default_value().unwrap_or(Value::Null),
-                Presence::Required | Presence::Computed => self.computed.get(&res.addr, attr).unwrap_or(Value::Unknown),
+                Presence::Required | Presence::Computed => {
+                    self.computed.get(&res.addr, attr).unwrap_or(Value::Unknown)
+                }
             });
         }
         if res.kind.computed(attr).is_some() {
@@ -296,7 +357,11 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-fn walk_fields(mut v: Value, rest: &[crate::syntax::ast::Ident], diags: &mut Vec<Diagnostic>) -> Value {
+fn walk_fields(
+    mut v: Value,
+    rest: &[crate::syntax::ast::Ident],
+    diags: &mut Vec<Diagnostic>,
+) -> Value {
     for seg in rest {
         v = match v {
             Value::Unknown => return Value::Unknown,
@@ -304,8 +369,16 @@ fn walk_fields(mut v: Value, rest: &[crate::syntax::ast::Ident], diags: &mut Vec
                 Some(x) => x,
                 None => {
                     diags.push(
-                        Diagnostic::error("lang::unresolved_reference", format!("no key `{}` in this map", seg.name), seg.span, "missing key")
-                            .with_help(format!("the keys are: {}", m.keys().cloned().collect::<Vec<_>>().join(", "))),
+                        Diagnostic::error(
+                            "lang::unresolved_reference",
+                            format!("no key `{}` in this map", seg.name),
+                            seg.span,
+                            "missing key",
+                        )
+                        .with_help(format!(
+                            "the keys are: {}",
+                            m.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )),
                     );
                     return Value::Null;
                 }
@@ -324,7 +397,12 @@ fn walk_fields(mut v: Value, rest: &[crate::syntax::ast::Ident], diags: &mut Vec
     v
 }
 
-fn index(base: Value, idx: Value, span: crate::diagnostics::Span, diags: &mut Vec<Diagnostic>) -> Value {
+fn index(
+    base: Value,
+    idx: Value,
+    span: crate::diagnostics::Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Value {
     match (base, idx) {
         (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
         (Value::List(l), Value::Number(n)) => {
@@ -343,7 +421,12 @@ fn index(base: Value, idx: Value, span: crate::diagnostics::Span, diags: &mut Ve
         (Value::Map(mut m), Value::String(k)) => match m.swap_remove(&k) {
             Some(v) => v,
             None => {
-                diags.push(Diagnostic::error("lang::unresolved_reference", format!("no key `{k}` in this map"), span, "missing key"));
+                diags.push(Diagnostic::error(
+                    "lang::unresolved_reference",
+                    format!("no key `{k}` in this map"),
+                    span,
+                    "missing key",
+                ));
                 Value::Null
             }
         },

@@ -74,12 +74,26 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(|f| f.name)
 }
 
-pub(super) fn call(name: &Ident, args: &[Expr], values: Vec<Value>, span: Span, diags: &mut Vec<Diagnostic>) -> Value {
+pub(super) fn call(
+    name: &Ident,
+    args: &[Expr],
+    values: Vec<Value>,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Value {
     let Some(f) = FUNCTIONS.iter().find(|f| f.name == name.name) else {
-        let mut d = Diagnostic::error("lang::unknown_function", format!("unknown function `{}`", name.name), name.span, "no such function");
+        let mut d = Diagnostic::error(
+            "lang::unknown_function",
+            format!("unknown function `{}`", name.name),
+            name.span,
+            "no such function",
+        );
         d = match suggest(&name.name, names()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("the functions are: {}", names().collect::<Vec<_>>().join(", "))),
+            None => d.with_help(format!(
+                "the functions are: {}",
+                names().collect::<Vec<_>>().join(", ")
+            )),
         };
         diags.push(d);
         return Value::Null;
@@ -88,7 +102,12 @@ pub(super) fn call(name: &Ident, args: &[Expr], values: Vec<Value>, span: Span, 
         diags.push(
             Diagnostic::error(
                 "lang::wrong_argument_count",
-                format!("`{}` takes {} arguments, got {}", f.name, f.arity, values.len()),
+                format!(
+                    "`{}` takes {} arguments, got {}",
+                    f.name,
+                    f.arity,
+                    values.len()
+                ),
                 span,
                 "wrong number of arguments",
             )
@@ -103,8 +122,13 @@ pub(super) fn call(name: &Ident, args: &[Expr], values: Vec<Value>, span: Span, 
         Ok(v) => v,
         Err((arg, msg)) => {
             diags.push(
-                Diagnostic::error("lang::invalid_argument", format!("`{}`: {msg}", f.name), args.get(arg).map_or(span, |a| a.span), msg)
-                    .with_help(format!("usage: {}", f.signature)),
+                Diagnostic::error(
+                    "lang::invalid_argument",
+                    format!("`{}`: {msg}", f.name),
+                    args.get(arg).map_or(span, |a| a.span),
+                    msg,
+                )
+                .with_help(format!("usage: {}", f.signature)),
             );
             Value::Null
         }
@@ -112,15 +136,38 @@ pub(super) fn call(name: &Ident, args: &[Expr], values: Vec<Value>, span: Span, 
 }
 
 fn string_arg(args: &[Value], i: usize) -> Result<&str, (usize, String)> {
-    args[i].as_str().ok_or_else(|| (i, format!("argument {} must be a string, not a {}", i + 1, args[i].type_name())))
+    args[i].as_str().ok_or_else(|| {
+        (
+            i,
+            format!(
+                "argument {} must be a string, not a {}",
+                i + 1,
+                args[i].type_name()
+            ),
+        )
+    })
 }
 
 fn int_arg(args: &[Value], i: usize) -> Result<i64, (usize, String)> {
-    args[i].as_i64().ok_or_else(|| (i, format!("argument {} must be a whole number, not {}", i + 1, args[i])))
+    args[i].as_i64().ok_or_else(|| {
+        (
+            i,
+            format!("argument {} must be a whole number, not {}", i + 1, args[i]),
+        )
+    })
 }
 
 fn list_arg(args: &[Value], i: usize) -> Result<&[Value], (usize, String)> {
-    args[i].as_list().ok_or_else(|| (i, format!("argument {} must be a list, not a {}", i + 1, args[i].type_name())))
+    args[i].as_list().ok_or_else(|| {
+        (
+            i,
+            format!(
+                "argument {} must be a list, not a {}",
+                i + 1,
+                args[i].type_name()
+            ),
+        )
+    })
 }
 
 /// Parse `a.b.c.d/n`.
@@ -140,7 +187,8 @@ fn mask(len: u32) -> u32 {
 
 fn cidrsubnet(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
     let prefix = string_arg(args, 0)?;
-    let (ip, len) = parse_cidr(prefix).ok_or((0, format!("`{prefix}` is not an IPv4 CIDR block")))?;
+    let (ip, len) =
+        parse_cidr(prefix).ok_or((0, format!("`{prefix}` is not an IPv4 CIDR block")))?;
     let newbits = int_arg(args, 1)?;
     let netnum = int_arg(args, 2)?;
     if newbits < 0 || len as i64 + newbits > 32 {
@@ -148,7 +196,10 @@ fn cidrsubnet(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
     }
     let new_len = len + newbits as u32;
     if netnum < 0 || (newbits < 63 && netnum >= (1i64 << newbits)) {
-        return Err((2, format!("network number {netnum} does not fit in {newbits} bits")));
+        return Err((
+            2,
+            format!("network number {netnum} does not fit in {newbits} bits"),
+        ));
     }
     let base = ip & mask(len);
     let shift = 32 - new_len;
@@ -158,13 +209,16 @@ fn cidrsubnet(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
 
 fn cidrhost(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
     let prefix = string_arg(args, 0)?;
-    let (ip, len) = parse_cidr(prefix).ok_or((0, format!("`{prefix}` is not an IPv4 CIDR block")))?;
+    let (ip, len) =
+        parse_cidr(prefix).ok_or((0, format!("`{prefix}` is not an IPv4 CIDR block")))?;
     let host = int_arg(args, 1)?;
     let size = 1i64 << (32 - len);
     if host < 0 || host >= size {
         return Err((1, format!("host number {host} does not fit in /{len}")));
     }
-    Ok(Value::String(Ipv4Addr::from((ip & mask(len)) + host as u32).to_string()))
+    Ok(Value::String(
+        Ipv4Addr::from((ip & mask(len)) + host as u32).to_string(),
+    ))
 }
 
 fn length(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
@@ -196,7 +250,10 @@ fn join(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
 }
 
 fn lookup(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
-    let map = args[0].as_map().ok_or((0, format!("argument 1 must be a map, not a {}", args[0].type_name())))?;
+    let map = args[0].as_map().ok_or((
+        0,
+        format!("argument 1 must be a map, not a {}", args[0].type_name()),
+    ))?;
     let key = string_arg(args, 1)?;
     Ok(map.get(key).cloned().unwrap_or_else(|| args[2].clone()))
 }
@@ -215,7 +272,10 @@ fn element(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
 mod tests {
     use super::*;
 
-    fn run(f: fn(&[Value], &[Expr]) -> Result<Value, (usize, String)>, args: Vec<Value>) -> Result<Value, (usize, String)> {
+    fn run(
+        f: fn(&[Value], &[Expr]) -> Result<Value, (usize, String)>,
+        args: Vec<Value>,
+    ) -> Result<Value, (usize, String)> {
         f(&args, &[])
     }
 
@@ -241,13 +301,28 @@ mod tests {
 
     #[test]
     fn cidrhost_picks_the_host() {
-        assert_eq!(run(cidrhost, vec![Value::str("10.0.1.0/24"), Value::Number(5.0)]), Ok(Value::str("10.0.1.5")));
-        assert!(run(cidrhost, vec![Value::str("10.0.1.0/24"), Value::Number(256.0)]).is_err());
+        assert_eq!(
+            run(
+                cidrhost,
+                vec![Value::str("10.0.1.0/24"), Value::Number(5.0)]
+            ),
+            Ok(Value::str("10.0.1.5"))
+        );
+        assert!(
+            run(
+                cidrhost,
+                vec![Value::str("10.0.1.0/24"), Value::Number(256.0)]
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn element_wraps() {
         let list = Value::List(vec![Value::str("a"), Value::str("b")]);
-        assert_eq!(run(element, vec![list, Value::Number(3.0)]), Ok(Value::str("b")));
+        assert_eq!(
+            run(element, vec![list, Value::Number(3.0)]),
+            Ok(Value::str("b"))
+        );
     }
 }

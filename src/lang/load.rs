@@ -62,7 +62,10 @@ impl Resource {
 
     /// The span of an attribute's value, or of the block when unset.
     pub fn attr_span(&self, name: &str) -> Span {
-        self.block.body.attribute(name).map_or(self.block.name.span, |a| a.value.span)
+        self.block
+            .body
+            .attribute(name)
+            .map_or(self.block.name.span, |a| a.value.span)
     }
 }
 
@@ -80,14 +83,24 @@ pub struct Config {
 /// # Errors
 /// Returns the diagnostics of every phase up to loading; an unreadable file
 /// is an `Err` with a plain message.
-pub fn load_file(sources: &mut SourceMap, path: &Path, stack: &str, params: &[ParamValue]) -> Result<(Config, Vec<Diagnostic>), std::io::Error> {
+pub fn load_file(
+    sources: &mut SourceMap,
+    path: &Path,
+    stack: &str,
+    params: &[ParamValue],
+) -> Result<(Config, Vec<Diagnostic>), std::io::Error> {
     let text = std::fs::read_to_string(path)?;
     let id = sources.add(path.display().to_string(), Some(path), text);
     Ok(load_source(sources, id, stack, params))
 }
 
 /// Parse and load an already registered source.
-pub fn load_source(sources: &SourceMap, id: SourceId, stack: &str, params: &[ParamValue]) -> (Config, Vec<Diagnostic>) {
+pub fn load_source(
+    sources: &SourceMap,
+    id: SourceId,
+    stack: &str,
+    params: &[ParamValue],
+) -> (Config, Vec<Diagnostic>) {
     let (file, mut diags) = crate::syntax::parse(id, sources.text(id));
     let mut config = Config {
         stack: stack.to_string(),
@@ -98,14 +111,24 @@ pub fn load_source(sources: &SourceMap, id: SourceId, stack: &str, params: &[Par
         match item {
             Item::Param(p) => {
                 if let Some(prev) = param_decls.get(&p.name.name) {
-                    diags.push(duplicate("param", &p.name.name, p.name.span, prev.name.span));
+                    diags.push(duplicate(
+                        "param",
+                        &p.name.name,
+                        p.name.span,
+                        prev.name.span,
+                    ));
                     continue;
                 }
                 param_decls.insert(p.name.name.clone(), p);
             }
             Item::Output(o) => {
                 if let Some(prev) = config.outputs.get(&o.name.name) {
-                    diags.push(duplicate("output", &o.name.name, o.name.span, prev.name.span));
+                    diags.push(duplicate(
+                        "output",
+                        &o.name.name,
+                        o.name.span,
+                        prev.name.span,
+                    ));
                     continue;
                 }
                 config.outputs.insert(o.name.name.clone(), o);
@@ -122,7 +145,11 @@ pub fn load_source(sources: &SourceMap, id: SourceId, stack: &str, params: &[Par
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d.with_help(format!(
                             "the kinds are: {}",
-                            schema::kinds().iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+                            schema::kinds()
+                                .iter()
+                                .map(|k| k.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )),
                     };
                     diags.push(d);
@@ -130,7 +157,12 @@ pub fn load_source(sources: &SourceMap, id: SourceId, stack: &str, params: &[Par
                 };
                 let addr = ResourceAddr::new(&b.kind.name, &b.name.name);
                 if let Some(prev) = config.resources.get(&addr) {
-                    diags.push(duplicate(&b.kind.name, &addr.to_string(), b.name.span, prev.block.name.span));
+                    diags.push(duplicate(
+                        &b.kind.name,
+                        &addr.to_string(),
+                        b.name.span,
+                        prev.block.name.span,
+                    ));
                     continue;
                 }
                 let depends_on = depends_on(&b, &mut diags);
@@ -151,9 +183,14 @@ pub fn load_source(sources: &SourceMap, id: SourceId, stack: &str, params: &[Par
 }
 
 fn duplicate(what: &str, name: &str, span: Span, prev: Span) -> Diagnostic {
-    Diagnostic::error("check::duplicate_name", format!("`{name}` is declared twice"), span, format!("this {what} is a second `{name}`"))
-        .with_label(prev, "first declared here")
-        .with_help("rename one of them; names are unique per kind")
+    Diagnostic::error(
+        "check::duplicate_name",
+        format!("`{name}` is declared twice"),
+        span,
+        format!("this {what} is a second `{name}`"),
+    )
+    .with_label(prev, "first declared here")
+    .with_help("rename one of them; names are unique per kind")
 }
 
 fn depends_on(block: &ast::Block, diags: &mut Vec<Diagnostic>) -> Vec<(ResourceAddr, Span)> {
@@ -162,28 +199,50 @@ fn depends_on(block: &ast::Block, diags: &mut Vec<Diagnostic>) -> Vec<(ResourceA
     };
     let ExprKind::List(items) = &attr.value.kind else {
         diags.push(
-            Diagnostic::error("check::type_mismatch", "`depends_on` must be a list of resources", attr.value.span, "expected a list")
-                .with_help("write `depends_on = [vpc.main, subnet.app_a]`"),
+            Diagnostic::error(
+                "check::type_mismatch",
+                "`depends_on` must be a list of resources",
+                attr.value.span,
+                "expected a list",
+            )
+            .with_help("write `depends_on = [vpc.main, subnet.app_a]`"),
         );
         return Vec::new();
     };
     let mut out = Vec::new();
     for item in items {
         match &item.kind {
-            ExprKind::Path(segs) if segs.len() == 2 => out.push((ResourceAddr::new(&segs[0].name, &segs[1].name), item.span)),
+            ExprKind::Path(segs) if segs.len() == 2 => {
+                out.push((ResourceAddr::new(&segs[0].name, &segs[1].name), item.span))
+            }
             _ => diags.push(
-                Diagnostic::error("check::type_mismatch", "`depends_on` entries must be resource addresses", item.span, "expected `KIND.NAME`")
-                    .with_help("write `depends_on = [vpc.main, subnet.app_a]`"),
+                Diagnostic::error(
+                    "check::type_mismatch",
+                    "`depends_on` entries must be resource addresses",
+                    item.span,
+                    "expected `KIND.NAME`",
+                )
+                .with_help("write `depends_on = [vpc.main, subnet.app_a]`"),
             ),
         }
     }
     out
 }
 
-fn resolve_params(config: &mut Config, decls: IndexMap<String, ast::ParamDecl>, given: &[ParamValue], diags: &mut Vec<Diagnostic>) {
+fn resolve_params(
+    config: &mut Config,
+    decls: IndexMap<String, ast::ParamDecl>,
+    given: &[ParamValue],
+    diags: &mut Vec<Diagnostic>,
+) {
     for g in given {
         if !decls.contains_key(&g.name) {
-            let mut d = Diagnostic::error("param::unknown", format!("no param named `{}`", g.name), g.span, "not declared in the file");
+            let mut d = Diagnostic::error(
+                "param::unknown",
+                format!("no param named `{}`", g.name),
+                g.span,
+                "not declared in the file",
+            );
             d = match suggest(&g.name, decls.keys().map(String::as_str)) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help("declare it with `param NAME: TYPE = DEFAULT` in the file"),
@@ -226,10 +285,22 @@ fn resolve_params(config: &mut Config, decls: IndexMap<String, ast::ParamDecl>, 
         if let Some(t) = &decl.ty
             && !type_matches(t, &value)
         {
-            let span = given.iter().rev().find(|g| g.name == name).map_or_else(|| decl.default.as_ref().map_or(decl.span, |d| d.span), |g| g.span);
+            let span = given.iter().rev().find(|g| g.name == name).map_or_else(
+                || decl.default.as_ref().map_or(decl.span, |d| d.span),
+                |g| g.span,
+            );
             diags.push(
-                Diagnostic::error("check::type_mismatch", format!("param `{name}` expects {}, got {}", type_text(t), value.type_name()), span, format!("this is a {}", value.type_name()))
-                    .with_label(t.span, "declared type"),
+                Diagnostic::error(
+                    "check::type_mismatch",
+                    format!(
+                        "param `{name}` expects {}, got {}",
+                        type_text(t),
+                        value.type_name()
+                    ),
+                    span,
+                    format!("this is a {}", value.type_name()),
+                )
+                .with_label(t.span, "declared type"),
             );
             continue;
         }
@@ -239,7 +310,11 @@ fn resolve_params(config: &mut Config, decls: IndexMap<String, ast::ParamDecl>, 
 
 /// A non-string param given as text is read as an expression of the
 /// language: `-p azs='["a", "b"]'`, `-p count=3`.
-fn parse_param_text(span: Span, text: &str, eval: &super::Evaluator<'_>) -> Result<Value, Diagnostic> {
+fn parse_param_text(
+    span: Span,
+    text: &str,
+    eval: &super::Evaluator<'_>,
+) -> Result<Value, Diagnostic> {
     let wrapped = format!("output x = {text}");
     let (file, diags) = crate::syntax::parse(span.source, &wrapped);
     let bad = || {
@@ -270,7 +345,9 @@ fn type_matches(t: &ast::TypeExpr, v: &Value) -> bool {
     let inner_ok = |v: &Value| t.inner.as_ref().is_none_or(|i| type_matches(i, v));
     match (t.name.as_str(), v) {
         ("any", _) | (_, Value::Unknown) | (_, Value::Null) => true,
-        ("string", Value::String(_)) | ("number", Value::Number(_)) | ("bool", Value::Bool(_)) => true,
+        ("string", Value::String(_)) | ("number", Value::Number(_)) | ("bool", Value::Bool(_)) => {
+            true
+        }
         ("list", Value::List(items)) => items.iter().all(inner_ok),
         ("map", Value::Map(m)) => m.values().all(inner_ok),
         _ => false,

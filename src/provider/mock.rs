@@ -33,13 +33,18 @@ impl MockProvider {
                 Value::Map(m) => m,
                 _ => IndexMap::new(),
             };
-            let id = r.get("id").and_then(|v| v.as_str()).ok_or(format!("{addr}: missing id"))?.to_string();
+            let id = r
+                .get("id")
+                .and_then(|v| v.as_str())
+                .ok_or(format!("{addr}: missing id"))?
+                .to_string();
             let mut computed = to_map(get("computed"));
             computed.insert("id".into(), Value::str(&id));
             resources.push((
                 addr.kind.clone(),
                 LiveResource {
                     addr: Some(addr),
+                    stack: None,
                     id,
                     attrs: to_map(get("attrs")),
                     computed,
@@ -53,7 +58,10 @@ impl MockProvider {
     }
 
     pub fn live(&self) -> Vec<LiveResource> {
-        self.resources.lock().map(|r| r.iter().map(|(_, l)| l.clone()).collect()).unwrap_or_default()
+        self.resources
+            .lock()
+            .map(|r| r.iter().map(|(_, l)| l.clone()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -79,13 +87,21 @@ impl Provider for MockProvider {
             calls.push(format!("{} {}", req.op.verb(), req.addr));
         }
         if self.fail.contains(req.addr) {
-            return Err(ProviderError::new("mock", req.op.verb(), "injected failure").for_addr(req.addr));
+            return Err(
+                ProviderError::new("mock", req.op.verb(), "injected failure").for_addr(req.addr),
+            );
         }
-        let mut store = self.resources.lock().map_err(|_| ProviderError::new("mock", "apply", "poisoned"))?;
+        let mut store = self
+            .resources
+            .lock()
+            .map_err(|_| ProviderError::new("mock", "apply", "poisoned"))?;
         match req.op {
             Operation::Create { attrs } => {
                 let id = {
-                    let mut n = self.next_id.lock().map_err(|_| ProviderError::new("mock", "apply", "poisoned"))?;
+                    let mut n = self
+                        .next_id
+                        .lock()
+                        .map_err(|_| ProviderError::new("mock", "apply", "poisoned"))?;
                     *n += 1;
                     format!("{}-{:04}", req.kind.name, *n)
                 };
@@ -93,6 +109,7 @@ impl Provider for MockProvider {
                 computed.insert("id".to_string(), Value::str(&id));
                 let live = LiveResource {
                     addr: Some(req.addr.clone()),
+                    stack: Some(req.stack.to_string()),
                     id,
                     attrs,
                     computed,

@@ -20,6 +20,8 @@ pub struct LiveResource {
     /// From the `mdl:address` tag; `None` when the tag is missing (found by
     /// id from state).
     pub addr: Option<ResourceAddr>,
+    /// The `mdl:stack` tag, when present.
+    pub stack: Option<String>,
     pub id: String,
     /// Input attributes as AWS reports them. An attribute the batched read
     /// cannot see is absent.
@@ -90,7 +92,11 @@ pub struct ProviderError {
 }
 
 impl ProviderError {
-    pub fn new(service: &'static str, operation: &'static str, message: impl Into<String>) -> ProviderError {
+    pub fn new(
+        service: &'static str,
+        operation: &'static str,
+        message: impl Into<String>,
+    ) -> ProviderError {
         ProviderError {
             addr: None,
             service,

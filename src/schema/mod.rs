@@ -64,7 +64,9 @@ pub struct AttrSchema {
 impl AttrSchema {
     pub fn default_value(&self) -> Option<Value> {
         match self.presence {
-            Presence::Default(json) => Some(Value::from_json(&serde_json::from_str(json).unwrap_or(serde_json::Value::Null))),
+            Presence::Default(json) => Some(Value::from_json(
+                &serde_json::from_str(json).unwrap_or(serde_json::Value::Null),
+            )),
             _ => None,
         }
     }
@@ -112,7 +114,10 @@ impl KindSchema {
 
     /// Every name that can follow `KIND.NAME.` in a reference.
     pub fn referenceable(&self) -> impl Iterator<Item = &'static str> {
-        self.attrs.iter().map(|a| a.name).chain(self.computed.iter().map(|c| c.name))
+        self.attrs
+            .iter()
+            .map(|a| a.name)
+            .chain(self.computed.iter().map(|c| c.name))
     }
 }
 
@@ -137,7 +142,12 @@ pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) ->
     }
 }
 
-pub(crate) const fn optional(name: &'static str, ty: Type, default: &'static str, doc: &'static str) -> AttrSchema {
+pub(crate) const fn optional(
+    name: &'static str,
+    ty: Type,
+    default: &'static str,
+    doc: &'static str,
+) -> AttrSchema {
     AttrSchema {
         name,
         ty,
@@ -148,7 +158,11 @@ pub(crate) const fn optional(name: &'static str, ty: Type, default: &'static str
     }
 }
 
-pub(crate) const fn computed_optional(name: &'static str, ty: Type, doc: &'static str) -> AttrSchema {
+pub(crate) const fn computed_optional(
+    name: &'static str,
+    ty: Type,
+    doc: &'static str,
+) -> AttrSchema {
     AttrSchema {
         name,
         ty,
@@ -171,7 +185,12 @@ impl AttrSchema {
     }
 }
 
-pub(crate) const TAGS: AttrSchema = optional("tags", Type::Map(&Type::String), "{}", "Tags to set on the resource, besides `mdl:stack` and `mdl:address`.");
+pub(crate) const TAGS: AttrSchema = optional(
+    "tags",
+    Type::Map(&Type::String),
+    "{}",
+    "Tags to set on the resource, besides `mdl:stack` and `mdl:address`.",
+);
 
 /// Render the documentation of one kind (used by `mdl docs`).
 pub fn docs(kind: &KindSchema) -> String {
@@ -183,9 +202,22 @@ pub fn docs(kind: &KindSchema) -> String {
                 Presence::Default(d) => format!("default {d}"),
                 Presence::Computed => "optional, chosen by AWS when omitted".to_string(),
             };
-            let fnew = if a.force_new { ", forces replacement" } else { "" };
-            let allowed = if a.allowed.is_empty() { String::new() } else { format!(", one of {}", a.allowed.join(" | ")) };
-            out.push_str(&format!("{indent}{} ({}; {presence}{fnew}{allowed})\n{indent}    {}\n", a.name, a.ty.describe(), a.doc));
+            let fnew = if a.force_new {
+                ", forces replacement"
+            } else {
+                ""
+            };
+            let allowed = if a.allowed.is_empty() {
+                String::new()
+            } else {
+                format!(", one of {}", a.allowed.join(" | "))
+            };
+            out.push_str(&format!(
+                "{indent}{} ({}; {presence}{fnew}{allowed})\n{indent}    {}\n",
+                a.name,
+                a.ty.describe(),
+                a.doc
+            ));
             if let Type::Blocks(b) = a.ty {
                 write_attrs(out, b.attrs, &format!("{indent}    "));
             }

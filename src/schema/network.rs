@@ -8,21 +8,47 @@ const ID: ComputedSchema = ComputedSchema {
     doc: "The AWS id of the resource.",
 };
 
-pub(super) const KINDS: &[&KindSchema] = &[&VPC, &SUBNET, &INTERNET_GATEWAY, &NAT_GATEWAY, &ROUTE_TABLE, &VPC_PEERING, &SECURITY_GROUP];
+pub(super) const KINDS: &[&KindSchema] = &[
+    &VPC,
+    &SUBNET,
+    &INTERNET_GATEWAY,
+    &NAT_GATEWAY,
+    &ROUTE_TABLE,
+    &VPC_PEERING,
+    &SECURITY_GROUP,
+];
 
 pub static VPC: KindSchema = KindSchema {
     name: "vpc",
     summary: "A virtual private cloud.",
     attrs: &[
-        required("cidr_block", Type::String, "The IPv4 range of the VPC, such as \"10.0.0.0/16\".").force_new(),
-        optional("enable_dns_support", Type::Bool, "true", "Whether the Amazon DNS server answers in this VPC."),
-        optional("enable_dns_hostnames", Type::Bool, "true", "Whether instances get public DNS host names."),
+        required(
+            "cidr_block",
+            Type::String,
+            "The IPv4 range of the VPC, such as \"10.0.0.0/16\".",
+        )
+        .force_new(),
+        optional(
+            "enable_dns_support",
+            Type::Bool,
+            "true",
+            "Whether the Amazon DNS server answers in this VPC.",
+        ),
+        optional(
+            "enable_dns_hostnames",
+            Type::Bool,
+            "true",
+            "Whether instances get public DNS host names.",
+        ),
         TAGS,
     ],
-    computed: &[ID, ComputedSchema {
-        name: "owner_id",
-        doc: "The account that owns the VPC.",
-    }],
+    computed: &[
+        ID,
+        ComputedSchema {
+            name: "owner_id",
+            doc: "The account that owns the VPC.",
+        },
+    ],
     taggable: true,
     rank: 0,
     slow: false,
@@ -33,9 +59,24 @@ pub static SUBNET: KindSchema = KindSchema {
     summary: "A subnet of a VPC in one availability zone.",
     attrs: &[
         required("vpc_id", Type::String, "The VPC the subnet belongs to.").force_new(),
-        required("cidr_block", Type::String, "The IPv4 range of the subnet, inside the VPC's.").force_new(),
-        computed_optional("availability_zone", Type::String, "The availability zone, such as \"eu-west-2a\".").force_new(),
-        optional("map_public_ip_on_launch", Type::Bool, "false", "Whether instances launched here get a public IP address."),
+        required(
+            "cidr_block",
+            Type::String,
+            "The IPv4 range of the subnet, inside the VPC's.",
+        )
+        .force_new(),
+        computed_optional(
+            "availability_zone",
+            Type::String,
+            "The availability zone, such as \"eu-west-2a\".",
+        )
+        .force_new(),
+        optional(
+            "map_public_ip_on_launch",
+            Type::Bool,
+            "false",
+            "Whether instances launched here get a public IP address.",
+        ),
         TAGS,
     ],
     computed: &[ID],
@@ -47,7 +88,15 @@ pub static SUBNET: KindSchema = KindSchema {
 pub static INTERNET_GATEWAY: KindSchema = KindSchema {
     name: "internet_gateway",
     summary: "An internet gateway attached to a VPC.",
-    attrs: &[required("vpc_id", Type::String, "The VPC the gateway is attached to.").force_new(), TAGS],
+    attrs: &[
+        required(
+            "vpc_id",
+            Type::String,
+            "The VPC the gateway is attached to.",
+        )
+        .force_new(),
+        TAGS,
+    ],
     computed: &[ID],
     taggable: true,
     rank: 1,
@@ -58,10 +107,20 @@ pub static NAT_GATEWAY: KindSchema = KindSchema {
     name: "nat_gateway",
     summary: "A NAT gateway in a subnet; a public one gets its own elastic IP, which mdl allocates and releases with it.",
     attrs: &[
-        required("subnet_id", Type::String, "The (public) subnet the gateway sits in.").force_new(),
-        optional("connectivity_type", Type::String, "\"public\"", "Whether the gateway reaches the internet.")
-            .force_new()
-            .one_of(&["public", "private"]),
+        required(
+            "subnet_id",
+            Type::String,
+            "The (public) subnet the gateway sits in.",
+        )
+        .force_new(),
+        optional(
+            "connectivity_type",
+            Type::String,
+            "\"public\"",
+            "Whether the gateway reaches the internet.",
+        )
+        .force_new()
+        .one_of(&["public", "private"]),
         TAGS,
     ],
     computed: &[
@@ -83,9 +142,24 @@ pub static NAT_GATEWAY: KindSchema = KindSchema {
 static ROUTE: BlockSchema = BlockSchema {
     attrs: &[
         required("cidr_block", Type::String, "The destination range."),
-        optional("gateway_id", Type::String, "null", "Send the traffic to this internet gateway."),
-        optional("nat_gateway_id", Type::String, "null", "Send the traffic to this NAT gateway."),
-        optional("vpc_peering_connection_id", Type::String, "null", "Send the traffic over this VPC peering."),
+        optional(
+            "gateway_id",
+            Type::String,
+            "null",
+            "Send the traffic to this internet gateway.",
+        ),
+        optional(
+            "nat_gateway_id",
+            Type::String,
+            "null",
+            "Send the traffic to this NAT gateway.",
+        ),
+        optional(
+            "vpc_peering_connection_id",
+            Type::String,
+            "null",
+            "Send the traffic over this VPC peering.",
+        ),
     ],
     exactly_one_of: &["gateway_id", "nat_gateway_id", "vpc_peering_connection_id"],
 };
@@ -95,8 +169,18 @@ pub static ROUTE_TABLE: KindSchema = KindSchema {
     summary: "A route table with its routes and the subnets associated with it.",
     attrs: &[
         required("vpc_id", Type::String, "The VPC of the route table.").force_new(),
-        optional("route", Type::Blocks(&ROUTE), "[]", "A route; write one `route { ... }` block per destination."),
-        optional("subnet_ids", Type::Set(&Type::String), "[]", "Subnets that use this route table."),
+        optional(
+            "route",
+            Type::Blocks(&ROUTE),
+            "[]",
+            "A route; write one `route { ... }` block per destination.",
+        ),
+        optional(
+            "subnet_ids",
+            Type::Set(&Type::String),
+            "[]",
+            "Subnets that use this route table.",
+        ),
         TAGS,
     ],
     computed: &[ID],
@@ -111,9 +195,24 @@ pub static VPC_PEERING: KindSchema = KindSchema {
     attrs: &[
         required("vpc_id", Type::String, "The requester VPC.").force_new(),
         required("peer_vpc_id", Type::String, "The accepter VPC.").force_new(),
-        computed_optional("peer_owner_id", Type::String, "The account of the accepter VPC, when it is another account.").force_new(),
-        computed_optional("peer_region", Type::String, "The region of the accepter VPC, when it is another region.").force_new(),
-        optional("auto_accept", Type::Bool, "true", "Accept the peering from this account (same-account peers only)."),
+        computed_optional(
+            "peer_owner_id",
+            Type::String,
+            "The account of the accepter VPC, when it is another account.",
+        )
+        .force_new(),
+        computed_optional(
+            "peer_region",
+            Type::String,
+            "The region of the accepter VPC, when it is another region.",
+        )
+        .force_new(),
+        optional(
+            "auto_accept",
+            Type::Bool,
+            "true",
+            "Accept the peering from this account (same-account peers only).",
+        ),
         TAGS,
     ],
     computed: &[
@@ -130,12 +229,38 @@ pub static VPC_PEERING: KindSchema = KindSchema {
 
 static RULE: BlockSchema = BlockSchema {
     attrs: &[
-        optional("protocol", Type::String, "\"tcp\"", "The protocol: tcp, udp, icmp or -1 for all.").one_of(&["tcp", "udp", "icmp", "-1"]),
-        optional("from_port", Type::Number, "0", "The first port of the range."),
+        optional(
+            "protocol",
+            Type::String,
+            "\"tcp\"",
+            "The protocol: tcp, udp, icmp or -1 for all.",
+        )
+        .one_of(&["tcp", "udp", "icmp", "-1"]),
+        optional(
+            "from_port",
+            Type::Number,
+            "0",
+            "The first port of the range.",
+        ),
         optional("to_port", Type::Number, "0", "The last port of the range."),
-        optional("cidr_blocks", Type::Set(&Type::String), "[]", "Source (ingress) or destination (egress) ranges."),
-        optional("security_groups", Type::Set(&Type::String), "[]", "Source or destination security group ids."),
-        optional("self", Type::Bool, "false", "Whether the group itself is a source or destination."),
+        optional(
+            "cidr_blocks",
+            Type::Set(&Type::String),
+            "[]",
+            "Source (ingress) or destination (egress) ranges.",
+        ),
+        optional(
+            "security_groups",
+            Type::Set(&Type::String),
+            "[]",
+            "Source or destination security group ids.",
+        ),
+        optional(
+            "self",
+            Type::Bool,
+            "false",
+            "Whether the group itself is a source or destination.",
+        ),
         optional("description", Type::String, "\"\"", "What the rule is for."),
     ],
     exactly_one_of: &[],
@@ -145,10 +270,26 @@ pub static SECURITY_GROUP: KindSchema = KindSchema {
     name: "security_group",
     summary: "A security group with its ingress and egress rules. Without `egress` blocks the group keeps AWS's default allow-all egress.",
     attrs: &[
-        computed_optional("name", Type::String, "The group name; defaults to `<stack>-<block name>`.").force_new(),
-        optional("description", Type::String, "\"Managed by mdl\"", "The group description.").force_new(),
+        computed_optional(
+            "name",
+            Type::String,
+            "The group name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        optional(
+            "description",
+            Type::String,
+            "\"Managed by mdl\"",
+            "The group description.",
+        )
+        .force_new(),
         required("vpc_id", Type::String, "The VPC of the group.").force_new(),
-        optional("ingress", Type::Blocks(&RULE), "[]", "An inbound rule; one `ingress { ... }` block each."),
+        optional(
+            "ingress",
+            Type::Blocks(&RULE),
+            "[]",
+            "An inbound rule; one `ingress { ... }` block each.",
+        ),
         optional(
             "egress",
             Type::Blocks(&RULE),

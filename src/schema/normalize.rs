@@ -12,7 +12,12 @@ pub fn normalize(kind: &KindSchema, attrs: &IndexMap<String, Value>) -> IndexMap
     let mut out = IndexMap::new();
     for (name, value) in attrs {
         let v = match kind.attr(name) {
-            Some(schema) if kind.name == "security_group" && matches!(name.as_str(), "ingress" | "egress") => rules(schema, value),
+            Some(schema)
+                if kind.name == "security_group"
+                    && matches!(name.as_str(), "ingress" | "egress") =>
+            {
+                rules(schema, value)
+            }
             Some(schema) => by_type(&schema.ty, value),
             None => value.clone(),
         };
@@ -29,8 +34,14 @@ fn by_type(ty: &Type, value: &Value) -> Value {
             items.dedup();
             Value::List(items)
         }
-        (Type::List(inner), Value::List(items)) => Value::List(items.iter().map(|v| by_type(inner, v)).collect()),
-        (Type::Map(inner), Value::Map(m)) => Value::Map(m.iter().map(|(k, v)| (k.clone(), by_type(inner, v))).collect()),
+        (Type::List(inner), Value::List(items)) => {
+            Value::List(items.iter().map(|v| by_type(inner, v)).collect())
+        }
+        (Type::Map(inner), Value::Map(m)) => Value::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), by_type(inner, v)))
+                .collect(),
+        ),
         (Type::Blocks(block), Value::List(items)) => {
             let mut items: Vec<Value> = items.iter().map(|v| block_value(block.attrs, v)).collect();
             items.sort_by_key(Value::sort_key);
@@ -47,7 +58,11 @@ fn block_value(attrs: &[AttrSchema], value: &Value) -> Value {
     };
     let mut out = IndexMap::new();
     for a in attrs {
-        let v = m.get(a.name).cloned().or_else(|| a.default_value()).unwrap_or(Value::Null);
+        let v = m
+            .get(a.name)
+            .cloned()
+            .or_else(|| a.default_value())
+            .unwrap_or(Value::Null);
         out.insert(a.name.to_string(), by_type(&a.ty, &v));
     }
     Value::Map(out)
@@ -63,7 +78,9 @@ fn rules(schema: &AttrSchema, value: &Value) -> Value {
     };
     let mut out = Vec::new();
     for b in blocks {
-        let Value::Map(m) = block_value(block.attrs, b) else { continue };
+        let Value::Map(m) = block_value(block.attrs, b) else {
+            continue;
+        };
         let (protocol, from, to) = protocol_ports(&m);
         let description = m.get("description").cloned().unwrap_or(Value::str(""));
         let atom = |cidr: Option<Value>, group: Option<Value>, is_self: bool| {
@@ -71,19 +88,29 @@ fn rules(schema: &AttrSchema, value: &Value) -> Value {
             r.insert("protocol".to_string(), protocol.clone());
             r.insert("from_port".to_string(), from.clone());
             r.insert("to_port".to_string(), to.clone());
-            r.insert("cidr_blocks".to_string(), Value::List(cidr.into_iter().collect()));
-            r.insert("security_groups".to_string(), Value::List(group.into_iter().collect()));
+            r.insert(
+                "cidr_blocks".to_string(),
+                Value::List(cidr.into_iter().collect()),
+            );
+            r.insert(
+                "security_groups".to_string(),
+                Value::List(group.into_iter().collect()),
+            );
             r.insert("self".to_string(), Value::Bool(is_self));
             r.insert("description".to_string(), description.clone());
             Value::Map(r)
         };
         match m.get("cidr_blocks") {
-            Some(Value::List(cidrs)) => out.extend(cidrs.iter().map(|c| atom(Some(c.clone()), None, false))),
+            Some(Value::List(cidrs)) => {
+                out.extend(cidrs.iter().map(|c| atom(Some(c.clone()), None, false)))
+            }
             Some(Value::Unknown) => out.push(atom(Some(Value::Unknown), None, false)),
             _ => {}
         }
         match m.get("security_groups") {
-            Some(Value::List(groups)) => out.extend(groups.iter().map(|g| atom(None, Some(g.clone()), false))),
+            Some(Value::List(groups)) => {
+                out.extend(groups.iter().map(|g| atom(None, Some(g.clone()), false)))
+            }
             Some(Value::Unknown) => out.push(atom(None, Some(Value::Unknown), false)),
             _ => {}
         }
@@ -106,7 +133,11 @@ fn protocol_ports(m: &IndexMap<String, Value>) -> (Value, Value, Value) {
     }
     .to_string();
     if protocol == "-1" {
-        return (Value::String(protocol), Value::Number(0.0), Value::Number(0.0));
+        return (
+            Value::String(protocol),
+            Value::Number(0.0),
+            Value::Number(0.0),
+        );
     }
     let port = |k: &str| m.get(k).cloned().unwrap_or(Value::Number(0.0));
     (Value::String(protocol), port("from_port"), port("to_port"))
@@ -120,7 +151,10 @@ mod tests {
         let mut m = IndexMap::new();
         m.insert("from_port".into(), Value::Number(from));
         m.insert("to_port".into(), Value::Number(from));
-        m.insert("cidr_blocks".into(), Value::List(cidrs.iter().map(|c| Value::str(*c)).collect()));
+        m.insert(
+            "cidr_blocks".into(),
+            Value::List(cidrs.iter().map(|c| Value::str(*c)).collect()),
+        );
         Value::Map(m)
     }
 
@@ -128,12 +162,24 @@ mod tests {
     fn rules_with_several_sources_equal_their_exploded_form() {
         let kind = super::super::kind("security_group").unwrap();
         let mut a = IndexMap::new();
-        a.insert("ingress".to_string(), Value::List(vec![rule(&["10.0.0.0/8", "192.168.0.0/16"], 443.0)]));
+        a.insert(
+            "ingress".to_string(),
+            Value::List(vec![rule(&["10.0.0.0/8", "192.168.0.0/16"], 443.0)]),
+        );
         let mut b = IndexMap::new();
-        b.insert("ingress".to_string(), Value::List(vec![rule(&["192.168.0.0/16"], 443.0), rule(&["10.0.0.0/8"], 443.0)]));
+        b.insert(
+            "ingress".to_string(),
+            Value::List(vec![
+                rule(&["192.168.0.0/16"], 443.0),
+                rule(&["10.0.0.0/8"], 443.0),
+            ]),
+        );
         assert_eq!(normalize(kind, &a), normalize(kind, &b));
         let mut c = IndexMap::new();
-        c.insert("ingress".to_string(), Value::List(vec![rule(&["10.0.0.0/8"], 80.0)]));
+        c.insert(
+            "ingress".to_string(),
+            Value::List(vec![rule(&["10.0.0.0/8"], 80.0)]),
+        );
         assert_ne!(normalize(kind, &a), normalize(kind, &c));
     }
 }

@@ -16,7 +16,11 @@ pub struct LockHolder {
 
 impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`mdl {}` (pid {} on {}, started at unix time {})", self.operation, self.pid, self.host, self.started_unix)
+        write!(
+            f,
+            "`mdl {}` (pid {} on {}, started at unix time {})",
+            self.operation, self.pid, self.host, self.started_unix
+        )
     }
 }
 
@@ -25,7 +29,10 @@ pub enum LockError {
     #[error("the state is locked by {holder}")]
     Held { path: PathBuf, holder: String },
     #[error("cannot open lock file `{path}`: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A held lock; dropping it releases the lock.
@@ -48,13 +55,20 @@ impl Lock {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut text = String::new();
                 let _ = file.read_to_string(&mut text);
-                let holder = serde_json::from_str::<LockHolder>(&text).map_or_else(|_| "another mdl process".to_string(), |h| h.to_string());
+                let holder = serde_json::from_str::<LockHolder>(&text)
+                    .map_or_else(|_| "another mdl process".to_string(), |h| h.to_string());
                 return Err(LockError::Held {
                     path: path.to_path_buf(),
                     holder,
@@ -66,7 +80,9 @@ impl Lock {
             pid: std::process::id(),
             host: hostname(),
             operation: operation.to_string(),
-            started_unix: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            started_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
         };
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
@@ -103,7 +119,10 @@ mod tests {
         let err = Lock::acquire(&path, "plan").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("`mdl apply`"), "{msg}");
-        assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
+        assert!(
+            msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
         drop(first);
         Lock::acquire(&path, "plan").unwrap();
     }

@@ -63,11 +63,15 @@ impl State {
     pub fn from_file(file: StateFile) -> Result<State, String> {
         let mut resources = IndexMap::new();
         for r in file.resources {
-            let addr = ResourceAddr::parse(&r.address).ok_or_else(|| format!("bad resource address `{}` in state", r.address))?;
+            let addr = ResourceAddr::parse(&r.address)
+                .ok_or_else(|| format!("bad resource address `{}` in state", r.address))?;
             let dependencies = r
                 .dependencies
                 .iter()
-                .map(|d| ResourceAddr::parse(d).ok_or_else(|| format!("bad dependency address `{d}` in state")))
+                .map(|d| {
+                    ResourceAddr::parse(d)
+                        .ok_or_else(|| format!("bad dependency address `{d}` in state"))
+                })
                 .collect::<Result<_, _>>()?;
             resources.insert(
                 addr.clone(),
@@ -94,7 +98,9 @@ fn map_to_json(m: &IndexMap<String, Value>) -> serde_json::Map<String, serde_jso
 }
 
 fn map_from_json(m: &serde_json::Map<String, serde_json::Value>) -> IndexMap<String, Value> {
-    m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()
+    m.iter()
+        .map(|(k, v)| (k.clone(), Value::from_json(v)))
+        .collect()
 }
 
 /// The state file as written to disk.

@@ -9,9 +9,15 @@ use super::model::{STATE_VERSION, State, StateFile};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot read state file `{path}`: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write state file `{path}`: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("state file `{path}` is not valid: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -23,7 +29,10 @@ pub struct LocalStore {
 impl LocalStore {
     /// The store for `stack`, kept in `.mdl/` beside the configuration file.
     pub fn for_config(config_path: &Path, stack: &str) -> LocalStore {
-        let dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = config_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         LocalStore {
             path: dir.join(".mdl").join(format!("{stack}.state.json")),
         }
@@ -52,7 +61,10 @@ impl LocalStore {
         };
         let file: StateFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
         if file.version != STATE_VERSION {
-            return Err(invalid(format!("version {} is not supported (this mdl reads version {STATE_VERSION})", file.version)));
+            return Err(invalid(format!(
+                "version {} is not supported (this mdl reads version {STATE_VERSION})",
+                file.version
+            )));
         }
         State::from_file(file).map_err(invalid)
     }
@@ -67,7 +79,8 @@ impl LocalStore {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(write_err)?;
         }
-        let mut text = serde_json::to_string_pretty(&state.to_file()).map_err(|e| write_err(std::io::Error::other(e)))?;
+        let mut text = serde_json::to_string_pretty(&state.to_file())
+            .map_err(|e| write_err(std::io::Error::other(e)))?;
         text.push('\n');
         let tmp = self.path.with_extension("json.tmp");
         {

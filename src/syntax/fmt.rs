@@ -28,7 +28,9 @@ pub fn format(file: &File, text: &str) -> String {
     for item in &file.items {
         let start = item.span().start as usize;
         if let Some(prev) = prev {
-            let both_decls = matches!(prev, Item::Param(_) | Item::Output(_)) && matches!(item, Item::Param(_) | Item::Output(_)) && std::mem::discriminant(prev) == std::mem::discriminant(item);
+            let both_decls = matches!(prev, Item::Param(_) | Item::Output(_))
+                && matches!(item, Item::Param(_) | Item::Output(_))
+                && std::mem::discriminant(prev) == std::mem::discriminant(item);
             if !both_decls || printer.blank_line_between(prev.span().end as usize, start) {
                 printer.lines.push(String::new());
             }
@@ -108,7 +110,9 @@ fn scan_comments(text: &str) -> Vec<Comment> {
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = text[i + 2..].find("*/").map_or(text.len(), |n| i + 2 + n + 2);
+                let end = text[i + 2..]
+                    .find("*/")
+                    .map_or(text.len(), |n| i + 2 + n + 2);
                 out.push(Comment {
                     start: i,
                     end,
@@ -137,8 +141,17 @@ const INDENT: &str = "  ";
 
 impl Printer<'_> {
     fn blank_line_between(&self, a: usize, b: usize) -> bool {
+        if a >= b {
+            return false;
+        }
         let between = &self.text[a.min(self.text.len())..b.min(self.text.len())];
-        between.lines().skip(1).any(|l| l.trim().is_empty()) && between.matches('\n').count() >= 2
+        // Only whole lines count: not the rest of `a`'s line nor the
+        // indentation before `b`.
+        let parts: Vec<&str> = between.split('\n').collect();
+        parts.len() >= 3
+            && parts[1..parts.len() - 1]
+                .iter()
+                .any(|l| l.trim().is_empty())
     }
 
     fn same_line(&self, a: usize, b: usize) -> bool {
@@ -155,23 +168,38 @@ impl Printer<'_> {
             }
             let c = c.clone();
             self.next_comment += 1;
-            if self.last_end > 0 && self.same_line(self.last_end, c.start) && !self.lines.is_empty() {
+            if self.last_end > 0 && self.same_line(self.last_end, c.start) && !self.lines.is_empty()
+            {
                 let last = self.lines.len() - 1;
                 self.lines[last].push(' ');
                 self.lines[last].push_str(&c.text);
             } else {
-                if self.last_end > 0 && self.blank_line_between(self.last_end, c.start) && self.lines.last().is_some_and(|l| !l.is_empty()) {
+                if self.last_end > 0
+                    && self.blank_line_between(self.last_end, c.start)
+                    && self.lines.last().is_some_and(|l| !l.is_empty())
+                {
                     self.lines.push(String::new());
                 }
                 for (i, l) in c.text.lines().enumerate() {
                     if i == 0 {
-                        self.lines.push(format!("{}{}", INDENT.repeat(depth), l.trim_end()));
+                        self.lines
+                            .push(format!("{}{}", INDENT.repeat(depth), l.trim_end()));
                     } else {
                         self.lines.push(l.trim_end().to_string());
                     }
                 }
             }
             self.last_end = c.end;
+        }
+        if self.last_end > 0
+            && offset != usize::MAX
+            && self.comments[..self.next_comment]
+                .last()
+                .is_some_and(|c| c.end == self.last_end)
+            && self.blank_line_between(self.last_end, offset)
+            && self.lines.last().is_some_and(|l| !l.is_empty())
+        {
+            self.lines.push(String::new());
         }
     }
 
@@ -194,7 +222,8 @@ impl Printer<'_> {
                 self.push_multiline(&line, 0);
             }
             Item::Block(b) => {
-                self.lines.push(format!("{} {} {{", b.kind.name, b.name.name));
+                self.lines
+                    .push(format!("{} {} {{", b.kind.name, b.name.name));
                 self.last_end = b.name.span.end as usize;
                 self.body(&b.body, 1);
                 self.flush_comments_before(b.span.end as usize, 1);
@@ -240,15 +269,26 @@ impl Printer<'_> {
                     // nested block between them shares one `=` column.
                     let mut j = i;
                     while j < entries.len() {
-                        let BodyEntry::Attribute(_) = &entries[j] else { break };
+                        let BodyEntry::Attribute(a) = &entries[j] else {
+                            break;
+                        };
+                        let multi_line = expr(&a.value, depth).contains('\n');
+                        if multi_line && j > i {
+                            break;
+                        }
                         if j > i {
                             let prev_end = entries[j - 1].span().end as usize;
                             let this_start = entries[j].span().start as usize;
-                            if self.blank_line_between(prev_end, this_start) || self.has_own_line_comment(prev_end, this_start) {
+                            if self.blank_line_between(prev_end, this_start)
+                                || self.has_own_line_comment(prev_end, this_start)
+                            {
                                 break;
                             }
                         }
                         j += 1;
+                        if multi_line {
+                            break;
+                        }
                     }
                     let width = entries[i..j]
                         .iter()
@@ -264,7 +304,8 @@ impl Printer<'_> {
                             self.flush_comments_before(a.span.start as usize, depth);
                         }
                         let value = expr(&a.value, depth);
-                        self.lines.push(format!("{indent}{:<width$} = {value}", a.name.name));
+                        self.lines
+                            .push(format!("{indent}{:<width$} = {value}", a.name.name));
                         self.last_end = a.span.end as usize;
                     }
                     i = j;
@@ -301,7 +342,11 @@ fn precedence(e: &Expr) -> u8 {
 
 fn child(e: &Expr, min: u8, depth: usize) -> String {
     let s = expr(e, depth);
-    if precedence(e) < min { format!("({s})") } else { s }
+    if precedence(e) < min {
+        format!("({s})")
+    } else {
+        s
+    }
 }
 
 /// Print an expression; `depth` is the indentation of the line it starts on.
@@ -311,15 +356,36 @@ pub fn expr(e: &Expr, depth: usize) -> String {
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::Number(n) => number(*n),
         ExprKind::Str(parts) => string(parts),
-        ExprKind::Path(segs) => segs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("."),
+        ExprKind::Path(segs) => segs
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join("."),
         ExprKind::Index(a, b) => format!("{}[{}]", child(a, 5, depth), expr(b, depth)),
         ExprKind::Call(name, args) => {
-            format!("{}({})", name.name, args.iter().map(|a| expr(a, depth)).collect::<Vec<_>>().join(", "))
+            format!(
+                "{}({})",
+                name.name,
+                args.iter()
+                    .map(|a| expr(a, depth))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
-        ExprKind::Cond(c, a, b) => format!("{} ? {} : {}", child(c, 1, depth), child(a, 1, depth), child(b, 0, depth)),
+        ExprKind::Cond(c, a, b) => format!(
+            "{} ? {} : {}",
+            child(c, 1, depth),
+            child(a, 1, depth),
+            child(b, 0, depth)
+        ),
         ExprKind::Binary(op, a, b) => {
             let p = precedence(e);
-            format!("{} {} {}", child(a, p, depth), op.symbol(), child(b, p + 1, depth))
+            format!(
+                "{} {} {}",
+                child(a, p, depth),
+                op.symbol(),
+                child(b, p + 1, depth)
+            )
         }
         ExprKind::Not(inner) => format!("!{}", child(inner, 4, depth)),
         ExprKind::List(items) => {
@@ -342,12 +408,18 @@ pub fn expr(e: &Expr, depth: usize) -> String {
             if entries.is_empty() {
                 return "{}".to_string();
             }
-            let keys: Vec<String> = entries.iter().map(|en| map_key(&en.key, en.quoted)).collect();
+            let keys: Vec<String> = entries
+                .iter()
+                .map(|en| map_key(&en.key, en.quoted))
+                .collect();
             let width = keys.iter().map(String::len).max().unwrap_or(0);
             let indent = INDENT.repeat(depth + 1);
             let mut s = String::from("{\n");
             for (key, en) in keys.iter().zip(entries) {
-                s.push_str(&format!("{indent}{key:<width$} = {}\n", expr(&en.value, depth + 1)));
+                s.push_str(&format!(
+                    "{indent}{key:<width$} = {}\n",
+                    expr(&en.value, depth + 1)
+                ));
             }
             s.push_str(&INDENT.repeat(depth));
             s.push('}');
@@ -359,7 +431,9 @@ pub fn expr(e: &Expr, depth: usize) -> String {
 fn map_key(key: &str, quoted: bool) -> String {
     let plain = !key.is_empty()
         && key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !matches!(key, "true" | "false" | "null");
     if plain && !quoted {
         key.to_string()

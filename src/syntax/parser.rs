@@ -64,7 +64,9 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
         if text[pos..].starts_with('#') || text[pos..].starts_with("//") {
             pos = text[pos..].find('\n').map_or(text.len(), |n| pos + n);
         } else if text[pos..].starts_with("/*") {
-            pos = text[pos + 2..].find("*/").map_or(text.len(), |n| pos + 2 + n + 2);
+            pos = text[pos + 2..]
+                .find("*/")
+                .map_or(text.len(), |n| pos + 2 + n + 2);
         } else {
             return pos;
         }
@@ -124,7 +126,12 @@ fn check_nesting(source: SourceId, text: &str, pos: usize) -> Option<Diagnostic>
     None
 }
 
-fn convert_error(source: SourceId, text: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
+fn convert_error(
+    source: SourceId,
+    text: &str,
+    base: usize,
+    err: &pest::error::Error<Rule>,
+) -> Diagnostic {
     let at = base
         + match err.location {
             pest::error::InputLocation::Pos(p) => p,
@@ -149,7 +156,8 @@ fn convert_error(source: SourceId, text: &str, base: usize, err: &pest::error::E
     }
     // An unclosed block: the error is at the end of input or at a new
     // top-level item while a brace of this item is still open.
-    let at_top = rest.is_empty() || (is_line_start(text, at) && rest.starts_with(|c: char| c.is_ascii_alphabetic()));
+    let at_top = rest.is_empty()
+        || (is_line_start(text, at) && rest.starts_with(|c: char| c.is_ascii_alphabetic()));
     if at_top && let Some(brace) = unclosed_brace(text, base, at) {
         return Diagnostic::error(
             "parse::unclosed_block",
@@ -157,7 +165,10 @@ fn convert_error(source: SourceId, text: &str, base: usize, err: &pest::error::E
             Span::new(source, brace, brace + 1),
             "this `{` is never closed",
         )
-        .with_label(Span::new(source, at, (at + 1).min(text.len())), "expected `}` before this")
+        .with_label(
+            Span::new(source, at, (at + 1).min(text.len())),
+            "expected `}` before this",
+        )
         .with_help("add the missing `}`");
     }
     let end = at + found.1.max(if rest.is_empty() { 0 } else { 1 });
@@ -197,7 +208,13 @@ fn open_string_before(text: &str, base: usize, at: usize) -> Option<usize> {
             '\\' => {
                 chars.next();
             }
-            '"' => open = if open.is_some() { None } else { Some(line_start + i) },
+            '"' => {
+                open = if open.is_some() {
+                    None
+                } else {
+                    Some(line_start + i)
+                }
+            }
             '#' if open.is_none() => break,
             _ => {}
         }
@@ -246,7 +263,10 @@ fn describe_found(rest: &str) -> (String, usize) {
         return ("end of line".to_string(), 0);
     }
     if c.is_ascii_alphanumeric() || c == '_' {
-        let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
         let len = word.len();
         return (format!("`{word}`"), len);
     }
@@ -267,7 +287,9 @@ fn describe_expected(rules: &[Rule]) -> String {
 fn rule_name(rule: Rule) -> &'static str {
     match rule {
         Rule::ident | Rule::path => "a name",
-        Rule::item | Rule::block | Rule::param_decl | Rule::output_decl => "a block, `param` or `output`",
+        Rule::item | Rule::block | Rule::param_decl | Rule::output_decl => {
+            "a block, `param` or `output`"
+        }
         Rule::attribute | Rule::nested | Rule::body => "an attribute or nested block",
         Rule::expr
         | Rule::or_expr
@@ -283,7 +305,9 @@ fn rule_name(rule: Rule) -> &'static str {
         | Rule::keyword_lit
         | Rule::keyword
         | Rule::not_op => "an expression",
-        Rule::type_expr | Rule::type_name => "a type (`string`, `number`, `bool`, `list(T)`, `map(T)`, `any`)",
+        Rule::type_expr | Rule::type_name => {
+            "a type (`string`, `number`, `bool`, `list(T)`, `map(T)`, `any`)"
+        }
         Rule::map_entry | Rule::map_key => "a map key",
         Rule::cmp_op => "an operator",
         Rule::index => "`[`",
@@ -306,9 +330,21 @@ fn unexpected_rule(rule: Rule) -> ! {
 }
 
 impl Lower {
+    /// The span of a pair without the whitespace and comments pest's
+    /// implicit whitespace rule may have consumed after it.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.source, self.base + s.start(), self.base + s.end())
+        let text = s.as_str();
+        let end = if text.ends_with(|c: char| c.is_ascii_whitespace()) || text.contains("/*") {
+            significant_len(text)
+        } else {
+            text.len()
+        };
+        Span::new(
+            self.source,
+            self.base + s.start(),
+            self.base + s.start() + end,
+        )
     }
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -323,7 +359,11 @@ impl Lower {
         match pair.as_rule() {
             Rule::param_decl => {
                 let mut inner = pair.into_inner();
-                let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::param_decl)));
+                let name = self.ident(
+                    inner
+                        .next()
+                        .unwrap_or_else(|| unexpected_rule(Rule::param_decl)),
+                );
                 let mut ty = None;
                 let mut default = None;
                 for p in inner {
@@ -342,8 +382,16 @@ impl Lower {
             }
             Rule::output_decl => {
                 let mut inner = pair.into_inner();
-                let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::output_decl)));
-                let value = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::output_decl)));
+                let name = self.ident(
+                    inner
+                        .next()
+                        .unwrap_or_else(|| unexpected_rule(Rule::output_decl)),
+                );
+                let value = self.expr(
+                    inner
+                        .next()
+                        .unwrap_or_else(|| unexpected_rule(Rule::output_decl)),
+                );
                 Item::Output(OutputDecl { name, value, span })
             }
             Rule::block => {
@@ -351,7 +399,12 @@ impl Lower {
                 let kind = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
                 let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
                 let body = self.body(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
-                Item::Block(Block { kind, name, body, span })
+                Item::Block(Block {
+                    kind,
+                    name,
+                    body,
+                    span,
+                })
             }
             r => unexpected_rule(r),
         }
@@ -360,7 +413,10 @@ impl Lower {
     fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let name = inner.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+        let name = inner
+            .next()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
         let inner_ty = inner.next().map(|p| Box::new(self.type_expr(p)));
         TypeExpr {
             name,
@@ -378,14 +434,30 @@ impl Lower {
                 match p.as_rule() {
                     Rule::attribute => {
                         let mut inner = p.into_inner();
-                        let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::attribute)));
-                        let value = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::attribute)));
+                        let name = self.ident(
+                            inner
+                                .next()
+                                .unwrap_or_else(|| unexpected_rule(Rule::attribute)),
+                        );
+                        let value = self.expr(
+                            inner
+                                .next()
+                                .unwrap_or_else(|| unexpected_rule(Rule::attribute)),
+                        );
                         BodyEntry::Attribute(Attribute { name, value, span })
                     }
                     Rule::nested => {
                         let mut inner = p.into_inner();
-                        let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::nested)));
-                        let body = self.body(inner.next().unwrap_or_else(|| unexpected_rule(Rule::nested)));
+                        let name = self.ident(
+                            inner
+                                .next()
+                                .unwrap_or_else(|| unexpected_rule(Rule::nested)),
+                        );
+                        let body = self.body(
+                            inner
+                                .next()
+                                .unwrap_or_else(|| unexpected_rule(Rule::nested)),
+                        );
                         BodyEntry::Nested(Nested { name, body, span })
                     }
                     r => unexpected_rule(r),
@@ -403,16 +475,28 @@ impl Lower {
                 let cond = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::expr)));
                 match (inner.next(), inner.next()) {
                     (Some(a), Some(b)) => Expr {
-                        kind: ExprKind::Cond(Box::new(cond), Box::new(self.expr(a)), Box::new(self.expr(b))),
+                        kind: ExprKind::Cond(
+                            Box::new(cond),
+                            Box::new(self.expr(a)),
+                            Box::new(self.expr(b)),
+                        ),
                         span,
                     },
                     _ => cond,
                 }
             }
             Rule::or_expr | Rule::and_expr => {
-                let op = if pair.as_rule() == Rule::or_expr { BinOp::Or } else { BinOp::And };
+                let op = if pair.as_rule() == Rule::or_expr {
+                    BinOp::Or
+                } else {
+                    BinOp::And
+                };
                 let mut inner = pair.into_inner();
-                let mut acc = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::or_expr)));
+                let mut acc = self.expr(
+                    inner
+                        .next()
+                        .unwrap_or_else(|| unexpected_rule(Rule::or_expr)),
+                );
                 for rhs in inner {
                     let rhs = self.expr(rhs);
                     let span = acc.span.to(rhs.span);
@@ -425,10 +509,18 @@ impl Lower {
             }
             Rule::cmp_expr => {
                 let mut inner = pair.into_inner();
-                let lhs = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::cmp_expr)));
+                let lhs = self.expr(
+                    inner
+                        .next()
+                        .unwrap_or_else(|| unexpected_rule(Rule::cmp_expr)),
+                );
                 match (inner.next(), inner.next()) {
                     (Some(op), Some(rhs)) => {
-                        let op = if op.as_str() == "==" { BinOp::Eq } else { BinOp::Ne };
+                        let op = if op.as_str() == "==" {
+                            BinOp::Eq
+                        } else {
+                            BinOp::Ne
+                        };
                         Expr {
                             kind: ExprKind::Binary(op, Box::new(lhs), Box::new(self.expr(rhs))),
                             span,
@@ -457,10 +549,18 @@ impl Lower {
             }
             Rule::postfix => {
                 let mut inner = pair.into_inner();
-                let mut acc = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::postfix)));
+                let mut acc = self.expr(
+                    inner
+                        .next()
+                        .unwrap_or_else(|| unexpected_rule(Rule::postfix)),
+                );
                 for idx in inner {
                     let idx_span = self.span(&idx);
-                    let idx_expr = self.expr(idx.into_inner().next().unwrap_or_else(|| unexpected_rule(Rule::index)));
+                    let idx_expr = self.expr(
+                        idx.into_inner()
+                            .next()
+                            .unwrap_or_else(|| unexpected_rule(Rule::index)),
+                    );
                     let span = acc.span.to(idx_span);
                     acc = Expr {
                         kind: ExprKind::Index(Box::new(acc), Box::new(idx_expr)),
@@ -494,15 +594,24 @@ impl Lower {
                     pair.into_inner()
                         .map(|entry| {
                             let mut inner = entry.into_inner();
-                            let key_pair = inner.next().unwrap_or_else(|| unexpected_rule(Rule::map_entry));
+                            let key_pair = inner
+                                .next()
+                                .unwrap_or_else(|| unexpected_rule(Rule::map_entry));
                             let key_span = self.span(&key_pair);
-                            let key_inner = key_pair.into_inner().next().unwrap_or_else(|| unexpected_rule(Rule::map_key));
+                            let key_inner = key_pair
+                                .into_inner()
+                                .next()
+                                .unwrap_or_else(|| unexpected_rule(Rule::map_key));
                             let (key, quoted) = match key_inner.as_rule() {
                                 Rule::ident => (key_inner.as_str().to_string(), false),
                                 Rule::string => (plain_string(&self.string_parts(key_inner)), true),
                                 r => unexpected_rule(r),
                             };
-                            let value = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(Rule::map_entry)));
+                            let value = self.expr(
+                                inner
+                                    .next()
+                                    .unwrap_or_else(|| unexpected_rule(Rule::map_entry)),
+                            );
                             MapEntry {
                                 key,
                                 quoted,
@@ -542,7 +651,11 @@ impl Lower {
                     other => other.to_string(),
                 },
                 Rule::interp => {
-                    let e = self.expr(p.into_inner().next().unwrap_or_else(|| unexpected_rule(Rule::interp)));
+                    let e = self.expr(
+                        p.into_inner()
+                            .next()
+                            .unwrap_or_else(|| unexpected_rule(Rule::interp)),
+                    );
                     parts.push(StrPart::Interp(e));
                     continue;
                 }
@@ -556,6 +669,52 @@ impl Lower {
         }
         parts
     }
+}
+
+/// The length of `text` up to its last character that is neither
+/// whitespace nor part of a comment.
+fn significant_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut last = 0;
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            if b == b'\\' {
+                i += 1;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            last = i + 1;
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                last = i + 1;
+            }
+            b'#' => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+                continue;
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => last = i + 1,
+        }
+        i += 1;
+    }
+    last.min(bytes.len())
 }
 
 /// The literal text of a string without interpolation (interpolations are

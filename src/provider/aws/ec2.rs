@@ -9,13 +9,17 @@ use std::time::Duration;
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, ConnectivityType, DomainType, Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+    AttributeBooleanValue, ConnectivityType, DomainType, Filter, IpPermission, IpRange,
+    ResourceType, Tag, TagSpecification, UserIdGroupPair,
 };
 use indexmap::IndexMap;
 
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
-use crate::provider::{ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse, STACK_TAG};
+use crate::provider::{
+    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse, STACK_TAG,
+};
 use crate::value::Value;
 
 const SERVICE: &str = "ec2";
@@ -24,7 +28,9 @@ pub struct Ec2 {
     client: Client,
 }
 
-fn err<E, R>(operation: &'static str) -> impl FnOnce(aws_sdk_ec2::error::SdkError<E, R>) -> ProviderError
+fn err<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_ec2::error::SdkError<E, R>) -> ProviderError
 where
     E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -33,47 +39,88 @@ where
 }
 
 fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
-    Filter::builder().name(name).set_values(Some(values.into_iter().map(Into::into).collect())).build()
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.into_iter().map(Into::into).collect()))
+        .build()
 }
 
 fn missing(op: &'static str, what: &str) -> ProviderError {
     ProviderError::new(SERVICE, op, format!("the response has no {what}"))
 }
 
-/// The `mdl:address` tag and the user's own tags.
-fn split_tags(tags: &[Tag]) -> (Option<ResourceAddr>, Value) {
+/// What the tags say: the `mdl:address` and `mdl:stack` tags, and the
+/// user's own tags.
+struct Tags {
+    addr: Option<ResourceAddr>,
+    stack: Option<String>,
+    user: Value,
+}
+
+fn split_tags(tags: &[Tag]) -> Tags {
     let mut addr = None;
+    let mut stack = None;
     let mut user = IndexMap::new();
     for t in tags {
-        let (Some(k), v) = (t.key(), t.value().unwrap_or_default()) else { continue };
+        let (Some(k), v) = (t.key(), t.value().unwrap_or_default()) else {
+            continue;
+        };
         if k == ADDRESS_TAG {
             addr = ResourceAddr::parse(v);
+        } else if k == STACK_TAG {
+            stack = Some(v.to_string());
         } else if !k.starts_with("mdl:") {
             user.insert(k.to_string(), Value::str(v));
         }
     }
     user.sort_keys();
-    (addr, Value::Map(user))
+    Tags {
+        addr,
+        stack,
+        user: Value::Map(user),
+    }
 }
 
-fn tag_spec(rt: ResourceType, stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> TagSpecification {
+fn tag_spec(
+    rt: ResourceType,
+    stack: &str,
+    addr: &ResourceAddr,
+    attrs: &IndexMap<String, Value>,
+) -> TagSpecification {
     let mut b = TagSpecification::builder()
         .resource_type(rt)
         .tags(Tag::builder().key(STACK_TAG).value(stack).build())
-        .tags(Tag::builder().key(ADDRESS_TAG).value(addr.to_string()).build());
+        .tags(
+            Tag::builder()
+                .key(ADDRESS_TAG)
+                .value(addr.to_string())
+                .build(),
+        );
     if let Some(Value::Map(user)) = attrs.get("tags") {
         for (k, v) in user {
-            b = b.tags(Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build());
+            b = b.tags(
+                Tag::builder()
+                    .key(k)
+                    .value(v.as_str().unwrap_or_default())
+                    .build(),
+            );
         }
     }
     b.build()
 }
 
 fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
-    attrs.get(k).and_then(Value::as_str).map(ToString::to_string)
+    attrs
+        .get(k)
+        .and_then(Value::as_str)
+        .map(ToString::to_string)
 }
 
-fn req_s(attrs: &IndexMap<String, Value>, k: &str, op: &'static str) -> Result<String, ProviderError> {
+fn req_s(
+    attrs: &IndexMap<String, Value>,
+    k: &str,
+    op: &'static str,
+) -> Result<String, ProviderError> {
     s(attrs, k).ok_or_else(|| ProviderError::new(SERVICE, op, format!("`{k}` has no value")))
 }
 
@@ -85,13 +132,31 @@ fn bool_attr(v: bool) -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(v).build()
 }
 
-fn live(addr: Option<ResourceAddr>, id: &str, attrs: IndexMap<String, Value>, mut computed: IndexMap<String, Value>) -> LiveResource {
+fn live(
+    tags: Tags,
+    id: &str,
+    mut attrs: IndexMap<String, Value>,
+    mut computed: IndexMap<String, Value>,
+) -> LiveResource {
     computed.insert("id".into(), Value::str(id));
+    attrs.insert("tags".into(), tags.user);
     LiveResource {
-        addr,
+        addr: tags.addr,
+        stack: tags.stack,
         id: id.to_string(),
         attrs,
         computed,
+    }
+}
+
+/// A resource known only by its id (just created).
+fn bare(id: &str) -> LiveResource {
+    LiveResource {
+        addr: None,
+        stack: None,
+        id: id.to_string(),
+        attrs: IndexMap::new(),
+        computed: IndexMap::new(),
     }
 }
 
@@ -114,11 +179,30 @@ impl Ec2 {
     }
 
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        let mut resources = self.describe(req.kind.name, filter(&format!("tag:{STACK_TAG}"), [req.stack])).await?;
+        // Filters are checked again here: not every AWS-compatible
+        // endpoint applies every filter.
+        let mut resources = self
+            .describe(
+                req.kind.name,
+                filter(&format!("tag:{STACK_TAG}"), [req.stack]),
+            )
+            .await?;
+        resources.retain(|r| r.stack.as_deref() == Some(req.stack));
         let found: HashSet<&str> = resources.iter().map(|r| r.id.as_str()).collect();
-        let lost: Vec<String> = req.known_ids.iter().filter(|id| !found.contains(id.as_str())).cloned().collect();
+        let lost: Vec<String> = req
+            .known_ids
+            .iter()
+            .filter(|id| !found.contains(id.as_str()))
+            .cloned()
+            .collect();
         if !lost.is_empty() {
-            let more = self.describe(req.kind.name, filter(id_filter(req.kind.name), lost)).await?;
+            let mut more = self
+                .describe(
+                    req.kind.name,
+                    filter(id_filter(req.kind.name), lost.clone()),
+                )
+                .await?;
+            more.retain(|r| lost.contains(&r.id));
             resources.extend(more);
         }
         Ok(ReadResponse { resources })
@@ -133,7 +217,11 @@ impl Ec2 {
             "route_table" => self.read_route_tables(f).await,
             "vpc_peering" => self.read_peerings(f).await,
             "security_group" => self.read_security_groups(f).await,
-            other => Err(ProviderError::new(SERVICE, "read", format!("kind `{other}` is not an EC2 kind"))),
+            other => Err(ProviderError::new(
+                SERVICE,
+                "read",
+                format!("kind `{other}` is not an EC2 kind"),
+            )),
         }
     }
 
@@ -148,10 +236,21 @@ impl Ec2 {
                     "nat_gateway" => self.create_nat(req.stack, req.addr, &attrs).await?,
                     "route_table" => self.create_route_table(req.stack, req.addr, &attrs).await?,
                     "vpc_peering" => self.create_peering(req.stack, req.addr, &attrs).await?,
-                    "security_group" => self.create_security_group(req.stack, req.addr, &attrs).await?,
-                    other => return Err(ProviderError::new(SERVICE, "create", format!("kind `{other}` is not an EC2 kind"))),
+                    "security_group" => {
+                        self.create_security_group(req.stack, req.addr, &attrs)
+                            .await?
+                    }
+                    other => {
+                        return Err(ProviderError::new(
+                            SERVICE,
+                            "create",
+                            format!("kind `{other}` is not an EC2 kind"),
+                        ));
+                    }
                 };
-                self.read_one(kind, &id).await.map(|l| ApplyResponse { live: Some(l) })
+                self.read_one(kind, &id)
+                    .await
+                    .map(|l| ApplyResponse { live: Some(l) })
             }
             Operation::Update { prior, attrs } => {
                 self.update_tags(&prior, &attrs).await?;
@@ -162,7 +261,13 @@ impl Ec2 {
                     "route_table" => self.update_route_table(&prior, &attrs).await?,
                     "security_group" => self.update_security_group(&prior, &attrs).await?,
                     "nat_gateway" | "vpc_peering" => {}
-                    other => return Err(ProviderError::new(SERVICE, "update", format!("kind `{other}` is not an EC2 kind"))),
+                    other => {
+                        return Err(ProviderError::new(
+                            SERVICE,
+                            "update",
+                            format!("kind `{other}` is not an EC2 kind"),
+                        ));
+                    }
                 }
                 let mut l = self.read_one(kind, &prior.id).await?;
                 // Attributes the describe cannot see keep their applied value.
@@ -173,8 +278,22 @@ impl Ec2 {
             }
             Operation::Delete { prior } => {
                 match kind {
-                    "vpc" => self.client.delete_vpc().vpc_id(&prior.id).send().await.map(|_| ()).map_err(err("DeleteVpc"))?,
-                    "subnet" => self.client.delete_subnet().subnet_id(&prior.id).send().await.map(|_| ()).map_err(err("DeleteSubnet"))?,
+                    "vpc" => self
+                        .client
+                        .delete_vpc()
+                        .vpc_id(&prior.id)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(err("DeleteVpc"))?,
+                    "subnet" => self
+                        .client
+                        .delete_subnet()
+                        .subnet_id(&prior.id)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(err("DeleteSubnet"))?,
                     "internet_gateway" => self.delete_igw(&prior).await?,
                     "nat_gateway" => self.delete_nat(&prior).await?,
                     "route_table" => self.delete_route_table(&prior).await?,
@@ -194,7 +313,13 @@ impl Ec2 {
                         .await
                         .map(|_| ())
                         .map_err(err("DeleteSecurityGroup"))?,
-                    other => return Err(ProviderError::new(SERVICE, "delete", format!("kind `{other}` is not an EC2 kind"))),
+                    other => {
+                        return Err(ProviderError::new(
+                            SERVICE,
+                            "delete",
+                            format!("kind `{other}` is not an EC2 kind"),
+                        ));
+                    }
                 }
                 Ok(ApplyResponse { live: None })
             }
@@ -205,19 +330,42 @@ impl Ec2 {
         self.describe(kind, filter(id_filter(kind), [id]))
             .await?
             .into_iter()
-            .next()
-            .ok_or_else(|| ProviderError::new(SERVICE, "describe", format!("{kind} `{id}` was not found right after it was changed")))
+            .find(|r| r.id == id)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    SERVICE,
+                    "describe",
+                    format!("{kind} `{id}` was not found right after it was changed"),
+                )
+            })
     }
 
-    async fn update_tags(&self, prior: &LiveResource, attrs: &IndexMap<String, Value>) -> Result<(), ProviderError> {
+    async fn update_tags(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
         let empty = IndexMap::new();
-        let old = prior.attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
+        let old = prior
+            .attrs
+            .get("tags")
+            .and_then(Value::as_map)
+            .unwrap_or(&empty);
         let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
-        let removed: Vec<Tag> = old.keys().filter(|k| !new.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
+        let removed: Vec<Tag> = old
+            .keys()
+            .filter(|k| !new.contains_key(*k))
+            .map(|k| Tag::builder().key(k).build())
+            .collect();
         let changed: Vec<Tag> = new
             .iter()
             .filter(|(k, v)| old.get(*k) != Some(*v))
-            .map(|(k, v)| Tag::builder().key(k).value(v.as_str().unwrap_or_default()).build())
+            .map(|(k, v)| {
+                Tag::builder()
+                    .key(k)
+                    .value(v.as_str().unwrap_or_default())
+                    .build()
+            })
             .collect();
         if !removed.is_empty() {
             self.client
@@ -257,18 +405,28 @@ impl Ec2 {
             .iter()
             .filter_map(|v| {
                 let id = v.vpc_id()?;
-                let (addr, tags) = split_tags(v.tags());
+                let tags = split_tags(v.tags());
                 let mut attrs = IndexMap::new();
-                attrs.insert("cidr_block".into(), Value::str(v.cidr_block().unwrap_or_default()));
-                attrs.insert("tags".into(), tags);
+                attrs.insert(
+                    "cidr_block".into(),
+                    Value::str(v.cidr_block().unwrap_or_default()),
+                );
                 let mut computed = IndexMap::new();
-                computed.insert("owner_id".into(), Value::str(v.owner_id().unwrap_or_default()));
-                Some(live(addr, id, attrs, computed))
+                computed.insert(
+                    "owner_id".into(),
+                    Value::str(v.owner_id().unwrap_or_default()),
+                );
+                Some(live(tags, id, attrs, computed))
             })
             .collect())
     }
 
-    async fn create_vpc(&self, stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Result<String, ProviderError> {
+    async fn create_vpc(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
         let out = self
             .client
             .create_vpc()
@@ -277,13 +435,21 @@ impl Ec2 {
             .send()
             .await
             .map_err(err("CreateVpc"))?;
-        let id = out.vpc().and_then(|v| v.vpc_id()).ok_or_else(|| missing("CreateVpc", "VPC id"))?.to_string();
-        let prior = live(None, &id, IndexMap::new(), IndexMap::new());
+        let id = out
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .ok_or_else(|| missing("CreateVpc", "VPC id"))?
+            .to_string();
+        let prior = bare(&id);
         self.update_vpc(&prior, attrs).await?;
         Ok(id)
     }
 
-    async fn update_vpc(&self, prior: &LiveResource, attrs: &IndexMap<String, Value>) -> Result<(), ProviderError> {
+    async fn update_vpc(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
         // AWS takes one attribute per call.
         for key in ["enable_dns_support", "enable_dns_hostnames"] {
             let Some(want) = b(attrs, key) else { continue };
@@ -318,21 +484,37 @@ impl Ec2 {
             .iter()
             .filter_map(|sn| {
                 let id = sn.subnet_id()?;
-                let (addr, tags) = split_tags(sn.tags());
+                let tags = split_tags(sn.tags());
                 let mut attrs = IndexMap::new();
                 attrs.insert("vpc_id".into(), Value::str(sn.vpc_id().unwrap_or_default()));
-                attrs.insert("cidr_block".into(), Value::str(sn.cidr_block().unwrap_or_default()));
-                attrs.insert("availability_zone".into(), Value::str(sn.availability_zone().unwrap_or_default()));
-                attrs.insert("map_public_ip_on_launch".into(), Value::Bool(sn.map_public_ip_on_launch().unwrap_or(false)));
-                attrs.insert("tags".into(), tags);
+                attrs.insert(
+                    "cidr_block".into(),
+                    Value::str(sn.cidr_block().unwrap_or_default()),
+                );
+                attrs.insert(
+                    "availability_zone".into(),
+                    Value::str(sn.availability_zone().unwrap_or_default()),
+                );
+                attrs.insert(
+                    "map_public_ip_on_launch".into(),
+                    Value::Bool(sn.map_public_ip_on_launch().unwrap_or(false)),
+                );
                 let mut computed = IndexMap::new();
-                computed.insert("availability_zone".into(), Value::str(sn.availability_zone().unwrap_or_default()));
-                Some(live(addr, id, attrs, computed))
+                computed.insert(
+                    "availability_zone".into(),
+                    Value::str(sn.availability_zone().unwrap_or_default()),
+                );
+                Some(live(tags, id, attrs, computed))
             })
             .collect())
     }
 
-    async fn create_subnet(&self, stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Result<String, ProviderError> {
+    async fn create_subnet(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
         let out = self
             .client
             .create_subnet()
@@ -343,15 +525,23 @@ impl Ec2 {
             .send()
             .await
             .map_err(err("CreateSubnet"))?;
-        let id = out.subnet().and_then(|v| v.subnet_id()).ok_or_else(|| missing("CreateSubnet", "subnet id"))?.to_string();
+        let id = out
+            .subnet()
+            .and_then(|v| v.subnet_id())
+            .ok_or_else(|| missing("CreateSubnet", "subnet id"))?
+            .to_string();
         if b(attrs, "map_public_ip_on_launch") == Some(true) {
-            let prior = live(None, &id, IndexMap::new(), IndexMap::new());
+            let prior = bare(&id);
             self.update_subnet(&prior, attrs).await?;
         }
         Ok(id)
     }
 
-    async fn update_subnet(&self, prior: &LiveResource, attrs: &IndexMap<String, Value>) -> Result<(), ProviderError> {
+    async fn update_subnet(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
         if let Some(want) = b(attrs, "map_public_ip_on_launch")
             && b(&prior.attrs, "map_public_ip_on_launch") != Some(want)
         {
@@ -383,17 +573,25 @@ impl Ec2 {
             .iter()
             .filter_map(|g| {
                 let id = g.internet_gateway_id()?;
-                let (addr, tags) = split_tags(g.tags());
+                let tags = split_tags(g.tags());
                 let mut attrs = IndexMap::new();
-                let vpc = g.attachments().first().and_then(|a| a.vpc_id()).map_or(Value::Null, Value::str);
+                let vpc = g
+                    .attachments()
+                    .first()
+                    .and_then(|a| a.vpc_id())
+                    .map_or(Value::Null, Value::str);
                 attrs.insert("vpc_id".into(), vpc);
-                attrs.insert("tags".into(), tags);
-                Some(live(addr, id, attrs, IndexMap::new()))
+                Some(live(tags, id, attrs, IndexMap::new()))
             })
             .collect())
     }
 
-    async fn create_igw(&self, stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Result<String, ProviderError> {
+    async fn create_igw(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
         let out = self
             .client
             .create_internet_gateway()
@@ -406,13 +604,17 @@ impl Ec2 {
             .and_then(|g| g.internet_gateway_id())
             .ok_or_else(|| missing("CreateInternetGateway", "gateway id"))?
             .to_string();
-        let prior = live(None, &id, IndexMap::new(), IndexMap::new());
+        let prior = bare(&id);
         self.update_igw(&prior, attrs).await?;
         Ok(id)
     }
 
     /// Move the attachment: detach from the old VPC, attach to the new.
-    async fn update_igw(&self, prior: &LiveResource, attrs: &IndexMap<String, Value>) -> Result<(), ProviderError> {
+    async fn update_igw(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
         let old = s(&prior.attrs, "vpc_id");
         let new = s(attrs, "vpc_id");
         if old == new {
@@ -469,31 +671,59 @@ impl Ec2 {
             .iter()
             .filter_map(|n| {
                 let id = n.nat_gateway_id()?;
-                let (addr, tags) = split_tags(n.tags());
+                let tags = split_tags(n.tags());
                 let mut attrs = IndexMap::new();
-                attrs.insert("subnet_id".into(), Value::str(n.subnet_id().unwrap_or_default()));
+                attrs.insert(
+                    "subnet_id".into(),
+                    Value::str(n.subnet_id().unwrap_or_default()),
+                );
                 let connectivity = n.connectivity_type().map_or("public", |c| c.as_str());
                 attrs.insert("connectivity_type".into(), Value::str(connectivity));
-                attrs.insert("tags".into(), tags);
                 let mut computed = IndexMap::new();
                 let address = n.nat_gateway_addresses().first();
-                computed.insert("public_ip".into(), address.and_then(|a| a.public_ip()).map_or(Value::Null, Value::str));
-                computed.insert("allocation_id".into(), address.and_then(|a| a.allocation_id()).map_or(Value::Null, Value::str));
-                computed.insert("state".into(), n.state().map_or(Value::Null, |s| Value::str(s.as_str())));
-                Some(live(addr, id, attrs, computed))
+                computed.insert(
+                    "public_ip".into(),
+                    address
+                        .and_then(|a| a.public_ip())
+                        .map_or(Value::Null, Value::str),
+                );
+                computed.insert(
+                    "allocation_id".into(),
+                    address
+                        .and_then(|a| a.allocation_id())
+                        .map_or(Value::Null, Value::str),
+                );
+                computed.insert(
+                    "state".into(),
+                    n.state().map_or(Value::Null, |s| Value::str(s.as_str())),
+                );
+                Some(live(tags, id, attrs, computed))
             })
             .collect())
     }
 
-    async fn create_nat(&self, stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Result<String, ProviderError> {
+    async fn create_nat(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
         let public = s(attrs, "connectivity_type").as_deref() != Some("private");
-        let allocation = if public { Some(self.nat_address(stack, addr).await?) } else { None };
+        let allocation = if public {
+            Some(self.nat_address(stack, addr).await?)
+        } else {
+            None
+        };
         let out = self
             .client
             .create_nat_gateway()
             .subnet_id(req_s(attrs, "subnet_id", "CreateNatGateway")?)
             .set_allocation_id(allocation)
-            .connectivity_type(if public { ConnectivityType::Public } else { ConnectivityType::Private })
+            .connectivity_type(if public {
+                ConnectivityType::Public
+            } else {
+                ConnectivityType::Private
+            })
             .tag_specifications(tag_spec(ResourceType::Natgateway, stack, addr, attrs))
             .send()
             .await
@@ -503,14 +733,22 @@ impl Ec2 {
             .and_then(|n| n.nat_gateway_id())
             .ok_or_else(|| missing("CreateNatGateway", "gateway id"))?
             .to_string();
-        wait_until(&format!("NAT gateway {id}"), Duration::from_secs(15 * 60), || async {
-            let l = self.read_one("nat_gateway", &id).await?;
-            match l.computed.get("state").and_then(Value::as_str) {
-                Some("available") => Ok(true),
-                Some("failed") => Err(ProviderError::new(SERVICE, "CreateNatGateway", format!("NAT gateway {id} failed"))),
-                _ => Ok(false),
-            }
-        })
+        wait_until(
+            &format!("NAT gateway {id}"),
+            Duration::from_secs(15 * 60),
+            || async {
+                let l = self.read_one("nat_gateway", &id).await?;
+                match l.computed.get("state").and_then(Value::as_str) {
+                    Some("available") => Ok(true),
+                    Some("failed") => Err(ProviderError::new(
+                        SERVICE,
+                        "CreateNatGateway",
+                        format!("NAT gateway {id} failed"),
+                    )),
+                    _ => Ok(false),
+                }
+            },
+        )
         .await?;
         Ok(id)
     }
@@ -526,18 +764,30 @@ impl Ec2 {
             .send()
             .await
             .map_err(err("DescribeAddresses"))?;
-        if let Some(free) = existing.addresses().iter().find(|a| a.association_id().is_none()).and_then(|a| a.allocation_id()) {
+        if let Some(free) = existing
+            .addresses()
+            .iter()
+            .find(|a| a.association_id().is_none())
+            .and_then(|a| a.allocation_id())
+        {
             return Ok(free.to_string());
         }
         let out = self
             .client
             .allocate_address()
             .domain(DomainType::Vpc)
-            .tag_specifications(tag_spec(ResourceType::ElasticIp, stack, addr, &IndexMap::new()))
+            .tag_specifications(tag_spec(
+                ResourceType::ElasticIp,
+                stack,
+                addr,
+                &IndexMap::new(),
+            ))
             .send()
             .await
             .map_err(err("AllocateAddress"))?;
-        out.allocation_id().map(ToString::to_string).ok_or_else(|| missing("AllocateAddress", "allocation id"))
+        out.allocation_id()
+            .map(ToString::to_string)
+            .ok_or_else(|| missing("AllocateAddress", "allocation id"))
     }
 
     async fn delete_nat(&self, prior: &LiveResource) -> Result<(), ProviderError> {
@@ -548,10 +798,16 @@ impl Ec2 {
             .await
             .map_err(err("DeleteNatGateway"))?;
         let id = prior.id.clone();
-        wait_until(&format!("NAT gateway {id} to be deleted"), Duration::from_secs(15 * 60), || async {
-            let found = self.describe("nat_gateway", filter("nat-gateway-id", [id.as_str()])).await?;
-            Ok(found.is_empty())
-        })
+        wait_until(
+            &format!("NAT gateway {id} to be deleted"),
+            Duration::from_secs(15 * 60),
+            || async {
+                let found = self
+                    .describe("nat_gateway", filter("nat-gateway-id", [id.as_str()]))
+                    .await?;
+                Ok(!found.iter().any(|r| r.id == id))
+            },
+        )
         .await?;
         if let Some(allocation) = prior.computed.get("allocation_id").and_then(Value::as_str) {
             self.client
@@ -581,20 +837,32 @@ impl Ec2 {
             .iter()
             .filter_map(|t| {
                 let id = t.route_table_id()?;
-                let (addr, tags) = split_tags(t.tags());
+                let tags = split_tags(t.tags());
                 let routes: Vec<Value> = t
                     .routes()
                     .iter()
-                    .filter(|r| r.gateway_id() != Some("local") && r.destination_cidr_block().is_some())
+                    .filter(|r| {
+                        r.gateway_id() != Some("local") && r.destination_cidr_block().is_some()
+                    })
                     .filter(|r| r.origin().is_none_or(|o| o.as_str() == "CreateRoute"))
                     .map(|r| {
                         let mut m = IndexMap::new();
-                        m.insert("cidr_block".to_string(), Value::str(r.destination_cidr_block().unwrap_or_default()));
-                        m.insert("gateway_id".to_string(), r.gateway_id().map_or(Value::Null, Value::str));
-                        m.insert("nat_gateway_id".to_string(), r.nat_gateway_id().map_or(Value::Null, Value::str));
+                        m.insert(
+                            "cidr_block".to_string(),
+                            Value::str(r.destination_cidr_block().unwrap_or_default()),
+                        );
+                        m.insert(
+                            "gateway_id".to_string(),
+                            r.gateway_id().map_or(Value::Null, Value::str),
+                        );
+                        m.insert(
+                            "nat_gateway_id".to_string(),
+                            r.nat_gateway_id().map_or(Value::Null, Value::str),
+                        );
                         m.insert(
                             "vpc_peering_connection_id".to_string(),
-                            r.vpc_peering_connection_id().map_or(Value::Null, Value::str),
+                            r.vpc_peering_connection_id()
+                                .map_or(Value::Null, Value::str),
                         );
                         Value::Map(m)
                     })
@@ -606,7 +874,10 @@ impl Ec2 {
                     .filter(|a| a.main() != Some(true))
                     .filter_map(|a| {
                         let subnet = a.subnet_id()?;
-                        associations.insert(subnet.to_string(), Value::str(a.route_table_association_id().unwrap_or_default()));
+                        associations.insert(
+                            subnet.to_string(),
+                            Value::str(a.route_table_association_id().unwrap_or_default()),
+                        );
                         Some(Value::str(subnet))
                     })
                     .collect();
@@ -614,15 +885,19 @@ impl Ec2 {
                 attrs.insert("vpc_id".into(), Value::str(t.vpc_id().unwrap_or_default()));
                 attrs.insert("route".into(), Value::List(routes));
                 attrs.insert("subnet_ids".into(), Value::List(subnets));
-                attrs.insert("tags".into(), tags);
                 let mut computed = IndexMap::new();
                 computed.insert("associations".into(), Value::Map(associations));
-                Some(live(addr, id, attrs, computed))
+                Some(live(tags, id, attrs, computed))
             })
             .collect())
     }
 
-    async fn create_route_table(&self, stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Result<String, ProviderError> {
+    async fn create_route_table(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
         let out = self
             .client
             .create_route_table()
@@ -636,12 +911,16 @@ impl Ec2 {
             .and_then(|t| t.route_table_id())
             .ok_or_else(|| missing("CreateRouteTable", "route table id"))?
             .to_string();
-        let prior = live(None, &id, IndexMap::new(), IndexMap::new());
+        let prior = bare(&id);
         self.update_route_table(&prior, attrs).await?;
         Ok(id)
     }
 
-    async fn update_route_table(&self, prior: &LiveResource, attrs: &IndexMap<String, Value>) -> Result<(), ProviderError> {
+    async fn update_route_table(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
         let routes = |a: &IndexMap<String, Value>| -> IndexMap<String, IndexMap<String, Value>> {
             a.get("route")
                 .and_then(Value::as_list)
@@ -665,7 +944,12 @@ impl Ec2 {
                 .map_err(err("DeleteRoute"))?;
         }
         for (cidr, route) in &new {
-            let target = |k: &str| route.get(k).and_then(Value::as_str).map(ToString::to_string);
+            let target = |k: &str| {
+                route
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .map(ToString::to_string)
+            };
             match old.get(cidr) {
                 Some(o) if o == route => {}
                 Some(_) => {
@@ -705,7 +989,11 @@ impl Ec2 {
         let old_subnets = subnets(&prior.attrs);
         let new_subnets = subnets(attrs);
         let empty = IndexMap::new();
-        let associations = prior.computed.get("associations").and_then(Value::as_map).unwrap_or(&empty);
+        let associations = prior
+            .computed
+            .get("associations")
+            .and_then(Value::as_map)
+            .unwrap_or(&empty);
         for subnet in old_subnets.iter().filter(|s| !new_subnets.contains(s)) {
             if let Some(assoc) = associations.get(subnet).and_then(Value::as_str) {
                 self.client
@@ -764,29 +1052,63 @@ impl Ec2 {
         Ok(peerings
             .iter()
             .filter(|p| {
-                let code = p.status().and_then(|s| s.code()).map(|c| c.as_str()).unwrap_or_default();
-                !matches!(code, "deleted" | "deleting" | "rejected" | "failed" | "expired")
+                let code = p
+                    .status()
+                    .and_then(|s| s.code())
+                    .map(|c| c.as_str())
+                    .unwrap_or_default();
+                !matches!(
+                    code,
+                    "deleted" | "deleting" | "rejected" | "failed" | "expired"
+                )
             })
             .filter_map(|p| {
                 let id = p.vpc_peering_connection_id()?;
-                let (addr, tags) = split_tags(p.tags());
+                let tags = split_tags(p.tags());
                 let requester = p.requester_vpc_info();
                 let accepter = p.accepter_vpc_info();
                 let mut attrs = IndexMap::new();
-                attrs.insert("vpc_id".into(), requester.and_then(|r| r.vpc_id()).map_or(Value::Null, Value::str));
-                attrs.insert("peer_vpc_id".into(), accepter.and_then(|r| r.vpc_id()).map_or(Value::Null, Value::str));
-                attrs.insert("peer_owner_id".into(), accepter.and_then(|r| r.owner_id()).map_or(Value::Null, Value::str));
-                attrs.insert("peer_region".into(), accepter.and_then(|r| r.region()).map_or(Value::Null, Value::str));
-                attrs.insert("tags".into(), tags);
+                attrs.insert(
+                    "vpc_id".into(),
+                    requester
+                        .and_then(|r| r.vpc_id())
+                        .map_or(Value::Null, Value::str),
+                );
+                attrs.insert(
+                    "peer_vpc_id".into(),
+                    accepter
+                        .and_then(|r| r.vpc_id())
+                        .map_or(Value::Null, Value::str),
+                );
+                attrs.insert(
+                    "peer_owner_id".into(),
+                    accepter
+                        .and_then(|r| r.owner_id())
+                        .map_or(Value::Null, Value::str),
+                );
+                attrs.insert(
+                    "peer_region".into(),
+                    accepter
+                        .and_then(|r| r.region())
+                        .map_or(Value::Null, Value::str),
+                );
                 let mut computed = IndexMap::new();
-                let status = p.status().and_then(|s| s.code()).map_or(Value::Null, |c| Value::str(c.as_str()));
+                let status = p
+                    .status()
+                    .and_then(|s| s.code())
+                    .map_or(Value::Null, |c| Value::str(c.as_str()));
                 computed.insert("status".into(), status);
-                Some(live(addr, id, attrs, computed))
+                Some(live(tags, id, attrs, computed))
             })
             .collect())
     }
 
-    async fn create_peering(&self, stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Result<String, ProviderError> {
+    async fn create_peering(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
         let out = self
             .client
             .create_vpc_peering_connection()
@@ -794,7 +1116,12 @@ impl Ec2 {
             .peer_vpc_id(req_s(attrs, "peer_vpc_id", "CreateVpcPeeringConnection")?)
             .set_peer_owner_id(s(attrs, "peer_owner_id"))
             .set_peer_region(s(attrs, "peer_region"))
-            .tag_specifications(tag_spec(ResourceType::VpcPeeringConnection, stack, addr, attrs))
+            .tag_specifications(tag_spec(
+                ResourceType::VpcPeeringConnection,
+                stack,
+                addr,
+                attrs,
+            ))
             .send()
             .await
             .map_err(err("CreateVpcPeeringConnection"))?;
@@ -804,10 +1131,15 @@ impl Ec2 {
             .ok_or_else(|| missing("CreateVpcPeeringConnection", "peering id"))?
             .to_string();
         if b(attrs, "auto_accept") != Some(false) {
-            wait_until(&format!("VPC peering {id} to be ready to accept"), Duration::from_secs(5 * 60), || async {
-                let l = self.read_one("vpc_peering", &id).await?;
-                Ok(l.computed.get("status").and_then(Value::as_str) != Some("initiating-request"))
-            })
+            wait_until(
+                &format!("VPC peering {id} to be ready to accept"),
+                Duration::from_secs(5 * 60),
+                || async {
+                    let l = self.read_one("vpc_peering", &id).await?;
+                    Ok(l.computed.get("status").and_then(Value::as_str)
+                        != Some("initiating-request"))
+                },
+            )
             .await?;
             self.client
                 .accept_vpc_peering_connection()
@@ -815,10 +1147,14 @@ impl Ec2 {
                 .send()
                 .await
                 .map_err(err("AcceptVpcPeeringConnection"))?;
-            wait_until(&format!("VPC peering {id} to become active"), Duration::from_secs(5 * 60), || async {
-                let l = self.read_one("vpc_peering", &id).await?;
-                Ok(l.computed.get("status").and_then(Value::as_str) == Some("active"))
-            })
+            wait_until(
+                &format!("VPC peering {id} to become active"),
+                Duration::from_secs(5 * 60),
+                || async {
+                    let l = self.read_one("vpc_peering", &id).await?;
+                    Ok(l.computed.get("status").and_then(Value::as_str) == Some("active"))
+                },
+            )
             .await?;
         }
         Ok(id)
@@ -841,20 +1177,36 @@ impl Ec2 {
             .iter()
             .filter_map(|g| {
                 let id = g.group_id()?;
-                let (addr, tags) = split_tags(g.tags());
+                let tags = split_tags(g.tags());
                 let mut attrs = IndexMap::new();
-                attrs.insert("name".into(), Value::str(g.group_name().unwrap_or_default()));
-                attrs.insert("description".into(), Value::str(g.description().unwrap_or_default()));
+                attrs.insert(
+                    "name".into(),
+                    Value::str(g.group_name().unwrap_or_default()),
+                );
+                attrs.insert(
+                    "description".into(),
+                    Value::str(g.description().unwrap_or_default()),
+                );
                 attrs.insert("vpc_id".into(), Value::str(g.vpc_id().unwrap_or_default()));
-                attrs.insert("ingress".into(), Value::List(permissions_to_rules(id, g.ip_permissions())));
-                attrs.insert("egress".into(), Value::List(permissions_to_rules(id, g.ip_permissions_egress())));
-                attrs.insert("tags".into(), tags);
-                Some(live(addr, id, attrs, IndexMap::new()))
+                attrs.insert(
+                    "ingress".into(),
+                    Value::List(permissions_to_rules(id, g.ip_permissions())),
+                );
+                attrs.insert(
+                    "egress".into(),
+                    Value::List(permissions_to_rules(id, g.ip_permissions_egress())),
+                );
+                Some(live(tags, id, attrs, IndexMap::new()))
             })
             .collect())
     }
 
-    async fn create_security_group(&self, stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Result<String, ProviderError> {
+    async fn create_security_group(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
         let name = s(attrs, "name").unwrap_or_else(|| format!("{stack}-{}", addr.name));
         let out = self
             .client
@@ -866,9 +1218,12 @@ impl Ec2 {
             .send()
             .await
             .map_err(err("CreateSecurityGroup"))?;
-        let id = out.group_id().ok_or_else(|| missing("CreateSecurityGroup", "group id"))?.to_string();
+        let id = out
+            .group_id()
+            .ok_or_else(|| missing("CreateSecurityGroup", "group id"))?
+            .to_string();
         // A new group comes with AWS's allow-all egress rule.
-        let mut prior = live(None, &id, IndexMap::new(), IndexMap::new());
+        let mut prior = bare(&id);
         let default_egress = crate::schema::kind("security_group")
             .and_then(|k| k.attr("egress"))
             .and_then(|a| a.default_value())
@@ -878,7 +1233,11 @@ impl Ec2 {
         Ok(id)
     }
 
-    async fn update_security_group(&self, prior: &LiveResource, attrs: &IndexMap<String, Value>) -> Result<(), ProviderError> {
+    async fn update_security_group(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
         for direction in ["ingress", "egress"] {
             let kind = crate::schema::kind("security_group");
             let norm = |a: &IndexMap<String, Value>| -> Vec<Value> {
@@ -887,13 +1246,25 @@ impl Ec2 {
                     only.insert(direction.to_string(), v.clone());
                 }
                 kind.map(|k| crate::schema::normalize::normalize(k, &only))
-                    .and_then(|m| m.get(direction).and_then(Value::as_list).map(<[Value]>::to_vec))
+                    .and_then(|m| {
+                        m.get(direction)
+                            .and_then(Value::as_list)
+                            .map(<[Value]>::to_vec)
+                    })
                     .unwrap_or_default()
             };
             let old = norm(&prior.attrs);
             let new = norm(attrs);
-            let revoke: Vec<IpPermission> = old.iter().filter(|r| !new.contains(r)).filter_map(|r| rule_to_permission(&prior.id, r)).collect();
-            let grant: Vec<IpPermission> = new.iter().filter(|r| !old.contains(r)).filter_map(|r| rule_to_permission(&prior.id, r)).collect();
+            let revoke: Vec<IpPermission> = old
+                .iter()
+                .filter(|r| !new.contains(r))
+                .filter_map(|r| rule_to_permission(&prior.id, r))
+                .collect();
+            let grant: Vec<IpPermission> = new
+                .iter()
+                .filter(|r| !old.contains(r))
+                .filter_map(|r| rule_to_permission(&prior.id, r))
+                .collect();
             if !revoke.is_empty() {
                 if direction == "ingress" {
                     self.client
@@ -943,18 +1314,29 @@ fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Vec<Value> {
     for p in perms {
         let protocol = p.ip_protocol().unwrap_or("-1");
         let all = protocol == "-1";
-        let port = |v: Option<i32>| Value::Number(if all { 0.0 } else { f64::from(v.unwrap_or(0)) });
-        let rule = |cidr: Option<&str>, group: Option<&str>, is_self: bool, description: Option<&str>| {
-            let mut m = IndexMap::new();
-            m.insert("protocol".to_string(), Value::str(protocol));
-            m.insert("from_port".to_string(), port(p.from_port()));
-            m.insert("to_port".to_string(), port(p.to_port()));
-            m.insert("cidr_blocks".to_string(), Value::List(cidr.map(Value::str).into_iter().collect()));
-            m.insert("security_groups".to_string(), Value::List(group.map(Value::str).into_iter().collect()));
-            m.insert("self".to_string(), Value::Bool(is_self));
-            m.insert("description".to_string(), Value::str(description.unwrap_or_default()));
-            Value::Map(m)
-        };
+        let port =
+            |v: Option<i32>| Value::Number(if all { 0.0 } else { f64::from(v.unwrap_or(0)) });
+        let rule =
+            |cidr: Option<&str>, group: Option<&str>, is_self: bool, description: Option<&str>| {
+                let mut m = IndexMap::new();
+                m.insert("protocol".to_string(), Value::str(protocol));
+                m.insert("from_port".to_string(), port(p.from_port()));
+                m.insert("to_port".to_string(), port(p.to_port()));
+                m.insert(
+                    "cidr_blocks".to_string(),
+                    Value::List(cidr.map(Value::str).into_iter().collect()),
+                );
+                m.insert(
+                    "security_groups".to_string(),
+                    Value::List(group.map(Value::str).into_iter().collect()),
+                );
+                m.insert("self".to_string(), Value::Bool(is_self));
+                m.insert(
+                    "description".to_string(),
+                    Value::str(description.unwrap_or_default()),
+                );
+                Value::Map(m)
+            };
         for r in p.ip_ranges() {
             out.push(rule(r.cidr_ip(), None, false, r.description()));
         }
@@ -974,20 +1356,43 @@ fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Vec<Value> {
 fn rule_to_permission(own_id: &str, rule: &Value) -> Option<IpPermission> {
     let m = rule.as_map()?;
     let protocol = m.get("protocol")?.as_str()?;
-    let description = m.get("description").and_then(Value::as_str).filter(|d| !d.is_empty());
+    let description = m
+        .get("description")
+        .and_then(Value::as_str)
+        .filter(|d| !d.is_empty());
     let mut b = IpPermission::builder().ip_protocol(protocol);
     if protocol != "-1" {
         b = b
             .from_port(m.get("from_port").and_then(Value::as_i64).unwrap_or(0) as i32)
             .to_port(m.get("to_port").and_then(Value::as_i64).unwrap_or(0) as i32);
     }
-    let first = |k: &str| m.get(k).and_then(Value::as_list).and_then(|l| l.first()).and_then(Value::as_str);
+    let first = |k: &str| {
+        m.get(k)
+            .and_then(Value::as_list)
+            .and_then(|l| l.first())
+            .and_then(Value::as_str)
+    };
     if let Some(cidr) = first("cidr_blocks") {
-        b = b.ip_ranges(IpRange::builder().cidr_ip(cidr).set_description(description.map(Into::into)).build());
+        b = b.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(cidr)
+                .set_description(description.map(Into::into))
+                .build(),
+        );
     } else if let Some(group) = first("security_groups") {
-        b = b.user_id_group_pairs(UserIdGroupPair::builder().group_id(group).set_description(description.map(Into::into)).build());
+        b = b.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(group)
+                .set_description(description.map(Into::into))
+                .build(),
+        );
     } else if m.get("self").and_then(Value::as_bool) == Some(true) {
-        b = b.user_id_group_pairs(UserIdGroupPair::builder().group_id(own_id).set_description(description.map(Into::into)).build());
+        b = b.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(own_id)
+                .set_description(description.map(Into::into))
+                .build(),
+        );
     } else {
         return None;
     }

@@ -69,7 +69,10 @@ impl Provider for AwsProvider {
 }
 
 /// Turn an SDK error into a `ProviderError` naming the operation.
-fn sdk_error<E, R>(service: &'static str, operation: &'static str) -> impl FnOnce(aws_sdk_ec2::error::SdkError<E, R>) -> ProviderError
+fn sdk_error<E, R>(
+    service: &'static str,
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_ec2::error::SdkError<E, R>) -> ProviderError
 where
     E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -94,7 +97,11 @@ where
 
 /// Poll `check` until it reports done, with a growing interval, up to
 /// `timeout`.
-async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<(), ProviderError>
+async fn wait_until<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> Result<(), ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<bool, ProviderError>>,
@@ -106,7 +113,11 @@ where
             return Ok(());
         }
         if start.elapsed() > timeout {
-            return Err(ProviderError::new("wait", "poll", format!("gave up waiting for {what} after {}s", timeout.as_secs())));
+            return Err(ProviderError::new(
+                "wait",
+                "poll",
+                format!("gave up waiting for {what} after {}s", timeout.as_secs()),
+            ));
         }
         tokio::time::sleep(interval).await;
         interval = (interval * 2).min(Duration::from_secs(10));

@@ -1,0 +1,464 @@
+//! The concurrent executor.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::lang::{Computed, Config, Evaluator, ResourceAddr};
+use crate::plan::{Action, Change, Plan};
+use crate::provider::{ApplyRequest, LiveResource, Operation, Provider, ProviderError};
+use crate::state::{LocalStore, ResourceRecord, State, StoreError};
+use crate::value::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    Create,
+    Update,
+    Delete,
+}
+
+impl StepKind {
+    pub fn progressive(self) -> &'static str {
+        match self {
+            StepKind::Create => "Creating",
+            StepKind::Update => "Modifying",
+            StepKind::Delete => "Destroying",
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            StepKind::Create => "Creation",
+            StepKind::Update => "Modifications",
+            StepKind::Delete => "Destruction",
+        }
+    }
+}
+
+/// One unit of work: a change is one step, a replacement two.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Step {
+    pub addr: ResourceAddr,
+    pub kind: StepKind,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Done {
+        elapsed: Duration,
+        id: Option<String>,
+    },
+    Failed(ProviderError),
+    /// Not run because a step it needs failed (named).
+    Skipped {
+        because: Step,
+    },
+    /// Not run because the apply was interrupted.
+    Cancelled,
+}
+
+/// Progress, reported as it happens.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Started(&'a Step),
+    StillRunning(&'a Step, Duration),
+    Finished(&'a Step, &'a Outcome),
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub outcomes: Vec<(Step, Outcome)>,
+    /// Saving state failed at some point: the state may be behind AWS.
+    pub store_error: Option<StoreError>,
+}
+
+impl ApplyReport {
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.outcomes.iter().filter(|(_, o)| f(o)).count()
+    }
+
+    pub fn ok(&self) -> bool {
+        self.store_error.is_none()
+            && self
+                .outcomes
+                .iter()
+                .all(|(_, o)| matches!(o, Outcome::Done { .. }))
+    }
+}
+
+/// Build the apply graph from the plan: steps and what each waits for.
+fn steps(plan: &Plan) -> (Vec<Step>, HashMap<Step, Vec<Step>>) {
+    let mut steps = Vec::new();
+    let by_addr: HashMap<&ResourceAddr, &Change> =
+        plan.changes.iter().map(|c| (&c.addr, c)).collect();
+    let has = |addr: &ResourceAddr, kind: StepKind| {
+        by_addr.get(addr).is_some_and(|c| match kind {
+            StepKind::Create => matches!(c.action, Action::Create | Action::Replace),
+            StepKind::Update => c.action == Action::Update,
+            StepKind::Delete => matches!(c.action, Action::Delete | Action::Replace),
+        })
+    };
+    for c in &plan.changes {
+        match c.action {
+            Action::NoOp => {}
+            Action::Create => steps.push(step(&c.addr, StepKind::Create)),
+            Action::Update => steps.push(step(&c.addr, StepKind::Update)),
+            Action::Delete => steps.push(step(&c.addr, StepKind::Delete)),
+            Action::Replace => {
+                steps.push(step(&c.addr, StepKind::Delete));
+                steps.push(step(&c.addr, StepKind::Create));
+            }
+        }
+    }
+    // Duplicate addresses (extra resources to delete) share one step key;
+    // deduplicate.
+    let mut seen = HashSet::new();
+    steps.retain(|s| seen.insert(s.clone()));
+    let mut waits: HashMap<Step, Vec<Step>> = HashMap::new();
+    for s in &steps {
+        let c = by_addr[&s.addr];
+        let w = waits.entry(s.clone()).or_default();
+        match s.kind {
+            StepKind::Create | StepKind::Update => {
+                for dep in &c.dependencies {
+                    for k in [StepKind::Create, StepKind::Update] {
+                        if has(dep, k) {
+                            w.push(step(dep, k));
+                        }
+                    }
+                }
+                if s.kind == StepKind::Create && has(&s.addr, StepKind::Delete) {
+                    w.push(step(&s.addr, StepKind::Delete));
+                }
+            }
+            StepKind::Delete => {
+                // Delete dependents first: those that recorded a dependency
+                // on this resource, and any of a higher rank.
+                for other in &plan.changes {
+                    if other.addr == s.addr || !has(&other.addr, StepKind::Delete) {
+                        continue;
+                    }
+                    let recorded = other.prior_dependencies.contains(&s.addr)
+                        || other.dependencies.contains(&s.addr);
+                    if recorded || other.kind.rank > c.kind.rank {
+                        w.push(step(&other.addr, StepKind::Delete));
+                    }
+                }
+            }
+        }
+        w.dedup();
+    }
+    (steps, waits)
+}
+
+fn step(addr: &ResourceAddr, kind: StepKind) -> Step {
+    Step {
+        addr: addr.clone(),
+        kind,
+    }
+}
+
+/// Computed values during apply: what finished steps wrote to state.
+struct StateComputed(State);
+
+impl Computed for StateComputed {
+    fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
+        let r = self.0.resources.get(addr)?;
+        r.computed
+            .get(attr)
+            .or_else(|| r.attrs.get(attr))
+            .cloned()
+            .filter(|v| *v != Value::Null)
+    }
+}
+
+/// Shared between the steps of one apply.
+struct Shared {
+    state: Mutex<State>,
+    store: Option<LocalStore>,
+    store_error: Mutex<Option<StoreError>>,
+}
+
+impl Shared {
+    fn journal(&self, f: impl FnOnce(&mut State)) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        f(&mut state);
+        state.serial += 1;
+        if let Some(store) = &self.store
+            && let Err(e) = store.save(&state)
+            && let Ok(mut slot) = self.store_error.lock()
+        {
+            slot.get_or_insert(e);
+        }
+    }
+}
+
+/// Carry out `plan`. `config` supplies the expressions re-evaluated with the
+/// values of finished steps; `state` is journaled to `store` after every
+/// step. `cancel` stops new steps from starting when it resolves.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(
+    plan: &Plan,
+    config: &Config,
+    provider: Arc<dyn Provider>,
+    state: State,
+    store: Option<LocalStore>,
+    parallelism: usize,
+    report_event: &(dyn Fn(Event<'_>) + Sync),
+    cancel: impl std::future::Future<Output = ()>,
+) -> (ApplyReport, State) {
+    let (steps, waits) = steps(plan);
+    let changes: HashMap<ResourceAddr, Change> = plan
+        .changes
+        .iter()
+        .map(|c| (c.addr.clone(), c.clone()))
+        .collect();
+    let mut state = state;
+    for gone in &plan.vanished {
+        state.resources.shift_remove(gone);
+    }
+    // Resources that need no change are recorded as they are live: this
+    // rebuilds a lost state from the tags, and keeps ids current.
+    for c in plan.changes.iter().filter(|c| c.action == Action::NoOp) {
+        if let Some(live) = &c.prior {
+            record(
+                &mut state,
+                &step(&c.addr, StepKind::Update),
+                c,
+                Some(live.clone()),
+                config,
+            );
+        }
+    }
+    let shared = Arc::new(Shared {
+        state: Mutex::new(state),
+        store,
+        store_error: Mutex::new(None),
+    });
+    let semaphore = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut pending: Vec<Step> = steps.clone();
+    let mut outcomes: IndexMap<Step, Outcome> = IndexMap::new();
+    let mut running: HashMap<Step, Instant> = HashMap::new();
+    let mut tasks: JoinSet<(Step, Result<Option<LiveResource>, ProviderError>, Duration)> =
+        JoinSet::new();
+    let mut cancelled = false;
+    let mut ticker = tokio::time::interval(Duration::from_secs(10));
+    ticker.tick().await;
+    tokio::pin!(cancel);
+
+    loop {
+        // Skip steps whose prerequisites failed; start those that are ready.
+        if !cancelled {
+            let mut i = 0;
+            while i < pending.len() {
+                let s = pending[i].clone();
+                let needs = waits.get(&s).map(Vec::as_slice).unwrap_or_default();
+                if let Some(bad) = needs.iter().find(|n| {
+                    matches!(
+                        outcomes.get(*n),
+                        Some(Outcome::Failed(_) | Outcome::Skipped { .. } | Outcome::Cancelled)
+                    )
+                }) {
+                    let because = match outcomes.get(bad) {
+                        Some(Outcome::Skipped { because }) => because.clone(),
+                        _ => bad.clone(),
+                    };
+                    pending.remove(i);
+                    let outcome = Outcome::Skipped { because };
+                    report_event(Event::Finished(&s, &outcome));
+                    outcomes.insert(s, outcome);
+                    continue;
+                }
+                if needs
+                    .iter()
+                    .all(|n| matches!(outcomes.get(n), Some(Outcome::Done { .. })))
+                {
+                    pending.remove(i);
+                    report_event(Event::Started(&s));
+                    running.insert(s.clone(), Instant::now());
+                    let change = changes[&s.addr].clone();
+                    let attrs = if matches!(s.kind, StepKind::Create | StepKind::Update) {
+                        let computed = StateComputed(
+                            shared.state.lock().map(|st| st.clone()).unwrap_or_default(),
+                        );
+                        config.resources.get(&s.addr).map(|res| {
+                            let eval = Evaluator::new(config, &computed);
+                            eval.resource(res, &mut Vec::new())
+                        })
+                    } else {
+                        None
+                    };
+                    let provider = provider.clone();
+                    let semaphore = semaphore.clone();
+                    let stack = plan.stack.clone();
+                    tasks.spawn(async move {
+                        let start = Instant::now();
+                        let _permit = semaphore.acquire_owned().await;
+                        let result = run_step(&*provider, &stack, &s, &change, attrs).await;
+                        (s, result, start.elapsed())
+                    });
+                    continue;
+                }
+                i += 1;
+            }
+        }
+        if tasks.is_empty() {
+            break;
+        }
+        tokio::select! {
+            joined = tasks.join_next() => {
+                let Some(joined) = joined else { break };
+                let Ok((s, result, elapsed)) = joined else { continue };
+                running.remove(&s);
+                let outcome = match result {
+                    Ok(live) => {
+                        let change = &changes[&s.addr];
+                        let id = live.as_ref().map(|l| l.id.clone());
+                        shared.journal(|st| record(st, &s, change, live, config));
+                        Outcome::Done { elapsed, id }
+                    }
+                    Err(e) => Outcome::Failed(e),
+                };
+                report_event(Event::Finished(&s, &outcome));
+                outcomes.insert(s, outcome);
+            }
+            _ = ticker.tick() => {
+                let mut now: Vec<(&Step, &Instant)> = running.iter().collect();
+                now.sort_by_key(|(s, _)| s.addr.to_string());
+                for (s, t) in now {
+                    report_event(Event::StillRunning(s, t.elapsed()));
+                }
+            }
+            () = &mut cancel, if !cancelled => {
+                cancelled = true;
+            }
+        }
+    }
+    for s in pending {
+        let outcome = Outcome::Cancelled;
+        report_event(Event::Finished(&s, &outcome));
+        outcomes.insert(s, outcome);
+    }
+    let shared = Arc::try_unwrap(shared).unwrap_or_else(|arc| Shared {
+        state: Mutex::new(arc.state.lock().map(|s| s.clone()).unwrap_or_default()),
+        store: None,
+        store_error: Mutex::new(None),
+    });
+    let state = shared.state.into_inner().unwrap_or_default();
+    let store_error = shared.store_error.into_inner().unwrap_or_default();
+    // Keep the plan's step order in the report.
+    let mut ordered = Vec::new();
+    for s in steps {
+        if let Some(o) = outcomes.shift_remove(&s) {
+            ordered.push((s, o));
+        }
+    }
+    (
+        ApplyReport {
+            outcomes: ordered,
+            store_error,
+        },
+        state,
+    )
+}
+
+async fn run_step(
+    provider: &dyn Provider,
+    stack: &str,
+    s: &Step,
+    change: &Change,
+    attrs: Option<IndexMap<String, Value>>,
+) -> Result<Option<LiveResource>, ProviderError> {
+    let op = match s.kind {
+        StepKind::Create | StepKind::Update => {
+            let attrs = attrs.ok_or_else(|| {
+                ProviderError::new(
+                    "mdl",
+                    "apply",
+                    "the resource is no longer in the configuration",
+                )
+            })?;
+            if let Some((k, _)) = attrs.iter().find(|(_, v)| v.has_unknown()) {
+                return Err(ProviderError::new(
+                    "mdl",
+                    "apply",
+                    format!("`{k}` is still unknown after its dependencies were applied"),
+                )
+                .for_addr(&s.addr));
+            }
+            match (s.kind, &change.prior) {
+                (StepKind::Update, Some(prior)) => Operation::Update {
+                    prior: prior.clone(),
+                    attrs,
+                },
+                _ => Operation::Create { attrs },
+            }
+        }
+        StepKind::Delete => {
+            let prior = change
+                .prior
+                .clone()
+                .ok_or_else(|| ProviderError::new("mdl", "apply", "nothing to delete"))?;
+            Operation::Delete { prior }
+        }
+    };
+    let resp = provider
+        .apply(ApplyRequest {
+            addr: &s.addr,
+            kind: change.kind,
+            stack,
+            op,
+        })
+        .await?;
+    Ok(resp.live)
+}
+
+/// Journal one finished step into state.
+fn record(
+    state: &mut State,
+    s: &Step,
+    change: &Change,
+    live: Option<LiveResource>,
+    config: &Config,
+) {
+    match (s.kind, live) {
+        (StepKind::Delete, _) => {
+            // A duplicate's delete must not drop the record of the resource
+            // that keeps the address.
+            if state
+                .resources
+                .get(&s.addr)
+                .is_none_or(|r| change.prior.as_ref().is_some_and(|p| p.id == r.id))
+            {
+                state.resources.shift_remove(&s.addr);
+            }
+        }
+        (_, Some(live)) => {
+            let mut attrs = live.attrs.clone();
+            if let Some(res) = config.resources.get(&s.addr) {
+                let computed = StateComputed(state.clone());
+                let desired = Evaluator::new(config, &computed).resource(res, &mut Vec::new());
+                for (k, v) in desired {
+                    attrs.entry(k).or_insert(v);
+                }
+            }
+            state.resources.insert(
+                s.addr.clone(),
+                ResourceRecord {
+                    addr: s.addr.clone(),
+                    id: live.id.clone(),
+                    attrs,
+                    computed: live.computed.clone(),
+                    dependencies: change.dependencies.clone(),
+                },
+            );
+        }
+        (_, None) => {}
+    }
+}

@@ -1,0 +1,321 @@
+//! `mdl apply` and `mdl destroy`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Mutex;
+
+use clap::Args;
+
+use super::plan::{Prepared, prepare, provider_diag};
+use super::{AwsArgs, FileArgs, Ui, command_line_diag};
+use crate::apply::{Event, Outcome, StepKind, apply};
+use crate::diagnostics::Diagnostic;
+use crate::lang::{Computed, Evaluator, ResourceAddr};
+use crate::value::Value;
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub file: FileArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many resources may change at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Apply,
+    Destroy,
+}
+
+pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
+    let operation = if mode == Mode::Apply {
+        "apply"
+    } else {
+        "destroy"
+    };
+    let Prepared {
+        mut loaded,
+        state,
+        store,
+        lock,
+        provider,
+        plan,
+        runtime,
+    } = match prepare(ui, &args.file, &args.aws, mode == Mode::Destroy, operation) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let style = ui.style();
+    print!("{}", crate::plan::render::render(&plan, style));
+    if !plan.has_changes() {
+        // Still record what is live: this rebuilds a lost state.
+        let (report, mut new_state) = runtime.block_on(apply(
+            &plan,
+            &loaded.config,
+            provider.clone(),
+            state,
+            None,
+            1,
+            &|_| {},
+            std::future::pending(),
+        ));
+        set_outputs(&loaded.config, &mut new_state, mode);
+        if let Err(e) = store.save(&new_state) {
+            let d = command_line_diag(
+                &mut loaded.sources,
+                "state::write_failed",
+                e.to_string(),
+                "while saving state",
+                "check the permissions of the .mdl directory",
+            );
+            ui.report(&[d], &loaded.sources);
+            return 1;
+        }
+        drop(report);
+        drop(lock);
+        return 0;
+    }
+    if !args.auto_approve {
+        match confirm(mode) {
+            Ok(true) => {}
+            Ok(false) => {
+                println!(
+                    "\n{} cancelled.",
+                    if mode == Mode::Apply {
+                        "Apply"
+                    } else {
+                        "Destroy"
+                    }
+                );
+                return 1;
+            }
+            Err(msg) => {
+                let d = command_line_diag(
+                    &mut loaded.sources,
+                    "cli::confirmation_required",
+                    msg,
+                    "this command needs a yes",
+                    format!("pass --auto-approve to {operation} without asking"),
+                );
+                ui.report(&[d], &loaded.sources);
+                return 1;
+            }
+        }
+    }
+    println!();
+    let out = Mutex::new(std::io::stdout());
+    let reporter = |e: Event<'_>| {
+        let line = match e {
+            Event::Started(s) => format!("{}: {}...", s.addr, s.kind.progressive()),
+            Event::StillRunning(s, t) => format!(
+                "{}: Still {}... [{}s elapsed]",
+                s.addr,
+                s.kind.progressive().to_lowercase(),
+                t.as_secs()
+            ),
+            Event::Finished(s, Outcome::Done { elapsed, id }) => {
+                let id = id
+                    .as_ref()
+                    .map(|i| format!(" [id={i}]"))
+                    .unwrap_or_default();
+                format!(
+                    "{}: {} complete after {}s{id}",
+                    s.addr,
+                    s.kind.noun(),
+                    elapsed.as_secs()
+                )
+            }
+            Event::Finished(s, Outcome::Failed(_)) => {
+                format!("{}: {} failed", s.addr, s.kind.noun())
+            }
+            Event::Finished(s, Outcome::Skipped { because }) => format!(
+                "{}: skipped, because {} did not succeed",
+                s.addr, because.addr
+            ),
+            Event::Finished(s, Outcome::Cancelled) => {
+                format!("{}: not started (interrupted)", s.addr)
+            }
+        };
+        if let Ok(mut o) = out.lock() {
+            let _ = writeln!(o, "{line}");
+        }
+    };
+    // First Ctrl-C: start nothing new, let in-flight calls finish, save
+    // state. A second one exits at once; state is saved after every step.
+    let cancel = async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\nmdl: interrupted; finishing the calls in flight and saving state (Ctrl-C again to stop at once)"
+            );
+            tokio::spawn(async {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("mdl: stopped; state holds every step that finished");
+                    std::process::exit(130);
+                }
+            });
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let (mut report, mut new_state) = runtime.block_on(apply(
+        &plan,
+        &loaded.config,
+        provider.clone(),
+        state,
+        Some(crate::state::LocalStore {
+            path: store.path.clone(),
+        }),
+        usize::from(args.parallelism),
+        &reporter,
+        cancel,
+    ));
+    set_outputs(&loaded.config, &mut new_state, mode);
+    let save_error = store.save(&new_state).err().or(report.store_error.take());
+    drop(lock);
+
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    for (s, o) in &report.outcomes {
+        if let Outcome::Failed(e) = o {
+            diags.push(provider_diag(
+                &mut loaded,
+                "apply::failed",
+                e,
+                Some(&s.addr),
+            ));
+        }
+    }
+    if let Some(e) = save_error {
+        diags.push(command_line_diag(
+            &mut loaded.sources,
+            "state::write_failed",
+            e.to_string(),
+            "while saving state",
+            "AWS may hold resources the state does not list; the next plan finds them by their mdl:* tags",
+        ));
+    }
+    let done = |k: StepKind| {
+        report
+            .outcomes
+            .iter()
+            .filter(|(s, o)| s.kind == k && matches!(o, Outcome::Done { .. }))
+            .count()
+    };
+    let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
+    let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    let cancelled = report.count(|o| matches!(o, Outcome::Cancelled));
+    println!();
+    if diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0 {
+        if mode == Mode::Apply {
+            println!(
+                "{}Apply complete!{} Resources: {} added, {} changed, {} destroyed.",
+                style.bold,
+                style.reset,
+                done(StepKind::Create),
+                done(StepKind::Update),
+                done(StepKind::Delete)
+            );
+            print_outputs(&new_state);
+        } else {
+            println!(
+                "{}Destroy complete!{} Resources: {} destroyed.",
+                style.bold,
+                style.reset,
+                done(StepKind::Delete)
+            );
+        }
+        return 0;
+    }
+    ui.report(&diags, &loaded.sources);
+    println!(
+        "{} incomplete: {} added, {} changed, {} destroyed; {failed} failed, {skipped} skipped, {cancelled} not started.",
+        if mode == Mode::Apply {
+            "Apply"
+        } else {
+            "Destroy"
+        },
+        done(StepKind::Create),
+        done(StepKind::Update),
+        done(StepKind::Delete)
+    );
+    for (s, o) in &report.outcomes {
+        match o {
+            Outcome::Failed(_) => {
+                println!("  failed:  {} ({})", s.addr, s.kind.noun().to_lowercase())
+            }
+            Outcome::Skipped { because } => {
+                println!("  skipped: {} (needs {})", s.addr, because.addr)
+            }
+            Outcome::Cancelled => println!("  not started: {}", s.addr),
+            Outcome::Done { .. } => {}
+        }
+    }
+    println!("State holds every step that finished; run `mdl plan` to see what remains.");
+    1
+}
+
+fn confirm(mode: Mode) -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "{} needs confirmation and standard input is not a terminal",
+            if mode == Mode::Apply {
+                "apply"
+            } else {
+                "destroy"
+            }
+        ));
+    }
+    print!(
+        "\nDo you want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        if mode == Mode::Apply {
+            "perform these actions"
+        } else {
+            "destroy all resources of this stack"
+        }
+    );
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    Ok(line.trim() == "yes")
+}
+
+/// Evaluate the outputs against the new state.
+fn set_outputs(config: &crate::lang::Config, state: &mut crate::state::State, mode: Mode) {
+    struct FromState<'a>(&'a crate::state::State);
+    impl Computed for FromState<'_> {
+        fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
+            let r = self.0.resources.get(addr)?;
+            r.computed.get(attr).or_else(|| r.attrs.get(attr)).cloned()
+        }
+    }
+    if mode == Mode::Destroy {
+        state.outputs.clear();
+        return;
+    }
+    let snapshot = state.clone();
+    let computed = FromState(&snapshot);
+    let eval = Evaluator::new(config, &computed);
+    state.outputs = config
+        .outputs
+        .iter()
+        .map(|(name, o)| (name.clone(), eval.eval(&o.value, &mut Vec::new())))
+        .filter(|(_, v)| !v.has_unknown())
+        .collect();
+}
+
+fn print_outputs(state: &crate::state::State) {
+    if state.outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:\n");
+    for (k, v) in &state.outputs {
+        println!("{k} = {v}");
+    }
+}

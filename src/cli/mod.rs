@@ -1,0 +1,233 @@
+//! The command line: argument parsing and one file per subcommand.
+//! Only this module prints.
+
+mod apply;
+mod docs;
+mod fmt;
+mod output;
+mod plan;
+mod validate;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::diagnostics::{Diagnostic, SourceMap, Span};
+
+const ABOUT: &str = "Plan and apply Moodle estates on AWS, declared in .moodle files.";
+
+const LONG_ABOUT: &str = "\
+mdl reads a .moodle file describing an estate (VPCs, subnets, gateways, route
+tables, peering, security groups, ...), compares it with what exists in the AWS
+account, shows the difference, and makes it so.
+
+A typical session:
+  mdl validate net.moodle      check the file without touching AWS
+  mdl plan net.moodle          show what would change
+  mdl apply net.moodle         show the plan, ask, then change AWS
+  mdl destroy net.moodle       remove everything the file created
+
+Credentials and region come from the standard AWS chain (environment, profiles,
+SSO, instance roles). Point at any AWS-compatible endpoint with
+AWS_ENDPOINT_URL or --endpoint-url. State is kept in .mdl/<stack>.state.json
+beside the file, and every resource is tagged mdl:stack and mdl:address so
+that state can be rebuilt from AWS.
+
+Terraform-style single-dash flags are accepted too: -auto-approve,
+-detailed-exitcode, -parallelism=N, -no-color.";
+
+#[derive(Parser, Debug)]
+#[command(name = "mdl", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Never colour the output (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a file without touching AWS: syntax, names, types, references, cycles.
+    Validate(FileArgs),
+    /// Rewrite files in canonical form (idempotent).
+    Fmt(fmt::FmtArgs),
+    /// Show what apply would change.
+    Plan(plan::PlanArgs),
+    /// Show the plan, ask for confirmation, then change AWS to match the file.
+    Apply(apply::ApplyArgs),
+    /// Delete everything the file's stack created.
+    Destroy(apply::ApplyArgs),
+    /// Print the outputs recorded by the last apply.
+    Output(output::OutputArgs),
+    /// Describe resource kinds and their attributes.
+    Docs(docs::DocsArgs),
+}
+
+/// The file and the values for its params.
+#[derive(Args, Debug, Clone)]
+pub struct FileArgs {
+    /// The .moodle file.
+    pub file: PathBuf,
+    /// Set a param: `-p name=value` (repeatable). Lists and maps are written
+    /// in the language: -p 'azs=["eu-west-2a", "eu-west-2b"]'.
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// A JSON file of param values: {"name": value, ...}.
+    #[arg(long, value_name = "FILE")]
+    pub params_file: Option<PathBuf>,
+    /// The stack name (default: the file name without `.moodle`).
+    #[arg(long)]
+    pub stack: Option<String>,
+}
+
+/// Where AWS is.
+#[derive(Args, Debug, Clone)]
+pub struct AwsArgs {
+    /// AWS region (default: the standard chain, e.g. AWS_REGION).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (default: AWS_ENDPOINT_URL).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// Output settings shared by every command.
+pub struct Ui {
+    pub color_out: bool,
+    pub color_err: bool,
+}
+
+impl Ui {
+    fn new(no_color: bool) -> Ui {
+        let allowed = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Ui {
+            color_out: allowed && std::io::stdout().is_terminal(),
+            color_err: allowed && std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn style(&self) -> crate::plan::render::Style {
+        crate::plan::render::Style::new(self.color_out)
+    }
+
+    /// Print diagnostics to stderr.
+    pub fn report(&self, diags: &[Diagnostic], sources: &SourceMap) {
+        if diags.is_empty() {
+            return;
+        }
+        let width = if self.color_err {
+            terminal_width()
+        } else {
+            100
+        };
+        let handler = crate::diagnostics::handler(self.color_err, width);
+        eprint!(
+            "{}",
+            crate::diagnostics::render_all(diags, sources, &handler)
+        );
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+/// A diagnostic about the command line itself: its span points into a
+/// synthetic source holding the arguments.
+pub fn command_line_diag(
+    sources: &mut SourceMap,
+    code: &'static str,
+    message: impl Into<String>,
+    label: impl Into<String>,
+    help: impl Into<String>,
+) -> Diagnostic {
+    let args: Vec<String> = std::env::args().collect();
+    let text = args.join(" ");
+    let len = text.len();
+    let id = sources.add("<command line>", None, text);
+    Diagnostic::error(code, message, Span::new(id, 0, len), label).with_help(help)
+}
+
+/// Accept Terraform's single-dash long flags.
+fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
+    const LONG: &[&str] = &[
+        "auto-approve",
+        "detailed-exitcode",
+        "parallelism",
+        "no-color",
+        "param",
+        "stack",
+        "region",
+        "endpoint-url",
+        "params-file",
+    ];
+    args.map(|a| {
+        let bare = a.strip_prefix('-').filter(|rest| !rest.starts_with('-'));
+        match bare {
+            Some(rest)
+                if LONG
+                    .iter()
+                    .any(|l| rest == *l || rest.starts_with(&format!("{l}="))) =>
+            {
+                format!("-{a}")
+            }
+            _ => a,
+        }
+    })
+    .collect()
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse_from(normalize_args(std::env::args()));
+    let ui = Ui::new(cli.no_color);
+    let code = match cli.command {
+        Command::Validate(args) => validate::run(&ui, &args),
+        Command::Fmt(args) => fmt::run(&ui, &args),
+        Command::Plan(args) => plan::run(&ui, &args),
+        Command::Apply(args) => apply::run(&ui, &args, apply::Mode::Apply),
+        Command::Destroy(args) => apply::run(&ui, &args, apply::Mode::Destroy),
+        Command::Output(args) => output::run(&ui, &args),
+        Command::Docs(args) => docs::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraform_flags_get_a_second_dash() {
+        let got = normalize_args(
+            [
+                "mdl",
+                "apply",
+                "-auto-approve",
+                "-parallelism=3",
+                "-p",
+                "x=1",
+                "f.moodle",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        assert_eq!(
+            got,
+            [
+                "mdl",
+                "apply",
+                "--auto-approve",
+                "--parallelism=3",
+                "-p",
+                "x=1",
+                "f.moodle"
+            ]
+        );
+    }
+}

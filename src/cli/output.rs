@@ -1,0 +1,82 @@
+//! `mdl output`: the outputs recorded by the last apply.
+
+use clap::Args;
+
+use super::{FileArgs, Ui, command_line_diag};
+use crate::diagnostics::SourceMap;
+use crate::state::LocalStore;
+
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    #[command(flatten)]
+    pub file: FileArgs,
+    /// Print as a JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Print only this output, raw.
+    pub name: Option<String>,
+}
+
+pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
+    let stack = args
+        .file
+        .stack
+        .clone()
+        .unwrap_or_else(|| super::validate::stack_name(&args.file.file));
+    let store = LocalStore::for_config(&args.file.file, &stack);
+    let mut sources = SourceMap::new();
+    let state = match store.load(&stack) {
+        Ok(s) => s,
+        Err(e) => {
+            let d = command_line_diag(
+                &mut sources,
+                "state::unreadable",
+                e.to_string(),
+                "for this file",
+                "run `mdl apply` first",
+            );
+            ui.report(&[d], &sources);
+            return 1;
+        }
+    };
+    if let Some(name) = &args.name {
+        return match state.outputs.get(name) {
+            Some(v) => {
+                match v.as_str() {
+                    Some(s) => println!("{s}"),
+                    None => println!("{v}"),
+                }
+                0
+            }
+            None => {
+                let known = state.outputs.keys().cloned().collect::<Vec<_>>().join(", ");
+                let d = command_line_diag(
+                    &mut sources,
+                    "cli::unknown_output",
+                    format!("no output `{name}` in the state of stack `{stack}`"),
+                    "asked for here",
+                    if known.is_empty() {
+                        "run `mdl apply` first".to_string()
+                    } else {
+                        format!("the outputs are: {known}")
+                    },
+                );
+                ui.report(&[d], &sources);
+                1
+            }
+        };
+    }
+    if args.json {
+        let obj: serde_json::Map<String, serde_json::Value> = state
+            .outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&obj).unwrap_or_default());
+    } else {
+        for (k, v) in &state.outputs {
+            println!("{k} = {v}");
+        }
+    }
+    0
+}

@@ -1,0 +1,224 @@
+//! `mdl plan`, and the preparation shared with apply and destroy: load,
+//! lock, read state, refresh, diff.
+
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::validate::{Loaded, load};
+use super::{AwsArgs, FileArgs, Ui, command_line_diag};
+use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::plan::{Plan, diff, refresh};
+use crate::provider::ProviderError;
+use crate::provider::aws::{AwsProvider, Connection};
+use crate::state::{LocalStore, Lock, State};
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub file: FileArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+pub struct Prepared {
+    pub loaded: Loaded,
+    pub state: State,
+    pub store: LocalStore,
+    pub lock: Lock,
+    pub provider: Arc<AwsProvider>,
+    pub plan: Plan,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+/// Everything up to a plan. With `destroy`, the plan deletes every resource
+/// of the stack.
+pub fn prepare(
+    ui: &Ui,
+    file: &FileArgs,
+    aws: &AwsArgs,
+    destroy: bool,
+    operation: &str,
+) -> Result<Prepared, u8> {
+    let mut loaded = load(ui, file)?;
+    let store = LocalStore::for_config(&file.file, &loaded.config.stack);
+    let fail = |sources: &mut SourceMap, code: &'static str, message: String, help: &str| {
+        let d = command_line_diag(sources, code, message, "while running this command", help);
+        ui.report(&[d], sources);
+        1u8
+    };
+    let lock = match Lock::acquire(&store.lock_path(), operation) {
+        Ok(l) => l,
+        Err(e) => {
+            return Err(fail(
+                &mut loaded.sources,
+                "state::locked",
+                e.to_string(),
+                "wait for it to finish; if that process is gone, the lock is released with it",
+            ));
+        }
+    };
+    let state = match store.load(&loaded.config.stack) {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(fail(
+                &mut loaded.sources,
+                "state::unreadable",
+                e.to_string(),
+                "restore the file from a backup, or move it away: mdl rebuilds state from the mdl:* tags",
+            ));
+        }
+    };
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(fail(
+                &mut loaded.sources,
+                "cli::runtime",
+                format!("cannot start the async runtime: {e}"),
+                "this is a bug in mdl",
+            ));
+        }
+    };
+    let conn = Connection {
+        region: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+    };
+    let provider = match runtime.block_on(AwsProvider::connect(&conn)) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            return Err(fail(
+                &mut loaded.sources,
+                "aws::config",
+                e.message,
+                "set AWS_REGION=eu-west-2 (for example) or pass --region",
+            ));
+        }
+    };
+    let kinds: Vec<_> = {
+        let mut k: Vec<_> = loaded.config.resources.values().map(|r| r.kind).collect();
+        k.dedup_by_key(|k| k.name);
+        k
+    };
+    let live = match runtime.block_on(refresh(&*provider, &loaded.config.stack, &kinds, &state)) {
+        Ok(l) => l,
+        Err(e) => {
+            let d = provider_diag(&mut loaded, "aws::read_failed", &e, None);
+            ui.report(&[d], &loaded.sources);
+            return Err(1);
+        }
+    };
+    let mut config = loaded.config.clone();
+    if destroy {
+        config.resources.clear();
+    }
+    let empty_graph;
+    let graph = if destroy {
+        empty_graph = crate::graph::Graph::build(&config);
+        &empty_graph
+    } else {
+        &loaded.graph
+    };
+    let (plan, diags) = diff(&config, graph, &state, &live);
+    if !diags.is_empty() {
+        ui.report(&diags, &loaded.sources);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(1);
+        }
+    }
+    Ok(Prepared {
+        loaded,
+        state,
+        store,
+        lock,
+        provider,
+        plan,
+        runtime,
+    })
+}
+
+/// An AWS failure as a diagnostic on the block of the resource involved,
+/// else on the first block of the kind, else on the command line.
+pub fn provider_diag(
+    loaded: &mut Loaded,
+    code: &'static str,
+    e: &ProviderError,
+    addr: Option<&crate::lang::ResourceAddr>,
+) -> Diagnostic {
+    let help = aws_help(e);
+    let addr = addr.or(e.addr.as_ref());
+    let message = match addr {
+        Some(a) => format!("{a}: {e}"),
+        None => e.to_string(),
+    };
+    match addr.and_then(|a| loaded.config.resources.get(a)) {
+        Some(r) => Diagnostic::error(
+            code,
+            message,
+            r.block.name.span,
+            "AWS refused this resource",
+        )
+        .with_help(help),
+        None => command_line_diag(
+            &mut loaded.sources,
+            code,
+            message,
+            "while running this command",
+            help,
+        ),
+    }
+}
+
+fn aws_help(e: &ProviderError) -> String {
+    match e.code.as_deref() {
+        Some(c) if c.contains("Conflict") || c.contains("InvalidSubnet.Range") => {
+            "a CIDR block overlaps or lies outside its VPC: check cidr_block values".into()
+        }
+        Some(c) if c.contains("DependencyViolation") => {
+            "something outside this stack still uses the resource; remove that first".into()
+        }
+        Some(c)
+            if c.contains("UnauthorizedOperation")
+                || c.contains("AuthFailure")
+                || c.contains("AccessDenied") =>
+        {
+            "the credentials in use may not do this; check the IAM policy of the profile or role"
+                .into()
+        }
+        Some(c) if c.contains("NotFound") => {
+            "it was changed outside mdl; run `mdl plan` again to see the current state".into()
+        }
+        Some(c) if c.contains("LimitExceeded") => {
+            "an account quota is reached; ask AWS for a higher limit or remove unused resources"
+                .into()
+        }
+        _ => "the AWS message above says what was wrong; `mdl plan` shows the current state".into(),
+    }
+}
+
+pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
+    let prepared = match prepare(ui, &args.file, &args.aws, false, "plan") {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    print!(
+        "{}",
+        crate::plan::render::render(&prepared.plan, ui.style())
+    );
+    drop(prepared.lock);
+    if args.detailed_exitcode && prepared.plan.has_changes() {
+        2
+    } else {
+        0
+    }
+}

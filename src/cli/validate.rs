@@ -1,0 +1,189 @@
+//! `mdl validate`: every check that does not need AWS.
+
+use std::path::Path;
+
+use super::{FileArgs, Ui, command_line_diag};
+use crate::diagnostics::{Diagnostic, SourceMap, Span};
+use crate::graph::Graph;
+use crate::lang::{Config, ParamValue};
+
+/// A checked configuration and its graph.
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub config: Config,
+    pub graph: Graph,
+}
+
+/// Load, evaluate, check and graph a file, printing every diagnostic.
+/// `Err` carries the exit code when there were errors.
+pub fn load(ui: &Ui, args: &FileArgs) -> Result<Loaded, u8> {
+    let mut sources = SourceMap::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let stack = match &args.stack {
+        Some(s) => s.clone(),
+        None => stack_name(&args.file),
+    };
+    if !valid_stack(&stack) {
+        let d = command_line_diag(
+            &mut sources,
+            "cli::invalid_stack_name",
+            format!("`{stack}` is not a usable stack name"),
+            "the stack name comes from here",
+            "stack names use letters, digits, `-` and `_`; pass --stack NAME",
+        );
+        ui.report(&[d], &sources);
+        return Err(1);
+    }
+    let params = match param_values(&mut sources, args) {
+        Ok(p) => p,
+        Err(d) => {
+            ui.report(&[d], &sources);
+            return Err(1);
+        }
+    };
+    let (config, load_diags) =
+        match crate::lang::load_file(&mut sources, &args.file, &stack, &params) {
+            Ok(x) => x,
+            Err(e) => {
+                let d = command_line_diag(
+                    &mut sources,
+                    "cli::unreadable_file",
+                    format!("cannot read `{}`: {e}", args.file.display()),
+                    "this file",
+                    "check the path; `mdl validate FILE` takes a .moodle file",
+                );
+                ui.report(&[d], &sources);
+                return Err(1);
+            }
+        };
+    diags.extend(load_diags);
+    diags.extend(crate::check::check(&config));
+    let graph = Graph::build(&config);
+    diags.extend(graph.cycles());
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    ui.report(&diags, &sources);
+    if errors > 0 {
+        eprintln!(
+            "mdl: {errors} error{} in {}",
+            if errors == 1 { "" } else { "s" },
+            args.file.display()
+        );
+        return Err(1);
+    }
+    Ok(Loaded {
+        sources,
+        config,
+        graph,
+    })
+}
+
+pub fn stack_name(file: &Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "default".into())
+}
+
+fn valid_stack(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Params from `-p` flags and `--params-file`; each gets a span in a
+/// synthetic source so that diagnostics can point at it.
+fn param_values(sources: &mut SourceMap, args: &FileArgs) -> Result<Vec<ParamValue>, Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(path) = &args.params_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            command_line_diag(
+                sources,
+                "cli::unreadable_file",
+                format!("cannot read params file `{}`: {e}", path.display()),
+                "given here",
+                "check the path of --params-file",
+            )
+        })?;
+        let id = sources.add(path.display().to_string(), Some(path), text.clone());
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Diagnostic::error(
+                "param::invalid_file",
+                format!("params file is not valid JSON: {e}"),
+                Span::new(id, 0, text.len()),
+                "not JSON",
+            )
+            .with_help("write an object: {\"name\": \"value\", \"azs\": [\"a\", \"b\"]}")
+        })?;
+        let Some(obj) = json.as_object() else {
+            return Err(Diagnostic::error(
+                "param::invalid_file",
+                "params file must hold a JSON object",
+                Span::new(id, 0, text.len()),
+                "not an object",
+            )
+            .with_help("write an object: {\"name\": \"value\"}"));
+        };
+        for (k, v) in obj {
+            let at = text.find(&format!("\"{k}\"")).unwrap_or(0);
+            out.push(ParamValue::json(
+                k,
+                v.clone(),
+                Span::new(id, at, at + k.len() + 2),
+            ));
+        }
+    }
+    if !args.params.is_empty() {
+        let text = args
+            .params
+            .iter()
+            .map(|p| format!("-p {p}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let id = sources.add("<command line>", None, text.clone());
+        let mut offset = 0;
+        for p in &args.params {
+            let start = offset + 3;
+            let end = start + p.len();
+            offset = end + 1;
+            let Some((name, value)) = p.split_once('=') else {
+                return Err(Diagnostic::error(
+                    "param::invalid_value",
+                    format!("`{p}` is not NAME=VALUE"),
+                    Span::new(id, start, end),
+                    "missing `=`",
+                )
+                .with_help("write -p name=value"));
+            };
+            out.push(ParamValue::text(
+                name.trim(),
+                value,
+                Span::new(id, start, end),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(ui: &Ui, args: &FileArgs) -> u8 {
+    match load(ui, args) {
+        Ok(loaded) => {
+            println!(
+                "{} is valid: {} resource{}, {} param{}, {} output{}.",
+                args.file.display(),
+                loaded.config.resources.len(),
+                plural(loaded.config.resources.len()),
+                loaded.config.params.len(),
+                plural(loaded.config.params.len()),
+                loaded.config.outputs.len(),
+                plural(loaded.config.outputs.len()),
+            );
+            0
+        }
+        Err(code) => code,
+    }
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,247 @@
+//! The diff: configuration against live state, attribute by attribute.
+
+use std::collections::HashSet;
+
+use indexmap::IndexMap;
+use petgraph::algo::toposort;
+
+use super::refresh::Live;
+use crate::diagnostics::{Diagnostic, Span};
+use crate::graph::Graph;
+use crate::lang::{Computed, Config, Evaluator, ResourceAddr};
+use crate::provider::LiveResource;
+use crate::schema::normalize::normalize;
+use crate::schema::{KindSchema, Presence, Type};
+use crate::state::State;
+use crate::value::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+/// One attribute that changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttrChange {
+    pub name: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub forces_replacement: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub addr: ResourceAddr,
+    pub kind: &'static KindSchema,
+    pub action: Action,
+    /// The live resource, for updates, replacements and deletes.
+    pub prior: Option<LiveResource>,
+    /// The desired attributes as far as known at plan time.
+    pub after: IndexMap<String, Value>,
+    pub changes: Vec<AttrChange>,
+    /// The block in the configuration; `None` for resources no longer in it.
+    pub span: Option<Span>,
+    /// What this resource depends on in the configuration (create/update
+    /// order).
+    pub dependencies: Vec<ResourceAddr>,
+    /// What it depended on when last applied (delete order).
+    pub prior_dependencies: Vec<ResourceAddr>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub stack: String,
+    pub changes: Vec<Change>,
+    /// Resources in state that no longer exist in AWS: dropped from state.
+    pub vanished: Vec<ResourceAddr>,
+}
+
+impl Plan {
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+}
+
+/// Computed values during plan: from live resources, except for resources
+/// that this plan creates or replaces, whose values are unknown.
+pub struct PlanComputed<'a> {
+    pub live: &'a Live,
+    pub pending: HashSet<ResourceAddr>,
+}
+
+impl Computed for PlanComputed<'_> {
+    fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
+        if self.pending.contains(addr) {
+            return None;
+        }
+        let r = self.live.resources.get(addr)?;
+        r.computed
+            .get(attr)
+            .or_else(|| r.attrs.get(attr))
+            .cloned()
+            .filter(|v| *v != Value::Null)
+    }
+}
+
+/// Diff the configuration against what is live.
+pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut plan = Plan {
+        stack: config.stack.clone(),
+        ..Plan::default()
+    };
+    let order: Vec<ResourceAddr> = match toposort(&graph.graph, None) {
+        Ok(nodes) => nodes.into_iter().map(|n| graph.graph[n].clone()).collect(),
+        Err(_) => config.resources.keys().cloned().collect(),
+    };
+    let mut computed = PlanComputed {
+        live,
+        pending: HashSet::new(),
+    };
+    let mut changes: IndexMap<ResourceAddr, Change> = IndexMap::new();
+    for addr in &order {
+        let res = &config.resources[addr];
+        let eval = Evaluator::new(config, &computed);
+        let desired = normalize(res.kind, &eval.resource(res, &mut diags));
+        let prior = live.resources.get(addr).cloned();
+        let recorded = state.resources.get(addr);
+        let (action, attr_changes) = match &prior {
+            None => (
+                Action::Create,
+                desired
+                    .iter()
+                    .map(|(k, v)| AttrChange {
+                        name: k.clone(),
+                        before: None,
+                        after: Some(v.clone()),
+                        forces_replacement: false,
+                    })
+                    .collect(),
+            ),
+            Some(p) => {
+                let before = normalize(res.kind, &p.attrs);
+                let mut out = Vec::new();
+                for schema in res.kind.attrs {
+                    let Some(want) = desired.get(schema.name) else {
+                        continue;
+                    };
+                    let have = before
+                        .get(schema.name)
+                        .or_else(|| recorded.and_then(|r| r.attrs.get(schema.name)))
+                        .cloned();
+                    let have = have.map(|h| normalize_one(res.kind, schema.name, h));
+                    if have.as_ref() == Some(want) && !want.has_unknown() {
+                        continue;
+                    }
+                    if have.is_none() && *want == Value::Null {
+                        continue;
+                    }
+                    // An optional attribute set to null means "leave it".
+                    if *want == Value::Null && matches!(schema.presence, Presence::Computed) {
+                        continue;
+                    }
+                    out.push(AttrChange {
+                        name: schema.name.to_string(),
+                        before: have,
+                        after: Some(
+                            if want.has_unknown()
+                                && !matches!(schema.ty, Type::Blocks(_) | Type::Set(_))
+                            {
+                                Value::Unknown
+                            } else {
+                                want.clone()
+                            },
+                        ),
+                        forces_replacement: schema.force_new,
+                    });
+                }
+                let action = if out.is_empty() {
+                    Action::NoOp
+                } else if out.iter().any(|c| c.forces_replacement) {
+                    Action::Replace
+                } else {
+                    Action::Update
+                };
+                (action, out)
+            }
+        };
+        if matches!(action, Action::Create | Action::Replace) {
+            computed.pending.insert(addr.clone());
+        }
+        changes.insert(
+            addr.clone(),
+            Change {
+                addr: addr.clone(),
+                kind: res.kind,
+                action,
+                prior,
+                after: desired,
+                changes: attr_changes,
+                span: Some(res.span()),
+                dependencies: graph.dependencies(addr),
+                prior_dependencies: recorded.map(|r| r.dependencies.clone()).unwrap_or_default(),
+            },
+        );
+    }
+    // Keep the configuration's order for display; apply orders by graph.
+    for addr in config.resources.keys() {
+        if let Some(c) = changes.shift_remove(addr) {
+            plan.changes.push(c);
+        }
+    }
+    let mut deletes: Vec<Change> = Vec::new();
+    let doomed = live
+        .resources
+        .iter()
+        .filter(|(addr, _)| !config.resources.contains_key(*addr))
+        .map(|(a, r)| (a.clone(), r.clone()))
+        .chain(live.duplicates.iter().cloned());
+    for (addr, prior) in doomed {
+        let Some(kind) = crate::schema::kind(&addr.kind) else {
+            continue;
+        };
+        deletes.push(Change {
+            kind,
+            action: Action::Delete,
+            after: IndexMap::new(),
+            changes: Vec::new(),
+            span: None,
+            dependencies: Vec::new(),
+            prior_dependencies: state
+                .resources
+                .get(&addr)
+                .map(|r| r.dependencies.clone())
+                .unwrap_or_default(),
+            addr,
+            prior: Some(prior),
+        });
+    }
+    deletes.sort_by(|a, b| {
+        b.kind
+            .rank
+            .cmp(&a.kind.rank)
+            .then_with(|| a.addr.cmp(&b.addr))
+    });
+    plan.changes.extend(deletes);
+    plan.vanished = state
+        .resources
+        .keys()
+        .filter(|a| !live.resources.contains_key(*a))
+        .cloned()
+        .collect();
+    (plan, diags)
+}
+
+fn normalize_one(kind: &KindSchema, name: &str, value: Value) -> Value {
+    let mut m = IndexMap::new();
+    m.insert(name.to_string(), value);
+    normalize(kind, &m).swap_remove(name).unwrap_or(Value::Null)
+}

@@ -1,0 +1,11 @@
+//! Plans: refreshing live state, diffing it against the configuration per
+//! attribute, and rendering the result for people.
+//!
+//! Must not import: `apply`, `aws_sdk_*`.
+
+mod diff;
+mod refresh;
+pub mod render;
+
+pub use diff::{Action, AttrChange, Change, Plan, PlanComputed, diff};
+pub use refresh::{Live, refresh};

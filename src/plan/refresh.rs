@@ -1,0 +1,87 @@
+//! Refresh: one batched read per kind, run concurrently, then each live
+//! resource matched to its address (by tag, else by the id in state).
+
+use std::collections::HashSet;
+
+use indexmap::IndexMap;
+
+use crate::lang::ResourceAddr;
+use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest};
+use crate::schema::{self, KindSchema};
+use crate::state::State;
+
+/// What exists in AWS for this stack.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub resources: IndexMap<ResourceAddr, LiveResource>,
+    /// Extra resources tagged with an address that another resource
+    /// already holds (left by an interrupted apply): to be deleted.
+    pub duplicates: Vec<(ResourceAddr, LiveResource)>,
+    /// Resources of this stack whose address tag names no valid address.
+    pub stray: Vec<(&'static KindSchema, LiveResource)>,
+}
+
+/// Read every kind the configuration or the state mentions.
+///
+/// # Errors
+/// The first failed read.
+pub async fn refresh(
+    provider: &dyn Provider,
+    stack: &str,
+    kinds: &[&'static KindSchema],
+    state: &State,
+) -> Result<Live, ProviderError> {
+    let mut all_kinds: Vec<&'static KindSchema> = kinds.to_vec();
+    for addr in state.resources.keys() {
+        if let Some(k) = schema::kind(&addr.kind)
+            && !all_kinds.iter().any(|x| x.name == k.name)
+        {
+            all_kinds.push(k);
+        }
+    }
+    let reads = all_kinds.iter().map(|kind| {
+        let known_ids = state
+            .resources
+            .values()
+            .filter(|r| r.addr.kind == kind.name)
+            .map(|r| r.id.clone())
+            .collect();
+        provider.read(ReadRequest {
+            kind,
+            stack,
+            known_ids,
+        })
+    });
+    let results = futures_util::future::join_all(reads).await;
+    let mut live = Live::default();
+    let by_id: IndexMap<&str, &ResourceAddr> = state
+        .resources
+        .values()
+        .map(|r| (r.id.as_str(), &r.addr))
+        .collect();
+    for (kind, result) in all_kinds.iter().zip(results) {
+        let mut found = result?.resources;
+        // Prefer the resource the state knows when two claim one address.
+        found.sort_by_key(|r| !by_id.contains_key(r.id.as_str()));
+        let mut seen = HashSet::new();
+        for r in found {
+            if !seen.insert(r.id.clone()) {
+                continue;
+            }
+            let addr = match (&r.addr, by_id.get(r.id.as_str())) {
+                (_, Some(a)) => (*a).clone(),
+                (Some(a), None) if a.kind == kind.name => a.clone(),
+                _ => {
+                    live.stray.push((kind, r));
+                    continue;
+                }
+            };
+            if live.resources.contains_key(&addr) {
+                live.duplicates.push((addr, r));
+            } else {
+                live.resources.insert(addr, r);
+            }
+        }
+    }
+    Ok(live)
+}

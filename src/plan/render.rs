@@ -1,0 +1,365 @@
+//! Plans rendered for people, in the shape Terraform users know: one block
+//! per change with `+`, `~`, `-` and `-/+`, then a summary line.
+
+use std::fmt::Write;
+
+use super::diff::{Action, AttrChange, Change, Plan};
+use crate::value::Value;
+
+/// Terminal styling; all empty when colour is off.
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub green: &'static str,
+    pub yellow: &'static str,
+    pub red: &'static str,
+    pub bold: &'static str,
+    pub dim: &'static str,
+    pub reset: &'static str,
+}
+
+impl Style {
+    pub fn new(color: bool) -> Style {
+        if color {
+            Style {
+                green: "\x1b[32m",
+                yellow: "\x1b[33m",
+                red: "\x1b[31m",
+                bold: "\x1b[1m",
+                dim: "\x1b[2m",
+                reset: "\x1b[0m",
+            }
+        } else {
+            Style {
+                green: "",
+                yellow: "",
+                red: "",
+                bold: "",
+                dim: "",
+                reset: "",
+            }
+        }
+    }
+
+    fn sign(&self, sign: &str) -> String {
+        let color = match sign {
+            "+" => self.green,
+            "~" => self.yellow,
+            "-" => self.red,
+            _ => "",
+        };
+        format!("{color}{sign}{}", self.reset)
+    }
+}
+
+/// The whole plan: changes, then the summary line.
+pub fn render(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let changes: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    for addr in &plan.vanished {
+        let _ = writeln!(
+            out,
+            "{}Note:{} `{addr}` no longer exists in AWS; it will be created again if still configured.",
+            style.bold, style.reset
+        );
+    }
+    if !plan.vanished.is_empty() {
+        out.push('\n');
+    }
+    if changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}No changes.{} The estate matches the configuration.",
+            style.bold, style.reset
+        );
+        return out;
+    }
+    let _ = writeln!(out, "mdl will perform the following actions:\n");
+    for c in &changes {
+        render_change(&mut out, c, style);
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", summary(plan, style));
+    out
+}
+
+pub fn summary(plan: &Plan, style: Style) -> String {
+    let add = plan.count(Action::Create) + plan.count(Action::Replace);
+    let change = plan.count(Action::Update);
+    let destroy = plan.count(Action::Delete) + plan.count(Action::Replace);
+    format!(
+        "{}Plan:{} {add} to add, {change} to change, {destroy} to destroy.",
+        style.bold, style.reset
+    )
+}
+
+fn render_change(out: &mut String, c: &Change, style: Style) {
+    let (what, sign) = match c.action {
+        Action::Create => ("will be created", "+"),
+        Action::Update => ("will be updated in place", "~"),
+        Action::Replace => ("must be replaced", "-/+"),
+        Action::Delete => {
+            if c.span.is_some() {
+                ("will be destroyed", "-")
+            } else {
+                ("will be destroyed (no longer in the configuration)", "-")
+            }
+        }
+        Action::NoOp => return,
+    };
+    let _ = writeln!(out, "  {}# {}{} {what}", style.bold, c.addr, style.reset);
+    let header_sign = match sign {
+        "-/+" => format!(
+            "{}-{}/{}+{}",
+            style.red, style.reset, style.green, style.reset
+        ),
+        s => format!("  {}", style.sign(s)),
+    };
+    let header_sign = if sign == "-/+" {
+        header_sign
+    } else {
+        header_sign.trim_start_matches("  ").to_string()
+    };
+    let pad = if sign == "-/+" { "" } else { "  " };
+    let _ = writeln!(
+        out,
+        "{pad}{header_sign} {} \"{}\" {{",
+        c.kind.name, c.addr.name
+    );
+    match c.action {
+        Action::Create => {
+            let width = name_width(
+                c.changes
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .chain(c.kind.computed.iter().map(|x| x.name)),
+            );
+            let mut lines: Vec<(String, String)> = Vec::new();
+            for a in &c.changes {
+                if let Some(v) = &a.after {
+                    if is_empty(v) {
+                        continue;
+                    }
+                    lines.push((
+                        a.name.clone(),
+                        value_block(&style.sign("+"), &a.name, v, width, 6, style),
+                    ));
+                }
+            }
+            for comp in c.kind.computed {
+                if !c.changes.iter().any(|a| a.name == comp.name) {
+                    lines.push((
+                        comp.name.to_string(),
+                        format!(
+                            "      {} {:<width$} = {}(known after apply){}\n",
+                            style.sign("+"),
+                            comp.name,
+                            style.dim,
+                            style.reset
+                        ),
+                    ));
+                }
+            }
+            lines.sort_by(|a, b| a.0.cmp(&b.0));
+            for (_, l) in lines {
+                out.push_str(&l);
+            }
+        }
+        Action::Update | Action::Replace => {
+            let width = name_width(c.changes.iter().map(|a| a.name.as_str()).chain(["id"]));
+            if let Some(p) = &c.prior {
+                let _ = writeln!(out, "        {:<width$} = {}", "id", Value::str(&p.id));
+            }
+            for a in &c.changes {
+                render_attr_change(out, a, width, style);
+            }
+        }
+        Action::Delete => {
+            if let Some(p) = &c.prior {
+                let width = name_width(p.attrs.keys().map(String::as_str).chain(["id"]));
+                let _ = writeln!(
+                    out,
+                    "      {} {:<width$} = {}",
+                    style.sign("-"),
+                    "id",
+                    Value::str(&p.id)
+                );
+                for (k, v) in &p.attrs {
+                    if is_empty(v) {
+                        continue;
+                    }
+                    out.push_str(&value_block(&style.sign("-"), k, v, width, 6, style));
+                }
+            }
+        }
+        Action::NoOp => {}
+    }
+    let _ = writeln!(out, "    }}");
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::List(l) => l.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+fn name_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(str::len).max().unwrap_or(0)
+}
+
+fn is_blocks(v: &Value) -> bool {
+    matches!(v, Value::List(items) if !items.is_empty() && items.iter().all(|i| matches!(i, Value::Map(_))))
+}
+
+/// `sign name = value`, with maps and nested blocks spread over lines.
+fn value_block(
+    sign: &str,
+    name: &str,
+    v: &Value,
+    width: usize,
+    indent: usize,
+    style: Style,
+) -> String {
+    let pad = " ".repeat(indent);
+    if is_blocks(v) {
+        let mut s = String::new();
+        for item in v.as_list().unwrap_or_default() {
+            s.push_str(&nested_block(sign, name, item, indent, style));
+        }
+        return s;
+    }
+    match v {
+        Value::Map(m) if !m.is_empty() => {
+            let inner = name_width(m.keys().map(String::as_str)) + 2;
+            let mut s = format!("{pad}{sign} {name:<width$} = {{\n");
+            for (k, val) in m {
+                let key = Value::str(k).to_string();
+                let _ = writeln!(s, "{pad}    {sign} {key:<inner$} = {}", inline(val, style));
+            }
+            let _ = writeln!(s, "{pad}  }}");
+            s
+        }
+        _ => format!("{pad}{sign} {name:<width$} = {}\n", inline(v, style)),
+    }
+}
+
+fn nested_block(sign: &str, name: &str, item: &Value, indent: usize, style: Style) -> String {
+    let pad = " ".repeat(indent);
+    let mut s = format!("{pad}{sign} {name} {{\n");
+    if let Value::Map(m) = item {
+        let fields: Vec<(&String, &Value)> = m
+            .iter()
+            .filter(|(_, v)| {
+                !is_empty(v) && !matches!(v, Value::Bool(false)) && v.as_str() != Some("")
+            })
+            .collect();
+        let width = name_width(fields.iter().map(|(k, _)| k.as_str()));
+        for (k, v) in fields {
+            let _ = writeln!(s, "{pad}    {sign} {k:<width$} = {}", inline(v, style));
+        }
+    }
+    let _ = writeln!(s, "{pad}  }}");
+    s
+}
+
+fn inline(v: &Value, style: Style) -> String {
+    match v {
+        Value::Unknown => format!("{}(known after apply){}", style.dim, style.reset),
+        _ => v.to_string(),
+    }
+}
+
+fn render_attr_change(out: &mut String, a: &AttrChange, width: usize, style: Style) {
+    let forces = if a.forces_replacement {
+        format!(" {}# forces replacement{}", style.red, style.reset)
+    } else {
+        String::new()
+    };
+    let before = a.before.clone().unwrap_or(Value::Null);
+    let after = a.after.clone().unwrap_or(Value::Null);
+    match (&before, &after) {
+        // Nested blocks and sets of maps: show the blocks that go and come.
+        (b, f) if is_blocks(b) || is_blocks(f) || (is_empty(b) && is_blocks(f)) => {
+            let empty = Vec::new();
+            let old = b
+                .as_list()
+                .map(<[Value]>::to_vec)
+                .unwrap_or_else(|| empty.clone());
+            let new = f.as_list().map(<[Value]>::to_vec).unwrap_or(empty);
+            for item in old.iter().filter(|i| !new.contains(i)) {
+                out.push_str(&nested_block(&style.sign("-"), &a.name, item, 6, style));
+            }
+            for item in new.iter().filter(|i| !old.contains(i)) {
+                out.push_str(&nested_block(&style.sign("+"), &a.name, item, 6, style));
+            }
+            if !forces.is_empty() {
+                let _ = writeln!(out, "       {forces}");
+            }
+        }
+        (Value::Map(old), Value::Map(new)) => {
+            let _ = writeln!(
+                out,
+                "      {} {:<width$} = {{{forces}",
+                style.sign("~"),
+                a.name
+            );
+            let keys: Vec<&String> = old
+                .keys()
+                .chain(new.keys().filter(|k| !old.contains_key(*k)))
+                .collect();
+            let inner = name_width(keys.iter().map(|k| k.as_str())) + 2;
+            for k in keys {
+                let key = Value::str(k).to_string();
+                match (old.get(k), new.get(k)) {
+                    (Some(o), Some(n)) if o == n => {}
+                    (Some(o), Some(n)) => {
+                        let _ = writeln!(
+                            out,
+                            "          {} {key:<inner$} = {} -> {}",
+                            style.sign("~"),
+                            inline(o, style),
+                            inline(n, style)
+                        );
+                    }
+                    (Some(o), None) => {
+                        let _ = writeln!(
+                            out,
+                            "          {} {key:<inner$} = {}",
+                            style.sign("-"),
+                            inline(o, style)
+                        );
+                    }
+                    (None, Some(n)) => {
+                        let _ = writeln!(
+                            out,
+                            "          {} {key:<inner$} = {}",
+                            style.sign("+"),
+                            inline(n, style)
+                        );
+                    }
+                    (None, None) => {}
+                }
+            }
+            let _ = writeln!(out, "        }}");
+        }
+        _ => {
+            let sign = if a.before.is_none() {
+                style.sign("+")
+            } else {
+                style.sign("~")
+            };
+            let arrow = if a.before.is_none() {
+                inline(&after, style)
+            } else {
+                format!("{} -> {}", inline(&before, style), inline(&after, style))
+            };
+            let _ = writeln!(out, "      {sign} {:<width$} = {arrow}{forces}", a.name);
+        }
+    }
+}
