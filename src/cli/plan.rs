@@ -105,11 +105,9 @@ pub fn prepare(
             ));
         }
     };
-    let kinds: Vec<_> = {
-        let mut k: Vec<_> = loaded.config.resources.values().map(|r| r.kind).collect();
-        k.dedup_by_key(|k| k.name);
-        k
-    };
+    // Every kind is read (one call each, concurrently) so that resources
+    // of kinds no longer configured are found even without a state file.
+    let kinds = crate::schema::kinds().to_vec();
     let live = match runtime.block_on(refresh(&*provider, &loaded.config.stack, &kinds, &state)) {
         Ok(l) => l,
         Err(e) => {
@@ -156,7 +154,7 @@ pub fn provider_diag(
     addr: Option<&crate::lang::ResourceAddr>,
 ) -> Diagnostic {
     let help = aws_help(e);
-    let addr = addr.or(e.addr.as_ref());
+    let addr = addr.or(e.addr.as_deref());
     let message = match addr {
         Some(a) => format!("{a}: {e}"),
         None => e.to_string(),

@@ -6,11 +6,15 @@ use crate::diagnostics::{Diagnostic, Span, suggest};
 use crate::syntax::ast::{Expr, Ident};
 use crate::value::Value;
 
+/// A function body: the evaluated arguments (and their expressions); an
+/// error names the argument at fault.
+type FunctionBody = fn(&[Value], &[Expr]) -> Result<Value, (usize, String)>;
+
 struct Function {
     name: &'static str,
     signature: &'static str,
     arity: usize,
-    run: fn(&[Value], &[Expr]) -> Result<Value, (usize, String)>,
+    run: FunctionBody,
 }
 
 const FUNCTIONS: &[Function] = &[
@@ -272,10 +276,7 @@ fn element(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
 mod tests {
     use super::*;
 
-    fn run(
-        f: fn(&[Value], &[Expr]) -> Result<Value, (usize, String)>,
-        args: Vec<Value>,
-    ) -> Result<Value, (usize, String)> {
+    fn run(f: FunctionBody, args: Vec<Value>) -> Result<Value, (usize, String)> {
         f(&args, &[])
     }
 
@@ -284,7 +285,7 @@ mod tests {
             #[test]
             fn $name() {
                 let got = run(cidrsubnet, vec![Value::str($prefix), Value::Number($bits as f64), Value::Number($num as f64)]);
-                assert_eq!(got.map(|v| v.to_string()).map_err(|e| e.1), $want.map(|s: &str| format!("\"{s}\"")));
+                assert_eq!(got.map(|v| v.to_string()).map_err(|e| e.1), $want.map(|s: &str| format!("\"{s}\"")).map_err(|e: &str| e.to_string()));
             }
         )*};
     }

@@ -300,7 +300,8 @@ fn resolve_params(
                     span,
                     format!("this is a {}", value.type_name()),
                 )
-                .with_label(t.span, "declared type"),
+                .with_label(t.span, "declared type")
+                .with_help(format!("give `{name}` a value of type {}", type_text(t))),
             );
             continue;
         }

@@ -12,7 +12,12 @@ pub struct MockProvider {
     resources: Mutex<Vec<(String, LiveResource)>>,
     pub calls: Mutex<Vec<String>>,
     /// Addresses whose apply fails.
-    pub fail: Vec<ResourceAddr>,
+    fail: Vec<ResourceAddr>,
+    /// How long each apply takes.
+    delay: std::time::Duration,
+    in_flight: std::sync::atomic::AtomicUsize,
+    /// The most applies that ran at once.
+    pub max_in_flight: std::sync::atomic::AtomicUsize,
     next_id: Mutex<u32>,
 }
 
@@ -57,6 +62,18 @@ impl MockProvider {
         })
     }
 
+    /// Make every apply of `addr` fail.
+    pub fn failing(mut self, addr: ResourceAddr) -> MockProvider {
+        self.fail.push(addr);
+        self
+    }
+
+    /// Make every apply take `delay`.
+    pub fn with_delay(mut self, delay: std::time::Duration) -> MockProvider {
+        self.delay = delay;
+        self
+    }
+
     pub fn live(&self) -> Vec<LiveResource> {
         self.resources
             .lock()
@@ -86,6 +103,13 @@ impl Provider for MockProvider {
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(format!("{} {}", req.op.verb(), req.addr));
         }
+        use std::sync::atomic::Ordering;
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
         if self.fail.contains(req.addr) {
             return Err(
                 ProviderError::new("mock", req.op.verb(), "injected failure").for_addr(req.addr),

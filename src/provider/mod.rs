@@ -81,7 +81,7 @@ pub struct ApplyResponse {
 #[derive(Debug, thiserror::Error)]
 #[error("{service} {operation} failed{}: {message}", code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default())]
 pub struct ProviderError {
-    pub addr: Option<ResourceAddr>,
+    pub addr: Option<Box<ResourceAddr>>,
     pub service: &'static str,
     pub operation: &'static str,
     /// The AWS error code, such as `InvalidSubnet.Conflict`.
@@ -108,7 +108,7 @@ impl ProviderError {
     }
 
     pub fn for_addr(mut self, addr: &ResourceAddr) -> ProviderError {
-        self.addr = Some(addr.clone());
+        self.addr = Some(Box::new(addr.clone()));
         self
     }
 }

@@ -235,12 +235,8 @@ impl Printer<'_> {
 
     fn push_multiline(&mut self, text: &str, depth: usize) {
         let indent = INDENT.repeat(depth);
-        for (i, l) in text.lines().enumerate() {
-            if i == 0 {
-                self.lines.push(format!("{indent}{l}"));
-            } else {
-                self.lines.push(format!("{indent}{l}"));
-            }
+        for l in text.lines() {
+            self.lines.push(format!("{indent}{l}"));
         }
     }
 

@@ -1,0 +1,230 @@
+//! The executor against the mock provider: ordering, parallelism, failure
+//! handling and the state journal.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use mdl::apply::{Outcome, StepKind, apply};
+use mdl::diagnostics::SourceMap;
+use mdl::lang::ResourceAddr;
+use mdl::plan::{diff, refresh};
+use mdl::provider::mock::MockProvider;
+use mdl::state::{LocalStore, State};
+
+const NET: &str = r#"
+vpc main { cidr_block = "10.0.0.0/16" }
+subnet a {
+  vpc_id     = vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+subnet b {
+  vpc_id     = vpc.main.id
+  cidr_block = "10.0.2.0/24"
+}
+subnet c {
+  vpc_id     = vpc.main.id
+  cidr_block = "10.0.3.0/24"
+}
+route_table a {
+  vpc_id     = vpc.main.id
+  subnet_ids = [subnet.a.id]
+}
+route_table b {
+  vpc_id     = vpc.main.id
+  subnet_ids = [subnet.b.id]
+}
+"#;
+
+struct Run {
+    report: mdl::apply::ApplyReport,
+    state: State,
+    calls: Vec<String>,
+    saved: State,
+}
+
+fn run(text: &str, provider: MockProvider, parallelism: usize, destroy: bool, state: State) -> Run {
+    let mut sources = SourceMap::new();
+    let id = sources.add("main.moodle", None, text.to_string());
+    let (mut config, diags) = mdl::lang::load_source(&sources, id, "test", &[]);
+    assert!(diags.is_empty());
+    if destroy {
+        config.resources.clear();
+    }
+    let graph = mdl::graph::Graph::build(&config);
+    let provider = Arc::new(provider);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let kinds: Vec<_> = mdl::schema::kinds().to_vec();
+    let live = rt
+        .block_on(refresh(&*provider, "test", &kinds, &state))
+        .unwrap();
+    let (plan, _) = diff(&config, &graph, &state, &live);
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore {
+        path: dir.path().join("s.json"),
+    };
+    let (report, state) = rt.block_on(apply(
+        &plan,
+        &config,
+        provider.clone(),
+        state,
+        Some(LocalStore {
+            path: store.path.clone(),
+        }),
+        parallelism,
+        &|_| {},
+        std::future::pending(),
+    ));
+    let saved = store.load("test").unwrap();
+    let calls = provider.calls.lock().unwrap().clone();
+    Run {
+        report,
+        state,
+        calls,
+        saved,
+    }
+}
+
+fn position(calls: &[String], call: &str) -> usize {
+    calls
+        .iter()
+        .position(|c| c == call)
+        .unwrap_or_else(|| panic!("no call `{call}` in {calls:?}"))
+}
+
+#[test]
+fn dependencies_are_created_first_and_state_is_journaled() {
+    let r = run(NET, MockProvider::default(), 10, false, State::new("test"));
+    assert!(r.report.ok());
+    let calls: Vec<String> = r
+        .calls
+        .into_iter()
+        .filter(|c| !c.starts_with("read"))
+        .collect();
+    assert!(position(&calls, "create vpc.main") < position(&calls, "create subnet.a"));
+    assert!(position(&calls, "create subnet.a") < position(&calls, "create route_table.a"));
+    assert!(position(&calls, "create subnet.b") < position(&calls, "create route_table.b"));
+    assert_eq!(r.state.resources.len(), 6);
+    assert_eq!(r.saved.resources.len(), 6, "the journal on disk matches");
+    let rt_a = &r.state.resources[&ResourceAddr::new("route_table", "a")];
+    let subnet_a = &r.state.resources[&ResourceAddr::new("subnet", "a")];
+    assert_eq!(
+        rt_a.attrs["subnet_ids"],
+        mdl::value::Value::List(vec![mdl::value::Value::str(&subnet_a.id)])
+    );
+    assert_eq!(
+        rt_a.dependencies,
+        vec![
+            ResourceAddr::new("vpc", "main"),
+            ResourceAddr::new("subnet", "a")
+        ]
+    );
+}
+
+#[test]
+fn a_failure_skips_its_dependents_and_lets_the_rest_finish() {
+    let provider = MockProvider::default().failing(ResourceAddr::new("subnet", "a"));
+    let r = run(NET, provider, 10, false, State::new("test"));
+    assert!(!r.report.ok());
+    let outcome = |kind: &str, name: &str| {
+        r.report
+            .outcomes
+            .iter()
+            .find(|(s, _)| s.addr == ResourceAddr::new(kind, name) && s.kind == StepKind::Create)
+            .map(|(_, o)| o)
+            .unwrap()
+    };
+    assert!(matches!(outcome("subnet", "a"), Outcome::Failed(_)));
+    assert!(
+        matches!(outcome("route_table", "a"), Outcome::Skipped { because } if because.addr == ResourceAddr::new("subnet", "a"))
+    );
+    assert!(matches!(outcome("route_table", "b"), Outcome::Done { .. }));
+    assert!(matches!(outcome("subnet", "c"), Outcome::Done { .. }));
+    // State is true to what exists: 4 created, the failed and skipped absent.
+    assert_eq!(r.saved.resources.len(), 4);
+    assert!(
+        !r.saved
+            .resources
+            .contains_key(&ResourceAddr::new("subnet", "a"))
+    );
+}
+
+#[test]
+fn parallelism_bounds_the_calls_in_flight() {
+    let text: String = (0..12)
+        .map(|i| format!("vpc v{i} {{ cidr_block = \"10.{i}.0.0/16\" }}\n"))
+        .collect();
+    for bound in [1, 3] {
+        let provider = MockProvider::default().with_delay(Duration::from_millis(20));
+        let provider = Arc::new(provider);
+        let mut sources = SourceMap::new();
+        let id = sources.add("main.moodle", None, text.clone());
+        let (config, _) = mdl::lang::load_source(&sources, id, "test", &[]);
+        let graph = mdl::graph::Graph::build(&config);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let state = State::new("test");
+        let live = rt
+            .block_on(refresh(
+                &*provider,
+                "test",
+                &[mdl::schema::kind("vpc").unwrap()],
+                &state,
+            ))
+            .unwrap();
+        let (plan, _) = diff(&config, &graph, &state, &live);
+        let (report, _) = rt.block_on(apply(
+            &plan,
+            &config,
+            provider.clone(),
+            state,
+            None,
+            bound,
+            &|_| {},
+            std::future::pending(),
+        ));
+        assert!(report.ok());
+        assert_eq!(report.outcomes.len(), 12, "{report:?}");
+        assert_eq!(provider.max_in_flight.load(Ordering::SeqCst), bound);
+    }
+}
+
+#[test]
+fn destroy_goes_in_reverse_order() {
+    let first = run(NET, MockProvider::default(), 10, false, State::new("test"));
+    let live: serde_json::Map<String, serde_json::Value> = first
+        .state
+        .resources
+        .values()
+        .map(|r| {
+            let attrs: serde_json::Map<_, _> = r
+                .attrs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect();
+            (
+                r.addr.to_string(),
+                serde_json::json!({ "id": r.id, "attrs": attrs }),
+            )
+        })
+        .collect();
+    let provider = MockProvider::from_json(&serde_json::Value::Object(live).to_string()).unwrap();
+    let r = run(NET, provider, 10, true, first.state);
+    assert!(r.report.ok());
+    let calls: Vec<String> = r
+        .calls
+        .into_iter()
+        .filter(|c| !c.starts_with("read"))
+        .collect();
+    assert_eq!(calls.len(), 6);
+    assert!(position(&calls, "delete route_table.a") < position(&calls, "delete subnet.a"));
+    assert!(position(&calls, "delete subnet.c") < position(&calls, "delete vpc.main"));
+    assert!(r.saved.resources.is_empty());
+}

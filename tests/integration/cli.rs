@@ -1,0 +1,116 @@
+//! The binary, for commands that need no AWS.
+
+use std::process::Command;
+
+fn mdl(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mdl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn validate_accepts_the_example() {
+    let (code, out, err) = mdl(&[
+        "validate",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("is valid: 16 resources"), "{out}");
+}
+
+#[test]
+fn validate_reports_errors_and_exits_1() {
+    let (code, _, err) = mdl(&[
+        "validate",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/check/unknown_attribute.moodle"
+        ),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("check::unknown_attribute"), "{err}");
+    assert!(err.contains("did you mean `cidr_block`?"), "{err}");
+}
+
+#[test]
+fn unknown_param_on_the_command_line_points_at_it() {
+    let (code, _, err) = mdl(&[
+        "validate",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle"),
+        "-p",
+        "cidrr=10.9.0.0/16",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("param::unknown"), "{err}");
+    assert!(err.contains("did you mean `cidr`?"), "{err}");
+}
+
+#[test]
+fn params_change_the_plan_input() {
+    let (code, _, err) = mdl(&[
+        "validate",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle"),
+        "-p",
+        "region_azs=[\"us-east-1a\", \"us-east-1b\"]",
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn fmt_check_flags_unformatted_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.moodle");
+    std::fs::write(&path, "vpc a {cidr_block=\"10.0.0.0/16\"}\n").unwrap();
+    let p = path.to_str().unwrap();
+    assert_eq!(mdl(&["fmt", "--check", p]).0, 3);
+    assert_eq!(mdl(&["fmt", p]).0, 0);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "vpc a {\n  cidr_block = \"10.0.0.0/16\"\n}\n"
+    );
+    assert_eq!(mdl(&["fmt", "--check", p]).0, 0);
+}
+
+#[test]
+fn docs_describe_kinds() {
+    let (code, out, _) = mdl(&["docs", "subnet"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+    let (code, out, _) = mdl(&["docs"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("security_group"));
+}
+
+#[test]
+fn help_teaches_the_workflow() {
+    let (code, out, _) = mdl(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("mdl plan net.moodle"), "{out}");
+}
+
+#[test]
+fn apply_without_a_terminal_needs_auto_approve_or_fails_on_region() {
+    // No region configured: a diagnostic, not a panic.
+    let out = Command::new(env!("CARGO_BIN_EXE_mdl"))
+        .args([
+            "plan",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle"),
+        ])
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("aws::config"), "{err}");
+}

@@ -1,0 +1,10 @@
+//! The integration tests: one binary, no network. See tests/README.md.
+
+mod apply;
+mod check;
+mod cli;
+mod examples;
+mod fmt;
+mod parse;
+mod plan;
+mod support;

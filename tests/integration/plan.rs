@@ -1,0 +1,55 @@
+//! Plan fixtures: each directory under tests/fixtures/plan holds
+//! `main.moodle`, `live.json` (served by the mock provider) and optionally
+//! `state.json`; the snapshot is the rendered plan.
+
+use std::path::Path;
+
+use mdl::diagnostics::SourceMap;
+use mdl::plan::{Plan, diff, refresh, render};
+use mdl::provider::mock::MockProvider;
+use mdl::state::State;
+
+use crate::support::render as render_diags;
+
+pub fn plan_dir(dir: &Path) -> (Plan, String) {
+    let mut sources = SourceMap::new();
+    let text = std::fs::read_to_string(dir.join("main.moodle")).unwrap();
+    let id = sources.add("main.moodle", None, text);
+    let (config, mut diags) = mdl::lang::load_source(&sources, id, "test", &[]);
+    diags.extend(mdl::check::check(&config));
+    assert!(diags.is_empty(), "{}", render_diags(&diags, &sources));
+    let graph = mdl::graph::Graph::build(&config);
+    let live_json = std::fs::read_to_string(dir.join("live.json")).unwrap_or_else(|_| "{}".into());
+    let provider = MockProvider::from_json(&live_json).unwrap();
+    let state = match std::fs::read_to_string(dir.join("state.json")) {
+        Ok(t) => State::from_file(serde_json::from_str(&t).unwrap()).unwrap(),
+        Err(_) => State::new("test"),
+    };
+    let kinds = mdl::schema::kinds().to_vec();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let live = rt
+        .block_on(refresh(&provider, "test", &kinds, &state))
+        .unwrap();
+    let (plan, diags) = diff(&config, &graph, &state, &live);
+    assert!(diags.is_empty(), "{}", render_diags(&diags, &sources));
+    let text = render::render(&plan, render::Style::new(false));
+    (plan, text)
+}
+
+#[test]
+fn plan_fixtures() {
+    insta::glob!("../fixtures/plan", "*/main.moodle", |path| {
+        let (_, text) = plan_dir(path.parent().unwrap());
+        insta::assert_snapshot!(text);
+    });
+}
+
+#[test]
+fn unchanged_estate_plans_nothing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan/no-changes");
+    let (plan, text) = plan_dir(&dir);
+    assert!(!plan.has_changes(), "{text}");
+}
