@@ -129,7 +129,7 @@ pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan
             Some(p) => {
                 let before = normalize(res.kind, &p.attrs);
                 let mut out = Vec::new();
-                for schema in res.kind.attrs {
+                for schema in res.kind.attrs.iter().filter(|a| !a.create_only) {
                     let Some(want) = desired.get(schema.name) else {
                         continue;
                     };

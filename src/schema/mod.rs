@@ -58,6 +58,9 @@ pub struct AttrSchema {
     pub force_new: bool,
     /// Allowed values, for enumerations; empty for any.
     pub allowed: &'static [&'static str],
+    /// Only used when the resource is created: never compared with what
+    /// is live (an instruction such as "accept the peering", not a property).
+    pub create_only: bool,
     pub doc: &'static str,
 }
 
@@ -138,6 +141,7 @@ pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) ->
         presence: Presence::Required,
         force_new: false,
         allowed: &[],
+        create_only: false,
         doc,
     }
 }
@@ -154,6 +158,7 @@ pub(crate) const fn optional(
         presence: Presence::Default(default),
         force_new: false,
         allowed: &[],
+        create_only: false,
         doc,
     }
 }
@@ -169,6 +174,7 @@ pub(crate) const fn computed_optional(
         presence: Presence::Computed,
         force_new: false,
         allowed: &[],
+        create_only: false,
         doc,
     }
 }
@@ -176,6 +182,11 @@ pub(crate) const fn computed_optional(
 impl AttrSchema {
     pub(crate) const fn force_new(mut self) -> AttrSchema {
         self.force_new = true;
+        self
+    }
+
+    pub(crate) const fn create_only(mut self) -> AttrSchema {
+        self.create_only = true;
         self
     }
 

@@ -212,7 +212,8 @@ pub static VPC_PEERING: KindSchema = KindSchema {
             Type::Bool,
             "true",
             "Accept the peering from this account (same-account peers only).",
-        ),
+        )
+        .create_only(),
         TAGS,
     ],
     computed: &[

@@ -1,1 +1,9 @@
-//! End-to-end tests against moto_server.
+//! End-to-end tests: the real `mdl` binary against `moto_server` on
+//! 127.0.0.1 at a free port, one emulator per test.
+//!
+//! moto comes from the project's own virtualenv (`scripts/moto-env.sh`, run
+//! by `scripts/test.sh`). Without it these tests fail, saying how to install
+//! it; they never skip.
+
+mod harness;
+mod network;

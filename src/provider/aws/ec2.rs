@@ -205,7 +205,43 @@ impl Ec2 {
             more.retain(|r| lost.contains(&r.id));
             resources.extend(more);
         }
+        // What the batched describe cannot show and no state records:
+        // read per resource, only for resources the state does not know.
+        if req.kind.name == "vpc" {
+            for r in resources
+                .iter_mut()
+                .filter(|r| !req.known_ids.contains(&r.id))
+            {
+                self.read_vpc_dns(r).await?;
+            }
+        }
         Ok(ReadResponse { resources })
+    }
+
+    async fn read_vpc_dns(&self, vpc: &mut LiveResource) -> Result<(), ProviderError> {
+        use aws_sdk_ec2::types::VpcAttributeName;
+        for (name, key) in [
+            (VpcAttributeName::EnableDnsSupport, "enable_dns_support"),
+            (VpcAttributeName::EnableDnsHostnames, "enable_dns_hostnames"),
+        ] {
+            let out = self
+                .client
+                .describe_vpc_attribute()
+                .vpc_id(&vpc.id)
+                .attribute(name)
+                .send()
+                .await
+                .map_err(err("DescribeVpcAttribute"))?;
+            let value = if key == "enable_dns_support" {
+                out.enable_dns_support().and_then(|v| v.value())
+            } else {
+                out.enable_dns_hostnames().and_then(|v| v.value())
+            };
+            if let Some(v) = value {
+                vpc.attrs.insert(key.into(), Value::Bool(v));
+            }
+        }
+        Ok(())
     }
 
     async fn describe(&self, kind: &str, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {

@@ -1,0 +1,171 @@
+//! The emulator and the binary.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+fn moto_server_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("MDL_MOTO_SERVER") {
+        return PathBuf::from(p);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/moto-venv/bin/moto_server")
+}
+
+impl Moto {
+    /// Start moto_server on a free loopback port and wait until it answers.
+    pub fn start() -> Moto {
+        let path = moto_server_path();
+        assert!(
+            path.exists(),
+            "moto_server not found at {}.\nInstall it with `scripts/moto-env.sh` (creates .tools/moto-venv with moto[server]), \
+             or run the whole suite with `scripts/test.sh`, which does that first. \
+             MDL_MOTO_SERVER may point at another moto_server executable.",
+            path.display()
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("no free port");
+        let child = Command::new(&path)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "moto_server did not start listening on port {port} within 30s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// An EC2 client for checking what exists, independent of mdl.
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        let creds = aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "e2e");
+        let config = aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new("eu-west-2"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(creds)
+            .build();
+        aws_sdk_ec2::Client::from_conf(config)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A working directory holding one `.moodle` file, and the emulator.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    pub moto: Moto,
+    pub file: String,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl Workspace {
+    pub fn new(file: &str, text: &str) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(file), text).unwrap();
+        Workspace {
+            dir,
+            moto: Moto::start(),
+            file: file.to_string(),
+        }
+    }
+
+    pub fn write(&self, text: &str) {
+        std::fs::write(self.dir.path().join(&self.file), text).unwrap();
+    }
+
+    pub fn read(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(&self.file)).unwrap()
+    }
+
+    pub fn edit(&self, from: &str, to: &str) {
+        let text = self.read();
+        assert!(text.contains(from), "`{from}` not in the file");
+        self.write(&text.replacen(from, to, 1));
+    }
+
+    pub fn mdl(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_mdl"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_ENDPOINT_URL", &self.moto.endpoint)
+            .env("AWS_REGION", "eu-west-2")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    }
+
+    /// `mdl <cmd> FILE <extra>` expecting `code`.
+    pub fn expect(&self, cmd: &str, extra: &[&str], code: i32) -> Run {
+        let mut args = vec![cmd, self.file.as_str()];
+        args.extend_from_slice(extra);
+        let run = self.mdl(&args);
+        assert_eq!(
+            run.code,
+            code,
+            "mdl {} exited {}:\n{}",
+            args.join(" "),
+            run.code,
+            run.all()
+        );
+        run
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        let stack = self.file.trim_end_matches(".moodle");
+        self.dir
+            .path()
+            .join(".mdl")
+            .join(format!("{stack}.state.json"))
+    }
+
+    pub fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+}
