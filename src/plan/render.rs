@@ -111,24 +111,15 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
         Action::NoOp => return,
     };
     let _ = writeln!(out, "  {}# {}{} {what}", style.bold, c.addr, style.reset);
-    let header_sign = match sign {
+    // `-/+` takes the indentation's place; the other signs sit indented.
+    let header = match sign {
         "-/+" => format!(
             "{}-{}/{}+{}",
             style.red, style.reset, style.green, style.reset
         ),
         s => format!("  {}", style.sign(s)),
     };
-    let header_sign = if sign == "-/+" {
-        header_sign
-    } else {
-        header_sign.trim_start_matches("  ").to_string()
-    };
-    let pad = if sign == "-/+" { "" } else { "  " };
-    let _ = writeln!(
-        out,
-        "{pad}{header_sign} {} \"{}\" {{",
-        c.kind.name, c.addr.name
-    );
+    let _ = writeln!(out, "{header} {} \"{}\" {{", c.kind.name, c.addr.name);
     match c.action {
         Action::Create => {
             let width = name_width(
