@@ -24,6 +24,19 @@ use crate::value::Value;
 
 const SERVICE: &str = "ec2";
 
+/// Every item of a paginated describe call.
+macro_rules! all_items {
+    ($call:expr, $operation:literal) => {
+        $call
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(err($operation))?
+    };
+}
+
 pub struct Ec2 {
     client: Client,
 }
@@ -427,16 +440,7 @@ impl Ec2 {
     // ---- VPC ----
 
     async fn read_vpcs(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        let vpcs = self
-            .client
-            .describe_vpcs()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err("DescribeVpcs"))?;
+        let vpcs = all_items!(self.client.describe_vpcs().filters(f), "DescribeVpcs");
         Ok(vpcs
             .iter()
             .filter_map(|v| {
@@ -506,16 +510,7 @@ impl Ec2 {
     // ---- Subnet ----
 
     async fn read_subnets(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        let subnets = self
-            .client
-            .describe_subnets()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err("DescribeSubnets"))?;
+        let subnets = all_items!(self.client.describe_subnets().filters(f), "DescribeSubnets");
         Ok(subnets
             .iter()
             .filter_map(|sn| {
@@ -595,16 +590,10 @@ impl Ec2 {
     // ---- Internet gateway ----
 
     async fn read_igws(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        let igws = self
-            .client
-            .describe_internet_gateways()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err("DescribeInternetGateways"))?;
+        let igws = all_items!(
+            self.client.describe_internet_gateways().filters(f),
+            "DescribeInternetGateways"
+        );
         Ok(igws
             .iter()
             .filter_map(|g| {
@@ -692,17 +681,13 @@ impl Ec2 {
     // ---- NAT gateway ----
 
     async fn read_nats(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        let nats = self
-            .client
-            .describe_nat_gateways()
-            .filter(f)
-            .filter(filter("state", ["pending", "available", "failed"]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err("DescribeNatGateways"))?;
+        let nats = all_items!(
+            self.client
+                .describe_nat_gateways()
+                .filter(f)
+                .filter(filter("state", ["pending", "available", "failed"])),
+            "DescribeNatGateways"
+        );
         Ok(nats
             .iter()
             .filter_map(|n| {
@@ -859,16 +844,10 @@ impl Ec2 {
     // ---- Route table ----
 
     async fn read_route_tables(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        let tables = self
-            .client
-            .describe_route_tables()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err("DescribeRouteTables"))?;
+        let tables = all_items!(
+            self.client.describe_route_tables().filters(f),
+            "DescribeRouteTables"
+        );
         Ok(tables
             .iter()
             .filter_map(|t| {
@@ -1075,16 +1054,10 @@ impl Ec2 {
     // ---- VPC peering ----
 
     async fn read_peerings(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        let peerings = self
-            .client
-            .describe_vpc_peering_connections()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err("DescribeVpcPeeringConnections"))?;
+        let peerings = all_items!(
+            self.client.describe_vpc_peering_connections().filters(f),
+            "DescribeVpcPeeringConnections"
+        );
         Ok(peerings
             .iter()
             .filter(|p| {
@@ -1199,16 +1172,10 @@ impl Ec2 {
     // ---- Security group ----
 
     async fn read_security_groups(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        let groups = self
-            .client
-            .describe_security_groups()
-            .filters(f)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err("DescribeSecurityGroups"))?;
+        let groups = all_items!(
+            self.client.describe_security_groups().filters(f),
+            "DescribeSecurityGroups"
+        );
         Ok(groups
             .iter()
             .filter_map(|g| {
