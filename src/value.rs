@@ -18,6 +18,8 @@ pub enum Value {
     Map(IndexMap<String, Value>),
     /// Computed by AWS during apply (an id not yet assigned, say).
     Unknown,
+    /// A secret, hidden for display.
+    Sensitive,
 }
 
 impl Value {
@@ -83,6 +85,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Map(_) => "map",
             Value::Unknown => "unknown",
+            Value::Sensitive => "sensitive",
         }
     }
 
@@ -91,6 +94,7 @@ impl Value {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Sensitive => serde_json::Value::String("(sensitive)".into()),
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => {
                 if n.fract() == 0.0 && n.abs() < 9e15 {
@@ -164,6 +168,7 @@ impl fmt::Display for Value {
                 f.write_str(if m.is_empty() { "}" } else { " }" })
             }
             Value::Unknown => f.write_str("(known after apply)"),
+            Value::Sensitive => f.write_str("(sensitive)"),
         }
     }
 }

@@ -448,6 +448,8 @@ fn record(
                     attrs.entry(k).or_insert(v);
                 }
             }
+            // Secrets are kept only as digests.
+            crate::schema::redact(change.kind, &mut attrs);
             state.resources.insert(
                 s.addr.clone(),
                 ResourceRecord {
@@ -456,6 +458,7 @@ fn record(
                     attrs,
                     computed: live.computed.clone(),
                     dependencies: change.dependencies.clone(),
+                    protected: change.protected,
                 },
             );
         }

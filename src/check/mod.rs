@@ -15,6 +15,22 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let eval = Evaluator::new(config, &NoComputed);
     for res in config.resources.values() {
+        if let Some(expr) = res.protect_expr() {
+            match eval.eval(expr, &mut diags) {
+                Value::Bool(_) | Value::Unknown => {}
+                v => diags.push(
+                    Diagnostic::error(
+                        "check::type_mismatch",
+                        format!("`protect` must be true or false, not a {}", v.type_name()),
+                        expr.span,
+                        "expected a bool",
+                    )
+                    .with_help(
+                        "write `protect = false` to allow deleting or replacing this resource",
+                    ),
+                ),
+            }
+        }
         check_body(
             &res.block.body,
             res.kind.attrs,

@@ -21,6 +21,10 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
+    /// Allow this protected resource (file system, database, cache) to be
+    /// deleted or replaced; repeat for each. Example: --allow-destroy efs.data
+    #[arg(long, value_name = "ADDRESS")]
+    pub allow_destroy: Vec<String>,
     /// How many resources may change at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
@@ -79,6 +83,11 @@ pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
         drop(report);
         drop(lock);
         return 0;
+    }
+    if let Err(diags) = check_protection(&mut loaded, &plan, &args.allow_destroy) {
+        ui.report(&diags, &loaded.sources);
+        println!("\nNothing was changed.");
+        return 1;
     }
     if !args.auto_approve {
         match confirm(mode) {
@@ -256,6 +265,57 @@ pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
     }
     println!("State holds every step that finished; run `mdl plan` to see what remains.");
     1
+}
+
+/// Refuse a plan that destroys a protected resource the user has not named.
+fn check_protection(
+    loaded: &mut super::validate::Loaded,
+    plan: &crate::plan::Plan,
+    allowed: &[String],
+) -> Result<(), Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.destroys_protected()) {
+        if allowed.iter().any(|a| *a == c.addr.to_string()) {
+            continue;
+        }
+        let what = if c.action == crate::plan::Action::Replace {
+            "replace"
+        } else {
+            "destroy"
+        };
+        let message = format!(
+            "refusing to {what} `{}`: it is protected and holds data",
+            c.addr
+        );
+        let help = format!(
+            "if losing its data is intended, pass --allow-destroy {addr}, or set `protect = false` in the block and apply that first",
+            addr = c.addr
+        );
+        diags.push(match loaded.config.resources.get(&c.addr) {
+            Some(r) => Diagnostic::error(
+                "apply::protected_resource",
+                message,
+                r.block.name.span,
+                format!(
+                    "this would be {}",
+                    if what == "replace" {
+                        "replaced"
+                    } else {
+                        "destroyed"
+                    }
+                ),
+            )
+            .with_help(help),
+            None => command_line_diag(
+                &mut loaded.sources,
+                "apply::protected_resource",
+                message,
+                "no longer in the file, so it would be destroyed",
+                help,
+            ),
+        });
+    }
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
 
 fn confirm(mode: Mode) -> Result<bool, String> {

@@ -60,6 +60,11 @@ impl Resource {
         self.block.span
     }
 
+    /// The `protect` meta attribute, if written.
+    pub fn protect_expr(&self) -> Option<&ast::Expr> {
+        self.block.body.attribute("protect").map(|a| &a.value)
+    }
+
     /// The span of an attribute's value, or of the block when unset.
     pub fn attr_span(&self, name: &str) -> Span {
         self.block

@@ -45,4 +45,4 @@ impl fmt::Display for ResourceAddr {
 }
 
 /// Attribute names the language itself interprets inside a resource block.
-pub const META_ATTRIBUTES: &[&str] = &["depends_on"];
+pub const META_ATTRIBUTES: &[&str] = &["depends_on", "protect"];

@@ -50,6 +50,15 @@ pub struct Change {
     pub dependencies: Vec<ResourceAddr>,
     /// What it depended on when last applied (delete order).
     pub prior_dependencies: Vec<ResourceAddr>,
+    /// Deleting or replacing it needs an explicit opt-in.
+    pub protected: bool,
+}
+
+impl Change {
+    /// Whether this change would delete or replace a protected resource.
+    pub fn destroys_protected(&self) -> bool {
+        self.protected && matches!(self.action, Action::Delete | Action::Replace)
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -173,6 +182,10 @@ pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan
                 (action, out)
             }
         };
+        let protected = match res.protect_expr().map(|e| eval.eval(e, &mut diags)) {
+            Some(Value::Bool(b)) => b,
+            _ => res.kind.protected,
+        };
         if matches!(action, Action::Create | Action::Replace) {
             computed.pending.insert(addr.clone());
         }
@@ -188,6 +201,7 @@ pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan
                 span: Some(res.span()),
                 dependencies: graph.dependencies(addr),
                 prior_dependencies: recorded.map(|r| r.dependencies.clone()).unwrap_or_default(),
+                protected,
             },
         );
     }
@@ -220,6 +234,11 @@ pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan
                 .get(&addr)
                 .map(|r| r.dependencies.clone())
                 .unwrap_or_default(),
+            // Without a record of `protect = false`, the kind's default.
+            protected: state
+                .resources
+                .get(&addr)
+                .map_or(kind.protected, |r| r.protected),
             addr,
             prior: Some(prior),
         });

@@ -76,6 +76,13 @@ pub async fn refresh(
                     continue;
                 }
             };
+            // What the batched read cannot see comes from state.
+            let mut r = r;
+            if let Some(rec) = state.resources.get(&addr).filter(|rec| rec.id == r.id) {
+                for (k, v) in &rec.attrs {
+                    r.attrs.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
             if live.resources.contains_key(&addr) {
                 live.duplicates.push((addr, r));
             } else {

@@ -79,19 +79,81 @@ pub fn render(plan: &Plan, style: Style) -> String {
     }
     let _ = writeln!(out, "mdl will perform the following actions:\n");
     for c in &changes {
-        render_change(&mut out, c, style);
+        render_change(&mut out, &masked(c), style);
         out.push('\n');
     }
     let _ = writeln!(out, "{}", summary(plan, style));
     out
 }
 
+/// The change with every sensitive value replaced by `(sensitive)`.
+fn masked(c: &Change) -> Change {
+    let mut c = c.clone();
+    let attrs = if c.after.is_empty() {
+        c.prior
+            .as_ref()
+            .map(|p| p.attrs.clone())
+            .unwrap_or_default()
+    } else {
+        c.after.clone()
+    };
+    let kind = c.kind;
+    let sensitive = |name: &str| kind.is_sensitive(name, &attrs);
+    let hide = |v: Value| {
+        if v == Value::Unknown {
+            v
+        } else {
+            Value::Sensitive
+        }
+    };
+    for a in &mut c.changes {
+        if sensitive(&a.name) {
+            a.before = a.before.take().map(hide);
+            a.after = a.after.take().map(hide);
+        }
+    }
+    for v in c
+        .after
+        .iter_mut()
+        .filter(|(k, _)| sensitive(k))
+        .map(|(_, v)| v)
+    {
+        *v = hide(v.clone());
+    }
+    if let Some(p) = &mut c.prior {
+        for (k, v) in p.attrs.iter_mut() {
+            if sensitive(k) {
+                *v = Value::Sensitive;
+            }
+        }
+    }
+    c
+}
+
 pub fn summary(plan: &Plan, style: Style) -> String {
     let add = plan.count(Action::Create) + plan.count(Action::Replace);
     let change = plan.count(Action::Update);
     let destroy = plan.count(Action::Delete) + plan.count(Action::Replace);
+    let protected: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.destroys_protected())
+        .map(|c| format!("`{}`", c.addr))
+        .collect();
+    let warning = if protected.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n\n{}Warning:{} this plan destroys {} protected resource{} holding data: {}.\napply refuses unless each block says `protect = false` or you pass --allow-destroy ADDRESS for each.",
+            style.red,
+            style.reset,
+            protected.len(),
+            if protected.len() == 1 { "" } else { "s" },
+            protected.join(", ")
+        )
+    };
     format!(
-        "{}Plan:{} {add} to add, {change} to change, {destroy} to destroy.",
+        "{}Plan:{} {add} to add, {change} to change, {destroy} to destroy.{warning}",
         style.bold, style.reset
     )
 }
@@ -111,6 +173,13 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
         Action::NoOp => return,
     };
     let _ = writeln!(out, "  {}# {}{} {what}", style.bold, c.addr, style.reset);
+    if c.destroys_protected() {
+        let _ = writeln!(
+            out,
+            "  {}# ! PROTECTED: {} holds data that this destroys{}",
+            style.red, c.addr, style.reset
+        );
+    }
     // `-/+` takes the indentation's place; the other signs sit indented.
     let header = match sign {
         "-/+" => format!(

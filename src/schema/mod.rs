@@ -4,6 +4,7 @@
 //!
 //! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
 
+mod data;
 mod network;
 pub mod normalize;
 
@@ -61,6 +62,11 @@ pub struct AttrSchema {
     /// Only used when the resource is created: never compared with what
     /// is live (an instruction such as "accept the peering", not a property).
     pub create_only: bool,
+    /// A secret: shown as `(sensitive)`, kept in state only as a digest.
+    pub sensitive: bool,
+    /// Sensitive only when another attribute has this value (an SSM
+    /// parameter's value when its type is SecureString).
+    pub sensitive_if: Option<(&'static str, &'static str)>,
     pub doc: &'static str,
 }
 
@@ -104,11 +110,34 @@ pub struct KindSchema {
     pub rank: u8,
     /// Long waits: the resource becomes available asynchronously.
     pub slow: bool,
+    /// Holds data (a file system, a database, a cache): deleting or
+    /// replacing it is refused unless the block says `protect = false` or
+    /// the user names it with `--allow-destroy`.
+    pub protected: bool,
 }
 
 impl KindSchema {
     pub fn attr(&self, name: &str) -> Option<&'static AttrSchema> {
         self.attrs.iter().find(|a| a.name == name)
+    }
+
+    /// Whether the attribute holds a secret, given the resource's other
+    /// attributes.
+    pub fn is_sensitive(&self, name: &str, attrs: &indexmap::IndexMap<String, Value>) -> bool {
+        self.attr(name).is_some_and(|a| {
+            a.sensitive
+                || a.sensitive_if.is_some_and(|(other, value)| {
+                    attrs.get(other).and_then(Value::as_str).map_or_else(
+                        || {
+                            self.attr(other)
+                                .and_then(AttrSchema::default_value)
+                                .and_then(|d| d.as_str().map(|d| d == value))
+                                .unwrap_or(false)
+                        },
+                        |v| v == value,
+                    )
+                })
+        })
     }
 
     pub fn computed(&self, name: &str) -> Option<&'static ComputedSchema> {
@@ -126,7 +155,8 @@ impl KindSchema {
 
 /// Every kind mdl knows, in documentation order.
 pub fn kinds() -> &'static [&'static KindSchema] {
-    network::KINDS
+    static ALL: std::sync::OnceLock<Vec<&'static KindSchema>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| network::KINDS.iter().chain(data::KINDS).copied().collect())
 }
 
 pub fn kind(name: &str) -> Option<&'static KindSchema> {
@@ -142,6 +172,8 @@ pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) ->
         force_new: false,
         allowed: &[],
         create_only: false,
+        sensitive: false,
+        sensitive_if: None,
         doc,
     }
 }
@@ -159,6 +191,8 @@ pub(crate) const fn optional(
         force_new: false,
         allowed: &[],
         create_only: false,
+        sensitive: false,
+        sensitive_if: None,
         doc,
     }
 }
@@ -175,6 +209,8 @@ pub(crate) const fn computed_optional(
         force_new: false,
         allowed: &[],
         create_only: false,
+        sensitive: false,
+        sensitive_if: None,
         doc,
     }
 }
@@ -182,6 +218,20 @@ pub(crate) const fn computed_optional(
 impl AttrSchema {
     pub(crate) const fn force_new(mut self) -> AttrSchema {
         self.force_new = true;
+        self
+    }
+
+    pub(crate) const fn sensitive(mut self) -> AttrSchema {
+        self.sensitive = true;
+        self
+    }
+
+    pub(crate) const fn sensitive_if(
+        mut self,
+        attr: &'static str,
+        value: &'static str,
+    ) -> AttrSchema {
+        self.sensitive_if = Some((attr, value));
         self
     }
 
@@ -203,9 +253,39 @@ pub(crate) const TAGS: AttrSchema = optional(
     "Tags to set on the resource, besides `mdl:stack` and `mdl:address`.",
 );
 
+/// The form a sensitive value takes in state and in the diff: a digest,
+/// so that changes are seen without the value being kept.
+pub fn digest(value: &str) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(value.as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Replace every sensitive attribute's value by its digest.
+pub fn redact(kind: &KindSchema, attrs: &mut indexmap::IndexMap<String, Value>) {
+    let secret: Vec<&str> = kind
+        .attrs
+        .iter()
+        .filter(|a| kind.is_sensitive(a.name, attrs))
+        .map(|a| a.name)
+        .collect();
+    for name in secret {
+        if let Some(Value::String(s)) = attrs.get_mut(name)
+            && !s.starts_with("sha256:")
+        {
+            *s = digest(s);
+        }
+    }
+}
+
 /// Render the documentation of one kind (used by `mdl docs`).
 pub fn docs(kind: &KindSchema) -> String {
-    let mut out = format!("{}\n\n{}\n\nAttributes:\n", kind.name, kind.summary);
+    let mut out = format!("{}\n\n{}\n", kind.name, kind.summary);
+    if kind.protected {
+        out.push_str("\nProtected: holds data; deleting or replacing it needs `protect = false` in the block\nor `--allow-destroy ADDRESS` on the command line.\n");
+    }
+    out.push_str("\nAttributes:\n");
     fn write_attrs(out: &mut String, attrs: &[AttrSchema], indent: &str) {
         for a in attrs {
             let presence = match a.presence {
@@ -213,8 +293,15 @@ pub fn docs(kind: &KindSchema) -> String {
                 Presence::Default(d) => format!("default {d}"),
                 Presence::Computed => "optional, chosen by AWS when omitted".to_string(),
             };
+            let secret = match (a.sensitive, a.sensitive_if) {
+                (true, _) => ", sensitive".to_string(),
+                (false, Some((attr, value))) => format!(", sensitive when {attr} is {value}"),
+                _ => String::new(),
+            };
             let fnew = if a.force_new {
                 ", forces replacement"
+            } else if a.create_only {
+                ", used at creation only"
             } else {
                 ""
             };
@@ -224,7 +311,7 @@ pub fn docs(kind: &KindSchema) -> String {
                 format!(", one of {}", a.allowed.join(" | "))
             };
             out.push_str(&format!(
-                "{indent}{} ({}; {presence}{fnew}{allowed})\n{indent}    {}\n",
+                "{indent}{} ({}; {presence}{fnew}{secret}{allowed})\n{indent}    {}\n",
                 a.name,
                 a.ty.describe(),
                 a.doc

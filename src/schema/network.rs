@@ -52,6 +52,7 @@ pub static VPC: KindSchema = KindSchema {
     taggable: true,
     rank: 0,
     slow: false,
+    protected: false,
 };
 
 pub static SUBNET: KindSchema = KindSchema {
@@ -83,6 +84,7 @@ pub static SUBNET: KindSchema = KindSchema {
     taggable: true,
     rank: 1,
     slow: false,
+    protected: false,
 };
 
 pub static INTERNET_GATEWAY: KindSchema = KindSchema {
@@ -101,6 +103,7 @@ pub static INTERNET_GATEWAY: KindSchema = KindSchema {
     taggable: true,
     rank: 1,
     slow: false,
+    protected: false,
 };
 
 pub static NAT_GATEWAY: KindSchema = KindSchema {
@@ -137,6 +140,7 @@ pub static NAT_GATEWAY: KindSchema = KindSchema {
     taggable: true,
     rank: 2,
     slow: true,
+    protected: false,
 };
 
 static ROUTE: BlockSchema = BlockSchema {
@@ -187,6 +191,7 @@ pub static ROUTE_TABLE: KindSchema = KindSchema {
     taggable: true,
     rank: 3,
     slow: false,
+    protected: false,
 };
 
 pub static VPC_PEERING: KindSchema = KindSchema {
@@ -226,6 +231,7 @@ pub static VPC_PEERING: KindSchema = KindSchema {
     taggable: true,
     rank: 2,
     slow: true,
+    protected: false,
 };
 
 static RULE: BlockSchema = BlockSchema {
@@ -303,4 +309,5 @@ pub static SECURITY_GROUP: KindSchema = KindSchema {
     taggable: true,
     rank: 2,
     slow: false,
+    protected: false,
 };

@@ -23,6 +23,7 @@ pub fn normalize(kind: &KindSchema, attrs: &IndexMap<String, Value>) -> IndexMap
         };
         out.insert(name.clone(), v);
     }
+    super::redact(kind, &mut out);
     out
 }
 

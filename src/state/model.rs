@@ -19,6 +19,8 @@ pub struct ResourceRecord {
     pub computed: IndexMap<String, Value>,
     /// Resources this one referenced when it was applied: destroy order.
     pub dependencies: Vec<ResourceAddr>,
+    /// Whether deleting it needs an explicit opt-in, as last applied.
+    pub protected: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,6 +54,7 @@ impl State {
                     attributes: map_to_json(&r.attrs),
                     computed: map_to_json(&r.computed),
                     dependencies: r.dependencies.iter().map(ToString::to_string).collect(),
+                    protected: r.protected,
                 })
                 .collect(),
             outputs: map_to_json(&self.outputs),
@@ -81,6 +84,7 @@ impl State {
                     attrs: map_from_json(&r.attributes),
                     computed: map_from_json(&r.computed),
                     dependencies,
+                    protected: r.protected,
                 },
             );
         }
@@ -123,4 +127,6 @@ pub struct ResourceEntry {
     pub computed: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     pub dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
 }

@@ -2,6 +2,9 @@
 //! dispatches by kind.
 
 mod ec2;
+mod efs;
+mod secretsmanager;
+mod ssm;
 
 use std::time::Duration;
 
@@ -20,7 +23,28 @@ pub struct Connection {
 
 pub struct AwsProvider {
     ec2: ec2::Ec2,
+    efs: efs::Efs,
+    ssm: ssm::Ssm,
+    secrets: secretsmanager::SecretsManager,
     pub region: String,
+}
+
+/// The AWS service behind each kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Service {
+    Ec2,
+    Efs,
+    Ssm,
+    SecretsManager,
+}
+
+fn service(kind: &str) -> Service {
+    match kind {
+        "efs" | "efs_mount_target" | "efs_access_point" => Service::Efs,
+        "ssm_parameter" => Service::Ssm,
+        "secret" => Service::SecretsManager,
+        _ => Service::Ec2,
+    }
 }
 
 impl AwsProvider {
@@ -51,6 +75,11 @@ impl AwsProvider {
         };
         Ok(AwsProvider {
             ec2: ec2::Ec2::new(aws_sdk_ec2::Client::new(&config)),
+            efs: efs::Efs::new(aws_sdk_efs::Client::new(&config), region.clone()),
+            ssm: ssm::Ssm::new(aws_sdk_ssm::Client::new(&config)),
+            secrets: secretsmanager::SecretsManager::new(aws_sdk_secretsmanager::Client::new(
+                &config,
+            )),
             region,
         })
     }
@@ -59,12 +88,23 @@ impl AwsProvider {
 #[async_trait::async_trait]
 impl Provider for AwsProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        self.ec2.read(req).await
+        match service(req.kind.name) {
+            Service::Ec2 => self.ec2.read(req).await,
+            Service::Efs => self.efs.read(req).await,
+            Service::Ssm => self.ssm.read(req).await,
+            Service::SecretsManager => self.secrets.read(req).await,
+        }
     }
 
     async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
         let addr = req.addr.clone();
-        self.ec2.apply(req).await.map_err(|e| e.for_addr(&addr))
+        let result = match service(req.kind.name) {
+            Service::Ec2 => self.ec2.apply(req).await,
+            Service::Efs => self.efs.apply(req).await,
+            Service::Ssm => self.ssm.apply(req).await,
+            Service::SecretsManager => self.secrets.apply(req).await,
+        };
+        result.map_err(|e| e.for_addr(&addr))
     }
 }
 
@@ -80,10 +120,17 @@ where
     move |err| {
         use aws_sdk_ec2::error::ProvideErrorMetadata;
         let code = err.code().map(ToString::to_string);
-        let message = err
+        let mut message = err
             .message()
             .map(ToString::to_string)
             .unwrap_or_else(|| aws_sdk_ec2::error::DisplayErrorContext(&err).to_string());
+        // An endpoint that answers with an HTML error page (an emulator
+        // without this operation, a proxy) is named as such.
+        if code.is_none() && (message.contains("<html") || message.contains("<!doctype")) {
+            message = format!(
+                "the endpoint answered with an HTML error page instead of an AWS response: it may not implement {service} {operation}"
+            );
+        }
         ProviderError {
             addr: None,
             service,

@@ -1,0 +1,873 @@
+//! EFS: file systems, mount targets and access points.
+//!
+//! One paginated `DescribeFileSystems` and one `DescribeAccessPoints` per
+//! refresh; mount targets are listed per file system of the stack. Settings
+//! the describes do not show (lifecycle, backup policy, mount target
+//! security groups) are read per resource only for resources state does
+//! not know.
+
+use std::time::Duration;
+
+use aws_sdk_efs::Client;
+use aws_sdk_efs::types::{
+    BackupPolicy, CreationInfo, LifecyclePolicy, PerformanceMode, PosixUser, RootDirectory, Status,
+    Tag, ThroughputMode, TransitionToIaRules,
+};
+use indexmap::IndexMap;
+
+use super::{sdk_error, wait_until};
+use crate::lang::ResourceAddr;
+use crate::provider::{
+    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse, STACK_TAG,
+};
+use crate::value::Value;
+
+const SERVICE: &str = "efs";
+
+fn err<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_efs::error::SdkError<E, R>) -> ProviderError
+where
+    E: aws_sdk_efs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    sdk_error(SERVICE, operation)
+}
+
+fn build_err(e: aws_sdk_efs::error::BuildError) -> ProviderError {
+    ProviderError::new(SERVICE, "build", e.to_string())
+}
+
+macro_rules! all_items {
+    ($call:expr, $operation:literal) => {
+        $call
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(err($operation))?
+    };
+}
+
+pub struct Efs {
+    client: Client,
+    region: String,
+}
+
+struct Tags {
+    addr: Option<ResourceAddr>,
+    stack: Option<String>,
+    user: Value,
+}
+
+fn split_tags(tags: &[Tag]) -> Tags {
+    let mut out = Tags {
+        addr: None,
+        stack: None,
+        user: Value::Map(IndexMap::new()),
+    };
+    let mut user = IndexMap::new();
+    for t in tags {
+        match t.key() {
+            ADDRESS_TAG => out.addr = ResourceAddr::parse(t.value()),
+            STACK_TAG => out.stack = Some(t.value().to_string()),
+            k if k.starts_with("mdl:") || k == "Name" && t.value().is_empty() => {}
+            k => {
+                user.insert(k.to_string(), Value::str(t.value()));
+            }
+        }
+    }
+    user.sort_keys();
+    out.user = Value::Map(user);
+    out
+}
+
+fn tags_for(
+    stack: &str,
+    addr: &ResourceAddr,
+    attrs: &IndexMap<String, Value>,
+) -> Result<Vec<Tag>, ProviderError> {
+    let mut tags = vec![
+        Tag::builder()
+            .key(STACK_TAG)
+            .value(stack)
+            .build()
+            .map_err(build_err)?,
+        Tag::builder()
+            .key(ADDRESS_TAG)
+            .value(addr.to_string())
+            .build()
+            .map_err(build_err)?,
+    ];
+    if let Some(Value::Map(user)) = attrs.get("tags") {
+        for (k, v) in user {
+            tags.push(
+                Tag::builder()
+                    .key(k)
+                    .value(v.as_str().unwrap_or_default())
+                    .build()
+                    .map_err(build_err)?,
+            );
+        }
+    }
+    Ok(tags)
+}
+
+fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
+    attrs
+        .get(k)
+        .and_then(Value::as_str)
+        .map(ToString::to_string)
+}
+
+fn req_s(
+    attrs: &IndexMap<String, Value>,
+    k: &str,
+    op: &'static str,
+) -> Result<String, ProviderError> {
+    s(attrs, k).ok_or_else(|| ProviderError::new(SERVICE, op, format!("`{k}` has no value")))
+}
+
+fn n(attrs: &IndexMap<String, Value>, k: &str) -> Option<i64> {
+    attrs.get(k).and_then(Value::as_i64)
+}
+
+fn opt_num(v: Option<i64>) -> Value {
+    v.map_or(Value::Null, |n| Value::Number(n as f64))
+}
+
+fn strings(attrs: &IndexMap<String, Value>, k: &str) -> Vec<String> {
+    attrs
+        .get(k)
+        .and_then(Value::as_list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(ToString::to_string))
+        .collect()
+}
+
+/// An idempotency token for a create: the same resource of the same stack
+/// always sends the same one, so a retried create returns the first result.
+fn token(stack: &str, addr: &ResourceAddr) -> String {
+    let d = crate::schema::digest(&format!("{stack}/{addr}"));
+    d.trim_start_matches("sha256:")[..32].to_string()
+}
+
+impl Efs {
+    pub fn new(client: Client, region: String) -> Efs {
+        Efs { client, region }
+    }
+
+    pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let resources = match req.kind.name {
+            "efs" => {
+                let mut all = self.read_file_systems(req.stack).await?;
+                for fs in all.iter_mut().filter(|r| !req.known_ids.contains(&r.id)) {
+                    self.read_file_system_details(fs).await?;
+                }
+                all
+            }
+            "efs_mount_target" => {
+                let file_systems = self.read_file_systems(req.stack).await?;
+                let mut all = Vec::new();
+                for fs in &file_systems {
+                    all.extend(self.read_mount_targets(&fs.id).await?);
+                }
+                for mt in all.iter_mut().filter(|r| !req.known_ids.contains(&r.id)) {
+                    let groups = self
+                        .client
+                        .describe_mount_target_security_groups()
+                        .mount_target_id(&mt.id)
+                        .send()
+                        .await
+                        .map_err(err("DescribeMountTargetSecurityGroups"))?;
+                    let groups = groups.security_groups().iter().map(Value::str).collect();
+                    mt.attrs
+                        .insert("security_groups".into(), Value::List(groups));
+                }
+                // Mount targets carry no tags: they belong to an address
+                // through the state; others are left to their file system.
+                all
+            }
+            "efs_access_point" => {
+                let points =
+                    all_items!(self.client.describe_access_points(), "DescribeAccessPoints");
+                points
+                    .iter()
+                    .filter_map(|p| {
+                        let id = p.access_point_id()?;
+                        let tags = split_tags(p.tags());
+                        if tags.stack.as_deref() != Some(req.stack)
+                            && !req.known_ids.iter().any(|k| k == id)
+                        {
+                            return None;
+                        }
+                        if matches!(
+                            p.life_cycle_state().map(|s| s.as_str()),
+                            Some("deleting" | "deleted")
+                        ) {
+                            return None;
+                        }
+                        let mut attrs = IndexMap::new();
+                        attrs.insert(
+                            "file_system_id".into(),
+                            Value::str(p.file_system_id().unwrap_or_default()),
+                        );
+                        let root = p.root_directory();
+                        attrs.insert(
+                            "root_path".into(),
+                            Value::str(root.and_then(|r| r.path()).unwrap_or("/")),
+                        );
+                        attrs.insert("posix_uid".into(), opt_num(p.posix_user().map(|u| u.uid())));
+                        attrs.insert("posix_gid".into(), opt_num(p.posix_user().map(|u| u.gid())));
+                        let info = root.and_then(|r| r.creation_info());
+                        attrs.insert("owner_uid".into(), opt_num(info.map(|c| c.owner_uid())));
+                        attrs.insert("owner_gid".into(), opt_num(info.map(|c| c.owner_gid())));
+                        attrs.insert(
+                            "permissions".into(),
+                            info.map_or(Value::Null, |c| Value::str(c.permissions())),
+                        );
+                        attrs.insert("tags".into(), tags.user);
+                        let mut computed = IndexMap::new();
+                        computed.insert("id".into(), Value::str(id));
+                        computed.insert(
+                            "arn".into(),
+                            Value::str(p.access_point_arn().unwrap_or_default()),
+                        );
+                        Some(LiveResource {
+                            addr: tags.addr,
+                            stack: tags.stack,
+                            id: id.to_string(),
+                            attrs,
+                            computed,
+                        })
+                    })
+                    .collect()
+            }
+            other => {
+                return Err(ProviderError::new(
+                    SERVICE,
+                    "read",
+                    format!("kind `{other}` is not an EFS kind"),
+                ));
+            }
+        };
+        Ok(ReadResponse { resources })
+    }
+
+    /// Every file system of the stack (EFS has no server-side tag filter).
+    async fn read_file_systems(&self, stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+        let all = all_items!(self.client.describe_file_systems(), "DescribeFileSystems");
+        Ok(all
+            .iter()
+            .filter(|f| !matches!(f.life_cycle_state().as_str(), "deleting" | "deleted"))
+            .filter_map(|f| {
+                let tags = split_tags(f.tags());
+                if tags.stack.as_deref() != Some(stack) {
+                    return None;
+                }
+                let id = f.file_system_id();
+                let mut attrs = IndexMap::new();
+                attrs.insert(
+                    "encrypted".into(),
+                    Value::Bool(f.encrypted().unwrap_or(false)),
+                );
+                attrs.insert(
+                    "kms_key_id".into(),
+                    f.kms_key_id().map_or(Value::Null, Value::str),
+                );
+                attrs.insert(
+                    "performance_mode".into(),
+                    Value::str(f.performance_mode().as_str()),
+                );
+                attrs.insert(
+                    "throughput_mode".into(),
+                    f.throughput_mode()
+                        .map_or(Value::str("bursting"), |t| Value::str(t.as_str())),
+                );
+                attrs.insert(
+                    "provisioned_throughput".into(),
+                    f.provisioned_throughput_in_mibps()
+                        .map_or(Value::Null, Value::Number),
+                );
+                attrs.insert("tags".into(), tags.user);
+                let mut computed = IndexMap::new();
+                computed.insert("id".into(), Value::str(id));
+                computed.insert(
+                    "arn".into(),
+                    f.file_system_arn().map_or(Value::Null, Value::str),
+                );
+                computed.insert(
+                    "dns_name".into(),
+                    Value::str(format!("{id}.efs.{}.amazonaws.com", self.region)),
+                );
+                computed.insert("state".into(), Value::str(f.life_cycle_state().as_str()));
+                Some(LiveResource {
+                    addr: tags.addr,
+                    stack: tags.stack,
+                    id: id.to_string(),
+                    attrs,
+                    computed,
+                })
+            })
+            .collect())
+    }
+
+    async fn read_file_system_details(&self, fs: &mut LiveResource) -> Result<(), ProviderError> {
+        let lifecycle = self
+            .client
+            .describe_lifecycle_configuration()
+            .file_system_id(&fs.id)
+            .send()
+            .await
+            .map_err(err("DescribeLifecycleConfiguration"))?;
+        let ia = lifecycle
+            .lifecycle_policies()
+            .iter()
+            .find_map(|p| p.transition_to_ia())
+            .map_or(Value::Null, |t| Value::str(t.as_str()));
+        fs.attrs.insert("transition_to_ia".into(), ia);
+        let backup = match self
+            .client
+            .describe_backup_policy()
+            .file_system_id(&fs.id)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .backup_policy()
+                .is_some_and(|b| matches!(b.status().as_str(), "ENABLED" | "ENABLING")),
+            Err(e)
+                if aws_sdk_efs::error::ProvideErrorMetadata::code(&e) == Some("PolicyNotFound") =>
+            {
+                false
+            }
+            Err(e) => return Err(err("DescribeBackupPolicy")(e)),
+        };
+        fs.attrs.insert("backup".into(), Value::Bool(backup));
+        Ok(())
+    }
+
+    async fn read_mount_targets(&self, fs_id: &str) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .client
+                .describe_mount_targets()
+                .file_system_id(fs_id)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(err("DescribeMountTargets"))?;
+            for m in page.mount_targets() {
+                if matches!(m.life_cycle_state().as_str(), "deleting" | "deleted") {
+                    continue;
+                }
+                let mut attrs = IndexMap::new();
+                attrs.insert("file_system_id".into(), Value::str(m.file_system_id()));
+                attrs.insert("subnet_id".into(), Value::str(m.subnet_id()));
+                let mut computed = IndexMap::new();
+                computed.insert("id".into(), Value::str(m.mount_target_id()));
+                computed.insert(
+                    "ip_address".into(),
+                    m.ip_address().map_or(Value::Null, Value::str),
+                );
+                computed.insert(
+                    "availability_zone".into(),
+                    m.availability_zone_name().map_or(Value::Null, Value::str),
+                );
+                computed.insert("state".into(), Value::str(m.life_cycle_state().as_str()));
+                out.push(LiveResource {
+                    addr: None,
+                    stack: None,
+                    id: m.mount_target_id().to_string(),
+                    attrs,
+                    computed,
+                });
+            }
+            marker = page.next_marker().map(ToString::to_string);
+            if marker.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        match (req.kind.name, req.op) {
+            ("efs", Operation::Create { attrs }) => {
+                let id = self.create_file_system(req.stack, req.addr, &attrs).await?;
+                let mut live = self.find("efs", req.stack, &id).await?;
+                for (k, v) in &attrs {
+                    live.attrs.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            ("efs", Operation::Update { prior, attrs }) => {
+                self.update_file_system(&prior, &attrs).await?;
+                let mut live = self.find("efs", req.stack, &prior.id).await?;
+                for (k, v) in &attrs {
+                    live.attrs.insert(k.clone(), v.clone());
+                }
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            ("efs", Operation::Delete { prior }) => {
+                // Mount targets no state knows of would block the delete.
+                for mt in self.read_mount_targets(&prior.id).await? {
+                    self.client
+                        .delete_mount_target()
+                        .mount_target_id(&mt.id)
+                        .send()
+                        .await
+                        .map_err(err("DeleteMountTarget"))?;
+                }
+                let fs_id = prior.id.clone();
+                wait_until(
+                    &format!("mount targets of {fs_id} to be deleted"),
+                    Duration::from_secs(10 * 60),
+                    || async { Ok(self.read_mount_targets(&fs_id).await?.is_empty()) },
+                )
+                .await?;
+                self.client
+                    .delete_file_system()
+                    .file_system_id(&prior.id)
+                    .send()
+                    .await
+                    .map_err(err("DeleteFileSystem"))?;
+                let id = prior.id.clone();
+                wait_until(
+                    &format!("file system {id} to be deleted"),
+                    Duration::from_secs(15 * 60),
+                    || async {
+                        Ok(!self
+                            .read_file_systems(req.stack)
+                            .await?
+                            .iter()
+                            .any(|f| f.id == id))
+                    },
+                )
+                .await?;
+                Ok(ApplyResponse { live: None })
+            }
+            ("efs_mount_target", Operation::Create { attrs }) => {
+                let live = self.create_mount_target(&attrs).await?;
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            ("efs_mount_target", Operation::Update { prior, attrs }) => {
+                self.client
+                    .modify_mount_target_security_groups()
+                    .mount_target_id(&prior.id)
+                    .set_security_groups(Some(strings(&attrs, "security_groups")))
+                    .send()
+                    .await
+                    .map_err(err("ModifyMountTargetSecurityGroups"))?;
+                let mut live = prior.clone();
+                live.attrs.insert(
+                    "security_groups".into(),
+                    attrs
+                        .get("security_groups")
+                        .cloned()
+                        .unwrap_or(Value::List(vec![])),
+                );
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            ("efs_mount_target", Operation::Delete { prior }) => {
+                self.client
+                    .delete_mount_target()
+                    .mount_target_id(&prior.id)
+                    .send()
+                    .await
+                    .map_err(err("DeleteMountTarget"))?;
+                let fs = s(&prior.attrs, "file_system_id").unwrap_or_default();
+                let id = prior.id.clone();
+                wait_until(
+                    &format!("mount target {id} to be deleted"),
+                    Duration::from_secs(10 * 60),
+                    || async {
+                        Ok(!self
+                            .read_mount_targets(&fs)
+                            .await?
+                            .iter()
+                            .any(|m| m.id == id))
+                    },
+                )
+                .await?;
+                Ok(ApplyResponse { live: None })
+            }
+            ("efs_access_point", Operation::Create { attrs }) => {
+                let id = self
+                    .create_access_point(req.stack, req.addr, &attrs)
+                    .await?;
+                let live = self.find("efs_access_point", req.stack, &id).await?;
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            ("efs_access_point", Operation::Update { prior, attrs }) => {
+                self.update_tags(
+                    prior
+                        .computed
+                        .get("arn")
+                        .and_then(Value::as_str)
+                        .unwrap_or(&prior.id),
+                    &prior,
+                    &attrs,
+                )
+                .await?;
+                let live = self.find("efs_access_point", req.stack, &prior.id).await?;
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            ("efs_access_point", Operation::Delete { prior }) => {
+                self.client
+                    .delete_access_point()
+                    .access_point_id(&prior.id)
+                    .send()
+                    .await
+                    .map_err(err("DeleteAccessPoint"))?;
+                Ok(ApplyResponse { live: None })
+            }
+            (other, _) => Err(ProviderError::new(
+                SERVICE,
+                "apply",
+                format!("kind `{other}` is not an EFS kind"),
+            )),
+        }
+    }
+
+    async fn find(
+        &self,
+        kind: &'static str,
+        stack: &str,
+        id: &str,
+    ) -> Result<LiveResource, ProviderError> {
+        let kind_schema = crate::schema::kind(kind)
+            .ok_or_else(|| ProviderError::new(SERVICE, "read", format!("no kind `{kind}`")))?;
+        let resp = self
+            .read(ReadRequest {
+                kind: kind_schema,
+                stack,
+                known_ids: vec![],
+            })
+            .await?;
+        resp.resources
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    SERVICE,
+                    "describe",
+                    format!("{kind} `{id}` was not found right after it was changed"),
+                )
+            })
+    }
+
+    async fn create_file_system(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
+        let creation_token = token(stack, addr);
+        let result = self
+            .client
+            .create_file_system()
+            .creation_token(&creation_token)
+            .encrypted(
+                attrs
+                    .get("encrypted")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
+            )
+            .set_kms_key_id(s(attrs, "kms_key_id"))
+            .performance_mode(PerformanceMode::from(
+                s(attrs, "performance_mode")
+                    .as_deref()
+                    .unwrap_or("generalPurpose"),
+            ))
+            .throughput_mode(ThroughputMode::from(
+                s(attrs, "throughput_mode").as_deref().unwrap_or("elastic"),
+            ))
+            .set_provisioned_throughput_in_mibps(
+                attrs.get("provisioned_throughput").and_then(Value::as_f64),
+            )
+            .backup(attrs.get("backup").and_then(Value::as_bool).unwrap_or(true))
+            .set_tags(Some(tags_for(stack, addr, attrs)?))
+            .send()
+            .await;
+        let id = match result {
+            Ok(out) => out.file_system_id().to_string(),
+            // A create interrupted after AWS made the file system: the
+            // creation token finds it.
+            Err(e)
+                if aws_sdk_efs::error::ProvideErrorMetadata::code(&e)
+                    == Some("FileSystemAlreadyExists") =>
+            {
+                let all = all_items!(
+                    self.client
+                        .describe_file_systems()
+                        .creation_token(&creation_token),
+                    "DescribeFileSystems"
+                );
+                all.first()
+                    .map(|f| f.file_system_id().to_string())
+                    .ok_or_else(|| err("CreateFileSystem")(e))?
+            }
+            Err(e) => return Err(err("CreateFileSystem")(e)),
+        };
+        wait_until(
+            &format!("file system {id}"),
+            Duration::from_secs(10 * 60),
+            || async {
+                let all = self.read_file_systems(stack).await?;
+                Ok(all.iter().any(|f| {
+                    f.id == id
+                        && f.computed.get("state").and_then(Value::as_str) == Some("available")
+                }))
+            },
+        )
+        .await?;
+        if let Some(ia) = s(attrs, "transition_to_ia") {
+            self.put_lifecycle(&id, Some(ia)).await?;
+        }
+        Ok(id)
+    }
+
+    async fn put_lifecycle(&self, id: &str, ia: Option<String>) -> Result<(), ProviderError> {
+        let policies = ia
+            .map(|ia| {
+                vec![
+                    LifecyclePolicy::builder()
+                        .transition_to_ia(TransitionToIaRules::from(ia.as_str()))
+                        .build(),
+                ]
+            })
+            .unwrap_or_default();
+        self.client
+            .put_lifecycle_configuration()
+            .file_system_id(id)
+            .set_lifecycle_policies(Some(policies))
+            .send()
+            .await
+            .map_err(err("PutLifecycleConfiguration"))?;
+        Ok(())
+    }
+
+    async fn update_file_system(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        let changed = |k: &str| prior.attrs.get(k) != attrs.get(k);
+        if changed("throughput_mode") || changed("provisioned_throughput") {
+            self.client
+                .update_file_system()
+                .file_system_id(&prior.id)
+                .throughput_mode(ThroughputMode::from(
+                    s(attrs, "throughput_mode").as_deref().unwrap_or("elastic"),
+                ))
+                .set_provisioned_throughput_in_mibps(
+                    attrs.get("provisioned_throughput").and_then(Value::as_f64),
+                )
+                .send()
+                .await
+                .map_err(err("UpdateFileSystem"))?;
+        }
+        if changed("transition_to_ia") {
+            self.put_lifecycle(&prior.id, s(attrs, "transition_to_ia"))
+                .await?;
+        }
+        if changed("backup") {
+            let status = if attrs.get("backup").and_then(Value::as_bool).unwrap_or(true) {
+                Status::Enabled
+            } else {
+                Status::Disabled
+            };
+            self.client
+                .put_backup_policy()
+                .file_system_id(&prior.id)
+                .backup_policy(
+                    BackupPolicy::builder()
+                        .status(status)
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .send()
+                .await
+                .map_err(err("PutBackupPolicy"))?;
+        }
+        self.update_tags(&prior.id, prior, attrs).await
+    }
+
+    async fn update_tags(
+        &self,
+        resource: &str,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        let empty = IndexMap::new();
+        let old = prior
+            .attrs
+            .get("tags")
+            .and_then(Value::as_map)
+            .unwrap_or(&empty);
+        let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
+        let removed: Vec<String> = old
+            .keys()
+            .filter(|k| !new.contains_key(*k))
+            .cloned()
+            .collect();
+        if !removed.is_empty() {
+            self.client
+                .untag_resource()
+                .resource_id(resource)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(err("UntagResource"))?;
+        }
+        let mut changed = Vec::new();
+        for (k, v) in new.iter().filter(|(k, v)| old.get(*k) != Some(*v)) {
+            changed.push(
+                Tag::builder()
+                    .key(k)
+                    .value(v.as_str().unwrap_or_default())
+                    .build()
+                    .map_err(build_err)?,
+            );
+        }
+        if !changed.is_empty() {
+            self.client
+                .tag_resource()
+                .resource_id(resource)
+                .set_tags(Some(changed))
+                .send()
+                .await
+                .map_err(err("TagResource"))?;
+        }
+        Ok(())
+    }
+
+    async fn create_mount_target(
+        &self,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<LiveResource, ProviderError> {
+        let fs = req_s(attrs, "file_system_id", "CreateMountTarget")?;
+        let subnet = req_s(attrs, "subnet_id", "CreateMountTarget")?;
+        let result = self
+            .client
+            .create_mount_target()
+            .file_system_id(&fs)
+            .subnet_id(&subnet)
+            .set_security_groups(Some(strings(attrs, "security_groups")))
+            .send()
+            .await;
+        let id = match result {
+            Ok(out) => out.mount_target_id().to_string(),
+            // Left by an interrupted apply: adopt the one in this subnet.
+            Err(e)
+                if aws_sdk_efs::error::ProvideErrorMetadata::code(&e)
+                    == Some("MountTargetConflict") =>
+            {
+                self.read_mount_targets(&fs)
+                    .await?
+                    .into_iter()
+                    .find(|m| {
+                        m.attrs.get("subnet_id").and_then(Value::as_str) == Some(subnet.as_str())
+                    })
+                    .map(|m| m.id)
+                    .ok_or_else(|| err("CreateMountTarget")(e))?
+            }
+            Err(e) => return Err(err("CreateMountTarget")(e)),
+        };
+        let mut found = None;
+        wait_until(
+            &format!("mount target {id}"),
+            Duration::from_secs(10 * 60),
+            || async {
+                let all = self.read_mount_targets(&fs).await?;
+                Ok(all.iter().any(|m| {
+                    m.id == id
+                        && m.computed.get("state").and_then(Value::as_str) == Some("available")
+                }))
+            },
+        )
+        .await?;
+        for m in self.read_mount_targets(&fs).await? {
+            if m.id == id {
+                found = Some(m);
+            }
+        }
+        let mut live = found.ok_or_else(|| {
+            ProviderError::new(
+                SERVICE,
+                "DescribeMountTargets",
+                format!("mount target {id} vanished"),
+            )
+        })?;
+        live.attrs.insert(
+            "security_groups".into(),
+            attrs
+                .get("security_groups")
+                .cloned()
+                .unwrap_or(Value::List(vec![])),
+        );
+        Ok(live)
+    }
+
+    async fn create_access_point(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
+        let posix = match (n(attrs, "posix_uid"), n(attrs, "posix_gid")) {
+            (Some(uid), Some(gid)) => Some(
+                PosixUser::builder()
+                    .uid(uid)
+                    .gid(gid)
+                    .build()
+                    .map_err(build_err)?,
+            ),
+            _ => None,
+        };
+        let info = match (
+            n(attrs, "owner_uid"),
+            n(attrs, "owner_gid"),
+            s(attrs, "permissions"),
+        ) {
+            (Some(uid), Some(gid), Some(perm)) => Some(
+                CreationInfo::builder()
+                    .owner_uid(uid)
+                    .owner_gid(gid)
+                    .permissions(perm)
+                    .build()
+                    .map_err(build_err)?,
+            ),
+            _ => None,
+        };
+        let root = RootDirectory::builder()
+            .path(s(attrs, "root_path").unwrap_or_else(|| "/".into()))
+            .set_creation_info(info)
+            .build();
+        let out = self
+            .client
+            .create_access_point()
+            .client_token(token(stack, addr))
+            .file_system_id(req_s(attrs, "file_system_id", "CreateAccessPoint")?)
+            .set_posix_user(posix)
+            .root_directory(root)
+            .set_tags(Some(tags_for(stack, addr, attrs)?))
+            .send()
+            .await
+            .map_err(err("CreateAccessPoint"))?;
+        out.access_point_id()
+            .map(ToString::to_string)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    SERVICE,
+                    "CreateAccessPoint",
+                    "the response has no access point id",
+                )
+            })
+    }
+}

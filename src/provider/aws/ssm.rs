@@ -1,0 +1,292 @@
+//! SSM Parameter Store parameters.
+//!
+//! One paginated `DescribeParameters` filtered by the stack tag, then
+//! `GetParameters` ten names at a time for the values. Tags (and so the
+//! address) are read per parameter only for parameters state does not know.
+
+use aws_sdk_ssm::Client;
+use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, ResourceTypeForTagging, Tag};
+use indexmap::IndexMap;
+
+use super::sdk_error;
+use crate::lang::ResourceAddr;
+use crate::provider::{
+    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse, STACK_TAG,
+};
+use crate::value::Value;
+
+const SERVICE: &str = "ssm";
+
+fn err<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_ssm::error::SdkError<E, R>) -> ProviderError
+where
+    E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    sdk_error(SERVICE, operation)
+}
+
+fn build_err(e: aws_sdk_ssm::error::BuildError) -> ProviderError {
+    ProviderError::new(SERVICE, "build", e.to_string())
+}
+
+pub struct Ssm {
+    client: Client,
+}
+
+fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
+    attrs
+        .get(k)
+        .and_then(Value::as_str)
+        .map(ToString::to_string)
+}
+
+impl Ssm {
+    pub fn new(client: Client) -> Ssm {
+        Ssm { client }
+    }
+
+    pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let filter = ParameterStringFilter::builder()
+            .key(format!("tag:{STACK_TAG}"))
+            .option("Equals")
+            .values(req.stack)
+            .build()
+            .map_err(build_err)?;
+        let mut metas = Vec::new();
+        let mut next = None;
+        loop {
+            let page = self
+                .client
+                .describe_parameters()
+                .parameter_filters(filter.clone())
+                .set_next_token(next.clone())
+                .send()
+                .await
+                .map_err(err("DescribeParameters"))?;
+            metas.extend(page.parameters().iter().cloned());
+            next = page.next_token().map(ToString::to_string);
+            if next.is_none() {
+                break;
+            }
+        }
+        let names: Vec<String> = metas
+            .iter()
+            .filter_map(|m| m.name().map(ToString::to_string))
+            .collect();
+        let mut values = IndexMap::new();
+        for chunk in names.chunks(10) {
+            let out = self
+                .client
+                .get_parameters()
+                .set_names(Some(chunk.to_vec()))
+                .with_decryption(true)
+                .send()
+                .await
+                .map_err(err("GetParameters"))?;
+            for p in out.parameters() {
+                if let Some(name) = p.name() {
+                    values.insert(
+                        name.to_string(),
+                        (
+                            p.value().unwrap_or_default().to_string(),
+                            p.arn().map(ToString::to_string),
+                        ),
+                    );
+                }
+            }
+        }
+        let mut resources = Vec::new();
+        for m in &metas {
+            let Some(name) = m.name() else { continue };
+            let mut attrs = IndexMap::new();
+            attrs.insert("name".into(), Value::str(name));
+            attrs.insert(
+                "type".into(),
+                m.r#type()
+                    .map_or(Value::str("String"), |t| Value::str(t.as_str())),
+            );
+            attrs.insert(
+                "description".into(),
+                Value::str(m.description().unwrap_or_default()),
+            );
+            let (value, arn) = values.get(name).cloned().unwrap_or_default();
+            attrs.insert("value".into(), Value::String(value));
+            let mut computed = IndexMap::new();
+            computed.insert("id".into(), Value::str(name));
+            computed.insert("arn".into(), arn.map_or(Value::Null, Value::String));
+            let mut live = LiveResource {
+                addr: None,
+                stack: Some(req.stack.to_string()),
+                id: name.to_string(),
+                attrs,
+                computed,
+            };
+            if !req.known_ids.iter().any(|k| k == name) {
+                self.read_tags(&mut live).await?;
+            }
+            resources.push(live);
+        }
+        Ok(ReadResponse { resources })
+    }
+
+    async fn read_tags(&self, live: &mut LiveResource) -> Result<(), ProviderError> {
+        let out = self
+            .client
+            .list_tags_for_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(&live.id)
+            .send()
+            .await
+            .map_err(err("ListTagsForResource"))?;
+        let mut user = IndexMap::new();
+        for t in out.tag_list() {
+            match t.key() {
+                ADDRESS_TAG => live.addr = ResourceAddr::parse(t.value()),
+                k if k.starts_with("mdl:") => {}
+                k => {
+                    user.insert(k.to_string(), Value::str(t.value()));
+                }
+            }
+        }
+        user.sort_keys();
+        live.attrs.insert("tags".into(), Value::Map(user));
+        Ok(())
+    }
+
+    pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        match req.op {
+            Operation::Create { attrs } => {
+                let name = s(&attrs, "name").ok_or_else(|| {
+                    ProviderError::new(SERVICE, "PutParameter", "`name` has no value")
+                })?;
+                let mut tags = vec![
+                    Tag::builder()
+                        .key(STACK_TAG)
+                        .value(req.stack)
+                        .build()
+                        .map_err(build_err)?,
+                    Tag::builder()
+                        .key(ADDRESS_TAG)
+                        .value(req.addr.to_string())
+                        .build()
+                        .map_err(build_err)?,
+                ];
+                if let Some(Value::Map(user)) = attrs.get("tags") {
+                    for (k, v) in user {
+                        tags.push(
+                            Tag::builder()
+                                .key(k)
+                                .value(v.as_str().unwrap_or_default())
+                                .build()
+                                .map_err(build_err)?,
+                        );
+                    }
+                }
+                self.client
+                    .put_parameter()
+                    .name(&name)
+                    .value(s(&attrs, "value").unwrap_or_default())
+                    .r#type(ParameterType::from(
+                        s(&attrs, "type").as_deref().unwrap_or("String"),
+                    ))
+                    .description(s(&attrs, "description").unwrap_or_default())
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(err("PutParameter"))?;
+                Ok(ApplyResponse {
+                    live: Some(self.live_after(req.stack, &name, &attrs)),
+                })
+            }
+            Operation::Update { prior, attrs } => {
+                if prior.attrs.get("value") != attrs.get("value")
+                    || prior.attrs.get("description") != attrs.get("description")
+                {
+                    self.client
+                        .put_parameter()
+                        .name(&prior.id)
+                        .value(s(&attrs, "value").unwrap_or_default())
+                        .r#type(ParameterType::from(
+                            s(&attrs, "type").as_deref().unwrap_or("String"),
+                        ))
+                        .description(s(&attrs, "description").unwrap_or_default())
+                        .overwrite(true)
+                        .send()
+                        .await
+                        .map_err(err("PutParameter"))?;
+                }
+                let empty = IndexMap::new();
+                let old = prior
+                    .attrs
+                    .get("tags")
+                    .and_then(Value::as_map)
+                    .unwrap_or(&empty);
+                let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
+                let removed: Vec<String> = old
+                    .keys()
+                    .filter(|k| !new.contains_key(*k))
+                    .cloned()
+                    .collect();
+                if !removed.is_empty() {
+                    self.client
+                        .remove_tags_from_resource()
+                        .resource_type(ResourceTypeForTagging::Parameter)
+                        .resource_id(&prior.id)
+                        .set_tag_keys(Some(removed))
+                        .send()
+                        .await
+                        .map_err(err("RemoveTagsFromResource"))?;
+                }
+                let mut added = Vec::new();
+                for (k, v) in new.iter().filter(|(k, v)| old.get(*k) != Some(*v)) {
+                    added.push(
+                        Tag::builder()
+                            .key(k)
+                            .value(v.as_str().unwrap_or_default())
+                            .build()
+                            .map_err(build_err)?,
+                    );
+                }
+                if !added.is_empty() {
+                    self.client
+                        .add_tags_to_resource()
+                        .resource_type(ResourceTypeForTagging::Parameter)
+                        .resource_id(&prior.id)
+                        .set_tags(Some(added))
+                        .send()
+                        .await
+                        .map_err(err("AddTagsToResource"))?;
+                }
+                let mut live = self.live_after(req.stack, &prior.id, &attrs);
+                live.computed = prior.computed.clone();
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            Operation::Delete { prior } => {
+                match self.client.delete_parameter().name(&prior.id).send().await {
+                    Ok(_) => {}
+                    Err(e)
+                        if aws_sdk_ssm::error::ProvideErrorMetadata::code(&e)
+                            == Some("ParameterNotFound") => {}
+                    Err(e) => return Err(err("DeleteParameter")(e)),
+                }
+                Ok(ApplyResponse { live: None })
+            }
+        }
+    }
+
+    /// What a parameter is right after a put: what was sent.
+    fn live_after(&self, stack: &str, name: &str, attrs: &IndexMap<String, Value>) -> LiveResource {
+        let mut computed = IndexMap::new();
+        computed.insert("id".into(), Value::str(name));
+        LiveResource {
+            addr: None,
+            stack: Some(stack.to_string()),
+            id: name.to_string(),
+            attrs: attrs.clone(),
+            computed,
+        }
+    }
+}
