@@ -5,5 +5,6 @@
 //! by `scripts/test.sh`). Without it these tests fail, saying how to install
 //! it; they never skip.
 
+mod data;
 mod harness;
 mod network;

@@ -53,3 +53,28 @@ fn unchanged_estate_plans_nothing() {
     let (plan, text) = plan_dir(&dir);
     assert!(!plan.has_changes(), "{text}");
 }
+
+#[test]
+fn sensitive_values_are_masked_in_plans() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan/sensitive-and-protected");
+    let (plan, text) = plan_dir(&dir);
+    for secret in [
+        "new-password-never-shown",
+        "old-password-never-shown",
+        "another-secret-never-shown",
+    ] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    assert!(
+        text.contains("vle.example.ac.uk"),
+        "a String parameter is not secret:\n{text}"
+    );
+    let protected: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.destroys_protected())
+        .map(|c| c.addr.to_string())
+        .collect();
+    assert_eq!(protected, ["efs.data", "efs.old"]);
+}
