@@ -144,7 +144,11 @@ fn steps(plan: &Plan) -> (Vec<Step>, HashMap<Step, Vec<Step>>) {
                     }
                     let recorded = other.prior_dependencies.contains(&s.addr)
                         || other.dependencies.contains(&s.addr);
-                    if recorded || other.kind.rank > c.kind.rank {
+                    // Without any recorded dependency (a state rebuilt from
+                    // tags), the kinds' layering orders the deletes.
+                    let unknown =
+                        other.prior_dependencies.is_empty() && other.dependencies.is_empty();
+                    if recorded || (unknown && other.kind.rank > c.kind.rank) {
                         w.push(step(&other.addr, StepKind::Delete));
                     }
                 }

@@ -150,6 +150,12 @@ pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan
                     if have.as_ref() == Some(want) && !want.has_unknown() {
                         continue;
                     }
+                    if schema.version
+                        && let (Some(Value::String(h)), Value::String(w)) = (&have, want)
+                        && crate::schema::version_matches(w, h)
+                    {
+                        continue;
+                    }
                     if have.is_none() && *want == Value::Null {
                         continue;
                     }

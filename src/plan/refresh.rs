@@ -54,21 +54,23 @@ pub async fn refresh(
     });
     let results = futures_util::future::join_all(reads).await;
     let mut live = Live::default();
-    let by_id: IndexMap<&str, &ResourceAddr> = state
+    // Ids are unique within a kind, not across kinds (a cache subnet group
+    // and a DB subnet group may share a name).
+    let by_id: IndexMap<(&str, &str), &ResourceAddr> = state
         .resources
         .values()
-        .map(|r| (r.id.as_str(), &r.addr))
+        .map(|r| ((r.addr.kind.as_str(), r.id.as_str()), &r.addr))
         .collect();
     for (kind, result) in all_kinds.iter().zip(results) {
         let mut found = result?.resources;
         // Prefer the resource the state knows when two claim one address.
-        found.sort_by_key(|r| !by_id.contains_key(r.id.as_str()));
+        found.sort_by_key(|r| !by_id.contains_key(&(kind.name, r.id.as_str())));
         let mut seen = HashSet::new();
         for r in found {
             if !seen.insert(r.id.clone()) {
                 continue;
             }
-            let addr = match (&r.addr, by_id.get(r.id.as_str())) {
+            let addr = match (&r.addr, by_id.get(&(kind.name, r.id.as_str()))) {
                 (_, Some(a)) => (*a).clone(),
                 (Some(a), None) if a.kind == kind.name => a.clone(),
                 _ => {

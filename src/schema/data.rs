@@ -213,7 +213,7 @@ pub static SSM_PARAMETER: KindSchema = KindSchema {
     ],
     computed: &[ID, ARN],
     taggable: true,
-    rank: 5,
+    rank: 6,
     slow: false,
     protected: false,
 };
@@ -258,7 +258,7 @@ pub static SECRET: KindSchema = KindSchema {
     ],
     computed: &[ID, ARN],
     taggable: true,
-    rank: 5,
+    rank: 6,
     slow: false,
     protected: false,
 };

@@ -5,6 +5,7 @@
 //! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
 
 mod data;
+mod database;
 mod network;
 pub mod normalize;
 
@@ -67,6 +68,9 @@ pub struct AttrSchema {
     /// Sensitive only when another attribute has this value (an SSM
     /// parameter's value when its type is SecureString).
     pub sensitive_if: Option<(&'static str, &'static str)>,
+    /// An engine version: "8.0" matches the "8.0.mysql_aurora.3.02.2" AWS
+    /// reports, so patch versions AWS picks cause no diff.
+    pub version: bool,
     pub doc: &'static str,
 }
 
@@ -156,7 +160,14 @@ impl KindSchema {
 /// Every kind mdl knows, in documentation order.
 pub fn kinds() -> &'static [&'static KindSchema] {
     static ALL: std::sync::OnceLock<Vec<&'static KindSchema>> = std::sync::OnceLock::new();
-    ALL.get_or_init(|| network::KINDS.iter().chain(data::KINDS).copied().collect())
+    ALL.get_or_init(|| {
+        network::KINDS
+            .iter()
+            .chain(data::KINDS)
+            .chain(database::KINDS)
+            .copied()
+            .collect()
+    })
 }
 
 pub fn kind(name: &str) -> Option<&'static KindSchema> {
@@ -174,6 +185,7 @@ pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) ->
         create_only: false,
         sensitive: false,
         sensitive_if: None,
+        version: false,
         doc,
     }
 }
@@ -193,6 +205,7 @@ pub(crate) const fn optional(
         create_only: false,
         sensitive: false,
         sensitive_if: None,
+        version: false,
         doc,
     }
 }
@@ -211,6 +224,7 @@ pub(crate) const fn computed_optional(
         create_only: false,
         sensitive: false,
         sensitive_if: None,
+        version: false,
         doc,
     }
 }
@@ -235,6 +249,11 @@ impl AttrSchema {
         self
     }
 
+    pub(crate) const fn version(mut self) -> AttrSchema {
+        self.version = true;
+        self
+    }
+
     pub(crate) const fn create_only(mut self) -> AttrSchema {
         self.create_only = true;
         self
@@ -252,6 +271,13 @@ pub(crate) const TAGS: AttrSchema = optional(
     "{}",
     "Tags to set on the resource, besides `mdl:stack` and `mdl:address`.",
 );
+
+/// Whether a configured version is satisfied by the version AWS reports:
+/// equal, or a prefix of it that ends at a component boundary.
+pub fn version_matches(wanted: &str, live: &str) -> bool {
+    live == wanted
+        || (live.starts_with(wanted) && live[wanted.len()..].starts_with(['.', '_', '-']))
+}
 
 /// The form a sensitive value takes in state and in the diff: a digest,
 /// so that changes are seen without the value being kept.

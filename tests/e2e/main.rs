@@ -6,5 +6,6 @@
 //! it; they never skip.
 
 mod data;
+mod database;
 mod harness;
 mod network;

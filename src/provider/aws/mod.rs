@@ -3,6 +3,8 @@
 
 mod ec2;
 mod efs;
+mod elasticache;
+mod rds;
 mod secretsmanager;
 mod ssm;
 
@@ -26,6 +28,8 @@ pub struct AwsProvider {
     efs: efs::Efs,
     ssm: ssm::Ssm,
     secrets: secretsmanager::SecretsManager,
+    elasticache: elasticache::ElastiCache,
+    rds: rds::Rds,
     pub region: String,
 }
 
@@ -36,6 +40,8 @@ enum Service {
     Efs,
     Ssm,
     SecretsManager,
+    ElastiCache,
+    Rds,
 }
 
 fn service(kind: &str) -> Service {
@@ -43,6 +49,8 @@ fn service(kind: &str) -> Service {
         "efs" | "efs_mount_target" | "efs_access_point" => Service::Efs,
         "ssm_parameter" => Service::Ssm,
         "secret" => Service::SecretsManager,
+        "cache_subnet_group" | "cache" => Service::ElastiCache,
+        "db_subnet_group" | "aurora_cluster" | "aurora_instance" => Service::Rds,
         _ => Service::Ec2,
     }
 }
@@ -80,6 +88,8 @@ impl AwsProvider {
             secrets: secretsmanager::SecretsManager::new(aws_sdk_secretsmanager::Client::new(
                 &config,
             )),
+            elasticache: elasticache::ElastiCache::new(aws_sdk_elasticache::Client::new(&config)),
+            rds: rds::Rds::new(aws_sdk_rds::Client::new(&config)),
             region,
         })
     }
@@ -93,6 +103,8 @@ impl Provider for AwsProvider {
             Service::Efs => self.efs.read(req).await,
             Service::Ssm => self.ssm.read(req).await,
             Service::SecretsManager => self.secrets.read(req).await,
+            Service::ElastiCache => self.elasticache.read(req).await,
+            Service::Rds => self.rds.read(req).await,
         }
     }
 
@@ -103,6 +115,8 @@ impl Provider for AwsProvider {
             Service::Efs => self.efs.apply(req).await,
             Service::Ssm => self.ssm.apply(req).await,
             Service::SecretsManager => self.secrets.apply(req).await,
+            Service::ElastiCache => self.elasticache.apply(req).await,
+            Service::Rds => self.rds.apply(req).await,
         };
         result.map_err(|e| e.for_addr(&addr))
     }

@@ -1,0 +1,633 @@
+//! RDS: DB subnet groups, Aurora clusters and their instances.
+//!
+//! One paginated describe each per refresh; clusters and instances carry
+//! their tags, subnet groups are tagged but described without them, so
+//! their tags are read per group only for groups state does not know.
+
+use std::time::Duration;
+
+use aws_sdk_rds::Client;
+use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag};
+use indexmap::IndexMap;
+
+use super::{sdk_error, wait_until};
+use crate::lang::ResourceAddr;
+use crate::provider::{
+    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse, STACK_TAG,
+};
+use crate::value::Value;
+
+const SERVICE: &str = "rds";
+
+fn err<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_rds::error::SdkError<E, R>) -> ProviderError
+where
+    E: aws_sdk_rds::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    sdk_error(SERVICE, operation)
+}
+
+macro_rules! all_items {
+    ($call:expr, $operation:literal) => {
+        $call
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(err($operation))?
+    };
+}
+
+pub struct Rds {
+    client: Client,
+}
+
+fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
+    attrs
+        .get(k)
+        .and_then(Value::as_str)
+        .map(ToString::to_string)
+}
+
+fn strings(attrs: &IndexMap<String, Value>, k: &str) -> Vec<String> {
+    attrs
+        .get(k)
+        .and_then(Value::as_list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(ToString::to_string))
+        .collect()
+}
+
+fn list(items: impl IntoIterator<Item = impl Into<String>>) -> Value {
+    Value::List(items.into_iter().map(|s| Value::String(s.into())).collect())
+}
+
+fn opt(v: Option<&str>) -> Value {
+    v.map_or(Value::Null, Value::str)
+}
+
+fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
+    let mut tags = vec![
+        Tag::builder().key(STACK_TAG).value(stack).build(),
+        Tag::builder()
+            .key(ADDRESS_TAG)
+            .value(addr.to_string())
+            .build(),
+    ];
+    if let Some(Value::Map(user)) = attrs.get("tags") {
+        for (k, v) in user {
+            tags.push(
+                Tag::builder()
+                    .key(k)
+                    .value(v.as_str().unwrap_or_default())
+                    .build(),
+            );
+        }
+    }
+    tags
+}
+
+/// Address, stack and the user's tags from an RDS tag list.
+fn split_tags(tags: &[Tag]) -> (Option<ResourceAddr>, Option<String>, Value) {
+    let mut addr = None;
+    let mut stack = None;
+    let mut user = IndexMap::new();
+    for t in tags {
+        match (t.key(), t.value()) {
+            (Some(ADDRESS_TAG), Some(v)) => addr = ResourceAddr::parse(v),
+            (Some(STACK_TAG), Some(v)) => stack = Some(v.to_string()),
+            (Some(k), Some(v)) if !k.starts_with("mdl:") => {
+                user.insert(k.to_string(), Value::str(v));
+            }
+            _ => {}
+        }
+    }
+    user.sort_keys();
+    (addr, stack, Value::Map(user))
+}
+
+fn scaling(attrs: &IndexMap<String, Value>) -> Option<ServerlessV2ScalingConfiguration> {
+    let min = attrs.get("serverless_min_capacity").and_then(Value::as_f64);
+    let max = attrs.get("serverless_max_capacity").and_then(Value::as_f64);
+    if min.is_none() && max.is_none() {
+        return None;
+    }
+    Some(
+        ServerlessV2ScalingConfiguration::builder()
+            .set_min_capacity(min)
+            .set_max_capacity(max)
+            .build(),
+    )
+}
+
+impl Rds {
+    pub fn new(client: Client) -> Rds {
+        Rds { client }
+    }
+
+    pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let all = match req.kind.name {
+            "db_subnet_group" => {
+                let mut groups = self.read_subnet_groups().await?;
+                let prefix = format!("{}-", req.stack.to_lowercase());
+                groups.retain(|g| req.known_ids.contains(&g.id) || g.id.starts_with(&prefix));
+                for g in groups.iter_mut().filter(|g| !req.known_ids.contains(&g.id)) {
+                    self.read_tags(g).await?;
+                }
+                groups
+            }
+            "aurora_cluster" => self.read_clusters().await?,
+            "aurora_instance" => self.read_instances().await?,
+            other => {
+                return Err(ProviderError::new(
+                    SERVICE,
+                    "read",
+                    format!("kind `{other}` is not an RDS kind"),
+                ));
+            }
+        };
+        let resources = all
+            .into_iter()
+            .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
+            .collect();
+        Ok(ReadResponse { resources })
+    }
+
+    async fn read_tags(&self, r: &mut LiveResource) -> Result<(), ProviderError> {
+        let Some(arn) = r
+            .computed
+            .get("arn")
+            .and_then(Value::as_str)
+            .map(ToString::to_string)
+        else {
+            return Ok(());
+        };
+        let out = self
+            .client
+            .list_tags_for_resource()
+            .resource_name(arn)
+            .send()
+            .await
+            .map_err(err("ListTagsForResource"))?;
+        let (addr, stack, user) = split_tags(out.tag_list());
+        r.addr = addr;
+        r.stack = stack;
+        r.attrs.insert("tags".into(), user);
+        Ok(())
+    }
+
+    async fn read_subnet_groups(&self) -> Result<Vec<LiveResource>, ProviderError> {
+        let groups = all_items!(
+            self.client.describe_db_subnet_groups(),
+            "DescribeDBSubnetGroups"
+        );
+        Ok(groups
+            .iter()
+            .filter_map(|g| {
+                let name = g.db_subnet_group_name()?;
+                let mut attrs = IndexMap::new();
+                attrs.insert("name".into(), Value::str(name));
+                attrs.insert(
+                    "description".into(),
+                    Value::str(g.db_subnet_group_description().unwrap_or_default()),
+                );
+                attrs.insert(
+                    "subnet_ids".into(),
+                    list(g.subnets().iter().filter_map(|s| s.subnet_identifier())),
+                );
+                let mut computed = IndexMap::new();
+                computed.insert("id".into(), Value::str(name));
+                computed.insert("arn".into(), opt(g.db_subnet_group_arn()));
+                Some(LiveResource {
+                    addr: None,
+                    stack: None,
+                    id: name.to_string(),
+                    attrs,
+                    computed,
+                })
+            })
+            .collect())
+    }
+
+    async fn read_clusters(&self) -> Result<Vec<LiveResource>, ProviderError> {
+        let clusters = all_items!(self.client.describe_db_clusters(), "DescribeDBClusters");
+        Ok(clusters
+            .iter()
+            .filter(|c| c.status() != Some("deleting"))
+            .filter_map(|c| {
+                let id = c.db_cluster_identifier()?;
+                let (addr, stack, user) = split_tags(c.tag_list());
+                let mut attrs = IndexMap::new();
+                attrs.insert("engine".into(), opt(c.engine()));
+                attrs.insert("engine_version".into(), opt(c.engine_version()));
+                attrs.insert("name".into(), Value::str(id));
+                attrs.insert("database_name".into(), opt(c.database_name()));
+                attrs.insert("master_username".into(), opt(c.master_username()));
+                attrs.insert("subnet_group_name".into(), opt(c.db_subnet_group()));
+                attrs.insert(
+                    "security_group_ids".into(),
+                    list(
+                        c.vpc_security_groups()
+                            .iter()
+                            .filter_map(|g| g.vpc_security_group_id()),
+                    ),
+                );
+                let scaling = c.serverless_v2_scaling_configuration();
+                attrs.insert(
+                    "serverless_min_capacity".into(),
+                    scaling
+                        .and_then(|s| s.min_capacity())
+                        .map_or(Value::Null, Value::Number),
+                );
+                attrs.insert(
+                    "serverless_max_capacity".into(),
+                    scaling
+                        .and_then(|s| s.max_capacity())
+                        .map_or(Value::Null, Value::Number),
+                );
+                attrs.insert(
+                    "backup_retention_days".into(),
+                    c.backup_retention_period()
+                        .map_or(Value::Null, |d| Value::Number(f64::from(d))),
+                );
+                attrs.insert(
+                    "storage_encrypted".into(),
+                    Value::Bool(c.storage_encrypted().unwrap_or(false)),
+                );
+                attrs.insert("kms_key_id".into(), opt(c.kms_key_id()));
+                attrs.insert("tags".into(), user);
+                let mut computed = IndexMap::new();
+                computed.insert("id".into(), Value::str(id));
+                computed.insert("arn".into(), opt(c.db_cluster_arn()));
+                computed.insert("endpoint".into(), opt(c.endpoint()));
+                computed.insert("reader_endpoint".into(), opt(c.reader_endpoint()));
+                computed.insert(
+                    "port".into(),
+                    c.port()
+                        .map_or(Value::Null, |p| Value::Number(f64::from(p))),
+                );
+                computed.insert(
+                    "master_user_secret_arn".into(),
+                    opt(c.master_user_secret().and_then(|m| m.secret_arn())),
+                );
+                computed.insert("status".into(), opt(c.status()));
+                Some(LiveResource {
+                    addr,
+                    stack,
+                    id: id.to_string(),
+                    attrs,
+                    computed,
+                })
+            })
+            .collect())
+    }
+
+    async fn read_instances(&self) -> Result<Vec<LiveResource>, ProviderError> {
+        let instances = all_items!(self.client.describe_db_instances(), "DescribeDBInstances");
+        Ok(instances
+            .iter()
+            .filter(|i| i.db_instance_status() != Some("deleting"))
+            .filter_map(|i| {
+                let id = i.db_instance_identifier()?;
+                let (addr, stack, user) = split_tags(i.tag_list());
+                let mut attrs = IndexMap::new();
+                attrs.insert("cluster_id".into(), opt(i.db_cluster_identifier()));
+                attrs.insert("instance_class".into(), opt(i.db_instance_class()));
+                attrs.insert("name".into(), Value::str(id));
+                attrs.insert("tags".into(), user);
+                let mut computed = IndexMap::new();
+                computed.insert("id".into(), Value::str(id));
+                computed.insert("arn".into(), opt(i.db_instance_arn()));
+                computed.insert(
+                    "endpoint".into(),
+                    opt(i.endpoint().and_then(|e| e.address())),
+                );
+                computed.insert("availability_zone".into(), opt(i.availability_zone()));
+                computed.insert("status".into(), opt(i.db_instance_status()));
+                Some(LiveResource {
+                    addr,
+                    stack,
+                    id: id.to_string(),
+                    attrs,
+                    computed,
+                })
+            })
+            .collect())
+    }
+
+    pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        let kind = req.kind.name;
+        match req.op {
+            Operation::Create { attrs } => {
+                let name = s(&attrs, "name")
+                    .unwrap_or_else(|| super::elasticache::default_name(req.stack, req.addr));
+                let tags = tags_for(req.stack, req.addr, &attrs);
+                match kind {
+                    "db_subnet_group" => {
+                        self.client
+                            .create_db_subnet_group()
+                            .db_subnet_group_name(&name)
+                            .db_subnet_group_description(
+                                s(&attrs, "description").unwrap_or_default(),
+                            )
+                            .set_subnet_ids(Some(strings(&attrs, "subnet_ids")))
+                            .set_tags(Some(tags))
+                            .send()
+                            .await
+                            .map_err(err("CreateDBSubnetGroup"))?;
+                    }
+                    "aurora_cluster" => {
+                        self.client
+                            .create_db_cluster()
+                            .db_cluster_identifier(&name)
+                            .set_engine(s(&attrs, "engine"))
+                            .set_engine_version(s(&attrs, "engine_version"))
+                            .set_database_name(s(&attrs, "database_name"))
+                            .set_master_username(s(&attrs, "master_username"))
+                            .manage_master_user_password(true)
+                            .set_db_subnet_group_name(s(&attrs, "subnet_group_name"))
+                            .set_vpc_security_group_ids(Some(strings(&attrs, "security_group_ids")))
+                            .set_serverless_v2_scaling_configuration(scaling(&attrs))
+                            .set_backup_retention_period(
+                                attrs
+                                    .get("backup_retention_days")
+                                    .and_then(Value::as_i64)
+                                    .map(|d| d as i32),
+                            )
+                            .storage_encrypted(
+                                attrs
+                                    .get("storage_encrypted")
+                                    .and_then(Value::as_bool)
+                                    .unwrap_or(true),
+                            )
+                            .set_kms_key_id(s(&attrs, "kms_key_id"))
+                            .set_tags(Some(tags))
+                            .send()
+                            .await
+                            .map_err(err("CreateDBCluster"))?;
+                    }
+                    _ => {
+                        let cluster = s(&attrs, "cluster_id").unwrap_or_default();
+                        let engine = self
+                            .read_clusters()
+                            .await?
+                            .into_iter()
+                            .find(|c| c.id == cluster)
+                            .and_then(|c| s(&c.attrs, "engine"))
+                            .ok_or_else(|| {
+                                ProviderError::new(
+                                    SERVICE,
+                                    "CreateDBInstance",
+                                    format!("cluster `{cluster}` was not found"),
+                                )
+                            })?;
+                        self.client
+                            .create_db_instance()
+                            .db_instance_identifier(&name)
+                            .db_cluster_identifier(&cluster)
+                            .engine(engine)
+                            .set_db_instance_class(s(&attrs, "instance_class"))
+                            .set_tags(Some(tags))
+                            .send()
+                            .await
+                            .map_err(err("CreateDBInstance"))?;
+                    }
+                }
+                let live = self.wait_available(kind, &name).await?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Update { prior, attrs } => {
+                let changed = |k: &str| attrs.get(k).is_some_and(|v| prior.attrs.get(k) != Some(v));
+                match kind {
+                    "db_subnet_group" if changed("description") || changed("subnet_ids") => {
+                        self.client
+                            .modify_db_subnet_group()
+                            .db_subnet_group_name(&prior.id)
+                            .db_subnet_group_description(
+                                s(&attrs, "description").unwrap_or_default(),
+                            )
+                            .set_subnet_ids(Some(strings(&attrs, "subnet_ids")))
+                            .send()
+                            .await
+                            .map_err(err("ModifyDBSubnetGroup"))?;
+                    }
+                    "aurora_cluster"
+                        if [
+                            "security_group_ids",
+                            "serverless_min_capacity",
+                            "serverless_max_capacity",
+                            "backup_retention_days",
+                            "engine_version",
+                        ]
+                        .iter()
+                        .any(|k| changed(k)) =>
+                    {
+                        self.client
+                            .modify_db_cluster()
+                            .db_cluster_identifier(&prior.id)
+                            .apply_immediately(true)
+                            .set_vpc_security_group_ids(Some(strings(&attrs, "security_group_ids")))
+                            .set_serverless_v2_scaling_configuration(scaling(&attrs))
+                            .set_backup_retention_period(
+                                attrs
+                                    .get("backup_retention_days")
+                                    .and_then(Value::as_i64)
+                                    .map(|d| d as i32),
+                            )
+                            .set_engine_version(if changed("engine_version") {
+                                s(&attrs, "engine_version")
+                            } else {
+                                None
+                            })
+                            .send()
+                            .await
+                            .map_err(err("ModifyDBCluster"))?;
+                    }
+                    "aurora_instance" if changed("instance_class") => {
+                        self.client
+                            .modify_db_instance()
+                            .db_instance_identifier(&prior.id)
+                            .apply_immediately(true)
+                            .set_db_instance_class(s(&attrs, "instance_class"))
+                            .send()
+                            .await
+                            .map_err(err("ModifyDBInstance"))?;
+                    }
+                    _ => {}
+                }
+                self.update_tags(&prior, &attrs).await?;
+                let live = self.wait_available(kind, &prior.id).await?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Delete { prior } => {
+                match kind {
+                    "db_subnet_group" => {
+                        self.client
+                            .delete_db_subnet_group()
+                            .db_subnet_group_name(&prior.id)
+                            .send()
+                            .await
+                            .map_err(err("DeleteDBSubnetGroup"))?;
+                        return Ok(ApplyResponse { live: None });
+                    }
+                    "aurora_cluster" => {
+                        let skip = prior
+                            .attrs
+                            .get("skip_final_snapshot")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false);
+                        let call = self
+                            .client
+                            .delete_db_cluster()
+                            .db_cluster_identifier(&prior.id)
+                            .skip_final_snapshot(skip);
+                        let call = if skip {
+                            call
+                        } else {
+                            let stamp = std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .map_or(0, |d| d.as_secs());
+                            call.final_db_snapshot_identifier(format!("{}-final-{stamp}", prior.id))
+                        };
+                        call.send().await.map_err(err("DeleteDBCluster"))?;
+                    }
+                    _ => {
+                        self.client
+                            .delete_db_instance()
+                            .db_instance_identifier(&prior.id)
+                            .skip_final_snapshot(true)
+                            .send()
+                            .await
+                            .map_err(err("DeleteDBInstance"))?;
+                    }
+                }
+                let id = prior.id.clone();
+                wait_until(
+                    &format!("{kind} {id} to be deleted"),
+                    Duration::from_secs(30 * 60),
+                    || async {
+                        let all = if kind == "aurora_cluster" {
+                            self.read_clusters().await?
+                        } else {
+                            self.read_instances().await?
+                        };
+                        Ok(!all.iter().any(|r| r.id == id))
+                    },
+                )
+                .await?;
+                Ok(ApplyResponse { live: None })
+            }
+        }
+    }
+
+    async fn wait_available(&self, kind: &str, id: &str) -> Result<LiveResource, ProviderError> {
+        if kind == "db_subnet_group" {
+            return self
+                .read_subnet_groups()
+                .await?
+                .into_iter()
+                .find(|g| g.id == id)
+                .ok_or_else(|| {
+                    ProviderError::new(
+                        SERVICE,
+                        "DescribeDBSubnetGroups",
+                        format!("subnet group {id} was not found after it was changed"),
+                    )
+                });
+        }
+        let read = || async {
+            if kind == "aurora_cluster" {
+                self.read_clusters().await
+            } else {
+                self.read_instances().await
+            }
+        };
+        wait_until(
+            &format!("{kind} {id}"),
+            Duration::from_secs(60 * 60),
+            || async {
+                Ok(read().await?.iter().any(|r| {
+                    r.id == id
+                        && r.computed.get("status").and_then(Value::as_str) == Some("available")
+                }))
+            },
+        )
+        .await?;
+        read()
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| ProviderError::new(SERVICE, "describe", format!("{kind} {id} vanished")))
+    }
+
+    async fn update_tags(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        let Some(arn) = prior.computed.get("arn").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let empty = IndexMap::new();
+        let old = prior
+            .attrs
+            .get("tags")
+            .and_then(Value::as_map)
+            .unwrap_or(&empty);
+        let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
+        let removed: Vec<String> = old
+            .keys()
+            .filter(|k| !new.contains_key(*k))
+            .cloned()
+            .collect();
+        if !removed.is_empty() {
+            self.client
+                .remove_tags_from_resource()
+                .resource_name(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(err("RemoveTagsFromResource"))?;
+        }
+        let added: Vec<Tag> = new
+            .iter()
+            .filter(|(k, v)| old.get(*k) != Some(*v))
+            .map(|(k, v)| {
+                Tag::builder()
+                    .key(k)
+                    .value(v.as_str().unwrap_or_default())
+                    .build()
+            })
+            .collect();
+        if !added.is_empty() {
+            self.client
+                .add_tags_to_resource()
+                .resource_name(arn)
+                .set_tags(Some(added))
+                .send()
+                .await
+                .map_err(err("AddTagsToResource"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Settings a describe does not show are recorded as applied.
+fn with_applied(mut live: LiveResource, attrs: &IndexMap<String, Value>) -> LiveResource {
+    for (k, v) in attrs {
+        live.attrs.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    if let Some(t) = attrs.get("tags") {
+        live.attrs.insert("tags".into(), t.clone());
+    }
+    live
+}

@@ -1,0 +1,272 @@
+//! The kinds behind Moodle's database and caches: ElastiCache (Redis or
+//! Memcached) and Aurora (MySQL or PostgreSQL).
+
+use super::*;
+
+const ID: ComputedSchema = ComputedSchema {
+    name: "id",
+    doc: "The identifier of the resource.",
+};
+
+const ARN: ComputedSchema = ComputedSchema {
+    name: "arn",
+    doc: "The ARN of the resource.",
+};
+
+pub(super) const KINDS: &[&KindSchema] = &[
+    &CACHE_SUBNET_GROUP,
+    &CACHE,
+    &DB_SUBNET_GROUP,
+    &AURORA_CLUSTER,
+    &AURORA_INSTANCE,
+];
+
+pub static CACHE_SUBNET_GROUP: KindSchema = KindSchema {
+    name: "cache_subnet_group",
+    summary: "The subnets an ElastiCache cluster may use.",
+    attrs: &[
+        computed_optional(
+            "name",
+            Type::String,
+            "The group name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        optional(
+            "description",
+            Type::String,
+            "\"Managed by mdl\"",
+            "What the group is for.",
+        ),
+        required(
+            "subnet_ids",
+            Type::Set(&Type::String),
+            "The (data tier) subnets.",
+        ),
+        TAGS,
+    ],
+    computed: &[ID, ARN],
+    taggable: true,
+    rank: 3,
+    slow: false,
+    protected: false,
+};
+
+pub static CACHE: KindSchema = KindSchema {
+    name: "cache",
+    summary: "An ElastiCache cache: a Redis replication group or a Memcached cluster (Moodle's session or application cache).",
+    attrs: &[
+        required("engine", Type::String, "redis or memcached.")
+            .force_new()
+            .one_of(&["redis", "memcached"]),
+        computed_optional(
+            "name",
+            Type::String,
+            "The cache id; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        computed_optional(
+            "engine_version",
+            Type::String,
+            "Such as \"7.1\"; AWS's latest when omitted.",
+        )
+        .version(),
+        required(
+            "node_type",
+            Type::String,
+            "Such as \"cache.t4g.small\" or \"cache.r6g.large\".",
+        ),
+        optional(
+            "num_nodes",
+            Type::Number,
+            "1",
+            "Redis: the primary plus replicas. Memcached: the nodes.",
+        )
+        .force_new(),
+        optional(
+            "multi_az",
+            Type::Bool,
+            "false",
+            "Redis: fail over to a replica in another availability zone.",
+        ),
+        optional(
+            "automatic_failover",
+            Type::Bool,
+            "false",
+            "Redis: promote a replica when the primary fails.",
+        ),
+        optional(
+            "at_rest_encryption",
+            Type::Bool,
+            "true",
+            "Redis: encrypt data at rest.",
+        )
+        .force_new(),
+        optional(
+            "transit_encryption",
+            Type::Bool,
+            "false",
+            "Redis: TLS between clients and the cache.",
+        )
+        .force_new(),
+        optional(
+            "az_mode",
+            Type::String,
+            "\"single-az\"",
+            "Memcached: spread nodes across availability zones.",
+        )
+        .force_new()
+        .one_of(&["single-az", "cross-az"]),
+        required("subnet_group_name", Type::String, "The cache subnet group.").force_new(),
+        optional(
+            "security_group_ids",
+            Type::Set(&Type::String),
+            "[]",
+            "Security groups that allow the web tier in.",
+        ),
+        TAGS,
+    ],
+    computed: &[
+        ID,
+        ARN,
+        ComputedSchema {
+            name: "endpoint",
+            doc: "Redis: the primary endpoint. Memcached: the configuration endpoint.",
+        },
+        ComputedSchema {
+            name: "reader_endpoint",
+            doc: "Redis: the reader endpoint.",
+        },
+        ComputedSchema {
+            name: "port",
+            doc: "The port clients connect to.",
+        },
+    ],
+    taggable: true,
+    rank: 4,
+    slow: true,
+    protected: true,
+};
+
+pub static DB_SUBNET_GROUP: KindSchema = KindSchema {
+    name: "db_subnet_group",
+    summary: "The subnets an Aurora cluster may use.",
+    attrs: &[
+        computed_optional(
+            "name",
+            Type::String,
+            "The group name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        optional(
+            "description",
+            Type::String,
+            "\"Managed by mdl\"",
+            "What the group is for.",
+        ),
+        required(
+            "subnet_ids",
+            Type::Set(&Type::String),
+            "The (data tier) subnets, in at least two availability zones.",
+        ),
+        TAGS,
+    ],
+    computed: &[ID, ARN],
+    taggable: true,
+    rank: 3,
+    slow: false,
+    protected: false,
+};
+
+pub static AURORA_CLUSTER: KindSchema = KindSchema {
+    name: "aurora_cluster",
+    summary: "An Aurora MySQL or PostgreSQL cluster. Its master password is generated and kept in Secrets Manager by RDS.",
+    attrs: &[
+        required("engine", Type::String, "aurora-mysql or aurora-postgresql.")
+            .force_new()
+            .one_of(&["aurora-mysql", "aurora-postgresql"]),
+        computed_optional("engine_version", Type::String, "Such as \"8.0.mysql_aurora.3.02.2\" or \"13.8\"; a prefix is enough.").version(),
+        computed_optional("name", Type::String, "The cluster identifier; defaults to `<stack>-<block name>`.").force_new(),
+        optional("database_name", Type::String, "null", "A database to create with the cluster.").force_new(),
+        optional("master_username", Type::String, "\"moodle\"", "The master user.").force_new(),
+        required("subnet_group_name", Type::String, "The DB subnet group.").force_new(),
+        optional("security_group_ids", Type::Set(&Type::String), "[]", "Security groups that allow the web tier in."),
+        optional("serverless_min_capacity", Type::Number, "null", "Serverless v2: the least ACUs, such as 0.5."),
+        optional("serverless_max_capacity", Type::Number, "null", "Serverless v2: the most ACUs, such as 64."),
+        optional("backup_retention_days", Type::Number, "30", "Days of automated backups."),
+        optional("storage_encrypted", Type::Bool, "true", "Encrypt the storage.").force_new(),
+        computed_optional("kms_key_id", Type::String, "The KMS key; the AWS-managed key when omitted.").force_new(),
+        optional(
+            "skip_final_snapshot",
+            Type::Bool,
+            "false",
+            "Delete without a final snapshot. By default a snapshot named `<id>-final-<time>` is kept.",
+        )
+        .create_only(),
+        TAGS,
+    ],
+    computed: &[
+        ID,
+        ARN,
+        ComputedSchema {
+            name: "endpoint",
+            doc: "The writer endpoint.",
+        },
+        ComputedSchema {
+            name: "reader_endpoint",
+            doc: "The reader endpoint.",
+        },
+        ComputedSchema {
+            name: "port",
+            doc: "The port clients connect to.",
+        },
+        ComputedSchema {
+            name: "master_user_secret_arn",
+            doc: "The Secrets Manager secret holding the master password.",
+        },
+    ],
+    taggable: true,
+    rank: 4,
+    slow: true,
+    protected: true,
+};
+
+pub static AURORA_INSTANCE: KindSchema = KindSchema {
+    name: "aurora_instance",
+    summary: "An instance of an Aurora cluster: the first is the writer, the others readers.",
+    attrs: &[
+        required(
+            "cluster_id",
+            Type::String,
+            "The cluster (`aurora_cluster.NAME.id`).",
+        )
+        .force_new(),
+        required(
+            "instance_class",
+            Type::String,
+            "Such as \"db.serverless\" or \"db.r6g.large\".",
+        ),
+        computed_optional(
+            "name",
+            Type::String,
+            "The instance identifier; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        TAGS,
+    ],
+    computed: &[
+        ID,
+        ARN,
+        ComputedSchema {
+            name: "endpoint",
+            doc: "The instance's own endpoint.",
+        },
+        ComputedSchema {
+            name: "availability_zone",
+            doc: "Where AWS placed it.",
+        },
+    ],
+    taggable: true,
+    rank: 5,
+    slow: true,
+    protected: false,
+};

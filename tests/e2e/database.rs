@@ -1,0 +1,282 @@
+//! ElastiCache and Aurora end to end: create, re-plan empty (engine patch
+//! versions included), update in place, protection, deletion with a final
+//! snapshot.
+
+use crate::harness::Workspace;
+
+const DB: &str = r#"
+vpc main {
+  cidr_block = "10.20.0.0/16"
+}
+
+subnet data_a {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.20.100.0/24"
+  availability_zone = "eu-west-2a"
+}
+
+subnet data_b {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.20.101.0/24"
+  availability_zone = "eu-west-2b"
+}
+
+security_group db {
+  vpc_id = vpc.main.id
+  ingress {
+    from_port   = 3306
+    to_port     = 3306
+    cidr_blocks = ["10.20.0.0/16"]
+  }
+}
+
+cache_subnet_group data {
+  subnet_ids = [subnet.data_a.id, subnet.data_b.id]
+}
+
+cache sessions {
+  engine             = "redis"
+  engine_version     = "7.1"
+  node_type          = "cache.t4g.small"
+  num_nodes          = 2
+  multi_az           = true
+  automatic_failover = true
+  subnet_group_name  = cache_subnet_group.data.id
+  security_group_ids = [security_group.db.id]
+}
+
+cache application {
+  engine            = "memcached"
+  node_type         = "cache.t4g.small"
+  num_nodes         = 2
+  az_mode           = "cross-az"
+  subnet_group_name = cache_subnet_group.data.id
+}
+
+db_subnet_group data {
+  subnet_ids = [subnet.data_a.id, subnet.data_b.id]
+}
+
+aurora_cluster main {
+  engine                  = "aurora-mysql"
+  engine_version          = "8.0"
+  subnet_group_name       = db_subnet_group.data.id
+  security_group_ids      = [security_group.db.id]
+  serverless_min_capacity = 0.5
+  serverless_max_capacity = 4
+}
+
+aurora_instance writer {
+  cluster_id     = aurora_cluster.main.id
+  instance_class = "db.serverless"
+}
+
+aurora_instance reader {
+  cluster_id     = aurora_cluster.main.id
+  instance_class = "db.serverless"
+  depends_on     = [aurora_instance.writer]
+}
+
+output db_host = aurora_cluster.main.endpoint
+output db_reader = aurora_cluster.main.reader_endpoint
+output redis = cache.sessions.endpoint
+output db_secret = aurora_cluster.main.master_user_secret_arn
+"#;
+
+fn rds(ws: &Workspace) -> aws_sdk_rds::Client {
+    let creds = aws_sdk_rds::config::Credentials::new("testing", "testing", None, None, "e2e");
+    aws_sdk_rds::Client::from_conf(
+        aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new("eu-west-2"))
+            .endpoint_url(&ws.moto.endpoint)
+            .credentials_provider(creds)
+            .build(),
+    )
+}
+
+#[test]
+fn caches_and_aurora_create_update_protect_and_delete_with_a_final_snapshot() {
+    let ws = Workspace::new("db.moodle", DB);
+    let apply = ws.expect("apply", &["--auto-approve"], 0);
+    assert!(
+        apply.stdout.contains("Resources: 11 added"),
+        "{}",
+        apply.all()
+    );
+    for output in [
+        "db_host = \"db-main.cluster-",
+        "db_reader = \"db-main.cluster-ro-",
+        "redis = \"",
+        "db_secret = \"arn:aws:secretsmanager:",
+    ] {
+        assert!(apply.stdout.contains(output), "{output}:\n{}", apply.all());
+    }
+    // "8.0" is satisfied by the patch version AWS chose: no perpetual diff.
+    let replan = ws.expect("plan", &["--detailed-exitcode"], 0);
+    assert!(replan.stdout.contains("No changes."), "{}", replan.all());
+
+    ws.edit(
+        "serverless_max_capacity = 4",
+        "serverless_max_capacity = 8\n  backup_retention_days   = 7",
+    );
+    ws.edit(
+        "node_type          = \"cache.t4g.small\"",
+        "node_type          = \"cache.t4g.medium\"",
+    );
+    ws.edit(
+        "aurora_instance reader {\n  cluster_id     = aurora_cluster.main.id\n  instance_class = \"db.serverless\"",
+        "aurora_instance reader {\n  cluster_id     = aurora_cluster.main.id\n  instance_class = \"db.r6g.large\"",
+    );
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    for updated in [
+        "cache.sessions",
+        "aurora_cluster.main",
+        "aurora_instance.reader",
+    ] {
+        assert!(
+            plan.stdout
+                .contains(&format!("# {updated} will be updated in place")),
+            "{updated}:\n{}",
+            plan.all()
+        );
+    }
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 3 to change, 0 to destroy."),
+        "{}",
+        plan.all()
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+
+    // Destroy refuses the database and both caches until each is named.
+    let refused = ws.expect("destroy", &["--auto-approve"], 1);
+    for protected in ["aurora_cluster.main", "cache.sessions", "cache.application"] {
+        assert!(
+            refused
+                .stderr
+                .contains(&format!("refusing to destroy `{protected}`")),
+            "{protected}:\n{}",
+            refused.all()
+        );
+    }
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+
+    // Take the database and caches out of the file, naming them.
+    let text = ws.read();
+    let kept = &text[..text.find("cache sessions {").unwrap()];
+    ws.write(&format!(
+        "{kept}\ndb_subnet_group data {{\n  subnet_ids = [subnet.data_a.id, subnet.data_b.id]\n}}\n"
+    ));
+    let run = ws.expect(
+        "apply",
+        &[
+            "--auto-approve",
+            "--allow-destroy",
+            "aurora_cluster.main",
+            "--allow-destroy",
+            "cache.sessions",
+            "--allow-destroy",
+            "cache.application",
+        ],
+        0,
+    );
+    assert!(run.stdout.contains("5 destroyed"), "{}", run.all());
+    // Aurora kept a final snapshot.
+    let snapshots = Workspace::runtime().block_on(async {
+        let out = rds(&ws)
+            .describe_db_cluster_snapshots()
+            .send()
+            .await
+            .unwrap();
+        out.db_cluster_snapshots()
+            .iter()
+            .filter_map(|s| s.db_cluster_snapshot_identifier())
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    });
+    assert!(
+        snapshots.iter().any(|s| s.starts_with("db-main-final-")),
+        "{snapshots:?}"
+    );
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+
+    // moto 5.2.5 has no DeleteCacheSubnetGroup: the failure names the gap
+    // and everything that does not depend on the group is still destroyed.
+    let destroy = ws.expect("destroy", &["--auto-approve"], 1);
+    assert!(
+        destroy
+            .stderr
+            .contains("elasticache DeleteCacheSubnetGroup failed"),
+        "{}",
+        destroy.all()
+    );
+    assert!(
+        destroy.stderr.contains("HTML error page"),
+        "{}",
+        destroy.all()
+    );
+    assert!(
+        destroy
+            .stdout
+            .contains("db_subnet_group.data: Destruction complete"),
+        "{}",
+        destroy.all()
+    );
+    assert!(
+        destroy
+            .stdout
+            .contains("security_group.db: Destruction complete"),
+        "{}",
+        destroy.all()
+    );
+}
+
+#[test]
+fn skip_final_snapshot_deletes_without_one() {
+    let text = r#"
+vpc main {
+  cidr_block = "10.30.0.0/16"
+}
+subnet a {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.30.1.0/24"
+  availability_zone = "eu-west-2a"
+}
+subnet b {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.30.2.0/24"
+  availability_zone = "eu-west-2b"
+}
+db_subnet_group data {
+  subnet_ids = [subnet.a.id, subnet.b.id]
+}
+aurora_cluster scratch {
+  engine              = "aurora-postgresql"
+  subnet_group_name   = db_subnet_group.data.id
+  skip_final_snapshot = true
+  protect             = false
+}
+"#;
+    let ws = Workspace::new("pg.moodle", text);
+    ws.expect("apply", &["--auto-approve"], 0);
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    ws.expect("destroy", &["--auto-approve"], 0);
+    let snapshots = Workspace::runtime().block_on(async {
+        let out = rds(&ws)
+            .describe_db_cluster_snapshots()
+            .send()
+            .await
+            .unwrap();
+        out.db_cluster_snapshots()
+            .iter()
+            .filter_map(|s| s.db_cluster_snapshot_identifier())
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    });
+    assert!(
+        !snapshots.iter().any(|s| s.contains("final")),
+        "{snapshots:?}"
+    );
+}
