@@ -105,9 +105,7 @@ pub fn prepare(
             ));
         }
     };
-    // Every kind is read (one call each, concurrently) so that resources
-    // of kinds no longer configured are found even without a state file.
-    let kinds = crate::schema::kinds().to_vec();
+    let kinds: Vec<_> = loaded.config.resources.values().map(|r| r.kind).collect();
     let live = match runtime.block_on(refresh(&*provider, &loaded.config.stack, &kinds, &state)) {
         Ok(l) => l,
         Err(e) => {

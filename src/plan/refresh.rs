@@ -21,7 +21,10 @@ pub struct Live {
     pub stray: Vec<(&'static KindSchema, LiveResource)>,
 }
 
-/// Read every kind the configuration or the state mentions.
+/// Read every kind of every AWS service that the configuration or the
+/// state uses: resources of a kind that left the configuration are found
+/// even without state, and no service the estate does not use is asked
+/// (its permissions may not be granted).
 ///
 /// # Errors
 /// The first failed read.
@@ -31,14 +34,19 @@ pub async fn refresh(
     kinds: &[&'static KindSchema],
     state: &State,
 ) -> Result<Live, ProviderError> {
-    let mut all_kinds: Vec<&'static KindSchema> = kinds.to_vec();
-    for addr in state.resources.keys() {
-        if let Some(k) = schema::kind(&addr.kind)
-            && !all_kinds.iter().any(|x| x.name == k.name)
-        {
-            all_kinds.push(k);
-        }
-    }
+    let mut services: Vec<&str> = kinds.iter().map(|k| k.service).collect();
+    services.extend(
+        state
+            .resources
+            .keys()
+            .filter_map(|a| schema::kind(&a.kind))
+            .map(|k| k.service),
+    );
+    let all_kinds: Vec<&'static KindSchema> = schema::kinds()
+        .iter()
+        .copied()
+        .filter(|k| services.contains(&k.service))
+        .collect();
     let reads = all_kinds.iter().map(|kind| {
         let known_ids = state
             .resources

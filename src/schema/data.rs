@@ -24,6 +24,7 @@ pub(super) const KINDS: &[&KindSchema] = &[
 
 pub static EFS: KindSchema = KindSchema {
     name: "efs",
+    service: "efs",
     summary: "An EFS file system (Moodle's dataroot, cachedir, tempdir).",
     attrs: &[
         optional("encrypted", Type::Bool, "true", "Encrypt the data at rest.").force_new(),
@@ -95,6 +96,7 @@ pub static EFS: KindSchema = KindSchema {
 
 pub static EFS_MOUNT_TARGET: KindSchema = KindSchema {
     name: "efs_mount_target",
+    service: "efs",
     summary: "A mount target of an EFS file system in one subnet (one per availability zone).",
     attrs: &[
         required("file_system_id", Type::String, "The file system.").force_new(),
@@ -130,6 +132,7 @@ pub static EFS_MOUNT_TARGET: KindSchema = KindSchema {
 
 pub static EFS_ACCESS_POINT: KindSchema = KindSchema {
     name: "efs_access_point",
+    service: "efs",
     summary: "An EFS access point: a root directory and POSIX identity for clients.",
     attrs: &[
         required("file_system_id", Type::String, "The file system.").force_new(),
@@ -186,6 +189,7 @@ pub static EFS_ACCESS_POINT: KindSchema = KindSchema {
 
 pub static SSM_PARAMETER: KindSchema = KindSchema {
     name: "ssm_parameter",
+    service: "ssm",
     summary: "An SSM Parameter Store parameter holding a setting; SecureString values are secrets.",
     attrs: &[
         required(
@@ -220,6 +224,7 @@ pub static SSM_PARAMETER: KindSchema = KindSchema {
 
 pub static SECRET: KindSchema = KindSchema {
     name: "secret",
+    service: "secretsmanager",
     summary: "A Secrets Manager secret; without `value`, mdl generates one when it creates the secret.",
     attrs: &[
         required("name", Type::String, "The secret name.").force_new(),

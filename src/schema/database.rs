@@ -23,6 +23,7 @@ pub(super) const KINDS: &[&KindSchema] = &[
 
 pub static CACHE_SUBNET_GROUP: KindSchema = KindSchema {
     name: "cache_subnet_group",
+    service: "elasticache",
     summary: "The subnets an ElastiCache cluster may use.",
     attrs: &[
         computed_optional(
@@ -53,6 +54,7 @@ pub static CACHE_SUBNET_GROUP: KindSchema = KindSchema {
 
 pub static CACHE: KindSchema = KindSchema {
     name: "cache",
+    service: "elasticache",
     summary: "An ElastiCache cache: a Redis replication group or a Memcached cluster (Moodle's session or application cache).",
     attrs: &[
         required("engine", Type::String, "redis or memcached.")
@@ -149,6 +151,7 @@ pub static CACHE: KindSchema = KindSchema {
 
 pub static DB_SUBNET_GROUP: KindSchema = KindSchema {
     name: "db_subnet_group",
+    service: "rds",
     summary: "The subnets an Aurora cluster may use.",
     attrs: &[
         computed_optional(
@@ -179,6 +182,7 @@ pub static DB_SUBNET_GROUP: KindSchema = KindSchema {
 
 pub static AURORA_CLUSTER: KindSchema = KindSchema {
     name: "aurora_cluster",
+    service: "rds",
     summary: "An Aurora MySQL or PostgreSQL cluster. Its master password is generated and kept in Secrets Manager by RDS.",
     attrs: &[
         required("engine", Type::String, "aurora-mysql or aurora-postgresql.")
@@ -232,6 +236,7 @@ pub static AURORA_CLUSTER: KindSchema = KindSchema {
 
 pub static AURORA_INSTANCE: KindSchema = KindSchema {
     name: "aurora_instance",
+    service: "rds",
     summary: "An instance of an Aurora cluster: the first is the writer, the others readers.",
     attrs: &[
         required(

@@ -103,6 +103,9 @@ pub struct ComputedSchema {
 #[derive(Debug)]
 pub struct KindSchema {
     pub name: &'static str,
+    /// The AWS service that holds it, named like its SDK crate (`ec2`,
+    /// `efs`, `elasticache`, `rds`, `ssm`, `secretsmanager`).
+    pub service: &'static str,
     pub summary: &'static str,
     pub attrs: &'static [AttrSchema],
     pub computed: &'static [ComputedSchema],
@@ -307,7 +310,10 @@ pub fn redact(kind: &KindSchema, attrs: &mut indexmap::IndexMap<String, Value>) 
 
 /// Render the documentation of one kind (used by `mdl docs`).
 pub fn docs(kind: &KindSchema) -> String {
-    let mut out = format!("{}\n\n{}\n", kind.name, kind.summary);
+    let mut out = format!(
+        "{}\n\n{}\n\nAWS service: {}\n",
+        kind.name, kind.summary, kind.service
+    );
     if kind.protected {
         out.push_str("\nProtected: holds data; deleting or replacing it needs `protect = false` in the block\nor `--allow-destroy ADDRESS` on the command line.\n");
     }

@@ -20,6 +20,7 @@ pub(super) const KINDS: &[&KindSchema] = &[
 
 pub static VPC: KindSchema = KindSchema {
     name: "vpc",
+    service: "ec2",
     summary: "A virtual private cloud.",
     attrs: &[
         required(
@@ -57,6 +58,7 @@ pub static VPC: KindSchema = KindSchema {
 
 pub static SUBNET: KindSchema = KindSchema {
     name: "subnet",
+    service: "ec2",
     summary: "A subnet of a VPC in one availability zone.",
     attrs: &[
         required("vpc_id", Type::String, "The VPC the subnet belongs to.").force_new(),
@@ -89,6 +91,7 @@ pub static SUBNET: KindSchema = KindSchema {
 
 pub static INTERNET_GATEWAY: KindSchema = KindSchema {
     name: "internet_gateway",
+    service: "ec2",
     summary: "An internet gateway attached to a VPC.",
     attrs: &[
         required(
@@ -108,6 +111,7 @@ pub static INTERNET_GATEWAY: KindSchema = KindSchema {
 
 pub static NAT_GATEWAY: KindSchema = KindSchema {
     name: "nat_gateway",
+    service: "ec2",
     summary: "A NAT gateway in a subnet; a public one gets its own elastic IP, which mdl allocates and releases with it.",
     attrs: &[
         required(
@@ -170,6 +174,7 @@ static ROUTE: BlockSchema = BlockSchema {
 
 pub static ROUTE_TABLE: KindSchema = KindSchema {
     name: "route_table",
+    service: "ec2",
     summary: "A route table with its routes and the subnets associated with it.",
     attrs: &[
         required("vpc_id", Type::String, "The VPC of the route table.").force_new(),
@@ -196,6 +201,7 @@ pub static ROUTE_TABLE: KindSchema = KindSchema {
 
 pub static VPC_PEERING: KindSchema = KindSchema {
     name: "vpc_peering",
+    service: "ec2",
     summary: "A peering connection between two VPCs; for a peer in the same account mdl also accepts it.",
     attrs: &[
         required("vpc_id", Type::String, "The requester VPC.").force_new(),
@@ -275,6 +281,7 @@ static RULE: BlockSchema = BlockSchema {
 
 pub static SECURITY_GROUP: KindSchema = KindSchema {
     name: "security_group",
+    service: "ec2",
     summary: "A security group with its ingress and egress rules. Without `egress` blocks the group keeps AWS's default allow-all egress.",
     attrs: &[
         computed_optional(

@@ -44,13 +44,13 @@ enum Service {
     Rds,
 }
 
-fn service(kind: &str) -> Service {
-    match kind {
-        "efs" | "efs_mount_target" | "efs_access_point" => Service::Efs,
-        "ssm_parameter" => Service::Ssm,
-        "secret" => Service::SecretsManager,
-        "cache_subnet_group" | "cache" => Service::ElastiCache,
-        "db_subnet_group" | "aurora_cluster" | "aurora_instance" => Service::Rds,
+fn service(kind: &crate::schema::KindSchema) -> Service {
+    match kind.service {
+        "efs" => Service::Efs,
+        "ssm" => Service::Ssm,
+        "secretsmanager" => Service::SecretsManager,
+        "elasticache" => Service::ElastiCache,
+        "rds" => Service::Rds,
         _ => Service::Ec2,
     }
 }
@@ -98,7 +98,7 @@ impl AwsProvider {
 #[async_trait::async_trait]
 impl Provider for AwsProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        match service(req.kind.name) {
+        match service(req.kind) {
             Service::Ec2 => self.ec2.read(req).await,
             Service::Efs => self.efs.read(req).await,
             Service::Ssm => self.ssm.read(req).await,
@@ -110,7 +110,7 @@ impl Provider for AwsProvider {
 
     async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
         let addr = req.addr.clone();
-        let result = match service(req.kind.name) {
+        let result = match service(req.kind) {
             Service::Ec2 => self.ec2.apply(req).await,
             Service::Efs => self.efs.apply(req).await,
             Service::Ssm => self.ssm.apply(req).await,
