@@ -125,3 +125,33 @@ pub trait Provider: Send + Sync {
 /// Tags every taggable resource carries so that it can be found again.
 pub const STACK_TAG: &str = "mdl:stack";
 pub const ADDRESS_TAG: &str = "mdl:address";
+
+/// How a resource's own tags change between what is live and what the
+/// configuration says: keys to remove, and keys to set with their values.
+#[derive(Debug, Default, PartialEq)]
+pub struct TagChanges {
+    pub removed: Vec<String>,
+    pub set: Vec<(String, String)>,
+}
+
+pub fn tag_changes(prior: &LiveResource, attrs: &IndexMap<String, Value>) -> TagChanges {
+    let empty = IndexMap::new();
+    let old = prior
+        .attrs
+        .get("tags")
+        .and_then(Value::as_map)
+        .unwrap_or(&empty);
+    let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
+    TagChanges {
+        removed: old
+            .keys()
+            .filter(|k| !new.contains_key(*k))
+            .cloned()
+            .collect(),
+        set: new
+            .iter()
+            .filter(|(k, v)| old.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect(),
+    }
+}

@@ -394,27 +394,16 @@ impl Ec2 {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let empty = IndexMap::new();
-        let old = prior
-            .attrs
-            .get("tags")
-            .and_then(Value::as_map)
-            .unwrap_or(&empty);
-        let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
-        let removed: Vec<Tag> = old
-            .keys()
-            .filter(|k| !new.contains_key(*k))
+        let changes = crate::provider::tag_changes(prior, attrs);
+        let removed: Vec<Tag> = changes
+            .removed
+            .iter()
             .map(|k| Tag::builder().key(k).build())
             .collect();
-        let changed: Vec<Tag> = new
+        let changed: Vec<Tag> = changes
+            .set
             .iter()
-            .filter(|(k, v)| old.get(*k) != Some(*v))
-            .map(|(k, v)| {
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build()
-            })
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect();
         if !removed.is_empty() {
             self.client

@@ -704,18 +704,8 @@ impl Efs {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let empty = IndexMap::new();
-        let old = prior
-            .attrs
-            .get("tags")
-            .and_then(Value::as_map)
-            .unwrap_or(&empty);
-        let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
-        let removed: Vec<String> = old
-            .keys()
-            .filter(|k| !new.contains_key(*k))
-            .cloned()
-            .collect();
+        let changes = crate::provider::tag_changes(prior, attrs);
+        let removed = changes.removed;
         if !removed.is_empty() {
             self.client
                 .untag_resource()
@@ -726,14 +716,8 @@ impl Efs {
                 .map_err(err("UntagResource"))?;
         }
         let mut changed = Vec::new();
-        for (k, v) in new.iter().filter(|(k, v)| old.get(*k) != Some(*v)) {
-            changed.push(
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build()
-                    .map_err(build_err)?,
-            );
+        for (k, v) in &changes.set {
+            changed.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
         }
         if !changed.is_empty() {
             self.client

@@ -577,18 +577,8 @@ impl Rds {
         let Some(arn) = prior.computed.get("arn").and_then(Value::as_str) else {
             return Ok(());
         };
-        let empty = IndexMap::new();
-        let old = prior
-            .attrs
-            .get("tags")
-            .and_then(Value::as_map)
-            .unwrap_or(&empty);
-        let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
-        let removed: Vec<String> = old
-            .keys()
-            .filter(|k| !new.contains_key(*k))
-            .cloned()
-            .collect();
+        let changes = crate::provider::tag_changes(prior, attrs);
+        let removed = changes.removed;
         if !removed.is_empty() {
             self.client
                 .remove_tags_from_resource()
@@ -598,15 +588,10 @@ impl Rds {
                 .await
                 .map_err(err("RemoveTagsFromResource"))?;
         }
-        let added: Vec<Tag> = new
+        let added: Vec<Tag> = changes
+            .set
             .iter()
-            .filter(|(k, v)| old.get(*k) != Some(*v))
-            .map(|(k, v)| {
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build()
-            })
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect();
         if !added.is_empty() {
             self.client

@@ -234,18 +234,8 @@ impl SecretsManager {
                         .await
                         .map_err(err("PutSecretValue"))?;
                 }
-                let empty = IndexMap::new();
-                let old = prior
-                    .attrs
-                    .get("tags")
-                    .and_then(Value::as_map)
-                    .unwrap_or(&empty);
-                let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
-                let removed: Vec<String> = old
-                    .keys()
-                    .filter(|k| !new.contains_key(*k))
-                    .cloned()
-                    .collect();
+                let changes = crate::provider::tag_changes(&prior, &attrs);
+                let removed = changes.removed;
                 if !removed.is_empty() {
                     self.client
                         .untag_resource()
@@ -255,15 +245,10 @@ impl SecretsManager {
                         .await
                         .map_err(err("UntagResource"))?;
                 }
-                let added: Vec<Tag> = new
+                let added: Vec<Tag> = changes
+                    .set
                     .iter()
-                    .filter(|(k, v)| old.get(*k) != Some(*v))
-                    .map(|(k, v)| {
-                        Tag::builder()
-                            .key(k)
-                            .value(v.as_str().unwrap_or_default())
-                            .build()
-                    })
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
                     .collect();
                 if !added.is_empty() {
                     self.client

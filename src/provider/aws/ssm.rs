@@ -218,18 +218,8 @@ impl Ssm {
                         .await
                         .map_err(err("PutParameter"))?;
                 }
-                let empty = IndexMap::new();
-                let old = prior
-                    .attrs
-                    .get("tags")
-                    .and_then(Value::as_map)
-                    .unwrap_or(&empty);
-                let new = attrs.get("tags").and_then(Value::as_map).unwrap_or(&empty);
-                let removed: Vec<String> = old
-                    .keys()
-                    .filter(|k| !new.contains_key(*k))
-                    .cloned()
-                    .collect();
+                let changes = crate::provider::tag_changes(&prior, &attrs);
+                let removed = changes.removed;
                 if !removed.is_empty() {
                     self.client
                         .remove_tags_from_resource()
@@ -241,14 +231,8 @@ impl Ssm {
                         .map_err(err("RemoveTagsFromResource"))?;
                 }
                 let mut added = Vec::new();
-                for (k, v) in new.iter().filter(|(k, v)| old.get(*k) != Some(*v)) {
-                    added.push(
-                        Tag::builder()
-                            .key(k)
-                            .value(v.as_str().unwrap_or_default())
-                            .build()
-                            .map_err(build_err)?,
-                    );
+                for (k, v) in &changes.set {
+                    added.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
                 }
                 if !added.is_empty() {
                     self.client
