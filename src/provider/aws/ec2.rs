@@ -14,6 +14,7 @@ use aws_sdk_ec2::types::{
 };
 use indexmap::IndexMap;
 
+use super::fields::{b, req_s, s};
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -23,19 +24,6 @@ use crate::provider::{
 use crate::value::Value;
 
 const SERVICE: &str = "ec2";
-
-/// Every item of a paginated describe call.
-macro_rules! all_items {
-    ($call:expr, $operation:literal) => {
-        $call
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err($operation))?
-    };
-}
 
 pub struct Ec2 {
     client: Client,
@@ -120,25 +108,6 @@ fn tag_spec(
         }
     }
     b.build()
-}
-
-fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_str)
-        .map(ToString::to_string)
-}
-
-fn req_s(
-    attrs: &IndexMap<String, Value>,
-    k: &str,
-    op: &'static str,
-) -> Result<String, ProviderError> {
-    s(attrs, k).ok_or_else(|| ProviderError::new(SERVICE, op, format!("`{k}` has no value")))
-}
-
-fn b(attrs: &IndexMap<String, Value>, k: &str) -> Option<bool> {
-    attrs.get(k).and_then(Value::as_bool)
 }
 
 fn bool_attr(v: bool) -> AttributeBooleanValue {
@@ -459,7 +428,7 @@ impl Ec2 {
         let out = self
             .client
             .create_vpc()
-            .cidr_block(req_s(attrs, "cidr_block", "CreateVpc")?)
+            .cidr_block(req_s(attrs, "cidr_block", SERVICE, "CreateVpc")?)
             .tag_specifications(tag_spec(ResourceType::Vpc, stack, addr, attrs))
             .send()
             .await
@@ -538,8 +507,8 @@ impl Ec2 {
         let out = self
             .client
             .create_subnet()
-            .vpc_id(req_s(attrs, "vpc_id", "CreateSubnet")?)
-            .cidr_block(req_s(attrs, "cidr_block", "CreateSubnet")?)
+            .vpc_id(req_s(attrs, "vpc_id", SERVICE, "CreateSubnet")?)
+            .cidr_block(req_s(attrs, "cidr_block", SERVICE, "CreateSubnet")?)
             .set_availability_zone(s(attrs, "availability_zone"))
             .tag_specifications(tag_spec(ResourceType::Subnet, stack, addr, attrs))
             .send()
@@ -727,7 +696,7 @@ impl Ec2 {
         let out = self
             .client
             .create_nat_gateway()
-            .subnet_id(req_s(attrs, "subnet_id", "CreateNatGateway")?)
+            .subnet_id(req_s(attrs, "subnet_id", SERVICE, "CreateNatGateway")?)
             .set_allocation_id(allocation)
             .connectivity_type(if public {
                 ConnectivityType::Public
@@ -905,7 +874,7 @@ impl Ec2 {
         let out = self
             .client
             .create_route_table()
-            .vpc_id(req_s(attrs, "vpc_id", "CreateRouteTable")?)
+            .vpc_id(req_s(attrs, "vpc_id", SERVICE, "CreateRouteTable")?)
             .tag_specifications(tag_spec(ResourceType::RouteTable, stack, addr, attrs))
             .send()
             .await
@@ -1110,8 +1079,18 @@ impl Ec2 {
         let out = self
             .client
             .create_vpc_peering_connection()
-            .vpc_id(req_s(attrs, "vpc_id", "CreateVpcPeeringConnection")?)
-            .peer_vpc_id(req_s(attrs, "peer_vpc_id", "CreateVpcPeeringConnection")?)
+            .vpc_id(req_s(
+                attrs,
+                "vpc_id",
+                SERVICE,
+                "CreateVpcPeeringConnection",
+            )?)
+            .peer_vpc_id(req_s(
+                attrs,
+                "peer_vpc_id",
+                SERVICE,
+                "CreateVpcPeeringConnection",
+            )?)
             .set_peer_owner_id(s(attrs, "peer_owner_id"))
             .set_peer_region(s(attrs, "peer_region"))
             .tag_specifications(tag_spec(
@@ -1205,7 +1184,7 @@ impl Ec2 {
             .create_security_group()
             .group_name(name)
             .description(s(attrs, "description").unwrap_or_else(|| "Managed by mdl".into()))
-            .vpc_id(req_s(attrs, "vpc_id", "CreateSecurityGroup")?)
+            .vpc_id(req_s(attrs, "vpc_id", SERVICE, "CreateSecurityGroup")?)
             .tag_specifications(tag_spec(ResourceType::SecurityGroup, stack, addr, attrs))
             .send()
             .await

@@ -15,6 +15,7 @@ use aws_sdk_efs::types::{
 };
 use indexmap::IndexMap;
 
+use super::fields::{n, opt_num, req_s, s, strings};
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -37,18 +38,6 @@ where
 
 fn build_err(e: aws_sdk_efs::error::BuildError) -> ProviderError {
     ProviderError::new(SERVICE, "build", e.to_string())
-}
-
-macro_rules! all_items {
-    ($call:expr, $operation:literal) => {
-        $call
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err($operation))?
-    };
 }
 
 pub struct Efs {
@@ -113,39 +102,6 @@ fn tags_for(
         }
     }
     Ok(tags)
-}
-
-fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_str)
-        .map(ToString::to_string)
-}
-
-fn req_s(
-    attrs: &IndexMap<String, Value>,
-    k: &str,
-    op: &'static str,
-) -> Result<String, ProviderError> {
-    s(attrs, k).ok_or_else(|| ProviderError::new(SERVICE, op, format!("`{k}` has no value")))
-}
-
-fn n(attrs: &IndexMap<String, Value>, k: &str) -> Option<i64> {
-    attrs.get(k).and_then(Value::as_i64)
-}
-
-fn opt_num(v: Option<i64>) -> Value {
-    v.map_or(Value::Null, |n| Value::Number(n as f64))
-}
-
-fn strings(attrs: &IndexMap<String, Value>, k: &str) -> Vec<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.as_str().map(ToString::to_string))
-        .collect()
 }
 
 /// An idempotency token for a create: the same resource of the same stack
@@ -735,8 +691,8 @@ impl Efs {
         &self,
         attrs: &IndexMap<String, Value>,
     ) -> Result<LiveResource, ProviderError> {
-        let fs = req_s(attrs, "file_system_id", "CreateMountTarget")?;
-        let subnet = req_s(attrs, "subnet_id", "CreateMountTarget")?;
+        let fs = req_s(attrs, "file_system_id", SERVICE, "CreateMountTarget")?;
+        let subnet = req_s(attrs, "subnet_id", SERVICE, "CreateMountTarget")?;
         let result = self
             .client
             .create_mount_target()
@@ -837,7 +793,12 @@ impl Efs {
             .client
             .create_access_point()
             .client_token(token(stack, addr))
-            .file_system_id(req_s(attrs, "file_system_id", "CreateAccessPoint")?)
+            .file_system_id(req_s(
+                attrs,
+                "file_system_id",
+                SERVICE,
+                "CreateAccessPoint",
+            )?)
             .set_posix_user(posix)
             .root_directory(root)
             .set_tags(Some(tags_for(stack, addr, attrs)?))

@@ -12,6 +12,7 @@ use aws_sdk_elasticache::Client;
 use aws_sdk_elasticache::types::{AzMode, Tag};
 use indexmap::IndexMap;
 
+use super::fields::{b, list, s, strings, with_applied};
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -32,45 +33,8 @@ where
     sdk_error(SERVICE, operation)
 }
 
-macro_rules! all_items {
-    ($call:expr, $operation:literal) => {
-        $call
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err($operation))?
-    };
-}
-
 pub struct ElastiCache {
     client: Client,
-}
-
-fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_str)
-        .map(ToString::to_string)
-}
-
-fn b(attrs: &IndexMap<String, Value>, k: &str) -> Option<bool> {
-    attrs.get(k).and_then(Value::as_bool)
-}
-
-fn strings(attrs: &IndexMap<String, Value>, k: &str) -> Vec<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.as_str().map(ToString::to_string))
-        .collect()
-}
-
-fn list(items: impl IntoIterator<Item = impl Into<String>>) -> Value {
-    Value::List(items.into_iter().map(|s| Value::String(s.into())).collect())
 }
 
 /// The name a resource gets when its block does not give one.
@@ -659,16 +623,4 @@ impl ElastiCache {
         }
         Ok(())
     }
-}
-
-/// What a describe cannot show (tags, settings only given at creation)
-/// is recorded as applied.
-fn with_applied(mut live: LiveResource, attrs: &IndexMap<String, Value>) -> LiveResource {
-    for (k, v) in attrs {
-        live.attrs.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    if let Some(t) = attrs.get("tags") {
-        live.attrs.insert("tags".into(), t.clone());
-    }
-    live
 }

@@ -1,9 +1,23 @@
 //! AWS providers, one file per SDK crate, behind one `AwsProvider` that
 //! dispatches by kind.
 
+/// Every item of a paginated describe call, or the call's error.
+macro_rules! all_items {
+    ($call:expr, $operation:literal) => {
+        $call
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(err($operation))?
+    };
+}
+
 mod ec2;
 mod efs;
 mod elasticache;
+mod fields;
 mod rds;
 mod secretsmanager;
 mod ssm;

@@ -10,6 +10,7 @@ use aws_sdk_rds::Client;
 use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag};
 use indexmap::IndexMap;
 
+use super::fields::{list, opt, s, strings, with_applied};
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -30,45 +31,8 @@ where
     sdk_error(SERVICE, operation)
 }
 
-macro_rules! all_items {
-    ($call:expr, $operation:literal) => {
-        $call
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(err($operation))?
-    };
-}
-
 pub struct Rds {
     client: Client,
-}
-
-fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_str)
-        .map(ToString::to_string)
-}
-
-fn strings(attrs: &IndexMap<String, Value>, k: &str) -> Vec<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.as_str().map(ToString::to_string))
-        .collect()
-}
-
-fn list(items: impl IntoIterator<Item = impl Into<String>>) -> Value {
-    Value::List(items.into_iter().map(|s| Value::String(s.into())).collect())
-}
-
-fn opt(v: Option<&str>) -> Value {
-    v.map_or(Value::Null, Value::str)
 }
 
 fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
@@ -604,15 +568,4 @@ impl Rds {
         }
         Ok(())
     }
-}
-
-/// Settings a describe does not show are recorded as applied.
-fn with_applied(mut live: LiveResource, attrs: &IndexMap<String, Value>) -> LiveResource {
-    for (k, v) in attrs {
-        live.attrs.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    if let Some(t) = attrs.get("tags") {
-        live.attrs.insert("tags".into(), t.clone());
-    }
-    live
 }

@@ -10,6 +10,7 @@ use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use indexmap::IndexMap;
 use rand::Rng;
 
+use super::fields::s;
 use super::sdk_error;
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -36,13 +37,6 @@ where
 
 pub struct SecretsManager {
     client: Client,
-}
-
-fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_str)
-        .map(ToString::to_string)
 }
 
 /// A value of letters and digits, from the operating system's generator.

@@ -8,6 +8,7 @@ use aws_sdk_ssm::Client;
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, ResourceTypeForTagging, Tag};
 use indexmap::IndexMap;
 
+use super::fields::s;
 use super::sdk_error;
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -34,13 +35,6 @@ fn build_err(e: aws_sdk_ssm::error::BuildError) -> ProviderError {
 
 pub struct Ssm {
     client: Client,
-}
-
-fn s(attrs: &IndexMap<String, Value>, k: &str) -> Option<String> {
-    attrs
-        .get(k)
-        .and_then(Value::as_str)
-        .map(ToString::to_string)
 }
 
 impl Ssm {
