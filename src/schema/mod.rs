@@ -6,6 +6,7 @@
 
 mod data;
 mod database;
+mod edge;
 mod network;
 pub mod normalize;
 
@@ -168,6 +169,7 @@ pub fn kinds() -> &'static [&'static KindSchema] {
             .iter()
             .chain(data::KINDS)
             .chain(database::KINDS)
+            .chain(edge::KINDS)
             .copied()
             .collect()
     })

@@ -7,5 +7,6 @@
 
 mod data;
 mod database;
+mod edge;
 mod harness;
 mod network;

@@ -14,9 +14,11 @@ macro_rules! all_items {
     };
 }
 
+mod acm;
 mod ec2;
 mod efs;
 mod elasticache;
+mod elasticloadbalancingv2;
 mod fields;
 mod rds;
 mod secretsmanager;
@@ -44,6 +46,8 @@ pub struct AwsProvider {
     secrets: secretsmanager::SecretsManager,
     elasticache: elasticache::ElastiCache,
     rds: rds::Rds,
+    elbv2: elasticloadbalancingv2::Elbv2,
+    acm: acm::Acm,
     pub region: String,
 }
 
@@ -56,6 +60,8 @@ enum Service {
     SecretsManager,
     ElastiCache,
     Rds,
+    Elbv2,
+    Acm,
 }
 
 fn service(kind: &crate::schema::KindSchema) -> Service {
@@ -65,6 +71,8 @@ fn service(kind: &crate::schema::KindSchema) -> Service {
         "secretsmanager" => Service::SecretsManager,
         "elasticache" => Service::ElastiCache,
         "rds" => Service::Rds,
+        "elasticloadbalancingv2" => Service::Elbv2,
+        "acm" => Service::Acm,
         _ => Service::Ec2,
     }
 }
@@ -104,6 +112,10 @@ impl AwsProvider {
             )),
             elasticache: elasticache::ElastiCache::new(aws_sdk_elasticache::Client::new(&config)),
             rds: rds::Rds::new(aws_sdk_rds::Client::new(&config)),
+            elbv2: elasticloadbalancingv2::Elbv2::new(aws_sdk_elasticloadbalancingv2::Client::new(
+                &config,
+            )),
+            acm: acm::Acm::new(aws_sdk_acm::Client::new(&config)),
             region,
         })
     }
@@ -119,6 +131,8 @@ impl Provider for AwsProvider {
             Service::SecretsManager => self.secrets.read(req).await,
             Service::ElastiCache => self.elasticache.read(req).await,
             Service::Rds => self.rds.read(req).await,
+            Service::Elbv2 => self.elbv2.read(req).await,
+            Service::Acm => self.acm.read(req).await,
         }
     }
 
@@ -131,6 +145,8 @@ impl Provider for AwsProvider {
             Service::SecretsManager => self.secrets.apply(req).await,
             Service::ElastiCache => self.elasticache.apply(req).await,
             Service::Rds => self.rds.apply(req).await,
+            Service::Elbv2 => self.elbv2.apply(req).await,
+            Service::Acm => self.acm.apply(req).await,
         };
         result.map_err(|e| e.for_addr(&addr))
     }
