@@ -142,6 +142,11 @@ pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan
                     let Some(want) = desired.get(schema.name) else {
                         continue;
                     };
+                    if let Some(other) = schema.ignored_when
+                        && desired.get(other).is_some_and(|v| *v != Value::Null)
+                    {
+                        continue;
+                    }
                     let have = before
                         .get(schema.name)
                         .or_else(|| recorded.and_then(|r| r.attrs.get(schema.name)))

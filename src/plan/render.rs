@@ -328,6 +328,36 @@ fn nested_block(sign: &str, name: &str, item: &Value, indent: usize, style: Styl
     s
 }
 
+/// One block that changed, field by field.
+fn changed_block(kind: &str, name: &str, old: &Value, new: &Value, style: Style) -> String {
+    let empty = indexmap::IndexMap::new();
+    let old = old.as_map().unwrap_or(&empty);
+    let new = new.as_map().unwrap_or(&empty);
+    let keys: Vec<&String> = new
+        .keys()
+        .chain(old.keys().filter(|k| !new.contains_key(*k)))
+        .collect();
+    let changed: Vec<&String> = keys
+        .into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .collect();
+    let width = name_width(changed.iter().map(|k| k.as_str()));
+    let mut s = format!("      {} {kind} \"{name}\" {{\n", style.sign("~"));
+    for k in changed {
+        let before = old.get(k).cloned().unwrap_or(Value::Null);
+        let after = new.get(k).cloned().unwrap_or(Value::Null);
+        let _ = writeln!(
+            s,
+            "          {} {k:<width$} = {} -> {}",
+            style.sign("~"),
+            inline(&before, style),
+            inline(&after, style)
+        );
+    }
+    s.push_str("        }\n");
+    s
+}
+
 fn inline(v: &Value, style: Style) -> String {
     match v {
         Value::Unknown => format!("{}(known after apply){}", style.dim, style.reset),
@@ -352,10 +382,32 @@ fn render_attr_change(out: &mut String, a: &AttrChange, width: usize, style: Sty
                 .map(<[Value]>::to_vec)
                 .unwrap_or_else(|| empty.clone());
             let new = f.as_list().map(<[Value]>::to_vec).unwrap_or(empty);
-            for item in old.iter().filter(|i| !new.contains(i)) {
+            let gone: Vec<&Value> = old.iter().filter(|i| !new.contains(i)).collect();
+            let came: Vec<&Value> = new.iter().filter(|i| !old.contains(i)).collect();
+            // A block that keeps its `name` but changes is shown field by
+            // field (a container whose image moved on, say).
+            let name_of = |v: &Value| {
+                v.as_map()
+                    .and_then(|m| m.get("name"))
+                    .and_then(Value::as_str)
+                    .map(ToString::to_string)
+            };
+            let mut paired = Vec::new();
+            for g in &gone {
+                if let Some(n) = name_of(g)
+                    && let Some(c) = came
+                        .iter()
+                        .find(|c| name_of(c).as_deref() == Some(n.as_str()))
+                {
+                    paired.push(n.clone());
+                    out.push_str(&changed_block(&a.name, &n, g, c, style));
+                }
+            }
+            let unpaired = |v: &&&Value| name_of(v).is_none_or(|n| !paired.contains(&n));
+            for item in gone.iter().filter(unpaired) {
                 out.push_str(&nested_block(&style.sign("-"), &a.name, item, 6, style));
             }
-            for item in new.iter().filter(|i| !old.contains(i)) {
+            for item in came.iter().filter(unpaired) {
                 out.push_str(&nested_block(&style.sign("+"), &a.name, item, 6, style));
             }
             if !forces.is_empty() {

@@ -4,6 +4,7 @@
 //!
 //! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
 
+mod compute;
 mod data;
 mod database;
 mod edge;
@@ -72,6 +73,9 @@ pub struct AttrSchema {
     /// An engine version: "8.0" matches the "8.0.mysql_aurora.3.02.2" AWS
     /// reports, so patch versions AWS picks cause no diff.
     pub version: bool,
+    /// Not compared while this other attribute is set (an ECS service's
+    /// desired count while autoscaling owns it).
+    pub ignored_when: Option<&'static str>,
     pub doc: &'static str,
 }
 
@@ -170,6 +174,7 @@ pub fn kinds() -> &'static [&'static KindSchema] {
             .chain(data::KINDS)
             .chain(database::KINDS)
             .chain(edge::KINDS)
+            .chain(compute::KINDS)
             .copied()
             .collect()
     })
@@ -191,6 +196,7 @@ pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) ->
         sensitive: false,
         sensitive_if: None,
         version: false,
+        ignored_when: None,
         doc,
     }
 }
@@ -211,6 +217,7 @@ pub(crate) const fn optional(
         sensitive: false,
         sensitive_if: None,
         version: false,
+        ignored_when: None,
         doc,
     }
 }
@@ -230,6 +237,7 @@ pub(crate) const fn computed_optional(
         sensitive: false,
         sensitive_if: None,
         version: false,
+        ignored_when: None,
         doc,
     }
 }
@@ -256,6 +264,11 @@ impl AttrSchema {
 
     pub(crate) const fn version(mut self) -> AttrSchema {
         self.version = true;
+        self
+    }
+
+    pub(crate) const fn ignored_when(mut self, other: &'static str) -> AttrSchema {
+        self.ignored_when = Some(other);
         self
     }
 

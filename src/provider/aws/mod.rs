@@ -16,10 +16,12 @@ macro_rules! all_items {
 
 mod acm;
 mod ec2;
+mod ecs;
 mod efs;
 mod elasticache;
 mod elasticloadbalancingv2;
 mod fields;
+mod iam;
 mod rds;
 mod secretsmanager;
 mod ssm;
@@ -48,6 +50,8 @@ pub struct AwsProvider {
     rds: rds::Rds,
     elbv2: elasticloadbalancingv2::Elbv2,
     acm: acm::Acm,
+    ecs: ecs::Ecs,
+    iam: iam::Iam,
     pub region: String,
 }
 
@@ -62,6 +66,8 @@ enum Service {
     Rds,
     Elbv2,
     Acm,
+    Ecs,
+    Iam,
 }
 
 fn service(kind: &crate::schema::KindSchema) -> Service {
@@ -73,6 +79,8 @@ fn service(kind: &crate::schema::KindSchema) -> Service {
         "rds" => Service::Rds,
         "elasticloadbalancingv2" => Service::Elbv2,
         "acm" => Service::Acm,
+        "ecs" => Service::Ecs,
+        "iam" => Service::Iam,
         _ => Service::Ec2,
     }
 }
@@ -116,6 +124,12 @@ impl AwsProvider {
                 &config,
             )),
             acm: acm::Acm::new(aws_sdk_acm::Client::new(&config)),
+            ecs: ecs::Ecs::new(
+                aws_sdk_ecs::Client::new(&config),
+                aws_sdk_applicationautoscaling::Client::new(&config),
+                region.clone(),
+            ),
+            iam: iam::Iam::new(aws_sdk_iam::Client::new(&config)),
             region,
         })
     }
@@ -133,6 +147,8 @@ impl Provider for AwsProvider {
             Service::Rds => self.rds.read(req).await,
             Service::Elbv2 => self.elbv2.read(req).await,
             Service::Acm => self.acm.read(req).await,
+            Service::Ecs => self.ecs.read(req).await,
+            Service::Iam => self.iam.read(req).await,
         }
     }
 
@@ -147,6 +163,8 @@ impl Provider for AwsProvider {
             Service::Rds => self.rds.apply(req).await,
             Service::Elbv2 => self.elbv2.apply(req).await,
             Service::Acm => self.acm.apply(req).await,
+            Service::Ecs => self.ecs.apply(req).await,
+            Service::Iam => self.iam.apply(req).await,
         };
         result.map_err(|e| e.for_addr(&addr))
     }

@@ -1,0 +1,343 @@
+//! IAM roles. Every role mdl makes lives under the path
+//! `/mdl/<stack>/`, so one paginated `ListRoles` finds exactly the stack's
+//! roles.
+
+use aws_sdk_iam::Client;
+use aws_sdk_iam::types::Tag;
+use indexmap::IndexMap;
+
+use super::fields::{list, s, strings};
+use super::sdk_error;
+use crate::lang::ResourceAddr;
+use crate::provider::{
+    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse, STACK_TAG,
+};
+use crate::value::Value;
+
+const SERVICE: &str = "iam";
+const INLINE: &str = "mdl";
+
+fn err<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_iam::error::SdkError<E, R>) -> ProviderError
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    sdk_error(SERVICE, operation)
+}
+
+fn build_err(e: aws_sdk_iam::error::BuildError) -> ProviderError {
+    ProviderError::new(SERVICE, "build", e.to_string())
+}
+
+pub struct Iam {
+    client: Client,
+}
+
+fn path(stack: &str) -> String {
+    format!("/mdl/{stack}/")
+}
+
+fn trust_policy(service: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Principal": { "Service": service }, "Action": "sts:AssumeRole" }]
+    })
+    .to_string()
+}
+
+/// IAM returns policy documents URL-encoded.
+fn decode(doc: &str) -> String {
+    let bytes = doc.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+        } else {
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).to_string()
+}
+
+/// The service a trust policy names.
+fn trusted_service(doc: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(doc)
+        .or_else(|_| serde_json::from_str(&decode(doc)))
+        .ok()?;
+    let service = &v["Statement"][0]["Principal"]["Service"];
+    service
+        .as_str()
+        .map(ToString::to_string)
+        .or_else(|| service[0].as_str().map(ToString::to_string))
+}
+
+impl Iam {
+    pub fn new(client: Client) -> Iam {
+        Iam { client }
+    }
+
+    pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let roles = all_items!(
+            self.client.list_roles().path_prefix(path(req.stack)),
+            "ListRoles"
+        );
+        let mut resources = Vec::new();
+        for role in &roles {
+            let name = role.role_name();
+            let mut attrs = IndexMap::new();
+            attrs.insert("name".into(), Value::str(name));
+            let mut computed = IndexMap::new();
+            computed.insert("id".into(), Value::str(name));
+            computed.insert("arn".into(), Value::str(role.arn()));
+            let mut r = LiveResource {
+                addr: None,
+                stack: Some(req.stack.to_string()),
+                id: name.to_string(),
+                attrs,
+                computed,
+            };
+            // What ListRoles does not show, only for roles state does not
+            // know; state holds it for the others.
+            if !req.known_ids.iter().any(|k| k == name) {
+                self.read_details(&mut r, role.assume_role_policy_document())
+                    .await?;
+            }
+            resources.push(r);
+        }
+        Ok(ReadResponse { resources })
+    }
+
+    async fn read_details(
+        &self,
+        r: &mut LiveResource,
+        trust: Option<&str>,
+    ) -> Result<(), ProviderError> {
+        if let Some(service) = trust.and_then(trusted_service) {
+            r.attrs
+                .insert("trusted_service".into(), Value::String(service));
+        }
+        let tags = all_items!(
+            self.client.list_role_tags().role_name(&r.id),
+            "ListRoleTags"
+        );
+        let mut user = IndexMap::new();
+        for t in &tags {
+            match t.key() {
+                ADDRESS_TAG => r.addr = ResourceAddr::parse(t.value()),
+                k if k.starts_with("mdl:") => {}
+                k => {
+                    user.insert(k.to_string(), Value::str(t.value()));
+                }
+            }
+        }
+        user.sort_keys();
+        r.attrs.insert("tags".into(), Value::Map(user));
+        let attached = all_items!(
+            self.client.list_attached_role_policies().role_name(&r.id),
+            "ListAttachedRolePolicies"
+        );
+        r.attrs.insert(
+            "managed_policy_arns".into(),
+            list(attached.iter().filter_map(|p| p.policy_arn())),
+        );
+        let inline = match self
+            .client
+            .get_role_policy()
+            .role_name(&r.id)
+            .policy_name(INLINE)
+            .send()
+            .await
+        {
+            Ok(out) => Value::String(decode(out.policy_document())),
+            Err(e)
+                if aws_sdk_iam::error::ProvideErrorMetadata::code(&e) == Some("NoSuchEntity") =>
+            {
+                Value::Null
+            }
+            Err(e) => return Err(err("GetRolePolicy")(e)),
+        };
+        r.attrs.insert("inline_policy".into(), inline);
+        Ok(())
+    }
+
+    pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        match req.op {
+            Operation::Create { attrs } => {
+                let name = s(&attrs, "name")
+                    .unwrap_or_else(|| super::elasticache::default_name(req.stack, req.addr));
+                let mut tags = vec![
+                    Tag::builder()
+                        .key(STACK_TAG)
+                        .value(req.stack)
+                        .build()
+                        .map_err(build_err)?,
+                    Tag::builder()
+                        .key(ADDRESS_TAG)
+                        .value(req.addr.to_string())
+                        .build()
+                        .map_err(build_err)?,
+                ];
+                if let Some(Value::Map(user)) = attrs.get("tags") {
+                    for (k, v) in user {
+                        tags.push(
+                            Tag::builder()
+                                .key(k)
+                                .value(v.as_str().unwrap_or_default())
+                                .build()
+                                .map_err(build_err)?,
+                        );
+                    }
+                }
+                let out = self
+                    .client
+                    .create_role()
+                    .role_name(&name)
+                    .path(path(req.stack))
+                    .assume_role_policy_document(trust_policy(
+                        &s(&attrs, "trusted_service").unwrap_or_default(),
+                    ))
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(err("CreateRole"))?;
+                let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+                let prior = LiveResource {
+                    addr: Some(req.addr.clone()),
+                    stack: Some(req.stack.to_string()),
+                    id: name.clone(),
+                    attrs: IndexMap::new(),
+                    computed: IndexMap::new(),
+                };
+                self.update_policies(&prior, &attrs).await?;
+                let mut computed = IndexMap::new();
+                computed.insert("id".into(), Value::str(&name));
+                computed.insert("arn".into(), Value::String(arn));
+                let mut live = prior;
+                live.attrs = attrs;
+                live.attrs.insert("name".into(), Value::String(name));
+                live.computed = computed;
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            Operation::Update { prior, attrs } => {
+                if attrs.get("trusted_service") != prior.attrs.get("trusted_service") {
+                    self.client
+                        .update_assume_role_policy()
+                        .role_name(&prior.id)
+                        .policy_document(trust_policy(
+                            &s(&attrs, "trusted_service").unwrap_or_default(),
+                        ))
+                        .send()
+                        .await
+                        .map_err(err("UpdateAssumeRolePolicy"))?;
+                }
+                self.update_policies(&prior, &attrs).await?;
+                let changes = crate::provider::tag_changes(&prior, &attrs);
+                if !changes.removed.is_empty() {
+                    self.client
+                        .untag_role()
+                        .role_name(&prior.id)
+                        .set_tag_keys(Some(changes.removed))
+                        .send()
+                        .await
+                        .map_err(err("UntagRole"))?;
+                }
+                if !changes.set.is_empty() {
+                    let mut set = Vec::new();
+                    for (k, v) in &changes.set {
+                        set.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
+                    }
+                    self.client
+                        .tag_role()
+                        .role_name(&prior.id)
+                        .set_tags(Some(set))
+                        .send()
+                        .await
+                        .map_err(err("TagRole"))?;
+                }
+                let mut live = prior.clone();
+                for (k, v) in attrs {
+                    live.attrs.insert(k, v);
+                }
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            Operation::Delete { prior } => {
+                // A role goes only once its policies are gone.
+                let mut bare = IndexMap::new();
+                bare.insert("managed_policy_arns".to_string(), Value::List(vec![]));
+                bare.insert("inline_policy".to_string(), Value::Null);
+                let mut current = prior.clone();
+                self.read_details(&mut current, None).await?;
+                self.update_policies(&current, &bare).await?;
+                self.client
+                    .delete_role()
+                    .role_name(&prior.id)
+                    .send()
+                    .await
+                    .map_err(err("DeleteRole"))?;
+                Ok(ApplyResponse { live: None })
+            }
+        }
+    }
+
+    /// Attach and detach managed policies, put or delete the inline one.
+    async fn update_policies(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        let old = strings(&prior.attrs, "managed_policy_arns");
+        let new = strings(attrs, "managed_policy_arns");
+        for arn in old.iter().filter(|a| !new.contains(a)) {
+            self.client
+                .detach_role_policy()
+                .role_name(&prior.id)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(err("DetachRolePolicy"))?;
+        }
+        for arn in new.iter().filter(|a| !old.contains(a)) {
+            self.client
+                .attach_role_policy()
+                .role_name(&prior.id)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(err("AttachRolePolicy"))?;
+        }
+        let old_inline = s(&prior.attrs, "inline_policy");
+        match s(attrs, "inline_policy") {
+            Some(doc) if old_inline.as_deref() != Some(doc.as_str()) => {
+                self.client
+                    .put_role_policy()
+                    .role_name(&prior.id)
+                    .policy_name(INLINE)
+                    .policy_document(doc)
+                    .send()
+                    .await
+                    .map_err(err("PutRolePolicy"))?;
+            }
+            None if old_inline.is_some() => {
+                self.client
+                    .delete_role_policy()
+                    .role_name(&prior.id)
+                    .policy_name(INLINE)
+                    .send()
+                    .await
+                    .map_err(err("DeleteRolePolicy"))?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

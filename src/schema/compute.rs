@@ -1,0 +1,320 @@
+//! The kinds that run Moodle: IAM roles, ECS clusters, Fargate task
+//! definitions and services with application auto scaling.
+
+use super::*;
+
+const ID: ComputedSchema = ComputedSchema {
+    name: "id",
+    doc: "The identifier of the resource.",
+};
+
+const ARN: ComputedSchema = ComputedSchema {
+    name: "arn",
+    doc: "The ARN of the resource.",
+};
+
+pub(super) const KINDS: &[&KindSchema] =
+    &[&IAM_ROLE, &ECS_CLUSTER, &ECS_TASK_DEFINITION, &ECS_SERVICE];
+
+pub static IAM_ROLE: KindSchema = KindSchema {
+    name: "iam_role",
+    service: "iam",
+    summary: "An IAM role that a service assumes: a task execution role or a task role.",
+    attrs: &[
+        computed_optional(
+            "name",
+            Type::String,
+            "The role name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        required(
+            "trusted_service",
+            Type::String,
+            "The service that assumes it, such as \"ecs-tasks.amazonaws.com\".",
+        ),
+        optional(
+            "managed_policy_arns",
+            Type::Set(&Type::String),
+            "[]",
+            "Managed policies to attach.",
+        ),
+        optional(
+            "inline_policy",
+            Type::String,
+            "null",
+            "A policy document (JSON) kept on the role.",
+        ),
+        TAGS,
+    ],
+    computed: &[ID, ARN],
+    taggable: true,
+    rank: 0,
+    slow: false,
+    protected: false,
+};
+
+pub static ECS_CLUSTER: KindSchema = KindSchema {
+    name: "ecs_cluster",
+    service: "ecs",
+    summary: "An ECS cluster for Fargate services.",
+    attrs: &[
+        computed_optional(
+            "name",
+            Type::String,
+            "The cluster name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        optional(
+            "container_insights",
+            Type::Bool,
+            "false",
+            "CloudWatch Container Insights metrics.",
+        ),
+        TAGS,
+    ],
+    computed: &[ID, ARN],
+    taggable: true,
+    rank: 0,
+    slow: false,
+    protected: false,
+};
+
+static CONTAINER: BlockSchema = BlockSchema {
+    attrs: &[
+        required("name", Type::String, "The container name."),
+        required(
+            "image",
+            Type::String,
+            "The image, such as \"123.dkr.ecr.eu-west-2.amazonaws.com/vle-repo:moodle-ecs-docker-8.0\".",
+        ),
+        optional(
+            "cpu",
+            Type::Number,
+            "0",
+            "CPU units reserved for the container.",
+        ),
+        optional("memory", Type::Number, "null", "Hard memory limit in MiB."),
+        optional(
+            "port",
+            Type::Number,
+            "null",
+            "The container port (TCP) to expose.",
+        ),
+        optional(
+            "environment",
+            Type::Map(&Type::String),
+            "{}",
+            "Environment variables.",
+        ),
+        optional(
+            "secrets",
+            Type::Map(&Type::String),
+            "{}",
+            "Variables read from SSM or Secrets Manager: name to ARN.",
+        ),
+        optional(
+            "volume",
+            Type::String,
+            "null",
+            "A `volume` block's name to mount.",
+        ),
+        optional(
+            "mount_path",
+            Type::String,
+            "null",
+            "Where to mount it, such as \"/moodle_data_root\".",
+        ),
+        optional(
+            "command",
+            Type::List(&Type::String),
+            "[]",
+            "The command, replacing the image's.",
+        ),
+        optional(
+            "log_group",
+            Type::String,
+            "null",
+            "A CloudWatch Logs group for the awslogs driver.",
+        ),
+        optional(
+            "essential",
+            Type::Bool,
+            "true",
+            "Whether the task stops when this container stops.",
+        ),
+    ],
+    exactly_one_of: &[],
+};
+
+static VOLUME: BlockSchema = BlockSchema {
+    attrs: &[
+        required("name", Type::String, "The volume name containers refer to."),
+        required("efs_file_system_id", Type::String, "The EFS file system."),
+        optional(
+            "efs_access_point_id",
+            Type::String,
+            "null",
+            "An EFS access point.",
+        ),
+        optional("transit_encryption", Type::Bool, "true", "TLS to EFS."),
+    ],
+    exactly_one_of: &[],
+};
+
+pub static ECS_TASK_DEFINITION: KindSchema = KindSchema {
+    name: "ecs_task_definition",
+    service: "ecs",
+    summary: "A Fargate task definition (awsvpc). Task definitions are immutable: a change registers a new revision.",
+    attrs: &[
+        computed_optional(
+            "family",
+            Type::String,
+            "The family; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        optional(
+            "cpu",
+            Type::Number,
+            "512",
+            "CPU units for the task: 512 is 0.5 vCPU.",
+        )
+        .force_new(),
+        optional(
+            "memory",
+            Type::Number,
+            "1024",
+            "Memory for the task in MiB.",
+        )
+        .force_new(),
+        optional(
+            "execution_role_arn",
+            Type::String,
+            "null",
+            "The role that pulls images and reads secrets.",
+        )
+        .force_new(),
+        optional(
+            "task_role_arn",
+            Type::String,
+            "null",
+            "The role the containers act as (ECS Exec needs one).",
+        )
+        .force_new(),
+        optional(
+            "container",
+            Type::Blocks(&CONTAINER),
+            "[]",
+            "A container; one `container { ... }` block each.",
+        )
+        .force_new(),
+        optional(
+            "volume",
+            Type::Blocks(&VOLUME),
+            "[]",
+            "An EFS volume; one `volume { ... }` block each.",
+        )
+        .force_new(),
+        TAGS,
+    ],
+    computed: &[
+        ID,
+        ARN,
+        ComputedSchema {
+            name: "revision",
+            doc: "The revision number.",
+        },
+    ],
+    taggable: true,
+    rank: 3,
+    slow: false,
+    protected: false,
+};
+
+pub static ECS_SERVICE: KindSchema = KindSchema {
+    name: "ecs_service",
+    service: "ecs",
+    summary: "A Fargate service, optionally behind a target group and scaled on CPU. While `max_count` is set the scaler owns the desired count.",
+    attrs: &[
+        computed_optional(
+            "name",
+            Type::String,
+            "The service name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        required("cluster_arn", Type::String, "The cluster.").force_new(),
+        required(
+            "task_definition_arn",
+            Type::String,
+            "The task definition to run.",
+        ),
+        optional(
+            "desired_count",
+            Type::Number,
+            "1",
+            "Tasks to run; left to the scaler while `max_count` is set.",
+        )
+        .ignored_when("max_count"),
+        required(
+            "subnet_ids",
+            Type::Set(&Type::String),
+            "The (app tier) subnets of the tasks.",
+        ),
+        optional(
+            "security_group_ids",
+            Type::Set(&Type::String),
+            "[]",
+            "Security groups of the tasks.",
+        ),
+        optional(
+            "assign_public_ip",
+            Type::Bool,
+            "false",
+            "Give tasks public addresses.",
+        ),
+        optional(
+            "target_group_arn",
+            Type::String,
+            "null",
+            "The target group the tasks register with.",
+        )
+        .force_new(),
+        optional(
+            "container_name",
+            Type::String,
+            "null",
+            "The container the target group sends to.",
+        )
+        .force_new(),
+        optional("container_port", Type::Number, "80", "Its port.").force_new(),
+        optional(
+            "enable_execute_command",
+            Type::Bool,
+            "true",
+            "Allow `aws ecs execute-command` (cron, shells).",
+        ),
+        optional(
+            "min_count",
+            Type::Number,
+            "null",
+            "Auto scaling: the fewest tasks.",
+        ),
+        optional(
+            "max_count",
+            Type::Number,
+            "null",
+            "Auto scaling: the most tasks; setting it turns scaling on.",
+        ),
+        optional(
+            "cpu_target",
+            Type::Number,
+            "null",
+            "Auto scaling: the average CPU % to keep, such as 85.",
+        ),
+        TAGS,
+    ],
+    computed: &[ID, ARN],
+    taggable: true,
+    rank: 5,
+    slow: true,
+    protected: false,
+};
