@@ -8,9 +8,8 @@ use aws_sdk_acm::Client;
 use aws_sdk_acm::types::{Tag, ValidationMethod};
 use indexmap::IndexMap;
 
-use super::fields::{list, req_s, strings};
+use super::fields::{list, req_s, set_tags, strings};
 use super::sdk_error;
-use crate::lang::ResourceAddr;
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
     ReadResponse, STACK_TAG,
@@ -76,19 +75,12 @@ impl Acm {
             .send()
             .await
             .map_err(err("ListTagsForCertificate"))?;
-        let mut user = IndexMap::new();
-        for t in out.tags() {
-            match (t.key(), t.value()) {
-                (ADDRESS_TAG, Some(v)) => r.addr = ResourceAddr::parse(v),
-                (STACK_TAG, Some(v)) => r.stack = Some(v.to_string()),
-                (k, Some(v)) if !k.starts_with("mdl:") => {
-                    user.insert(k.to_string(), Value::str(v));
-                }
-                _ => {}
-            }
-        }
-        user.sort_keys();
-        r.attrs.insert("tags".into(), Value::Map(user));
+        set_tags(
+            r,
+            out.tags()
+                .iter()
+                .filter_map(|t| Some((t.key(), t.value()?))),
+        );
         Ok(())
     }
 

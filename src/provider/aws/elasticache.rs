@@ -12,7 +12,7 @@ use aws_sdk_elasticache::Client;
 use aws_sdk_elasticache::types::{AzMode, Tag};
 use indexmap::IndexMap;
 
-use super::fields::{b, list, s, strings, with_applied};
+use super::fields::{b, list, s, set_tags, strings, with_applied};
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -128,19 +128,12 @@ impl ElastiCache {
             .send()
             .await
             .map_err(err("ListTagsForResource"))?;
-        let mut user = IndexMap::new();
-        for t in out.tag_list() {
-            match (t.key(), t.value()) {
-                (Some(ADDRESS_TAG), Some(v)) => r.addr = ResourceAddr::parse(v),
-                (Some(STACK_TAG), Some(v)) => r.stack = Some(v.to_string()),
-                (Some(k), Some(v)) if !k.starts_with("mdl:") => {
-                    user.insert(k.to_string(), Value::str(v));
-                }
-                _ => {}
-            }
-        }
-        user.sort_keys();
-        r.attrs.insert("tags".into(), Value::Map(user));
+        set_tags(
+            r,
+            out.tag_list()
+                .iter()
+                .filter_map(|t| Some((t.key()?, t.value()?))),
+        );
         Ok(())
     }
 

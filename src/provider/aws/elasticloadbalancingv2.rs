@@ -18,7 +18,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use indexmap::IndexMap;
 use tokio::sync::Mutex;
 
-use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -156,19 +156,10 @@ impl Elbv2 {
                 else {
                     continue;
                 };
-                let mut user = IndexMap::new();
-                for t in d.tags() {
-                    match (t.key(), t.value()) {
-                        (Some(ADDRESS_TAG), Some(v)) => r.addr = ResourceAddr::parse(v),
-                        (Some(STACK_TAG), Some(v)) => r.stack = Some(v.to_string()),
-                        (Some(k), Some(v)) if !k.starts_with("mdl:") => {
-                            user.insert(k.to_string(), Value::str(v));
-                        }
-                        _ => {}
-                    }
-                }
-                user.sort_keys();
-                r.attrs.insert("tags".into(), Value::Map(user));
+                set_tags(
+                    r,
+                    d.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
+                );
             }
         }
         Ok(())

@@ -71,3 +71,21 @@ pub fn with_applied(mut live: LiveResource, attrs: &IndexMap<String, Value>) -> 
     }
     live
 }
+
+/// Read a resource's tags: `mdl:address` and `mdl:stack` into its address
+/// and stack, the user's own tags into its `tags` attribute.
+pub fn set_tags<'a>(r: &mut LiveResource, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    let mut user = IndexMap::new();
+    for (k, v) in pairs {
+        match k {
+            crate::provider::ADDRESS_TAG => r.addr = crate::lang::ResourceAddr::parse(v),
+            crate::provider::STACK_TAG => r.stack = Some(v.to_string()),
+            k if k.starts_with("mdl:") => {}
+            k => {
+                user.insert(k.to_string(), Value::str(v));
+            }
+        }
+    }
+    user.sort_keys();
+    r.attrs.insert("tags".into(), Value::Map(user));
+}
