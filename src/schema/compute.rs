@@ -1,5 +1,7 @@
 //! The kinds that run Moodle: IAM roles, ECS clusters, Fargate task
-//! definitions and services with application auto scaling.
+//! definitions and services with application auto scaling, scheduled
+//! tasks (cron), and the EC2 side: launch templates, Auto Scaling groups
+//! and single instances (a bastion).
 
 use super::*;
 
@@ -13,8 +15,16 @@ const ARN: ComputedSchema = ComputedSchema {
     doc: "The ARN of the resource.",
 };
 
-pub(super) const KINDS: &[&KindSchema] =
-    &[&IAM_ROLE, &ECS_CLUSTER, &ECS_TASK_DEFINITION, &ECS_SERVICE];
+pub(super) const KINDS: &[&KindSchema] = &[
+    &IAM_ROLE,
+    &ECS_CLUSTER,
+    &ECS_TASK_DEFINITION,
+    &ECS_SERVICE,
+    &SCHEDULED_TASK,
+    &LAUNCH_TEMPLATE,
+    &AUTOSCALING_GROUP,
+    &INSTANCE,
+];
 
 pub static IAM_ROLE: KindSchema = KindSchema {
     name: "iam_role",
@@ -313,6 +323,268 @@ pub static ECS_SERVICE: KindSchema = KindSchema {
         TAGS,
     ],
     computed: &[ID, ARN],
+    taggable: true,
+    rank: 5,
+    slow: true,
+    protected: false,
+};
+
+pub static SCHEDULED_TASK: KindSchema = KindSchema {
+    name: "scheduled_task",
+    service: "eventbridge",
+    summary: "An ECS scheduled task: an EventBridge rule that runs a Fargate task on a schedule, such as Moodle's `admin/cli/cron.php` every minute.",
+    attrs: &[
+        computed_optional(
+            "name",
+            Type::String,
+            "The rule name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        required(
+            "schedule",
+            Type::String,
+            "When to run: \"rate(1 minute)\", \"rate(5 minutes)\" or \"cron(0/2 * * * ? *)\".",
+        ),
+        required("cluster_arn", Type::String, "The cluster to run in."),
+        required(
+            "task_definition_arn",
+            Type::String,
+            "The task definition to run.",
+        ),
+        required(
+            "role_arn",
+            Type::String,
+            "A role EventBridge assumes to run the task (trusted service \"events.amazonaws.com\").",
+        ),
+        required(
+            "subnet_ids",
+            Type::Set(&Type::String),
+            "The subnets of the task.",
+        ),
+        optional(
+            "security_group_ids",
+            Type::Set(&Type::String),
+            "[]",
+            "Security groups of the task.",
+        ),
+        optional(
+            "assign_public_ip",
+            Type::Bool,
+            "false",
+            "Give the task a public address.",
+        ),
+        optional(
+            "container_name",
+            Type::String,
+            "null",
+            "The container whose command is replaced; needed with `command`.",
+        ),
+        optional(
+            "command",
+            Type::List(&Type::String),
+            "[]",
+            "The command to run instead of the image's, such as [\"php\", \"admin/cli/cron.php\"].",
+        ),
+        optional("task_count", Type::Number, "1", "Tasks started each time."),
+        optional("enabled", Type::Bool, "true", "Whether the schedule fires."),
+        optional("description", Type::String, "null", "A description."),
+        TAGS,
+    ],
+    computed: &[ID, ARN],
+    taggable: true,
+    rank: 6,
+    slow: false,
+    protected: false,
+};
+
+pub static LAUNCH_TEMPLATE: KindSchema = KindSchema {
+    name: "launch_template",
+    service: "ec2",
+    summary: "An EC2 launch template for web servers. A change adds a version and makes it the default.",
+    attrs: &[
+        computed_optional(
+            "name",
+            Type::String,
+            "The template name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        required("image_id", Type::String, "The AMI."),
+        required(
+            "instance_type",
+            Type::String,
+            "The instance type, such as \"m6g.large\".",
+        ),
+        optional(
+            "security_group_ids",
+            Type::Set(&Type::String),
+            "[]",
+            "Security groups of the instances.",
+        ),
+        optional(
+            "instance_profile_arn",
+            Type::String,
+            "null",
+            "The IAM instance profile.",
+        ),
+        optional("key_name", Type::String, "null", "An EC2 key pair for SSH."),
+        optional(
+            "user_data",
+            Type::String,
+            "null",
+            "A boot script, as text (mdl encodes it).",
+        ),
+        optional(
+            "root_volume_gib",
+            Type::Number,
+            "null",
+            "Size of the root volume (gp3, device /dev/xvda) in GiB; the AMI's when unset.",
+        ),
+        optional(
+            "require_imdsv2",
+            Type::Bool,
+            "true",
+            "Require session tokens for the instance metadata service.",
+        ),
+        TAGS,
+    ],
+    computed: &[
+        ID,
+        ComputedSchema {
+            name: "latest_version",
+            doc: "The newest version number.",
+        },
+    ],
+    taggable: true,
+    rank: 3,
+    slow: false,
+    protected: false,
+};
+
+pub static AUTOSCALING_GROUP: KindSchema = KindSchema {
+    name: "autoscaling_group",
+    service: "autoscaling",
+    summary: "An EC2 Auto Scaling group of web servers, optionally behind target groups and scaled on CPU. While `cpu_target` is set the scaler owns the desired capacity.",
+    attrs: &[
+        computed_optional(
+            "name",
+            Type::String,
+            "The group name; defaults to `<stack>-<block name>`.",
+        )
+        .force_new(),
+        required("launch_template_id", Type::String, "The launch template."),
+        optional(
+            "launch_template_version",
+            Type::String,
+            "\"$Default\"",
+            "Which version: \"$Default\", \"$Latest\" or a number.",
+        ),
+        required("min_size", Type::Number, "The fewest instances."),
+        required("max_size", Type::Number, "The most instances."),
+        computed_optional(
+            "desired_capacity",
+            Type::Number,
+            "Instances to run (min_size when created without it); left to the scaler while `cpu_target` is set.",
+        )
+        .ignored_when("cpu_target"),
+        required(
+            "subnet_ids",
+            Type::Set(&Type::String),
+            "The (app tier) subnets.",
+        ),
+        optional(
+            "target_group_arns",
+            Type::Set(&Type::String),
+            "[]",
+            "Target groups the instances register with.",
+        ),
+        optional(
+            "health_check_type",
+            Type::String,
+            "\"EC2\"",
+            "\"ELB\" to replace instances the load balancer finds unhealthy.",
+        )
+        .one_of(&["EC2", "ELB"]),
+        optional(
+            "health_check_grace_period",
+            Type::Number,
+            "300",
+            "Seconds after launch before health checks count.",
+        ),
+        optional(
+            "cpu_target",
+            Type::Number,
+            "null",
+            "Target tracking: the average CPU % to keep, such as 75; setting it turns scaling on.",
+        ),
+        optional(
+            "wait_for_capacity",
+            Type::Bool,
+            "true",
+            "On create, wait until `min_size` instances are in service.",
+        )
+        .create_only(),
+        TAGS,
+    ],
+    computed: &[ID, ARN],
+    taggable: true,
+    rank: 5,
+    slow: true,
+    protected: false,
+};
+
+pub static INSTANCE: KindSchema = KindSchema {
+    name: "instance",
+    service: "ec2",
+    summary: "A single EC2 instance, such as a bastion host.",
+    attrs: &[
+        required("image_id", Type::String, "The AMI.").force_new(),
+        required(
+            "instance_type",
+            Type::String,
+            "The instance type, such as \"t4g.nano\"; a change stops and starts the instance.",
+        ),
+        required("subnet_id", Type::String, "The subnet.").force_new(),
+        optional(
+            "security_group_ids",
+            Type::Set(&Type::String),
+            "[]",
+            "Security groups.",
+        ),
+        optional(
+            "associate_public_ip",
+            Type::Bool,
+            "false",
+            "Give it a public address.",
+        )
+        .force_new(),
+        optional("key_name", Type::String, "null", "An EC2 key pair for SSH.").force_new(),
+        optional(
+            "instance_profile_arn",
+            Type::String,
+            "null",
+            "The IAM instance profile.",
+        )
+        .force_new(),
+        optional(
+            "user_data",
+            Type::String,
+            "null",
+            "A boot script, as text (mdl encodes it).",
+        )
+        .force_new(),
+        TAGS,
+    ],
+    computed: &[
+        ID,
+        ComputedSchema {
+            name: "private_ip",
+            doc: "The private IPv4 address.",
+        },
+        ComputedSchema {
+            name: "public_ip",
+            doc: "The public IPv4 address, when it has one.",
+        },
+    ],
     taggable: true,
     rank: 5,
     slow: true,

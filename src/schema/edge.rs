@@ -1,5 +1,6 @@
 //! The kinds that expose Moodle: application load balancers with their
-//! target groups, listeners and rules, and ACM certificates.
+//! target groups, listeners and rules, ACM certificates, Route 53 zones
+//! and records, and a CloudFront distribution.
 
 use super::*;
 
@@ -19,6 +20,9 @@ pub(super) const KINDS: &[&KindSchema] = &[
     &LISTENER,
     &LISTENER_RULE,
     &CERTIFICATE,
+    &DNS_ZONE,
+    &DNS_RECORD,
+    &CDN,
 ];
 
 pub static LOAD_BALANCER: KindSchema = KindSchema {
@@ -233,5 +237,171 @@ pub static CERTIFICATE: KindSchema = KindSchema {
     taggable: true,
     rank: 0,
     slow: false,
+    protected: false,
+};
+
+pub static DNS_ZONE: KindSchema = KindSchema {
+    name: "dns_zone",
+    service: "route53",
+    summary: "A Route 53 hosted zone, public or private to a VPC.",
+    attrs: &[
+        required(
+            "name",
+            Type::String,
+            "The domain, such as \"moodle.example.org\".",
+        )
+        .force_new(),
+        optional("comment", Type::String, "null", "A comment."),
+        optional(
+            "vpc_id",
+            Type::String,
+            "null",
+            "Makes the zone private to this VPC.",
+        )
+        .force_new(),
+        TAGS,
+    ],
+    computed: &[
+        ComputedSchema {
+            name: "id",
+            doc: "The zone id, such as Z0123456789ABCDEFGHIJ.",
+        },
+        ComputedSchema {
+            name: "name_servers",
+            doc: "The name servers to delegate to (public zones).",
+        },
+    ],
+    taggable: true,
+    rank: 1,
+    slow: false,
+    protected: false,
+};
+
+pub static DNS_RECORD: KindSchema = KindSchema {
+    name: "dns_record",
+    service: "route53",
+    summary: "A Route 53 record: plain values, or an alias to a load balancer or a CDN. Set either `records` or `alias_name`.",
+    attrs: &[
+        required("zone_id", Type::String, "The hosted zone.").force_new(),
+        required(
+            "name",
+            Type::String,
+            "The full name, such as \"moodle.example.org\".",
+        )
+        .force_new(),
+        required("type", Type::String, "The record type.")
+            .force_new()
+            .one_of(&["A", "AAAA", "CNAME", "TXT", "MX", "NS", "CAA"]),
+        optional(
+            "ttl",
+            Type::Number,
+            "300",
+            "Seconds resolvers cache it (not used by aliases).",
+        ),
+        optional(
+            "records",
+            Type::List(&Type::String),
+            "[]",
+            "The values, such as [\"10.0.0.5\"].",
+        ),
+        optional(
+            "alias_name",
+            Type::String,
+            "null",
+            "Alias target: a load balancer's or CDN's `dns_name`.",
+        ),
+        optional(
+            "alias_zone_id",
+            Type::String,
+            "null",
+            "Alias target's hosted zone: its `zone_id`.",
+        ),
+        optional(
+            "evaluate_target_health",
+            Type::Bool,
+            "false",
+            "Alias only: answer only while the target is healthy.",
+        ),
+    ],
+    computed: &[ComputedSchema {
+        name: "id",
+        doc: "ZONE/NAME/TYPE.",
+    }],
+    taggable: false,
+    rank: 6,
+    slow: false,
+    protected: false,
+};
+
+pub static CDN: KindSchema = KindSchema {
+    name: "cdn",
+    service: "cloudfront",
+    summary: "A CloudFront distribution in front of the load balancer. Changes take minutes to deploy; mdl waits for them.",
+    attrs: &[
+        required(
+            "origin_domain_name",
+            Type::String,
+            "The origin: the load balancer's `dns_name`.",
+        ),
+        optional(
+            "origin_protocol",
+            Type::String,
+            "\"https-only\"",
+            "How CloudFront reaches the origin.",
+        )
+        .one_of(&["http-only", "https-only", "match-viewer"]),
+        optional(
+            "aliases",
+            Type::Set(&Type::String),
+            "[]",
+            "Domain names it answers for; needs `certificate_arn`.",
+        ),
+        optional(
+            "certificate_arn",
+            Type::String,
+            "null",
+            "An ACM certificate in us-east-1 covering the aliases.",
+        ),
+        optional(
+            "price_class",
+            Type::String,
+            "\"PriceClass_All\"",
+            "Which edge locations serve it.",
+        )
+        .one_of(&["PriceClass_All", "PriceClass_200", "PriceClass_100"]),
+        optional(
+            "cache_policy_id",
+            Type::String,
+            "\"4135ea2d-6df8-44a3-9df4-4b5a84be39ad\"",
+            "The default behaviour's cache policy; managed CachingDisabled by default, as Moodle pages are dynamic.",
+        ),
+        optional(
+            "origin_request_policy_id",
+            Type::String,
+            "\"216adef6-5c7f-47e4-b989-5492eafa07d3\"",
+            "What is forwarded to the origin; managed AllViewer by default (host, cookies, query strings).",
+        ),
+        optional("comment", Type::String, "null", "A comment."),
+        optional("enabled", Type::Bool, "true", "Whether it serves requests."),
+        TAGS,
+    ],
+    computed: &[
+        ComputedSchema {
+            name: "id",
+            doc: "The distribution id, such as E2QWRUHAPOMQZL.",
+        },
+        ARN,
+        ComputedSchema {
+            name: "dns_name",
+            doc: "The distribution's domain name, such as d111111abcdef8.cloudfront.net.",
+        },
+        ComputedSchema {
+            name: "zone_id",
+            doc: "CloudFront's Route 53 hosted zone, for alias records.",
+        },
+    ],
+    taggable: true,
+    rank: 5,
+    slow: true,
     protected: false,
 };

@@ -1,6 +1,7 @@
 //! Canonical forms, so that what the configuration says and what AWS
 //! reports compare equal when they mean the same thing: sets sorted, rule
-//! lists exploded into one rule per source, protocol aliases resolved.
+//! lists exploded into one rule per source, protocol aliases resolved, DNS
+//! names lower-cased without their trailing dot.
 
 use indexmap::IndexMap;
 
@@ -18,6 +19,7 @@ pub fn normalize(kind: &KindSchema, attrs: &IndexMap<String, Value>) -> IndexMap
             {
                 rules(schema, value)
             }
+            Some(_) if is_domain_name(kind.name, name) => domain_name(value),
             Some(schema) => by_type(&schema.ty, value),
             None => value.clone(),
         };
@@ -25,6 +27,22 @@ pub fn normalize(kind: &KindSchema, attrs: &IndexMap<String, Value>) -> IndexMap
     }
     super::redact(kind, &mut out);
     out
+}
+
+/// DNS names compare without case and without the trailing dot Route 53
+/// adds.
+fn is_domain_name(kind: &str, attr: &str) -> bool {
+    matches!(
+        (kind, attr),
+        ("dns_zone", "name") | ("dns_record", "name" | "alias_name")
+    )
+}
+
+fn domain_name(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(s.trim_end_matches('.').to_ascii_lowercase()),
+        other => other.clone(),
+    }
 }
 
 fn by_type(ty: &Type, value: &Value) -> Value {

@@ -26,10 +26,10 @@ use crate::value::Value;
 const SERVICE: &str = "ec2";
 
 pub struct Ec2 {
-    client: Client,
+    pub(super) client: Client,
 }
 
-fn err<E, R>(
+pub(super) fn err<E, R>(
     operation: &'static str,
 ) -> impl FnOnce(aws_sdk_ec2::error::SdkError<E, R>) -> ProviderError
 where
@@ -39,26 +39,26 @@ where
     sdk_error(SERVICE, operation)
 }
 
-fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
+pub(super) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
     Filter::builder()
         .name(name)
         .set_values(Some(values.into_iter().map(Into::into).collect()))
         .build()
 }
 
-fn missing(op: &'static str, what: &str) -> ProviderError {
+pub(super) fn missing(op: &'static str, what: &str) -> ProviderError {
     ProviderError::new(SERVICE, op, format!("the response has no {what}"))
 }
 
 /// What the tags say: the `mdl:address` and `mdl:stack` tags, and the
 /// user's own tags.
-struct Tags {
+pub(super) struct Tags {
     addr: Option<ResourceAddr>,
     stack: Option<String>,
     user: Value,
 }
 
-fn split_tags(tags: &[Tag]) -> Tags {
+pub(super) fn split_tags(tags: &[Tag]) -> Tags {
     let mut addr = None;
     let mut stack = None;
     let mut user = IndexMap::new();
@@ -82,7 +82,7 @@ fn split_tags(tags: &[Tag]) -> Tags {
     }
 }
 
-fn tag_spec(
+pub(super) fn tag_spec(
     rt: ResourceType,
     stack: &str,
     addr: &ResourceAddr,
@@ -114,7 +114,7 @@ fn bool_attr(v: bool) -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(v).build()
 }
 
-fn live(
+pub(super) fn live(
     tags: Tags,
     id: &str,
     mut attrs: IndexMap<String, Value>,
@@ -132,7 +132,7 @@ fn live(
 }
 
 /// A resource known only by its id (just created).
-fn bare(id: &str) -> LiveResource {
+pub(super) fn bare(id: &str) -> LiveResource {
     LiveResource {
         addr: None,
         stack: None,
@@ -151,6 +151,8 @@ fn id_filter(kind: &str) -> &'static str {
         "nat_gateway" => "nat-gateway-id",
         "route_table" => "route-table-id",
         "vpc_peering" => "vpc-peering-connection-id",
+        "launch_template" => "launch-template-id",
+        "instance" => "instance-id",
         _ => "group-id",
     }
 }
@@ -235,6 +237,8 @@ impl Ec2 {
             "route_table" => self.read_route_tables(f).await,
             "vpc_peering" => self.read_peerings(f).await,
             "security_group" => self.read_security_groups(f).await,
+            "launch_template" => self.read_launch_templates(f).await,
+            "instance" => self.read_instances(f).await,
             other => Err(ProviderError::new(
                 SERVICE,
                 "read",
@@ -258,6 +262,11 @@ impl Ec2 {
                         self.create_security_group(req.stack, req.addr, &attrs)
                             .await?
                     }
+                    "launch_template" => {
+                        self.create_launch_template(req.stack, req.addr, &attrs)
+                            .await?
+                    }
+                    "instance" => self.create_instance(req.stack, req.addr, &attrs).await?,
                     other => {
                         return Err(ProviderError::new(
                             SERVICE,
@@ -266,9 +275,11 @@ impl Ec2 {
                         ));
                     }
                 };
-                self.read_one(kind, &id)
-                    .await
-                    .map(|l| ApplyResponse { live: Some(l) })
+                // Attributes the describe cannot see (user data) are
+                // recorded as applied.
+                self.read_one(kind, &id).await.map(|l| ApplyResponse {
+                    live: Some(super::fields::with_applied(l, &attrs)),
+                })
             }
             Operation::Update { prior, attrs } => {
                 self.update_tags(&prior, &attrs).await?;
@@ -278,6 +289,8 @@ impl Ec2 {
                     "internet_gateway" => self.update_igw(&prior, &attrs).await?,
                     "route_table" => self.update_route_table(&prior, &attrs).await?,
                     "security_group" => self.update_security_group(&prior, &attrs).await?,
+                    "launch_template" => self.update_launch_template(&prior, &attrs).await?,
+                    "instance" => self.update_instance(&prior, &attrs).await?,
                     "nat_gateway" | "vpc_peering" => {}
                     other => {
                         return Err(ProviderError::new(
@@ -331,6 +344,15 @@ impl Ec2 {
                         .await
                         .map(|_| ())
                         .map_err(err("DeleteSecurityGroup"))?,
+                    "launch_template" => self
+                        .client
+                        .delete_launch_template()
+                        .launch_template_id(&prior.id)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(err("DeleteLaunchTemplate"))?,
+                    "instance" => self.terminate_instance(&prior).await?,
                     other => {
                         return Err(ProviderError::new(
                             SERVICE,

@@ -15,14 +15,19 @@ macro_rules! all_items {
 }
 
 mod acm;
+mod autoscaling;
+mod cloudfront;
 mod ec2;
+mod ec2_instances;
 mod ecs;
 mod efs;
 mod elasticache;
 mod elasticloadbalancingv2;
+mod eventbridge;
 mod fields;
 mod iam;
 mod rds;
+mod route53;
 mod secretsmanager;
 mod ssm;
 
@@ -52,6 +57,10 @@ pub struct AwsProvider {
     acm: acm::Acm,
     ecs: ecs::Ecs,
     iam: iam::Iam,
+    autoscaling: autoscaling::AutoScaling,
+    route53: route53::Route53,
+    cloudfront: cloudfront::CloudFront,
+    eventbridge: eventbridge::EventBridge,
     pub region: String,
 }
 
@@ -68,6 +77,10 @@ enum Service {
     Acm,
     Ecs,
     Iam,
+    AutoScaling,
+    Route53,
+    CloudFront,
+    EventBridge,
 }
 
 fn service(kind: &crate::schema::KindSchema) -> Service {
@@ -81,6 +94,10 @@ fn service(kind: &crate::schema::KindSchema) -> Service {
         "acm" => Service::Acm,
         "ecs" => Service::Ecs,
         "iam" => Service::Iam,
+        "autoscaling" => Service::AutoScaling,
+        "route53" => Service::Route53,
+        "cloudfront" => Service::CloudFront,
+        "eventbridge" => Service::EventBridge,
         _ => Service::Ec2,
     }
 }
@@ -130,6 +147,10 @@ impl AwsProvider {
                 region.clone(),
             ),
             iam: iam::Iam::new(aws_sdk_iam::Client::new(&config)),
+            autoscaling: autoscaling::AutoScaling::new(aws_sdk_autoscaling::Client::new(&config)),
+            route53: route53::Route53::new(aws_sdk_route53::Client::new(&config), region.clone()),
+            cloudfront: cloudfront::CloudFront::new(aws_sdk_cloudfront::Client::new(&config)),
+            eventbridge: eventbridge::EventBridge::new(aws_sdk_eventbridge::Client::new(&config)),
             region,
         })
     }
@@ -149,6 +170,10 @@ impl Provider for AwsProvider {
             Service::Acm => self.acm.read(req).await,
             Service::Ecs => self.ecs.read(req).await,
             Service::Iam => self.iam.read(req).await,
+            Service::AutoScaling => self.autoscaling.read(req).await,
+            Service::Route53 => self.route53.read(req).await,
+            Service::CloudFront => self.cloudfront.read(req).await,
+            Service::EventBridge => self.eventbridge.read(req).await,
         }
     }
 
@@ -165,6 +190,10 @@ impl Provider for AwsProvider {
             Service::Acm => self.acm.apply(req).await,
             Service::Ecs => self.ecs.apply(req).await,
             Service::Iam => self.iam.apply(req).await,
+            Service::AutoScaling => self.autoscaling.apply(req).await,
+            Service::Route53 => self.route53.apply(req).await,
+            Service::CloudFront => self.cloudfront.apply(req).await,
+            Service::EventBridge => self.eventbridge.apply(req).await,
         };
         result.map_err(|e| e.for_addr(&addr))
     }

@@ -1,0 +1,458 @@
+//! EC2 Auto Scaling: groups of web servers with a target-tracking CPU
+//! policy.
+//!
+//! A refresh is one paginated describe of the stack's groups (by tag) and
+//! one paginated describe of scaling policies.
+
+use std::time::Duration;
+
+use aws_sdk_autoscaling::Client;
+use aws_sdk_autoscaling::types::{
+    Filter, LaunchTemplateSpecification, MetricType, PredefinedMetricSpecification, Tag,
+    TargetTrackingConfiguration,
+};
+use indexmap::IndexMap;
+
+use super::fields::{b, list, n, opt, s, set_tags, strings, with_applied};
+use super::{sdk_error, wait_until};
+use crate::lang::ResourceAddr;
+use crate::provider::{
+    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse, STACK_TAG,
+};
+use crate::value::Value;
+
+const SERVICE: &str = "autoscaling";
+const POLICY: &str = "mdl-cpu";
+
+fn err<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_autoscaling::error::SdkError<E, R>) -> ProviderError
+where
+    E: aws_sdk_autoscaling::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    sdk_error(SERVICE, operation)
+}
+
+pub struct AutoScaling {
+    client: Client,
+}
+
+fn tag(group: &str, k: &str, v: &str) -> Tag {
+    Tag::builder()
+        .resource_id(group)
+        .resource_type("auto-scaling-group")
+        .key(k)
+        .value(v)
+        .propagate_at_launch(true)
+        .build()
+}
+
+fn tags_for(
+    group: &str,
+    stack: &str,
+    addr: &ResourceAddr,
+    attrs: &IndexMap<String, Value>,
+) -> Vec<Tag> {
+    let mut tags = vec![
+        tag(group, STACK_TAG, stack),
+        tag(group, ADDRESS_TAG, &addr.to_string()),
+    ];
+    if let Some(Value::Map(user)) = attrs.get("tags") {
+        for (k, v) in user {
+            tags.push(tag(group, k, v.as_str().unwrap_or_default()));
+        }
+    }
+    tags
+}
+
+fn template(attrs: &IndexMap<String, Value>) -> LaunchTemplateSpecification {
+    LaunchTemplateSpecification::builder()
+        .set_launch_template_id(s(attrs, "launch_template_id"))
+        .version(s(attrs, "launch_template_version").unwrap_or_else(|| "$Default".into()))
+        .build()
+}
+
+impl AutoScaling {
+    pub fn new(client: Client) -> AutoScaling {
+        AutoScaling { client }
+    }
+
+    pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let mut found = self
+            .describe(Some(
+                Filter::builder()
+                    .name(format!("tag:{STACK_TAG}"))
+                    .values(req.stack)
+                    .build(),
+            ))
+            .await?;
+        found.retain(|r| r.stack.as_deref() == Some(req.stack));
+        let lost: Vec<String> = req
+            .known_ids
+            .iter()
+            .filter(|id| !found.iter().any(|r| &r.id == *id))
+            .cloned()
+            .collect();
+        if !lost.is_empty() {
+            let mut more = self.describe_names(&lost).await?;
+            more.retain(|r| lost.contains(&r.id));
+            found.extend(more);
+        }
+        self.read_policies(&mut found).await?;
+        Ok(ReadResponse { resources: found })
+    }
+
+    async fn describe(&self, filter: Option<Filter>) -> Result<Vec<LiveResource>, ProviderError> {
+        let groups = all_items!(
+            self.client
+                .describe_auto_scaling_groups()
+                .set_filters(filter.map(|f| vec![f])),
+            "DescribeAutoScalingGroups"
+        );
+        Ok(groups.iter().map(group_value).collect())
+    }
+
+    async fn describe_names(&self, names: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(50) {
+            let groups = all_items!(
+                self.client
+                    .describe_auto_scaling_groups()
+                    .set_auto_scaling_group_names(Some(chunk.to_vec())),
+                "DescribeAutoScalingGroups"
+            );
+            out.extend(groups.iter().map(group_value));
+        }
+        Ok(out)
+    }
+
+    async fn read_policies(&self, groups: &mut [LiveResource]) -> Result<(), ProviderError> {
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let policies = all_items!(self.client.describe_policies(), "DescribePolicies");
+        for g in groups.iter_mut() {
+            let target = policies
+                .iter()
+                .find(|p| {
+                    p.auto_scaling_group_name() == Some(g.id.as_str())
+                        && p.policy_name() == Some(POLICY)
+                })
+                .and_then(|p| p.target_tracking_configuration())
+                .and_then(TargetTrackingConfiguration::target_value);
+            g.attrs.insert(
+                "cpu_target".into(),
+                target.map_or(Value::Null, Value::Number),
+            );
+        }
+        Ok(())
+    }
+
+    async fn find(&self, name: &str) -> Result<LiveResource, ProviderError> {
+        let mut found = self.describe_names(&[name.to_string()]).await?;
+        self.read_policies(&mut found).await?;
+        found.into_iter().find(|r| r.id == name).ok_or_else(|| {
+            ProviderError::new(
+                SERVICE,
+                "describe",
+                format!("Auto Scaling group `{name}` was not found right after it was changed"),
+            )
+        })
+    }
+
+    pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        match req.op {
+            Operation::Create { attrs } => {
+                let name = s(&attrs, "name")
+                    .unwrap_or_else(|| super::elasticache::default_name(req.stack, req.addr));
+                let min = n(&attrs, "min_size").unwrap_or(1);
+                self.client
+                    .create_auto_scaling_group()
+                    .auto_scaling_group_name(&name)
+                    .launch_template(template(&attrs))
+                    .min_size(min as i32)
+                    .max_size(
+                        n(&attrs, "max_size")
+                            .ok_or_else(|| missing_attr("max_size", "CreateAutoScalingGroup"))?
+                            as i32,
+                    )
+                    .desired_capacity(n(&attrs, "desired_capacity").unwrap_or(min) as i32)
+                    .vpc_zone_identifier(strings(&attrs, "subnet_ids").join(","))
+                    .set_target_group_arns(Some(strings(&attrs, "target_group_arns")))
+                    .health_check_type(
+                        s(&attrs, "health_check_type").unwrap_or_else(|| "EC2".into()),
+                    )
+                    .health_check_grace_period(
+                        n(&attrs, "health_check_grace_period").unwrap_or(300) as i32,
+                    )
+                    .set_tags(Some(tags_for(&name, req.stack, req.addr, &attrs)))
+                    .send()
+                    .await
+                    .map_err(err("CreateAutoScalingGroup"))?;
+                self.put_policy(&name, &IndexMap::new(), &attrs).await?;
+                if b(&attrs, "wait_for_capacity").unwrap_or(true) {
+                    self.wait_for_capacity(&name, min).await?;
+                }
+                let live = self.find(&name).await?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Update { prior, attrs } => {
+                let changed = |k: &str| attrs.get(k).is_some_and(|v| prior.attrs.get(k) != Some(v));
+                let scaled = attrs.get("cpu_target").is_some_and(|v| *v != Value::Null);
+                let desired = if scaled || !changed("desired_capacity") {
+                    None
+                } else {
+                    n(&attrs, "desired_capacity").map(|d| d as i32)
+                };
+                if desired.is_some()
+                    || [
+                        "launch_template_id",
+                        "launch_template_version",
+                        "min_size",
+                        "max_size",
+                        "subnet_ids",
+                        "health_check_type",
+                        "health_check_grace_period",
+                    ]
+                    .iter()
+                    .any(|k| changed(k))
+                {
+                    self.client
+                        .update_auto_scaling_group()
+                        .auto_scaling_group_name(&prior.id)
+                        .launch_template(template(&attrs))
+                        .set_min_size(n(&attrs, "min_size").map(|v| v as i32))
+                        .set_max_size(n(&attrs, "max_size").map(|v| v as i32))
+                        .set_desired_capacity(desired)
+                        .vpc_zone_identifier(strings(&attrs, "subnet_ids").join(","))
+                        .set_health_check_type(s(&attrs, "health_check_type"))
+                        .set_health_check_grace_period(
+                            n(&attrs, "health_check_grace_period").map(|v| v as i32),
+                        )
+                        .send()
+                        .await
+                        .map_err(err("UpdateAutoScalingGroup"))?;
+                }
+                if changed("target_group_arns") {
+                    let old = strings(&prior.attrs, "target_group_arns");
+                    let new = strings(&attrs, "target_group_arns");
+                    let added: Vec<String> =
+                        new.iter().filter(|a| !old.contains(a)).cloned().collect();
+                    let removed: Vec<String> =
+                        old.iter().filter(|a| !new.contains(a)).cloned().collect();
+                    if !added.is_empty() {
+                        self.client
+                            .attach_load_balancer_target_groups()
+                            .auto_scaling_group_name(&prior.id)
+                            .set_target_group_arns(Some(added))
+                            .send()
+                            .await
+                            .map_err(err("AttachLoadBalancerTargetGroups"))?;
+                    }
+                    if !removed.is_empty() {
+                        self.client
+                            .detach_load_balancer_target_groups()
+                            .auto_scaling_group_name(&prior.id)
+                            .set_target_group_arns(Some(removed))
+                            .send()
+                            .await
+                            .map_err(err("DetachLoadBalancerTargetGroups"))?;
+                    }
+                }
+                if changed("cpu_target") {
+                    self.put_policy(&prior.id, &prior.attrs, &attrs).await?;
+                }
+                self.update_tags(&prior, &attrs).await?;
+                let mut live = self.find(&prior.id).await?;
+                for (k, v) in &attrs {
+                    if k != "desired_capacity" {
+                        live.attrs.insert(k.clone(), v.clone());
+                    }
+                }
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            Operation::Delete { prior } => {
+                self.client
+                    .delete_auto_scaling_group()
+                    .auto_scaling_group_name(&prior.id)
+                    .force_delete(true)
+                    .send()
+                    .await
+                    .map_err(err("DeleteAutoScalingGroup"))?;
+                let name = prior.id.clone();
+                wait_until(
+                    &format!("Auto Scaling group {name} to be deleted"),
+                    Duration::from_secs(20 * 60),
+                    || async { Ok(self.describe_names(std::slice::from_ref(&name)).await?.is_empty()) },
+                )
+                .await?;
+                Ok(ApplyResponse { live: None })
+            }
+        }
+    }
+
+    /// Put or delete the target-tracking CPU policy.
+    async fn put_policy(
+        &self,
+        group: &str,
+        old: &IndexMap<String, Value>,
+        new: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        match new.get("cpu_target").and_then(Value::as_f64) {
+            Some(target) => {
+                let config = TargetTrackingConfiguration::builder()
+                    .predefined_metric_specification(
+                        PredefinedMetricSpecification::builder()
+                            .predefined_metric_type(MetricType::AsgAverageCpuUtilization)
+                            .build(),
+                    )
+                    .target_value(target)
+                    .build();
+                self.client
+                    .put_scaling_policy()
+                    .auto_scaling_group_name(group)
+                    .policy_name(POLICY)
+                    .policy_type("TargetTrackingScaling")
+                    .target_tracking_configuration(config)
+                    .send()
+                    .await
+                    .map_err(err("PutScalingPolicy"))?;
+            }
+            None if old.get("cpu_target").is_some_and(|v| *v != Value::Null) => {
+                self.client
+                    .delete_policy()
+                    .auto_scaling_group_name(group)
+                    .policy_name(POLICY)
+                    .send()
+                    .await
+                    .map_err(err("DeletePolicy"))?;
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Wait until `min` instances are in service.
+    async fn wait_for_capacity(&self, group: &str, min: i64) -> Result<(), ProviderError> {
+        wait_until(
+            &format!("{min} instance(s) of Auto Scaling group {group} to be in service"),
+            Duration::from_secs(15 * 60),
+            || async {
+                let groups = all_items!(
+                    self.client
+                        .describe_auto_scaling_groups()
+                        .auto_scaling_group_names(group),
+                    "DescribeAutoScalingGroups"
+                );
+                let in_service = groups
+                    .iter()
+                    .flat_map(|g| g.instances())
+                    .filter(|i| i.lifecycle_state().map(|s| s.as_str()) == Some("InService"))
+                    .count();
+                Ok(in_service as i64 >= min)
+            },
+        )
+        .await
+    }
+
+    async fn update_tags(
+        &self,
+        prior: &LiveResource,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        let changes = crate::provider::tag_changes(prior, attrs);
+        if !changes.removed.is_empty() {
+            self.client
+                .delete_tags()
+                .set_tags(Some(
+                    changes
+                        .removed
+                        .iter()
+                        .map(|k| tag(&prior.id, k, ""))
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map_err(err("DeleteTags"))?;
+        }
+        if !changes.set.is_empty() {
+            self.client
+                .create_or_update_tags()
+                .set_tags(Some(
+                    changes
+                        .set
+                        .iter()
+                        .map(|(k, v)| tag(&prior.id, k, v))
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map_err(err("CreateOrUpdateTags"))?;
+        }
+        Ok(())
+    }
+}
+
+fn missing_attr(k: &str, op: &'static str) -> ProviderError {
+    ProviderError::new(SERVICE, op, format!("`{k}` has no value"))
+}
+
+fn group_value(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> LiveResource {
+    let name = g.auto_scaling_group_name().unwrap_or_default();
+    let mut r = LiveResource {
+        addr: None,
+        stack: None,
+        id: name.to_string(),
+        attrs: IndexMap::new(),
+        computed: IndexMap::new(),
+    };
+    r.computed.insert("id".into(), Value::str(name));
+    r.computed
+        .insert("arn".into(), opt(g.auto_scaling_group_arn()));
+    r.attrs.insert("name".into(), Value::str(name));
+    let lt = g.launch_template();
+    r.attrs.insert(
+        "launch_template_id".into(),
+        opt(lt.and_then(|t| t.launch_template_id())),
+    );
+    r.attrs.insert(
+        "launch_template_version".into(),
+        opt(lt.and_then(|t| t.version())),
+    );
+    let num = |v: Option<i32>| v.map_or(Value::Null, |v| Value::Number(f64::from(v)));
+    r.attrs.insert("min_size".into(), num(g.min_size()));
+    r.attrs.insert("max_size".into(), num(g.max_size()));
+    r.attrs
+        .insert("desired_capacity".into(), num(g.desired_capacity()));
+    r.attrs.insert(
+        "subnet_ids".into(),
+        list(
+            g.vpc_zone_identifier()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty()),
+        ),
+    );
+    r.attrs.insert(
+        "target_group_arns".into(),
+        list(g.target_group_arns().iter().cloned()),
+    );
+    r.attrs
+        .insert("health_check_type".into(), opt(g.health_check_type()));
+    r.attrs.insert(
+        "health_check_grace_period".into(),
+        num(g.health_check_grace_period()),
+    );
+    set_tags(
+        &mut r,
+        g.tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+    );
+    r
+}

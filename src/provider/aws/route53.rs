@@ -1,0 +1,545 @@
+//! Route 53: hosted zones and records.
+//!
+//! Zones: one paginated list, tags ten zones at a time, then the name
+//! servers and VPCs of the stack's zones. Records carry no tags: they are
+//! found by the `ZONE/NAME/TYPE` id the state holds, one paginated list
+//! per zone.
+
+use std::time::Duration;
+
+use aws_sdk_route53::Client;
+use aws_sdk_route53::types::{
+    AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZoneConfig, ResourceRecord,
+    ResourceRecordSet, RrType, Tag, TagResourceType, Vpc, VpcRegion,
+};
+use indexmap::IndexMap;
+
+use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
+use super::{sdk_error, wait_until};
+use crate::lang::ResourceAddr;
+use crate::provider::{
+    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse, STACK_TAG,
+};
+use crate::value::Value;
+
+const SERVICE: &str = "route53";
+
+fn err<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_route53::error::SdkError<E, R>) -> ProviderError
+where
+    E: aws_sdk_route53::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    sdk_error(SERVICE, operation)
+}
+
+fn build_err(e: impl std::fmt::Display) -> ProviderError {
+    ProviderError::new(SERVICE, "build", e.to_string())
+}
+
+pub struct Route53 {
+    client: Client,
+    region: String,
+}
+
+/// A zone id without the `/hostedzone/` prefix some responses carry.
+fn zone_id(id: &str) -> String {
+    id.trim_start_matches("/hostedzone/").to_string()
+}
+
+/// A DNS name as mdl compares it: lower case, no trailing dot, `*` for
+/// Route 53's escaped wildcard.
+fn dns_name(name: &str) -> String {
+    name.replace("\\052", "*")
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+fn record_id(zone: &str, name: &str, ty: &str) -> String {
+    format!("{}/{}/{}", zone_id(zone), dns_name(name), ty)
+}
+
+fn bare(id: &str) -> LiveResource {
+    let mut computed = IndexMap::new();
+    computed.insert("id".into(), Value::str(id));
+    LiveResource {
+        addr: None,
+        stack: None,
+        id: id.to_string(),
+        attrs: IndexMap::new(),
+        computed,
+    }
+}
+
+impl Route53 {
+    pub fn new(client: Client, region: String) -> Route53 {
+        Route53 { client, region }
+    }
+
+    pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let resources = match req.kind.name {
+            "dns_zone" => {
+                let mut zones = self.read_zones().await?;
+                zones.retain(|z| {
+                    z.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&z.id)
+                });
+                for z in &mut zones {
+                    self.read_zone_details(z).await?;
+                }
+                zones
+            }
+            "dns_record" => self.read_records(&req.known_ids).await?,
+            other => {
+                return Err(ProviderError::new(
+                    SERVICE,
+                    "read",
+                    format!("kind `{other}` is not a Route 53 kind"),
+                ));
+            }
+        };
+        Ok(ReadResponse { resources })
+    }
+
+    async fn read_zones(&self) -> Result<Vec<LiveResource>, ProviderError> {
+        let zones = all_items!(self.client.list_hosted_zones(), "ListHostedZones");
+        let mut out: Vec<LiveResource> = zones
+            .iter()
+            .map(|z| {
+                let id = zone_id(z.id());
+                let mut r = bare(&id);
+                r.attrs
+                    .insert("name".into(), Value::String(dns_name(z.name())));
+                r.attrs.insert(
+                    "comment".into(),
+                    opt(z
+                        .config()
+                        .and_then(|c| c.comment())
+                        .filter(|c| !c.is_empty())),
+                );
+                r
+            })
+            .collect();
+        for chunk in out.chunks_mut(10) {
+            let ids: Vec<String> = chunk.iter().map(|r| r.id.clone()).collect();
+            let tagged = self
+                .client
+                .list_tags_for_resources()
+                .resource_type(TagResourceType::Hostedzone)
+                .set_resource_ids(Some(ids))
+                .send()
+                .await
+                .map_err(err("ListTagsForResources"))?;
+            for set in tagged.resource_tag_sets() {
+                let Some(r) = chunk
+                    .iter_mut()
+                    .find(|r| Some(r.id.as_str()) == set.resource_id().map(zone_id).as_deref())
+                else {
+                    continue;
+                };
+                set_tags(
+                    r,
+                    set.tags()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Name servers and the VPC of a private zone: one call per zone.
+    async fn read_zone_details(&self, zone: &mut LiveResource) -> Result<(), ProviderError> {
+        let out = self
+            .client
+            .get_hosted_zone()
+            .id(&zone.id)
+            .send()
+            .await
+            .map_err(err("GetHostedZone"))?;
+        zone.computed.insert(
+            "name_servers".into(),
+            list(
+                out.delegation_set()
+                    .map(|d| d.name_servers().to_vec())
+                    .unwrap_or_default(),
+            ),
+        );
+        let private = out
+            .hosted_zone()
+            .and_then(|z| z.config())
+            .is_some_and(HostedZoneConfig::private_zone);
+        zone.attrs.insert(
+            "vpc_id".into(),
+            if private {
+                opt(out.vpcs().first().and_then(|v| v.vpc_id()))
+            } else {
+                Value::Null
+            },
+        );
+        Ok(())
+    }
+
+    async fn read_records(&self, known: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut zones: Vec<&str> = known.iter().filter_map(|id| id.split('/').next()).collect();
+        zones.sort_unstable();
+        zones.dedup();
+        let mut out = Vec::new();
+        for zone in zones {
+            for set in self.record_sets(zone).await? {
+                let id = record_id(zone, set.name(), set.r#type().as_str());
+                if known.contains(&id) {
+                    out.push(record_value(zone, &id, &set));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every record set of a zone; none when the zone is gone.
+    async fn record_sets(&self, zone: &str) -> Result<Vec<ResourceRecordSet>, ProviderError> {
+        let mut sets = Vec::new();
+        let mut start: Option<(String, RrType)> = None;
+        loop {
+            let page = self
+                .client
+                .list_resource_record_sets()
+                .hosted_zone_id(zone)
+                .set_start_record_name(start.as_ref().map(|s| s.0.clone()))
+                .set_start_record_type(start.as_ref().map(|s| s.1.clone()))
+                .send()
+                .await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e)
+                    if aws_sdk_route53::error::ProvideErrorMetadata::code(&e)
+                        == Some("NoSuchHostedZone") =>
+                {
+                    return Ok(Vec::new());
+                }
+                Err(e) => return Err(err("ListResourceRecordSets")(e)),
+            };
+            sets.extend(page.resource_record_sets().iter().cloned());
+            match (
+                page.is_truncated(),
+                page.next_record_name(),
+                page.next_record_type(),
+            ) {
+                (true, Some(name), Some(ty)) => start = Some((name.to_string(), ty.clone())),
+                _ => return Ok(sets),
+            }
+        }
+    }
+
+    pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        match req.kind.name {
+            "dns_zone" => self.apply_zone(req).await,
+            _ => self.apply_record(req).await,
+        }
+    }
+
+    async fn find_zone(&self, id: &str) -> Result<LiveResource, ProviderError> {
+        let mut zone = self
+            .read_zones()
+            .await?
+            .into_iter()
+            .find(|z| z.id == id)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    SERVICE,
+                    "describe",
+                    format!("hosted zone `{id}` was not found right after it was changed"),
+                )
+            })?;
+        self.read_zone_details(&mut zone).await?;
+        Ok(zone)
+    }
+
+    async fn apply_zone(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        match req.op {
+            Operation::Create { attrs } => {
+                let name = req_s(&attrs, "name", SERVICE, "CreateHostedZone")?;
+                let mut call = self
+                    .client
+                    .create_hosted_zone()
+                    .name(&name)
+                    .caller_reference(format!("mdl-{}-{}", req.stack, rand::random::<u64>()))
+                    .hosted_zone_config(
+                        HostedZoneConfig::builder()
+                            .set_comment(s(&attrs, "comment"))
+                            .private_zone(s(&attrs, "vpc_id").is_some())
+                            .build(),
+                    );
+                if let Some(vpc) = s(&attrs, "vpc_id") {
+                    call = call.vpc(
+                        Vpc::builder()
+                            .vpc_id(vpc)
+                            .vpc_region(VpcRegion::from(self.region.as_str()))
+                            .build(),
+                    );
+                }
+                let out = call.send().await.map_err(err("CreateHostedZone"))?;
+                let id = zone_id(out.hosted_zone().map(|z| z.id()).unwrap_or_default());
+                self.change_tags(&id, tags_for(req.stack, req.addr, &attrs), Vec::new())
+                    .await?;
+                let live = self.find_zone(&id).await?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Update { prior, attrs } => {
+                if attrs.get("comment") != prior.attrs.get("comment") {
+                    self.client
+                        .update_hosted_zone_comment()
+                        .id(&prior.id)
+                        .comment(s(&attrs, "comment").unwrap_or_default())
+                        .send()
+                        .await
+                        .map_err(err("UpdateHostedZoneComment"))?;
+                }
+                let changes = crate::provider::tag_changes(&prior, &attrs);
+                let set = changes
+                    .set
+                    .iter()
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect();
+                self.change_tags(&prior.id, set, changes.removed).await?;
+                let live = self.find_zone(&prior.id).await?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Delete { prior } => {
+                self.client
+                    .delete_hosted_zone()
+                    .id(&prior.id)
+                    .send()
+                    .await
+                    .map_err(err("DeleteHostedZone"))?;
+                Ok(ApplyResponse { live: None })
+            }
+        }
+    }
+
+    async fn change_tags(
+        &self,
+        zone: &str,
+        add: Vec<Tag>,
+        remove: Vec<String>,
+    ) -> Result<(), ProviderError> {
+        if add.is_empty() && remove.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .change_tags_for_resource()
+            .resource_type(TagResourceType::Hostedzone)
+            .resource_id(zone)
+            .set_add_tags(Some(add).filter(|a| !a.is_empty()))
+            .set_remove_tag_keys(Some(remove).filter(|r| !r.is_empty()))
+            .send()
+            .await
+            .map_err(err("ChangeTagsForResource"))?;
+        Ok(())
+    }
+
+    async fn apply_record(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        let (action, set, zone, attrs) = match &req.op {
+            Operation::Create { attrs } => (
+                ChangeAction::Create,
+                record_set(attrs)?,
+                req_s(attrs, "zone_id", SERVICE, "ChangeResourceRecordSets")?,
+                Some(attrs),
+            ),
+            Operation::Update { prior, attrs } => (
+                ChangeAction::Upsert,
+                record_set(attrs)?,
+                req_s(&prior.attrs, "zone_id", SERVICE, "ChangeResourceRecordSets")?,
+                Some(attrs),
+            ),
+            // The delete must name the record exactly as it is.
+            Operation::Delete { prior } => (
+                ChangeAction::Delete,
+                record_set(&prior.attrs)?,
+                req_s(&prior.attrs, "zone_id", SERVICE, "ChangeResourceRecordSets")?,
+                None,
+            ),
+        };
+        let zone = zone_id(&zone);
+        let id = record_id(&zone, set.name(), set.r#type().as_str());
+        let change = Change::builder()
+            .action(action)
+            .resource_record_set(set)
+            .build()
+            .map_err(build_err)?;
+        let out = self
+            .client
+            .change_resource_record_sets()
+            .hosted_zone_id(&zone)
+            .change_batch(
+                ChangeBatch::builder()
+                    .changes(change)
+                    .build()
+                    .map_err(build_err)?,
+            )
+            .send()
+            .await
+            .map_err(err("ChangeResourceRecordSets"))?;
+        if let Some(change) = out.change_info().map(|c| c.id().to_string()) {
+            self.wait_in_sync(&change).await?;
+        }
+        let Some(attrs) = attrs else {
+            return Ok(ApplyResponse { live: None });
+        };
+        let live = self
+            .read_records(std::slice::from_ref(&id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                ProviderError::new(
+                    SERVICE,
+                    "describe",
+                    format!("record `{id}` was not found right after it was changed"),
+                )
+            })?;
+        Ok(ApplyResponse {
+            live: Some(with_applied(live, attrs)),
+        })
+    }
+
+    async fn wait_in_sync(&self, change: &str) -> Result<(), ProviderError> {
+        wait_until(
+            &format!("Route 53 change {change} to reach the name servers"),
+            Duration::from_secs(10 * 60),
+            || async {
+                let out = self
+                    .client
+                    .get_change()
+                    .id(change)
+                    .send()
+                    .await
+                    .map_err(err("GetChange"))?;
+                Ok(out
+                    .change_info()
+                    .is_none_or(|c| *c.status() == ChangeStatus::Insync))
+            },
+        )
+        .await
+    }
+}
+
+fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
+    let mut tags = vec![
+        Tag::builder().key(STACK_TAG).value(stack).build(),
+        Tag::builder()
+            .key(ADDRESS_TAG)
+            .value(addr.to_string())
+            .build(),
+    ];
+    if let Some(Value::Map(user)) = attrs.get("tags") {
+        for (k, v) in user {
+            tags.push(
+                Tag::builder()
+                    .key(k)
+                    .value(v.as_str().unwrap_or_default())
+                    .build(),
+            );
+        }
+    }
+    tags
+}
+
+/// The record set the attributes describe: values with a TTL, or an
+/// alias.
+fn record_set(attrs: &IndexMap<String, Value>) -> Result<ResourceRecordSet, ProviderError> {
+    let op = "ChangeResourceRecordSets";
+    let name = req_s(attrs, "name", SERVICE, op)?;
+    let ty = req_s(attrs, "type", SERVICE, op)?;
+    let records = strings(attrs, "records");
+    let mut set = ResourceRecordSet::builder()
+        .name(&name)
+        .r#type(RrType::from(ty.as_str()));
+    match (s(attrs, "alias_name"), records.is_empty()) {
+        (Some(alias), true) => {
+            let zone = s(attrs, "alias_zone_id").ok_or_else(|| {
+                ProviderError::new(
+                    SERVICE,
+                    op,
+                    format!("record `{name}`: `alias_name` needs `alias_zone_id` (the target's `zone_id`)"),
+                )
+            })?;
+            set = set.alias_target(
+                AliasTarget::builder()
+                    .dns_name(alias)
+                    .hosted_zone_id(zone)
+                    .evaluate_target_health(b(attrs, "evaluate_target_health").unwrap_or(false))
+                    .build()
+                    .map_err(build_err)?,
+            );
+        }
+        (Some(_), false) => {
+            return Err(ProviderError::new(
+                SERVICE,
+                op,
+                format!("record `{name}` sets both `records` and `alias_name`; keep one"),
+            ));
+        }
+        (None, true) => {
+            return Err(ProviderError::new(
+                SERVICE,
+                op,
+                format!("record `{name}` has neither `records` nor `alias_name`; set one"),
+            ));
+        }
+        (None, false) => {
+            set = set.ttl(n(attrs, "ttl").unwrap_or(300));
+            for r in records {
+                set = set.resource_records(
+                    ResourceRecord::builder()
+                        .value(r)
+                        .build()
+                        .map_err(build_err)?,
+                );
+            }
+        }
+    }
+    set.build().map_err(build_err)
+}
+
+fn record_value(zone: &str, id: &str, set: &ResourceRecordSet) -> LiveResource {
+    let mut r = bare(id);
+    r.attrs.insert("zone_id".into(), Value::str(zone));
+    r.attrs
+        .insert("name".into(), Value::String(dns_name(set.name())));
+    r.attrs
+        .insert("type".into(), Value::str(set.r#type().as_str()));
+    r.attrs.insert(
+        "records".into(),
+        list(set.resource_records().iter().map(|v| v.value().to_string())),
+    );
+    match set.alias_target() {
+        Some(alias) => {
+            // An alias has no TTL: the applied value stands.
+            r.attrs.insert(
+                "alias_name".into(),
+                Value::String(dns_name(alias.dns_name())),
+            );
+            r.attrs
+                .insert("alias_zone_id".into(), Value::str(alias.hosted_zone_id()));
+            r.attrs.insert(
+                "evaluate_target_health".into(),
+                Value::Bool(alias.evaluate_target_health()),
+            );
+        }
+        None => {
+            r.attrs.insert(
+                "ttl".into(),
+                set.ttl().map_or(Value::Null, |t| Value::Number(t as f64)),
+            );
+            r.attrs.insert("alias_name".into(), Value::Null);
+            r.attrs.insert("alias_zone_id".into(), Value::Null);
+        }
+    }
+    r
+}
