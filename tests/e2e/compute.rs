@@ -1,6 +1,8 @@
 //! Compute end to end: a Fargate service behind an ALB with an HTTPS
-//! listener, an EFS data root, and CPU auto scaling whose desired count a
-//! second apply leaves alone.
+//! listener, an EFS data root, CPU auto scaling whose desired count a
+//! second apply leaves alone, and Moodle's cron as a scheduled task; and
+//! the EC2 side: a launch template, an Auto Scaling group behind a target
+//! group, and a bastion instance.
 
 use crate::harness::Workspace;
 
@@ -99,18 +101,54 @@ ecs_service moodle {
   cpu_target          = 85
   depends_on          = [listener.https]
 }
+
+iam_role events {
+  trusted_service = "events.amazonaws.com"
+  inline_policy   = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"ecs:RunTask\",\"Resource\":\"*\"}]}"
+}
+
+scheduled_task cron {
+  schedule            = "rate(1 minute)"
+  cluster_arn         = ecs_cluster.moodle.arn
+  task_definition_arn = ecs_task_definition.moodle.arn
+  role_arn            = iam_role.events.arn
+  subnet_ids          = [subnet.a.id, subnet.b.id]
+  security_group_ids  = [security_group.web.id]
+  container_name      = "moodle"
+  command             = ["php", "admin/cli/cron.php"]
+}
 "#;
 
 fn ecs(ws: &Workspace) -> aws_sdk_ecs::Client {
-    let creds = aws_sdk_ecs::config::Credentials::new("testing", "testing", None, None, "e2e");
-    aws_sdk_ecs::Client::from_conf(
-        aws_sdk_ecs::Config::builder()
-            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecs::config::Region::new("eu-west-2"))
-            .endpoint_url(&ws.moto.endpoint)
-            .credentials_provider(creds)
-            .build(),
-    )
+    aws_sdk_ecs::Client::new(&ws.moto.sdk())
+}
+
+/// The cron rule's schedule, and the task definition and command its
+/// target runs.
+fn cron(ws: &Workspace) -> (String, String, String) {
+    Workspace::runtime().block_on(async {
+        let events = aws_sdk_eventbridge::Client::new(&ws.moto.sdk());
+        let rule = events
+            .describe_rule()
+            .name("ecs-cron")
+            .send()
+            .await
+            .unwrap();
+        let targets = events
+            .list_targets_by_rule()
+            .rule("ecs-cron")
+            .send()
+            .await
+            .unwrap();
+        let t = &targets.targets()[0];
+        (
+            rule.schedule_expression().unwrap_or_default().to_string(),
+            t.ecs_parameters()
+                .map(|e| e.task_definition_arn().to_string())
+                .unwrap_or_default(),
+            t.input().unwrap_or_default().to_string(),
+        )
+    })
 }
 
 fn service(ws: &Workspace) -> (i32, String) {
@@ -135,12 +173,19 @@ fn fargate_service_behind_https_alb_keeps_a_scaled_desired_count() {
     let ws = Workspace::new("ecs.moodle", ECS);
     let apply = ws.expect("apply", &["--auto-approve"], 0);
     assert!(
-        apply.stdout.contains("Resources: 13 added"),
+        apply.stdout.contains("Resources: 15 added"),
         "{}",
         apply.all()
     );
     ws.expect("plan", &["--detailed-exitcode"], 0);
     assert_eq!(service(&ws).0, 1);
+    let (schedule, task, input) = cron(&ws);
+    assert_eq!(schedule, "rate(1 minute)");
+    assert!(task.ends_with(":1"), "{task}");
+    assert!(
+        input.contains(r#""command":["php","admin/cli/cron.php"]"#),
+        "{input}"
+    );
 
     // The scaler moves the desired count; mdl leaves it to the scaler.
     Workspace::runtime().block_on(async {
@@ -177,10 +222,33 @@ fn fargate_service_behind_https_alb_keeps_a_scaled_desired_count() {
         "{}",
         plan.all()
     );
+    assert!(
+        plan.stdout
+            .contains("# scheduled_task.cron will be updated in place"),
+        "{}",
+        plan.all()
+    );
     ws.expect("apply", &["--auto-approve"], 0);
     let (desired, task_definition) = service(&ws);
     assert_eq!(desired, 3, "apply must not reset a scaled desired count");
     assert!(task_definition.ends_with(":2"), "{task_definition}");
+    assert!(cron(&ws).1.ends_with(":2"), "cron runs the new revision");
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+
+    // Cron every two minutes: changed in place. A schedule EventBridge
+    // would refuse is named with how to write one.
+    ws.edit("rate(1 minute)", "cron(5 * * * *)");
+    let bad = ws.expect("apply", &["--auto-approve"], 1);
+    assert!(
+        bad.stderr
+            .contains("schedule \"cron(5 * * * *)\" does not have the")
+            && bad.stderr.contains("rate(5 minutes)"),
+        "{}",
+        bad.all()
+    );
+    ws.edit("cron(5 * * * *)", "rate(2 minutes)");
+    ws.expect("apply", &["--auto-approve"], 0);
+    assert_eq!(cron(&ws).0, "rate(2 minutes)");
     ws.expect("plan", &["--detailed-exitcode"], 0);
 
     // Scaling bounds change in place.
@@ -196,8 +264,243 @@ fn fargate_service_behind_https_alb_keeps_a_scaled_desired_count() {
 
     let destroy = ws.expect("destroy", &["--auto-approve"], 0);
     assert!(
-        destroy.stdout.contains("Resources: 13 destroyed."),
+        destroy.stdout.contains("Resources: 15 destroyed."),
         "{}",
         destroy.all()
     );
+    let rules = Workspace::runtime().block_on(async {
+        aws_sdk_eventbridge::Client::new(&ws.moto.sdk())
+            .list_rules()
+            .send()
+            .await
+            .unwrap()
+            .rules()
+            .len()
+    });
+    assert_eq!(rules, 0, "the cron rule is deleted");
+}
+
+const FLEET: &str = r##"
+vpc main {
+  cidr_block = "10.71.0.0/16"
+}
+
+subnet a {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.71.1.0/24"
+  availability_zone = "eu-west-2a"
+}
+
+subnet b {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.71.2.0/24"
+  availability_zone = "eu-west-2b"
+}
+
+security_group web {
+  vpc_id = vpc.main.id
+  ingress {
+    from_port   = 80
+    to_port     = 80
+    cidr_blocks = ["10.71.0.0/16"]
+  }
+}
+
+security_group bastion {
+  vpc_id = vpc.main.id
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+load_balancer web {
+  subnet_ids = [subnet.a.id, subnet.b.id]
+}
+
+target_group web {
+  vpc_id            = vpc.main.id
+  target_type       = "instance"
+  health_check_path = "/status.txt"
+}
+
+launch_template web {
+  image_id           = "ami-0123456789abcdef0"
+  instance_type      = "m6g.large"
+  security_group_ids = [security_group.web.id]
+  root_volume_gib    = 10
+  user_data          = "#!/bin/bash\nsystemctl start php-fpm\n"
+}
+
+autoscaling_group web {
+  launch_template_id        = launch_template.web.id
+  min_size                  = 2
+  max_size                  = 4
+  subnet_ids                = [subnet.a.id, subnet.b.id]
+  target_group_arns         = [target_group.web.arn]
+  health_check_type         = "ELB"
+  health_check_grace_period = 120
+  cpu_target                = 75
+  tags = {
+    Role = "web"
+  }
+}
+
+instance bastion {
+  image_id            = "ami-0123456789abcdef0"
+  instance_type       = "t4g.nano"
+  subnet_id           = subnet.a.id
+  security_group_ids  = [security_group.bastion.id]
+  associate_public_ip = true
+}
+
+output bastion_ip = instance.bastion.public_ip
+"##;
+
+fn asg(ws: &Workspace) -> aws_sdk_autoscaling::types::AutoScalingGroup {
+    Workspace::runtime().block_on(async {
+        aws_sdk_autoscaling::Client::new(&ws.moto.sdk())
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names("fleet-web")
+            .send()
+            .await
+            .unwrap()
+            .auto_scaling_groups()[0]
+            .clone()
+    })
+}
+
+/// The instance type of the template's default version, and its number.
+fn template_default(ws: &Workspace) -> (String, i64) {
+    Workspace::runtime().block_on(async {
+        let out = ws
+            .moto
+            .ec2()
+            .describe_launch_template_versions()
+            .launch_template_name("fleet-web")
+            .versions("$Default")
+            .send()
+            .await
+            .unwrap();
+        let v = &out.launch_template_versions()[0];
+        (
+            v.launch_template_data()
+                .and_then(|d| d.instance_type())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            v.version_number().unwrap_or_default(),
+        )
+    })
+}
+
+fn running_instances(ws: &Workspace) -> Vec<String> {
+    Workspace::runtime().block_on(async {
+        let out = ws.moto.ec2().describe_instances().send().await.unwrap();
+        out.reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .filter(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str()) == Some("running"))
+            .filter_map(|i| i.instance_type().map(|t| t.as_str().to_string()))
+            .collect()
+    })
+}
+
+#[test]
+fn asg_behind_a_target_group_keeps_a_scaled_capacity_and_the_bastion_resizes_in_place() {
+    let ws = Workspace::new("fleet.moodle", FLEET);
+    let apply = ws.expect("apply", &["--auto-approve"], 0);
+    assert!(
+        apply.stdout.contains("Resources: 10 added"),
+        "{}",
+        apply.all()
+    );
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    let group = asg(&ws);
+    assert_eq!(group.desired_capacity(), Some(2));
+    assert_eq!(group.health_check_type(), Some("ELB"));
+    assert_eq!(group.target_group_arns().len(), 1);
+    assert!(
+        group
+            .tags()
+            .iter()
+            .any(|t| t.key() == Some("Role") && t.propagate_at_launch() == Some(true)),
+        "tags reach the instances"
+    );
+    // Two web servers and the bastion.
+    assert_eq!(running_instances(&ws).len(), 3);
+    let out = ws.expect("output", &["bastion_ip"], 0);
+    assert!(out.stdout.trim().split('.').count() == 4, "{}", out.all());
+
+    // The scaler adds a server; mdl leaves the capacity to it.
+    Workspace::runtime().block_on(async {
+        aws_sdk_autoscaling::Client::new(&ws.moto.sdk())
+            .set_desired_capacity()
+            .auto_scaling_group_name("fleet-web")
+            .desired_capacity(3)
+            .send()
+            .await
+            .unwrap();
+    });
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+
+    // A bigger web type: a new template version made the default, in
+    // place; the bastion is resized by stopping and starting it.
+    ws.edit("\"m6g.large\"", "\"m6g.xlarge\"");
+    ws.edit("\"t4g.nano\"", "\"t4g.micro\"");
+    ws.edit(
+        "max_size                  = 4",
+        "max_size                  = 6",
+    );
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    for line in [
+        "~ instance_type = \"m6g.large\" -> \"m6g.xlarge\"",
+        "~ instance_type = \"t4g.nano\" -> \"t4g.micro\"",
+        "~ max_size = 4 -> 6",
+        "Plan: 0 to add, 3 to change, 0 to destroy.",
+    ] {
+        assert!(plan.stdout.contains(line), "{line}\n{}", plan.all());
+    }
+    ws.expect("apply", &["--auto-approve"], 0);
+    assert_eq!(template_default(&ws), ("m6g.xlarge".to_string(), 2));
+    let group = asg(&ws);
+    assert_eq!(group.max_size(), Some(6));
+    assert_eq!(
+        group.desired_capacity(),
+        Some(3),
+        "apply must not reset a scaled capacity"
+    );
+    assert!(
+        running_instances(&ws).contains(&"t4g.micro".to_string()),
+        "the bastion runs again with its new type"
+    );
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+
+    // Turning scaling off hands the capacity back to the file.
+    ws.edit(
+        "  cpu_target                = 75\n",
+        "  desired_capacity          = 2\n",
+    );
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(
+        plan.stdout.contains("~ cpu_target       = 75 -> null"),
+        "{}",
+        plan.all()
+    );
+    assert!(
+        plan.stdout.contains("~ desired_capacity = 3 -> 2"),
+        "{}",
+        plan.all()
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    assert_eq!(asg(&ws).desired_capacity(), Some(2));
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+
+    let destroy = ws.expect("destroy", &["--auto-approve"], 0);
+    assert!(
+        destroy.stdout.contains("Resources: 10 destroyed."),
+        "{}",
+        destroy.all()
+    );
+    assert!(running_instances(&ws).is_empty(), "every instance is gone");
 }

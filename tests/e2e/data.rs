@@ -87,17 +87,7 @@ output dns = efs.data.dns_name
 "#;
 
 fn efs_count(ws: &Workspace) -> usize {
-    let efs = {
-        let creds = aws_sdk_efs::config::Credentials::new("testing", "testing", None, None, "e2e");
-        aws_sdk_efs::Client::from_conf(
-            aws_sdk_efs::Config::builder()
-                .behavior_version(aws_sdk_efs::config::BehaviorVersion::latest())
-                .region(aws_sdk_efs::config::Region::new("eu-west-2"))
-                .endpoint_url(&ws.moto.endpoint)
-                .credentials_provider(creds)
-                .build(),
-        )
-    };
+    let efs = aws_sdk_efs::Client::new(&ws.moto.sdk());
     Workspace::runtime().block_on(async {
         efs.describe_file_systems()
             .send()
@@ -278,19 +268,7 @@ fn secret_values_never_appear_in_output_state_or_files() {
     run("plan", &[], 0);
     run("apply", &["--auto-approve"], 0);
     // The generated secret's value, read back from the emulator.
-    let sm = {
-        let creds = aws_sdk_secretsmanager::config::Credentials::new(
-            "testing", "testing", None, None, "e2e",
-        );
-        aws_sdk_secretsmanager::Client::from_conf(
-            aws_sdk_secretsmanager::Config::builder()
-                .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-                .region(aws_sdk_secretsmanager::config::Region::new("eu-west-2"))
-                .endpoint_url(&ws.moto.endpoint)
-                .credentials_provider(creds)
-                .build(),
-        )
-    };
+    let sm = aws_sdk_secretsmanager::Client::new(&ws.moto.sdk());
     let generated = Workspace::runtime().block_on(async {
         let out = sm
             .get_secret_value()

@@ -84,15 +84,7 @@ output db_secret = aurora_cluster.main.master_user_secret_arn
 "#;
 
 fn rds(ws: &Workspace) -> aws_sdk_rds::Client {
-    let creds = aws_sdk_rds::config::Credentials::new("testing", "testing", None, None, "e2e");
-    aws_sdk_rds::Client::from_conf(
-        aws_sdk_rds::Config::builder()
-            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
-            .region(aws_sdk_rds::config::Region::new("eu-west-2"))
-            .endpoint_url(&ws.moto.endpoint)
-            .credentials_provider(creds)
-            .build(),
-    )
+    aws_sdk_rds::Client::new(&ws.moto.sdk())
 }
 
 #[test]

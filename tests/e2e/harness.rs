@@ -52,16 +52,20 @@ impl Moto {
         }
     }
 
-    /// An EC2 client for checking what exists, independent of mdl.
-    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+    /// Settings for SDK clients that check what exists, independent of
+    /// mdl: `aws_sdk_x::Client::new(&ws.moto.sdk())`.
+    pub fn sdk(&self) -> aws_config::SdkConfig {
         let creds = aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "e2e");
-        let config = aws_sdk_ec2::Config::builder()
-            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-            .region(aws_sdk_ec2::config::Region::new("eu-west-2"))
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-2"))
             .endpoint_url(&self.endpoint)
-            .credentials_provider(creds)
-            .build();
-        aws_sdk_ec2::Client::from_conf(config)
+            .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(creds))
+            .build()
+    }
+
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.sdk())
     }
 }
 

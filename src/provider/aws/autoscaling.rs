@@ -287,7 +287,12 @@ impl AutoScaling {
                 wait_until(
                     &format!("Auto Scaling group {name} to be deleted"),
                     Duration::from_secs(20 * 60),
-                    || async { Ok(self.describe_names(std::slice::from_ref(&name)).await?.is_empty()) },
+                    || async {
+                        Ok(self
+                            .describe_names(std::slice::from_ref(&name))
+                            .await?
+                            .is_empty())
+                    },
                 )
                 .await?;
                 Ok(ApplyResponse { live: None })
