@@ -34,7 +34,7 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
         check_body(
             &res.block.body,
             res.kind.attrs,
-            &[],
+            res.kind.exactly_one_of,
             res.kind.name,
             res.block.name.span,
             true,
@@ -133,6 +133,20 @@ fn check_body(
             }
             diags.push(d);
         }
+        if let Some(validate) = schema.validate
+            && let Value::String(s) = &value
+            && let Err(why) = validate(s)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "check::invalid_value",
+                    format!("`{}` {why}", schema.name),
+                    a.value.span,
+                    "written here",
+                )
+                .with_help(schema.doc),
+            );
+        }
     }
     for n in body.nested() {
         match attrs.iter().find(|s| s.name == n.name.name) {
@@ -216,7 +230,14 @@ fn check_body(
                     format!("{} are set", set.len())
                 },
             )
-            .with_help("keep exactly one target per block");
+            .with_help(format!(
+                "use one: {}",
+                exactly_one_of
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ));
             for n in set.iter().skip(1) {
                 if let Some(a) = body.attribute(n) {
                     d = d.with_label(a.name.span, "also set here");

@@ -92,6 +92,7 @@ pub static EFS: KindSchema = KindSchema {
     rank: 0,
     slow: true,
     protected: true,
+    exactly_one_of: &[],
 };
 
 pub static EFS_MOUNT_TARGET: KindSchema = KindSchema {
@@ -128,6 +129,7 @@ pub static EFS_MOUNT_TARGET: KindSchema = KindSchema {
     rank: 4,
     slow: true,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static EFS_ACCESS_POINT: KindSchema = KindSchema {
@@ -185,6 +187,7 @@ pub static EFS_ACCESS_POINT: KindSchema = KindSchema {
     rank: 4,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static SSM_PARAMETER: KindSchema = KindSchema {
@@ -220,6 +223,7 @@ pub static SSM_PARAMETER: KindSchema = KindSchema {
     rank: 6,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static SECRET: KindSchema = KindSchema {
@@ -266,4 +270,5 @@ pub static SECRET: KindSchema = KindSchema {
     rank: 6,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };

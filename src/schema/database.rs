@@ -50,6 +50,7 @@ pub static CACHE_SUBNET_GROUP: KindSchema = KindSchema {
     rank: 3,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static CACHE: KindSchema = KindSchema {
@@ -147,6 +148,7 @@ pub static CACHE: KindSchema = KindSchema {
     rank: 4,
     slow: true,
     protected: true,
+    exactly_one_of: &[],
 };
 
 pub static DB_SUBNET_GROUP: KindSchema = KindSchema {
@@ -178,6 +180,7 @@ pub static DB_SUBNET_GROUP: KindSchema = KindSchema {
     rank: 3,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static AURORA_CLUSTER: KindSchema = KindSchema {
@@ -232,6 +235,7 @@ pub static AURORA_CLUSTER: KindSchema = KindSchema {
     rank: 4,
     slow: true,
     protected: true,
+    exactly_one_of: &[],
 };
 
 pub static AURORA_INSTANCE: KindSchema = KindSchema {
@@ -274,4 +278,5 @@ pub static AURORA_INSTANCE: KindSchema = KindSchema {
     rank: 5,
     slow: true,
     protected: false,
+    exactly_one_of: &[],
 };

@@ -78,6 +78,7 @@ pub static LOAD_BALANCER: KindSchema = KindSchema {
     rank: 3,
     slow: true,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static TARGET_GROUP: KindSchema = KindSchema {
@@ -122,6 +123,7 @@ pub static TARGET_GROUP: KindSchema = KindSchema {
     rank: 3,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static LISTENER: KindSchema = KindSchema {
@@ -163,6 +165,7 @@ pub static LISTENER: KindSchema = KindSchema {
     rank: 4,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static LISTENER_RULE: KindSchema = KindSchema {
@@ -200,6 +203,7 @@ pub static LISTENER_RULE: KindSchema = KindSchema {
     rank: 5,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static CERTIFICATE: KindSchema = KindSchema {
@@ -238,6 +242,7 @@ pub static CERTIFICATE: KindSchema = KindSchema {
     rank: 0,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static DNS_ZONE: KindSchema = KindSchema {
@@ -275,12 +280,13 @@ pub static DNS_ZONE: KindSchema = KindSchema {
     rank: 1,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static DNS_RECORD: KindSchema = KindSchema {
     name: "dns_record",
     service: "route53",
-    summary: "A Route 53 record: plain values, or an alias to a load balancer or a CDN. Set either `records` or `alias_name`.",
+    summary: "A Route 53 record: plain values, or an alias to a load balancer or a CDN. Set exactly one of `records` and `alias_name`.",
     attrs: &[
         required("zone_id", Type::String, "The hosted zone.").force_new(),
         required(
@@ -331,6 +337,7 @@ pub static DNS_RECORD: KindSchema = KindSchema {
     rank: 6,
     slow: false,
     protected: false,
+    exactly_one_of: &["records", "alias_name"],
 };
 
 pub static CDN: KindSchema = KindSchema {
@@ -404,4 +411,5 @@ pub static CDN: KindSchema = KindSchema {
     rank: 5,
     slow: true,
     protected: false,
+    exactly_one_of: &[],
 };

@@ -11,6 +11,8 @@ mod edge;
 mod network;
 pub mod normalize;
 
+pub use compute::schedule_expression;
+
 use crate::value::Value;
 
 /// The type of an attribute.
@@ -53,6 +55,9 @@ pub enum Presence {
     Computed,
 }
 
+/// Checks the form of a string value; the error says what is wrong.
+pub type Validator = fn(&str) -> Result<(), String>;
+
 #[derive(Clone, Copy, Debug)]
 pub struct AttrSchema {
     pub name: &'static str,
@@ -76,6 +81,9 @@ pub struct AttrSchema {
     /// Not compared while this other attribute is set (an ECS service's
     /// desired count while autoscaling owns it).
     pub ignored_when: Option<&'static str>,
+    /// Checks a string value's form, saying what is wrong and how to write
+    /// it.
+    pub validate: Option<Validator>,
     pub doc: &'static str,
 }
 
@@ -126,6 +134,8 @@ pub struct KindSchema {
     /// replacing it is refused unless the block says `protect = false` or
     /// the user names it with `--allow-destroy`.
     pub protected: bool,
+    /// Exactly one of these attributes must be written (empty for no rule).
+    pub exactly_one_of: &'static [&'static str],
 }
 
 impl KindSchema {
@@ -197,6 +207,7 @@ pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) ->
         sensitive_if: None,
         version: false,
         ignored_when: None,
+        validate: None,
         doc,
     }
 }
@@ -218,6 +229,7 @@ pub(crate) const fn optional(
         sensitive_if: None,
         version: false,
         ignored_when: None,
+        validate: None,
         doc,
     }
 }
@@ -238,6 +250,7 @@ pub(crate) const fn computed_optional(
         sensitive_if: None,
         version: false,
         ignored_when: None,
+        validate: None,
         doc,
     }
 }
@@ -274,6 +287,11 @@ impl AttrSchema {
 
     pub(crate) const fn create_only(mut self) -> AttrSchema {
         self.create_only = true;
+        self
+    }
+
+    pub(crate) const fn validate(mut self, f: Validator) -> AttrSchema {
+        self.validate = Some(f);
         self
     }
 

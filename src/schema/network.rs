@@ -54,6 +54,7 @@ pub static VPC: KindSchema = KindSchema {
     rank: 0,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static SUBNET: KindSchema = KindSchema {
@@ -87,6 +88,7 @@ pub static SUBNET: KindSchema = KindSchema {
     rank: 1,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static INTERNET_GATEWAY: KindSchema = KindSchema {
@@ -107,6 +109,7 @@ pub static INTERNET_GATEWAY: KindSchema = KindSchema {
     rank: 1,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static NAT_GATEWAY: KindSchema = KindSchema {
@@ -145,6 +148,7 @@ pub static NAT_GATEWAY: KindSchema = KindSchema {
     rank: 2,
     slow: true,
     protected: false,
+    exactly_one_of: &[],
 };
 
 static ROUTE: BlockSchema = BlockSchema {
@@ -197,6 +201,7 @@ pub static ROUTE_TABLE: KindSchema = KindSchema {
     rank: 3,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };
 
 pub static VPC_PEERING: KindSchema = KindSchema {
@@ -238,6 +243,7 @@ pub static VPC_PEERING: KindSchema = KindSchema {
     rank: 2,
     slow: true,
     protected: false,
+    exactly_one_of: &[],
 };
 
 static RULE: BlockSchema = BlockSchema {
@@ -317,4 +323,5 @@ pub static SECURITY_GROUP: KindSchema = KindSchema {
     rank: 2,
     slow: false,
     protected: false,
+    exactly_one_of: &[],
 };

@@ -395,14 +395,16 @@ fn cdn_in_front_of_the_alb_with_alias_and_plain_records() {
     );
     assert_eq!(distributions(&ws)[0].1, "Moodle VLE");
 
-    // A record with both values and an alias is refused with a reason.
+    // A record with both values and an alias is refused before anything
+    // is called.
     ws.edit(
         "  ttl     = 60",
         "  ttl     = 60\n  alias_name = \"x.example.org\"",
     );
-    let bad = ws.expect("apply", &["--auto-approve"], 1);
+    let bad = ws.expect("plan", &[], 1);
     assert!(
-        bad.stderr.contains("sets both `records` and `alias_name`"),
+        bad.stderr
+            .contains("`dns_record` needs exactly one of `records`, `alias_name`"),
         "{}",
         bad.all()
     );

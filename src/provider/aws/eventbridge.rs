@@ -73,40 +73,16 @@ fn tags_for(
     Ok(tags)
 }
 
-/// A schedule expression EventBridge accepts: `rate(N unit)` or
-/// `cron(six fields)`.
+/// A schedule expression EventBridge accepts (also checked by `mdl
+/// validate` when the value is known then).
 fn check_schedule(expr: &str) -> Result<(), ProviderError> {
-    let bad = |why: &str| {
-        Err(ProviderError::new(
+    crate::schema::schedule_expression(expr).map_err(|why| {
+        ProviderError::new(
             SERVICE,
             "PutRule",
-            format!(
-                "schedule \"{expr}\" {why}: write \"rate(5 minutes)\", \"rate(1 minute)\" or \"cron(0/2 * * * ? *)\""
-            ),
-        ))
-    };
-    if let Some(inner) = expr.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
-        let mut parts = inner.split_whitespace();
-        let (Some(count), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
-            return bad("is not a rate of the form rate(N unit)");
-        };
-        let Ok(count) = count.parse::<u32>() else {
-            return bad("does not start with a whole number");
-        };
-        let singular = matches!(unit, "minute" | "hour" | "day");
-        let plural = matches!(unit, "minutes" | "hours" | "days");
-        if count == 0 || (count == 1 && !singular) || (count > 1 && !plural) {
-            return bad("has a unit that does not match its number");
-        }
-        return Ok(());
-    }
-    if let Some(inner) = expr.strip_prefix("cron(").and_then(|r| r.strip_suffix(')')) {
-        if inner.split_whitespace().count() != 6 {
-            return bad("does not have the six fields of an EventBridge cron");
-        }
-        return Ok(());
-    }
-    bad("is neither rate(...) nor cron(...)")
+            format!("schedule \"{expr}\" {why}: write \"rate(5 minutes)\", \"rate(1 minute)\" or \"cron(0/2 * * * ? *)\""),
+        )
+    })
 }
 
 fn target(attrs: &IndexMap<String, Value>) -> Result<Target, ProviderError> {
@@ -454,36 +430,4 @@ fn rule_resource(
     );
     r.attrs.insert("description".into(), opt(description));
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_schedule;
-
-    #[test]
-    fn schedules_eventbridge_accepts_pass_and_others_say_how_to_write_one() {
-        for ok in [
-            "rate(1 minute)",
-            "rate(5 minutes)",
-            "rate(2 hours)",
-            "cron(0/2 * * * ? *)",
-        ] {
-            assert!(check_schedule(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "rate(1 minutes)",
-            "rate(5 minute)",
-            "rate(0 minutes)",
-            "rate(five minutes)",
-            "cron(*/2 * * * *)",
-            "*/2 * * * *",
-        ] {
-            let e = check_schedule(bad).unwrap_err();
-            assert!(
-                e.message.contains("rate(5 minutes)"),
-                "{bad}: {}",
-                e.message
-            );
-        }
-    }
 }
