@@ -11,8 +11,10 @@ pub struct DocsArgs {
 pub fn run(args: &DocsArgs) -> u8 {
     match &args.kind {
         None => {
-            for k in crate::schema::kinds() {
-                println!("{:<18} {}", k.name, k.summary);
+            let kinds = crate::schema::kinds();
+            let width = kinds.iter().map(|k| k.name.len()).max().unwrap_or(0);
+            for k in kinds {
+                println!("{:<width$}  {}", k.name, k.summary);
             }
             0
         }

@@ -2,7 +2,7 @@
 //!
 //! Launch templates: one describe of the stack's templates, then the
 //! default version of each. Instances: one paginated describe; terminated
-//! instances are left out.
+//! instances and those of Auto Scaling groups are left out.
 
 use std::time::Duration;
 
@@ -239,6 +239,14 @@ impl Ec2 {
                 state,
                 Some(InstanceStateName::Terminated | InstanceStateName::ShuttingDown)
             ) {
+                continue;
+            }
+            // Instances an Auto Scaling group launched carry its tags, but
+            // belong to the group.
+            if i.tags()
+                .iter()
+                .any(|t| t.key() == Some("aws:autoscaling:groupName"))
+            {
                 continue;
             }
             let Some(id) = i.instance_id() else { continue };
