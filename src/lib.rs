@@ -15,5 +15,6 @@ pub mod plan;
 pub mod provider;
 pub mod schema;
 pub mod state;
+pub mod stdlib;
 pub mod syntax;
 pub mod value;

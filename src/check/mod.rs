@@ -5,18 +5,21 @@
 //! Must not import: `graph`, `provider`, `plan`, `apply`, `state`.
 
 use crate::diagnostics::{Diagnostic, Span, suggest};
-use crate::lang::{Config, Evaluator, META_ATTRIBUTES, NoComputed};
+use crate::lang::{Config, Evaluator, META_ATTRIBUTES, ModuleInstance, NoComputed, Scope};
 use crate::schema::{AttrSchema, BlockSchema, Presence, Type};
-use crate::syntax::ast::Body;
+use crate::syntax::ast::{self, Body};
 use crate::value::Value;
 
-/// Check every resource and output of a configuration.
+/// Check every resource, module instance, param and output of a
+/// configuration. A block with `for_each` is checked once per instance;
+/// a diagnostic they share is reported once.
 pub fn check(config: &Config) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let eval = Evaluator::new(config, &NoComputed);
     for res in config.resources.values() {
+        let scope = Scope::of(res);
         if let Some(expr) = res.protect_expr() {
-            match eval.eval(expr, &mut diags) {
+            match eval.eval_in(expr, scope, &mut diags) {
                 Value::Bool(_) | Value::Unknown => {}
                 v => diags.push(
                     Diagnostic::error(
@@ -39,6 +42,7 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
             res.block.name.span,
             true,
             &eval,
+            scope,
             &mut diags,
         );
         for (dep, span) in &res.depends_on {
@@ -58,7 +62,240 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     for out in config.outputs.values() {
         eval.eval(&out.value, &mut diags);
     }
-    diags
+    for (name, (decl, _)) in &config.params {
+        let span = config
+            .param_spans
+            .get(name)
+            .copied()
+            .unwrap_or(decl.name.span);
+        check_rules(decl, Scope::ROOT, span, &eval, &mut diags);
+    }
+    let mut bodies_seen = Vec::new();
+    for inst in config.modules.values() {
+        check_module_instance(inst, &eval, &mut diags);
+        if !bodies_seen.contains(&inst.def.source) {
+            bodies_seen.push(inst.def.source);
+            for decl in inst.def.params.values() {
+                check_param_body(decl, &mut diags);
+            }
+        }
+    }
+    for (decl, _) in config.params.values() {
+        check_param_body(decl, &mut diags);
+    }
+    let mut unique: Vec<Diagnostic> = Vec::new();
+    for d in diags {
+        if !unique.iter().any(|u| {
+            u.code == d.code
+                && u.message == d.message
+                && u.labels.first().map(|l| l.span) == d.labels.first().map(|l| l.span)
+        }) {
+            unique.push(d);
+        }
+    }
+    unique
+}
+
+/// A module instance: its values name declared params, have the declared
+/// types and pass the params' rules; required params are given.
+fn check_module_instance(inst: &ModuleInstance, eval: &Evaluator<'_>, diags: &mut Vec<Diagnostic>) {
+    let def = &inst.def;
+    let parent = Scope {
+        module: &inst.parent,
+        each: inst.each.as_ref(),
+    };
+    for a in inst.block.body.attributes() {
+        let name = a.name.name.as_str();
+        if matches!(name, "for_each" | "when") {
+            continue;
+        }
+        if matches!(name, "depends_on" | "protect") {
+            diags.push(
+                Diagnostic::error(
+                    "check::unknown_attribute",
+                    format!("`{name}` is not supported on a module instance"),
+                    a.name.span,
+                    "on a module instance",
+                )
+                .with_help(format!("set `{name}` on the resources inside the module")),
+            );
+            continue;
+        }
+        let Some(decl) = def.params.get(name) else {
+            let d = Diagnostic::error(
+                "check::unknown_attribute",
+                format!("module `{}` has no param `{name}`", def.name),
+                a.name.span,
+                "unknown param",
+            );
+            diags.push(match suggest(name, def.params.keys().map(String::as_str)) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!(
+                    "`{}` takes: {}",
+                    def.name,
+                    def.params.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+            });
+            continue;
+        };
+        let value = eval.eval_in(&a.value, parent, diags);
+        if let Some(t) = &decl.ty
+            && !crate::lang::type_matches(t, &value)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "check::type_mismatch",
+                    format!(
+                        "`{name}` expects {}, got {}",
+                        crate::lang::type_text(t),
+                        value.type_name()
+                    ),
+                    a.value.span,
+                    format!("this is a {}", value.type_name()),
+                )
+                .with_label(t.span, "declared type")
+                .with_help(format!(
+                    "give `{name}` a value of type {}",
+                    crate::lang::type_text(t)
+                )),
+            );
+            continue;
+        }
+        check_rules(decl, Scope::module(&inst.path), a.value.span, eval, diags);
+    }
+    for (name, decl) in &def.params {
+        let given = inst.block.body.attribute(name).is_some();
+        if !given && decl.default.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "check::missing_attribute",
+                    format!("module `{}` needs `{name}`", def.name),
+                    inst.block.name.span,
+                    format!("`{name}` is not set"),
+                )
+                .with_label(decl.name.span, "declared here without a default")
+                .with_help(format!(
+                    "add `{name} = ...`{}",
+                    param_doc(decl)
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default()
+                )),
+            );
+        } else if !given {
+            check_rules(
+                decl,
+                Scope::module(&inst.path),
+                inst.block.name.span,
+                eval,
+                diags,
+            );
+        }
+    }
+}
+
+/// The `doc` of a param, if it has one.
+fn param_doc(decl: &ast::ParamDecl) -> Option<String> {
+    let attr = decl.body.as_ref()?.attribute("doc")?;
+    match &attr.value.kind {
+        ast::ExprKind::Str(parts) => Some(
+            parts
+                .iter()
+                .filter_map(|p| match p {
+                    ast::StrPart::Lit(l) => Some(l.as_str()),
+                    ast::StrPart::Interp(_) => None,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Run a param's `check { condition = ..., message = "..." }` rules; a
+/// failed rule points at `span`, where the value was given.
+fn check_rules(
+    decl: &ast::ParamDecl,
+    scope: Scope<'_>,
+    span: Span,
+    eval: &Evaluator<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(body) = &decl.body else { return };
+    for rule in body.nested().filter(|n| n.name.name == "check") {
+        let Some(cond) = rule.body.attribute("condition") else {
+            continue;
+        };
+        if eval.eval_in(&cond.value, scope, &mut Vec::new()) != Value::Bool(false) {
+            continue;
+        }
+        let message = match rule
+            .body
+            .attribute("message")
+            .map(|m| eval.eval_in(&m.value, scope, &mut Vec::new()))
+        {
+            Some(Value::String(m)) => m,
+            _ => format!("`{}` breaks a rule of its param", decl.name.name),
+        };
+        diags.push(
+            Diagnostic::error(
+                "param::rule_failed",
+                message,
+                span,
+                format!("this value of `{}`", decl.name.name),
+            )
+            .with_label(cond.value.span, "the rule")
+            .with_help(
+                param_doc(decl).unwrap_or_else(|| {
+                    format!("give `{}` a value the rule accepts", decl.name.name)
+                }),
+            ),
+        );
+    }
+}
+
+/// What a param's `{ ... }` may hold: `doc`, and `check` blocks with a
+/// `condition` and a `message`.
+fn check_param_body(decl: &ast::ParamDecl, diags: &mut Vec<Diagnostic>) {
+    let Some(body) = &decl.body else { return };
+    for a in body.attributes() {
+        if a.name.name != "doc" {
+            diags.push(
+                Diagnostic::error(
+                    "check::unknown_attribute",
+                    format!("a param has no `{}`", a.name.name),
+                    a.name.span,
+                    "unknown in a param",
+                )
+                .with_help("a param's block holds `doc = \"...\"` and `check { condition = ..., message = \"...\" }` blocks"),
+            );
+        }
+    }
+    for n in body.nested() {
+        if n.name.name != "check" {
+            diags.push(
+                Diagnostic::error(
+                    "check::unknown_attribute",
+                    format!("a param has no `{}` block", n.name.name),
+                    n.name.span,
+                    "unknown in a param",
+                )
+                .with_help("write `check { condition = ..., message = \"...\" }`"),
+            );
+            continue;
+        }
+        for key in ["condition", "message"] {
+            if n.body.attribute(key).is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "check::missing_attribute",
+                        format!("a `check` needs `{key}`"),
+                        n.name.span,
+                        format!("`{key}` is not set"),
+                    )
+                    .with_help("write `check { condition = param.azs >= 1, message = \"at least one AZ\" }`"),
+                );
+            }
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -70,6 +307,7 @@ fn check_body(
     name_span: Span,
     top: bool,
     eval: &Evaluator<'_>,
+    scope: Scope<'_>,
     diags: &mut Vec<Diagnostic>,
 ) {
     let names = || attrs.iter().map(|a| a.name);
@@ -112,7 +350,7 @@ fn check_body(
             );
             continue;
         }
-        let value = eval.eval(&a.value, diags);
+        let value = eval.eval_in(&a.value, scope, diags);
         check_type(&value, &schema.ty, a.value.span, schema.name, diags);
         if !schema.allowed.is_empty()
             && let Value::String(s) = &value
@@ -165,6 +403,7 @@ fn check_body(
                 n.name.span,
                 false,
                 eval,
+                scope,
                 diags,
             ),
             Some(schema) => diags.push(

@@ -81,6 +81,11 @@ impl SourceMap {
         &self.sources[id.0 as usize]
     }
 
+    /// The file a source was read from, if any.
+    pub fn path(&self, id: SourceId) -> Option<&Path> {
+        self.get(id).path.as_deref()
+    }
+
     pub fn text(&self, id: SourceId) -> &str {
         &self.get(id).text
     }

@@ -9,8 +9,7 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::diagnostics::{Diagnostic, Span};
-use crate::lang::{Config, ResourceAddr};
-use crate::syntax::ast::ExprKind;
+use crate::lang::{Config, Evaluator, NoComputed, ResourceAddr};
 
 /// Why one resource depends on another: the reference's span.
 #[derive(Clone, Copy, Debug)]
@@ -33,6 +32,7 @@ impl Graph {
         for addr in config.resources.keys() {
             index.insert(addr.clone(), graph.add_node(addr.clone()));
         }
+        let eval = Evaluator::new(config, &NoComputed);
         for (addr, res) in &config.resources {
             let to = index[addr];
             let mut add = |dep: ResourceAddr, span: Span| {
@@ -42,14 +42,9 @@ impl Graph {
                     graph.add_edge(from, to, Edge { span });
                 }
             };
-            res.block.body.walk_exprs(&mut |e| {
-                if let ExprKind::Path(segs) = &e.kind
-                    && segs.len() >= 3
-                    && segs[0].name != "param"
-                {
-                    add(ResourceAddr::new(&segs[0].name, &segs[1].name), e.span);
-                }
-            });
+            for (dep, span) in eval.references(res) {
+                add(dep, span);
+            }
             for (dep, span) in &res.depends_on {
                 add(dep.clone(), *span);
             }

@@ -4,11 +4,65 @@ use std::cell::RefCell;
 
 use indexmap::IndexMap;
 
+use super::load::Each;
 use super::{Config, META_ATTRIBUTES, Resource, ResourceAddr};
-use crate::diagnostics::{Diagnostic, suggest};
+use crate::diagnostics::{Diagnostic, Span, suggest};
 use crate::schema::{Presence, Type};
-use crate::syntax::ast::{BinOp, Body, Expr, ExprKind, StrPart};
+use crate::syntax::ast::{BinOp, Body, Expr, ExprKind, Ident, StrPart};
 use crate::value::Value;
+
+/// Where an expression is evaluated: the module instance whose params and
+/// resources its names mean, and the `for_each` binding of its block.
+#[derive(Clone, Copy, Debug)]
+pub struct Scope<'s> {
+    pub module: &'s str,
+    pub each: Option<&'s Each>,
+}
+
+impl<'s> Scope<'s> {
+    pub const ROOT: Scope<'static> = Scope {
+        module: "",
+        each: None,
+    };
+
+    pub fn module(module: &'s str) -> Scope<'s> {
+        Scope { module, each: None }
+    }
+
+    /// The scope of a resource's own attributes.
+    pub fn of(res: &'s Resource) -> Scope<'s> {
+        Scope {
+            module: &res.addr.module,
+            each: res.each.as_ref(),
+        }
+    }
+}
+
+/// One step after the first name of a reference: `.name` or `[index]`.
+#[derive(Clone, Copy)]
+enum Access<'e> {
+    Name(&'e Ident),
+    Index(&'e Expr),
+}
+
+/// A reference chain: its first name and the steps after it. `None` when
+/// the expression is not a reference (a call, a literal, ...).
+fn chain(expr: &Expr) -> Option<(&Ident, Vec<Access<'_>>)> {
+    match &expr.kind {
+        ExprKind::Path(segs) => Some((&segs[0], segs[1..].iter().map(Access::Name).collect())),
+        ExprKind::Index(base, idx) => {
+            let (head, mut acc) = chain(base)?;
+            acc.push(Access::Index(idx));
+            Some((head, acc))
+        }
+        ExprKind::Field(base, name) => {
+            let (head, mut acc) = chain(base)?;
+            acc.push(Access::Name(name));
+            Some((head, acc))
+        }
+        _ => None,
+    }
+}
 
 /// Where values assigned by AWS come from: the state during plan, the
 /// results of finished resources during apply.
@@ -29,9 +83,9 @@ impl Computed for NoComputed {
 pub struct Evaluator<'a> {
     config: &'a Config,
     computed: &'a dyn Computed,
-    /// Attributes being evaluated, to stop a reference cycle from recursing
-    /// forever (the graph reports the cycle itself).
-    in_progress: RefCell<Vec<(ResourceAddr, String)>>,
+    /// Attributes, params and outputs being evaluated, to stop a reference
+    /// cycle from recursing forever (the graph reports the cycle itself).
+    in_progress: RefCell<Vec<String>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -47,13 +101,14 @@ impl<'a> Evaluator<'a> {
     /// filled in, nested blocks turned into lists of maps. Attributes left
     /// to AWS (computed-optional and unset) are absent from the result.
     pub fn resource(&self, res: &Resource, diags: &mut Vec<Diagnostic>) -> IndexMap<String, Value> {
-        self.body(&res.block.body, res.kind.attrs, diags)
+        self.body(&res.block.body, res.kind.attrs, Scope::of(res), diags)
     }
 
     fn body(
         &self,
         body: &Body,
         attrs: &[crate::schema::AttrSchema],
+        scope: Scope<'_>,
         diags: &mut Vec<Diagnostic>,
     ) -> IndexMap<String, Value> {
         let mut out = IndexMap::new();
@@ -67,13 +122,13 @@ impl<'a> Evaluator<'a> {
                         Some(Value::List(
                             blocks
                                 .iter()
-                                .map(|n| Value::Map(self.body(&n.body, block.attrs, diags)))
+                                .map(|n| Value::Map(self.body(&n.body, block.attrs, scope, diags)))
                                 .collect(),
                         ))
                     }
                 }
                 _ => match body.attribute(a.name) {
-                    Some(attr) => Some(self.eval(&attr.value, diags)),
+                    Some(attr) => Some(self.eval_in(&attr.value, scope, diags)),
                     None => match a.presence {
                         Presence::Default(_) => a.default_value(),
                         Presence::Required | Presence::Computed => None,
@@ -87,9 +142,17 @@ impl<'a> Evaluator<'a> {
         out
     }
 
-    /// Evaluate one expression. Errors are pushed to `diags` and the value
-    /// becomes `Null`.
+    /// Evaluate an expression at the root of the configuration.
     pub fn eval(&self, expr: &Expr, diags: &mut Vec<Diagnostic>) -> Value {
+        self.eval_in(expr, Scope::ROOT, diags)
+    }
+
+    /// Evaluate one expression in a scope. Errors are pushed to `diags` and
+    /// the value becomes `Null`.
+    pub fn eval_in(&self, expr: &Expr, scope: Scope<'_>, diags: &mut Vec<Diagnostic>) -> Value {
+        if let Some((head, acc)) = chain(expr) {
+            return self.reference(expr, head, &acc, scope, diags);
+        }
         match &expr.kind {
             ExprKind::Null => Value::Null,
             ExprKind::Bool(b) => Value::Bool(*b),
@@ -99,7 +162,7 @@ impl<'a> Evaluator<'a> {
                 for p in parts {
                     match p {
                         StrPart::Lit(l) => s.push_str(l),
-                        StrPart::Interp(e) => match self.eval(e, diags) {
+                        StrPart::Interp(e) => match self.eval_in(e, scope, diags) {
                             Value::Unknown => return Value::Unknown,
                             Value::String(v) => s.push_str(&v),
                             v @ (Value::Number(_) | Value::Bool(_)) => s.push_str(&v.to_string()),
@@ -120,28 +183,36 @@ impl<'a> Evaluator<'a> {
                 }
                 Value::String(s)
             }
-            ExprKind::List(items) => {
-                Value::List(items.iter().map(|e| self.eval(e, diags)).collect())
-            }
+            ExprKind::List(items) => Value::List(
+                items
+                    .iter()
+                    .map(|e| self.eval_in(e, scope, diags))
+                    .collect(),
+            ),
             ExprKind::Map(entries) => Value::Map(
                 entries
                     .iter()
-                    .map(|en| (en.key.clone(), self.eval(&en.value, diags)))
+                    .map(|en| (en.key.clone(), self.eval_in(&en.value, scope, diags)))
                     .collect(),
             ),
-            ExprKind::Path(segs) => self.path(expr, segs, diags),
+            ExprKind::Path(_) => Value::Null,
             ExprKind::Index(base, idx) => {
-                let base_v = self.eval(base, diags);
-                let idx_v = self.eval(idx, diags);
+                let base_v = self.eval_in(base, scope, diags);
+                let idx_v = self.eval_in(idx, scope, diags);
                 index(base_v, idx_v, idx.span, diags)
             }
+            ExprKind::Field(base, name) => {
+                let base_v = self.eval_in(base, scope, diags);
+                walk_fields(base_v, std::slice::from_ref(name), diags)
+            }
             ExprKind::Call(name, args) => {
-                let values: Vec<Value> = args.iter().map(|a| self.eval(a, diags)).collect();
+                let values: Vec<Value> =
+                    args.iter().map(|a| self.eval_in(a, scope, diags)).collect();
                 super::functions::call(name, args, values, expr.span, diags)
             }
-            ExprKind::Cond(c, a, b) => match self.eval(c, diags) {
-                Value::Bool(true) => self.eval(a, diags),
-                Value::Bool(false) => self.eval(b, diags),
+            ExprKind::Cond(c, a, b) => match self.eval_in(c, scope, diags) {
+                Value::Bool(true) => self.eval_in(a, scope, diags),
+                Value::Bool(false) => self.eval_in(b, scope, diags),
                 Value::Unknown => Value::Unknown,
                 v => {
                     diags.push(Diagnostic::error(
@@ -154,31 +225,14 @@ impl<'a> Evaluator<'a> {
                 }
             },
             ExprKind::Binary(op, a, b) => {
-                let av = self.eval(a, diags);
-                let bv = self.eval(b, diags);
+                let av = self.eval_in(a, scope, diags);
+                let bv = self.eval_in(b, scope, diags);
                 if av == Value::Unknown || bv == Value::Unknown {
                     return Value::Unknown;
                 }
-                match op {
-                    BinOp::Eq => Value::Bool(av == bv),
-                    BinOp::Ne => Value::Bool(av != bv),
-                    BinOp::And | BinOp::Or => match (av.as_bool(), bv.as_bool()) {
-                        (Some(x), Some(y)) => {
-                            Value::Bool(if *op == BinOp::And { x && y } else { x || y })
-                        }
-                        _ => {
-                            diags.push(Diagnostic::error(
-                                "lang::type_mismatch",
-                                format!("`{}` needs two bools", op.symbol()),
-                                expr.span,
-                                "expected bools on both sides",
-                            ));
-                            Value::Null
-                        }
-                    },
-                }
+                binary(*op, av, bv, expr.span, diags)
             }
-            ExprKind::Not(e) => match self.eval(e, diags) {
+            ExprKind::Not(e) => match self.eval_in(e, scope, diags) {
                 Value::Bool(b) => Value::Bool(!b),
                 Value::Unknown => Value::Unknown,
                 v => {
@@ -194,106 +248,424 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn path(
+    /// Resolve a reference chain: `param.X`, `each.key`, `module.M.OUT`,
+    /// `KIND.NAME.ATTR`, `KIND.NAME["key"].ATTR`, followed by fields and
+    /// indexes.
+    fn reference(
         &self,
         expr: &Expr,
-        segs: &[crate::syntax::ast::Ident],
+        head: &Ident,
+        acc: &[Access<'_>],
+        scope: Scope<'_>,
         diags: &mut Vec<Diagnostic>,
     ) -> Value {
-        let head = &segs[0];
-        if head.name == "param" {
-            let Some(name) = segs.get(1) else {
-                diags.push(
-                    Diagnostic::error(
-                        "lang::unresolved_reference",
-                        "`param` needs a name",
-                        expr.span,
-                        "incomplete reference",
-                    )
-                    .with_help("write `param.NAME`"),
-                );
-                return Value::Null;
-            };
-            let Some((_, v)) = self.config.params.get(&name.name) else {
-                let mut d = Diagnostic::error(
-                    "lang::unresolved_reference",
-                    format!("no param named `{}`", name.name),
-                    name.span,
-                    "not declared",
-                );
-                d = match suggest(&name.name, self.config.params.keys().map(String::as_str)) {
-                    Some(s) => d.with_help(format!("did you mean `param.{s}`?")),
-                    None => d.with_help(format!(
-                        "declare it: `param {}: string = \"...\"`",
-                        name.name
-                    )),
+        match head.name.as_str() {
+            "param" => {
+                let Some(Access::Name(name)) = acc.first() else {
+                    diags.push(
+                        Diagnostic::error(
+                            "lang::unresolved_reference",
+                            "`param` needs a name",
+                            expr.span,
+                            "incomplete reference",
+                        )
+                        .with_help("write `param.NAME`"),
+                    );
+                    return Value::Null;
                 };
-                diags.push(d);
+                let v = self.param(scope, name, diags);
+                self.access(v, &acc[1..], scope, diags)
+            }
+            "each" => {
+                let Some(each) = scope.each else {
+                    diags.push(
+                        Diagnostic::error(
+                            "lang::unresolved_reference",
+                            "`each` is only known in a block with `for_each`",
+                            head.span,
+                            "no `for_each` here",
+                        )
+                        .with_help("add `for_each = ...` to the block, or use a param"),
+                    );
+                    return Value::Null;
+                };
+                let v = match acc.first() {
+                    Some(Access::Name(n)) if n.name == "key" => Value::String(each.key.clone()),
+                    Some(Access::Name(n)) if n.name == "value" => each.value.clone(),
+                    Some(Access::Name(n)) if n.name == "index" => Value::Number(each.index as f64),
+                    _ => {
+                        diags.push(
+                            Diagnostic::error(
+                                "lang::unresolved_reference",
+                                "`each` has `key`, `value` and `index`",
+                                expr.span,
+                                "not one of them",
+                            )
+                            .with_help("write `each.key`, `each.value` or `each.index`"),
+                        );
+                        return Value::Null;
+                    }
+                };
+                self.access(v, &acc[1..], scope, diags)
+            }
+            "module" => self.module_reference(expr, acc, scope, diags),
+            _ => self.resource_reference(expr, head, acc, scope, diags),
+        }
+    }
+
+    /// Apply `.name` and `[index]` steps to a value.
+    fn access(
+        &self,
+        mut v: Value,
+        acc: &[Access<'_>],
+        scope: Scope<'_>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Value {
+        for a in acc {
+            v = match a {
+                Access::Name(n) => walk_fields(v, std::slice::from_ref(*n), diags),
+                Access::Index(e) => {
+                    let i = self.eval_in(e, scope, diags);
+                    index(v, i, e.span, diags)
+                }
+            };
+        }
+        v
+    }
+
+    /// Guard against evaluating something that is already being evaluated
+    /// (a cycle): `Unknown` then.
+    fn guarded(&self, key: String, f: impl FnOnce() -> Value) -> Value {
+        if self.in_progress.borrow().contains(&key) {
+            return Value::Unknown;
+        }
+        self.in_progress.borrow_mut().push(key);
+        let v = f();
+        self.in_progress.borrow_mut().pop();
+        v
+    }
+
+    /// A param's value as seen in a scope: a root param, or the value a
+    /// module instance was given (evaluated where it was written), or the
+    /// module's default.
+    fn param(&self, scope: Scope<'_>, name: &Ident, diags: &mut Vec<Diagnostic>) -> Value {
+        if scope.module.is_empty() {
+            let Some((_, v)) = self.config.params.get(&name.name) else {
+                diags.push(self.no_param(name, self.config.params.keys().map(String::as_str)));
                 return Value::Null;
             };
-            return walk_fields(v.clone(), &segs[2..], diags);
+            return v.clone();
         }
-        if segs.len() < 3 {
-            let d = if segs.len() == 2
-                && self
-                    .config
-                    .resources
-                    .contains_key(&ResourceAddr::new(&segs[0].name, &segs[1].name))
-            {
+        let Some(inst) = self.config.modules.get(scope.module) else {
+            return Value::Unknown;
+        };
+        let Some(decl) = inst.def.params.get(&name.name) else {
+            diags.push(self.no_param(name, inst.def.params.keys().map(String::as_str)));
+            return Value::Null;
+        };
+        let key = format!("{}:param:{}", scope.module, name.name);
+        if let Some(arg) = inst.block.body.attribute(&name.name) {
+            let parent = Scope {
+                module: &inst.parent,
+                each: inst.each.as_ref(),
+            };
+            // Errors in the value are reported where it is written.
+            return self.guarded(key, || self.eval_in(&arg.value, parent, &mut Vec::new()));
+        }
+        match &decl.default {
+            Some(d) => self.guarded(key, || {
+                self.eval_in(d, Scope::module(&inst.path), &mut Vec::new())
+            }),
+            // A missing value is reported at the instance.
+            None => Value::Null,
+        }
+    }
+
+    fn no_param<'n>(&self, name: &Ident, known: impl Iterator<Item = &'n str>) -> Diagnostic {
+        let known: Vec<&str> = known.collect();
+        let d = Diagnostic::error(
+            "lang::unresolved_reference",
+            format!("no param named `{}`", name.name),
+            name.span,
+            "not declared",
+        );
+        match suggest(&name.name, known.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `param.{s}`?")),
+            None => d.with_help(format!(
+                "declare it: `param {}: string = \"...\"`",
+                name.name
+            )),
+        }
+    }
+
+    /// `module.NAME.OUTPUT`, `module.NAME["key"].OUTPUT`; without a key on
+    /// a module with `for_each`, a list over its instances.
+    fn module_reference(
+        &self,
+        expr: &Expr,
+        acc: &[Access<'_>],
+        scope: Scope<'_>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Value {
+        let Some(Access::Name(name)) = acc.first() else {
+            diags.push(
                 Diagnostic::error(
                     "lang::unresolved_reference",
-                    format!(
-                        "`{}.{}` is a resource, not a value",
-                        segs[0].name, segs[1].name
-                    ),
+                    "`module` needs an instance name",
                     expr.span,
-                    "a resource, not one of its attributes",
+                    "incomplete reference",
+                )
+                .with_help("write `module.NAME.OUTPUT`"),
+            );
+            return Value::Null;
+        };
+        let decl_key = (
+            scope.module.to_string(),
+            "module".to_string(),
+            name.name.clone(),
+        );
+        let Some(decl) = self.config.declared.get(&decl_key) else {
+            let here: Vec<&str> = self
+                .config
+                .declared
+                .keys()
+                .filter(|(m, k, _)| m == scope.module && k == "module")
+                .map(|(_, _, n)| n.as_str())
+                .collect();
+            let d = Diagnostic::error(
+                "lang::unresolved_reference",
+                format!("no module instance `module.{}`", name.name),
+                name.span,
+                "no block declares this",
+            );
+            diags.push(match suggest(&name.name, here.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `module.{s}`?")),
+                None => d.with_help(
+                    "instantiate a module first: `use \"std/ha\"` then `ha NAME { ... }`",
+                ),
+            });
+            return Value::Null;
+        };
+        let path = |key: Option<&str>| {
+            let own = format!("module.{}{}", name.name, super::key_suffix(key));
+            if scope.module.is_empty() {
+                own
+            } else {
+                format!("{}.{own}", scope.module)
+            }
+        };
+        let mut rest = &acc[1..];
+        if decl.keys.is_empty() {
+            return Value::Null;
+        }
+        if decl.keyed {
+            if let Some(Access::Index(k)) = rest.first() {
+                let key = match self.eval_in(k, scope, diags) {
+                    Value::String(s) => s,
+                    Value::Unknown => return Value::Unknown,
+                    other => other.to_string(),
+                };
+                if !decl.keys.contains(&Some(key.clone())) {
+                    diags.push(no_key(&key, k.span, &decl.keys));
+                    return Value::Null;
+                }
+                rest = &rest[1..];
+                return self.module_output(&path(Some(&key)), rest, scope, expr, diags);
+            }
+            let all: Vec<Value> = decl
+                .keys
+                .iter()
+                .map(|k| self.module_output(&path(k.as_deref()), rest, scope, expr, diags))
+                .collect();
+            return Value::List(all);
+        }
+        self.module_output(&path(None), rest, scope, expr, diags)
+    }
+
+    fn module_output(
+        &self,
+        path: &str,
+        acc: &[Access<'_>],
+        scope: Scope<'_>,
+        expr: &Expr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Value {
+        let Some(inst) = self.config.modules.get(path) else {
+            return Value::Unknown;
+        };
+        let Some(Access::Name(out)) = acc.first() else {
+            diags.push(
+                Diagnostic::error(
+                    "lang::unresolved_reference",
+                    format!("`{path}` is a module instance, not a value"),
+                    expr.span,
+                    "a module, not one of its outputs",
                 )
                 .with_help(format!(
-                    "reference an attribute, such as `{}.{}.id`",
-                    segs[0].name, segs[1].name
-                ))
-            } else {
+                    "reference an output: {}",
+                    inst.def
+                        .outputs
+                        .keys()
+                        .map(|o| format!("`{path}.{o}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+            return Value::Null;
+        };
+        let Some(decl) = inst.def.outputs.get(&out.name) else {
+            let d = Diagnostic::error(
+                "lang::unresolved_reference",
+                format!("module `{}` has no output `{}`", inst.def.name, out.name),
+                out.span,
+                "unknown output",
+            );
+            diags.push(
+                match suggest(&out.name, inst.def.outputs.keys().map(String::as_str)) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(format!(
+                        "its outputs are: {}",
+                        inst.def
+                            .outputs
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                },
+            );
+            return Value::Null;
+        };
+        let v = self.guarded(format!("{path}:output:{}", out.name), || {
+            self.eval_in(&decl.value, Scope::module(path), &mut Vec::new())
+        });
+        self.access(v, &acc[1..], scope, diags)
+    }
+
+    /// `KIND.NAME.ATTR`, `KIND.NAME["key"].ATTR`; without a key on a block
+    /// with `for_each`, a list over its instances; null for a block whose
+    /// `when` is false.
+    fn resource_reference(
+        &self,
+        expr: &Expr,
+        head: &Ident,
+        acc: &[Access<'_>],
+        scope: Scope<'_>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Value {
+        let Some(Access::Name(name)) = acc.first() else {
+            diags.push(
                 Diagnostic::error(
                     "lang::unresolved_reference",
-                    format!("unknown name `{}`", segs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".")),
+                    format!("unknown name `{}`", head.name),
                     expr.span,
                     "not a param or resource attribute",
                 )
-                .with_help("write `param.NAME` for a param or `KIND.NAME.ATTRIBUTE` for a resource attribute")
-            };
-            diags.push(d);
+                .with_help("write `param.NAME` for a param or `KIND.NAME.ATTRIBUTE` for a resource attribute"),
+            );
             return Value::Null;
-        }
-        let addr = ResourceAddr::new(&segs[0].name, &segs[1].name);
-        let Some(res) = self.config.resources.get(&addr) else {
+        };
+        let local = format!("{}.{}", head.name, name.name);
+        let decl_key = (
+            scope.module.to_string(),
+            head.name.clone(),
+            name.name.clone(),
+        );
+        let Some(decl) = self.config.declared.get(&decl_key) else {
+            let span = head.span.to(name.span);
+            let known = crate::schema::kind(&head.name).is_some();
             let mut d = Diagnostic::error(
                 "lang::unresolved_reference",
-                format!("no resource `{addr}`"),
-                segs[0].span.to(segs[1].span),
-                "no block declares this",
+                if known {
+                    format!("no resource `{local}`")
+                } else {
+                    format!("unknown name `{local}`")
+                },
+                span,
+                if known {
+                    "no block declares this"
+                } else {
+                    "not a param or resource attribute"
+                },
             );
             let candidates: Vec<String> = self
                 .config
-                .resources
+                .declared
                 .keys()
-                .map(ToString::to_string)
+                .filter(|(m, k, _)| m == scope.module && k != "module")
+                .map(|(_, k, n)| format!("{k}.{n}"))
                 .collect();
-            if let Some(s) = suggest(&addr.to_string(), candidates.iter().map(String::as_str)) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            } else {
-                d = d.with_help(format!(
+            d = match suggest(&local, candidates.iter().map(String::as_str)) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None if known => d.with_help(format!(
                     "declare it: `{} {} {{ ... }}`",
-                    addr.kind, addr.name
-                ));
-            }
+                    head.name, name.name
+                )),
+                None => d.with_help("write `param.NAME` for a param or `KIND.NAME.ATTRIBUTE` for a resource attribute"),
+            };
             diags.push(d);
             return Value::Null;
         };
-        let attr = &segs[2];
-        let value = self.resource_attr(res, &attr.name);
-        match value {
-            Some(v) => walk_fields(v, &segs[3..], diags),
+        if decl.keys.is_empty() {
+            // `when` is false: nothing to reference.
+            return Value::Null;
+        }
+        let mut rest = &acc[1..];
+        let addr_for = |key: Option<String>| {
+            ResourceAddr::new(&head.name, &name.name)
+                .in_module(scope.module)
+                .with_key(key)
+        };
+        if decl.keyed {
+            if let Some(Access::Index(k)) = rest.first() {
+                let key = match self.eval_in(k, scope, diags) {
+                    Value::String(s) => s,
+                    Value::Unknown => return Value::Unknown,
+                    other => other.to_string(),
+                };
+                if !decl.keys.contains(&Some(key.clone())) {
+                    diags.push(no_key(&key, k.span, &decl.keys));
+                    return Value::Null;
+                }
+                rest = &rest[1..];
+                return self.instance_attr(&addr_for(Some(key)), &local, expr, rest, scope, diags);
+            }
+            let all = decl
+                .keys
+                .iter()
+                .map(|k| self.instance_attr(&addr_for(k.clone()), &local, expr, rest, scope, diags))
+                .collect();
+            return Value::List(all);
+        }
+        self.instance_attr(&addr_for(None), &local, expr, rest, scope, diags)
+    }
+
+    fn instance_attr(
+        &self,
+        addr: &ResourceAddr,
+        local: &str,
+        expr: &Expr,
+        acc: &[Access<'_>],
+        scope: Scope<'_>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Value {
+        let Some(res) = self.config.resources.get(addr) else {
+            return Value::Unknown;
+        };
+        let Some(Access::Name(attr)) = acc.first() else {
+            diags.push(
+                Diagnostic::error(
+                    "lang::unresolved_reference",
+                    format!("`{local}` is a resource, not a value"),
+                    expr.span,
+                    "a resource, not one of its attributes",
+                )
+                .with_help(format!("reference an attribute, such as `{local}.id`")),
+            );
+            return Value::Null;
+        };
+        match self.resource_attr(res, &attr.name) {
+            Some(v) => self.access(v, &acc[1..], scope, diags),
             None => {
                 let mut d = Diagnostic::error(
                     "lang::unresolved_reference",
@@ -324,21 +696,17 @@ impl<'a> Evaluator<'a> {
             if let Some(a) = res.block.body.attribute(attr)
                 && !META_ATTRIBUTES.contains(&attr)
             {
-                let key = (res.addr.clone(), attr.to_string());
-                if self.in_progress.borrow().contains(&key) {
-                    return Some(Value::Unknown);
-                }
-                self.in_progress.borrow_mut().push(key);
                 // Errors inside another resource's attribute are reported
                 // when that resource itself is evaluated.
-                let v = self.eval(&a.value, &mut Vec::new());
-                self.in_progress.borrow_mut().pop();
-                return Some(v);
+                return Some(self.guarded(format!("{}:{attr}", res.addr), || {
+                    self.eval_in(&a.value, Scope::of(res), &mut Vec::new())
+                }));
             }
             if let Type::Blocks(_) = schema.ty {
                 let mut all = self.body(
                     &res.block.body,
                     std::slice::from_ref(schema),
+                    Scope::of(res),
                     &mut Vec::new(),
                 );
                 return Some(all.swap_remove(attr).unwrap_or(Value::List(Vec::new())));
@@ -354,6 +722,258 @@ impl<'a> Evaluator<'a> {
             return Some(self.computed.get(&res.addr, attr).unwrap_or(Value::Unknown));
         }
         None
+    }
+
+    /// The resources an expression of `res` refers to, through params,
+    /// module outputs and `for_each` keys, each with the span of the
+    /// reference written in `res` (or in the module it passes through).
+    pub fn references(&self, res: &Resource) -> Vec<(ResourceAddr, Span)> {
+        let mut out = Vec::new();
+        let mut seen = Vec::new();
+        for entry in &res.block.body.entries {
+            if let crate::syntax::ast::BodyEntry::Attribute(a) = entry
+                && matches!(a.name.name.as_str(), "depends_on" | "for_each" | "when")
+            {
+                continue;
+            }
+            let mut exprs = Vec::new();
+            match entry {
+                crate::syntax::ast::BodyEntry::Attribute(a) => exprs.push(&a.value),
+                crate::syntax::ast::BodyEntry::Nested(n) => {
+                    n.body.walk_exprs(&mut |e| exprs.push(e))
+                }
+            }
+            for e in exprs {
+                self.refs_in(e, Scope::of(res), &mut out, &mut seen);
+            }
+        }
+        out
+    }
+
+    fn refs_in(
+        &self,
+        expr: &Expr,
+        scope: Scope<'_>,
+        out: &mut Vec<(ResourceAddr, Span)>,
+        seen: &mut Vec<String>,
+    ) {
+        let Some((head, acc)) = chain(expr) else {
+            match &expr.kind {
+                ExprKind::Str(parts) => {
+                    for p in parts {
+                        if let StrPart::Interp(e) = p {
+                            self.refs_in(e, scope, out, seen);
+                        }
+                    }
+                }
+                ExprKind::List(items) | ExprKind::Call(_, items) => {
+                    items.iter().for_each(|e| self.refs_in(e, scope, out, seen));
+                }
+                ExprKind::Map(entries) => {
+                    entries
+                        .iter()
+                        .for_each(|e| self.refs_in(&e.value, scope, out, seen));
+                }
+                ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                    self.refs_in(a, scope, out, seen);
+                    self.refs_in(b, scope, out, seen);
+                }
+                ExprKind::Cond(c, a, b) => {
+                    self.refs_in(c, scope, out, seen);
+                    self.refs_in(a, scope, out, seen);
+                    self.refs_in(b, scope, out, seen);
+                }
+                ExprKind::Not(e) | ExprKind::Field(e, _) => self.refs_in(e, scope, out, seen),
+                _ => {}
+            }
+            return;
+        };
+        for a in &acc {
+            if let Access::Index(e) = a {
+                self.refs_in(e, scope, out, seen);
+            }
+        }
+        let name = match acc.first() {
+            Some(Access::Name(n)) => n,
+            _ => return,
+        };
+        // The key of a keyed reference, when it can be known now.
+        let key_of =
+            |decl: &super::load::Declared, next: Option<&Access<'_>>| -> Vec<Option<String>> {
+                if !decl.keyed {
+                    return decl.keys.clone();
+                }
+                if let Some(Access::Index(k)) = next
+                    && let Value::String(key) = self.eval_in(k, scope, &mut Vec::new())
+                    && decl.keys.contains(&Some(key.clone()))
+                {
+                    return vec![Some(key)];
+                }
+                decl.keys.clone()
+            };
+        match head.name.as_str() {
+            "each" => {}
+            "param" => {
+                if scope.module.is_empty() {
+                    return;
+                }
+                let mark = format!("{}:param:{}", scope.module, name.name);
+                if seen.contains(&mark) {
+                    return;
+                }
+                seen.push(mark);
+                let Some(inst) = self.config.modules.get(scope.module) else {
+                    return;
+                };
+                if let Some(arg) = inst.block.body.attribute(&name.name) {
+                    let parent = Scope {
+                        module: &inst.parent,
+                        each: inst.each.as_ref(),
+                    };
+                    self.refs_in(&arg.value, parent, out, seen);
+                } else if let Some(d) = inst
+                    .def
+                    .params
+                    .get(&name.name)
+                    .and_then(|p| p.default.as_ref())
+                {
+                    self.refs_in(d, Scope::module(&inst.path), out, seen);
+                }
+            }
+            "module" => {
+                let decl_key = (
+                    scope.module.to_string(),
+                    "module".to_string(),
+                    name.name.clone(),
+                );
+                let Some(decl) = self.config.declared.get(&decl_key) else {
+                    return;
+                };
+                let keys = key_of(decl, acc.get(1));
+                let out_name = acc[1..].iter().find_map(|a| match a {
+                    Access::Name(n) => Some(n.name.clone()),
+                    Access::Index(_) => None,
+                });
+                for key in keys {
+                    let own = format!("module.{}{}", name.name, super::key_suffix(key.as_deref()));
+                    let path = if scope.module.is_empty() {
+                        own
+                    } else {
+                        format!("{}.{own}", scope.module)
+                    };
+                    let Some(inst) = self.config.modules.get(&path) else {
+                        continue;
+                    };
+                    for (o, decl) in &inst.def.outputs {
+                        if out_name.as_ref().is_some_and(|n| n != o) {
+                            continue;
+                        }
+                        let mark = format!("{path}:output:{o}");
+                        if seen.contains(&mark) {
+                            continue;
+                        }
+                        seen.push(mark);
+                        self.refs_in(&decl.value, Scope::module(&inst.path), out, seen);
+                    }
+                }
+            }
+            kind => {
+                let decl_key = (
+                    scope.module.to_string(),
+                    kind.to_string(),
+                    name.name.clone(),
+                );
+                let Some(decl) = self.config.declared.get(&decl_key) else {
+                    return;
+                };
+                for key in key_of(decl, acc.get(1)) {
+                    out.push((
+                        ResourceAddr::new(kind, &name.name)
+                            .in_module(scope.module)
+                            .with_key(key),
+                        expr.span,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn no_key(key: &str, span: Span, keys: &[Option<String>]) -> Diagnostic {
+    Diagnostic::error(
+        "lang::unresolved_reference",
+        format!("no instance with the key \"{key}\""),
+        span,
+        "not one of the `for_each` keys",
+    )
+    .with_help(format!(
+        "the keys are: {}",
+        keys.iter()
+            .flatten()
+            .map(|k| format!("\"{k}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// `a OP b` for known values.
+fn binary(op: BinOp, a: Value, b: Value, span: Span, diags: &mut Vec<Diagnostic>) -> Value {
+    let fail = |diags: &mut Vec<Diagnostic>, what: &str| {
+        diags.push(
+            Diagnostic::error(
+                "lang::type_mismatch",
+                format!("`{}` needs {what}", op.symbol()),
+                span,
+                format!("here: a {} and a {}", a.type_name(), b.type_name()),
+            )
+            .with_help(match op {
+                BinOp::Add => "`+` adds numbers; join strings with \"${a}${b}\"",
+                BinOp::And | BinOp::Or => "combine conditions that are true or false",
+                _ => "compare and compute with numbers",
+            }),
+        );
+        Value::Null
+    };
+    match op {
+        BinOp::Eq => Value::Bool(a == b),
+        BinOp::Ne => Value::Bool(a != b),
+        BinOp::And | BinOp::Or => match (a.as_bool(), b.as_bool()) {
+            (Some(x), Some(y)) => Value::Bool(if op == BinOp::And { x && y } else { x || y }),
+            _ => fail(diags, "two bools"),
+        },
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => match (&a, &b) {
+            (Value::Number(x), Value::Number(y)) => Value::Bool(match op {
+                BinOp::Lt => x < y,
+                BinOp::Le => x <= y,
+                BinOp::Gt => x > y,
+                _ => x >= y,
+            }),
+            _ => fail(diags, "two numbers"),
+        },
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => match (&a, &b) {
+            (Value::Number(x), Value::Number(y)) => {
+                if matches!(op, BinOp::Div | BinOp::Rem) && *y == 0.0 {
+                    diags.push(
+                        Diagnostic::error(
+                            "lang::division_by_zero",
+                            "division by zero",
+                            span,
+                            "the right side is 0",
+                        )
+                        .with_help("guard it with a condition: `n == 0 ? 0 : x / n`"),
+                    );
+                    return Value::Null;
+                }
+                Value::Number(match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    BinOp::Div => x / y,
+                    _ => x % y,
+                })
+            }
+            _ => fail(diags, "two numbers"),
+        },
     }
 }
 

@@ -1,10 +1,12 @@
-//! Loading: from source text to a `Config` with params resolved.
+//! Loading: from source text to a `Config` with params resolved, modules
+//! read, and `when` and `for_each` expanded into instances.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::{META_ATTRIBUTES, ResourceAddr};
+use super::ResourceAddr;
 use crate::diagnostics::{Diagnostic, SourceId, SourceMap, Span, suggest};
 use crate::schema::{self, KindSchema};
 use crate::syntax::ast::{self, ExprKind, Item};
@@ -45,7 +47,16 @@ impl ParamValue {
     }
 }
 
-/// One resource block of the configuration.
+/// The `for_each` binding of one instance: `each.key`, `each.value`,
+/// `each.index`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Each {
+    pub key: String,
+    pub value: Value,
+    pub index: usize,
+}
+
+/// One resource instance of the configuration.
 #[derive(Clone, Debug)]
 pub struct Resource {
     pub addr: ResourceAddr,
@@ -53,6 +64,8 @@ pub struct Resource {
     pub block: ast::Block,
     /// Explicit `depends_on` entries.
     pub depends_on: Vec<(ResourceAddr, Span)>,
+    /// Its `for_each` binding.
+    pub each: Option<Each>,
 }
 
 impl Resource {
@@ -74,6 +87,45 @@ impl Resource {
     }
 }
 
+/// A module file, parsed once however often it is used.
+#[derive(Debug)]
+pub struct ModuleDef {
+    /// What `use` calls it: the file name without `.moodle`, or the alias.
+    pub name: String,
+    pub source: SourceId,
+    pub params: IndexMap<String, ast::ParamDecl>,
+    pub outputs: IndexMap<String, ast::OutputDecl>,
+    pub blocks: Vec<ast::Block>,
+    /// The modules it uses itself, by name.
+    pub uses: IndexMap<String, Arc<ModuleDef>>,
+}
+
+/// One instance of a module: `NAME INSTANCE { params... }` in its parent.
+#[derive(Clone, Debug)]
+pub struct ModuleInstance {
+    /// `module.INSTANCE` or `module.INSTANCE["key"]`, after the parent's.
+    pub path: String,
+    /// The module instance holding the block (empty at the root).
+    pub parent: String,
+    pub def: Arc<ModuleDef>,
+    /// The block in the parent: its attributes are the param values.
+    pub block: ast::Block,
+    /// The block's `for_each` binding, seen by its param values.
+    pub each: Option<Each>,
+}
+
+/// What one block declared, for references: keyed by (module path, kind,
+/// name), with `module` as the kind of module instances.
+#[derive(Clone, Debug)]
+pub struct Declared {
+    /// Has `for_each`: instances are addressed by key.
+    pub keyed: bool,
+    /// The keys of its instances, in order (one empty key when unkeyed and
+    /// enabled, none when `when` is false).
+    pub keys: Vec<Option<String>>,
+    pub span: Span,
+}
+
 /// A loaded configuration: what the files say should exist.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
@@ -81,6 +133,30 @@ pub struct Config {
     pub params: IndexMap<String, (ast::ParamDecl, Value)>,
     pub resources: IndexMap<ResourceAddr, Resource>,
     pub outputs: IndexMap<String, ast::OutputDecl>,
+    pub modules: IndexMap<String, ModuleInstance>,
+    pub declared: IndexMap<(String, String, String), Declared>,
+    /// Where each root param's value was given (`-p`, a params file), for
+    /// diagnostics about the value.
+    pub param_spans: IndexMap<String, Span>,
+}
+
+impl Config {
+    /// The instances of a declared block, as resource addresses.
+    pub fn instances(&self, module: &str, kind: &str, name: &str) -> Vec<ResourceAddr> {
+        self.declared
+            .get(&(module.to_string(), kind.to_string(), name.to_string()))
+            .map(|d| {
+                d.keys
+                    .iter()
+                    .map(|k| {
+                        ResourceAddr::new(kind, name)
+                            .in_module(module)
+                            .with_key(k.clone())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Read, parse and load a file.
@@ -99,24 +175,37 @@ pub fn load_file(
     Ok(load_source(sources, id, stack, params))
 }
 
-/// Parse and load an already registered source.
+/// Modules deeper than this are refused (a module using itself).
+const MAX_MODULE_DEPTH: usize = 16;
+
+/// Parse and load an already registered source, with the modules it uses.
 pub fn load_source(
-    sources: &SourceMap,
+    sources: &mut SourceMap,
     id: SourceId,
     stack: &str,
     params: &[ParamValue],
 ) -> (Config, Vec<Diagnostic>) {
-    let (file, mut diags) = crate::syntax::parse(id, sources.text(id));
-    let mut config = Config {
-        stack: stack.to_string(),
-        ..Config::default()
+    let (file, diags) = crate::syntax::parse(id, sources.text(id));
+    let mut loader = Loader {
+        sources,
+        diags,
+        cache: IndexMap::new(),
+        loading: Vec::new(),
+        config: Config {
+            stack: stack.to_string(),
+            ..Config::default()
+        },
     };
+    let base = loader.base_dir(id);
     let mut param_decls: IndexMap<String, ast::ParamDecl> = IndexMap::new();
+    let mut blocks = Vec::new();
+    let mut uses = IndexMap::new();
     for item in file.items {
         match item {
+            Item::Use(u) => loader.use_module(&u, &base, &mut uses),
             Item::Param(p) => {
                 if let Some(prev) = param_decls.get(&p.name.name) {
-                    diags.push(duplicate(
+                    loader.diags.push(duplicate(
                         "param",
                         &p.name.name,
                         p.name.span,
@@ -127,8 +216,8 @@ pub fn load_source(
                 param_decls.insert(p.name.name.clone(), p);
             }
             Item::Output(o) => {
-                if let Some(prev) = config.outputs.get(&o.name.name) {
-                    diags.push(duplicate(
+                if let Some(prev) = loader.config.outputs.get(&o.name.name) {
+                    loader.diags.push(duplicate(
                         "output",
                         &o.name.name,
                         o.name.span,
@@ -136,55 +225,451 @@ pub fn load_source(
                     ));
                     continue;
                 }
-                config.outputs.insert(o.name.name.clone(), o);
+                loader.config.outputs.insert(o.name.name.clone(), o);
             }
-            Item::Block(b) => {
-                let Some(kind) = schema::kind(&b.kind.name) else {
-                    let mut d = Diagnostic::error(
-                        "check::unknown_kind",
-                        format!("unknown resource kind `{}`", b.kind.name),
-                        b.kind.span,
-                        "not a resource kind",
-                    );
-                    d = match suggest(&b.kind.name, schema::kinds().iter().map(|k| k.name)) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(format!(
-                            "the kinds are: {}",
-                            schema::kinds()
-                                .iter()
-                                .map(|k| k.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    };
-                    diags.push(d);
-                    continue;
-                };
-                let addr = ResourceAddr::new(&b.kind.name, &b.name.name);
-                if let Some(prev) = config.resources.get(&addr) {
-                    diags.push(duplicate(
-                        &b.kind.name,
-                        &addr.to_string(),
-                        b.name.span,
-                        prev.block.name.span,
-                    ));
-                    continue;
-                }
-                let depends_on = depends_on(&b, &mut diags);
-                config.resources.insert(
-                    addr.clone(),
-                    Resource {
-                        addr,
-                        kind,
-                        block: b,
-                        depends_on,
-                    },
+            Item::Block(b) => blocks.push(b),
+        }
+    }
+    resolve_params(&mut loader.config, param_decls, params, &mut loader.diags);
+    loader.expand("", &blocks, &uses, 0);
+    loader.resolve_depends_on();
+    (loader.config, loader.diags)
+}
+
+struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    diags: Vec<Diagnostic>,
+    /// Parsed modules by where they came from (`std/ha`, a file path).
+    cache: IndexMap<String, Arc<ModuleDef>>,
+    /// Modules being parsed, to refuse one that uses itself.
+    loading: Vec<String>,
+    config: Config,
+}
+
+impl Loader<'_> {
+    fn base_dir(&self, id: SourceId) -> PathBuf {
+        self.sources
+            .path(id)
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// Load the module a `use` names and record it under its name.
+    fn use_module(
+        &mut self,
+        u: &ast::UseDecl,
+        base: &Path,
+        uses: &mut IndexMap<String, Arc<ModuleDef>>,
+    ) {
+        let (key, name, text, path) = if let Some(std) = u.path.strip_prefix("std/") {
+            let Some(text) = crate::stdlib::module(std) else {
+                self.diags.push(
+                    Diagnostic::error(
+                        "module::not_found",
+                        format!("no stdlib module `{}`", u.path),
+                        u.path_span,
+                        "not in the stdlib",
+                    )
+                    .with_help(format!(
+                        "the stdlib modules are: {}",
+                        crate::stdlib::names()
+                            .map(|n| format!("std/{n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 );
+                return;
+            };
+            (u.path.clone(), std.to_string(), text.to_string(), None)
+        } else {
+            let path = base.join(&u.path);
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "module::not_found",
+                            format!("cannot read module `{}`: {e}", path.display()),
+                            u.path_span,
+                            "this module file",
+                        )
+                        .with_help("a module path is relative to the file that uses it; stdlib modules are written \"std/NAME\""),
+                    );
+                    return;
+                }
+            };
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().replace('.', "_"))
+                .unwrap_or_default();
+            (path.display().to_string(), stem, text, Some(path))
+        };
+        let name = u.alias.as_ref().map_or(name, |a| a.name.clone());
+        if schema::kind(&name).is_some() || name == "module" {
+            self.diags.push(
+                Diagnostic::error(
+                    "module::name_taken",
+                    format!("a module cannot be called `{name}`: that name is taken"),
+                    u.alias.as_ref().map_or(u.path_span, |a| a.span),
+                    "this name",
+                )
+                .with_help(format!(
+                    "give it another name: `use \"{}\" as NAME`",
+                    u.path
+                )),
+            );
+            return;
+        }
+        if let Some(def) = self.cache.get(&key) {
+            uses.insert(name, def.clone());
+            return;
+        }
+        if self.loading.contains(&key) {
+            self.diags.push(
+                Diagnostic::error(
+                    "module::cycle",
+                    format!("module `{}` uses itself", u.path),
+                    u.path_span,
+                    "used again while it is being loaded",
+                )
+                .with_help("a module cannot use itself, directly or through another module"),
+            );
+            return;
+        }
+        let source_name = if key.starts_with("std/") {
+            format!("{key}.moodle")
+        } else {
+            key.clone()
+        };
+        let id = self.sources.add(source_name, path.as_deref(), text);
+        let (file, diags) = crate::syntax::parse(id, self.sources.text(id));
+        self.diags.extend(diags);
+        self.loading.push(key.clone());
+        let base = self.base_dir(id);
+        let mut def = ModuleDef {
+            name: name.clone(),
+            source: id,
+            params: IndexMap::new(),
+            outputs: IndexMap::new(),
+            blocks: Vec::new(),
+            uses: IndexMap::new(),
+        };
+        for item in file.items {
+            match item {
+                Item::Use(inner) => {
+                    let mut uses = std::mem::take(&mut def.uses);
+                    self.use_module(&inner, &base, &mut uses);
+                    def.uses = uses;
+                }
+                Item::Param(p) => {
+                    if let Some(prev) = def.params.get(&p.name.name) {
+                        self.diags.push(duplicate(
+                            "param",
+                            &p.name.name,
+                            p.name.span,
+                            prev.name.span,
+                        ));
+                    } else {
+                        def.params.insert(p.name.name.clone(), p);
+                    }
+                }
+                Item::Output(o) => {
+                    if let Some(prev) = def.outputs.get(&o.name.name) {
+                        self.diags.push(duplicate(
+                            "output",
+                            &o.name.name,
+                            o.name.span,
+                            prev.name.span,
+                        ));
+                    } else {
+                        def.outputs.insert(o.name.name.clone(), o);
+                    }
+                }
+                Item::Block(b) => def.blocks.push(b),
+            }
+        }
+        self.loading.pop();
+        let def = Arc::new(def);
+        self.cache.insert(key, def.clone());
+        uses.insert(name, def);
+    }
+
+    /// Evaluate a load-time meta attribute (`when`, `for_each`): it must be
+    /// known before anything is read from AWS.
+    fn meta_value(&mut self, module: &str, expr: &ast::Expr, what: &str) -> Option<Value> {
+        let mut local = Vec::new();
+        let value = {
+            let eval = super::Evaluator::new(&self.config, &super::NoComputed);
+            eval.eval_in(expr, super::Scope::module(module), &mut local)
+        };
+        let failed = !local.is_empty();
+        self.diags.extend(local);
+        if failed {
+            return None;
+        }
+        if value == Value::Unknown {
+            self.diags.push(
+                Diagnostic::error(
+                    "lang::unknown_at_plan",
+                    format!("`{what}` depends on a value AWS assigns"),
+                    expr.span,
+                    "not known before apply",
+                )
+                .with_help(format!(
+                    "`{what}` decides which resources exist, so it may use params and literals only"
+                )),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    /// The instances one block stands for: `[None]` for a plain block, one
+    /// per key with `for_each`, none when `when` is false.
+    fn instances_of(&mut self, module: &str, b: &ast::Block) -> Vec<Option<Each>> {
+        if let Some(when) = b.body.attribute("when") {
+            match self.meta_value(module, &when.value, "when") {
+                Some(Value::Bool(true)) => {}
+                Some(Value::Bool(false)) => return Vec::new(),
+                Some(v) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "check::type_mismatch",
+                            format!("`when` must be a bool, not a {}", v.type_name()),
+                            when.value.span,
+                            "expected true or false",
+                        )
+                        .with_help("write `when = param.cloudfront` or another condition"),
+                    );
+                    return Vec::new();
+                }
+                None => return Vec::new(),
+            }
+        }
+        let Some(fe) = b.body.attribute("for_each") else {
+            return vec![None];
+        };
+        let entries: Vec<(String, Value)> = match self.meta_value(module, &fe.value, "for_each") {
+            None => return Vec::new(),
+            Some(Value::List(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    let key = match &item {
+                        Value::String(s) => s.clone(),
+                        Value::Number(_) | Value::Bool(_) => item.to_string(),
+                        other => {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "check::type_mismatch",
+                                    format!("`for_each` over a list needs strings, not a {}", other.type_name()),
+                                    fe.value.span,
+                                    "a list of non-strings",
+                                )
+                                .with_help("iterate over a map to name each instance: `for_each = { a = {...}, b = {...} }`"),
+                            );
+                            return Vec::new();
+                        }
+                    };
+                    out.push((key, item));
+                }
+                out
+            }
+            Some(Value::Map(m)) => m.into_iter().collect(),
+            Some(v) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "check::type_mismatch",
+                        format!(
+                            "`for_each` must be a list or a map, not a {}",
+                            v.type_name()
+                        ),
+                        fe.value.span,
+                        "cannot iterate over this",
+                    )
+                    .with_help(
+                        "write `for_each = param.azs` (a list of strings) or a map of settings",
+                    ),
+                );
+                return Vec::new();
+            }
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for (index, (key, value)) in entries.into_iter().enumerate() {
+            if !seen.insert(key.clone()) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "check::duplicate_name",
+                        format!("`for_each` has the key \"{key}\" twice"),
+                        fe.value.span,
+                        "keys name instances and must be unique",
+                    )
+                    .with_help("remove the repeated entry"),
+                );
+                continue;
+            }
+            out.push(Some(Each { key, value, index }));
+        }
+        out
+    }
+
+    /// Turn the blocks of one module instance (or the root) into resource
+    /// instances and module instances.
+    fn expand(
+        &mut self,
+        module: &str,
+        blocks: &[ast::Block],
+        uses: &IndexMap<String, Arc<ModuleDef>>,
+        depth: usize,
+    ) {
+        for b in blocks {
+            let def = uses.get(&b.kind.name).cloned();
+            let kind_schema = schema::kind(&b.kind.name);
+            if def.is_none() && kind_schema.is_none() {
+                self.diags.push(unknown_kind(b, uses));
+                continue;
+            }
+            let decl_kind = if def.is_some() {
+                "module"
+            } else {
+                b.kind.name.as_str()
+            };
+            let decl_key = (
+                module.to_string(),
+                decl_kind.to_string(),
+                b.name.name.clone(),
+            );
+            if let Some(prev) = self.config.declared.get(&decl_key) {
+                let shown = if def.is_some() {
+                    format!("module.{}", b.name.name)
+                } else {
+                    format!("{}.{}", b.kind.name, b.name.name)
+                };
+                self.diags
+                    .push(duplicate(&b.kind.name, &shown, b.name.span, prev.span));
+                continue;
+            }
+            let instances = self.instances_of(module, b);
+            let keyed = b.body.attribute("for_each").is_some();
+            self.config.declared.insert(
+                decl_key,
+                Declared {
+                    keyed,
+                    keys: instances
+                        .iter()
+                        .map(|e| e.as_ref().map(|e| e.key.clone()))
+                        .collect(),
+                    span: b.name.span,
+                },
+            );
+            for each in instances {
+                let key = each.as_ref().map(|e| e.key.clone());
+                match (&def, kind_schema) {
+                    (Some(def), _) => {
+                        if depth >= MAX_MODULE_DEPTH {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "module::too_deep",
+                                    format!("modules are nested more than {MAX_MODULE_DEPTH} deep"),
+                                    b.kind.span,
+                                    "this instance is too deep",
+                                )
+                                .with_help("a module may use other modules, but not without end"),
+                            );
+                            return;
+                        }
+                        let own = format!(
+                            "module.{}{}",
+                            b.name.name,
+                            super::key_suffix(key.as_deref())
+                        );
+                        let path = if module.is_empty() {
+                            own
+                        } else {
+                            format!("{module}.{own}")
+                        };
+                        self.config.modules.insert(
+                            path.clone(),
+                            ModuleInstance {
+                                path: path.clone(),
+                                parent: module.to_string(),
+                                def: def.clone(),
+                                block: b.clone(),
+                                each,
+                            },
+                        );
+                        let inner = def.blocks.clone();
+                        self.expand(&path, &inner, &def.uses, depth + 1);
+                    }
+                    (None, Some(kind)) => {
+                        let addr = ResourceAddr::new(&b.kind.name, &b.name.name)
+                            .in_module(module)
+                            .with_key(key);
+                        self.config.resources.insert(
+                            addr.clone(),
+                            Resource {
+                                addr,
+                                kind,
+                                block: b.clone(),
+                                depends_on: Vec::new(),
+                                each,
+                            },
+                        );
+                    }
+                    (None, None) => {}
+                }
             }
         }
     }
-    resolve_params(&mut config, param_decls, params, &mut diags);
-    (config, diags)
+
+    /// `depends_on = [KIND.NAME, ...]`: every instance of each, in the
+    /// resource's own module.
+    fn resolve_depends_on(&mut self) {
+        let addrs: Vec<ResourceAddr> = self.config.resources.keys().cloned().collect();
+        for addr in addrs {
+            let block = self.config.resources[&addr].block.clone();
+            let mut deps = Vec::new();
+            for (kind, name, span) in depends_on(&block, &mut self.diags) {
+                let key = (addr.module.clone(), kind.clone(), name.clone());
+                if self.config.declared.contains_key(&key) {
+                    for dep in self.config.instances(&addr.module, &kind, &name) {
+                        deps.push((dep, span));
+                    }
+                } else {
+                    deps.push((ResourceAddr::new(kind, name).in_module(&addr.module), span));
+                }
+            }
+            if let Some(res) = self.config.resources.get_mut(&addr) {
+                res.depends_on = deps;
+            }
+        }
+    }
+}
+
+fn unknown_kind(b: &ast::Block, uses: &IndexMap<String, Arc<ModuleDef>>) -> Diagnostic {
+    let d = Diagnostic::error(
+        "check::unknown_kind",
+        format!("unknown resource kind `{}`", b.kind.name),
+        b.kind.span,
+        "not a resource kind or a module",
+    );
+    let names: Vec<&str> = schema::kinds()
+        .iter()
+        .map(|k| k.name)
+        .chain(uses.keys().map(String::as_str))
+        .collect();
+    match suggest(&b.kind.name, names.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help(format!(
+            "the kinds are: {}; a module needs `use \"std/NAME\"` or `use \"PATH\"` first",
+            schema::kinds()
+                .iter()
+                .map(|k| k.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 fn duplicate(what: &str, name: &str, span: Span, prev: Span) -> Diagnostic {
@@ -198,8 +683,8 @@ fn duplicate(what: &str, name: &str, span: Span, prev: Span) -> Diagnostic {
     .with_help("rename one of them; names are unique per kind")
 }
 
-fn depends_on(block: &ast::Block, diags: &mut Vec<Diagnostic>) -> Vec<(ResourceAddr, Span)> {
-    let Some(attr) = block.body.attribute(META_ATTRIBUTES[0]) else {
+fn depends_on(block: &ast::Block, diags: &mut Vec<Diagnostic>) -> Vec<(String, String, Span)> {
+    let Some(attr) = block.body.attribute("depends_on") else {
         return Vec::new();
     };
     let ExprKind::List(items) = &attr.value.kind else {
@@ -218,7 +703,7 @@ fn depends_on(block: &ast::Block, diags: &mut Vec<Diagnostic>) -> Vec<(ResourceA
     for item in items {
         match &item.kind {
             ExprKind::Path(segs) if segs.len() == 2 => {
-                out.push((ResourceAddr::new(&segs[0].name, &segs[1].name), item.span))
+                out.push((segs[0].name.clone(), segs[1].name.clone(), item.span));
             }
             _ => diags.push(
                 Diagnostic::error(
@@ -310,6 +795,11 @@ fn resolve_params(
             );
             continue;
         }
+        if let Some(g) = given.iter().rev().find(|g| g.name == name) {
+            config.param_spans.insert(name.clone(), g.span);
+        } else if let Some(d) = &decl.default {
+            config.param_spans.insert(name.clone(), d.span);
+        }
         config.params.insert(name, (decl, value));
     }
 }
@@ -340,14 +830,14 @@ fn parse_param_text(
     }
 }
 
-fn type_text(t: &ast::TypeExpr) -> String {
+pub fn type_text(t: &ast::TypeExpr) -> String {
     match &t.inner {
         Some(i) => format!("{}({})", t.name, type_text(i)),
         None => t.name.clone(),
     }
 }
 
-fn type_matches(t: &ast::TypeExpr, v: &Value) -> bool {
+pub fn type_matches(t: &ast::TypeExpr, v: &Value) -> bool {
     let inner_ok = |v: &Value| t.inner.as_ref().is_none_or(|i| type_matches(i, v));
     match (t.name.as_str(), v) {
         ("any", _) | (_, Value::Unknown) | (_, Value::Null) => true,

@@ -193,7 +193,10 @@ pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan
                 (action, out)
             }
         };
-        let protected = match res.protect_expr().map(|e| eval.eval(e, &mut diags)) {
+        let protected = match res
+            .protect_expr()
+            .map(|e| eval.eval_in(e, crate::lang::Scope::of(res), &mut diags))
+        {
             Some(Value::Bool(b)) => b,
             _ => res.kind.protected,
         };

@@ -16,6 +16,7 @@ pub struct File {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
+    Use(UseDecl),
     Param(ParamDecl),
     Output(OutputDecl),
     Block(Block),
@@ -24,6 +25,7 @@ pub enum Item {
 impl Item {
     pub fn span(&self) -> Span {
         match self {
+            Item::Use(u) => u.span,
             Item::Param(p) => p.span,
             Item::Output(o) => o.span,
             Item::Block(b) => b.span,
@@ -31,12 +33,25 @@ impl Item {
     }
 }
 
-/// `param NAME: TYPE = DEFAULT`
+/// `use "PATH" [as NAME]`: a module, instantiated by `NAME INSTANCE { ... }`
+/// blocks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UseDecl {
+    pub path: String,
+    pub path_span: Span,
+    pub alias: Option<Ident>,
+    pub span: Span,
+}
+
+/// `param NAME: TYPE = DEFAULT { doc = "...", check { ... } }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamDecl {
     pub name: Ident,
     pub ty: Option<TypeExpr>,
     pub default: Option<Expr>,
+    /// The optional `{ ... }` after the declaration: `doc`, and `check`
+    /// blocks with a `condition` and a `message`.
+    pub body: Option<Body>,
     pub span: Span,
 }
 
@@ -142,6 +157,8 @@ pub enum ExprKind {
     Path(Vec<Ident>),
     /// `expr[index]`
     Index(Box<Expr>, Box<Expr>),
+    /// `expr.name` after an index or a call: `subnet.app[each.key].id`
+    Field(Box<Expr>, Ident),
     Call(Ident, Vec<Expr>),
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
@@ -152,6 +169,15 @@ pub enum ExprKind {
 pub enum BinOp {
     Eq,
     Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
     And,
     Or,
 }
@@ -161,8 +187,48 @@ impl BinOp {
         match self {
             BinOp::Eq => "==",
             BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Rem => "%",
             BinOp::And => "&&",
             BinOp::Or => "||",
+        }
+    }
+
+    pub fn from_symbol(s: &str) -> Option<BinOp> {
+        Some(match s {
+            "==" => BinOp::Eq,
+            "!=" => BinOp::Ne,
+            "<" => BinOp::Lt,
+            "<=" => BinOp::Le,
+            ">" => BinOp::Gt,
+            ">=" => BinOp::Ge,
+            "+" => BinOp::Add,
+            "-" => BinOp::Sub,
+            "*" => BinOp::Mul,
+            "/" => BinOp::Div,
+            "%" => BinOp::Rem,
+            "&&" => BinOp::And,
+            "||" => BinOp::Or,
+            _ => return None,
+        })
+    }
+
+    /// How tightly it binds: `||` 1, `&&` 2, comparisons 3, `+ -` 4,
+    /// `* / %` 5.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinOp::Or => 1,
+            BinOp::And => 2,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 3,
+            BinOp::Add | BinOp::Sub => 4,
+            BinOp::Mul | BinOp::Div | BinOp::Rem => 5,
         }
     }
 }
@@ -207,7 +273,7 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
-            ExprKind::Not(e) => e.walk(f),
+            ExprKind::Not(e) | ExprKind::Field(e, _) => e.walk(f),
         }
     }
 }

@@ -28,8 +28,8 @@ pub fn format(file: &File, text: &str) -> String {
     for item in &file.items {
         let start = item.span().start as usize;
         if let Some(prev) = prev {
-            let both_decls = matches!(prev, Item::Param(_) | Item::Output(_))
-                && matches!(item, Item::Param(_) | Item::Output(_))
+            let both_decls = matches!(prev, Item::Use(_) | Item::Param(_) | Item::Output(_))
+                && matches!(item, Item::Use(_) | Item::Param(_) | Item::Output(_))
                 && std::mem::discriminant(prev) == std::mem::discriminant(item);
             if !both_decls || printer.blank_line_between(prev.span().end as usize, start) {
                 printer.lines.push(String::new());
@@ -205,6 +205,14 @@ impl Printer<'_> {
 
     fn item(&mut self, item: &Item) {
         match item {
+            Item::Use(u) => {
+                let mut line = format!("use {}", string(&[StrPart::Lit(u.path.clone())]));
+                if let Some(alias) = &u.alias {
+                    line.push_str(" as ");
+                    line.push_str(&alias.name);
+                }
+                self.lines.push(line);
+            }
             Item::Param(p) => {
                 let mut line = format!("param {}", p.name.name);
                 if let Some(ty) = &p.ty {
@@ -215,7 +223,17 @@ impl Printer<'_> {
                     line.push_str(" = ");
                     line.push_str(&expr(d, 0));
                 }
-                self.push_multiline(&line, 0);
+                match &p.body {
+                    Some(body) => {
+                        line.push_str(" {");
+                        self.push_multiline(&line, 0);
+                        self.last_end = body.span.start as usize;
+                        self.body(body, 1);
+                        self.flush_comments_before(p.span.end as usize, 1);
+                        self.lines.push("}".to_string());
+                    }
+                    None => self.push_multiline(&line, 0),
+                }
             }
             Item::Output(o) => {
                 let line = format!("output {} = {}", o.name.name, expr(&o.value, 0));
@@ -328,11 +346,9 @@ fn type_expr(t: &TypeExpr) -> String {
 fn precedence(e: &Expr) -> u8 {
     match &e.kind {
         ExprKind::Cond(..) => 0,
-        ExprKind::Binary(BinOp::Or, ..) => 1,
-        ExprKind::Binary(BinOp::And, ..) => 2,
-        ExprKind::Binary(..) => 3,
-        ExprKind::Not(_) => 4,
-        _ => 5,
+        ExprKind::Binary(op, ..) => op.precedence(),
+        ExprKind::Not(_) => 6,
+        _ => 7,
     }
 }
 
@@ -357,7 +373,8 @@ pub fn expr(e: &Expr, depth: usize) -> String {
             .map(|s| s.name.as_str())
             .collect::<Vec<_>>()
             .join("."),
-        ExprKind::Index(a, b) => format!("{}[{}]", child(a, 5, depth), expr(b, depth)),
+        ExprKind::Index(a, b) => format!("{}[{}]", child(a, 7, depth), expr(b, depth)),
+        ExprKind::Field(a, name) => format!("{}.{}", child(a, 7, depth), name.name),
         ExprKind::Call(name, args) => {
             format!(
                 "{}({})",
@@ -383,7 +400,7 @@ pub fn expr(e: &Expr, depth: usize) -> String {
                 child(b, p + 1, depth)
             )
         }
-        ExprKind::Not(inner) => format!("!{}", child(inner, 4, depth)),
+        ExprKind::Not(inner) => format!("!{}", child(inner, 6, depth)),
         ExprKind::List(items) => {
             let flat: Vec<String> = items.iter().map(|i| expr(i, depth + 1)).collect();
             let one_line = format!("[{}]", flat.join(", "));

@@ -287,14 +287,19 @@ fn describe_expected(rules: &[Rule]) -> String {
 fn rule_name(rule: Rule) -> &'static str {
     match rule {
         Rule::ident | Rule::path => "a name",
-        Rule::item | Rule::block | Rule::param_decl | Rule::output_decl => {
-            "a block, `param` or `output`"
-        }
+        Rule::item
+        | Rule::block
+        | Rule::param_decl
+        | Rule::output_decl
+        | Rule::use_decl
+        | Rule::param_body => "a block, `param` or `output`",
         Rule::attribute | Rule::nested | Rule::body => "an attribute or nested block",
         Rule::expr
         | Rule::or_expr
         | Rule::and_expr
         | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::mul_expr
         | Rule::unary
         | Rule::postfix
         | Rule::number
@@ -309,8 +314,9 @@ fn rule_name(rule: Rule) -> &'static str {
             "a type (`string`, `number`, `bool`, `list(T)`, `map(T)`, `any`)"
         }
         Rule::map_entry | Rule::map_key => "a map key",
-        Rule::cmp_op => "an operator",
+        Rule::cmp_op | Rule::add_op | Rule::mul_op => "an operator",
         Rule::index => "`[`",
+        Rule::field => "`.`",
         Rule::interp | Rule::escape | Rule::text => "string contents",
         _ => "something else",
     }
@@ -366,10 +372,14 @@ impl Lower {
                 );
                 let mut ty = None;
                 let mut default = None;
+                let mut body = None;
                 for p in inner {
                     match p.as_rule() {
                         Rule::type_expr => ty = Some(self.type_expr(p)),
                         Rule::expr => default = Some(self.expr(p)),
+                        Rule::param_body => {
+                            body = p.into_inner().next().map(|b| self.body(b));
+                        }
                         r => unexpected_rule(r),
                     }
                 }
@@ -377,6 +387,32 @@ impl Lower {
                     name,
                     ty,
                     default,
+                    body,
+                    span,
+                })
+            }
+            Rule::use_decl => {
+                let mut inner = pair.into_inner();
+                let path_pair = inner
+                    .next()
+                    .unwrap_or_else(|| unexpected_rule(Rule::use_decl));
+                let path_span = self.span(&path_pair);
+                let path_expr = self.expr(path_pair);
+                let path = match path_expr.kind {
+                    ExprKind::Str(parts) => parts
+                        .into_iter()
+                        .map(|p| match p {
+                            StrPart::Lit(l) => l,
+                            StrPart::Interp(_) => String::new(),
+                        })
+                        .collect(),
+                    _ => String::new(),
+                };
+                let alias = inner.next().map(|p| self.ident(p));
+                Item::Use(UseDecl {
+                    path,
+                    path_span,
+                    alias,
                     span,
                 })
             }
@@ -507,27 +543,21 @@ impl Lower {
                 }
                 acc
             }
-            Rule::cmp_expr => {
+            Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
+                let rule = pair.as_rule();
                 let mut inner = pair.into_inner();
-                let lhs = self.expr(
-                    inner
-                        .next()
-                        .unwrap_or_else(|| unexpected_rule(Rule::cmp_expr)),
-                );
-                match (inner.next(), inner.next()) {
-                    (Some(op), Some(rhs)) => {
-                        let op = if op.as_str() == "==" {
-                            BinOp::Eq
-                        } else {
-                            BinOp::Ne
-                        };
-                        Expr {
-                            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(self.expr(rhs))),
-                            span,
-                        }
-                    }
-                    _ => lhs,
+                let mut acc = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(rule)));
+                while let (Some(op), Some(rhs)) = (inner.next(), inner.next()) {
+                    let op =
+                        BinOp::from_symbol(op.as_str()).unwrap_or_else(|| unexpected_rule(rule));
+                    let rhs = self.expr(rhs);
+                    let span = acc.span.to(rhs.span);
+                    acc = Expr {
+                        kind: ExprKind::Binary(op, Box::new(acc), Box::new(rhs)),
+                        span,
+                    };
                 }
+                acc
             }
             Rule::unary => {
                 let mut nots = 0;
@@ -554,18 +584,20 @@ impl Lower {
                         .next()
                         .unwrap_or_else(|| unexpected_rule(Rule::postfix)),
                 );
-                for idx in inner {
-                    let idx_span = self.span(&idx);
-                    let idx_expr = self.expr(
-                        idx.into_inner()
-                            .next()
-                            .unwrap_or_else(|| unexpected_rule(Rule::index)),
-                    );
-                    let span = acc.span.to(idx_span);
-                    acc = Expr {
-                        kind: ExprKind::Index(Box::new(acc), Box::new(idx_expr)),
-                        span,
+                for op in inner {
+                    let op_span = self.span(&op);
+                    let rule = op.as_rule();
+                    let operand = op
+                        .into_inner()
+                        .next()
+                        .unwrap_or_else(|| unexpected_rule(rule));
+                    let span = acc.span.to(op_span);
+                    let kind = if rule == Rule::field {
+                        ExprKind::Field(Box::new(acc), self.ident(operand))
+                    } else {
+                        ExprKind::Index(Box::new(acc), Box::new(self.expr(operand)))
                     };
+                    acc = Expr { kind, span };
                 }
                 acc
             }

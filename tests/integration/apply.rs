@@ -46,7 +46,7 @@ struct Run {
 fn run(text: &str, provider: MockProvider, parallelism: usize, destroy: bool, state: State) -> Run {
     let mut sources = SourceMap::new();
     let id = sources.add("main.moodle", None, text.to_string());
-    let (mut config, diags) = mdl::lang::load_source(&sources, id, "test", &[]);
+    let (mut config, diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
     assert!(diags.is_empty());
     if destroy {
         config.resources.clear();
@@ -163,7 +163,7 @@ fn parallelism_bounds_the_calls_in_flight() {
         let provider = Arc::new(provider);
         let mut sources = SourceMap::new();
         let id = sources.add("main.moodle", None, text.clone());
-        let (config, _) = mdl::lang::load_source(&sources, id, "test", &[]);
+        let (config, _) = mdl::lang::load_source(&mut sources, id, "test", &[]);
         let graph = mdl::graph::Graph::build(&config);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -15,7 +15,7 @@ pub fn plan_dir(dir: &Path) -> (Plan, String) {
     let mut sources = SourceMap::new();
     let text = std::fs::read_to_string(dir.join("main.moodle")).unwrap();
     let id = sources.add("main.moodle", None, text);
-    let (config, mut diags) = mdl::lang::load_source(&sources, id, "test", &[]);
+    let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
     diags.extend(mdl::check::check(&config));
     assert!(diags.is_empty(), "{}", render_diags(&diags, &sources));
     let graph = mdl::graph::Graph::build(&config);
