@@ -16,7 +16,25 @@ use crate::value::Value;
 pub fn check(config: &Config) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let eval = Evaluator::new(config, &NoComputed);
+    // Module instances first: where one was given a wrong value, what goes
+    // wrong inside the module because of it is not reported again.
+    let mut failed: Vec<&str> = Vec::new();
+    for inst in config.modules.values() {
+        let before = diags.len();
+        check_module_instance(inst, &eval, &mut diags);
+        if diags.len() > before {
+            failed.push(&inst.path);
+        }
+    }
+    let inside_failed = |module: &str| {
+        failed
+            .iter()
+            .any(|f| module == *f || module.starts_with(&format!("{f}.")))
+    };
     for res in config.resources.values() {
+        if inside_failed(&res.addr.module) {
+            continue;
+        }
         let scope = Scope::of(res);
         if let Some(expr) = res.protect_expr() {
             match eval.eval_in(expr, scope, &mut diags) {
@@ -72,7 +90,6 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     }
     let mut bodies_seen = Vec::new();
     for inst in config.modules.values() {
-        check_module_instance(inst, &eval, &mut diags);
         if !bodies_seen.contains(&inst.def.source) {
             bodies_seen.push(inst.def.source);
             for decl in inst.def.params.values() {

@@ -81,6 +81,11 @@ impl SourceMap {
         &self.sources[id.0 as usize]
     }
 
+    /// The name a source is shown under.
+    pub fn name(&self, id: SourceId) -> &str {
+        &self.get(id).name
+    }
+
     /// The file a source was read from, if any.
     pub fn path(&self, id: SourceId) -> Option<&Path> {
         self.get(id).path.as_deref()

@@ -805,9 +805,15 @@ impl<'a> Evaluator<'a> {
                 }
                 if let Some(Access::Index(k)) = next
                     && let Value::String(key) = self.eval_in(k, scope, &mut Vec::new())
-                    && decl.keys.contains(&Some(key.clone()))
                 {
-                    return vec![Some(key)];
+                    // A key that names no instance is reported where it
+                    // is evaluated; it depends on nothing.
+                    return decl
+                        .keys
+                        .iter()
+                        .filter(|k| k.as_deref() == Some(key.as_str()))
+                        .cloned()
+                        .collect();
                 }
                 decl.keys.clone()
             };

@@ -196,13 +196,12 @@ pub fn load_source(
             ..Config::default()
         },
     };
-    let base = loader.base_dir(id);
     let mut param_decls: IndexMap<String, ast::ParamDecl> = IndexMap::new();
     let mut blocks = Vec::new();
     let mut uses = IndexMap::new();
     for item in file.items {
         match item {
-            Item::Use(u) => loader.use_module(&u, &base, &mut uses),
+            Item::Use(u) => loader.use_module(&u, id, &mut uses),
             Item::Param(p) => {
                 if let Some(prev) = param_decls.get(&p.name.name) {
                     loader.diags.push(duplicate(
@@ -259,9 +258,10 @@ impl Loader<'_> {
     fn use_module(
         &mut self,
         u: &ast::UseDecl,
-        base: &Path,
+        from: SourceId,
         uses: &mut IndexMap<String, Arc<ModuleDef>>,
     ) {
+        let base = self.base_dir(from);
         let (key, name, text, path) = if let Some(std) = u.path.strip_prefix("std/") {
             let Some(text) = crate::stdlib::module(std) else {
                 self.diags.push(
@@ -340,13 +340,12 @@ impl Loader<'_> {
         let source_name = if key.starts_with("std/") {
             format!("{key}.moodle")
         } else {
-            key.clone()
+            display_path(self.sources.name(from), &u.path)
         };
         let id = self.sources.add(source_name, path.as_deref(), text);
         let (file, diags) = crate::syntax::parse(id, self.sources.text(id));
         self.diags.extend(diags);
         self.loading.push(key.clone());
-        let base = self.base_dir(id);
         let mut def = ModuleDef {
             name: name.clone(),
             source: id,
@@ -359,7 +358,7 @@ impl Loader<'_> {
             match item {
                 Item::Use(inner) => {
                     let mut uses = std::mem::take(&mut def.uses);
-                    self.use_module(&inner, &base, &mut uses);
+                    self.use_module(&inner, id, &mut uses);
                     def.uses = uses;
                 }
                 Item::Param(p) => {
@@ -645,6 +644,26 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// How a module file is named in diagnostics: its path as written, next to
+/// the file that uses it, with `dir/..` folded away.
+fn display_path(from: &str, written: &str) -> String {
+    let joined = Path::new(from)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(written);
+    let mut parts: Vec<String> = Vec::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if parts.last().is_some_and(|p| p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other.as_os_str().to_string_lossy().to_string()),
+        }
+    }
+    parts.join("/")
 }
 
 fn unknown_kind(b: &ast::Block, uses: &IndexMap<String, Arc<ModuleDef>>) -> Diagnostic {

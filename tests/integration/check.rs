@@ -19,7 +19,7 @@ fn every_diagnostic_has_a_code_label_and_help() {
     {
         let path = entry.unwrap().path();
         let mut sources = mdl::diagnostics::SourceMap::new();
-        let id = sources.add("x", None, std::fs::read_to_string(&path).unwrap());
+        let id = sources.add("x", Some(&path), std::fs::read_to_string(&path).unwrap());
         let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
         diags.extend(mdl::check::check(&config));
         diags.extend(mdl::graph::Graph::build(&config).cycles());

@@ -1200,7 +1200,7 @@ impl Ec2 {
         addr: &ResourceAddr,
         attrs: &IndexMap<String, Value>,
     ) -> Result<String, ProviderError> {
-        let name = s(attrs, "name").unwrap_or_else(|| format!("{stack}-{}", addr.name));
+        let name = s(attrs, "name").unwrap_or_else(|| format!("{stack}-{}", addr.slug()));
         let out = self
             .client
             .create_security_group()

@@ -39,7 +39,7 @@ pub struct ElastiCache {
 
 /// The name a resource gets when its block does not give one.
 pub fn default_name(stack: &str, addr: &ResourceAddr) -> String {
-    format!("{stack}-{}", addr.name)
+    format!("{stack}-{}", addr.slug())
         .to_lowercase()
         .replace('_', "-")
 }

@@ -86,11 +86,17 @@ fn resource(
     }
 }
 
-/// A load balancer name: 32 characters at most, letters, digits, hyphens.
+/// A load balancer or target group name: 32 characters at most, letters,
+/// digits, hyphens. A longer default name keeps its start and ends in a
+/// digest of the whole, so that names stay unique.
 fn lb_name(stack: &str, addr: &ResourceAddr) -> String {
-    let mut name = super::elasticache::default_name(stack, addr);
-    name.truncate(32);
-    name.trim_end_matches('-').to_string()
+    let name = super::elasticache::default_name(stack, addr);
+    if name.len() <= 32 {
+        return name.trim_end_matches('-').to_string();
+    }
+    let digest = crate::schema::digest(&name);
+    let hash = &digest["sha256:".len().."sha256:".len() + 8];
+    format!("{}-{hash}", name[..23].trim_end_matches('-'))
 }
 
 impl Elbv2 {
