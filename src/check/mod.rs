@@ -252,9 +252,22 @@ fn check_rules(
             Some(Value::String(m)) => m,
             _ => format!("`{}` breaks a rule of its param", decl.name.name),
         };
+        let warning = matches!(
+            rule.body.attribute("severity").map(|m| eval.eval_in(&m.value, scope, &mut Vec::new())),
+            Some(Value::String(ref w)) if w == "warning"
+        );
+        let make = if warning {
+            Diagnostic::warning
+        } else {
+            Diagnostic::error
+        };
         diags.push(
-            Diagnostic::error(
-                "param::rule_failed",
+            make(
+                if warning {
+                    "param::rule_warning"
+                } else {
+                    "param::rule_failed"
+                },
                 message,
                 span,
                 format!("this value of `{}`", decl.name.name),
@@ -298,6 +311,19 @@ fn check_param_body(decl: &ast::ParamDecl, diags: &mut Vec<Diagnostic>) {
                 .with_help("write `check { condition = ..., message = \"...\" }`"),
             );
             continue;
+        }
+        for a in n.body.attributes() {
+            if !matches!(a.name.name.as_str(), "condition" | "message" | "severity") {
+                diags.push(
+                    Diagnostic::error(
+                        "check::unknown_attribute",
+                        format!("a `check` has no `{}`", a.name.name),
+                        a.name.span,
+                        "unknown in a check",
+                    )
+                    .with_help("a `check` holds `condition`, `message` and, for a warning, `severity = \"warning\"`"),
+                );
+            }
         }
         for key in ["condition", "message"] {
             if n.body.attribute(key).is_none() {

@@ -396,11 +396,17 @@ impl Loader<'_> {
 
     /// Evaluate a load-time meta attribute (`when`, `for_each`): it must be
     /// known before anything is read from AWS.
-    fn meta_value(&mut self, module: &str, expr: &ast::Expr, what: &str) -> Option<Value> {
+    fn meta_value(
+        &mut self,
+        module: &str,
+        each: Option<&Each>,
+        expr: &ast::Expr,
+        what: &str,
+    ) -> Option<Value> {
         let mut local = Vec::new();
         let value = {
             let eval = super::Evaluator::new(&self.config, &super::NoComputed);
-            eval.eval_in(expr, super::Scope::module(module), &mut local)
+            eval.eval_in(expr, super::Scope { module, each }, &mut local)
         };
         let failed = !local.is_empty();
         self.diags.extend(local);
@@ -427,10 +433,17 @@ impl Loader<'_> {
     /// The instances one block stands for: `[None]` for a plain block, one
     /// per key with `for_each`, none when `when` is false.
     fn instances_of(&mut self, module: &str, b: &ast::Block) -> Vec<Option<Each>> {
-        if let Some(when) = b.body.attribute("when") {
-            match self.meta_value(module, &when.value, "when") {
-                Some(Value::Bool(true)) => {}
-                Some(Value::Bool(false)) => return Vec::new(),
+        let all = self.keyed_instances(module, b);
+        let Some(when) = b.body.attribute("when") else {
+            return all;
+        };
+        // `when` is asked of each instance: with `for_each` it may look at
+        // `each.value`.
+        let mut out = Vec::new();
+        for each in all {
+            match self.meta_value(module, each.as_ref(), &when.value, "when") {
+                Some(Value::Bool(true)) => out.push(each),
+                Some(Value::Bool(false)) => {}
                 Some(v) => {
                     self.diags.push(
                         Diagnostic::error(
@@ -446,10 +459,17 @@ impl Loader<'_> {
                 None => return Vec::new(),
             }
         }
+        out
+    }
+
+    /// The instances `for_each` asks for: `[None]` without it.
+    fn keyed_instances(&mut self, module: &str, b: &ast::Block) -> Vec<Option<Each>> {
         let Some(fe) = b.body.attribute("for_each") else {
             return vec![None];
         };
-        let entries: Vec<(String, Value)> = match self.meta_value(module, &fe.value, "for_each") {
+        let entries: Vec<(String, Value)> = match self
+            .meta_value(module, None, &fe.value, "for_each")
+        {
             None => return Vec::new(),
             Some(Value::List(items)) => {
                 let mut out = Vec::new();

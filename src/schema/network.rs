@@ -15,6 +15,7 @@ pub(super) const KINDS: &[&KindSchema] = &[
     &NAT_GATEWAY,
     &ROUTE_TABLE,
     &VPC_PEERING,
+    &ROUTE_KIND,
     &SECURITY_GROUP,
 ];
 
@@ -202,6 +203,38 @@ pub static ROUTE_TABLE: KindSchema = KindSchema {
     slow: false,
     protected: false,
     exactly_one_of: &[],
+};
+
+pub static ROUTE_KIND: KindSchema = KindSchema {
+    name: "route",
+    service: "ec2",
+    summary: "One route in a route table mdl does not manage, such as an on-premises VPC's table that must reach a peered VPC. Set exactly one target.",
+    attrs: &[
+        required("route_table_id", Type::String, "The route table.").force_new(),
+        required(
+            "destination_cidr",
+            Type::String,
+            "Where the route leads, such as \"10.70.0.0/16\".",
+        )
+        .force_new(),
+        optional("gateway_id", Type::String, "null", "An internet gateway."),
+        optional("nat_gateway_id", Type::String, "null", "A NAT gateway."),
+        optional(
+            "vpc_peering_connection_id",
+            Type::String,
+            "null",
+            "A VPC peering connection.",
+        ),
+    ],
+    computed: &[ComputedSchema {
+        name: "id",
+        doc: "ROUTE_TABLE_ID_DESTINATION.",
+    }],
+    taggable: false,
+    rank: 4,
+    slow: false,
+    protected: false,
+    exactly_one_of: &["gateway_id", "nat_gateway_id", "vpc_peering_connection_id"],
 };
 
 pub static VPC_PEERING: KindSchema = KindSchema {

@@ -142,6 +142,11 @@ pub(super) fn bare(id: &str) -> LiveResource {
     }
 }
 
+/// A route's id is `TABLE_CIDR`.
+fn split_route_id(id: &str) -> (&str, &str) {
+    id.split_once('_').unwrap_or((id, ""))
+}
+
 /// The filter that selects resources of a kind by id.
 fn id_filter(kind: &str) -> &'static str {
     match kind {
@@ -163,6 +168,12 @@ impl Ec2 {
     }
 
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        if req.kind.name == "route" {
+            // Routes carry no tags: those state knows are read.
+            return Ok(ReadResponse {
+                resources: self.read_routes(&req.known_ids).await?,
+            });
+        }
         // Filters are checked again here: not every AWS-compatible
         // endpoint applies every filter.
         let mut resources = self
@@ -267,6 +278,7 @@ impl Ec2 {
                             .await?
                     }
                     "instance" => self.create_instance(req.stack, req.addr, &attrs).await?,
+                    "route" => self.put_route(&attrs, false).await?,
                     other => {
                         return Err(ProviderError::new(
                             SERVICE,
@@ -291,6 +303,9 @@ impl Ec2 {
                     "security_group" => self.update_security_group(&prior, &attrs).await?,
                     "launch_template" => self.update_launch_template(&prior, &attrs).await?,
                     "instance" => self.update_instance(&prior, &attrs).await?,
+                    "route" => {
+                        self.put_route(&attrs, true).await?;
+                    }
                     "nat_gateway" | "vpc_peering" => {}
                     other => {
                         return Err(ProviderError::new(
@@ -353,6 +368,17 @@ impl Ec2 {
                         .map(|_| ())
                         .map_err(err("DeleteLaunchTemplate"))?,
                     "instance" => self.terminate_instance(&prior).await?,
+                    "route" => {
+                        let (table, cidr) = split_route_id(&prior.id);
+                        self.client
+                            .delete_route()
+                            .route_table_id(table)
+                            .destination_cidr_block(cidr)
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(err("DeleteRoute"))?
+                    }
                     other => {
                         return Err(ProviderError::new(
                             SERVICE,
@@ -367,17 +393,18 @@ impl Ec2 {
     }
 
     async fn read_one(&self, kind: &str, id: &str) -> Result<LiveResource, ProviderError> {
-        self.describe(kind, filter(id_filter(kind), [id]))
-            .await?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| {
-                ProviderError::new(
-                    SERVICE,
-                    "describe",
-                    format!("{kind} `{id}` was not found right after it was changed"),
-                )
-            })
+        let found = if kind == "route" {
+            self.read_routes(&[id.to_string()]).await?
+        } else {
+            self.describe(kind, filter(id_filter(kind), [id])).await?
+        };
+        found.into_iter().find(|r| r.id == id).ok_or_else(|| {
+            ProviderError::new(
+                SERVICE,
+                "describe",
+                format!("{kind} `{id}` was not found right after it was changed"),
+            )
+        })
     }
 
     async fn update_tags(
@@ -415,6 +442,93 @@ impl Ec2 {
                 .map_err(err("CreateTags"))?;
         }
         Ok(())
+    }
+
+    // ---- Routes in tables mdl does not manage ----
+
+    async fn read_routes(&self, ids: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut tables: Vec<&str> = ids.iter().map(|id| split_route_id(id).0).collect();
+        tables.sort_unstable();
+        tables.dedup();
+        if tables.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = all_items!(
+            self.client
+                .describe_route_tables()
+                .filters(filter("route-table-id", tables.iter().copied())),
+            "DescribeRouteTables"
+        );
+        let mut out = Vec::new();
+        for t in found {
+            let Some(table) = t.route_table_id() else {
+                continue;
+            };
+            for r in t.routes() {
+                let Some(cidr) = r.destination_cidr_block() else {
+                    continue;
+                };
+                let id = format!("{table}_{cidr}");
+                if !ids.contains(&id) {
+                    continue;
+                }
+                let mut res = bare(&id);
+                res.computed.insert("id".into(), Value::str(&id));
+                res.attrs.insert("route_table_id".into(), Value::str(table));
+                res.attrs
+                    .insert("destination_cidr".into(), Value::str(cidr));
+                let gateway = r.gateway_id().filter(|g| *g != "local");
+                for (k, v) in [
+                    ("gateway_id", gateway),
+                    ("nat_gateway_id", r.nat_gateway_id()),
+                    ("vpc_peering_connection_id", r.vpc_peering_connection_id()),
+                ] {
+                    res.attrs
+                        .insert(k.into(), v.map_or(Value::Null, Value::str));
+                }
+                out.push(res);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Create a route, or replace its target.
+    async fn put_route(
+        &self,
+        attrs: &IndexMap<String, Value>,
+        replace: bool,
+    ) -> Result<String, ProviderError> {
+        let op = if replace {
+            "ReplaceRoute"
+        } else {
+            "CreateRoute"
+        };
+        let table = req_s(attrs, "route_table_id", SERVICE, op)?;
+        let cidr = req_s(attrs, "destination_cidr", SERVICE, op)?;
+        if replace {
+            self.client
+                .replace_route()
+                .route_table_id(&table)
+                .destination_cidr_block(&cidr)
+                .set_gateway_id(s(attrs, "gateway_id"))
+                .set_nat_gateway_id(s(attrs, "nat_gateway_id"))
+                .set_vpc_peering_connection_id(s(attrs, "vpc_peering_connection_id"))
+                .send()
+                .await
+                .map_err(err("ReplaceRoute"))?;
+        } else {
+            self.client
+                .create_route()
+                .route_table_id(&table)
+                .destination_cidr_block(&cidr)
+                .set_gateway_id(s(attrs, "gateway_id"))
+                .set_nat_gateway_id(s(attrs, "nat_gateway_id"))
+                .set_vpc_peering_connection_id(s(attrs, "vpc_peering_connection_id"))
+                .send()
+                .await
+                .map_err(err("CreateRoute"))?;
+        }
+        Ok(format!("{table}_{cidr}"))
     }
 
     // ---- VPC ----
