@@ -354,8 +354,28 @@ fn check_body(
     diags: &mut Vec<Diagnostic>,
 ) {
     let names = || attrs.iter().map(|a| a.name);
+    // A nested block's own `for_each` is checked once, with an `each`
+    // whose value is not known yet.
+    let placeholder = crate::lang::Each {
+        key: String::new(),
+        value: Value::Unknown,
+        index: 0,
+    };
+    let scope = if !top && body.attribute("for_each").is_some() {
+        Scope {
+            module: scope.module,
+            each: Some(&placeholder),
+        }
+    } else {
+        scope
+    };
     for a in body.attributes() {
-        if top && META_ATTRIBUTES.contains(&a.name.name.as_str()) {
+        let meta = if top {
+            META_ATTRIBUTES.contains(&a.name.name.as_str())
+        } else {
+            matches!(a.name.name.as_str(), "for_each" | "when")
+        };
+        if meta {
             continue;
         }
         let Some(schema) = attrs.iter().find(|s| s.name == a.name.name) else {

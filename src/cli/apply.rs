@@ -22,7 +22,9 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub auto_approve: bool,
     /// Allow this protected resource (file system, database, cache) to be
-    /// deleted or replaced; repeat for each. Example: --allow-destroy efs.data
+    /// deleted or replaced; repeat for each. A module instance allows every
+    /// protected resource in it. Examples: --allow-destroy efs.data,
+    /// --allow-destroy module.vle
     #[arg(long, value_name = "ADDRESS")]
     pub allow_destroy: Vec<String>,
     /// How many resources may change at once.
@@ -275,7 +277,14 @@ fn check_protection(
 ) -> Result<(), Vec<Diagnostic>> {
     let mut diags = Vec::new();
     for c in plan.changes.iter().filter(|c| c.destroys_protected()) {
-        if allowed.iter().any(|a| *a == c.addr.to_string()) {
+        let addr = c.addr.to_string();
+        if allowed.iter().any(|a| {
+            *a == addr
+                || (a.starts_with("module.")
+                    && addr
+                        .strip_prefix(a.as_str())
+                        .is_some_and(|rest| rest.starts_with(['.', '['])))
+        }) {
             continue;
         }
         let what = if c.action == crate::plan::Action::Replace {

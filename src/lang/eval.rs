@@ -119,12 +119,11 @@ impl<'a> Evaluator<'a> {
                     if blocks.is_empty() {
                         a.default_value()
                     } else {
-                        Some(Value::List(
-                            blocks
-                                .iter()
-                                .map(|n| Value::Map(self.body(&n.body, block.attrs, scope, diags)))
-                                .collect(),
-                        ))
+                        let mut items = Vec::new();
+                        for n in blocks {
+                            self.nested_instances(&n.body, block.attrs, scope, diags, &mut items);
+                        }
+                        Some(Value::List(items))
                     }
                 }
                 _ => match body.attribute(a.name) {
@@ -140,6 +139,102 @@ impl<'a> Evaluator<'a> {
             }
         }
         out
+    }
+
+    /// One nested block, or one per entry of its own `for_each`, each
+    /// only when its `when` holds.
+    fn nested_instances(
+        &self,
+        body: &Body,
+        attrs: &[crate::schema::AttrSchema],
+        scope: Scope<'_>,
+        diags: &mut Vec<Diagnostic>,
+        out: &mut Vec<Value>,
+    ) {
+        let entries: Vec<Each> = match body.attribute("for_each") {
+            None => {
+                if self.nested_when(body, scope, diags) {
+                    out.push(Value::Map(self.body(body, attrs, scope, diags)));
+                }
+                return;
+            }
+            Some(fe) => match self.eval_in(&fe.value, scope, diags) {
+                Value::List(items) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, v)| Each {
+                        key: v
+                            .as_str()
+                            .map_or_else(|| v.to_string(), ToString::to_string),
+                        value: v,
+                        index,
+                    })
+                    .collect(),
+                Value::Map(m) => m
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, (key, value))| Each { key, value, index })
+                    .collect(),
+                Value::Unknown => {
+                    diags.push(
+                        Diagnostic::error(
+                            "lang::unknown_at_plan",
+                            "`for_each` depends on a value AWS assigns",
+                            fe.value.span,
+                            "not known before apply",
+                        )
+                        .with_help("`for_each` may use params and literals only"),
+                    );
+                    return;
+                }
+                v => {
+                    diags.push(
+                        Diagnostic::error(
+                            "check::type_mismatch",
+                            format!(
+                                "`for_each` must be a list or a map, not a {}",
+                                v.type_name()
+                            ),
+                            fe.value.span,
+                            "cannot iterate over this",
+                        )
+                        .with_help("write `for_each = param.cidrs` (a list) or a map"),
+                    );
+                    return;
+                }
+            },
+        };
+        for each in &entries {
+            let inner = Scope {
+                module: scope.module,
+                each: Some(each),
+            };
+            if self.nested_when(body, inner, diags) {
+                out.push(Value::Map(self.body(body, attrs, inner, diags)));
+            }
+        }
+    }
+
+    fn nested_when(&self, body: &Body, scope: Scope<'_>, diags: &mut Vec<Diagnostic>) -> bool {
+        match body.attribute("when") {
+            None => true,
+            Some(w) => match self.eval_in(&w.value, scope, diags) {
+                Value::Bool(b) => b,
+                Value::Unknown => true,
+                v => {
+                    diags.push(
+                        Diagnostic::error(
+                            "check::type_mismatch",
+                            format!("`when` must be a bool, not a {}", v.type_name()),
+                            w.value.span,
+                            "expected true or false",
+                        )
+                        .with_help("write `when = param.peer_cidr != null` or another condition"),
+                    );
+                    false
+                }
+            },
+        }
     }
 
     /// Evaluate an expression at the root of the configuration.

@@ -7,4 +7,5 @@ mod examples;
 mod fmt;
 mod parse;
 mod plan;
+mod stdlib;
 mod support;

@@ -1,0 +1,170 @@
+//! The stdlib modules: each is formatted, and type-checks with its
+//! optional parts both off and on (a part whose `when` is false is not
+//! checked, so both are tried).
+
+use mdl::diagnostics::SourceMap;
+
+fn check(text: &str) -> String {
+    let mut sources = SourceMap::new();
+    let id = sources.add("estate.moodle", None, text.to_string());
+    let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    diags.extend(mdl::check::check(&config));
+    diags.extend(mdl::graph::Graph::build(&config).cycles());
+    let errors: Vec<_> = diags.into_iter().filter(|d| d.is_error()).collect();
+    crate::support::render(&errors, &sources)
+}
+
+/// Each stdlib module with its optional parts off, then on.
+const ESTATES: &[&str] = &[
+    r#"
+use "std/network"
+
+network net {
+  name = "n"
+}
+"#,
+    r#"
+use "std/network"
+
+network net {
+  name                  = "n"
+  azs                   = ["eu-west-2a", "eu-west-2b", "eu-west-2c"]
+  nat_per_az            = false
+  peer_cidr             = "172.16.0.0/16"
+  peering_connection_id = "pcx-0123456789abcdef0"
+}
+"#,
+    r#"
+use "std/ha"
+
+ha vle {
+  name         = "vle"
+  web_image_id = "ami-0123456789abcdef0"
+}
+"#,
+    r#"
+use "std/ha"
+
+ha vle {
+  name                       = "vle"
+  azs                        = ["eu-west-2a", "eu-west-2b", "eu-west-2c"]
+  web_image_id               = "ami-0123456789abcdef0"
+  database_engine            = "mysql"
+  database_serverless        = false
+  cache_engine               = "memcached"
+  certificate_arn            = "arn:aws:acm:eu-west-2:123456789012:certificate/a"
+  domain_name                = "vle.example.ac.uk"
+  hosted_zone_id             = "Z0123456789ABCDEFGHIJ"
+  cloudfront                 = true
+  cloudfront_certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/b"
+  bastion                    = true
+  bastion_image_id           = "ami-0123456789abcdef0"
+  ssh_cidr                   = "192.0.2.0/24"
+  web_instance_profile_arn   = "arn:aws:iam::123456789012:instance-profile/web"
+  web_user_data              = "echo moodle"
+}
+"#,
+    r#"
+use "std/single_node"
+
+single_node training {
+  name         = "training"
+  web_image_id = "ami-0123456789abcdef0"
+}
+"#,
+    r#"
+use "std/single_node"
+
+single_node training {
+  name            = "training"
+  web_image_id    = "ami-0123456789abcdef0"
+  cache           = true
+  cache_engine    = "memcached"
+  database_engine = "postgresql"
+  certificate_arn = "arn:aws:acm:eu-west-2:123456789012:certificate/a"
+  domain_name     = "training.example.ac.uk"
+  hosted_zone_id  = "Z0123456789ABCDEFGHIJ"
+}
+"#,
+    r#"
+use "std/ecs_preview"
+
+ecs_preview vle {
+  domain          = "preview.example.ac.uk"
+  certificate_arn = "arn:aws:acm:eu-west-2:123456789012:certificate/a"
+}
+"#,
+    r#"
+use "std/ecs_preview"
+
+ecs_preview vle {
+  domain                 = "preview.example.ac.uk"
+  certificate_arn        = "arn:aws:acm:eu-west-2:123456789012:certificate/a"
+  onprem_vpc_id          = "vpc-0123456789abcdef0"
+  onprem_cidr            = "172.16.0.0/16"
+  onprem_route_table_ids = ["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]
+  tenants = {
+    a = { image = "moodle:8.0", host = "a.example.ac.uk", cpu = 1024, memory = 2048 }
+    b = { image = "moodle:7.4", php_version = "7.4", cron = false }
+  }
+}
+"#,
+];
+
+#[test]
+fn every_stdlib_module_type_checks_with_its_options_off_and_on() {
+    for estate in ESTATES {
+        let errors = check(estate);
+        assert!(errors.is_empty(), "{estate}\n{errors}");
+    }
+    for name in mdl::stdlib::names() {
+        assert!(
+            ESTATES
+                .iter()
+                .any(|e| e.contains(&format!("use \"std/{name}\""))),
+            "std/{name} is not checked here"
+        );
+    }
+}
+
+#[test]
+fn stdlib_sources_are_formatted() {
+    for name in mdl::stdlib::names() {
+        let text = mdl::stdlib::module(name).unwrap();
+        let mut sources = SourceMap::new();
+        let id = sources.add(format!("std/{name}.moodle"), None, text.to_string());
+        let (file, diags) = mdl::syntax::parse(id, text);
+        assert!(diags.is_empty(), "std/{name} does not parse");
+        assert_eq!(
+            mdl::syntax::fmt::format(&file, text),
+            text,
+            "std/{name} is not formatted: run `mdl fmt stdlib/{name}.moodle`"
+        );
+    }
+}
+
+#[test]
+fn module_rules_point_at_the_callers_value() {
+    let errors = check(
+        r#"
+use "std/ha"
+
+ha vle {
+  name         = "vle"
+  web_image_id = "ami-0123456789abcdef0"
+  web_min      = 3
+  web_max      = 2
+  cloudfront   = true
+  domain_name  = "vle.example.ac.uk"
+}
+"#,
+    );
+    assert!(
+        errors.contains("web_max is below web_min") && errors.contains("web_max      = 2"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("CloudFront for a domain needs cloudfront_certificate_arn"),
+        "{errors}"
+    );
+}
