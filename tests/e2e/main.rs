@@ -9,5 +9,6 @@ mod compute;
 mod data;
 mod database;
 mod edge;
+mod examples;
 mod harness;
 mod network;
