@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::lang::{Computed, Config, Evaluator, ResourceAddr};
+use crate::lang::{Config, Evaluator, ResourceAddr};
 use crate::plan::{Action, Change, Plan};
 use crate::provider::{ApplyRequest, LiveResource, Operation, Provider, ProviderError};
 use crate::state::{LocalStore, ResourceRecord, State, StoreError};
@@ -166,20 +166,6 @@ fn step(addr: &ResourceAddr, kind: StepKind) -> Step {
     }
 }
 
-/// Computed values during apply: what finished steps wrote to state.
-struct StateComputed(State);
-
-impl Computed for StateComputed {
-    fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
-        let r = self.0.resources.get(addr)?;
-        r.computed
-            .get(attr)
-            .or_else(|| r.attrs.get(attr))
-            .cloned()
-            .filter(|v| *v != Value::Null)
-    }
-}
-
 /// Shared between the steps of one apply.
 struct Shared {
     state: Mutex<State>,
@@ -288,9 +274,7 @@ pub async fn apply(
                     running.insert(s.clone(), Instant::now());
                     let change = changes[&s.addr].clone();
                     let attrs = if matches!(s.kind, StepKind::Create | StepKind::Update) {
-                        let computed = StateComputed(
-                            shared.state.lock().map(|st| st.clone()).unwrap_or_default(),
-                        );
+                        let computed = shared.state.lock().map(|st| st.clone()).unwrap_or_default();
                         config.resources.get(&s.addr).map(|res| {
                             let eval = Evaluator::new(config, &computed);
                             eval.resource(res, &mut Vec::new())
@@ -446,7 +430,7 @@ fn record(
         (_, Some(live)) => {
             let mut attrs = live.attrs.clone();
             if let Some(res) = config.resources.get(&s.addr) {
-                let computed = StateComputed(state.clone());
+                let computed = state.clone();
                 let desired = Evaluator::new(config, &computed).resource(res, &mut Vec::new());
                 for (k, v) in desired {
                     attrs.entry(k).or_insert(v);

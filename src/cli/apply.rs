@@ -9,8 +9,7 @@ use super::plan::{Prepared, prepare, provider_diag};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::apply::{Event, Outcome, StepKind, apply};
 use crate::diagnostics::Diagnostic;
-use crate::lang::{Computed, Evaluator, ResourceAddr};
-use crate::value::Value;
+use crate::lang::Evaluator;
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
@@ -357,20 +356,12 @@ fn confirm(mode: Mode) -> Result<bool, String> {
 
 /// Evaluate the outputs against the new state.
 fn set_outputs(config: &crate::lang::Config, state: &mut crate::state::State, mode: Mode) {
-    struct FromState<'a>(&'a crate::state::State);
-    impl Computed for FromState<'_> {
-        fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
-            let r = self.0.resources.get(addr)?;
-            r.computed.get(attr).or_else(|| r.attrs.get(attr)).cloned()
-        }
-    }
     if mode == Mode::Destroy {
         state.outputs.clear();
         return;
     }
     let snapshot = state.clone();
-    let computed = FromState(&snapshot);
-    let eval = Evaluator::new(config, &computed);
+    let eval = Evaluator::new(config, &snapshot);
     state.outputs = config
         .outputs
         .iter()

@@ -4,6 +4,7 @@
 mod apply;
 mod docs;
 mod fmt;
+mod moodle_config;
 mod output;
 mod plan;
 mod validate;

@@ -13,6 +13,11 @@ pub struct OutputArgs {
     /// Print as a JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Print the config.php settings of each Moodle estate in the file
+    /// (database and read replica, dataroot, session and cache stores) from
+    /// the deployed endpoints.
+    #[arg(long, conflicts_with_all = ["json", "name"])]
+    pub moodle_config: bool,
     /// Print only this output, raw.
     pub name: Option<String>,
 }
@@ -39,6 +44,28 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
             return 1;
         }
     };
+    if args.moodle_config {
+        let Ok(loaded) = super::validate::load(ui, &args.file) else {
+            return 1;
+        };
+        return match super::moodle_config::render(&loaded.config, &state) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => {
+                let d = command_line_diag(
+                    &mut sources,
+                    "cli::no_moodle_config",
+                    e,
+                    "for this file",
+                    "an estate is an instance of std/ha, std/single_node or std/ecs_preview; its endpoints are known once `mdl apply` has created it",
+                );
+                ui.report(&[d], &sources);
+                1
+            }
+        };
+    }
     if let Some(name) = &args.name {
         return match state.outputs.get(name) {
             Some(v) => {

@@ -237,6 +237,15 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The value of a module instance's output, such as
+    /// (`module.vle`, `database_endpoint`); `None` when it has no such
+    /// output.
+    pub fn module_output_value(&self, path: &str, name: &str) -> Option<Value> {
+        let inst = self.config.modules.get(path)?;
+        let decl = inst.def.outputs.get(name)?;
+        Some(self.eval_in(&decl.value, Scope::module(path), &mut Vec::new()))
+    }
+
     /// Evaluate an expression at the root of the configuration.
     pub fn eval(&self, expr: &Expr, diags: &mut Vec<Diagnostic>) -> Value {
         self.eval_in(expr, Scope::ROOT, diags)

@@ -413,6 +413,10 @@ impl Loader<'_> {
         if failed {
             return None;
         }
+        if value == Value::Unknown && self.diags.iter().any(Diagnostic::is_error) {
+            // Most likely a param already reported as wrong.
+            return None;
+        }
         if value == Value::Unknown {
             self.diags.push(
                 Diagnostic::error(
@@ -791,6 +795,8 @@ fn resolve_params(
                     Ok(v) => v,
                     Err(d) => {
                         diags.push(d);
+                        // Known to be wrong: reported once, not again where it is used.
+                        config.params.insert(name, (decl, Value::Unknown));
                         continue;
                     }
                 },
@@ -807,6 +813,8 @@ fn resolve_params(
                         Diagnostic::error("param::missing", format!("param `{name}` has no value"), decl.name.span, "declared without a default")
                             .with_help(format!("pass `-p {name}=VALUE` or give it a default: `param {name}: {ty} = ...`")),
                     );
+                    // Known to be wrong: reported once, not again where it is used.
+                    config.params.insert(name, (decl, Value::Unknown));
                     continue;
                 }
             },
@@ -832,6 +840,8 @@ fn resolve_params(
                 .with_label(t.span, "declared type")
                 .with_help(format!("give `{name}` a value of type {}", type_text(t))),
             );
+            // Known to be wrong: reported once, not again where it is used.
+            config.params.insert(name, (decl, Value::Unknown));
             continue;
         }
         if let Some(g) = given.iter().rev().find(|g| g.name == name) {

@@ -130,3 +130,16 @@ pub struct ResourceEntry {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
 }
+
+/// What the last apply recorded, as values references see: AWS-assigned
+/// values first, then the attributes as applied; null counts as not known.
+impl crate::lang::Computed for State {
+    fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
+        let r = self.resources.get(addr)?;
+        r.computed
+            .get(attr)
+            .or_else(|| r.attrs.get(attr))
+            .cloned()
+            .filter(|v| *v != Value::Null)
+    }
+}

@@ -98,6 +98,30 @@ fn prod_example_applies_replans_clean_and_destroys() {
     ws.expect("plan", &["--detailed-exitcode"], 0);
     let url = ws.expect("output", &["url"], 0);
     assert!(url.stdout.starts_with("http://"), "{}", url.all());
+    // config.php from the deployed endpoints: PostgreSQL with a reader,
+    // Redis sessions, the application cache store named.
+    let php = ws.expect("output", &["--moodle-config"], 0).stdout;
+    for line in [
+        "$CFG->dbtype    = 'pgsql';",
+        "$CFG->dbname    = 'moodle';",
+        "'dbport' => 5432,",
+        "$CFG->dataroot  = '/var/www/moodle/data';",
+        "$CFG->session_handler_class = '\\core\\session\\redis';",
+        "// Application cache (MUC): add a Redis store at ",
+    ] {
+        assert!(php.contains(line), "{line}\n{php}");
+    }
+    let state = std::fs::read_to_string(ws.state_path()).unwrap();
+    let reader = php
+        .lines()
+        .find(|l| l.contains("'readonly'"))
+        .unwrap_or_else(|| panic!("no read replica:\n{php}"));
+    assert!(reader.contains(".cluster-ro-"), "{reader}");
+    assert!(
+        php.contains(&format!("$CFG->wwwroot   = '{}", url.stdout.trim())),
+        "{php}"
+    );
+    assert!(!state.is_empty());
     // Three AZs: a NAT gateway, private route table and mount target each.
     let state = std::fs::read_to_string(ws.state_path()).unwrap();
     for addr in [
@@ -276,6 +300,13 @@ fn single_example_applies_replans_clean_and_destroys_everything() {
     );
     ws.expect("plan", &["--detailed-exitcode"], 0);
     assert_eq!(vpcs(&ws), 1);
+    let php = ws.expect("output", &["--moodle-config"], 0).stdout;
+    assert!(
+        php.contains("$CFG->dbtype    = 'auroramysql';")
+            && php.contains("// No session cache")
+            && !php.contains("'readonly'"),
+        "{php}"
+    );
     let destroy = ws.expect(
         "destroy",
         &["--auto-approve", "--allow-destroy", "module.training"],
