@@ -4,6 +4,8 @@
 //!
 //! Must not import: `graph`, `provider`, `plan`, `apply`, `state`.
 
+mod moodle;
+
 use crate::diagnostics::{Diagnostic, Span, suggest};
 use crate::lang::{Config, Evaluator, META_ATTRIBUTES, ModuleInstance, NoComputed, Scope};
 use crate::schema::{AttrSchema, BlockSchema, Presence, Type};
@@ -99,6 +101,9 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     }
     for (decl, _) in config.params.values() {
         check_param_body(decl, &mut diags);
+    }
+    if !diags.iter().any(Diagnostic::is_error) {
+        diags.extend(moodle::check(config, &eval));
     }
     let mut unique: Vec<Diagnostic> = Vec::new();
     for d in diags {

@@ -828,6 +828,30 @@ impl<'a> Evaluator<'a> {
         None
     }
 
+    /// The resources one attribute of `res` refers to (through params and
+    /// module outputs).
+    pub fn attr_references(&self, res: &Resource, attr: &str) -> Vec<ResourceAddr> {
+        let mut out = Vec::new();
+        if let Some(a) = res.block.body.attribute(attr) {
+            self.refs_in(&a.value, Scope::of(res), &mut out, &mut Vec::new());
+        }
+        out.into_iter().map(|(addr, _)| addr).collect()
+    }
+
+    /// The resources a module instance's output refers to.
+    pub fn output_references(&self, path: &str, name: &str) -> Vec<ResourceAddr> {
+        let mut out = Vec::new();
+        if let Some(decl) = self
+            .config
+            .modules
+            .get(path)
+            .and_then(|m| m.def.outputs.get(name))
+        {
+            self.refs_in(&decl.value, Scope::module(path), &mut out, &mut Vec::new());
+        }
+        out.into_iter().map(|(addr, _)| addr).collect()
+    }
+
     /// The resources an expression of `res` refers to, through params,
     /// module outputs and `for_each` keys, each with the span of the
     /// reference written in `res` (or in the module it passes through).

@@ -168,3 +168,44 @@ ha vle {
         "{errors}"
     );
 }
+
+/// Every diagnostic, warnings included.
+fn all(text: &str) -> String {
+    let mut sources = SourceMap::new();
+    let id = sources.add("estate.moodle", None, text.to_string());
+    let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    diags.extend(mdl::check::check(&config));
+    crate::support::render(&diags, &sources)
+}
+
+#[test]
+fn fragile_estates_are_warned_about() {
+    let ha = all(r#"
+use "std/ha"
+
+ha vle {
+  name         = "vle"
+  azs          = ["eu-west-2a"]
+  web_image_id = "ami-0123456789abcdef0"
+  web_min      = 1
+}
+"#);
+    assert!(
+        ha.contains("an HA estate in one availability zone has no redundancy")
+            && ha.contains("an HA estate with fewer than 2 web servers has no redundancy"),
+        "{ha}"
+    );
+    let single = all(r#"
+use "std/single_node"
+
+single_node training {
+  name         = "training"
+  web_image_id = "ami-0123456789abcdef0"
+  cache        = true
+}
+"#);
+    assert!(
+        single.contains("sessions and the application cache share one cluster"),
+        "{single}"
+    );
+}
