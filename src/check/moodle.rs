@@ -97,24 +97,21 @@ pub fn check(config: &Config, eval: &Evaluator<'_>) -> Vec<Diagnostic> {
                     );
                 }
             }
-            "listener" => {
+            "listener"
                 if text("protocol").as_deref() == Some("HTTPS")
                     && attrs
                         .get("certificate_arn")
-                        .is_none_or(|v| *v == Value::Null)
-                {
-                    diags.push(
-                        Diagnostic::error(
-                            "moodle::https_without_certificate",
-                            "an HTTPS listener needs a certificate",
-                            res.attr_span("protocol"),
-                            "HTTPS here",
-                        )
-                        .with_help(
-                            "set certificate_arn to an ACM certificate for the site's domain",
-                        ),
-                    );
-                }
+                        .is_none_or(|v| *v == Value::Null) =>
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "moodle::https_without_certificate",
+                        "an HTTPS listener needs a certificate",
+                        res.attr_span("protocol"),
+                        "HTTPS here",
+                    )
+                    .with_help("set certificate_arn to an ACM certificate for the site's domain"),
+                );
             }
             "cdn" => {
                 let aliases = attrs
