@@ -6,7 +6,7 @@
 # printed, so that you can go on with `mdl plan`, `mdl destroy`, ...
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-example="${1:-examples/network.moodle}"
+example="${1:-examples/prod.moodle}"
 
 echo "== building mdl"
 cargo build --quiet
