@@ -4,7 +4,8 @@ use clap::Args;
 
 #[derive(Args, Debug)]
 pub struct DocsArgs {
-    /// A resource kind; without one, list them all.
+    /// A resource kind, or a stdlib module such as std/ha; without one,
+    /// list them all.
     pub kind: Option<String>,
 }
 
@@ -16,7 +17,31 @@ pub fn run(args: &DocsArgs) -> u8 {
             for k in kinds {
                 println!("{:<width$}  {}", k.name, k.summary);
             }
+            println!(
+                "\nStdlib modules (`use \"std/NAME\"`; `mdl docs std/NAME` lists their params):"
+            );
+            for name in crate::stdlib::names() {
+                println!("  std/{name}");
+            }
             0
+        }
+        Some(name) if name.starts_with("std/") => {
+            match crate::stdlib::module(&name["std/".len()..]) {
+                Some(text) => {
+                    print!("{}", module_docs(name, text));
+                    0
+                }
+                None => {
+                    eprintln!(
+                        "mdl docs: no stdlib module `{name}`; the modules are: {}",
+                        crate::stdlib::names()
+                            .map(|n| format!("std/{n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    1
+                }
+            }
         }
         Some(name) => match crate::schema::kind(name) {
             Some(k) => {
@@ -35,4 +60,62 @@ pub fn run(args: &DocsArgs) -> u8 {
             }
         },
     }
+}
+
+/// A module's documentation: its leading comment, params (type, default,
+/// doc, rules) and outputs.
+fn module_docs(name: &str, text: &str) -> String {
+    use crate::syntax::ast::{ExprKind, Item, StrPart};
+    use crate::syntax::fmt::expr;
+    let mut sources = crate::diagnostics::SourceMap::new();
+    let id = sources.add(name, None, text.to_string());
+    let (file, _) = crate::syntax::parse(id, text);
+    let mut out = String::new();
+    for line in text.lines().take_while(|l| l.starts_with('#')) {
+        out.push_str(line.trim_start_matches('#').strip_prefix(' ').unwrap_or(""));
+        out.push('\n');
+    }
+    let literal = |e: &crate::syntax::ast::Expr| match &e.kind {
+        ExprKind::Str(parts) => parts
+            .iter()
+            .map(|p| match p {
+                StrPart::Lit(l) => l.clone(),
+                StrPart::Interp(i) => format!("${{{}}}", expr(i, 0)),
+            })
+            .collect(),
+        _ => expr(e, 0),
+    };
+    out.push_str("\nParams:\n");
+    for item in &file.items {
+        let Item::Param(p) = item else { continue };
+        let ty =
+            p.ty.as_ref()
+                .map_or("any".to_string(), |t| crate::lang::type_text(t));
+        let presence = p.default.as_ref().map_or("required".to_string(), |d| {
+            format!("default {}", expr(d, 0))
+        });
+        out.push_str(&format!("  {} ({ty}; {presence})\n", p.name.name));
+        if let Some(body) = &p.body {
+            if let Some(doc) = body.attribute("doc") {
+                out.push_str(&format!("      {}\n", literal(&doc.value)));
+            }
+            for rule in body.nested().filter(|n| n.name.name == "check") {
+                if let Some(m) = rule.body.attribute("message") {
+                    let warning = rule.body.attribute("severity").is_some();
+                    out.push_str(&format!(
+                        "      {}: {}\n",
+                        if warning { "warns" } else { "refuses" },
+                        literal(&m.value)
+                    ));
+                }
+            }
+        }
+    }
+    out.push_str("\nOutputs:\n");
+    for item in &file.items {
+        if let Item::Output(o) = item {
+            out.push_str(&format!("  {}\n", o.name.name));
+        }
+    }
+    out
 }

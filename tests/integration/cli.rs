@@ -85,7 +85,21 @@ fn docs_describe_kinds() {
     insta::assert_snapshot!(out);
     let (code, out, _) = mdl(&["docs"]);
     assert_eq!(code, 0);
-    assert!(out.contains("security_group"));
+    assert!(out.contains("security_group") && out.contains("std/ecs_preview"));
+    // A stdlib module: its params, their rules, its outputs.
+    let (code, out, _) = mdl(&["docs", "std/ha"]);
+    assert_eq!(code, 0);
+    for line in [
+        "  web_image_id (string; required)",
+        "      refuses: web_max is below web_min: the Auto Scaling group would be refused",
+        "      warns: an HA estate in one availability zone has no redundancy",
+        "  database_endpoint",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    let (code, _, err) = mdl(&["docs", "std/nope"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("std/single_node"), "{err}");
 }
 
 #[test]
