@@ -90,7 +90,7 @@ fn module_docs(name: &str, text: &str) -> String {
         let Item::Param(p) = item else { continue };
         let ty =
             p.ty.as_ref()
-                .map_or("any".to_string(), |t| crate::lang::type_text(t));
+                .map_or("any".to_string(), crate::lang::type_text);
         let presence = p.default.as_ref().map_or("required".to_string(), |d| {
             format!("default {}", expr(d, 0))
         });
