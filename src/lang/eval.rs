@@ -558,32 +558,9 @@ impl<'a> Evaluator<'a> {
                 format!("{}.{own}", scope.module)
             }
         };
-        let mut rest = &acc[1..];
-        if decl.keys.is_empty() {
-            return Value::Null;
-        }
-        if decl.keyed {
-            if let Some(Access::Index(k)) = rest.first() {
-                let key = match self.eval_in(k, scope, diags) {
-                    Value::String(s) => s,
-                    Value::Unknown => return Value::Unknown,
-                    other => other.to_string(),
-                };
-                if !decl.keys.contains(&Some(key.clone())) {
-                    diags.push(no_key(&key, k.span, &decl.keys));
-                    return Value::Null;
-                }
-                rest = &rest[1..];
-                return self.module_output(&path(Some(&key)), rest, scope, expr, diags);
-            }
-            let all: Vec<Value> = decl
-                .keys
-                .iter()
-                .map(|k| self.module_output(&path(k.as_deref()), rest, scope, expr, diags))
-                .collect();
-            return Value::List(all);
-        }
-        self.module_output(&path(None), rest, scope, expr, diags)
+        self.over_instances(decl, &acc[1..], scope, diags, |key, rest, diags| {
+            self.module_output(&path(key), rest, scope, expr, diags)
+        })
     }
 
     fn module_output(
@@ -710,38 +687,51 @@ impl<'a> Evaluator<'a> {
             diags.push(d);
             return Value::Null;
         };
-        if decl.keys.is_empty() {
-            // `when` is false: nothing to reference.
-            return Value::Null;
-        }
-        let mut rest = &acc[1..];
-        let addr_for = |key: Option<String>| {
+        let addr_for = |key: Option<&str>| {
             ResourceAddr::new(&head.name, &name.name)
                 .in_module(scope.module)
-                .with_key(key)
+                .with_key(key.map(ToString::to_string))
         };
-        if decl.keyed {
-            if let Some(Access::Index(k)) = rest.first() {
-                let key = match self.eval_in(k, scope, diags) {
-                    Value::String(s) => s,
-                    Value::Unknown => return Value::Unknown,
-                    other => other.to_string(),
-                };
-                if !decl.keys.contains(&Some(key.clone())) {
-                    diags.push(no_key(&key, k.span, &decl.keys));
-                    return Value::Null;
-                }
-                rest = &rest[1..];
-                return self.instance_attr(&addr_for(Some(key)), &local, expr, rest, scope, diags);
-            }
-            let all = decl
-                .keys
-                .iter()
-                .map(|k| self.instance_attr(&addr_for(k.clone()), &local, expr, rest, scope, diags))
-                .collect();
-            return Value::List(all);
+        self.over_instances(decl, &acc[1..], scope, diags, |key, rest, diags| {
+            self.instance_attr(&addr_for(key), &local, expr, rest, scope, diags)
+        })
+    }
+
+    /// The instances a reference names: none when `when` is false (null);
+    /// with `for_each`, `[key]` picks one and no key means all of them (a
+    /// list); `one` gives the value for one instance and the steps after.
+    fn over_instances(
+        &self,
+        decl: &super::load::Declared,
+        acc: &[Access<'_>],
+        scope: Scope<'_>,
+        diags: &mut Vec<Diagnostic>,
+        mut one: impl FnMut(Option<&str>, &[Access<'_>], &mut Vec<Diagnostic>) -> Value,
+    ) -> Value {
+        if decl.keys.is_empty() {
+            return Value::Null;
         }
-        self.instance_attr(&addr_for(None), &local, expr, rest, scope, diags)
+        if !decl.keyed {
+            return one(None, acc, diags);
+        }
+        if let Some(Access::Index(k)) = acc.first() {
+            let key = match self.eval_in(k, scope, diags) {
+                Value::String(s) => s,
+                Value::Unknown => return Value::Unknown,
+                other => other.to_string(),
+            };
+            if !decl.keys.contains(&Some(key.clone())) {
+                diags.push(no_key(&key, k.span, &decl.keys));
+                return Value::Null;
+            }
+            return one(Some(&key), &acc[1..], diags);
+        }
+        Value::List(
+            decl.keys
+                .iter()
+                .map(|k| one(k.as_deref(), acc, diags))
+                .collect(),
+        )
     }
 
     fn instance_attr(

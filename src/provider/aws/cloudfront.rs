@@ -19,8 +19,7 @@ use super::fields::{b, list, opt, req_s, s, set_tags, strings, with_applied};
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
@@ -52,29 +51,10 @@ fn tags_for(
     addr: &ResourceAddr,
     attrs: &IndexMap<String, Value>,
 ) -> Result<Tags, ProviderError> {
-    let mut items = vec![
-        Tag::builder()
-            .key(STACK_TAG)
-            .value(stack)
-            .build()
-            .map_err(build_err)?,
-        Tag::builder()
-            .key(ADDRESS_TAG)
-            .value(addr.to_string())
-            .build()
-            .map_err(build_err)?,
-    ];
-    if let Some(Value::Map(user)) = attrs.get("tags") {
-        for (k, v) in user {
-            items.push(
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build()
-                    .map_err(build_err)?,
-            );
-        }
-    }
+    let items = super::fields::tag_pairs(stack, addr, attrs)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_err))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Tags::builder().set_items(Some(items)).build())
 }
 

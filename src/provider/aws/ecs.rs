@@ -27,8 +27,7 @@ use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
 use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
@@ -70,24 +69,10 @@ pub struct Ecs {
 }
 
 fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
-    let mut tags = vec![
-        Tag::builder().key(STACK_TAG).value(stack).build(),
-        Tag::builder()
-            .key(ADDRESS_TAG)
-            .value(addr.to_string())
-            .build(),
-    ];
-    if let Some(Value::Map(user)) = attrs.get("tags") {
-        for (k, v) in user {
-            tags.push(
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build(),
-            );
-        }
-    }
-    tags
+    super::fields::tag_pairs(stack, addr, attrs)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 fn read_tags(tags: &[Tag], r: &mut LiveResource) {

@@ -16,8 +16,7 @@ use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
 use super::sdk_error;
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
@@ -47,30 +46,10 @@ fn tags_for(
     addr: &ResourceAddr,
     attrs: &IndexMap<String, Value>,
 ) -> Result<Vec<Tag>, ProviderError> {
-    let mut tags = vec![
-        Tag::builder()
-            .key(STACK_TAG)
-            .value(stack)
-            .build()
-            .map_err(build_err)?,
-        Tag::builder()
-            .key(ADDRESS_TAG)
-            .value(addr.to_string())
-            .build()
-            .map_err(build_err)?,
-    ];
-    if let Some(Value::Map(user)) = attrs.get("tags") {
-        for (k, v) in user {
-            tags.push(
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build()
-                    .map_err(build_err)?,
-            );
-        }
-    }
-    Ok(tags)
+    super::fields::tag_pairs(stack, addr, attrs)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_err))
+        .collect()
 }
 
 /// A schedule expression EventBridge accepts (also checked by `mdl

@@ -89,3 +89,22 @@ pub fn set_tags<'a>(r: &mut LiveResource, pairs: impl IntoIterator<Item = (&'a s
     user.sort_keys();
     r.attrs.insert("tags".into(), Value::Map(user));
 }
+
+/// The tags mdl sets on a resource: `mdl:stack`, `mdl:address`, then the
+/// user's own.
+pub fn tag_pairs(
+    stack: &str,
+    addr: &crate::lang::ResourceAddr,
+    attrs: &IndexMap<String, Value>,
+) -> Vec<(String, String)> {
+    let mut tags = vec![
+        (crate::provider::STACK_TAG.to_string(), stack.to_string()),
+        (crate::provider::ADDRESS_TAG.to_string(), addr.to_string()),
+    ];
+    if let Some(Value::Map(user)) = attrs.get("tags") {
+        for (k, v) in user {
+            tags.push((k.clone(), v.as_str().unwrap_or_default().to_string()));
+        }
+    }
+    tags
+}

@@ -36,24 +36,10 @@ pub struct Rds {
 }
 
 fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
-    let mut tags = vec![
-        Tag::builder().key(STACK_TAG).value(stack).build(),
-        Tag::builder()
-            .key(ADDRESS_TAG)
-            .value(addr.to_string())
-            .build(),
-    ];
-    if let Some(Value::Map(user)) = attrs.get("tags") {
-        for (k, v) in user {
-            tags.push(
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build(),
-            );
-        }
-    }
-    tags
+    super::fields::tag_pairs(stack, addr, attrs)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// Address, stack and the user's tags from an RDS tag list.
