@@ -4,6 +4,7 @@
 mod apply;
 mod docs;
 mod fmt;
+mod graph;
 mod moodle_config;
 mod output;
 mod plan;
@@ -20,9 +21,11 @@ use crate::diagnostics::{Diagnostic, SourceMap, Span};
 const ABOUT: &str = "Plan and apply Moodle estates on AWS, declared in .moodle files.";
 
 const LONG_ABOUT: &str = "\
-mdl reads a .moodle file describing an estate (VPCs, subnets, gateways, route
-tables, peering, security groups, ...), compares it with what exists in the AWS
-account, shows the difference, and makes it so.
+mdl reads a .moodle file describing an estate (networks, databases, caches,
+file systems, load balancers, web servers or Fargate services, DNS, ...; whole
+estates from the stdlib modules std/ha, std/single_node and std/ecs_preview),
+compares it with what exists in the AWS account, shows the difference, and
+makes it so.
 
 A typical session:
   mdl validate net.moodle      check the file without touching AWS
@@ -63,8 +66,10 @@ pub enum Command {
     Destroy(apply::ApplyArgs),
     /// Print the outputs recorded by the last apply.
     Output(output::OutputArgs),
-    /// Describe resource kinds and their attributes.
+    /// Describe resource kinds and their attributes, or a stdlib module.
     Docs(docs::DocsArgs),
+    /// Print the dependency graph (Graphviz DOT or Mermaid).
+    Graph(graph::GraphArgs),
 }
 
 /// The file and the values for its params.
@@ -195,6 +200,7 @@ pub fn main() -> ExitCode {
         Command::Destroy(args) => apply::run(&ui, &args, apply::Mode::Destroy),
         Command::Output(args) => output::run(&ui, &args),
         Command::Docs(args) => docs::run(&args),
+        Command::Graph(args) => graph::run(&ui, &args),
     };
     ExitCode::from(code)
 }

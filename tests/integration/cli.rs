@@ -128,3 +128,17 @@ fn apply_without_a_terminal_needs_auto_approve_or_fails_on_region() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("aws::config"), "{err}");
 }
+
+#[test]
+fn graph_prints_dot_and_mermaid() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/plan/module-for-each/main.moodle"
+    );
+    let (code, dot, err) = mdl(&["graph", file]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("graph_dot", dot);
+    let (code, mermaid, err) = mdl(&["graph", file, "--format", "mermaid"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("graph_mermaid", mermaid);
+}
