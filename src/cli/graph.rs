@@ -48,7 +48,9 @@ pub fn render(graph: &Graph, format: Format) -> String {
     let mut out = String::new();
     match format {
         Format::Dot => {
-            out.push_str("digraph mdl {\n  rankdir = LR;\n  node [shape = box, fontname = \"Helvetica\"];\n");
+            out.push_str(
+                "digraph mdl {\n  rankdir = LR;\n  node [shape = box, fontname = \"Helvetica\"];\n",
+            );
             for (i, module) in modules.iter().enumerate() {
                 let indent = if module.is_empty() {
                     "  "

@@ -8,6 +8,7 @@ mod graph;
 mod moodle_config;
 mod output;
 mod plan;
+mod state;
 mod validate;
 
 use std::io::IsTerminal;
@@ -70,6 +71,8 @@ pub enum Command {
     Docs(docs::DocsArgs),
     /// Print the dependency graph (Graphviz DOT or Mermaid).
     Graph(graph::GraphArgs),
+    /// Look at and rearrange state: list, show, mv.
+    State(state::StateArgs),
 }
 
 /// The file and the values for its params.
@@ -201,6 +204,7 @@ pub fn main() -> ExitCode {
         Command::Output(args) => output::run(&ui, &args),
         Command::Docs(args) => docs::run(&args),
         Command::Graph(args) => graph::run(&ui, &args),
+        Command::State(args) => state::run(&ui, &args),
     };
     ExitCode::from(code)
 }

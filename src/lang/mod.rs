@@ -124,7 +124,8 @@ impl ResourceAddr {
         let [kind, name] = segs[..] else {
             return None;
         };
-        if kind.contains('[') || kind.is_empty() {
+        // `module.NAME` is a module instance, not a resource.
+        if kind.contains('[') || kind.is_empty() || kind == "module" {
             return None;
         }
         let (name, key) = name_and_key(name)?;

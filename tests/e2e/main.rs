@@ -12,3 +12,4 @@ mod edge;
 mod examples;
 mod harness;
 mod network;
+mod state;

@@ -1,0 +1,307 @@
+//! `mdl state`: look at and rearrange what state records, without
+//! touching AWS.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{Ui, command_line_diag};
+use crate::diagnostics::SourceMap;
+use crate::lang::ResourceAddr;
+use crate::state::{LocalStore, Lock, State};
+
+#[derive(Args, Debug)]
+pub struct StateArgs {
+    #[command(subcommand)]
+    pub command: StateCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// List the addresses state records, with their AWS ids.
+    List(StateFile),
+    /// Show one resource as state records it: id, attributes, values AWS
+    /// assigned, dependencies.
+    Show {
+        #[command(flatten)]
+        file: StateFile,
+        /// Its address, such as module.vle.aurora_cluster.main.
+        address: String,
+    },
+    /// Rename in state, so that the resource is kept rather than replaced
+    /// when its block is renamed or moved into a module: a resource
+    /// (`vpc.main module.net.vpc.main`) or everything in a module instance
+    /// (`module.old module.new`).
+    Mv {
+        #[command(flatten)]
+        file: StateFile,
+        from: String,
+        to: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct StateFile {
+    /// The .moodle file whose state this is.
+    pub file: PathBuf,
+    /// The stack name (default: the file name without `.moodle`).
+    #[arg(long)]
+    pub stack: Option<String>,
+}
+
+impl StateFile {
+    fn store(&self) -> (LocalStore, String) {
+        let stack = self
+            .stack
+            .clone()
+            .unwrap_or_else(|| super::validate::stack_name(&self.file));
+        (LocalStore::for_config(&self.file, &stack), stack)
+    }
+}
+
+pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
+    let mut sources = SourceMap::new();
+    let mut fail = |code: &'static str, message: String, help: &str| {
+        let d = command_line_diag(&mut sources, code, message, "in this command", help);
+        ui.report(&[d], &sources);
+        1u8
+    };
+    match &args.command {
+        StateCommand::List(file) => {
+            let (store, stack) = file.store();
+            match store.load(&stack) {
+                Ok(state) => {
+                    let width = state
+                        .resources
+                        .keys()
+                        .map(|a| a.to_string().len())
+                        .max()
+                        .unwrap_or(0);
+                    for (addr, r) in &state.resources {
+                        println!("{:<width$}  {}", addr.to_string(), r.id);
+                    }
+                    0
+                }
+                Err(e) => fail("state::unreadable", e.to_string(), "run `mdl apply` first"),
+            }
+        }
+        StateCommand::Show { file, address } => {
+            let (store, stack) = file.store();
+            let state = match store.load(&stack) {
+                Ok(s) => s,
+                Err(e) => return fail("state::unreadable", e.to_string(), "run `mdl apply` first"),
+            };
+            let Some(r) = ResourceAddr::parse(address).and_then(|a| state.resources.get(&a)) else {
+                let known: Vec<String> = state.resources.keys().map(ToString::to_string).collect();
+                let hint = crate::diagnostics::suggest(address, known.iter().map(String::as_str))
+                    .map_or_else(
+                        || "`mdl state list` shows the addresses".to_string(),
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                return fail(
+                    "state::no_such_resource",
+                    format!("state has no `{address}`"),
+                    &hint,
+                );
+            };
+            println!("# {}", r.addr);
+            println!("id = {}", Value::str(&r.id));
+            for (k, v) in &r.attrs {
+                println!("{k} = {v}");
+            }
+            if !r.computed.is_empty() {
+                println!("\n# assigned by AWS");
+                for (k, v) in &r.computed {
+                    println!("{k} = {v}");
+                }
+            }
+            if !r.dependencies.is_empty() {
+                println!("\n# depends on");
+                for d in &r.dependencies {
+                    println!("{d}");
+                }
+            }
+            if r.protected {
+                println!("\n# protected: deleting or replacing it needs --allow-destroy");
+            }
+            0
+        }
+        StateCommand::Mv { file, from, to } => {
+            let (store, stack) = file.store();
+            let _lock = match Lock::acquire(&store.lock_path(), "state mv") {
+                Ok(l) => l,
+                Err(e) => {
+                    return fail(
+                        "state::locked",
+                        e.to_string(),
+                        "wait for it to finish; if that process is gone, the lock is released with it",
+                    );
+                }
+            };
+            let mut state = match store.load(&stack) {
+                Ok(s) => s,
+                Err(e) => return fail("state::unreadable", e.to_string(), "run `mdl apply` first"),
+            };
+            let moves = match plan_moves(&state, from, to) {
+                Ok(m) => m,
+                Err((message, help)) => return fail("state::cannot_move", message, &help),
+            };
+            apply_moves(&mut state, &moves);
+            state.serial += 1;
+            if let Err(e) = store.save(&state) {
+                return fail(
+                    "state::unwritable",
+                    e.to_string(),
+                    "nothing was changed; check the permissions of the .mdl directory",
+                );
+            }
+            for (old, new) in &moves {
+                println!("Moved {old} to {new}");
+            }
+            println!(
+                "{} resource{} moved. Their mdl:address tags in AWS still name the old addresses until they are next updated; until then a state rebuilt from tags would use those.",
+                moves.len(),
+                super::validate::plural(moves.len())
+            );
+            0
+        }
+    }
+}
+
+use crate::value::Value;
+
+type Moves = Vec<(ResourceAddr, ResourceAddr)>;
+
+/// The renames `mv FROM TO` stands for, or why it cannot be done.
+fn plan_moves(state: &State, from: &str, to: &str) -> Result<Moves, (String, String)> {
+    let mut moves = Vec::new();
+    match (ResourceAddr::parse(from), ResourceAddr::parse(to)) {
+        (Some(f), Some(t)) => {
+            if !state.resources.contains_key(&f) {
+                return Err((
+                    format!("state has no `{from}`"),
+                    "`mdl state list` shows the addresses".to_string(),
+                ));
+            }
+            if f.kind != t.kind {
+                return Err((
+                    format!("`{from}` is a {}, `{to}` a {}", f.kind, t.kind),
+                    "a resource keeps its kind; only its name, key and module change".to_string(),
+                ));
+            }
+            moves.push((f, t));
+        }
+        _ if from.starts_with("module.") && to.starts_with("module.") => {
+            for addr in state.resources.keys() {
+                let text = addr.to_string();
+                let Some(rest) = text.strip_prefix(from).filter(|r| r.starts_with('.')) else {
+                    continue;
+                };
+                let Some(new) = ResourceAddr::parse(&format!("{to}{rest}")) else {
+                    return Err((
+                        format!("`{to}` is not a module instance address"),
+                        "write `module.NAME` or `module.NAME[\"key\"]`".to_string(),
+                    ));
+                };
+                moves.push((addr.clone(), new));
+            }
+            if moves.is_empty() {
+                return Err((
+                    format!("state holds nothing in `{from}`"),
+                    "`mdl state list` shows the addresses".to_string(),
+                ));
+            }
+        }
+        _ => {
+            return Err((
+                format!("cannot move `{from}` to `{to}`"),
+                "give two resource addresses (vpc.main module.net.vpc.main) or two module instances (module.old module.new)".to_string(),
+            ));
+        }
+    }
+    for (_, new) in &moves {
+        if state.resources.contains_key(new) && !moves.iter().any(|(old, _)| old == new) {
+            return Err((
+                format!("state already has `{new}`"),
+                "move or remove that one first".to_string(),
+            ));
+        }
+    }
+    Ok(moves)
+}
+
+fn apply_moves(state: &mut State, moves: &Moves) {
+    let rename = |a: &ResourceAddr| {
+        moves
+            .iter()
+            .find(|(old, _)| old == a)
+            .map_or_else(|| a.clone(), |(_, new)| new.clone())
+    };
+    let records = std::mem::take(&mut state.resources);
+    for (addr, mut r) in records {
+        let new = rename(&addr);
+        r.addr = new.clone();
+        r.dependencies = r.dependencies.iter().map(&rename).collect();
+        state.resources.insert(new, r);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::ResourceRecord;
+
+    fn record(addr: &str, deps: &[&str]) -> ResourceRecord {
+        ResourceRecord {
+            addr: ResourceAddr::parse(addr).unwrap(),
+            id: format!("id-{addr}"),
+            attrs: Default::default(),
+            computed: Default::default(),
+            dependencies: deps
+                .iter()
+                .map(|d| ResourceAddr::parse(d).unwrap())
+                .collect(),
+            protected: false,
+        }
+    }
+
+    fn state(records: &[ResourceRecord]) -> State {
+        let mut s = State::new("t");
+        for r in records {
+            s.resources.insert(r.addr.clone(), r.clone());
+        }
+        s
+    }
+
+    #[test]
+    fn moving_into_a_module_renames_dependencies_too() {
+        let mut s = state(&[record("vpc.main", &[]), record("subnet.app", &["vpc.main"])]);
+        let moves = plan_moves(&s, "vpc.main", "module.net.vpc.main").unwrap();
+        apply_moves(&mut s, &moves);
+        let subnet = &s.resources[&ResourceAddr::parse("subnet.app").unwrap()];
+        assert_eq!(subnet.dependencies[0].to_string(), "module.net.vpc.main");
+        assert!(
+            s.resources
+                .contains_key(&ResourceAddr::parse("module.net.vpc.main").unwrap())
+        );
+    }
+
+    #[test]
+    fn a_module_instance_moves_whole_and_conflicts_are_refused() {
+        let mut s = state(&[
+            record("module.old.vpc.main", &[]),
+            record("module.old.subnet.app[\"a\"]", &["module.old.vpc.main"]),
+            record("vpc.other", &[]),
+        ]);
+        let moves = plan_moves(&s, "module.old", "module.new[\"x\"]").unwrap();
+        assert_eq!(moves.len(), 2);
+        apply_moves(&mut s, &moves);
+        assert!(
+            s.resources
+                .contains_key(&ResourceAddr::parse("module.new[\"x\"].subnet.app[\"a\"]").unwrap())
+        );
+        assert!(plan_moves(&s, "vpc.other", "module.new[\"x\"].vpc.main").is_err());
+        assert!(plan_moves(&s, "vpc.other", "subnet.other").is_err());
+        assert!(plan_moves(&s, "vpc.nope", "vpc.x").is_err());
+    }
+}

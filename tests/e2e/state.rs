@@ -1,0 +1,84 @@
+//! `mdl state` and `mdl graph` end to end: list and show what apply
+//! recorded, rename a block without replacing its resource.
+
+use crate::harness::Workspace;
+
+#[test]
+fn state_list_show_and_mv_keep_a_renamed_resource() {
+    let ws = Workspace::new(
+        "network.moodle",
+        include_str!("../../examples/network.moodle"),
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+
+    let list = ws.mdl(&["state", "list", "network.moodle"]);
+    assert_eq!(list.code, 0, "{}", list.all());
+    let line = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("security_group.web "))
+        .unwrap_or_else(|| panic!("{}", list.stdout));
+    let id = line.split_whitespace().last().unwrap().to_string();
+    assert!(id.starts_with("sg-"), "{line}");
+    assert_eq!(list.stdout.lines().count(), 16, "{}", list.stdout);
+
+    let show = ws.mdl(&["state", "show", "network.moodle", "security_group.web"]);
+    assert_eq!(show.code, 0, "{}", show.all());
+    assert!(
+        show.stdout.contains(&format!("id = \"{id}\"")) && show.stdout.contains("# depends on"),
+        "{}",
+        show.stdout
+    );
+    let typo = ws.mdl(&["state", "show", "network.moodle", "security_group.webb"]);
+    assert_eq!(typo.code, 1);
+    assert!(
+        typo.stderr.contains("did you mean `security_group.web`?"),
+        "{}",
+        typo.all()
+    );
+
+    // Rename the block: without a move the plan would replace it.
+    let text = ws
+        .read()
+        .replace("security_group web {", "security_group app {");
+    ws.write(&text);
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(plan.stdout.contains("1 to add"), "{}", plan.all());
+    let mv = ws.mdl(&[
+        "state",
+        "mv",
+        "network.moodle",
+        "security_group.web",
+        "security_group.app",
+    ]);
+    assert_eq!(mv.code, 0, "{}", mv.all());
+    assert!(
+        mv.stdout
+            .contains("Moved security_group.web to security_group.app")
+    );
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    let show = ws.mdl(&["state", "show", "network.moodle", "security_group.app"]);
+    assert!(show.stdout.contains(&id), "{}", show.all());
+
+    // Moving onto an address state already holds is refused.
+    let clash = ws.mdl(&[
+        "state",
+        "mv",
+        "network.moodle",
+        "security_group.app",
+        "security_group.alb",
+    ]);
+    assert_eq!(clash.code, 1);
+    assert!(
+        clash
+            .stderr
+            .contains("state already has `security_group.alb`"),
+        "{}",
+        clash.all()
+    );
+
+    let graph = ws.mdl(&["graph", "network.moodle", "--format", "mermaid"]);
+    assert_eq!(graph.code, 0, "{}", graph.all());
+    assert!(graph.stdout.starts_with("flowchart LR\n"));
+    assert!(graph.stdout.contains("[\"security_group.app\"]"));
+}
