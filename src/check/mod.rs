@@ -374,7 +374,22 @@ fn check_body(
     } else {
         scope
     };
+    let mut seen: Vec<&crate::syntax::ast::Attribute> = Vec::new();
     for a in body.attributes() {
+        if let Some(first) = seen.iter().find(|f| f.name.name == a.name.name) {
+            diags.push(
+                Diagnostic::error(
+                    "check::duplicate_attribute",
+                    format!("`{}` is set twice", a.name.name),
+                    a.name.span,
+                    "set again here",
+                )
+                .with_label(first.name.span, "first set here")
+                .with_help("keep one of them; for maps, merge the entries into one"),
+            );
+            continue;
+        }
+        seen.push(a);
         let meta = if top {
             META_ATTRIBUTES.contains(&a.name.name.as_str())
         } else {

@@ -17,6 +17,8 @@ pub struct ApplyArgs {
     pub file: FileArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub select: super::Selection,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
@@ -51,7 +53,14 @@ pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
         provider,
         plan,
         runtime,
-    } = match prepare(ui, &args.file, &args.aws, mode == Mode::Destroy, operation) {
+    } = match prepare(
+        ui,
+        &args.file,
+        &args.aws,
+        &args.select,
+        mode == Mode::Destroy,
+        operation,
+    ) {
         Ok(p) => p,
         Err(code) => return code,
     };

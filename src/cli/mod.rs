@@ -92,6 +92,20 @@ pub struct FileArgs {
     pub stack: Option<String>,
 }
 
+/// Which resources a plan covers, and which it replaces.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Selection {
+    /// Plan only this resource and what it depends on (repeatable); a module
+    /// instance (`module.vle`) means everything in it. The rest is left as
+    /// it is, and the plan says it is partial.
+    #[arg(long, value_name = "ADDRESS")]
+    pub target: Vec<String>,
+    /// Replace this resource although nothing forces it, such as a web
+    /// server that misbehaves (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub replace: Vec<String>,
+}
+
 /// Where AWS is.
 #[derive(Args, Debug, Clone)]
 pub struct AwsArgs {
@@ -175,6 +189,8 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
         "region",
         "endpoint-url",
         "params-file",
+        "target",
+        "replace",
     ];
     args.map(|a| {
         let bare = a.strip_prefix('-').filter(|rest| !rest.starts_with('-'));

@@ -8,7 +8,7 @@ use clap::Args;
 use super::validate::{Loaded, load};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::diagnostics::{Diagnostic, SourceMap};
-use crate::plan::{Plan, diff, refresh};
+use crate::plan::{Plan, diff_with, refresh};
 use crate::provider::ProviderError;
 use crate::provider::aws::{AwsProvider, Connection};
 use crate::state::{LocalStore, Lock, State};
@@ -19,6 +19,8 @@ pub struct PlanArgs {
     pub file: FileArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub select: super::Selection,
     /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -47,6 +49,7 @@ pub fn prepare(
     ui: &Ui,
     file: &FileArgs,
     aws: &AwsArgs,
+    select: &super::Selection,
     destroy: bool,
     operation: &str,
 ) -> Result<Prepared, u8> {
@@ -114,6 +117,28 @@ pub fn prepare(
             return Err(1);
         }
     };
+    let replace = match resolve_selection(&mut loaded, &state, &select.replace, false) {
+        Ok(r) => r,
+        Err(d) => {
+            ui.report(&d, &loaded.sources);
+            return Err(1);
+        }
+    };
+    if destroy && !select.target.is_empty() {
+        return Err(fail(
+            &mut loaded.sources,
+            "cli::target_destroy",
+            "--target cannot limit a destroy".to_string(),
+            "to delete one resource, remove its block and apply; `mdl apply --target ADDRESS` limits an apply",
+        ));
+    }
+    let targets = match resolve_selection(&mut loaded, &state, &select.target, true) {
+        Ok(t) => t,
+        Err(d) => {
+            ui.report(&d, &loaded.sources);
+            return Err(1);
+        }
+    };
     let mut config = loaded.config.clone();
     if destroy {
         config.resources.clear();
@@ -125,12 +150,28 @@ pub fn prepare(
     } else {
         &loaded.graph
     };
-    let (plan, diags) = diff(&config, graph, &state, &live);
+    let options = crate::plan::Options { replace };
+    let (mut plan, diags) = diff_with(&config, graph, &state, &live, &options);
     if !diags.is_empty() {
         ui.report(&diags, &loaded.sources);
         if diags.iter().any(Diagnostic::is_error) {
             return Err(1);
         }
+    }
+    if !targets.is_empty() {
+        // The targets and everything they depend on, transitively.
+        let mut keep: Vec<crate::lang::ResourceAddr> = targets;
+        let mut i = 0;
+        while i < keep.len() {
+            for dep in graph.dependencies(&keep[i]) {
+                if !keep.contains(&dep) {
+                    keep.push(dep);
+                }
+            }
+            i += 1;
+        }
+        plan.changes.retain(|c| keep.contains(&c.addr));
+        plan.partial = true;
     }
     Ok(Prepared {
         loaded,
@@ -203,7 +244,7 @@ fn aws_help(e: &ProviderError) -> String {
 }
 
 pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
-    let prepared = match prepare(ui, &args.file, &args.aws, false, "plan") {
+    let prepared = match prepare(ui, &args.file, &args.aws, &args.select, false, "plan") {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -216,5 +257,66 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
         2
     } else {
         0
+    }
+}
+
+/// The addresses `--target` or `--replace` name: a resource in the
+/// configuration or in state, or (for targets) every resource of a module
+/// instance.
+fn resolve_selection(
+    loaded: &mut Loaded,
+    state: &State,
+    given: &[String],
+    modules: bool,
+) -> Result<Vec<crate::lang::ResourceAddr>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    let known: Vec<String> = loaded
+        .config
+        .resources
+        .keys()
+        .chain(state.resources.keys())
+        .map(ToString::to_string)
+        .collect();
+    for text in given {
+        let found: Vec<crate::lang::ResourceAddr> = match crate::lang::ResourceAddr::parse(text) {
+            Some(a)
+                if loaded.config.resources.contains_key(&a) || state.resources.contains_key(&a) =>
+            {
+                vec![a]
+            }
+            None if modules && text.starts_with("module.") => loaded
+                .config
+                .resources
+                .keys()
+                .filter(|a| {
+                    a.to_string()
+                        .strip_prefix(text.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+                })
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        if found.is_empty() {
+            let hint = crate::diagnostics::suggest(text, known.iter().map(String::as_str))
+                .map_or_else(
+                    || "`mdl state list` and `mdl validate` show the addresses".to_string(),
+                    |s| format!("did you mean `{s}`?"),
+                );
+            diags.push(command_line_diag(
+                &mut loaded.sources,
+                "cli::unknown_address",
+                format!("no resource `{text}` in the configuration or the state"),
+                "named here",
+                hint,
+            ));
+        }
+        out.extend(found);
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
     }
 }

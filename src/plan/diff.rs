@@ -67,6 +67,8 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Resources in state that no longer exist in AWS: dropped from state.
     pub vanished: Vec<ResourceAddr>,
+    /// Only some resources were planned (`--target`).
+    pub partial: bool,
 }
 
 impl Plan {
@@ -100,8 +102,26 @@ impl Computed for PlanComputed<'_> {
     }
 }
 
+/// What a plan is asked to do besides converging.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Replace these even though nothing forces it (`--replace`).
+    pub replace: Vec<ResourceAddr>,
+}
+
 /// Diff the configuration against what is live.
 pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan, Vec<Diagnostic>) {
+    diff_with(config, graph, state, live, &Options::default())
+}
+
+/// Diff with options: resources to replace although nothing forces it.
+pub fn diff_with(
+    config: &Config,
+    graph: &Graph,
+    state: &State,
+    live: &Live,
+    options: &Options,
+) -> (Plan, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut plan = Plan {
         stack: config.stack.clone(),
@@ -183,13 +203,16 @@ pub fn diff(config: &Config, graph: &Graph, state: &State, live: &Live) -> (Plan
                         forces_replacement: schema.force_new,
                     });
                 }
-                let action = if out.is_empty() {
-                    Action::NoOp
-                } else if out.iter().any(|c| c.forces_replacement) {
-                    Action::Replace
-                } else {
-                    Action::Update
-                };
+                let action =
+                    if out.iter().any(|c| c.forces_replacement) || options.replace.contains(addr) {
+                        Action::Replace
+                    } else if out.is_empty() {
+                        Action::NoOp
+                    } else if out.iter().any(|c| c.forces_replacement) {
+                        Action::Replace
+                    } else {
+                        Action::Update
+                    };
                 (action, out)
             }
         };

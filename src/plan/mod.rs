@@ -7,5 +7,5 @@ mod diff;
 mod refresh;
 pub mod render;
 
-pub use diff::{Action, AttrChange, Change, Plan, PlanComputed, diff};
+pub use diff::{Action, AttrChange, Change, Options, Plan, PlanComputed, diff, diff_with};
 pub use refresh::{Live, refresh};

@@ -69,6 +69,13 @@ pub fn render(plan: &Plan, style: Style) -> String {
     if !plan.vanished.is_empty() {
         out.push('\n');
     }
+    if plan.partial {
+        let _ = writeln!(
+            out,
+            "{}Note:{} this plan covers only the targeted resources and what they depend on; the rest is left as it is.\n",
+            style.bold, style.reset
+        );
+    }
     if changes.is_empty() {
         let _ = writeln!(
             out,
@@ -162,6 +169,9 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
     let (what, sign) = match c.action {
         Action::Create => ("will be created", "+"),
         Action::Update => ("will be updated in place", "~"),
+        Action::Replace if !c.changes.iter().any(|a| a.forces_replacement) => {
+            ("will be replaced, as requested", "-/+")
+        }
         Action::Replace => ("must be replaced", "-/+"),
         Action::Delete => {
             if c.span.is_some() {

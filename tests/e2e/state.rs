@@ -82,3 +82,99 @@ fn state_list_show_and_mv_keep_a_renamed_resource() {
     assert!(graph.stdout.starts_with("flowchart LR\n"));
     assert!(graph.stdout.contains("[\"security_group.app\"]"));
 }
+
+#[test]
+fn target_limits_a_plan_and_replace_forces_one() {
+    let ws = Workspace::new(
+        "network.moodle",
+        include_str!("../../examples/network.moodle"),
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    let sg_id = |ws: &Workspace, addr: &str| {
+        let show = ws.mdl(&["state", "show", "network.moodle", addr]);
+        show.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("id = "))
+            .unwrap_or_default()
+            .trim_matches('"')
+            .to_string()
+    };
+
+    // Two changes; the target takes one of them.
+    let text = ws
+        .read()
+        .replacen(
+            "Name = \"onprem\"",
+            "Name = \"onprem\"\n    Team = \"vle\"",
+            1,
+        )
+        .replacen(
+            "security_group web {\n",
+            "security_group web {\n  tags = {\n    Tier = \"web\"\n  }\n",
+            1,
+        );
+    ws.write(&text);
+    let plan = ws.expect(
+        "plan",
+        &["--detailed-exitcode", "--target", "security_group.web"],
+        2,
+    );
+    assert!(
+        plan.stdout.contains("covers only the targeted resources")
+            && plan
+                .stdout
+                .contains("# security_group.web will be updated in place")
+            && !plan.stdout.contains("# vpc.onprem will be updated")
+            && plan
+                .stdout
+                .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        plan.all()
+    );
+    ws.expect(
+        "apply",
+        &["--auto-approve", "-target", "security_group.web"],
+        0,
+    );
+    let rest = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(
+        rest.stdout
+            .contains("# vpc.onprem will be updated in place")
+            && !rest.stdout.contains("security_group.web will"),
+        "{}",
+        rest.all()
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+
+    // Nothing forces it, yet the group is replaced on request.
+    let before = sg_id(&ws, "security_group.web");
+    let plan = ws.expect(
+        "plan",
+        &["--detailed-exitcode", "--replace", "security_group.web"],
+        2,
+    );
+    assert!(
+        plan.stdout
+            .contains("# security_group.web will be replaced, as requested"),
+        "{}",
+        plan.all()
+    );
+    ws.expect(
+        "apply",
+        &["--auto-approve", "--replace", "security_group.web"],
+        0,
+    );
+    let after = sg_id(&ws, "security_group.web");
+    assert!(
+        after.starts_with("sg-") && after != before,
+        "{before} -> {after}"
+    );
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+
+    let typo = ws.expect("plan", &["--target", "security_group.albb"], 1);
+    assert!(
+        typo.stderr.contains("did you mean `security_group.alb`?"),
+        "{}",
+        typo.all()
+    );
+}
