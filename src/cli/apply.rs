@@ -5,10 +5,10 @@ use std::sync::Mutex;
 
 use clap::Args;
 
-use super::plan::{Prepared, prepare, provider_diag};
+use super::plan::{Prepared, SAVED_PLAN_KEY, SavedPlan, prepare, provider_diag};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::apply::{Event, Outcome, StepKind, apply};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::lang::Evaluator;
 
 #[derive(Args, Debug)]
@@ -40,6 +40,64 @@ pub enum Mode {
 }
 
 pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
+    if mode == Mode::Apply
+        && let Some(saved) = read_saved_plan(&args.file.file)
+    {
+        return run_saved(ui, args, &saved);
+    }
+    run_with(ui, args, mode, None)
+}
+
+/// A file `mdl plan --out` wrote, if this is one.
+fn read_saved_plan(path: &std::path::Path) -> Option<SavedPlan> {
+    let text = std::fs::read_to_string(path).ok()?;
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.get(SAVED_PLAN_KEY)?;
+    serde_json::from_value(value).ok()
+}
+
+/// Apply a saved plan: load what it was made from, plan again, and go on
+/// only if both the configuration and the plan are the same.
+fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
+    if !args.file.params.is_empty()
+        || args.file.params_file.is_some()
+        || !args.select.target.is_empty()
+        || !args.select.replace.is_empty()
+    {
+        let mut sources = SourceMap::new();
+        let d = command_line_diag(
+            &mut sources,
+            "cli::saved_plan_args",
+            "a saved plan carries its own params, --target and --replace",
+            "given again here",
+            "apply the saved plan alone: `mdl apply PLAN`; or make a new plan with the new values",
+        );
+        ui.report(&[d], &sources);
+        return 1;
+    }
+    let replayed = ApplyArgs {
+        file: FileArgs {
+            file: saved.file.clone(),
+            params: saved.params.clone(),
+            params_file: saved.params_file.clone(),
+            stack: saved.stack.clone(),
+        },
+        aws: args.aws.clone(),
+        select: super::Selection {
+            target: saved.target.clone(),
+            replace: saved.replace.clone(),
+        },
+        auto_approve: true,
+        allow_destroy: args.allow_destroy.clone(),
+        parallelism: args.parallelism,
+    };
+    run_with(ui, &replayed, Mode::Apply, Some(saved))
+}
+
+fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) -> u8 {
     let operation = if mode == Mode::Apply {
         "apply"
     } else {
@@ -65,6 +123,34 @@ pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
         Err(code) => return code,
     };
     let style = ui.style();
+    if let Some(saved) = saved {
+        let stale = if super::plan::config_digest(&loaded) != saved.config_digest {
+            Some((
+                "the configuration changed since the plan was saved",
+                "the .moodle file, a module it uses or a param value differs",
+            ))
+        } else if crate::plan::json::digest(&plan) != saved.plan_digest {
+            Some((
+                "AWS or the state changed since the plan was saved",
+                "the plan below is what applying now would do",
+            ))
+        } else {
+            None
+        };
+        if let Some((message, label)) = stale {
+            print!("{}", crate::plan::render::render(&plan, style));
+            let d = command_line_diag(
+                &mut loaded.sources,
+                "apply::stale_plan",
+                message,
+                label,
+                "nothing was changed; make a new plan with `mdl plan --out` and review it",
+            );
+            ui.report(&[d], &loaded.sources);
+            drop(lock);
+            return 1;
+        }
+    }
     print!("{}", crate::plan::render::render(&plan, style));
     if !plan.has_changes() {
         // Still record what is live: this rebuilds a lost state.

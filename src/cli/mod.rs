@@ -191,6 +191,8 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
         "params-file",
         "target",
         "replace",
+        "out",
+        "json",
     ];
     args.map(|a| {
         let bare = a.strip_prefix('-').filter(|rest| !rest.starts_with('-'));

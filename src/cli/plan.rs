@@ -24,6 +24,50 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Print the plan as JSON (format in docs/plan-json.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Save the plan: `mdl apply FILE` then applies exactly it, and refuses
+    /// if the configuration, the state or AWS changed since.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// The first key of a saved plan file.
+pub const SAVED_PLAN_KEY: &str = "mdl_saved_plan";
+
+/// A saved plan: what to load again, and what it must come to.
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
+pub struct SavedPlan {
+    pub mdl_saved_plan: u32,
+    pub file: std::path::PathBuf,
+    pub stack: Option<String>,
+    pub params: Vec<String>,
+    pub params_file: Option<std::path::PathBuf>,
+    pub target: Vec<String>,
+    pub replace: Vec<String>,
+    /// Digest of the files read (the configuration and its modules) and
+    /// the param values.
+    pub config_digest: String,
+    /// Digest of every change, secrets included as digests.
+    pub plan_digest: String,
+    /// The plan, secrets masked, for people and tools.
+    pub plan: serde_json::Value,
+}
+
+/// What the configuration is, for a saved plan: the files and the params.
+pub fn config_digest(loaded: &Loaded) -> String {
+    let params: Vec<String> = loaded
+        .config
+        .params
+        .iter()
+        .map(|(k, (_, v))| format!("{k}={v}"))
+        .collect();
+    crate::schema::digest(&format!(
+        "{}\n{}",
+        loaded.sources.files_digest(),
+        params.join("\n")
+    ))
 }
 
 pub struct Prepared {
@@ -248,10 +292,56 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    print!(
-        "{}",
-        crate::plan::render::render(&prepared.plan, ui.style())
-    );
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::plan::json::to_json(&prepared.plan))
+                .unwrap_or_default()
+        );
+    } else {
+        print!(
+            "{}",
+            crate::plan::render::render(&prepared.plan, ui.style())
+        );
+    }
+    if let Some(out) = &args.out {
+        let saved = SavedPlan {
+            mdl_saved_plan: 1,
+            file: std::fs::canonicalize(&args.file.file).unwrap_or_else(|_| args.file.file.clone()),
+            stack: args.file.stack.clone(),
+            params: args.file.params.clone(),
+            params_file: args
+                .file
+                .params_file
+                .as_ref()
+                .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
+            target: args.select.target.clone(),
+            replace: args.select.replace.clone(),
+            config_digest: config_digest(&prepared.loaded),
+            plan_digest: crate::plan::json::digest(&prepared.plan),
+            plan: crate::plan::json::to_json(&prepared.plan),
+        };
+        let text = serde_json::to_string_pretty(&saved).unwrap_or_default();
+        if let Err(e) = std::fs::write(out, text + "\n") {
+            let mut sources = SourceMap::new();
+            let d = command_line_diag(
+                &mut sources,
+                "cli::cannot_write",
+                format!("cannot write the plan to `{}`: {e}", out.display()),
+                "--out",
+                "check that the directory exists and is writable",
+            );
+            ui.report(&[d], &sources);
+            return 1;
+        }
+        if !args.json {
+            println!(
+                "\nSaved the plan to {}. `mdl apply {}` applies exactly this plan.",
+                out.display(),
+                out.display()
+            );
+        }
+    }
     drop(prepared.lock);
     if args.detailed_exitcode && prepared.plan.has_changes() {
         2

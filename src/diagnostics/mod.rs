@@ -81,6 +81,19 @@ impl SourceMap {
         &self.sources[id.0 as usize]
     }
 
+    /// A digest of every file read in this run (the file and the modules
+    /// it uses, in order; not the synthetic sources of the command line).
+    /// Only the texts count, so the same files reached by another path
+    /// give the same digest.
+    pub fn files_digest(&self) -> String {
+        let mut all = String::new();
+        for s in self.sources.iter().filter(|s| !s.name.starts_with('<')) {
+            all.push_str(&s.text);
+            all.push('\0');
+        }
+        crate::schema::digest(&all)
+    }
+
     /// The name a source is shown under.
     pub fn name(&self, id: SourceId) -> &str {
         &self.get(id).name

@@ -4,6 +4,7 @@
 //! Must not import: `apply`, `aws_sdk_*`.
 
 mod diff;
+pub mod json;
 mod refresh;
 pub mod render;
 

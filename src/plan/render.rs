@@ -94,7 +94,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
 }
 
 /// The change with every sensitive value replaced by `(sensitive)`.
-fn masked(c: &Change) -> Change {
+pub(crate) fn masked(c: &Change) -> Change {
     let mut c = c.clone();
     let attrs = if c.after.is_empty() {
         c.prior

@@ -178,3 +178,95 @@ fn target_limits_a_plan_and_replace_forces_one() {
         typo.all()
     );
 }
+
+#[test]
+fn a_saved_plan_applies_exactly_and_refuses_when_things_changed() {
+    let ws = Workspace::new(
+        "network.moodle",
+        include_str!("../../examples/network.moodle"),
+    );
+    // JSON for tools.
+    let json = ws.expect("plan", &["--json"], 0);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(plan["format_version"], 1);
+    assert_eq!(plan["summary"]["add"], 16);
+    assert_eq!(plan["changes"][0]["action"], "create");
+
+    // Saved, then applied as it is.
+    let saved = ws.expect("plan", &["--out", "plan.json"], 0);
+    assert!(
+        saved.stdout.contains("Saved the plan to plan.json"),
+        "{}",
+        saved.all()
+    );
+    let apply = ws.mdl(&["apply", "plan.json"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert!(
+        apply.stdout.contains("Resources: 16 added"),
+        "{}",
+        apply.all()
+    );
+
+    // The file changes after the plan was saved.
+    ws.expect("plan", &["--out", "plan.json"], 0);
+    let text = ws
+        .read()
+        .replacen("Name = \"onprem\"", "Name = \"on-prem\"", 1);
+    ws.write(&text);
+    let stale = ws.mdl(&["apply", "plan.json"]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains("the configuration changed since the plan was saved"),
+        "{}",
+        stale.all()
+    );
+
+    // AWS changes after the plan was saved.
+    ws.expect("plan", &["--out", "plan.json"], 0);
+    Workspace::runtime().block_on(async {
+        let ec2 = ws.moto.ec2();
+        let vpcs = ec2.describe_vpcs().send().await.unwrap();
+        let onprem = vpcs
+            .vpcs()
+            .iter()
+            .find(|v| v.tags().iter().any(|t| t.value() == Some("vpc.onprem")))
+            .and_then(|v| v.vpc_id())
+            .unwrap()
+            .to_string();
+        ec2.create_tags()
+            .resources(onprem)
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("Name")
+                    .value("changed by hand")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let stale = ws.mdl(&["apply", "plan.json"]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains("AWS or the state changed since the plan was saved"),
+        "{}",
+        stale.all()
+    );
+    // Extra values cannot be mixed into a saved plan.
+    let mixed = ws.mdl(&["apply", "plan.json", "--target", "vpc.main"]);
+    assert_eq!(mixed.code, 1);
+    assert!(
+        mixed.stderr.contains("a saved plan carries its own params"),
+        "{}",
+        mixed.all()
+    );
+    // A fresh plan applies.
+    ws.expect("plan", &["--out", "plan.json"], 0);
+    let apply = ws.mdl(&["apply", "plan.json"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+}

@@ -78,3 +78,19 @@ fn sensitive_values_are_masked_in_plans() {
         .collect();
     assert_eq!(protected, ["efs.data", "efs.old"]);
 }
+
+#[test]
+fn plan_json_is_versioned_and_masks_secrets() {
+    for name in [
+        "update-in-place",
+        "sensitive-and-protected",
+        "replace-on-cidr",
+    ] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/plan")
+            .join(name);
+        let (plan, _) = plan_dir(&dir);
+        let json = serde_json::to_string_pretty(&mdl::plan::json::to_json(&plan)).unwrap();
+        insta::assert_snapshot!(format!("plan_json_{name}"), json);
+    }
+}

@@ -1,0 +1,79 @@
+//! The plan as JSON, for CI and for saved plans. The schema is versioned
+//! by `format_version` and documented in docs/plan-json.md; sensitive
+//! values are `"(sensitive)"`.
+
+use serde_json::{Value as Json, json};
+
+use super::diff::{Action, Change, Plan};
+
+/// The version of the JSON plan format.
+pub const FORMAT_VERSION: u32 = 1;
+
+fn action(a: Action) -> &'static str {
+    match a {
+        Action::NoOp => "no-op",
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+    }
+}
+
+/// A value; one not known before apply is `"(known after apply)"`.
+fn value(v: &crate::value::Value) -> Json {
+    match v {
+        crate::value::Value::Unknown => Json::String("(known after apply)".into()),
+        other => other.to_json(),
+    }
+}
+
+fn change_json(c: &Change) -> Json {
+    json!({
+        "address": c.addr.to_string(),
+        "kind": c.kind.name,
+        "action": action(c.action),
+        "id": c.prior.as_ref().map(|p| p.id.clone()),
+        "protected": c.protected,
+        "attributes": c.changes.iter().map(|a| json!({
+            "name": a.name,
+            "before": a.before.as_ref().map(value),
+            "after": a.after.as_ref().map(value),
+            "forces_replacement": a.forces_replacement,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The plan as JSON, secrets masked.
+pub fn to_json(plan: &Plan) -> Json {
+    let changes: Vec<Json> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| change_json(&super::render::masked(c)))
+        .collect();
+    json!({
+        "format_version": FORMAT_VERSION,
+        "stack": plan.stack,
+        "partial": plan.partial,
+        "changes": changes,
+        "vanished": plan.vanished.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "summary": {
+            "add": plan.count(Action::Create) + plan.count(Action::Replace),
+            "change": plan.count(Action::Update),
+            "destroy": plan.count(Action::Delete) + plan.count(Action::Replace),
+        },
+    })
+}
+
+/// A digest of everything the plan would do, secrets included (as the
+/// digests state keeps of them): two plans with the same digest make the
+/// same changes.
+pub fn digest(plan: &Plan) -> String {
+    let changes: Vec<Json> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(change_json)
+        .collect();
+    crate::schema::digest(&json!({ "changes": changes, "vanished": plan.vanished.iter().map(ToString::to_string).collect::<Vec<_>>() }).to_string())
+}
