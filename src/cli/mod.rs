@@ -71,6 +71,8 @@ pub enum Command {
     Docs(docs::DocsArgs),
     /// Print the dependency graph (Graphviz DOT or Mermaid).
     Graph(graph::GraphArgs),
+    /// Record in state what exists in AWS now, without changing AWS.
+    Refresh(plan::RefreshArgs),
     /// Look at and rearrange state: list, show, mv.
     State(state::StateArgs),
 }
@@ -223,6 +225,7 @@ pub fn main() -> ExitCode {
         Command::Docs(args) => docs::run(&args),
         Command::Graph(args) => graph::run(&ui, &args),
         Command::State(args) => state::run(&ui, &args),
+        Command::Refresh(args) => plan::run_refresh(&ui, &args),
     };
     ExitCode::from(code)
 }

@@ -410,3 +410,91 @@ fn resolve_selection(
         Err(diags)
     }
 }
+
+#[derive(Args, Debug)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub file: FileArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `mdl refresh`: record in state what exists in AWS now, changing
+/// nothing in AWS. Drift is shown first; afterwards it is no longer drift,
+/// and the plan still puts back what the configuration says.
+pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
+    let prepared = match prepare(
+        ui,
+        &args.file,
+        &args.aws,
+        &super::Selection::default(),
+        false,
+        "refresh",
+    ) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let Prepared {
+        mut loaded,
+        state,
+        store,
+        lock,
+        provider,
+        mut plan,
+        runtime,
+    } = prepared;
+    let drift = std::mem::take(&mut plan.drift);
+    // Everything live is recorded as it is; nothing is created or deleted.
+    plan.changes.retain(|c| c.prior.is_some());
+    for c in &mut plan.changes {
+        c.action = crate::plan::Action::NoOp;
+    }
+    let recorded = plan.changes.len();
+    let vanished = plan.vanished.len();
+    let (_, new_state) = runtime.block_on(crate::apply::apply(
+        &plan,
+        &loaded.config,
+        provider,
+        state,
+        None,
+        1,
+        &|_| {},
+        std::future::pending(),
+    ));
+    if let Err(e) = store.save(&new_state) {
+        let d = command_line_diag(
+            &mut loaded.sources,
+            "state::write_failed",
+            e.to_string(),
+            "while saving state",
+            "check the permissions of the .mdl directory",
+        );
+        ui.report(&[d], &loaded.sources);
+        return 1;
+    }
+    drop(lock);
+    if !drift.is_empty() {
+        let shown = Plan {
+            stack: plan.stack.clone(),
+            drift,
+            ..Plan::default()
+        };
+        let text = crate::plan::render::render(&shown, ui.style());
+        // Only the drift section: the empty plan's "No changes." line is
+        // not what refresh means.
+        for line in text.lines().take_while(|l| !l.contains("No changes.")) {
+            println!("{line}");
+        }
+    }
+    println!(
+        "Refreshed the state of stack `{}`: {recorded} resource{} recorded as they are in AWS{}. AWS was not changed.",
+        plan.stack,
+        super::validate::plural(recorded),
+        if vanished > 0 {
+            format!(", {vanished} that no longer exist dropped")
+        } else {
+            String::new()
+        }
+    );
+    0
+}

@@ -69,6 +69,9 @@ pub struct Plan {
     pub vanished: Vec<ResourceAddr>,
     /// Only some resources were planned (`--target`).
     pub partial: bool,
+    /// What changed in AWS outside mdl since the last apply, attribute by
+    /// attribute: `before` as state recorded it, `after` as it is now.
+    pub drift: Vec<(ResourceAddr, Vec<AttrChange>)>,
 }
 
 impl Plan {
@@ -216,6 +219,12 @@ pub fn diff_with(
                 (action, out)
             }
         };
+        if let (Some(p), Some(r)) = (&prior, recorded) {
+            let drifted = drift(res.kind, &r.attrs, &p.attrs, &desired);
+            if !drifted.is_empty() {
+                plan.drift.push((addr.clone(), drifted));
+            }
+        }
         let protected = match res
             .protect_expr()
             .map(|e| eval.eval_in(e, crate::lang::Scope::of(res), &mut diags))
@@ -294,6 +303,49 @@ pub fn diff_with(
         .cloned()
         .collect();
     (plan, diags)
+}
+
+/// Attributes whose live value differs from what the last apply recorded.
+/// Secrets, creation-time settings and attributes left to a scaler are
+/// not compared.
+fn drift(
+    kind: &KindSchema,
+    recorded: &IndexMap<String, Value>,
+    live: &IndexMap<String, Value>,
+    desired: &IndexMap<String, Value>,
+) -> Vec<AttrChange> {
+    let mut out = Vec::new();
+    for schema in kind.attrs {
+        if schema.create_only || kind.is_sensitive(schema.name, recorded) {
+            continue;
+        }
+        if let Some(other) = schema.ignored_when
+            && desired.get(other).is_some_and(|v| *v != Value::Null)
+        {
+            continue;
+        }
+        let (Some(was), Some(now)) = (recorded.get(schema.name), live.get(schema.name)) else {
+            continue;
+        };
+        let was = normalize_one(kind, schema.name, was.clone());
+        let now = normalize_one(kind, schema.name, now.clone());
+        if was == now || was.has_unknown() {
+            continue;
+        }
+        if schema.version
+            && let (Value::String(w), Value::String(n)) = (&was, &now)
+            && (crate::schema::version_matches(w, n) || crate::schema::version_matches(n, w))
+        {
+            continue;
+        }
+        out.push(AttrChange {
+            name: schema.name.to_string(),
+            before: Some(was),
+            after: Some(now),
+            forces_replacement: false,
+        });
+    }
+    out
 }
 
 fn normalize_one(kind: &KindSchema, name: &str, value: Value) -> Value {

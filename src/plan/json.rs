@@ -57,6 +57,14 @@ pub fn to_json(plan: &Plan) -> Json {
         "partial": plan.partial,
         "changes": changes,
         "vanished": plan.vanished.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "drift": plan.drift.iter().map(|(addr, attrs)| json!({
+            "address": addr.to_string(),
+            "attributes": attrs.iter().map(|a| json!({
+                "name": a.name,
+                "recorded": a.before.as_ref().map(value),
+                "live": a.after.as_ref().map(value),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "summary": {
             "add": plan.count(Action::Create) + plan.count(Action::Replace),
             "change": plan.count(Action::Update),

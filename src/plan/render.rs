@@ -69,6 +69,21 @@ pub fn render(plan: &Plan, style: Style) -> String {
     if !plan.vanished.is_empty() {
         out.push('\n');
     }
+    if !plan.drift.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}Changed outside mdl{} since the last apply (as recorded -> as it is now):\n",
+            style.bold, style.reset
+        );
+        for (addr, attrs) in &plan.drift {
+            let _ = writeln!(out, "  {}# {addr}{}", style.bold, style.reset);
+            let width = name_width(attrs.iter().map(|a| a.name.as_str()));
+            for a in attrs {
+                render_attr_change(&mut out, a, width, style);
+            }
+            out.push('\n');
+        }
+    }
     if plan.partial {
         let _ = writeln!(
             out,

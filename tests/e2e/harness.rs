@@ -147,6 +147,14 @@ impl Workspace {
         let mut args = vec![cmd, self.file.as_str()];
         args.extend_from_slice(extra);
         let run = self.mdl(&args);
+        // A plan with nothing to do must not report drift either.
+        if cmd == "plan" && code == 0 && extra.contains(&"--detailed-exitcode") {
+            assert!(
+                !run.stdout.contains("Changed outside mdl"),
+                "unexpected drift:\n{}",
+                run.all()
+            );
+        }
         assert_eq!(
             run.code,
             code,

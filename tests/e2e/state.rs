@@ -249,6 +249,14 @@ fn a_saved_plan_applies_exactly_and_refuses_when_things_changed() {
     });
     let stale = ws.mdl(&["apply", "plan.json"]);
     assert_eq!(stale.code, 1, "{}", stale.all());
+    // The change made by hand shows as drift, and the plan puts it back.
+    assert!(
+        stale.stdout.contains("Changed outside mdl")
+            && stale.stdout.contains("# vpc.onprem")
+            && stale.stdout.contains("\"changed by hand\""),
+        "{}",
+        stale.all()
+    );
     assert!(
         stale
             .stderr
@@ -263,6 +271,27 @@ fn a_saved_plan_applies_exactly_and_refuses_when_things_changed() {
         mixed.stderr.contains("a saved plan carries its own params"),
         "{}",
         mixed.all()
+    );
+    // refresh records the drift in state, changing nothing in AWS: it is
+    // no longer drift, and the plan still puts the tag back.
+    let refresh = ws.mdl(&["refresh", "network.moodle"]);
+    assert_eq!(refresh.code, 0, "{}", refresh.all());
+    assert!(
+        refresh.stdout.contains("Changed outside mdl")
+            && refresh
+                .stdout
+                .contains("Refreshed the state of stack `network`: 16 resources"),
+        "{}",
+        refresh.all()
+    );
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(
+        !plan.stdout.contains("Changed outside mdl")
+            && plan
+                .stdout
+                .contains("# vpc.onprem will be updated in place"),
+        "{}",
+        plan.all()
     );
     // A fresh plan applies.
     ws.expect("plan", &["--out", "plan.json"], 0);
