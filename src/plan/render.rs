@@ -439,6 +439,16 @@ fn render_attr_change(out: &mut String, a: &AttrChange, width: usize, style: Sty
                 let _ = writeln!(out, "       {forces}");
             }
         }
+        (Value::String(old), Value::String(new)) if long_text(old) || long_text(new) => {
+            let _ = writeln!(
+                out,
+                "      {} {:<width$} = <<{forces}",
+                style.sign("~"),
+                a.name
+            );
+            out.push_str(&text_diff(old, new, style));
+            let _ = writeln!(out, "        >>");
+        }
         (Value::Map(old), Value::Map(new)) => {
             let _ = writeln!(
                 out,
@@ -498,5 +508,89 @@ fn render_attr_change(out: &mut String, a: &AttrChange, width: usize, style: Sty
             };
             let _ = writeln!(out, "      {sign} {:<width$} = {arrow}{forces}", a.name);
         }
+    }
+}
+
+/// A value worth a line diff: several lines, or a long JSON document (a
+/// policy, container definitions).
+fn long_text(s: &str) -> bool {
+    s.contains('\n') || (s.len() > 60 && pretty_json(s).is_some())
+}
+
+fn pretty_json(s: &str) -> Option<String> {
+    let t = s.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(s).ok()?;
+    serde_json::to_string_pretty(&v).ok()
+}
+
+/// The lines that change between two texts (JSON pretty-printed first),
+/// with two lines of context around each change.
+fn text_diff(old: &str, new: &str, style: Style) -> String {
+    let old = pretty_json(old).unwrap_or_else(|| old.to_string());
+    let new = pretty_json(new).unwrap_or_else(|| new.to_string());
+    let diff = similar::TextDiff::from_lines(&old, &new);
+    let mut out = String::new();
+    for (i, group) in diff.grouped_ops(2).iter().enumerate() {
+        if i > 0 {
+            let _ = writeln!(out, "          {}...{}", style.dim, style.reset);
+        }
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => style.sign("-"),
+                    similar::ChangeTag::Insert => style.sign("+"),
+                    similar::ChangeTag::Equal => " ".to_string(),
+                };
+                let line = change.value().trim_end_matches('\n');
+                let _ = writeln!(out, "          {sign} {line}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_json_values_are_diffed_line_by_line_with_context() {
+        let old = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#;
+        let new = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents","ssm:GetParameters"],"Resource":"*"}]}"#;
+        let a = AttrChange {
+            name: "inline_policy".into(),
+            before: Some(Value::str(old)),
+            after: Some(Value::str(new)),
+            forces_replacement: false,
+        };
+        let mut out = String::new();
+        render_attr_change(&mut out, &a, 13, Style::new(false));
+        assert!(out.contains("~ inline_policy = <<"), "{out}");
+        let has = |sign: &str, text: &str| {
+            out.lines().any(|l| {
+                let l = l.trim_start();
+                l.starts_with(sign) && l[1..].trim() == text
+            })
+        };
+        assert!(has("-", "\"logs:PutLogEvents\""), "{out}");
+        assert!(has("+", "\"logs:PutLogEvents\","), "{out}");
+        assert!(has("+", "\"ssm:GetParameters\""), "{out}");
+        assert!(
+            !out.contains("\"Version\""),
+            "only changed lines with context:\n{out}"
+        );
+        // Short values stay on one line.
+        let short = AttrChange {
+            name: "name".into(),
+            before: Some(Value::str("a")),
+            after: Some(Value::str("b")),
+            forces_replacement: false,
+        };
+        let mut out = String::new();
+        render_attr_change(&mut out, &short, 4, Style::new(false));
+        assert_eq!(out, "      ~ name = \"a\" -> \"b\"\n");
     }
 }
