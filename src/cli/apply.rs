@@ -165,16 +165,8 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             std::future::pending(),
         ));
         set_outputs(&loaded.config, &mut new_state, mode);
-        if let Err(e) = store.save(&new_state) {
-            let d = command_line_diag(
-                &mut loaded.sources,
-                "state::write_failed",
-                e.to_string(),
-                "while saving state",
-                "check the permissions of the .mdl directory",
-            );
-            ui.report(&[d], &loaded.sources);
-            return 1;
+        if let Err(code) = super::plan::save_state(ui, &mut loaded, &store, &new_state) {
+            return code;
         }
         drop(report);
         drop(lock);

@@ -461,16 +461,8 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
         &|_| {},
         std::future::pending(),
     ));
-    if let Err(e) = store.save(&new_state) {
-        let d = command_line_diag(
-            &mut loaded.sources,
-            "state::write_failed",
-            e.to_string(),
-            "while saving state",
-            "check the permissions of the .mdl directory",
-        );
-        ui.report(&[d], &loaded.sources);
-        return 1;
+    if let Err(code) = save_state(ui, &mut loaded, &store, &new_state) {
+        return code;
     }
     drop(lock);
     if !drift.is_empty() {
@@ -497,4 +489,24 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
         }
     );
     0
+}
+
+/// Save state, reporting a failure as a diagnostic.
+pub fn save_state(
+    ui: &Ui,
+    loaded: &mut Loaded,
+    store: &LocalStore,
+    state: &State,
+) -> Result<(), u8> {
+    store.save(state).map_err(|e| {
+        let d = command_line_diag(
+            &mut loaded.sources,
+            "state::write_failed",
+            e.to_string(),
+            "while saving state",
+            "check the permissions of the .mdl directory",
+        );
+        ui.report(&[d], &loaded.sources);
+        1
+    })
 }
