@@ -213,7 +213,13 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
         ),
         s => format!("  {}", style.sign(s)),
     };
-    let _ = writeln!(out, "{header} {} \"{}\" {{", c.kind.name, c.addr.name);
+    let key = c
+        .addr
+        .key
+        .as_deref()
+        .map(|k| format!(" [{}]", Value::str(k)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "{header} {} \"{}\"{key} {{", c.kind.name, c.addr.name);
     match c.action {
         Action::Create => {
             let width = name_width(
