@@ -10,7 +10,9 @@ use tokio::task::JoinSet;
 
 use crate::lang::{Config, Evaluator, ResourceAddr};
 use crate::plan::{Action, Change, Plan};
-use crate::provider::{ApplyRequest, LiveResource, Operation, Provider, ProviderError};
+use crate::provider::{
+    ADDRESS_TAG, ApplyRequest, LiveResource, Operation, Provider, ProviderError, STACK_TAG,
+};
 use crate::state::{LocalStore, ResourceRecord, State, StoreError};
 use crate::value::Value;
 
@@ -356,6 +358,39 @@ pub async fn apply(
     )
 }
 
+/// A resource whose `mdl:address` or `mdl:stack` tag names another
+/// address or stack (after `mdl state mv`): the tags to rewrite ride along
+/// with the user's tags, so every provider's tag update sets them.
+fn retagged(
+    change: &Change,
+    mut prior: LiveResource,
+    mut attrs: IndexMap<String, Value>,
+    stack: &str,
+    addr: &ResourceAddr,
+) -> (LiveResource, IndexMap<String, Value>) {
+    if !change.kind.taggable {
+        return (prior, attrs);
+    }
+    let mut pairs = Vec::new();
+    if let Some(old) = prior.addr.clone().filter(|a| a != addr) {
+        pairs.push((ADDRESS_TAG, old.to_string(), addr.to_string()));
+    }
+    if let Some(old) = prior.stack.clone().filter(|s| s != stack) {
+        pairs.push((STACK_TAG, old, stack.to_string()));
+    }
+    for (key, old, new) in pairs {
+        for (map, value) in [(&mut prior.attrs, old), (&mut attrs, new)] {
+            if let Value::Map(tags) = map
+                .entry("tags".to_string())
+                .or_insert_with(|| Value::Map(IndexMap::new()))
+            {
+                tags.insert(key.to_string(), Value::String(value));
+            }
+        }
+    }
+    (prior, attrs)
+}
+
 async fn run_step(
     provider: &dyn Provider,
     stack: &str,
@@ -381,10 +416,10 @@ async fn run_step(
                 .for_addr(&s.addr));
             }
             match (s.kind, &change.prior) {
-                (StepKind::Update, Some(prior)) => Operation::Update {
-                    prior: prior.clone(),
-                    attrs,
-                },
+                (StepKind::Update, Some(prior)) => {
+                    let (prior, attrs) = retagged(change, prior.clone(), attrs, stack, &s.addr);
+                    Operation::Update { prior, attrs }
+                }
                 _ => Operation::Create { attrs },
             }
         }
@@ -404,7 +439,14 @@ async fn run_step(
             op,
         })
         .await?;
-    Ok(resp.live)
+    // The ownership tags are not the user's: a provider that records the
+    // tags as applied must not keep them.
+    Ok(resp.live.map(|mut live| {
+        if let Some(Value::Map(tags)) = live.attrs.get_mut("tags") {
+            tags.retain(|k, _| !k.starts_with("mdl:"));
+        }
+        live
+    }))
 }
 
 /// Journal one finished step into state.

@@ -159,7 +159,7 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                 println!("Moved {old} to {new}");
             }
             println!(
-                "{} resource{} moved. Their mdl:address tags in AWS still name the old addresses until they are next updated; until then a state rebuilt from tags would use those.",
+                "{} resource{} moved. Their mdl:address tags in AWS still name the old addresses: the next plan shows them, and apply rewrites them.",
                 moves.len(),
                 super::validate::plural(moves.len())
             );

@@ -219,6 +219,30 @@ pub fn diff_with(
                 (action, out)
             }
         };
+        // A resource tagged with another address (after `mdl state mv`) is
+        // retagged.
+        let (action, attr_changes) = match prior
+            .as_ref()
+            .and_then(|p| p.addr.as_ref())
+            .filter(|a| res.kind.taggable && *a != addr)
+        {
+            Some(old) => {
+                let mut changes = attr_changes;
+                changes.push(AttrChange {
+                    name: crate::provider::ADDRESS_TAG.to_string(),
+                    before: Some(Value::String(old.to_string())),
+                    after: Some(Value::String(addr.to_string())),
+                    forces_replacement: false,
+                });
+                let action = if action == Action::NoOp {
+                    Action::Update
+                } else {
+                    action
+                };
+                (action, changes)
+            }
+            None => (action, attr_changes),
+        };
         if let (Some(p), Some(r)) = (&prior, recorded) {
             let drifted = drift(res.kind, &r.attrs, &p.attrs, &desired);
             if !drifted.is_empty() {

@@ -56,7 +56,23 @@ fn state_list_show_and_mv_keep_a_renamed_resource() {
         mv.stdout
             .contains("Moved security_group.web to security_group.app")
     );
+    // Kept, not replaced: only its mdl:address tag is rewritten.
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(
+        plan.stdout
+            .contains("~ mdl:address = \"security_group.web\" -> \"security_group.app\"")
+            && plan
+                .stdout
+                .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        plan.all()
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
     ws.expect("plan", &["--detailed-exitcode"], 0);
+    // The tags now carry the new address: a lost state is rebuilt with it.
+    std::fs::remove_file(ws.state_path()).unwrap();
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    ws.expect("apply", &["--auto-approve"], 0);
     let show = ws.mdl(&["state", "show", "network.moodle", "security_group.app"]);
     assert!(show.stdout.contains(&id), "{}", show.all());
 
