@@ -372,6 +372,21 @@ fn retagged(
         return (prior, attrs);
     }
     let mut pairs = Vec::new();
+    if change.adopt {
+        // Adopted by `mdl import`: the tags are new.
+        for (key, value) in [
+            (ADDRESS_TAG, addr.to_string()),
+            (STACK_TAG, stack.to_string()),
+        ] {
+            if let Value::Map(tags) = attrs
+                .entry("tags".to_string())
+                .or_insert_with(|| Value::Map(IndexMap::new()))
+            {
+                tags.insert(key.to_string(), Value::String(value));
+            }
+        }
+        return (prior, attrs);
+    }
     if let Some(old) = prior.addr.clone().filter(|a| a != addr) {
         pairs.push((ADDRESS_TAG, old.to_string(), addr.to_string()));
     }
@@ -480,6 +495,9 @@ fn record(
             }
             // Secrets are kept only as digests.
             crate::schema::redact(change.kind, &mut attrs);
+            // Still untagged unless this step tagged it.
+            let adopted = change.action == Action::NoOp
+                && state.resources.get(&s.addr).is_some_and(|r| r.adopted);
             state.resources.insert(
                 s.addr.clone(),
                 ResourceRecord {
@@ -489,6 +507,7 @@ fn record(
                     computed: live.computed.clone(),
                     dependencies: change.dependencies.clone(),
                     protected: change.protected,
+                    adopted,
                 },
             );
         }

@@ -5,6 +5,7 @@ mod apply;
 mod docs;
 mod fmt;
 mod graph;
+mod import;
 mod moodle_config;
 mod output;
 mod plan;
@@ -73,6 +74,9 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Record in state what exists in AWS now, without changing AWS.
     Refresh(plan::RefreshArgs),
+    /// Adopt a resource that exists in AWS under a block of the file:
+    /// `mdl import FILE ADDRESS ID`.
+    Import(import::ImportArgs),
     /// Look at and rearrange state: list, show, mv.
     State(state::StateArgs),
 }
@@ -225,6 +229,7 @@ pub fn main() -> ExitCode {
         Command::Docs(args) => docs::run(&args),
         Command::Graph(args) => graph::run(&ui, &args),
         Command::State(args) => state::run(&ui, &args),
+        Command::Import(args) => import::run(&ui, &args),
         Command::Refresh(args) => plan::run_refresh(&ui, &args),
     };
     ExitCode::from(code)

@@ -262,6 +262,7 @@ mod tests {
                 .map(|d| ResourceAddr::parse(d).unwrap())
                 .collect(),
             protected: false,
+            adopted: false,
         }
     }
 

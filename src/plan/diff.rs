@@ -52,6 +52,8 @@ pub struct Change {
     pub prior_dependencies: Vec<ResourceAddr>,
     /// Deleting or replacing it needs an explicit opt-in.
     pub protected: bool,
+    /// Adopted by `mdl import` and not tagged yet: the update tags it.
+    pub adopt: bool,
 }
 
 impl Change {
@@ -219,6 +221,24 @@ pub fn diff_with(
                 (action, out)
             }
         };
+        let adopt = res.kind.taggable && prior.is_some() && recorded.is_some_and(|r| r.adopted);
+        let (action, attr_changes) = if adopt {
+            let mut changes = attr_changes;
+            changes.push(AttrChange {
+                name: crate::provider::ADDRESS_TAG.to_string(),
+                before: None,
+                after: Some(Value::String(addr.to_string())),
+                forces_replacement: false,
+            });
+            let action = if action == Action::NoOp {
+                Action::Update
+            } else {
+                action
+            };
+            (action, changes)
+        } else {
+            (action, attr_changes)
+        };
         // A resource tagged with another address (after `mdl state mv`) is
         // retagged.
         let (action, attr_changes) = match prior
@@ -269,6 +289,7 @@ pub fn diff_with(
                 after: desired,
                 changes: attr_changes,
                 span: Some(res.span()),
+                adopt,
                 dependencies: graph.dependencies(addr),
                 prior_dependencies: recorded.map(|r| r.dependencies.clone()).unwrap_or_default(),
                 protected,
@@ -311,6 +332,7 @@ pub fn diff_with(
                 .map_or(kind.protected, |r| r.protected),
             addr,
             prior: Some(prior),
+            adopt: false,
         });
     }
     deletes.sort_by(|a, b| {

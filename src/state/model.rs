@@ -21,6 +21,9 @@ pub struct ResourceRecord {
     pub dependencies: Vec<ResourceAddr>,
     /// Whether deleting it needs an explicit opt-in, as last applied.
     pub protected: bool,
+    /// Adopted by `mdl import` and not yet tagged `mdl:stack` and
+    /// `mdl:address`: the next apply tags it.
+    pub adopted: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -55,6 +58,7 @@ impl State {
                     computed: map_to_json(&r.computed),
                     dependencies: r.dependencies.iter().map(ToString::to_string).collect(),
                     protected: r.protected,
+                    adopted: r.adopted,
                 })
                 .collect(),
             outputs: map_to_json(&self.outputs),
@@ -85,6 +89,7 @@ impl State {
                     computed: map_from_json(&r.computed),
                     dependencies,
                     protected: r.protected,
+                    adopted: r.adopted,
                 },
             );
         }
@@ -129,6 +134,8 @@ pub struct ResourceEntry {
     pub dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
 }
 
 /// What the last apply recorded, as values references see: AWS-assigned

@@ -315,3 +315,104 @@ fn a_saved_plan_applies_exactly_and_refuses_when_things_changed() {
     assert_eq!(apply.code, 0, "{}", apply.all());
     ws.expect("plan", &["--detailed-exitcode"], 0);
 }
+
+#[test]
+fn import_adopts_a_hand_made_resource_and_tags_it() {
+    let ws = Workspace::new(
+        "network.moodle",
+        include_str!("../../examples/network.moodle"),
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    // A security group made by hand in the estate's VPC.
+    let sg = Workspace::runtime().block_on(async {
+        let ec2 = ws.moto.ec2();
+        let vpcs = ec2.describe_vpcs().send().await.unwrap();
+        let vpc = vpcs
+            .vpcs()
+            .iter()
+            .find(|v| v.tags().iter().any(|t| t.value() == Some("vpc.main")))
+            .and_then(|v| v.vpc_id())
+            .unwrap()
+            .to_string();
+        ec2.create_security_group()
+            .group_name("legacy")
+            .description("Made by hand")
+            .vpc_id(vpc)
+            .send()
+            .await
+            .unwrap()
+            .group_id()
+            .unwrap()
+            .to_string()
+    });
+    let text = ws.read()
+        + "\nsecurity_group legacy {\n  vpc_id      = vpc.main.id\n  name        = \"legacy\"\n  description = \"Made by hand\"\n}\n";
+    ws.write(&text);
+    // Without import the plan would make a second one.
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(
+        plan.stdout
+            .contains("# security_group.legacy will be created"),
+        "{}",
+        plan.all()
+    );
+
+    let wrong = ws.mdl(&["import", "network.moodle", "security_group.legasy", &sg]);
+    assert_eq!(wrong.code, 1);
+    assert!(
+        wrong
+            .stderr
+            .contains("did you mean `security_group.legacy`?"),
+        "{}",
+        wrong.all()
+    );
+    let missing = ws.mdl(&[
+        "import",
+        "network.moodle",
+        "security_group.legacy",
+        "sg-0000000000000000f",
+    ]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("AWS has no security_group with the id"),
+        "{}",
+        missing.all()
+    );
+
+    let import = ws.mdl(&["import", "network.moodle", "security_group.legacy", &sg]);
+    assert_eq!(import.code, 0, "{}", import.all());
+    assert!(
+        import
+            .stdout
+            .contains(&format!("Imported {sg} as `security_group.legacy`."))
+    );
+    let again = ws.mdl(&["import", "network.moodle", "security_group.legacy", &sg]);
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("is already in state"),
+        "{}",
+        again.all()
+    );
+
+    // Adopted, not created: the plan only tags it.
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(
+        plan.stdout
+            .contains("# security_group.legacy will be updated in place")
+            && plan
+                .stdout
+                .contains("+ mdl:address = \"security_group.legacy\"")
+            && plan
+                .stdout
+                .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        plan.all()
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    // Tagged: found again without state.
+    std::fs::remove_file(ws.state_path()).unwrap();
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+}

@@ -1,0 +1,185 @@
+//! `mdl import`: adopt a resource that exists in AWS under a block of the
+//! configuration, so that mdl manages it instead of creating another.
+
+use clap::Args;
+
+use super::plan::{provider_diag, runtime};
+use super::{AwsArgs, FileArgs, Ui, command_line_diag};
+use crate::lang::ResourceAddr;
+use crate::provider::aws::{AwsProvider, Connection};
+use crate::provider::{Provider, ReadRequest};
+use crate::state::{LocalStore, Lock, ResourceRecord};
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub file: FileArgs,
+    /// The block to adopt it under, such as security_group.legacy.
+    pub address: String,
+    /// Its AWS id, such as sg-0123456789abcdef0 (what `mdl state list`
+    /// shows for a resource of the same kind).
+    pub id: String,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
+    let Ok(mut loaded) = super::validate::load(ui, &args.file) else {
+        return 1;
+    };
+    let fail = |loaded: &mut super::validate::Loaded,
+                code: &'static str,
+                message: String,
+                help: String| {
+        let d = command_line_diag(&mut loaded.sources, code, message, "in this command", help);
+        ui.report(&[d], &loaded.sources);
+        1u8
+    };
+    let Some(addr) =
+        ResourceAddr::parse(&args.address).filter(|a| loaded.config.resources.contains_key(a))
+    else {
+        let known: Vec<String> = loaded
+            .config
+            .resources
+            .keys()
+            .map(ToString::to_string)
+            .collect();
+        let hint = crate::diagnostics::suggest(&args.address, known.iter().map(String::as_str))
+            .map_or_else(
+                || "write the block first, then import into its address".to_string(),
+                |s| format!("did you mean `{s}`?"),
+            );
+        return fail(
+            &mut loaded,
+            "import::no_block",
+            format!("the configuration has no `{}`", args.address),
+            hint,
+        );
+    };
+    let kind = loaded.config.resources[&addr].kind;
+    let stack = loaded.config.stack.clone();
+    let store = LocalStore::for_config(&args.file.file, &stack);
+    let _lock = match Lock::acquire(&store.lock_path(), "import") {
+        Ok(l) => l,
+        Err(e) => {
+            return fail(
+                &mut loaded,
+                "state::locked",
+                e.to_string(),
+                "wait for it to finish; if that process is gone, the lock is released with it"
+                    .into(),
+            );
+        }
+    };
+    let mut state = match store.load(&stack) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                &mut loaded,
+                "state::unreadable",
+                e.to_string(),
+                "restore the state file before importing into it".into(),
+            );
+        }
+    };
+    if let Some(r) = state.resources.get(&addr) {
+        return fail(
+            &mut loaded,
+            "import::already_managed",
+            format!("`{addr}` is already in state, as {}", r.id),
+            "`mdl state mv` it elsewhere first, or import under another block".into(),
+        );
+    }
+    if let Some(r) = state
+        .resources
+        .values()
+        .find(|r| r.addr.kind == addr.kind && r.id == args.id)
+    {
+        return fail(
+            &mut loaded,
+            "import::already_managed",
+            format!("{} is already managed as `{}`", args.id, r.addr),
+            format!("`mdl state mv {} {addr}` renames it instead", r.addr),
+        );
+    }
+    let Ok(rt) = runtime() else {
+        return fail(
+            &mut loaded,
+            "cli::runtime",
+            "cannot start the async runtime".into(),
+            "this is a bug in mdl".into(),
+        );
+    };
+    let conn = Connection {
+        region: args.aws.region.clone(),
+        endpoint_url: args.aws.endpoint_url.clone(),
+    };
+    let provider = match rt.block_on(AwsProvider::connect(&conn)) {
+        Ok(p) => p,
+        Err(e) => {
+            return fail(
+                &mut loaded,
+                "aws::config",
+                e.message,
+                "set AWS_REGION=eu-west-2 (for example) or pass --region".into(),
+            );
+        }
+    };
+    let read = rt.block_on(provider.read(ReadRequest {
+        kind,
+        stack: &stack,
+        known_ids: vec![args.id.clone()],
+    }));
+    let found = match read {
+        Ok(r) => r.resources.into_iter().find(|r| r.id == args.id),
+        Err(e) => {
+            let d = provider_diag(&mut loaded, "aws::read_failed", &e, Some(&addr));
+            ui.report(&[d], &loaded.sources);
+            return 1;
+        }
+    };
+    let Some(live) = found else {
+        return fail(
+            &mut loaded,
+            "import::not_found",
+            format!("AWS has no {} with the id `{}`", kind.name, args.id),
+            format!(
+                "check the id and the region; `mdl docs {}` says what its id is",
+                kind.name
+            ),
+        );
+    };
+    let mut attrs = live.attrs.clone();
+    crate::schema::redact(kind, &mut attrs);
+    let adopted = kind.taggable && live.addr.as_ref() != Some(&addr);
+    state.resources.insert(
+        addr.clone(),
+        ResourceRecord {
+            addr: addr.clone(),
+            id: live.id.clone(),
+            attrs,
+            computed: live.computed.clone(),
+            dependencies: loaded.graph.dependencies(&addr),
+            protected: kind.protected,
+            adopted,
+        },
+    );
+    state.serial += 1;
+    if let Err(e) = store.save(&state) {
+        return fail(
+            &mut loaded,
+            "state::write_failed",
+            e.to_string(),
+            "nothing was imported; check the permissions of the .mdl directory".into(),
+        );
+    }
+    println!("Imported {} as `{addr}`.", live.id);
+    if adopted {
+        println!(
+            "Run `mdl plan` to see how it differs from its block; the next apply also tags it mdl:stack and mdl:address, so that it is found again without state."
+        );
+    } else {
+        println!("Run `mdl plan` to see how it differs from its block.");
+    }
+    0
+}
