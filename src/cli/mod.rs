@@ -77,7 +77,7 @@ pub enum Command {
     /// Adopt a resource that exists in AWS under a block of the file:
     /// `mdl import FILE ADDRESS ID`.
     Import(import::ImportArgs),
-    /// Look at and rearrange state: list, show, mv.
+    /// Look at and rearrange state: list, show, mv, rm.
     State(state::StateArgs),
 }
 

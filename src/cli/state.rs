@@ -38,6 +38,17 @@ pub enum StateCommand {
         from: String,
         to: String,
     },
+    /// Stop managing a resource without deleting it: drop it from state and
+    /// remove its mdl:stack and mdl:address tags in AWS, so that no later
+    /// plan finds it (remove or rename its block too, or the next plan
+    /// creates another).
+    Rm {
+        #[command(flatten)]
+        file: StateFile,
+        address: String,
+        #[command(flatten)]
+        aws: super::AwsArgs,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -126,6 +137,70 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             }
             0
         }
+        StateCommand::Rm { file, address, aws } => {
+            let (store, stack) = file.store();
+            let _lock = match Lock::acquire(&store.lock_path(), "state rm") {
+                Ok(l) => l,
+                Err(e) => {
+                    return fail(
+                        "state::locked",
+                        e.to_string(),
+                        "wait for it to finish; if that process is gone, the lock is released with it",
+                    );
+                }
+            };
+            let mut state = match store.load(&stack) {
+                Ok(s) => s,
+                Err(e) => return fail("state::unreadable", e.to_string(), "run `mdl apply` first"),
+            };
+            let Some(record) = ResourceAddr::parse(address)
+                .and_then(|a| state.resources.get(&a))
+                .cloned()
+            else {
+                let known: Vec<String> = state.resources.keys().map(ToString::to_string).collect();
+                let hint = crate::diagnostics::suggest(address, known.iter().map(String::as_str))
+                    .map_or_else(
+                        || "`mdl state list` shows the addresses".to_string(),
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                return fail(
+                    "state::no_such_resource",
+                    format!("state has no `{address}`"),
+                    &hint,
+                );
+            };
+            let untagged = match untag(&record, &stack, aws) {
+                Ok(u) => u,
+                Err(e) => {
+                    return fail(
+                        "aws::untag_failed",
+                        format!("{}: {e}", record.addr),
+                        "nothing was changed; the resource is still managed",
+                    );
+                }
+            };
+            state.resources.shift_remove(&record.addr);
+            state.serial += 1;
+            if let Err(e) = store.save(&state) {
+                return fail(
+                    "state::unwritable",
+                    e.to_string(),
+                    "its tags are already removed: restore them, or drop it from the state file by hand",
+                );
+            }
+            println!(
+                "Removed {} ({}) from state; it still exists in AWS.",
+                record.addr, record.id
+            );
+            match untagged {
+                Untag::Done => println!("Its mdl:stack and mdl:address tags are removed."),
+                Untag::Gone => println!("It no longer exists in AWS."),
+                Untag::NotTagged => println!(
+                    "It carries no mdl tags that mdl can see here; if it has them, remove them by hand or the next plan finds it again."
+                ),
+            }
+            0
+        }
         StateCommand::Mv { file, from, to } => {
             let (store, stack) = file.store();
             let _lock = match Lock::acquire(&store.lock_path(), "state mv") {
@@ -169,6 +244,80 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
 }
 
 use crate::value::Value;
+
+enum Untag {
+    Done,
+    Gone,
+    NotTagged,
+}
+
+/// Remove the resource's mdl:stack and mdl:address tags: an update whose
+/// only difference is those tags.
+fn untag(
+    record: &crate::state::ResourceRecord,
+    stack: &str,
+    aws: &super::AwsArgs,
+) -> Result<Untag, crate::provider::ProviderError> {
+    use crate::provider::{ApplyRequest, Operation, Provider, ReadRequest};
+    let Some(kind) = crate::schema::kind(&record.addr.kind) else {
+        return Ok(Untag::NotTagged);
+    };
+    if !kind.taggable {
+        return Ok(Untag::NotTagged);
+    }
+    let rt = super::plan::runtime()
+        .map_err(|e| crate::provider::ProviderError::new("mdl", "runtime", e.to_string()))?;
+    rt.block_on(async {
+        let provider =
+            crate::provider::aws::AwsProvider::connect(&crate::provider::aws::Connection {
+                region: aws.region.clone(),
+                endpoint_url: aws.endpoint_url.clone(),
+            })
+            .await?;
+        let found = provider
+            .read(ReadRequest {
+                kind,
+                stack,
+                known_ids: vec![record.id.clone()],
+            })
+            .await?
+            .resources
+            .into_iter()
+            .find(|r| r.id == record.id);
+        let Some(live) = found else {
+            return Ok(Untag::Gone);
+        };
+        if live.addr.is_none() && live.stack.is_none() {
+            return Ok(Untag::NotTagged);
+        }
+        let mut prior = live.clone();
+        let attrs = live.attrs.clone();
+        if let Value::Map(tags) = prior
+            .attrs
+            .entry("tags".to_string())
+            .or_insert_with(|| Value::Map(Default::default()))
+        {
+            if let Some(a) = &live.addr {
+                tags.insert(
+                    crate::provider::ADDRESS_TAG.into(),
+                    Value::String(a.to_string()),
+                );
+            }
+            if let Some(s) = &live.stack {
+                tags.insert(crate::provider::STACK_TAG.into(), Value::String(s.clone()));
+            }
+        }
+        provider
+            .apply(ApplyRequest {
+                addr: &record.addr,
+                kind,
+                stack,
+                op: Operation::Update { prior, attrs },
+            })
+            .await?;
+        Ok(Untag::Done)
+    })
+}
 
 type Moves = Vec<(ResourceAddr, ResourceAddr)>;
 

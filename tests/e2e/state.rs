@@ -415,4 +415,35 @@ fn import_adopts_a_hand_made_resource_and_tags_it() {
     // Tagged: found again without state.
     std::fs::remove_file(ws.state_path()).unwrap();
     ws.expect("plan", &["--detailed-exitcode"], 0);
+    ws.expect("apply", &["--auto-approve"], 0);
+
+    // And let go again: out of state and untagged, still in AWS; with its
+    // block gone nothing plans to delete it, with or without state.
+    let rm = ws.mdl(&["state", "rm", "network.moodle", "security_group.legacy"]);
+    assert_eq!(rm.code, 0, "{}", rm.all());
+    assert!(
+        rm.stdout.contains("it still exists in AWS")
+            && rm
+                .stdout
+                .contains("mdl:stack and mdl:address tags are removed"),
+        "{}",
+        rm.all()
+    );
+    let text = ws.read();
+    let cut = text.find("\nsecurity_group legacy {").unwrap();
+    ws.write(&text[..cut + 1]);
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    std::fs::remove_file(ws.state_path()).unwrap();
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    let exists = Workspace::runtime().block_on(async {
+        ws.moto
+            .ec2()
+            .describe_security_groups()
+            .group_ids(&sg)
+            .send()
+            .await
+            .map(|o| o.security_groups().len())
+            .unwrap_or(0)
+    });
+    assert_eq!(exists, 1, "state rm must not delete it");
 }
