@@ -35,6 +35,10 @@ A typical session:
   mdl apply net.moodle         show the plan, ask, then change AWS
   mdl destroy net.moodle       remove everything the file created
 
+In CI, review then apply exactly what was reviewed:
+  mdl plan prod.moodle --out plan.json --detailed-exitcode
+  mdl apply plan.json          refused if the files, state or AWS changed since
+
 Credentials and region come from the standard AWS chain (environment, profiles,
 SSO, instance roles). Point at any AWS-compatible endpoint with
 AWS_ENDPOINT_URL or --endpoint-url. State is kept in .mdl/<stack>.state.json
