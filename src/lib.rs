@@ -9,6 +9,7 @@ pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod export;
 pub mod graph;
 pub mod lang;
 pub mod plan;

@@ -3,6 +3,7 @@
 
 mod apply;
 mod docs;
+mod export;
 mod fmt;
 mod graph;
 mod import;
@@ -74,6 +75,8 @@ pub enum Command {
     Output(output::OutputArgs),
     /// Describe resource kinds and their attributes, or a stdlib module.
     Docs(docs::DocsArgs),
+    /// Render the estate as a CloudFormation template (network kinds so far).
+    Export(export::ExportArgs),
     /// Print the dependency graph (Graphviz DOT or Mermaid).
     Graph(graph::GraphArgs),
     /// Record in state what exists in AWS now, without changing AWS.
@@ -232,6 +235,7 @@ pub fn main() -> ExitCode {
         Command::Output(args) => output::run(&ui, &args),
         Command::Docs(args) => docs::run(&args),
         Command::Graph(args) => graph::run(&ui, &args),
+        Command::Export(args) => export::run(&ui, &args),
         Command::State(args) => state::run(&ui, &args),
         Command::Import(args) => import::run(&ui, &args),
         Command::Refresh(args) => plan::run_refresh(&ui, &args),

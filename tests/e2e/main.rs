@@ -10,6 +10,7 @@ mod data;
 mod database;
 mod edge;
 mod examples;
+mod export;
 mod harness;
 mod network;
 mod state;

@@ -142,3 +142,15 @@ fn graph_prints_dot_and_mermaid() {
     assert_eq!(code, 0, "{err}");
     insta::assert_snapshot!("graph_mermaid", mermaid);
 }
+
+#[test]
+fn cloudformation_export_of_the_network_example() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle");
+    let (code, out, err) = mdl(&["export", file, "--cloudformation"]);
+    assert_eq!(code, 0, "{err}");
+    let template: serde_json::Value = serde_json::from_str(&out).unwrap();
+    insta::assert_snapshot!(
+        "cloudformation_network",
+        serde_json::to_string_pretty(&template["Resources"]).unwrap()
+    );
+}

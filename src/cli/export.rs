@@ -1,0 +1,73 @@
+//! `mdl export --cloudformation`: the estate as a CloudFormation template.
+
+use clap::Args;
+
+use super::{FileArgs, Ui, command_line_diag};
+use crate::diagnostics::Diagnostic;
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub file: FileArgs,
+    /// Render a CloudFormation template (JSON). So far the network kinds
+    /// are covered: vpc, subnet, internet_gateway, nat_gateway,
+    /// route_table, route, vpc_peering, security_group.
+    #[arg(long, required = true)]
+    pub cloudformation: bool,
+    /// Write it to this file instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+pub fn run(ui: &Ui, args: &ExportArgs) -> u8 {
+    let Ok(mut loaded) = super::validate::load(ui, &args.file) else {
+        return 1;
+    };
+    let name = args.file.file.display().to_string();
+    match crate::export::cloudformation(&loaded.config, &name) {
+        Ok(template) => {
+            let text = serde_json::to_string_pretty(&template).unwrap_or_default() + "\n";
+            match &args.out {
+                None => print!("{text}"),
+                Some(out) => {
+                    if let Err(e) = std::fs::write(out, text) {
+                        let d = command_line_diag(
+                            &mut loaded.sources,
+                            "cli::cannot_write",
+                            format!("cannot write `{}`: {e}", out.display()),
+                            "--out",
+                            "check that the directory exists and is writable",
+                        );
+                        ui.report(&[d], &loaded.sources);
+                        return 1;
+                    }
+                    println!("Wrote {}.", out.display());
+                }
+            }
+            0
+        }
+        Err(unsupported) => {
+            let diags: Vec<Diagnostic> = unsupported
+                .iter()
+                .map(|u| {
+                    let span = loaded.config.resources[&u.addr].block.kind.span;
+                    Diagnostic::error(
+                        "export::unsupported_kind",
+                        format!(
+                            "CloudFormation export does not cover `{}` yet ({})",
+                            u.kind, u.addr
+                        ),
+                        span,
+                        "not exported yet",
+                    )
+                    .with_help(format!(
+                        "the exporter covers: {}",
+                        crate::export::SUPPORTED.join(", ")
+                    ))
+                })
+                .collect();
+            ui.report(&diags, &loaded.sources);
+            1
+        }
+    }
+}
