@@ -9,9 +9,10 @@ use crate::diagnostics::Diagnostic;
 pub struct ExportArgs {
     #[command(flatten)]
     pub file: FileArgs,
-    /// Render a CloudFormation template (JSON). So far the network kinds
-    /// are covered: vpc, subnet, internet_gateway, nat_gateway,
-    /// route_table, route, vpc_peering, security_group.
+    /// Render a CloudFormation template (JSON). Covered so far: the
+    /// network, EFS, ElastiCache, Aurora, load balancing, launch templates,
+    /// Auto Scaling groups and SSM parameters; `mdl export` names any block
+    /// it cannot render yet.
     #[arg(long, required = true)]
     pub cloudformation: bool,
     /// Write it to this file instead of printing it.

@@ -75,7 +75,7 @@ pub enum Command {
     Output(output::OutputArgs),
     /// Describe resource kinds and their attributes, or a stdlib module.
     Docs(docs::DocsArgs),
-    /// Render the estate as a CloudFormation template (network kinds so far).
+    /// Render the estate as a CloudFormation template (not yet every kind).
     Export(export::ExportArgs),
     /// Print the dependency graph (Graphviz DOT or Mermaid).
     Graph(graph::GraphArgs),

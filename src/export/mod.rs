@@ -1,7 +1,8 @@
 //! Export: the estate as a CloudFormation template. References between
 //! resources become `Ref`, `Fn::GetAtt` and `Fn::Join`; param values are
-//! resolved. So far the network kinds are covered; a configuration with
-//! other kinds is refused, naming each block that cannot be exported yet.
+//! resolved. The kinds in `SUPPORTED` are covered (the std/ha and
+//! std/single_node estates); a configuration with other kinds is refused,
+//! naming each block that cannot be exported yet.
 //!
 //! Must not import: `provider`, `plan`, `apply`, `state`.
 
@@ -21,6 +22,19 @@ pub const SUPPORTED: &[&str] = &[
     "route",
     "vpc_peering",
     "security_group",
+    "efs",
+    "efs_mount_target",
+    "db_subnet_group",
+    "aurora_cluster",
+    "aurora_instance",
+    "load_balancer",
+    "target_group",
+    "listener",
+    "launch_template",
+    "autoscaling_group",
+    "ssm_parameter",
+    "cache_subnet_group",
+    "cache",
 ];
 
 const OPEN: char = '\u{1}';
@@ -86,6 +100,32 @@ impl Exporter<'_> {
             }
             (_, "id") => json!({ "Ref": id }),
             ("subnet", "availability_zone") => json!({ "Fn::GetAtt": [id, "AvailabilityZone"] }),
+            ("aurora_cluster", "endpoint") => json!({ "Fn::GetAtt": [id, "Endpoint.Address"] }),
+            ("aurora_cluster", "reader_endpoint") => {
+                json!({ "Fn::GetAtt": [id, "ReadEndpoint.Address"] })
+            }
+            ("aurora_cluster", "port") => json!({ "Fn::GetAtt": [id, "Endpoint.Port"] }),
+            ("aurora_cluster", "master_user_secret_arn") => {
+                json!({ "Fn::GetAtt": [id, "MasterUserSecret.SecretArn"] })
+            }
+            ("cache", "endpoint" | "reader_endpoint" | "port") => {
+                let redis = self.engine_of(addr).as_deref() != Some("memcached");
+                let at = match (redis, attr) {
+                    (true, "endpoint") => "PrimaryEndPoint.Address",
+                    (true, "reader_endpoint") => "ReaderEndPoint.Address",
+                    (true, _) => "PrimaryEndPoint.Port",
+                    (false, "port") => "ConfigurationEndpoint.Port",
+                    (false, _) => "ConfigurationEndpoint.Address",
+                };
+                json!({ "Fn::GetAtt": [id, at] })
+            }
+            ("aurora_instance", "endpoint") => json!({ "Fn::GetAtt": [id, "Endpoint.Address"] }),
+            ("load_balancer" | "target_group" | "listener", "arn") => json!({ "Ref": id }),
+            ("load_balancer", "dns_name") => json!({ "Fn::GetAtt": [id, "DNSName"] }),
+            ("load_balancer", "zone_id") => json!({ "Fn::GetAtt": [id, "CanonicalHostedZoneID"] }),
+            ("launch_template", "latest_version") => {
+                json!({ "Fn::GetAtt": [id, "LatestVersionNumber"] })
+            }
             (_, other) => json!({ "Fn::GetAtt": [id, camel(other)] }),
         }
     }
@@ -134,8 +174,23 @@ impl Exporter<'_> {
         props: serde_json::Map<String, Json>,
         depends: Vec<String>,
     ) {
+        self.add_with(id, ty, props, depends, None);
+    }
+
+    fn add_with(
+        &self,
+        id: String,
+        ty: &str,
+        props: serde_json::Map<String, Json>,
+        depends: Vec<String>,
+        deletion_policy: Option<&str>,
+    ) {
         let mut r = serde_json::Map::new();
         r.insert("Type".into(), Json::String(ty.into()));
+        if let Some(p) = deletion_policy {
+            r.insert("DeletionPolicy".into(), json!(p));
+            r.insert("UpdateReplacePolicy".into(), json!(p));
+        }
         if !props.is_empty() {
             r.insert("Properties".into(), Json::Object(props));
         }
@@ -310,7 +365,396 @@ impl Exporter<'_> {
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::EC2::SecurityGroup", props, Vec::new());
             }
+            "efs" => {
+                set(&mut props, "Encrypted", get("encrypted"));
+                set(&mut props, "KmsKeyId", get("kms_key_id"));
+                set(&mut props, "PerformanceMode", get("performance_mode"));
+                set(&mut props, "ThroughputMode", get("throughput_mode"));
+                set(
+                    &mut props,
+                    "ProvisionedThroughputInMibps",
+                    get("provisioned_throughput"),
+                );
+                if let Some(t) = get("transition_to_ia") {
+                    props.insert(
+                        "LifecyclePolicies".into(),
+                        json!([{ "TransitionToIA": self.value(t) }]),
+                    );
+                }
+                if let Some(Value::Bool(b)) = get("backup") {
+                    props.insert(
+                        "BackupPolicy".into(),
+                        json!({ "Status": if *b { "ENABLED" } else { "DISABLED" } }),
+                    );
+                }
+                if let Some(Value::Map(tags)) = get("tags") {
+                    props.insert(
+                        "FileSystemTags".into(),
+                        Json::Array(
+                            tags.iter()
+                                .map(|(k, v)| json!({ "Key": k, "Value": self.value(v) }))
+                                .collect(),
+                        ),
+                    );
+                }
+                self.add_with(
+                    id,
+                    "AWS::EFS::FileSystem",
+                    props,
+                    Vec::new(),
+                    self.retain(addr),
+                );
+            }
+            "efs_mount_target" => {
+                set(&mut props, "FileSystemId", get("file_system_id"));
+                set(&mut props, "SubnetId", get("subnet_id"));
+                set(&mut props, "SecurityGroups", get("security_groups"));
+                self.add(id, "AWS::EFS::MountTarget", props, Vec::new());
+            }
+            "db_subnet_group" => {
+                set(&mut props, "DBSubnetGroupName", get("name"));
+                props.insert(
+                    "DBSubnetGroupDescription".into(),
+                    get("description").map_or_else(|| json!("Managed by mdl"), |d| self.value(d)),
+                );
+                set(&mut props, "SubnetIds", get("subnet_ids"));
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::RDS::DBSubnetGroup", props, Vec::new());
+            }
+            "aurora_cluster" => {
+                set(&mut props, "DBClusterIdentifier", get("name"));
+                set(&mut props, "Engine", get("engine"));
+                set(&mut props, "EngineVersion", get("engine_version"));
+                set(&mut props, "DatabaseName", get("database_name"));
+                set(&mut props, "MasterUsername", get("master_username"));
+                props.insert("ManageMasterUserPassword".into(), json!(true));
+                set(&mut props, "DBSubnetGroupName", get("subnet_group_name"));
+                set(&mut props, "VpcSecurityGroupIds", get("security_group_ids"));
+                if let (Some(min), Some(max)) = (
+                    get("serverless_min_capacity"),
+                    get("serverless_max_capacity"),
+                ) {
+                    props.insert(
+                        "ServerlessV2ScalingConfiguration".into(),
+                        json!({ "MinCapacity": self.value(min), "MaxCapacity": self.value(max) }),
+                    );
+                }
+                set(
+                    &mut props,
+                    "BackupRetentionPeriod",
+                    get("backup_retention_days"),
+                );
+                set(&mut props, "StorageEncrypted", get("storage_encrypted"));
+                set(&mut props, "KmsKeyId", get("kms_key_id"));
+                self.tags(&mut props, attrs);
+                let policy = if get("skip_final_snapshot") == Some(&Value::Bool(true)) {
+                    "Delete"
+                } else {
+                    "Snapshot"
+                };
+                self.add_with(id, "AWS::RDS::DBCluster", props, Vec::new(), Some(policy));
+            }
+            "aurora_instance" => {
+                set(&mut props, "DBClusterIdentifier", get("cluster_id"));
+                set(&mut props, "DBInstanceClass", get("instance_class"));
+                set(&mut props, "DBInstanceIdentifier", get("name"));
+                if let Some(engine) = self.cluster_engine(get("cluster_id")) {
+                    props.insert("Engine".into(), engine);
+                }
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::RDS::DBInstance", props, Vec::new());
+            }
+            "load_balancer" => {
+                set(&mut props, "Name", get("name"));
+                props.insert("Type".into(), json!("application"));
+                props.insert(
+                    "Scheme".into(),
+                    json!(if get("internal") == Some(&Value::Bool(true)) {
+                        "internal"
+                    } else {
+                        "internet-facing"
+                    }),
+                );
+                set(&mut props, "Subnets", get("subnet_ids"));
+                set(&mut props, "SecurityGroups", get("security_group_ids"));
+                if let Some(t) = get("idle_timeout").and_then(Value::as_i64) {
+                    props.insert(
+                        "LoadBalancerAttributes".into(),
+                        json!([{ "Key": "idle_timeout.timeout_seconds", "Value": t.to_string() }]),
+                    );
+                }
+                self.tags(&mut props, attrs);
+                self.add(
+                    id,
+                    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                    props,
+                    Vec::new(),
+                );
+            }
+            "target_group" => {
+                set(&mut props, "Name", get("name"));
+                set(&mut props, "Port", get("port"));
+                set(&mut props, "Protocol", get("protocol"));
+                set(&mut props, "TargetType", get("target_type"));
+                set(&mut props, "VpcId", get("vpc_id"));
+                set(&mut props, "HealthCheckPath", get("health_check_path"));
+                self.tags(&mut props, attrs);
+                self.add(
+                    id,
+                    "AWS::ElasticLoadBalancingV2::TargetGroup",
+                    props,
+                    Vec::new(),
+                );
+            }
+            "listener" => {
+                set(&mut props, "LoadBalancerArn", get("load_balancer_arn"));
+                set(&mut props, "Port", get("port"));
+                set(&mut props, "Protocol", get("protocol"));
+                if let Some(c) = get("certificate_arn") {
+                    props.insert(
+                        "Certificates".into(),
+                        json!([{ "CertificateArn": self.value(c) }]),
+                    );
+                    set(&mut props, "SslPolicy", get("ssl_policy"));
+                }
+                let action = match get("default_action").and_then(Value::as_str) {
+                    Some("redirect-https") => json!({
+                        "Type": "redirect",
+                        "RedirectConfig": { "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301" }
+                    }),
+                    Some("fixed-response") => json!({
+                        "Type": "fixed-response",
+                        "FixedResponseConfig": { "StatusCode": "404", "ContentType": "text/plain" }
+                    }),
+                    _ => json!({
+                        "Type": "forward",
+                        "TargetGroupArn": get("target_group_arn").map_or(Json::Null, |t| self.value(t))
+                    }),
+                };
+                props.insert("DefaultActions".into(), json!([action]));
+                self.add(
+                    id,
+                    "AWS::ElasticLoadBalancingV2::Listener",
+                    props,
+                    Vec::new(),
+                );
+            }
+            "launch_template" => {
+                set(&mut props, "LaunchTemplateName", get("name"));
+                let mut data = serde_json::Map::new();
+                set(&mut data, "ImageId", get("image_id"));
+                set(&mut data, "InstanceType", get("instance_type"));
+                set(&mut data, "SecurityGroupIds", get("security_group_ids"));
+                set(&mut data, "KeyName", get("key_name"));
+                if let Some(p) = get("instance_profile_arn") {
+                    data.insert("IamInstanceProfile".into(), json!({ "Arn": self.value(p) }));
+                }
+                if let Some(u) = get("user_data") {
+                    data.insert("UserData".into(), json!({ "Fn::Base64": self.value(u) }));
+                }
+                if let Some(size) = get("root_volume_gib") {
+                    data.insert(
+                        "BlockDeviceMappings".into(),
+                        json!([{ "DeviceName": "/dev/xvda", "Ebs": { "VolumeSize": self.value(size), "VolumeType": "gp3", "Encrypted": true } }]),
+                    );
+                }
+                let tokens = if get("require_imdsv2") == Some(&Value::Bool(false)) {
+                    "optional"
+                } else {
+                    "required"
+                };
+                data.insert("MetadataOptions".into(), json!({ "HttpTokens": tokens }));
+                props.insert("LaunchTemplateData".into(), Json::Object(data));
+                self.add(id, "AWS::EC2::LaunchTemplate", props, Vec::new());
+            }
+            "autoscaling_group" => {
+                set(&mut props, "AutoScalingGroupName", get("name"));
+                let template = get("launch_template_id").map_or(Json::Null, |t| self.value(t));
+                let version = match get("launch_template_version").and_then(Value::as_str) {
+                    Some("$Latest") => self.template_version(&template, "LatestVersionNumber"),
+                    Some(v) if v != "$Default" => json!(v),
+                    _ => self.template_version(&template, "DefaultVersionNumber"),
+                };
+                props.insert(
+                    "LaunchTemplate".into(),
+                    json!({ "LaunchTemplateId": template, "Version": version }),
+                );
+                for (name, key) in [
+                    ("MinSize", "min_size"),
+                    ("MaxSize", "max_size"),
+                    ("DesiredCapacity", "desired_capacity"),
+                ] {
+                    if let Some(n) = get(key).and_then(Value::as_i64) {
+                        props.insert(name.into(), json!(n.to_string()));
+                    }
+                }
+                set(&mut props, "VPCZoneIdentifier", get("subnet_ids"));
+                set(&mut props, "TargetGroupARNs", get("target_group_arns"));
+                set(&mut props, "HealthCheckType", get("health_check_type"));
+                set(
+                    &mut props,
+                    "HealthCheckGracePeriod",
+                    get("health_check_grace_period"),
+                );
+                if let Some(Value::Map(tags)) = get("tags") {
+                    props.insert(
+                        "Tags".into(),
+                        Json::Array(
+                            tags.iter()
+                                .map(|(k, v)| json!({ "Key": k, "Value": self.value(v), "PropagateAtLaunch": true }))
+                                .collect(),
+                        ),
+                    );
+                }
+                self.add(
+                    id.clone(),
+                    "AWS::AutoScaling::AutoScalingGroup",
+                    props,
+                    Vec::new(),
+                );
+                if let Some(target) = get("cpu_target") {
+                    let policy = serde_json::Map::from_iter([
+                        ("AutoScalingGroupName".to_string(), json!({ "Ref": id })),
+                        ("PolicyType".to_string(), json!("TargetTrackingScaling")),
+                        (
+                            "TargetTrackingConfiguration".to_string(),
+                            json!({
+                                "PredefinedMetricSpecification": { "PredefinedMetricType": "ASGAverageCPUUtilization" },
+                                "TargetValue": self.value(target)
+                            }),
+                        ),
+                    ]);
+                    self.add(
+                        format!("{id}CpuPolicy"),
+                        "AWS::AutoScaling::ScalingPolicy",
+                        policy,
+                        Vec::new(),
+                    );
+                }
+            }
+            "ssm_parameter" => {
+                set(&mut props, "Name", get("name"));
+                set(&mut props, "Type", get("type"));
+                set(&mut props, "Value", get("value"));
+                set(
+                    &mut props,
+                    "Description",
+                    get("description").filter(|d| d.as_str() != Some("")),
+                );
+                if let Some(Value::Map(tags)) = get("tags")
+                    && !tags.is_empty()
+                {
+                    props.insert(
+                        "Tags".into(),
+                        Json::Object(
+                            tags.iter()
+                                .map(|(k, v)| (k.clone(), self.value(v)))
+                                .collect(),
+                        ),
+                    );
+                }
+                self.add(id, "AWS::SSM::Parameter", props, Vec::new());
+            }
+            "cache_subnet_group" => {
+                set(&mut props, "CacheSubnetGroupName", get("name"));
+                props.insert(
+                    "Description".into(),
+                    get("description").map_or_else(|| json!("Managed by mdl"), |d| self.value(d)),
+                );
+                set(&mut props, "SubnetIds", get("subnet_ids"));
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::ElastiCache::SubnetGroup", props, Vec::new());
+            }
+            "cache" if get("engine").and_then(Value::as_str) == Some("memcached") => {
+                set(&mut props, "ClusterName", get("name"));
+                props.insert("Engine".into(), json!("memcached"));
+                set(&mut props, "EngineVersion", get("engine_version"));
+                set(&mut props, "CacheNodeType", get("node_type"));
+                set(&mut props, "NumCacheNodes", get("num_nodes"));
+                set(&mut props, "AZMode", get("az_mode"));
+                set(&mut props, "CacheSubnetGroupName", get("subnet_group_name"));
+                set(&mut props, "VpcSecurityGroupIds", get("security_group_ids"));
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::ElastiCache::CacheCluster", props, Vec::new());
+            }
+            "cache" => {
+                set(&mut props, "ReplicationGroupId", get("name"));
+                props.insert(
+                    "ReplicationGroupDescription".into(),
+                    json!(addr.to_string()),
+                );
+                props.insert("Engine".into(), json!("redis"));
+                set(&mut props, "EngineVersion", get("engine_version"));
+                set(&mut props, "CacheNodeType", get("node_type"));
+                set(&mut props, "NumCacheClusters", get("num_nodes"));
+                set(&mut props, "MultiAZEnabled", get("multi_az"));
+                set(
+                    &mut props,
+                    "AutomaticFailoverEnabled",
+                    get("automatic_failover"),
+                );
+                set(
+                    &mut props,
+                    "AtRestEncryptionEnabled",
+                    get("at_rest_encryption"),
+                );
+                set(
+                    &mut props,
+                    "TransitEncryptionEnabled",
+                    get("transit_encryption"),
+                );
+                set(&mut props, "CacheSubnetGroupName", get("subnet_group_name"));
+                set(&mut props, "SecurityGroupIds", get("security_group_ids"));
+                self.tags(&mut props, attrs);
+                self.add_with(
+                    id,
+                    "AWS::ElastiCache::ReplicationGroup",
+                    props,
+                    Vec::new(),
+                    self.retain(addr),
+                );
+            }
             _ => {}
+        }
+    }
+
+    /// A cache's engine, as its block says.
+    fn engine_of(&self, addr: &ResourceAddr) -> Option<String> {
+        let res = self.config.resources.get(addr)?;
+        let attrs = Evaluator::new(self.config, &Markers).resource(res, &mut Vec::new());
+        attrs
+            .get("engine")
+            .and_then(Value::as_str)
+            .map(ToString::to_string)
+    }
+
+    /// Data the stack must not take with it when deleted: kept unless the
+    /// block says `protect = false`.
+    fn retain(&self, addr: &ResourceAddr) -> Option<&'static str> {
+        let res = &self.config.resources[addr];
+        match res.protect_expr().map(|e| &e.kind) {
+            Some(crate::syntax::ast::ExprKind::Bool(false)) => None,
+            _ => Some("Retain"),
+        }
+    }
+
+    /// The engine of the cluster a `cluster_id` refers to.
+    fn cluster_engine(&self, cluster: Option<&Value>) -> Option<Json> {
+        let Some(Value::String(s)) = cluster else {
+            return None;
+        };
+        let inner = s.strip_prefix(OPEN)?.strip_suffix(CLOSE)?;
+        let addr = ResourceAddr::parse(inner.split_once('|')?.0)?;
+        let res = self.config.resources.get(&addr)?;
+        let attrs = Evaluator::new(self.config, &Markers).resource(res, &mut Vec::new());
+        attrs.get("engine").map(|e| self.value(e))
+    }
+
+    /// A version attribute of the launch template a reference points at.
+    fn template_version(&self, template: &Json, attr: &str) -> Json {
+        match template.get("Ref").and_then(Json::as_str) {
+            Some(id) => json!({ "Fn::GetAtt": [id, attr] }),
+            None => json!("1"),
         }
     }
 

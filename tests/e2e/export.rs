@@ -1,5 +1,6 @@
 //! CloudFormation export: the templates of the estates the exporter
-//! covers pass cfn-lint (from the project's virtualenv, where moto[server]
+//! covers (examples/network, prod and single, a Memcached and provisioned
+//! MySQL std/ha) pass cfn-lint (from the project's virtualenv, where moto[server]
 //! brings it) with no errors; an estate with kinds it does not cover yet
 //! is refused, block by block.
 
@@ -29,6 +30,29 @@ fn exported_templates_pass_cfn_lint() {
             "modules.moodle",
             include_str!("../fixtures/plan/module-for-each/main.moodle"),
         ),
+        ("prod.moodle", include_str!("../../examples/prod.moodle")),
+        (
+            "single.moodle",
+            include_str!("../../examples/single.moodle"),
+        ),
+        (
+            "memcached.moodle",
+            r#"
+use "std/ha"
+
+ha vle {
+  name                = "vle"
+  web_image_id        = "ami-0123456789abcdef0"
+  cache_engine        = "memcached"
+  database_engine     = "mysql"
+  database_serverless = false
+  certificate_arn     = "arn:aws:acm:eu-west-2:123456789012:certificate/a"
+}
+
+output db = module.vle.database_endpoint
+output cache = module.vle.session_cache_endpoint
+"#,
+        ),
     ] {
         let ws = Workspace::new(file, text);
         let out = ws.mdl(&["export", file, "--cloudformation", "--out", "template.json"]);
@@ -50,12 +74,16 @@ fn exported_templates_pass_cfn_lint() {
 
 #[test]
 fn kinds_not_exported_yet_are_named() {
-    let ws = Workspace::new("prod.moodle", include_str!("../../examples/prod.moodle"));
-    let out = ws.mdl(&["export", "prod.moodle", "--cloudformation"]);
+    let ws = Workspace::new(
+        "preview.moodle",
+        include_str!("../../examples/preview.moodle"),
+    );
+    let out = ws.mdl(&["export", "preview.moodle", "--cloudformation"]);
     assert_eq!(out.code, 1);
     assert!(
-        out.stderr
-            .contains("CloudFormation export does not cover `efs` yet (module.vle.efs.data)"),
+        out.stderr.contains(
+            "CloudFormation export does not cover `ecs_cluster` yet (module.vle.ecs_cluster.moodle)"
+        ),
         "{}",
         out.all()
     );
