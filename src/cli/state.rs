@@ -60,7 +60,26 @@ pub struct StateFile {
     pub stack: Option<String>,
 }
 
+/// Why state could not be opened: code, message, help.
+type OpenError = (&'static str, String, &'static str);
+
 impl StateFile {
+    /// The store and state, under the lock, for a command that changes it.
+    fn locked(&self, operation: &str) -> Result<(LocalStore, String, Lock, State), OpenError> {
+        let (store, stack) = self.store();
+        let lock = Lock::acquire(&store.lock_path(), operation).map_err(|e| {
+            (
+                "state::locked",
+                e.to_string(),
+                "wait for it to finish; if that process is gone, the lock is released with it",
+            )
+        })?;
+        let state = store
+            .load(&stack)
+            .map_err(|e| ("state::unreadable", e.to_string(), "run `mdl apply` first"))?;
+        Ok((store, stack, lock, state))
+    }
+
     fn store(&self) -> (LocalStore, String) {
         let stack = self
             .stack
@@ -138,20 +157,9 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             0
         }
         StateCommand::Rm { file, address, aws } => {
-            let (store, stack) = file.store();
-            let _lock = match Lock::acquire(&store.lock_path(), "state rm") {
-                Ok(l) => l,
-                Err(e) => {
-                    return fail(
-                        "state::locked",
-                        e.to_string(),
-                        "wait for it to finish; if that process is gone, the lock is released with it",
-                    );
-                }
-            };
-            let mut state = match store.load(&stack) {
-                Ok(s) => s,
-                Err(e) => return fail("state::unreadable", e.to_string(), "run `mdl apply` first"),
+            let (store, stack, _lock, mut state) = match file.locked("state rm") {
+                Ok(x) => x,
+                Err((code, message, help)) => return fail(code, message, help),
             };
             let Some(record) = ResourceAddr::parse(address)
                 .and_then(|a| state.resources.get(&a))
@@ -202,20 +210,9 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             0
         }
         StateCommand::Mv { file, from, to } => {
-            let (store, stack) = file.store();
-            let _lock = match Lock::acquire(&store.lock_path(), "state mv") {
-                Ok(l) => l,
-                Err(e) => {
-                    return fail(
-                        "state::locked",
-                        e.to_string(),
-                        "wait for it to finish; if that process is gone, the lock is released with it",
-                    );
-                }
-            };
-            let mut state = match store.load(&stack) {
-                Ok(s) => s,
-                Err(e) => return fail("state::unreadable", e.to_string(), "run `mdl apply` first"),
+            let (store, _, _lock, mut state) = match file.locked("state mv") {
+                Ok(x) => x,
+                Err((code, message, help)) => return fail(code, message, help),
             };
             let moves = match plan_moves(&state, from, to) {
                 Ok(m) => m,

@@ -200,6 +200,21 @@ impl Exporter<'_> {
         self.resources.borrow_mut().insert(id, Json::Object(r));
     }
 
+    /// CloudFormation properties from attributes of the same meaning:
+    /// (property, attribute) pairs; unset attributes are left out.
+    fn props_from(
+        &self,
+        props: &mut serde_json::Map<String, Json>,
+        attrs: &IndexMap<String, Value>,
+        pairs: &[(&str, &str)],
+    ) {
+        for (name, key) in pairs {
+            if let Some(v) = attrs.get(*key).filter(|v| **v != Value::Null) {
+                props.insert((*name).to_string(), self.value(v));
+            }
+        }
+    }
+
     /// The internet gateway a value refers to, if any: a route through it
     /// must wait for the gateway's attachment.
     fn gateway_attachment(&self, v: Option<&Value>) -> Vec<String> {
@@ -232,8 +247,14 @@ impl Exporter<'_> {
         };
         match kind {
             "vpc" => {
-                set(&mut props, "CidrBlock", get("cidr_block"));
-                set(&mut props, "EnableDnsSupport", get("enable_dns_support"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("CidrBlock", "cidr_block"),
+                        ("EnableDnsSupport", "enable_dns_support"),
+                    ],
+                );
                 set(
                     &mut props,
                     "EnableDnsHostnames",
@@ -243,9 +264,15 @@ impl Exporter<'_> {
                 self.add(id, "AWS::EC2::VPC", props, Vec::new());
             }
             "subnet" => {
-                set(&mut props, "VpcId", get("vpc_id"));
-                set(&mut props, "CidrBlock", get("cidr_block"));
-                set(&mut props, "AvailabilityZone", get("availability_zone"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("VpcId", "vpc_id"),
+                        ("CidrBlock", "cidr_block"),
+                        ("AvailabilityZone", "availability_zone"),
+                    ],
+                );
                 set(
                     &mut props,
                     "MapPublicIpOnLaunch",
@@ -280,8 +307,14 @@ impl Exporter<'_> {
                         json!({ "Fn::GetAtt": [format!("{id}Eip"), "AllocationId"] }),
                     );
                 }
-                set(&mut props, "SubnetId", get("subnet_id"));
-                set(&mut props, "ConnectivityType", get("connectivity_type"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("SubnetId", "subnet_id"),
+                        ("ConnectivityType", "connectivity_type"),
+                    ],
+                );
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::EC2::NatGateway", props, Vec::new());
             }
@@ -328,10 +361,16 @@ impl Exporter<'_> {
                 }
             }
             "route" => {
-                set(&mut props, "RouteTableId", get("route_table_id"));
-                set(&mut props, "DestinationCidrBlock", get("destination_cidr"));
-                set(&mut props, "GatewayId", get("gateway_id"));
-                set(&mut props, "NatGatewayId", get("nat_gateway_id"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("RouteTableId", "route_table_id"),
+                        ("DestinationCidrBlock", "destination_cidr"),
+                        ("GatewayId", "gateway_id"),
+                        ("NatGatewayId", "nat_gateway_id"),
+                    ],
+                );
                 set(
                     &mut props,
                     "VpcPeeringConnectionId",
@@ -341,10 +380,16 @@ impl Exporter<'_> {
                 self.add(id, "AWS::EC2::Route", props, depends);
             }
             "vpc_peering" => {
-                set(&mut props, "VpcId", get("vpc_id"));
-                set(&mut props, "PeerVpcId", get("peer_vpc_id"));
-                set(&mut props, "PeerOwnerId", get("peer_owner_id"));
-                set(&mut props, "PeerRegion", get("peer_region"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("VpcId", "vpc_id"),
+                        ("PeerVpcId", "peer_vpc_id"),
+                        ("PeerOwnerId", "peer_owner_id"),
+                        ("PeerRegion", "peer_region"),
+                    ],
+                );
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::EC2::VPCPeeringConnection", props, Vec::new());
             }
@@ -366,10 +411,16 @@ impl Exporter<'_> {
                 self.add(id, "AWS::EC2::SecurityGroup", props, Vec::new());
             }
             "efs" => {
-                set(&mut props, "Encrypted", get("encrypted"));
-                set(&mut props, "KmsKeyId", get("kms_key_id"));
-                set(&mut props, "PerformanceMode", get("performance_mode"));
-                set(&mut props, "ThroughputMode", get("throughput_mode"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("Encrypted", "encrypted"),
+                        ("KmsKeyId", "kms_key_id"),
+                        ("PerformanceMode", "performance_mode"),
+                        ("ThroughputMode", "throughput_mode"),
+                    ],
+                );
                 set(
                     &mut props,
                     "ProvisionedThroughputInMibps",
@@ -406,9 +457,15 @@ impl Exporter<'_> {
                 );
             }
             "efs_mount_target" => {
-                set(&mut props, "FileSystemId", get("file_system_id"));
-                set(&mut props, "SubnetId", get("subnet_id"));
-                set(&mut props, "SecurityGroups", get("security_groups"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("FileSystemId", "file_system_id"),
+                        ("SubnetId", "subnet_id"),
+                        ("SecurityGroups", "security_groups"),
+                    ],
+                );
                 self.add(id, "AWS::EFS::MountTarget", props, Vec::new());
             }
             "db_subnet_group" => {
@@ -422,14 +479,26 @@ impl Exporter<'_> {
                 self.add(id, "AWS::RDS::DBSubnetGroup", props, Vec::new());
             }
             "aurora_cluster" => {
-                set(&mut props, "DBClusterIdentifier", get("name"));
-                set(&mut props, "Engine", get("engine"));
-                set(&mut props, "EngineVersion", get("engine_version"));
-                set(&mut props, "DatabaseName", get("database_name"));
-                set(&mut props, "MasterUsername", get("master_username"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("DBClusterIdentifier", "name"),
+                        ("Engine", "engine"),
+                        ("EngineVersion", "engine_version"),
+                        ("DatabaseName", "database_name"),
+                        ("MasterUsername", "master_username"),
+                    ],
+                );
                 props.insert("ManageMasterUserPassword".into(), json!(true));
-                set(&mut props, "DBSubnetGroupName", get("subnet_group_name"));
-                set(&mut props, "VpcSecurityGroupIds", get("security_group_ids"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("DBSubnetGroupName", "subnet_group_name"),
+                        ("VpcSecurityGroupIds", "security_group_ids"),
+                    ],
+                );
                 if let (Some(min), Some(max)) = (
                     get("serverless_min_capacity"),
                     get("serverless_max_capacity"),
@@ -444,8 +513,14 @@ impl Exporter<'_> {
                     "BackupRetentionPeriod",
                     get("backup_retention_days"),
                 );
-                set(&mut props, "StorageEncrypted", get("storage_encrypted"));
-                set(&mut props, "KmsKeyId", get("kms_key_id"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("StorageEncrypted", "storage_encrypted"),
+                        ("KmsKeyId", "kms_key_id"),
+                    ],
+                );
                 self.tags(&mut props, attrs);
                 let policy = if get("skip_final_snapshot") == Some(&Value::Bool(true)) {
                     "Delete"
@@ -455,9 +530,15 @@ impl Exporter<'_> {
                 self.add_with(id, "AWS::RDS::DBCluster", props, Vec::new(), Some(policy));
             }
             "aurora_instance" => {
-                set(&mut props, "DBClusterIdentifier", get("cluster_id"));
-                set(&mut props, "DBInstanceClass", get("instance_class"));
-                set(&mut props, "DBInstanceIdentifier", get("name"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("DBClusterIdentifier", "cluster_id"),
+                        ("DBInstanceClass", "instance_class"),
+                        ("DBInstanceIdentifier", "name"),
+                    ],
+                );
                 if let Some(engine) = self.cluster_engine(get("cluster_id")) {
                     props.insert("Engine".into(), engine);
                 }
@@ -475,8 +556,14 @@ impl Exporter<'_> {
                         "internet-facing"
                     }),
                 );
-                set(&mut props, "Subnets", get("subnet_ids"));
-                set(&mut props, "SecurityGroups", get("security_group_ids"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("Subnets", "subnet_ids"),
+                        ("SecurityGroups", "security_group_ids"),
+                    ],
+                );
                 if let Some(t) = get("idle_timeout").and_then(Value::as_i64) {
                     props.insert(
                         "LoadBalancerAttributes".into(),
@@ -492,12 +579,18 @@ impl Exporter<'_> {
                 );
             }
             "target_group" => {
-                set(&mut props, "Name", get("name"));
-                set(&mut props, "Port", get("port"));
-                set(&mut props, "Protocol", get("protocol"));
-                set(&mut props, "TargetType", get("target_type"));
-                set(&mut props, "VpcId", get("vpc_id"));
-                set(&mut props, "HealthCheckPath", get("health_check_path"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("Name", "name"),
+                        ("Port", "port"),
+                        ("Protocol", "protocol"),
+                        ("TargetType", "target_type"),
+                        ("VpcId", "vpc_id"),
+                        ("HealthCheckPath", "health_check_path"),
+                    ],
+                );
                 self.tags(&mut props, attrs);
                 self.add(
                     id,
@@ -507,9 +600,15 @@ impl Exporter<'_> {
                 );
             }
             "listener" => {
-                set(&mut props, "LoadBalancerArn", get("load_balancer_arn"));
-                set(&mut props, "Port", get("port"));
-                set(&mut props, "Protocol", get("protocol"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("LoadBalancerArn", "load_balancer_arn"),
+                        ("Port", "port"),
+                        ("Protocol", "protocol"),
+                    ],
+                );
                 if let Some(c) = get("certificate_arn") {
                     props.insert(
                         "Certificates".into(),
@@ -588,9 +687,15 @@ impl Exporter<'_> {
                         props.insert(name.into(), json!(n.to_string()));
                     }
                 }
-                set(&mut props, "VPCZoneIdentifier", get("subnet_ids"));
-                set(&mut props, "TargetGroupARNs", get("target_group_arns"));
-                set(&mut props, "HealthCheckType", get("health_check_type"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("VPCZoneIdentifier", "subnet_ids"),
+                        ("TargetGroupARNs", "target_group_arns"),
+                        ("HealthCheckType", "health_check_type"),
+                    ],
+                );
                 set(
                     &mut props,
                     "HealthCheckGracePeriod",
@@ -633,9 +738,11 @@ impl Exporter<'_> {
                 }
             }
             "ssm_parameter" => {
-                set(&mut props, "Name", get("name"));
-                set(&mut props, "Type", get("type"));
-                set(&mut props, "Value", get("value"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[("Name", "name"), ("Type", "type"), ("Value", "value")],
+                );
                 set(
                     &mut props,
                     "Description",
@@ -668,12 +775,18 @@ impl Exporter<'_> {
             "cache" if get("engine").and_then(Value::as_str) == Some("memcached") => {
                 set(&mut props, "ClusterName", get("name"));
                 props.insert("Engine".into(), json!("memcached"));
-                set(&mut props, "EngineVersion", get("engine_version"));
-                set(&mut props, "CacheNodeType", get("node_type"));
-                set(&mut props, "NumCacheNodes", get("num_nodes"));
-                set(&mut props, "AZMode", get("az_mode"));
-                set(&mut props, "CacheSubnetGroupName", get("subnet_group_name"));
-                set(&mut props, "VpcSecurityGroupIds", get("security_group_ids"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("EngineVersion", "engine_version"),
+                        ("CacheNodeType", "node_type"),
+                        ("NumCacheNodes", "num_nodes"),
+                        ("AZMode", "az_mode"),
+                        ("CacheSubnetGroupName", "subnet_group_name"),
+                        ("VpcSecurityGroupIds", "security_group_ids"),
+                    ],
+                );
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::ElastiCache::CacheCluster", props, Vec::new());
             }
@@ -684,10 +797,16 @@ impl Exporter<'_> {
                     json!(addr.to_string()),
                 );
                 props.insert("Engine".into(), json!("redis"));
-                set(&mut props, "EngineVersion", get("engine_version"));
-                set(&mut props, "CacheNodeType", get("node_type"));
-                set(&mut props, "NumCacheClusters", get("num_nodes"));
-                set(&mut props, "MultiAZEnabled", get("multi_az"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("EngineVersion", "engine_version"),
+                        ("CacheNodeType", "node_type"),
+                        ("NumCacheClusters", "num_nodes"),
+                        ("MultiAZEnabled", "multi_az"),
+                    ],
+                );
                 set(
                     &mut props,
                     "AutomaticFailoverEnabled",
@@ -703,8 +822,14 @@ impl Exporter<'_> {
                     "TransitEncryptionEnabled",
                     get("transit_encryption"),
                 );
-                set(&mut props, "CacheSubnetGroupName", get("subnet_group_name"));
-                set(&mut props, "SecurityGroupIds", get("security_group_ids"));
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("CacheSubnetGroupName", "subnet_group_name"),
+                        ("SecurityGroupIds", "security_group_ids"),
+                    ],
+                );
                 self.tags(&mut props, attrs);
                 self.add_with(
                     id,
