@@ -9,10 +9,9 @@ use crate::diagnostics::Diagnostic;
 pub struct ExportArgs {
     #[command(flatten)]
     pub file: FileArgs,
-    /// Render a CloudFormation template (JSON). Covered so far: the
-    /// network, EFS, ElastiCache, Aurora, load balancing, launch templates,
-    /// Auto Scaling groups and SSM parameters; `mdl export` names any block
-    /// it cannot render yet.
+    /// Render a CloudFormation template (JSON). Every example exports;
+    /// Route 53, CloudFront, instances, secrets and EFS access points are
+    /// not mapped yet, and `mdl export` names each such block.
     #[arg(long, required = true)]
     pub cloudformation: bool,
     /// Write it to this file instead of printing it.

@@ -35,6 +35,13 @@ pub const SUPPORTED: &[&str] = &[
     "ssm_parameter",
     "cache_subnet_group",
     "cache",
+    "iam_role",
+    "ecs_cluster",
+    "certificate",
+    "listener_rule",
+    "ecs_task_definition",
+    "ecs_service",
+    "scheduled_task",
 ];
 
 const OPEN: char = '\u{1}';
@@ -84,6 +91,9 @@ pub fn logical_id(addr: &ResourceAddr) -> String {
 struct Exporter<'a> {
     config: &'a Config,
     resources: std::cell::RefCell<serde_json::Map<String, Json>>,
+    /// Set when a value needs an attribute CloudFormation does not
+    /// provide (a certificate's validation records).
+    unavailable: std::cell::Cell<bool>,
 }
 
 impl Exporter<'_> {
@@ -93,6 +103,11 @@ impl Exporter<'_> {
         let kind = self.config.resources.get(addr).map_or("", |r| r.kind.name);
         match (kind, attr) {
             ("security_group", "id") => json!({ "Fn::GetAtt": [id, "GroupId"] }),
+            ("ecs_cluster", "id") => json!({ "Fn::GetAtt": [id, "Arn"] }),
+            ("certificate", "validation_records") => {
+                self.unavailable.set(true);
+                Json::Null
+            }
             ("vpc", "owner_id") => json!({ "Ref": "AWS::AccountId" }),
             ("nat_gateway", "public_ip") => json!({ "Ref": format!("{id}Eip") }),
             ("nat_gateway", "allocation_id") => {
@@ -123,6 +138,13 @@ impl Exporter<'_> {
             ("load_balancer" | "target_group" | "listener", "arn") => json!({ "Ref": id }),
             ("load_balancer", "dns_name") => json!({ "Fn::GetAtt": [id, "DNSName"] }),
             ("load_balancer", "zone_id") => json!({ "Fn::GetAtt": [id, "CanonicalHostedZoneID"] }),
+            ("iam_role", "arn") | ("ecs_cluster", "arn") => {
+                json!({ "Fn::GetAtt": [id, "Arn"] })
+            }
+            ("certificate" | "ecs_task_definition" | "ecs_service" | "listener_rule", "arn") => {
+                json!({ "Ref": id })
+            }
+            ("scheduled_task", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
             ("launch_template", "latest_version") => {
                 json!({ "Fn::GetAtt": [id, "LatestVersionNumber"] })
             }
@@ -737,6 +759,292 @@ impl Exporter<'_> {
                     );
                 }
             }
+            "iam_role" => {
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("RoleName", "name"),
+                        ("ManagedPolicyArns", "managed_policy_arns"),
+                    ],
+                );
+                props.insert(
+                    "AssumeRolePolicyDocument".into(),
+                    json!({
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": { "Service": get("trusted_service").map_or(Json::Null, |t| self.value(t)) },
+                            "Action": "sts:AssumeRole"
+                        }]
+                    }),
+                );
+                if let Some(Value::String(doc)) = get("inline_policy") {
+                    let document = serde_json::from_str::<Json>(doc).unwrap_or_else(|_| json!(doc));
+                    props.insert(
+                        "Policies".into(),
+                        json!([{ "PolicyName": "mdl-inline", "PolicyDocument": document }]),
+                    );
+                }
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::IAM::Role", props, Vec::new());
+            }
+            "ecs_cluster" => {
+                self.props_from(&mut props, attrs, &[("ClusterName", "name")]);
+                let on = get("container_insights") == Some(&Value::Bool(true));
+                props.insert(
+                    "ClusterSettings".into(),
+                    json!([{ "Name": "containerInsights", "Value": if on { "enabled" } else { "disabled" } }]),
+                );
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::ECS::Cluster", props, Vec::new());
+            }
+            "certificate" => {
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("DomainName", "domain_name"),
+                        ("SubjectAlternativeNames", "subject_alternative_names"),
+                    ],
+                );
+                if props
+                    .get("SubjectAlternativeNames")
+                    .and_then(Json::as_array)
+                    .is_some_and(Vec::is_empty)
+                {
+                    props.remove("SubjectAlternativeNames");
+                }
+                props.insert("ValidationMethod".into(), json!("DNS"));
+                self.tags(&mut props, attrs);
+                self.add(
+                    id,
+                    "AWS::CertificateManager::Certificate",
+                    props,
+                    Vec::new(),
+                );
+            }
+            "listener_rule" => {
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[("ListenerArn", "listener_arn"), ("Priority", "priority")],
+                );
+                if !props.contains_key("Priority") {
+                    // mdl assigns free priorities when applying; a template
+                    // needs them written: the rule's place among its kind.
+                    let place = self
+                        .config
+                        .resources
+                        .keys()
+                        .filter(|a| a.kind == "listener_rule")
+                        .position(|a| a == addr)
+                        .unwrap_or(0);
+                    props.insert("Priority".into(), json!(place + 1));
+                }
+                let mut conditions = Vec::new();
+                for (field, key, config) in [
+                    ("host-header", "host_headers", "HostHeaderConfig"),
+                    ("path-pattern", "path_patterns", "PathPatternConfig"),
+                ] {
+                    if let Some(values) =
+                        get(key).filter(|v| v.as_list().is_some_and(|l| !l.is_empty()))
+                    {
+                        conditions.push(
+                            json!({ "Field": field, config: { "Values": self.value(values) } }),
+                        );
+                    }
+                }
+                props.insert("Conditions".into(), Json::Array(conditions));
+                props.insert(
+                    "Actions".into(),
+                    json!([{ "Type": "forward", "TargetGroupArn": get("target_group_arn").map_or(Json::Null, |t| self.value(t)) }]),
+                );
+                self.add(
+                    id,
+                    "AWS::ElasticLoadBalancingV2::ListenerRule",
+                    props,
+                    Vec::new(),
+                );
+            }
+            "ecs_task_definition" => {
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("Family", "family"),
+                        ("ExecutionRoleArn", "execution_role_arn"),
+                        ("TaskRoleArn", "task_role_arn"),
+                    ],
+                );
+                for (name, key) in [("Cpu", "cpu"), ("Memory", "memory")] {
+                    if let Some(n) = get(key).and_then(Value::as_i64) {
+                        props.insert(name.into(), json!(n.to_string()));
+                    }
+                }
+                props.insert("NetworkMode".into(), json!("awsvpc"));
+                props.insert("RequiresCompatibilities".into(), json!(["FARGATE"]));
+                let family = get("family").map_or_else(|| json!(id.clone()), |f| self.value(f));
+                let containers: Vec<Json> = get("container")
+                    .and_then(Value::as_list)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Value::as_map)
+                    .map(|c| self.container(c, &family))
+                    .collect();
+                props.insert("ContainerDefinitions".into(), Json::Array(containers));
+                let volumes: Vec<Json> = get("volume")
+                    .and_then(Value::as_list)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Value::as_map)
+                    .map(|v| {
+                        let mut efs = serde_json::Map::new();
+                        self.props_from(&mut efs, v, &[("FilesystemId", "efs_file_system_id")]);
+                        let tls = v.get("transit_encryption") != Some(&Value::Bool(false));
+                        efs.insert("TransitEncryption".into(), json!(if tls { "ENABLED" } else { "DISABLED" }));
+                        if let Some(ap) = v.get("efs_access_point_id").filter(|a| **a != Value::Null) {
+                            efs.insert("AuthorizationConfig".into(), json!({ "AccessPointId": self.value(ap) }));
+                        }
+                        json!({ "Name": v.get("name").map_or(Json::Null, |n| self.value(n)), "EFSVolumeConfiguration": efs })
+                    })
+                    .collect();
+                if !volumes.is_empty() {
+                    props.insert("Volumes".into(), Json::Array(volumes));
+                }
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::ECS::TaskDefinition", props, Vec::new());
+            }
+            "ecs_service" => {
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("ServiceName", "name"),
+                        ("Cluster", "cluster_arn"),
+                        ("TaskDefinition", "task_definition_arn"),
+                        ("DesiredCount", "desired_count"),
+                        ("EnableExecuteCommand", "enable_execute_command"),
+                    ],
+                );
+                props.insert("LaunchType".into(), json!("FARGATE"));
+                props.insert("NetworkConfiguration".into(), self.awsvpc(attrs));
+                if let Some(tg) = get("target_group_arn") {
+                    props.insert(
+                        "LoadBalancers".into(),
+                        json!([{
+                            "TargetGroupArn": self.value(tg),
+                            "ContainerName": get("container_name").map_or(Json::Null, |c| self.value(c)),
+                            "ContainerPort": get("container_port").map_or(json!(80), |p| self.value(p))
+                        }]),
+                    );
+                }
+                self.tags(&mut props, attrs);
+                let cluster = get("cluster_arn").map_or(Json::Null, |c| self.value(c));
+                self.add(id.clone(), "AWS::ECS::Service", props, Vec::new());
+                if let Some(max) = get("max_count") {
+                    let target = serde_json::Map::from_iter([
+                        ("ServiceNamespace".to_string(), json!("ecs")),
+                        (
+                            "ScalableDimension".to_string(),
+                            json!("ecs:service:DesiredCount"),
+                        ),
+                        (
+                            "MinCapacity".to_string(),
+                            get("min_count").map_or(json!(1), |m| self.value(m)),
+                        ),
+                        ("MaxCapacity".to_string(), self.value(max)),
+                        (
+                            "ResourceId".to_string(),
+                            json!({ "Fn::Join": ["/", [
+                                "service",
+                                { "Fn::Select": [1, { "Fn::Split": ["/", cluster] }] },
+                                { "Fn::GetAtt": [id, "Name"] }
+                            ]] }),
+                        ),
+                    ]);
+                    self.add(
+                        format!("{id}ScalingTarget"),
+                        "AWS::ApplicationAutoScaling::ScalableTarget",
+                        target,
+                        Vec::new(),
+                    );
+                    if let Some(cpu) = get("cpu_target") {
+                        let policy = serde_json::Map::from_iter([
+                            ("PolicyName".to_string(), json!(format!("{id}-cpu"))),
+                            ("PolicyType".to_string(), json!("TargetTrackingScaling")),
+                            (
+                                "ScalingTargetId".to_string(),
+                                json!({ "Ref": format!("{id}ScalingTarget") }),
+                            ),
+                            (
+                                "TargetTrackingScalingPolicyConfiguration".to_string(),
+                                json!({
+                                    "TargetValue": self.value(cpu),
+                                    "PredefinedMetricSpecification": { "PredefinedMetricType": "ECSServiceAverageCPUUtilization" }
+                                }),
+                            ),
+                        ]);
+                        self.add(
+                            format!("{id}CpuPolicy"),
+                            "AWS::ApplicationAutoScaling::ScalingPolicy",
+                            policy,
+                            Vec::new(),
+                        );
+                    }
+                }
+            }
+            "scheduled_task" => {
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("Name", "name"),
+                        ("ScheduleExpression", "schedule"),
+                        ("Description", "description"),
+                    ],
+                );
+                let on = get("enabled") != Some(&Value::Bool(false));
+                props.insert(
+                    "State".into(),
+                    json!(if on { "ENABLED" } else { "DISABLED" }),
+                );
+                let mut target = serde_json::Map::new();
+                target.insert("Id".into(), json!("mdl-task"));
+                self.props_from(
+                    &mut target,
+                    attrs,
+                    &[("Arn", "cluster_arn"), ("RoleArn", "role_arn")],
+                );
+                let mut ecs = serde_json::Map::new();
+                self.props_from(
+                    &mut ecs,
+                    attrs,
+                    &[
+                        ("TaskDefinitionArn", "task_definition_arn"),
+                        ("TaskCount", "task_count"),
+                    ],
+                );
+                ecs.insert("LaunchType".into(), json!("FARGATE"));
+                let network = self.awsvpc(attrs);
+                ecs.insert(
+                    "NetworkConfiguration".into(),
+                    json!({ "AwsVpcConfiguration": network["AwsvpcConfiguration"].clone() }),
+                );
+                target.insert("EcsParameters".into(), Json::Object(ecs));
+                if let (Some(Value::String(container)), Some(Value::List(command))) =
+                    (get("container_name"), get("command"))
+                    && !command.is_empty()
+                {
+                    let command: Vec<Json> = command.iter().map(Value::to_json).collect();
+                    target.insert(
+                        "Input".into(),
+                        json!(json!({ "containerOverrides": [{ "name": container, "command": command }] }).to_string()),
+                    );
+                }
+                props.insert("Targets".into(), json!([target]));
+                self.add(id, "AWS::Events::Rule", props, Vec::new());
+            }
             "ssm_parameter" => {
                 self.props_from(
                     &mut props,
@@ -841,6 +1149,93 @@ impl Exporter<'_> {
             }
             _ => {}
         }
+    }
+
+    /// A Fargate network configuration from subnet_ids, security_group_ids
+    /// and assign_public_ip.
+    fn awsvpc(&self, attrs: &IndexMap<String, Value>) -> Json {
+        let mut vpc = serde_json::Map::new();
+        self.props_from(
+            &mut vpc,
+            attrs,
+            &[
+                ("Subnets", "subnet_ids"),
+                ("SecurityGroups", "security_group_ids"),
+            ],
+        );
+        let public = attrs.get("assign_public_ip") == Some(&Value::Bool(true));
+        vpc.insert(
+            "AssignPublicIp".into(),
+            json!(if public { "ENABLED" } else { "DISABLED" }),
+        );
+        json!({ "AwsvpcConfiguration": vpc })
+    }
+
+    /// One container definition.
+    fn container(&self, c: &IndexMap<String, Value>, family: &Json) -> Json {
+        let mut d = serde_json::Map::new();
+        self.props_from(
+            &mut d,
+            c,
+            &[
+                ("Name", "name"),
+                ("Image", "image"),
+                ("Cpu", "cpu"),
+                ("Memory", "memory"),
+                ("Essential", "essential"),
+                ("Command", "command"),
+            ],
+        );
+        if d.get("Command")
+            .and_then(Json::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            d.remove("Command");
+        }
+        if let Some(port) = c.get("port").filter(|p| **p != Value::Null) {
+            d.insert(
+                "PortMappings".into(),
+                json!([{ "ContainerPort": self.value(port), "Protocol": "tcp" }]),
+            );
+        }
+        let pairs = |key: &str, value_name: &str| -> Vec<Json> {
+            c.get(key)
+                .and_then(Value::as_map)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| json!({ "Name": k, value_name: self.value(v) }))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let env = pairs("environment", "Value");
+        if !env.is_empty() {
+            d.insert("Environment".into(), Json::Array(env));
+        }
+        let secrets = pairs("secrets", "ValueFrom");
+        if !secrets.is_empty() {
+            d.insert("Secrets".into(), Json::Array(secrets));
+        }
+        if let (Some(volume), Some(path)) = (
+            c.get("volume").filter(|v| **v != Value::Null),
+            c.get("mount_path").filter(|v| **v != Value::Null),
+        ) {
+            d.insert(
+                "MountPoints".into(),
+                json!([{ "SourceVolume": self.value(volume), "ContainerPath": self.value(path) }]),
+            );
+        }
+        if let Some(group) = c.get("log_group").filter(|v| **v != Value::Null) {
+            d.insert(
+                "LogConfiguration".into(),
+                json!({ "LogDriver": "awslogs", "Options": {
+                    "awslogs-group": self.value(group),
+                    "awslogs-region": { "Ref": "AWS::Region" },
+                    "awslogs-stream-prefix": family
+                } }),
+            );
+        }
+        Json::Object(d)
     }
 
     /// A cache's engine, as its block says.
@@ -988,15 +1383,23 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
     let exporter = Exporter {
         config,
         resources: std::cell::RefCell::new(serde_json::Map::new()),
+        unavailable: std::cell::Cell::new(false),
     };
     for (addr, res) in &config.resources {
         let attrs = eval.resource(res, &mut Vec::new());
         exporter.resource(addr, &attrs);
     }
     let mut outputs = serde_json::Map::new();
+    let mut left_out = Vec::new();
     for (name, o) in &config.outputs {
         let v = eval.eval(&o.value, &mut Vec::new());
-        let value = match exporter.value(&v) {
+        exporter.unavailable.set(false);
+        let json = exporter.value(&v);
+        if exporter.unavailable.get() {
+            left_out.push(name.clone());
+            continue;
+        }
+        let value = match json {
             Json::Array(items) => json!({ "Fn::Join": [",", items] }),
             other => other,
         };
@@ -1017,6 +1420,13 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
     );
     if !outputs.is_empty() {
         template.insert("Outputs".into(), Json::Object(outputs));
+    }
+    if !left_out.is_empty() {
+        // Outputs built from what CloudFormation cannot provide.
+        template.insert(
+            "Metadata".into(),
+            json!({ "mdl": { "outputs_left_out": left_out } }),
+        );
     }
     Ok(Json::Object(template))
 }
