@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod export;
 pub mod graph;
+pub mod import;
 pub mod lang;
 pub mod plan;
 pub mod provider;

@@ -27,6 +27,13 @@ pub fn run(ui: &Ui, args: &ExportArgs) -> u8 {
     match crate::export::cloudformation(&loaded.config, &name) {
         Ok(template) => {
             let text = serde_json::to_string_pretty(&template).unwrap_or_default() + "\n";
+            if let Some(params) = template.get("Parameters").and_then(|p| p.as_object()) {
+                let names: Vec<&str> = params.keys().map(String::as_str).collect();
+                eprintln!(
+                    "The template leaves secret values out: pass {} when creating the stack (NoEcho parameters).",
+                    names.join(", ")
+                );
+            }
             match &args.out {
                 None => print!("{text}"),
                 Some(out) => {

@@ -11,19 +11,39 @@ use crate::provider::{Provider, ReadRequest};
 use crate::state::{LocalStore, Lock, ResourceRecord};
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  mdl import prod.moodle security_group.legacy sg-0123456789abcdef0
+      adopt one resource under a block you wrote
+  mdl import legacy.moodle --from-stack moodle-prod
+      write legacy.moodle with a block for each resource of the
+      CloudFormation stack moodle-prod, and adopt them all")]
 pub struct ImportArgs {
     #[command(flatten)]
     pub file: FileArgs,
     /// The block to adopt it under, such as security_group.legacy.
-    pub address: String,
+    #[arg(required_unless_present = "from_stack")]
+    pub address: Option<String>,
     /// Its AWS id, such as sg-0123456789abcdef0 (what `mdl state list`
     /// shows for a resource of the same kind).
-    pub id: String,
+    #[arg(required_unless_present = "from_stack")]
+    pub id: Option<String>,
+    /// Read this CloudFormation stack and write FILE (which must not exist)
+    /// with a block for each of its resources, adopted in state. The stack
+    /// is not changed.
+    #[arg(long, value_name = "STACK", conflicts_with_all = ["address", "id"])]
+    pub from_stack: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
 
 pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
+    let (Some(address), Some(id)) = (&args.address, &args.id) else {
+        return match &args.from_stack {
+            Some(stack) => super::import_stack::run(ui, args, stack),
+            None => 2,
+        };
+    };
     let Ok(mut loaded) = super::validate::load(ui, &args.file) else {
         return 1;
     };
@@ -36,7 +56,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         1u8
     };
     let Some(addr) =
-        ResourceAddr::parse(&args.address).filter(|a| loaded.config.resources.contains_key(a))
+        ResourceAddr::parse(address).filter(|a| loaded.config.resources.contains_key(a))
     else {
         let known: Vec<String> = loaded
             .config
@@ -44,7 +64,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
             .keys()
             .map(ToString::to_string)
             .collect();
-        let hint = crate::diagnostics::suggest(&args.address, known.iter().map(String::as_str))
+        let hint = crate::diagnostics::suggest(address, known.iter().map(String::as_str))
             .map_or_else(
                 || "write the block first, then import into its address".to_string(),
                 |s| format!("did you mean `{s}`?"),
@@ -52,7 +72,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         return fail(
             &mut loaded,
             "import::no_block",
-            format!("the configuration has no `{}`", args.address),
+            format!("the configuration has no `{address}`"),
             hint,
         );
     };
@@ -93,12 +113,12 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
     if let Some(r) = state
         .resources
         .values()
-        .find(|r| r.addr.kind == addr.kind && r.id == args.id)
+        .find(|r| r.addr.kind == addr.kind && &r.id == id)
     {
         return fail(
             &mut loaded,
             "import::already_managed",
-            format!("{} is already managed as `{}`", args.id, r.addr),
+            format!("{id} is already managed as `{}`", r.addr),
             format!("`mdl state mv {} {addr}` renames it instead", r.addr),
         );
     }
@@ -128,10 +148,11 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
     let read = rt.block_on(provider.read(ReadRequest {
         kind,
         stack: &stack,
-        known_ids: vec![args.id.clone()],
+        known_ids: vec![id.clone()],
+        full: true,
     }));
     let found = match read {
-        Ok(r) => r.resources.into_iter().find(|r| r.id == args.id),
+        Ok(r) => r.resources.into_iter().find(|r| &r.id == id),
         Err(e) => {
             let d = provider_diag(&mut loaded, "aws::read_failed", &e, Some(&addr));
             ui.report(&[d], &loaded.sources);
@@ -142,7 +163,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         return fail(
             &mut loaded,
             "import::not_found",
-            format!("AWS has no {} with the id `{}`", kind.name, args.id),
+            format!("AWS has no {} with the id `{id}`", kind.name),
             format!(
                 "check the id and the region; `mdl docs {}` says what its id is",
                 kind.name

@@ -7,6 +7,7 @@ mod export;
 mod fmt;
 mod graph;
 mod import;
+mod import_stack;
 mod moodle_config;
 mod output;
 mod plan;
@@ -81,8 +82,9 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Record in state what exists in AWS now, without changing AWS.
     Refresh(plan::RefreshArgs),
-    /// Adopt a resource that exists in AWS under a block of the file:
-    /// `mdl import FILE ADDRESS ID`.
+    /// Adopt a resource that exists in AWS under a block of the file
+    /// (`mdl import FILE ADDRESS ID`), or a whole CloudFormation stack
+    /// (`mdl import FILE --from-stack NAME`).
     Import(import::ImportArgs),
     /// Look at and rearrange state: list, show, mv, rm.
     State(state::StateArgs),

@@ -276,6 +276,7 @@ fn untag(
                 kind,
                 stack,
                 known_ids: vec![record.id.clone()],
+                full: false,
             })
             .await?
             .resources

@@ -42,6 +42,12 @@ pub const SUPPORTED: &[&str] = &[
     "ecs_task_definition",
     "ecs_service",
     "scheduled_task",
+    "efs_access_point",
+    "instance",
+    "secret",
+    "dns_zone",
+    "dns_record",
+    "cdn",
 ];
 
 const OPEN: char = '\u{1}';
@@ -94,6 +100,9 @@ struct Exporter<'a> {
     /// Set when a value needs an attribute CloudFormation does not
     /// provide (a certificate's validation records).
     unavailable: std::cell::Cell<bool>,
+    /// Template parameters: secret values, passed at stack creation
+    /// (NoEcho) rather than written into the template.
+    parameters: std::cell::RefCell<serde_json::Map<String, Json>>,
 }
 
 impl Exporter<'_> {
@@ -145,10 +154,30 @@ impl Exporter<'_> {
                 json!({ "Ref": id })
             }
             ("scheduled_task", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
+            ("efs_access_point", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
+            ("secret", "arn") => json!({ "Ref": id }),
+            ("instance", "private_ip") => json!({ "Fn::GetAtt": [id, "PrivateIp"] }),
+            ("instance", "public_ip") => json!({ "Fn::GetAtt": [id, "PublicIp"] }),
+            ("dns_zone", "name_servers") => json!({ "Fn::GetAtt": [id, "NameServers"] }),
+            ("cdn", "dns_name") => json!({ "Fn::GetAtt": [id, "DomainName"] }),
+            // Every CloudFront distribution lives in this hosted zone.
+            ("cdn", "zone_id") => json!("Z2FDTNDATAQYW2"),
+            ("cdn", "arn") => json!({
+                "Fn::Join": ["", ["arn:", { "Ref": "AWS::Partition" }, ":cloudfront::", { "Ref": "AWS::AccountId" }, ":distribution/", { "Ref": id }]]
+            }),
             ("launch_template", "latest_version") => {
                 json!({ "Fn::GetAtt": [id, "LatestVersionNumber"] })
             }
             (_, other) => json!({ "Fn::GetAtt": [id, camel(other)] }),
+        }
+    }
+
+    /// A value for a property CloudFormation types as a string (a uid, a
+    /// TTL): numbers written as text.
+    fn text(&self, v: &Value) -> Json {
+        match v.as_i64() {
+            Some(n) => json!(n.to_string()),
+            None => self.value(v),
         }
     }
 
@@ -1045,6 +1074,215 @@ impl Exporter<'_> {
                 props.insert("Targets".into(), json!([target]));
                 self.add(id, "AWS::Events::Rule", props, Vec::new());
             }
+            "efs_access_point" => {
+                set(&mut props, "FileSystemId", get("file_system_id"));
+                let mut root = serde_json::Map::new();
+                set(&mut root, "Path", get("root_path"));
+                if let (Some(uid), Some(gid)) = (get("owner_uid"), get("owner_gid")) {
+                    let mut info = serde_json::Map::new();
+                    info.insert("OwnerUid".into(), self.text(uid));
+                    info.insert("OwnerGid".into(), self.text(gid));
+                    info.insert(
+                        "Permissions".into(),
+                        get("permissions").map_or_else(|| json!("0755"), |p| self.text(p)),
+                    );
+                    root.insert("CreationInfo".into(), Json::Object(info));
+                }
+                props.insert("RootDirectory".into(), Json::Object(root));
+                if let (Some(uid), Some(gid)) = (get("posix_uid"), get("posix_gid")) {
+                    props.insert(
+                        "PosixUser".into(),
+                        json!({ "Uid": self.text(uid), "Gid": self.text(gid) }),
+                    );
+                }
+                if let Some(Value::Map(tags)) = get("tags")
+                    && !tags.is_empty()
+                {
+                    props.insert(
+                        "AccessPointTags".into(),
+                        Json::Array(
+                            tags.iter()
+                                .map(|(k, v)| json!({ "Key": k, "Value": self.value(v) }))
+                                .collect(),
+                        ),
+                    );
+                }
+                self.add(id, "AWS::EFS::AccessPoint", props, Vec::new());
+            }
+            "instance" => {
+                set(&mut props, "ImageId", get("image_id"));
+                set(&mut props, "InstanceType", get("instance_type"));
+                if get("associate_public_ip") == Some(&Value::Bool(true)) {
+                    let mut nic = serde_json::Map::new();
+                    nic.insert("DeviceIndex".into(), json!("0"));
+                    nic.insert("AssociatePublicIpAddress".into(), json!(true));
+                    set(&mut nic, "SubnetId", get("subnet_id"));
+                    set(&mut nic, "GroupSet", get("security_group_ids"));
+                    props.insert("NetworkInterfaces".into(), json!([nic]));
+                } else {
+                    set(&mut props, "SubnetId", get("subnet_id"));
+                    set(&mut props, "SecurityGroupIds", get("security_group_ids"));
+                }
+                set(&mut props, "KeyName", get("key_name"));
+                if let Some(arn) = get("instance_profile_arn") {
+                    // The property takes the profile's name, the last part
+                    // of its ARN.
+                    props.insert(
+                        "IamInstanceProfile".into(),
+                        json!({ "Fn::Select": [1, { "Fn::Split": ["instance-profile/", self.value(arn)] }] }),
+                    );
+                }
+                if let Some(u) = get("user_data") {
+                    props.insert("UserData".into(), json!({ "Fn::Base64": self.value(u) }));
+                }
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::EC2::Instance", props, Vec::new());
+            }
+            "secret" => {
+                set(&mut props, "Name", get("name"));
+                set(
+                    &mut props,
+                    "Description",
+                    get("description").filter(|d| d.as_str() != Some("")),
+                );
+                set(&mut props, "KmsKeyId", get("kms_key_id"));
+                if get("value").is_some() {
+                    // The value is not written into the template: it is a
+                    // NoEcho parameter given when the stack is created.
+                    let param = format!("{id}Value");
+                    self.parameters.borrow_mut().insert(
+                        param.clone(),
+                        json!({
+                            "Type": "String",
+                            "NoEcho": true,
+                            "Description": format!("The value of the secret {addr}"),
+                        }),
+                    );
+                    props.insert("SecretString".into(), json!({ "Ref": param }));
+                } else {
+                    let length = get("generate_length").and_then(Value::as_i64).unwrap_or(32);
+                    props.insert(
+                        "GenerateSecretString".into(),
+                        json!({ "PasswordLength": length, "ExcludePunctuation": true }),
+                    );
+                }
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::SecretsManager::Secret", props, Vec::new());
+            }
+            "dns_zone" => {
+                set(&mut props, "Name", get("name"));
+                if let Some(c) = get("comment") {
+                    props.insert(
+                        "HostedZoneConfig".into(),
+                        json!({ "Comment": self.value(c) }),
+                    );
+                }
+                if let Some(vpc) = get("vpc_id") {
+                    props.insert(
+                        "VPCs".into(),
+                        json!([{ "VPCId": self.value(vpc), "VPCRegion": { "Ref": "AWS::Region" } }]),
+                    );
+                }
+                if let Some(Value::Map(tags)) = get("tags")
+                    && !tags.is_empty()
+                {
+                    props.insert(
+                        "HostedZoneTags".into(),
+                        Json::Array(
+                            tags.iter()
+                                .map(|(k, v)| json!({ "Key": k, "Value": self.value(v) }))
+                                .collect(),
+                        ),
+                    );
+                }
+                self.add(id, "AWS::Route53::HostedZone", props, Vec::new());
+            }
+            "dns_record" => {
+                self.props_from(
+                    &mut props,
+                    attrs,
+                    &[
+                        ("HostedZoneId", "zone_id"),
+                        ("Name", "name"),
+                        ("Type", "type"),
+                    ],
+                );
+                if let Some(target) = get("alias_name") {
+                    let mut alias = serde_json::Map::new();
+                    alias.insert("DNSName".into(), self.value(target));
+                    set(&mut alias, "HostedZoneId", get("alias_zone_id"));
+                    alias.insert(
+                        "EvaluateTargetHealth".into(),
+                        json!(get("evaluate_target_health") == Some(&Value::Bool(true))),
+                    );
+                    props.insert("AliasTarget".into(), Json::Object(alias));
+                } else {
+                    props.insert(
+                        "TTL".into(),
+                        get("ttl").map_or_else(|| json!("300"), |t| self.text(t)),
+                    );
+                    set(&mut props, "ResourceRecords", get("records"));
+                }
+                self.add(id, "AWS::Route53::RecordSet", props, Vec::new());
+            }
+            "cdn" => {
+                let mut origin = serde_json::Map::new();
+                origin.insert("Id".into(), json!("mdl-origin"));
+                set(&mut origin, "DomainName", get("origin_domain_name"));
+                origin.insert(
+                    "CustomOriginConfig".into(),
+                    json!({
+                        "HTTPPort": 80,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": get("origin_protocol").map_or_else(|| json!("https-only"), |p| self.value(p)),
+                        "OriginSSLProtocols": ["TLSv1.2"],
+                    }),
+                );
+                let mut behavior = serde_json::Map::new();
+                behavior.insert("TargetOriginId".into(), json!("mdl-origin"));
+                behavior.insert("ViewerProtocolPolicy".into(), json!("redirect-to-https"));
+                set(&mut behavior, "CachePolicyId", get("cache_policy_id"));
+                set(
+                    &mut behavior,
+                    "OriginRequestPolicyId",
+                    get("origin_request_policy_id"),
+                );
+                behavior.insert("Compress".into(), json!(true));
+                behavior.insert(
+                    "AllowedMethods".into(),
+                    json!(["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]),
+                );
+                behavior.insert("CachedMethods".into(), json!(["GET", "HEAD"]));
+                let mut dist = serde_json::Map::new();
+                dist.insert("Origins".into(), json!([origin]));
+                dist.insert("DefaultCacheBehavior".into(), Json::Object(behavior));
+                if let Some(Value::List(aliases)) = get("aliases")
+                    && !aliases.is_empty()
+                {
+                    dist.insert("Aliases".into(), self.value(&Value::List(aliases.clone())));
+                }
+                set(&mut dist, "Comment", get("comment"));
+                dist.insert(
+                    "Enabled".into(),
+                    get("enabled").map_or_else(|| json!(true), |e| self.value(e)),
+                );
+                set(&mut dist, "PriceClass", get("price_class"));
+                dist.insert("HttpVersion".into(), json!("http2and3"));
+                dist.insert(
+                    "ViewerCertificate".into(),
+                    match get("certificate_arn") {
+                        Some(arn) => json!({
+                            "AcmCertificateArn": self.value(arn),
+                            "SslSupportMethod": "sni-only",
+                            "MinimumProtocolVersion": "TLSv1.2_2021",
+                        }),
+                        None => json!({ "CloudFrontDefaultCertificate": true }),
+                    },
+                );
+                props.insert("DistributionConfig".into(), Json::Object(dist));
+                self.tags(&mut props, attrs);
+                self.add(id, "AWS::CloudFront::Distribution", props, Vec::new());
+            }
             "ssm_parameter" => {
                 self.props_from(
                     &mut props,
@@ -1384,6 +1622,7 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         config,
         resources: std::cell::RefCell::new(serde_json::Map::new()),
         unavailable: std::cell::Cell::new(false),
+        parameters: std::cell::RefCell::new(serde_json::Map::new()),
     };
     for (addr, res) in &config.resources {
         let attrs = eval.resource(res, &mut Vec::new());
@@ -1399,8 +1638,15 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
             left_out.push(name.clone());
             continue;
         }
+        // Outputs are strings: lists are joined with commas.
+        let list_attr = json
+            .get("Fn::GetAtt")
+            .and_then(|a| a.get(1))
+            .and_then(Json::as_str)
+            .is_some_and(|a| a == "NameServers");
         let value = match json {
             Json::Array(items) => json!({ "Fn::Join": [",", items] }),
+            other if list_attr => json!({ "Fn::Join": [",", other] }),
             other => other,
         };
         outputs.insert(camel(name), json!({ "Value": value }));
@@ -1414,6 +1660,10 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
             config.stack
         )),
     );
+    let parameters = exporter.parameters.into_inner();
+    if !parameters.is_empty() {
+        template.insert("Parameters".into(), Json::Object(parameters));
+    }
     template.insert(
         "Resources".into(),
         Json::Object(exporter.resources.into_inner()),

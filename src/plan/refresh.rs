@@ -58,6 +58,7 @@ pub async fn refresh(
             kind,
             stack,
             known_ids,
+            full: false,
         })
     });
     let results = futures_util::future::join_all(reads).await;

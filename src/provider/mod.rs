@@ -36,6 +36,10 @@ pub struct ReadRequest<'a> {
     pub stack: &'a str,
     /// Ids the state knows, read too in case their tags were removed.
     pub known_ids: Vec<String>,
+    /// Read every setting of the known ids as well, including those a
+    /// batched describe does not return and state otherwise supplies: for
+    /// an import, where state knows nothing yet.
+    pub full: bool,
 }
 
 pub struct ReadResponse {

@@ -19,6 +19,120 @@ fn cfn_lint() -> std::path::PathBuf {
     path
 }
 
+/// The kinds no example exports: a bastion, an access point, secrets, a
+/// zone with plain and alias records, a CDN.
+const REST: &str = r##"
+vpc main {
+  cidr_block = "10.30.0.0/16"
+}
+
+subnet public {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.30.1.0/24"
+  availability_zone = "eu-west-2a"
+}
+
+security_group bastion {
+  name        = "bastion"
+  description = "SSH from the office"
+  vpc_id      = vpc.main.id
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    cidr_blocks = ["192.0.2.0/24"]
+  }
+}
+
+instance bastion {
+  image_id             = "ami-0123456789abcdef0"
+  instance_type        = "t3.micro"
+  subnet_id            = subnet.public.id
+  security_group_ids   = [security_group.bastion.id]
+  associate_public_ip  = true
+  instance_profile_arn = "arn:aws:iam::123456789012:instance-profile/bastion"
+  user_data            = "#!/bin/sh\necho ready\n"
+  tags = {
+    Name = "bastion"
+  }
+}
+
+instance worker {
+  image_id      = "ami-0123456789abcdef0"
+  instance_type = "t3.small"
+  subnet_id     = subnet.public.id
+}
+
+efs data {
+}
+
+efs_access_point moodle {
+  file_system_id = efs.data.id
+  root_path      = "/moodledata"
+  posix_uid      = 33
+  posix_gid      = 33
+  owner_uid      = 33
+  owner_gid      = 33
+  permissions    = "0750"
+  tags = {
+    Name = "moodledata"
+  }
+}
+
+secret generated {
+  name = "vle/cron-password"
+}
+
+secret given {
+  name        = "vle/smtp"
+  description = "SMTP relay password"
+  value       = "not-in-the-template"
+}
+
+dns_zone main {
+  name    = "vle.example.ac.uk"
+  comment = "Moodle"
+}
+
+dns_zone internal {
+  name   = "vle.internal"
+  vpc_id = vpc.main.id
+}
+
+cdn vle {
+  origin_domain_name = "origin.vle.example.ac.uk"
+  aliases            = ["www.vle.example.ac.uk"]
+  certificate_arn    = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+  price_class        = "PriceClass_100"
+  comment            = "Moodle"
+}
+
+dns_record www {
+  zone_id       = dns_zone.main.id
+  name          = "www.vle.example.ac.uk"
+  type          = "A"
+  alias_name    = cdn.vle.dns_name
+  alias_zone_id = cdn.vle.zone_id
+}
+
+dns_record txt {
+  zone_id = dns_zone.main.id
+  name    = "vle.example.ac.uk"
+  type    = "TXT"
+  ttl     = 600
+  records = ["\"v=spf1 -all\""]
+}
+
+dns_record db {
+  zone_id = dns_zone.internal.id
+  name    = "db.vle.internal"
+  type    = "CNAME"
+  records = [instance.worker.private_ip]
+}
+
+output name_servers = dns_zone.main.name_servers
+output cdn = cdn.vle.arn
+"##;
+
 #[test]
 fn exported_templates_pass_cfn_lint() {
     for (file, text) in [
@@ -35,6 +149,7 @@ fn exported_templates_pass_cfn_lint() {
             "single.moodle",
             include_str!("../../examples/single.moodle"),
         ),
+        ("rest.moodle", REST),
         (
             "memcached.moodle",
             r#"
@@ -73,17 +188,12 @@ output cache = module.vle.session_cache_endpoint
 }
 
 #[test]
-fn kinds_not_exported_yet_are_named() {
-    let ws = Workspace::new(
-        "zone.moodle",
-        "dns_zone main {\n  name = \"vle.example.ac.uk\"\n}\n",
-    );
-    let out = ws.mdl(&["export", "zone.moodle", "--cloudformation"]);
-    assert_eq!(out.code, 1);
-    assert!(
-        out.stderr
-            .contains("CloudFormation export does not cover `dns_zone` yet (dns_zone.main)"),
-        "{}",
-        out.all()
-    );
+fn every_kind_is_exported() {
+    for kind in mdl::schema::kinds() {
+        assert!(
+            mdl::export::SUPPORTED.contains(&kind.name),
+            "`{}` has no CloudFormation mapping",
+            kind.name
+        );
+    }
 }

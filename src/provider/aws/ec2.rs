@@ -70,7 +70,7 @@ pub(super) fn split_tags(tags: &[Tag]) -> Tags {
             addr = ResourceAddr::parse(v);
         } else if k == STACK_TAG {
             stack = Some(v.to_string());
-        } else if !k.starts_with("mdl:") {
+        } else if super::fields::is_user_tag(k) {
             user.insert(k.to_string(), Value::str(v));
         }
     }
@@ -205,7 +205,7 @@ impl Ec2 {
         if req.kind.name == "vpc" {
             for r in resources
                 .iter_mut()
-                .filter(|r| !req.known_ids.contains(&r.id))
+                .filter(|r| req.full || !req.known_ids.contains(&r.id))
             {
                 self.read_vpc_dns(r).await?;
             }

@@ -143,9 +143,20 @@ impl Ecs {
             "ecs_service" => {
                 let clusters = self.read_clusters().await?;
                 let mut services = Vec::new();
+                // The stack's clusters, and those of services known by id
+                // (`arn:...:service/CLUSTER/NAME`), which may be another's.
+                let holds_known = |c: &LiveResource| {
+                    c.attrs
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|name| {
+                            let part = format!(":service/{name}/");
+                            req.known_ids.iter().any(|id| id.contains(&part))
+                        })
+                };
                 for c in clusters
                     .iter()
-                    .filter(|c| c.stack.as_deref() == Some(req.stack))
+                    .filter(|c| c.stack.as_deref() == Some(req.stack) || holds_known(c))
                 {
                     services.extend(self.read_services(&c.id).await?);
                 }

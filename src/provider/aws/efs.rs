@@ -62,7 +62,7 @@ fn split_tags(tags: &[Tag]) -> Tags {
         match t.key() {
             ADDRESS_TAG => out.addr = ResourceAddr::parse(t.value()),
             STACK_TAG => out.stack = Some(t.value().to_string()),
-            k if k.starts_with("mdl:") || k == "Name" && t.value().is_empty() => {}
+            k if !super::fields::is_user_tag(k) || k == "Name" && t.value().is_empty() => {}
             k => {
                 user.insert(k.to_string(), Value::str(t.value()));
             }
@@ -119,19 +119,32 @@ impl Efs {
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
         let resources = match req.kind.name {
             "efs" => {
-                let mut all = self.read_file_systems(req.stack).await?;
-                for fs in all.iter_mut().filter(|r| !req.known_ids.contains(&r.id)) {
+                let mut all = self.read_file_systems(req.stack, &req.known_ids).await?;
+                for fs in all
+                    .iter_mut()
+                    .filter(|r| req.full || !req.known_ids.contains(&r.id))
+                {
                     self.read_file_system_details(fs).await?;
                 }
                 all
             }
             "efs_mount_target" => {
-                let file_systems = self.read_file_systems(req.stack).await?;
+                let file_systems = self.read_file_systems(req.stack, &[]).await?;
                 let mut all = Vec::new();
                 for fs in &file_systems {
-                    all.extend(self.read_mount_targets(&fs.id).await?);
+                    all.extend(self.read_mount_targets(Some(&fs.id), None).await?);
                 }
-                for mt in all.iter_mut().filter(|r| !req.known_ids.contains(&r.id)) {
+                // Known mount targets of file systems outside the stack
+                // (an import), one call each.
+                for id in &req.known_ids {
+                    if !all.iter().any(|m| &m.id == id) {
+                        all.extend(self.read_mount_targets(None, Some(id)).await?);
+                    }
+                }
+                for mt in all
+                    .iter_mut()
+                    .filter(|r| req.full || !req.known_ids.contains(&r.id))
+                {
                     let groups = self
                         .client
                         .describe_mount_target_security_groups()
@@ -214,17 +227,21 @@ impl Efs {
     }
 
     /// Every file system of the stack (EFS has no server-side tag filter).
-    async fn read_file_systems(&self, stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read_file_systems(
+        &self,
+        stack: &str,
+        known: &[String],
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let all = all_items!(self.client.describe_file_systems(), "DescribeFileSystems");
         Ok(all
             .iter()
             .filter(|f| !matches!(f.life_cycle_state().as_str(), "deleting" | "deleted"))
             .filter_map(|f| {
                 let tags = split_tags(f.tags());
-                if tags.stack.as_deref() != Some(stack) {
+                let id = f.file_system_id();
+                if tags.stack.as_deref() != Some(stack) && !known.iter().any(|k| k == id) {
                     return None;
                 }
-                let id = f.file_system_id();
                 let mut attrs = IndexMap::new();
                 attrs.insert(
                     "encrypted".into(),
@@ -245,7 +262,10 @@ impl Efs {
                 );
                 attrs.insert(
                     "provisioned_throughput".into(),
+                    // Only meaningful in provisioned mode (some endpoints
+                    // report 0 otherwise).
                     f.provisioned_throughput_in_mibps()
+                        .filter(|_| f.throughput_mode().map(|t| t.as_str()) == Some("provisioned"))
                         .map_or(Value::Null, Value::Number),
                 );
                 attrs.insert("tags".into(), tags.user);
@@ -306,18 +326,34 @@ impl Efs {
         Ok(())
     }
 
-    async fn read_mount_targets(&self, fs_id: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    /// The mount targets of a file system, or one mount target by id (none
+    /// when it does not exist).
+    async fn read_mount_targets(
+        &self,
+        fs_id: Option<&str>,
+        mount_target_id: Option<&str>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut out = Vec::new();
         let mut marker = None;
         loop {
-            let page = self
+            let page = match self
                 .client
                 .describe_mount_targets()
-                .file_system_id(fs_id)
+                .set_file_system_id(fs_id.map(ToString::to_string))
+                .set_mount_target_id(mount_target_id.map(ToString::to_string))
                 .set_marker(marker.clone())
                 .send()
                 .await
-                .map_err(err("DescribeMountTargets"))?;
+            {
+                Err(e)
+                    if mount_target_id.is_some()
+                        && aws_sdk_efs::error::ProvideErrorMetadata::code(&e)
+                            == Some("MountTargetNotFound") =>
+                {
+                    return Ok(out);
+                }
+                r => r.map_err(err("DescribeMountTargets"))?,
+            };
             for m in page.mount_targets() {
                 if matches!(m.life_cycle_state().as_str(), "deleting" | "deleted") {
                     continue;
@@ -371,7 +407,7 @@ impl Efs {
             }
             ("efs", Operation::Delete { prior }) => {
                 // Mount targets no state knows of would block the delete.
-                for mt in self.read_mount_targets(&prior.id).await? {
+                for mt in self.read_mount_targets(Some(&prior.id), None).await? {
                     self.client
                         .delete_mount_target()
                         .mount_target_id(&mt.id)
@@ -383,7 +419,12 @@ impl Efs {
                 wait_until(
                     &format!("mount targets of {fs_id} to be deleted"),
                     Duration::from_secs(10 * 60),
-                    || async { Ok(self.read_mount_targets(&fs_id).await?.is_empty()) },
+                    || async {
+                        Ok(self
+                            .read_mount_targets(Some(&fs_id), None)
+                            .await?
+                            .is_empty())
+                    },
                 )
                 .await?;
                 self.client
@@ -398,7 +439,7 @@ impl Efs {
                     Duration::from_secs(15 * 60),
                     || async {
                         Ok(!self
-                            .read_file_systems(req.stack)
+                            .read_file_systems(req.stack, &[])
                             .await?
                             .iter()
                             .any(|f| f.id == id))
@@ -443,7 +484,7 @@ impl Efs {
                     Duration::from_secs(10 * 60),
                     || async {
                         Ok(!self
-                            .read_mount_targets(&fs)
+                            .read_mount_targets(Some(&fs), None)
                             .await?
                             .iter()
                             .any(|m| m.id == id))
@@ -503,6 +544,7 @@ impl Efs {
                 kind: kind_schema,
                 stack,
                 known_ids: vec![],
+                full: false,
             })
             .await?;
         resp.resources
@@ -574,7 +616,7 @@ impl Efs {
             &format!("file system {id}"),
             Duration::from_secs(10 * 60),
             || async {
-                let all = self.read_file_systems(stack).await?;
+                let all = self.read_file_systems(stack, &[]).await?;
                 Ok(all.iter().any(|f| {
                     f.id == id
                         && f.computed.get("state").and_then(Value::as_str) == Some("available")
@@ -708,7 +750,7 @@ impl Efs {
                 if aws_sdk_efs::error::ProvideErrorMetadata::code(&e)
                     == Some("MountTargetConflict") =>
             {
-                self.read_mount_targets(&fs)
+                self.read_mount_targets(Some(&fs), None)
                     .await?
                     .into_iter()
                     .find(|m| {
@@ -724,7 +766,7 @@ impl Efs {
             &format!("mount target {id}"),
             Duration::from_secs(10 * 60),
             || async {
-                let all = self.read_mount_targets(&fs).await?;
+                let all = self.read_mount_targets(Some(&fs), None).await?;
                 Ok(all.iter().any(|m| {
                     m.id == id
                         && m.computed.get("state").and_then(Value::as_str) == Some("available")
@@ -732,7 +774,7 @@ impl Efs {
             },
         )
         .await?;
-        for m in self.read_mount_targets(&fs).await? {
+        for m in self.read_mount_targets(Some(&fs), None).await? {
             if m.id == id {
                 found = Some(m);
             }

@@ -74,10 +74,10 @@ impl ElastiCache {
             if !known && !r.id.starts_with(&prefix) {
                 continue;
             }
-            self.read_tags(&mut r, !known).await?;
+            self.read_tags(&mut r, req.full || !known).await?;
             // Settings describes report unreliably (or not at all) come
             // from state; for resources state does not know, from here.
-            if !known {
+            if req.full || !known {
                 if let Some(n) = r.computed.get("member_count").cloned() {
                     r.attrs.insert("num_nodes".into(), n);
                 }

@@ -84,6 +84,17 @@ fn lb_name(stack: &str, addr: &ResourceAddr) -> String {
     format!("{}-{hash}", name[..23].trim_end_matches('-'))
 }
 
+/// The load balancer of a listener or rule, from its ARN:
+/// `...:listener/app/NAME/LB/L` and `...:listener-rule/app/NAME/LB/L/R`
+/// belong to `...:loadbalancer/app/NAME/LB`.
+fn load_balancer_of(arn: &str) -> Option<String> {
+    let (prefix, path) = arn
+        .split_once(":listener-rule/")
+        .or_else(|| arn.split_once(":listener/"))?;
+    let parts: Vec<&str> = path.split('/').collect();
+    (parts.len() >= 3).then(|| format!("{prefix}:loadbalancer/{}", parts[..3].join("/")))
+}
+
 impl Elbv2 {
     pub fn new(client: Client) -> Elbv2 {
         Elbv2 {
@@ -100,7 +111,17 @@ impl Elbv2 {
                 let mut lbs = self.read_load_balancers().await?;
                 self.tag(&mut lbs).await?;
                 let mut listeners = Vec::new();
-                for lb in lbs.iter().filter(|l| l.stack.as_deref() == Some(req.stack)) {
+                // The stack's load balancers, and those of listeners and
+                // rules known by ARN (an import).
+                let known_lbs: Vec<String> = req
+                    .known_ids
+                    .iter()
+                    .filter_map(|a| load_balancer_of(a))
+                    .collect();
+                for lb in lbs
+                    .iter()
+                    .filter(|l| l.stack.as_deref() == Some(req.stack) || known_lbs.contains(&l.id))
+                {
                     listeners.extend(self.read_listeners(&lb.id).await?);
                 }
                 if req.kind.name == "listener" {
@@ -122,10 +143,34 @@ impl Elbv2 {
             }
         };
         self.tag(&mut all).await?;
-        let resources = all
+        let mut resources: Vec<LiveResource> = all
             .into_iter()
             .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
             .collect();
+        // The idle timeout is an attribute, one call per load balancer:
+        // read for those state does not know.
+        if req.kind.name == "load_balancer" {
+            for lb in resources
+                .iter_mut()
+                .filter(|r| req.full || !req.known_ids.contains(&r.id))
+            {
+                let out = self
+                    .client
+                    .describe_load_balancer_attributes()
+                    .load_balancer_arn(&lb.id)
+                    .send()
+                    .await
+                    .map_err(err("DescribeLoadBalancerAttributes"))?;
+                let timeout = out
+                    .attributes()
+                    .iter()
+                    .find(|a| a.key() == Some("idle_timeout.timeout_seconds"))
+                    .and_then(|a| a.value()?.parse::<f64>().ok())
+                    .unwrap_or(60.0);
+                lb.attrs
+                    .insert("idle_timeout".into(), Value::Number(timeout));
+            }
+        }
         Ok(ReadResponse { resources })
     }
 

@@ -74,13 +74,20 @@ pub fn with_applied(mut live: LiveResource, attrs: &IndexMap<String, Value>) -> 
 
 /// Read a resource's tags: `mdl:address` and `mdl:stack` into its address
 /// and stack, the user's own tags into its `tags` attribute.
+/// Whether a tag is the user's: not mdl's own, and not one of AWS's
+/// reserved `aws:` tags (CloudFormation's `aws:cloudformation:*`), which no
+/// one may set or remove.
+pub fn is_user_tag(key: &str) -> bool {
+    !key.starts_with("mdl:") && !key.starts_with("aws:")
+}
+
 pub fn set_tags<'a>(r: &mut LiveResource, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
     let mut user = IndexMap::new();
     for (k, v) in pairs {
         match k {
             crate::provider::ADDRESS_TAG => r.addr = crate::lang::ResourceAddr::parse(v),
             crate::provider::STACK_TAG => r.stack = Some(v.to_string()),
-            k if k.starts_with("mdl:") => {}
+            k if !is_user_tag(k) => {}
             k => {
                 user.insert(k.to_string(), Value::str(v));
             }

@@ -134,7 +134,7 @@ impl Iam {
         for t in &tags {
             match t.key() {
                 ADDRESS_TAG => r.addr = ResourceAddr::parse(t.value()),
-                k if k.starts_with("mdl:") => {}
+                k if !super::fields::is_user_tag(k) => {}
                 k => {
                     user.insert(k.to_string(), Value::str(t.value()));
                 }

@@ -16,6 +16,7 @@ macro_rules! all_items {
 
 mod acm;
 mod autoscaling;
+mod cloudformation;
 mod cloudfront;
 mod ec2;
 mod ec2_instances;
@@ -35,6 +36,8 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
+
+pub use cloudformation::{Stack, StackResource};
 
 use super::{ApplyRequest, ApplyResponse, Provider, ProviderError, ReadRequest, ReadResponse};
 
@@ -61,6 +64,7 @@ pub struct AwsProvider {
     route53: route53::Route53,
     cloudfront: cloudfront::CloudFront,
     eventbridge: eventbridge::EventBridge,
+    cloudformation: cloudformation::CloudFormation,
     pub region: String,
 }
 
@@ -151,8 +155,21 @@ impl AwsProvider {
             route53: route53::Route53::new(aws_sdk_route53::Client::new(&config), region.clone()),
             cloudfront: cloudfront::CloudFront::new(aws_sdk_cloudfront::Client::new(&config)),
             eventbridge: eventbridge::EventBridge::new(aws_sdk_eventbridge::Client::new(&config)),
+            cloudformation: cloudformation::CloudFormation::new(
+                aws_sdk_cloudformation::Client::new(&config),
+            ),
             region,
         })
+    }
+}
+
+impl AwsProvider {
+    /// A CloudFormation stack with its resources and template.
+    ///
+    /// # Errors
+    /// No such stack, or a failed call.
+    pub async fn stack(&self, name: &str) -> Result<Stack, ProviderError> {
+        self.cloudformation.stack(name).await
     }
 }
 

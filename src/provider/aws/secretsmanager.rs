@@ -97,7 +97,7 @@ impl SecretsManager {
                 match (t.key(), t.value()) {
                     (Some(ADDRESS_TAG), Some(v)) => addr = ResourceAddr::parse(v),
                     (Some(STACK_TAG), Some(v)) => stack = Some(v.to_string()),
-                    (Some(k), Some(v)) if !k.starts_with("mdl:") => {
+                    (Some(k), Some(v)) if super::fields::is_user_tag(k) => {
                         user.insert(k.to_string(), Value::str(v));
                     }
                     _ => {}

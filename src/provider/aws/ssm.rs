@@ -66,6 +66,32 @@ impl Ssm {
                 break;
             }
         }
+        // Parameters state knows whose tags are gone (or were never set:
+        // an import), by name.
+        let missing: Vec<String> = req
+            .known_ids
+            .iter()
+            .filter(|k| !metas.iter().any(|m| m.name() == Some(k.as_str())))
+            .cloned()
+            .collect();
+        for chunk in missing.chunks(50) {
+            let by_name = ParameterStringFilter::builder()
+                .key("Name")
+                .option("Equals")
+                .set_values(Some(chunk.to_vec()))
+                .build()
+                .map_err(build_err)?;
+            let pages = self
+                .client
+                .describe_parameters()
+                .parameter_filters(by_name)
+                .into_paginator()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err("DescribeParameters"))?;
+            metas.extend(pages.iter().flat_map(|p| p.parameters().iter().cloned()));
+        }
         let names: Vec<String> = metas
             .iter()
             .filter_map(|m| m.name().map(ToString::to_string))
@@ -118,7 +144,7 @@ impl Ssm {
                 attrs,
                 computed,
             };
-            if !req.known_ids.iter().any(|k| k == name) {
+            if req.full || !req.known_ids.iter().any(|k| k == name) {
                 self.read_tags(&mut live).await?;
             }
             resources.push(live);
@@ -139,7 +165,7 @@ impl Ssm {
         for t in out.tag_list() {
             match t.key() {
                 ADDRESS_TAG => live.addr = ResourceAddr::parse(t.value()),
-                k if k.starts_with("mdl:") => {}
+                k if !super::fields::is_user_tag(k) => {}
                 k => {
                     user.insert(k.to_string(), Value::str(t.value()));
                 }

@@ -1,0 +1,378 @@
+//! `mdl import FILE --from-stack NAME`: read a CloudFormation stack, write
+//! a `.moodle` file with a block for each of its resources, and adopt them
+//! in state. The stack itself is left as it is.
+
+use std::collections::{HashMap, HashSet};
+
+use super::import::ImportArgs;
+use super::plan::runtime;
+use super::{Ui, command_line_diag};
+use crate::diagnostics::SourceMap;
+use crate::import::{Adopted, Left, Mapping, StackArn};
+use crate::lang::ResourceAddr;
+use crate::provider::aws::{AwsProvider, Connection, Stack};
+use crate::provider::{Provider, ReadRequest};
+use crate::schema::KindSchema;
+use crate::state::{LocalStore, Lock, ResourceRecord};
+
+pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
+    let mut sources = SourceMap::new();
+    let mut fail = |code: &'static str, message: String, help: String| {
+        let d = command_line_diag(&mut sources, code, message, "in this command", help);
+        ui.report(&[d], &sources);
+        1u8
+    };
+    let file = &args.file.file;
+    if file.exists() {
+        return fail(
+            "import::file_exists",
+            format!("{} exists already", file.display()),
+            "--from-stack writes a new file; name one that does not exist".into(),
+        );
+    }
+    let mdl_stack = args
+        .file
+        .stack
+        .clone()
+        .unwrap_or_else(|| super::validate::stack_name(file));
+    let store = LocalStore::for_config(file, &mdl_stack);
+    let Ok(rt) = runtime() else {
+        return fail(
+            "cli::runtime",
+            "cannot start the async runtime".into(),
+            "this is a bug in mdl".into(),
+        );
+    };
+    let conn = Connection {
+        region: args.aws.region.clone(),
+        endpoint_url: args.aws.endpoint_url.clone(),
+    };
+    let provider = match rt.block_on(AwsProvider::connect(&conn)) {
+        Ok(p) => p,
+        Err(e) => {
+            return fail(
+                "aws::config",
+                e.message,
+                "set AWS_REGION=eu-west-2 (for example) or pass --region".into(),
+            );
+        }
+    };
+    let stack = match rt.block_on(provider.stack(stack_name)) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                "import::stack_unreadable",
+                e.to_string(),
+                "check the stack name and the region (`aws cloudformation describe-stacks`)".into(),
+            );
+        }
+    };
+    if stack.status.ends_with("_IN_PROGRESS") || stack.status.starts_with("DELETE_") {
+        return fail(
+            "import::stack_busy",
+            format!("the stack `{stack_name}` is {}", stack.status),
+            "import it once it is stable (CREATE_COMPLETE or UPDATE_COMPLETE)".into(),
+        );
+    }
+    let Some(arn) = StackArn::parse(&stack.stack_id) else {
+        return fail(
+            "import::stack_unreadable",
+            format!("the stack id `{}` is not a stack ARN", stack.stack_id),
+            "this AWS endpoint does not answer like CloudFormation".into(),
+        );
+    };
+    let lock = match Lock::acquire(&store.lock_path(), "import") {
+        Ok(l) => l,
+        Err(e) => {
+            return fail(
+                "state::locked",
+                e.to_string(),
+                "wait for it to finish; if that process is gone, the lock is released with it"
+                    .into(),
+            );
+        }
+    };
+    let mut state = match store.load(&mdl_stack) {
+        Ok(s) if s.resources.is_empty() => s,
+        Ok(s) => {
+            return fail(
+                "import::state_not_empty",
+                format!(
+                    "the state of stack `{mdl_stack}` ({}) already holds {} resources",
+                    store.path.display(),
+                    s.resources.len()
+                ),
+                "import into a new stack: pass --stack NAME, or name another file".into(),
+            );
+        }
+        Err(e) => {
+            return fail(
+                "state::unreadable",
+                e.to_string(),
+                "restore or remove the state file first".into(),
+            );
+        }
+    };
+
+    let (mut adopted, folded, mut left) =
+        match rt.block_on(read_stack(&provider, &stack, &arn, &mdl_stack)) {
+            Ok(x) => x,
+            Err(e) => {
+                return fail(
+                    "aws::read_failed",
+                    e.to_string(),
+                    "nothing was written; check the credentials' read permissions".into(),
+                );
+            }
+        };
+    if adopted.is_empty() {
+        return fail(
+            "import::nothing_to_import",
+            format!(
+                "no resource of the stack `{stack_name}` could be imported ({} in it)",
+                stack.resources.len()
+            ),
+            left.iter()
+                .map(|l| format!("{} ({}): {}", l.logical_id, l.resource_type, l.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+    }
+    name_blocks(&mut adopted);
+    let text = crate::import::render(stack_name, &stack.stack_id, &adopted, &folded, &left);
+    let text = match canonical(&text) {
+        Ok(t) => t,
+        Err(message) => {
+            return fail(
+                "import::bad_output",
+                message,
+                "nothing was written; this is a bug in mdl, please report it with the stack's template".into(),
+            );
+        }
+    };
+    if let Err(e) = std::fs::write(file, &text) {
+        return fail(
+            "import::write_failed",
+            format!("cannot write {}: {e}", file.display()),
+            "nothing was imported".into(),
+        );
+    }
+    // The written file is loaded like any other: what it references is
+    // what state records as dependencies.
+    let graph = super::validate::load(ui, &args.file).ok().map(|l| l.graph);
+    for a in &adopted {
+        let addr = ResourceAddr::new(a.kind.name, a.name.clone());
+        let mut attrs = a.live.attrs.clone();
+        crate::schema::redact(a.kind, &mut attrs);
+        state.resources.insert(
+            addr.clone(),
+            ResourceRecord {
+                dependencies: graph
+                    .as_ref()
+                    .map(|g| g.dependencies(&addr))
+                    .unwrap_or_default(),
+                adopted: a.kind.taggable && a.live.addr.as_ref() != Some(&addr),
+                addr,
+                id: a.live.id.clone(),
+                attrs,
+                computed: a.live.computed.clone(),
+                protected: a.kind.protected,
+            },
+        );
+    }
+    state.serial += 1;
+    if let Err(e) = store.save(&state) {
+        return fail(
+            "state::write_failed",
+            e.to_string(),
+            format!(
+                "{} was written but nothing is adopted; remove it and run the import again",
+                file.display()
+            ),
+        );
+    }
+    drop(lock);
+    left.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
+    println!(
+        "Imported {} resources of the CloudFormation stack `{stack_name}` into {} (stack `{mdl_stack}`).",
+        adopted.len(),
+        file.display()
+    );
+    if !folded.is_empty() {
+        println!(
+            "{} more are part of those blocks (routes, rules, attachments).",
+            folded.len()
+        );
+    }
+    if !left.is_empty() {
+        println!("Not imported ({}):", left.len());
+        for l in &left {
+            println!("  {} ({}): {}", l.logical_id, l.resource_type, l.reason);
+        }
+    }
+    println!(
+        "\nRun `mdl plan {}`: it shows how the file differs from what is live (nothing, unless mdl reads a setting CloudFormation left out) and the mdl:stack and mdl:address tags the next apply adds.\nThe stack still owns these resources: set `DeletionPolicy: Retain` on each before deleting it.",
+        file.display()
+    );
+    if graph.is_none() {
+        println!(
+            "The file does not load yet (see above); state records the resources without their dependencies until it does."
+        );
+    }
+    0
+}
+
+/// Read every resource of the stack that maps to a kind, one batched read
+/// per kind. Returns the adopted resources (in documentation order of their
+/// kinds, then stack order), the ones folded into other blocks and the ones
+/// left out, each with the reason.
+async fn read_stack(
+    provider: &AwsProvider,
+    stack: &Stack,
+    arn: &StackArn,
+    mdl_stack: &str,
+) -> Result<(Vec<Adopted>, Vec<Left>, Vec<Left>), crate::provider::ProviderError> {
+    let template: Option<serde_json::Value> = stack
+        .template
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
+    let properties = |logical: &str| {
+        template
+            .as_ref()
+            .and_then(|t| t.get("Resources")?.get(logical)?.get("Properties"))
+    };
+    let physical: HashMap<&str, &str> = stack
+        .resources
+        .iter()
+        .filter_map(|r| Some((r.logical_id.as_str(), r.physical_id.as_deref()?)))
+        .collect();
+    let physical_of = |logical: &str| physical.get(logical).map(ToString::to_string);
+    let kinds_present: HashSet<&str> = stack
+        .resources
+        .iter()
+        .filter_map(|r| match crate::import::mapping(&r.resource_type) {
+            Mapping::Kind(k) => Some(k),
+            _ => None,
+        })
+        .collect();
+
+    let mut folded = Vec::new();
+    let mut left = Vec::new();
+    // kind → (logical id, mdl id)
+    let mut wanted: Vec<(&'static KindSchema, Vec<(String, String)>)> = Vec::new();
+    for r in &stack.resources {
+        let leave = |reason: String| Left {
+            logical_id: r.logical_id.clone(),
+            resource_type: r.resource_type.clone(),
+            reason,
+        };
+        let kind = match crate::import::mapping(&r.resource_type) {
+            Mapping::Unsupported => {
+                left.push(leave("mdl has no kind for it".into()));
+                continue;
+            }
+            Mapping::Part { of, as_what } if kinds_present.contains(of) => {
+                folded.push(leave(format!("{as_what} in a {of} block")));
+                continue;
+            }
+            Mapping::Part { of, as_what } => {
+                left.push(leave(format!(
+                    "it is {as_what} of a {of} that is not in this stack"
+                )));
+                continue;
+            }
+            Mapping::Kind(k) => k,
+        };
+        let Some(schema) = crate::schema::kind(kind) else {
+            left.push(leave(format!("mdl has no kind `{kind}`")));
+            continue;
+        };
+        let Some(physical_id) = &r.physical_id else {
+            left.push(leave(format!("it has no physical id ({})", r.status)));
+            continue;
+        };
+        match crate::import::mdl_id(
+            kind,
+            physical_id,
+            arn,
+            properties(&r.logical_id),
+            &physical_of,
+        ) {
+            Ok(id) => match wanted.iter_mut().find(|(k, _)| k.name == kind) {
+                Some((_, ids)) => ids.push((r.logical_id.clone(), id)),
+                None => wanted.push((schema, vec![(r.logical_id.clone(), id)])),
+            },
+            Err(reason) => left.push(leave(reason)),
+        }
+    }
+    let order = |k: &KindSchema| {
+        crate::schema::kinds()
+            .iter()
+            .position(|x| x.name == k.name)
+            .unwrap_or(usize::MAX)
+    };
+    wanted.sort_by_key(|(k, _)| order(k));
+    let reads = wanted.iter().map(|(kind, ids)| {
+        provider.read(ReadRequest {
+            kind,
+            stack: mdl_stack,
+            known_ids: ids.iter().map(|(_, id)| id.clone()).collect(),
+            full: true,
+        })
+    });
+    let results = futures_util::future::join_all(reads).await;
+    let mut adopted = Vec::new();
+    for ((kind, ids), result) in wanted.iter().zip(results) {
+        let mut live = result?.resources;
+        for (logical_id, id) in ids {
+            let Some(pos) = live.iter().position(|l| &l.id == id) else {
+                let resource_type = stack
+                    .resources
+                    .iter()
+                    .find(|r| &r.logical_id == logical_id)
+                    .map(|r| r.resource_type.clone())
+                    .unwrap_or_default();
+                left.push(Left {
+                    logical_id: logical_id.clone(),
+                    resource_type,
+                    reason: format!("AWS has no {} with the id `{id}`", kind.name),
+                });
+                continue;
+            };
+            adopted.push(Adopted {
+                logical_id: logical_id.clone(),
+                name: String::new(),
+                kind,
+                live: live.swap_remove(pos),
+            });
+        }
+    }
+    Ok((adopted, folded, left))
+}
+
+/// Give each block its name from its logical id, unique within its kind.
+fn name_blocks(adopted: &mut [Adopted]) {
+    let mut taken: HashSet<(String, String)> = HashSet::new();
+    for a in adopted.iter_mut() {
+        let base = crate::import::block_name(&a.logical_id, a.kind.name);
+        let mut name = base.clone();
+        let mut n = 2;
+        while !taken.insert((a.kind.name.to_string(), name.clone())) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        a.name = name;
+    }
+}
+
+/// The text in the formatter's canonical shape; an error when it does not
+/// parse, which would be a bug in the renderer.
+fn canonical(text: &str) -> Result<String, String> {
+    let mut sources = SourceMap::new();
+    let id = sources.add("<import>", None, text.to_string());
+    let (parsed, diags) = crate::syntax::parse(id, text);
+    if let Some(d) = diags.first() {
+        return Err(format!("the generated file does not parse: {}", d.message));
+    }
+    Ok(crate::syntax::fmt::format(&parsed, text))
+}

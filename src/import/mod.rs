@@ -1,0 +1,574 @@
+//! Import from CloudFormation: which mdl kind each resource type of a stack
+//! becomes, how its physical id becomes the id mdl reads it by, and the
+//! `.moodle` text that describes what is live, with values that name other
+//! imported resources written as references.
+//!
+//! Must not import: `plan`, `apply`, `state`, `cli`.
+
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexMap;
+
+use crate::provider::LiveResource;
+use crate::schema::{AttrSchema, KindSchema, Presence, Type};
+use crate::value::Value;
+
+/// What a CloudFormation resource type becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mapping {
+    /// A block of this kind.
+    Kind(&'static str),
+    /// Part of a block of another kind (a route is a `route` block of its
+    /// route table): imported with it when that resource is in the stack.
+    Part {
+        of: &'static str,
+        as_what: &'static str,
+    },
+    /// mdl has no kind for it.
+    Unsupported,
+}
+
+const TYPES: &[(&str, Mapping)] = &[
+    ("AWS::EC2::VPC", Mapping::Kind("vpc")),
+    ("AWS::EC2::Subnet", Mapping::Kind("subnet")),
+    (
+        "AWS::EC2::InternetGateway",
+        Mapping::Kind("internet_gateway"),
+    ),
+    (
+        "AWS::EC2::VPCGatewayAttachment",
+        Mapping::Part {
+            of: "internet_gateway",
+            as_what: "its vpc_id",
+        },
+    ),
+    ("AWS::EC2::NatGateway", Mapping::Kind("nat_gateway")),
+    (
+        "AWS::EC2::EIP",
+        Mapping::Part {
+            of: "nat_gateway",
+            as_what: "its elastic IP",
+        },
+    ),
+    ("AWS::EC2::RouteTable", Mapping::Kind("route_table")),
+    (
+        "AWS::EC2::Route",
+        Mapping::Part {
+            of: "route_table",
+            as_what: "a route block",
+        },
+    ),
+    (
+        "AWS::EC2::SubnetRouteTableAssociation",
+        Mapping::Part {
+            of: "route_table",
+            as_what: "its subnet_ids",
+        },
+    ),
+    (
+        "AWS::EC2::VPCPeeringConnection",
+        Mapping::Kind("vpc_peering"),
+    ),
+    ("AWS::EC2::SecurityGroup", Mapping::Kind("security_group")),
+    (
+        "AWS::EC2::SecurityGroupIngress",
+        Mapping::Part {
+            of: "security_group",
+            as_what: "an ingress block",
+        },
+    ),
+    (
+        "AWS::EC2::SecurityGroupEgress",
+        Mapping::Part {
+            of: "security_group",
+            as_what: "an egress block",
+        },
+    ),
+    ("AWS::EFS::FileSystem", Mapping::Kind("efs")),
+    ("AWS::EFS::MountTarget", Mapping::Kind("efs_mount_target")),
+    ("AWS::EFS::AccessPoint", Mapping::Kind("efs_access_point")),
+    ("AWS::SSM::Parameter", Mapping::Kind("ssm_parameter")),
+    ("AWS::SecretsManager::Secret", Mapping::Kind("secret")),
+    (
+        "AWS::ElastiCache::SubnetGroup",
+        Mapping::Kind("cache_subnet_group"),
+    ),
+    ("AWS::ElastiCache::ReplicationGroup", Mapping::Kind("cache")),
+    ("AWS::ElastiCache::CacheCluster", Mapping::Kind("cache")),
+    ("AWS::RDS::DBSubnetGroup", Mapping::Kind("db_subnet_group")),
+    ("AWS::RDS::DBCluster", Mapping::Kind("aurora_cluster")),
+    ("AWS::RDS::DBInstance", Mapping::Kind("aurora_instance")),
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        Mapping::Kind("load_balancer"),
+    ),
+    (
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        Mapping::Kind("target_group"),
+    ),
+    (
+        "AWS::ElasticLoadBalancingV2::Listener",
+        Mapping::Kind("listener"),
+    ),
+    (
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        Mapping::Kind("listener_rule"),
+    ),
+    (
+        "AWS::CertificateManager::Certificate",
+        Mapping::Kind("certificate"),
+    ),
+    ("AWS::Route53::HostedZone", Mapping::Kind("dns_zone")),
+    ("AWS::Route53::RecordSet", Mapping::Kind("dns_record")),
+    ("AWS::CloudFront::Distribution", Mapping::Kind("cdn")),
+    ("AWS::IAM::Role", Mapping::Kind("iam_role")),
+    ("AWS::ECS::Cluster", Mapping::Kind("ecs_cluster")),
+    (
+        "AWS::ECS::TaskDefinition",
+        Mapping::Kind("ecs_task_definition"),
+    ),
+    ("AWS::ECS::Service", Mapping::Kind("ecs_service")),
+    (
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        Mapping::Part {
+            of: "ecs_service",
+            as_what: "its min_count and max_count",
+        },
+    ),
+    (
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        Mapping::Part {
+            of: "ecs_service",
+            as_what: "its cpu_target",
+        },
+    ),
+    ("AWS::Events::Rule", Mapping::Kind("scheduled_task")),
+    ("AWS::EC2::LaunchTemplate", Mapping::Kind("launch_template")),
+    (
+        "AWS::AutoScaling::AutoScalingGroup",
+        Mapping::Kind("autoscaling_group"),
+    ),
+    (
+        "AWS::AutoScaling::ScalingPolicy",
+        Mapping::Part {
+            of: "autoscaling_group",
+            as_what: "its cpu_target",
+        },
+    ),
+    ("AWS::EC2::Instance", Mapping::Kind("instance")),
+];
+
+/// What a CloudFormation resource type becomes in mdl.
+pub fn mapping(resource_type: &str) -> Mapping {
+    TYPES
+        .iter()
+        .find(|(t, _)| *t == resource_type)
+        .map_or(Mapping::Unsupported, |(_, m)| *m)
+}
+
+/// The partition, region and account of a stack, from its ARN
+/// (`arn:aws:cloudformation:eu-west-2:123456789012:stack/NAME/UUID`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl StackArn {
+    pub fn parse(arn: &str) -> Option<StackArn> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        match parts.as_slice() {
+            ["arn", partition, "cloudformation", region, account, _] => Some(StackArn {
+                partition: (*partition).to_string(),
+                region: (*region).to_string(),
+                account: (*account).to_string(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The id mdl reads a resource by, from its physical id and (for record
+/// sets, whose physical id is only a name) its template properties.
+///
+/// # Errors
+/// What is missing to work the id out, for the user.
+pub fn mdl_id(
+    kind: &str,
+    physical_id: &str,
+    arn: &StackArn,
+    properties: Option<&serde_json::Value>,
+    physical_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    match kind {
+        "ecs_cluster" if !physical_id.starts_with("arn:") => Ok(format!(
+            "arn:{}:ecs:{}:{}:cluster/{physical_id}",
+            arn.partition, arn.region, arn.account
+        )),
+        "dns_zone" => Ok(physical_id.trim_start_matches("/hostedzone/").to_string()),
+        "dns_record" => {
+            let Some(props) = properties else {
+                return Err(
+                    "a record set is matched by the zone and type in the stack's template, which is not JSON (or lacks this resource)"
+                        .into(),
+                );
+            };
+            let zone = match props.get("HostedZoneId") {
+                Some(serde_json::Value::String(z)) => z.clone(),
+                Some(serde_json::Value::Object(o)) => o
+                    .get("Ref")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(physical_of)
+                    .ok_or("its HostedZoneId refers to something outside the stack")?,
+                _ => {
+                    return Err(
+                        "its zone is given by HostedZoneName; only HostedZoneId is read".into(),
+                    );
+                }
+            };
+            let name = props
+                .get("Name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(physical_id);
+            let ty = props
+                .get("Type")
+                .and_then(serde_json::Value::as_str)
+                .ok_or("its Type is not a plain string in the template")?;
+            Ok(format!(
+                "{}/{}/{ty}",
+                zone.trim_start_matches("/hostedzone/"),
+                name.replace("\\052", "*")
+                    .trim_end_matches('.')
+                    .to_ascii_lowercase()
+            ))
+        }
+        _ => Ok(physical_id.to_string()),
+    }
+}
+
+/// A block name from a logical id: snake case, without a leading kind
+/// name (`VpcMain` under `vpc` is `main`; `WebSecurityGroup` stays
+/// `web_security_group`).
+pub fn block_name(logical_id: &str, kind: &str) -> String {
+    let mut snake = String::new();
+    let chars: Vec<char> = logical_id.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if i > 0 && (prev_lower || (prev_upper && next_lower)) {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            snake.push(c);
+        } else if !snake.ends_with('_') {
+            snake.push('_');
+        }
+    }
+    let snake = snake.trim_matches('_').to_string();
+    let name = snake
+        .strip_prefix(&format!("{kind}_"))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(&snake)
+        .to_string();
+    if name.starts_with(|c: char| c.is_ascii_digit()) || name.is_empty() {
+        format!("r_{name}")
+    } else {
+        name
+    }
+}
+
+/// A resource of the stack, read from AWS, to become a block.
+pub struct Adopted {
+    pub logical_id: String,
+    pub name: String,
+    pub kind: &'static KindSchema,
+    pub live: LiveResource,
+}
+
+/// A resource of the stack that is not a block of its own, and why.
+pub struct Left {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub reason: String,
+}
+
+/// The `.moodle` text: a header naming the stack and what was folded or
+/// left out, then one block per adopted resource. Values that are another
+/// adopted resource's id, ARN or DNS name become references. Secrets are
+/// not read back: each becomes a param of its own.
+pub fn render(
+    stack: &str,
+    stack_id: &str,
+    adopted: &[Adopted],
+    folded: &[Left],
+    left: &[Left],
+) -> String {
+    let refs = References::new(adopted);
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# Imported from the CloudFormation stack `{stack}` by `mdl import --from-stack`.\n# {stack_id}\n#\n# The stack still owns these resources: deleting it deletes them. To hand\n# them to mdl, set `DeletionPolicy: Retain` on each in the stack's template,\n# update the stack, then delete it.\n"
+    ));
+    if !folded.is_empty() {
+        out.push_str("#\n# Imported as part of another block:\n");
+        for f in folded {
+            out.push_str(&format!(
+                "#   {} ({}): {}\n",
+                f.logical_id, f.resource_type, f.reason
+            ));
+        }
+    }
+    if !left.is_empty() {
+        out.push_str("#\n# Not imported:\n");
+        for l in left {
+            out.push_str(&format!(
+                "#   {} ({}): {}\n",
+                l.logical_id, l.resource_type, l.reason
+            ));
+        }
+    }
+    let mut params = String::new();
+    let mut blocks = String::new();
+    for a in adopted {
+        blocks.push('\n');
+        blocks.push_str(&format!("{} {} {{\n", a.kind.name, a.name));
+        for attr in a.kind.attrs {
+            if attr.create_only {
+                continue;
+            }
+            let Some(value) = a.live.attrs.get(attr.name) else {
+                continue;
+            };
+            if skip(attr, value, &a.live.attrs) {
+                continue;
+            }
+            if a.kind.is_sensitive(attr.name, &a.live.attrs) {
+                let param = format!("{}_{}", a.name, attr.name);
+                params.push_str(&format!(
+                    "\nparam {param}: string {{\n  doc = \"The {} of {}.{}: secrets are not read back from AWS.\"\n}}\n",
+                    attr.name, a.kind.name, a.name
+                ));
+                blocks.push_str(&format!("  {} = param.{param}\n", attr.name));
+                continue;
+            }
+            if let Type::Blocks(schema) = attr.ty {
+                for item in value.as_list().unwrap_or_default() {
+                    let Value::Map(fields) = item else { continue };
+                    blocks.push_str(&format!("  {} {{\n", attr.name));
+                    for field in schema.attrs {
+                        let Some(v) = fields.get(field.name) else {
+                            continue;
+                        };
+                        if skip(field, v, fields) {
+                            continue;
+                        }
+                        blocks.push_str(&format!(
+                            "    {} = {}\n",
+                            field.name,
+                            refs.render(v, field.name, a)
+                        ));
+                    }
+                    blocks.push_str("  }\n");
+                }
+                continue;
+            }
+            blocks.push_str(&format!(
+                "  {} = {}\n",
+                attr.name,
+                refs.render(value, attr.name, a)
+            ));
+        }
+        blocks.push_str("}\n");
+    }
+    out.push_str(&params);
+    out.push_str(&blocks);
+    out
+}
+
+/// Attributes not worth writing: unset, equal to the default, or owned by
+/// another attribute that is set.
+fn skip(attr: &AttrSchema, value: &Value, all: &IndexMap<String, Value>) -> bool {
+    if matches!(value, Value::Null | Value::Unknown | Value::Sensitive) {
+        return true;
+    }
+    if attr
+        .ignored_when
+        .is_some_and(|other| all.get(other).is_some_and(|v| !matches!(v, Value::Null)))
+    {
+        return true;
+    }
+    match attr.presence {
+        Presence::Default(_) => attr.default_value().is_some_and(|d| &d == value),
+        Presence::Computed | Presence::Required => false,
+    }
+}
+
+/// Values that stand for another adopted resource.
+struct References {
+    /// Value → the resources and attributes that hold it.
+    by_value: HashMap<String, Vec<(usize, &'static str, String)>>,
+}
+
+/// The computed values other blocks refer to.
+const REFERENCED: &[&str] = &["id", "arn", "dns_name", "endpoint"];
+
+impl References {
+    fn new(adopted: &[Adopted]) -> References {
+        let mut by_value: HashMap<String, Vec<(usize, &'static str, String)>> = HashMap::new();
+        for (i, a) in adopted.iter().enumerate() {
+            let mut seen = HashSet::new();
+            for attr in REFERENCED {
+                let Some(v) = a.live.computed.get(*attr).and_then(Value::as_str) else {
+                    continue;
+                };
+                if v.len() < 4 || !seen.insert(v.to_string()) && *attr != "arn" {
+                    continue;
+                }
+                by_value.entry(v.to_string()).or_default().push((
+                    i,
+                    attr,
+                    format!("{}.{}.{attr}", a.kind.name, a.name),
+                ));
+            }
+        }
+        References { by_value }
+    }
+
+    /// A value as `.moodle` text, with references for the values of other
+    /// adopted resources (an ARN where the attribute asks for one).
+    fn render(&self, value: &Value, attr: &str, owner: &Adopted) -> String {
+        match value {
+            Value::String(s) => {
+                if let Some(r) = self.reference(s, attr, owner) {
+                    return r;
+                }
+                quote(s)
+            }
+            Value::Number(n) => {
+                if n.fract() == 0.0 && n.abs() < 1e15 {
+                    format!("{}", *n as i64)
+                } else {
+                    format!("{n}")
+                }
+            }
+            Value::Bool(b) => b.to_string(),
+            Value::List(items) => {
+                let items: Vec<String> =
+                    items.iter().map(|v| self.render(v, attr, owner)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            Value::Map(m) => {
+                if m.is_empty() {
+                    return "{}".into();
+                }
+                let entries: Vec<String> = m
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", key(k), self.render(v, attr, owner)))
+                    .collect();
+                format!("{{\n{}\n}}", entries.join("\n"))
+            }
+            Value::Null | Value::Unknown | Value::Sensitive => "null".into(),
+        }
+    }
+
+    fn reference(&self, s: &str, attr: &str, owner: &Adopted) -> Option<String> {
+        let holders: Vec<&(usize, &'static str, String)> = self
+            .by_value
+            .get(s)?
+            .iter()
+            .filter(|(_, _, r)| !r.starts_with(&format!("{}.{}.", owner.kind.name, owner.name)))
+            .collect();
+        // A value two resources share (two load balancers' zone) names
+        // neither.
+        let resources: HashSet<usize> = holders.iter().map(|(i, _, _)| *i).collect();
+        if resources.len() != 1 {
+            return None;
+        }
+        let want_arn = attr.ends_with("_arn") || attr.ends_with("_arns");
+        holders
+            .iter()
+            .find(|(_, a, _)| (*a == "arn") == want_arn)
+            .or_else(|| holders.first())
+            .map(|(_, _, r)| r.clone())
+    }
+}
+
+/// A string literal of the language.
+pub fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A map key: bare when it is an identifier, else quoted.
+fn key(k: &str) -> String {
+    let ident = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !matches!(k, "true" | "false" | "null");
+    if ident { k.to_string() } else { quote(k) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_names_drop_the_kind_and_keep_acronyms_whole() {
+        assert_eq!(block_name("VpcMain", "vpc"), "main");
+        assert_eq!(
+            block_name("WebSecurityGroup", "security_group"),
+            "web_security_group"
+        );
+        assert_eq!(block_name("ALBListener", "listener"), "alb_listener");
+        assert_eq!(block_name("SubnetAppEuWest2a", "subnet"), "app_eu_west2a");
+        assert_eq!(block_name("Vpc", "vpc"), "vpc");
+        assert_eq!(block_name("EFSFileSystem", "efs"), "file_system");
+    }
+
+    #[test]
+    fn ecs_clusters_and_record_sets_get_the_ids_mdl_reads_them_by() {
+        let arn =
+            StackArn::parse("arn:aws:cloudformation:eu-west-2:123456789012:stack/legacy/0000-1111")
+                .unwrap();
+        let none = |_: &str| None;
+        assert_eq!(
+            mdl_id("ecs_cluster", "moodle", &arn, None, &none).unwrap(),
+            "arn:aws:ecs:eu-west-2:123456789012:cluster/moodle"
+        );
+        let props = serde_json::json!({
+            "HostedZoneId": {"Ref": "Zone"}, "Name": "WWW.example.org.", "Type": "A"
+        });
+        let zone = |l: &str| (l == "Zone").then(|| "Z123".to_string());
+        assert_eq!(
+            mdl_id("dns_record", "www.example.org", &arn, Some(&props), &zone).unwrap(),
+            "Z123/www.example.org/A"
+        );
+        let err = mdl_id("dns_record", "www.example.org", &arn, None, &zone).unwrap_err();
+        assert!(err.contains("not JSON"), "{err}");
+        assert_eq!(mdl_id("vpc", "vpc-1", &arn, None, &none).unwrap(), "vpc-1");
+    }
+
+    #[test]
+    fn strings_are_quoted_so_that_they_parse_back() {
+        assert_eq!(quote("a\"b\\c${x}$y\n"), "\"a\\\"b\\\\c\\${x}$y\\n\"");
+        assert_eq!(key("Name"), "Name");
+        assert_eq!(key("aws:x"), "\"aws:x\"");
+    }
+}
