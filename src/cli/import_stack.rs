@@ -158,8 +158,14 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         );
     }
     // The written file is loaded like any other: what it references is
-    // what state records as dependencies.
-    let graph = super::validate::load(ui, &args.file).ok().map(|l| l.graph);
+    // what state records as dependencies. Secrets are params without a
+    // value until the user passes them.
+    let secrets = crate::import::secret_params(&adopted);
+    let graph = if secrets.is_empty() || secrets.iter().all(|p| given(args, p)) {
+        super::validate::load(ui, &args.file).ok().map(|l| l.graph)
+    } else {
+        None
+    };
     for a in &adopted {
         let addr = ResourceAddr::new(a.kind.name, a.name.clone());
         let mut attrs = a.live.attrs.clone();
@@ -214,12 +220,29 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         "\nRun `mdl plan {}`: it shows how the file differs from what is live (nothing, unless mdl reads a setting CloudFormation left out) and the mdl:stack and mdl:address tags the next apply adds.\nThe stack still owns these resources: set `DeletionPolicy: Retain` on each before deleting it.",
         file.display()
     );
-    if graph.is_none() {
+    if !secrets.is_empty() {
+        println!(
+            "Secrets are not read back from AWS: pass {} to plan and apply.",
+            secrets
+                .iter()
+                .map(|p| format!("-p {p}=..."))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    } else if graph.is_none() {
         println!(
             "The file does not load yet (see above); state records the resources without their dependencies until it does."
         );
     }
     0
+}
+
+/// Whether `-p NAME=...` was given.
+fn given(args: &ImportArgs, name: &str) -> bool {
+    args.file
+        .params
+        .iter()
+        .any(|p| p.split_once('=').is_some_and(|(n, _)| n.trim() == name))
 }
 
 /// Read every resource of the stack that maps to a kind, one batched read
@@ -272,7 +295,7 @@ async fn read_stack(
                 continue;
             }
             Mapping::Part { of, as_what } if kinds_present.contains(of) => {
-                folded.push(leave(format!("{as_what} in a {of} block")));
+                folded.push(leave(format!("{as_what} in the {of} block")));
                 continue;
             }
             Mapping::Part { of, as_what } => {
@@ -339,12 +362,11 @@ async fn read_stack(
                 });
                 continue;
             };
-            adopted.push(Adopted {
-                logical_id: logical_id.clone(),
-                name: String::new(),
+            adopted.push(Adopted::new(
+                logical_id.clone(),
                 kind,
-                live: live.swap_remove(pos),
-            });
+                live.swap_remove(pos),
+            ));
         }
     }
     Ok((adopted, folded, left))

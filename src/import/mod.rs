@@ -288,6 +288,30 @@ pub struct Adopted {
     pub name: String,
     pub kind: &'static KindSchema,
     pub live: LiveResource,
+    /// Settings AWS did not report, taken at mdl's defaults.
+    pub assumed: Vec<&'static str>,
+}
+
+impl Adopted {
+    pub fn new(logical_id: String, kind: &'static KindSchema, mut live: LiveResource) -> Adopted {
+        let mut assumed = Vec::new();
+        for attr in kind.attrs {
+            if attr.create_only || live.attrs.contains_key(attr.name) {
+                continue;
+            }
+            if let Some(default) = attr.default_value() {
+                live.attrs.insert(attr.name.to_string(), default);
+                assumed.push(attr.name);
+            }
+        }
+        Adopted {
+            logical_id,
+            name: String::new(),
+            kind,
+            live,
+            assumed,
+        }
+    }
 }
 
 /// A resource of the stack that is not a block of its own, and why.
@@ -331,6 +355,18 @@ pub fn render(
             ));
         }
     }
+    let assumed: Vec<&Adopted> = adopted.iter().filter(|a| !a.assumed.is_empty()).collect();
+    if !assumed.is_empty() {
+        out.push_str("#\n# Settings AWS did not report, taken at mdl's defaults (check them):\n");
+        for a in assumed {
+            out.push_str(&format!(
+                "#   {}.{}: {}\n",
+                a.kind.name,
+                a.name,
+                a.assumed.join(", ")
+            ));
+        }
+    }
     let mut params = String::new();
     let mut blocks = String::new();
     for a in adopted {
@@ -343,11 +379,20 @@ pub fn render(
             let Some(value) = a.live.attrs.get(attr.name) else {
                 continue;
             };
+            // Unset where mdl's default is not: written as null, so that
+            // the default does not change it.
+            if *value == Value::Null
+                && attr.default_value().is_some_and(|d| d != Value::Null)
+                && !matches!(attr.ty, Type::Blocks(_))
+            {
+                blocks.push_str(&format!("  {} = null\n", attr.name));
+                continue;
+            }
             if skip(attr, value, &a.live.attrs) {
                 continue;
             }
             if a.kind.is_sensitive(attr.name, &a.live.attrs) {
-                let param = format!("{}_{}", a.name, attr.name);
+                let param = secret_param(a, attr.name);
                 params.push_str(&format!(
                     "\nparam {param}: string {{\n  doc = \"The {} of {}.{}: secrets are not read back from AWS.\"\n}}\n",
                     attr.name, a.kind.name, a.name
@@ -387,6 +432,33 @@ pub fn render(
     out.push_str(&params);
     out.push_str(&blocks);
     out
+}
+
+/// The param that stands for a secret attribute of an adopted resource.
+fn secret_param(a: &Adopted, attr: &str) -> String {
+    format!("{}_{attr}", a.name)
+}
+
+/// The params the rendered file declares for secrets, which are not read
+/// back from AWS: the user passes them with `-p NAME=VALUE`.
+pub fn secret_params(adopted: &[Adopted]) -> Vec<String> {
+    adopted
+        .iter()
+        .flat_map(|a| {
+            a.kind
+                .attrs
+                .iter()
+                .filter(|attr| {
+                    !attr.create_only
+                        && a.live
+                            .attrs
+                            .get(attr.name)
+                            .is_some_and(|v| !skip(attr, v, &a.live.attrs))
+                        && a.kind.is_sensitive(attr.name, &a.live.attrs)
+                })
+                .map(|attr| secret_param(a, attr.name))
+        })
+        .collect()
 }
 
 /// Attributes not worth writing: unset, equal to the default, or owned by
@@ -476,6 +548,9 @@ impl References {
     }
 
     fn reference(&self, s: &str, attr: &str, owner: &Adopted) -> Option<String> {
+        if !refers(attr) {
+            return None;
+        }
         let holders: Vec<&(usize, &'static str, String)> = self
             .by_value
             .get(s)?
@@ -495,6 +570,21 @@ impl References {
             .or_else(|| holders.first())
             .map(|(_, _, r)| r.clone())
     }
+}
+
+/// Whether an attribute holds references to other resources (ids, ARNs,
+/// DNS names), as opposed to names of its own that may happen to equal
+/// another resource's id (a target group and an Auto Scaling group both
+/// named `web`).
+fn refers(attr: &str) -> bool {
+    attr.ends_with("_id")
+        || attr.ends_with("_ids")
+        || attr.ends_with("_arn")
+        || attr.ends_with("_arns")
+        || matches!(
+            attr,
+            "security_groups" | "records" | "alias_name" | "origin_domain_name"
+        )
 }
 
 /// A string literal of the language.
@@ -563,6 +653,88 @@ mod tests {
         let err = mdl_id("dns_record", "www.example.org", &arn, None, &zone).unwrap_err();
         assert!(err.contains("not JSON"), "{err}");
         assert_eq!(mdl_id("vpc", "vpc-1", &arn, None, &none).unwrap(), "vpc-1");
+    }
+
+    fn live(id: &str, attrs: &[(&str, Value)], computed: &[(&str, &str)]) -> LiveResource {
+        LiveResource {
+            addr: None,
+            stack: None,
+            id: id.into(),
+            attrs: attrs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+            computed: computed
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), Value::str(*v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn blocks_refer_to_each_other_keep_secrets_out_and_parse() {
+        let kind = |k| crate::schema::kind(k).unwrap();
+        let mut adopted = vec![
+            Adopted::new(
+                "VpcMain".into(),
+                kind("vpc"),
+                live(
+                    "vpc-1",
+                    &[("cidr_block", Value::str("10.0.0.0/16"))],
+                    &[("id", "vpc-1")],
+                ),
+            ),
+            Adopted::new(
+                "AppSubnet".into(),
+                kind("subnet"),
+                live(
+                    "subnet-1",
+                    &[
+                        ("vpc_id", Value::str("vpc-1")),
+                        ("cidr_block", Value::str("vpc-1")),
+                        ("availability_zone", Value::str("eu-west-2a")),
+                    ],
+                    &[("id", "subnet-1")],
+                ),
+            ),
+            Adopted::new(
+                "DbPassword".into(),
+                kind("ssm_parameter"),
+                live(
+                    "/vle/db",
+                    &[
+                        ("name", Value::str("/vle/db")),
+                        ("type", Value::str("SecureString")),
+                        ("value", Value::str("hunter2")),
+                    ],
+                    &[("id", "/vle/db")],
+                ),
+            ),
+        ];
+        for a in &mut adopted {
+            a.name = block_name(&a.logical_id, a.kind.name);
+        }
+        let text = render("legacy", "arn:x", &adopted, &[], &[]);
+        assert!(text.contains("vpc_id = vpc.main.id"), "{text}");
+        // A value that only looks like an id, in an attribute that names
+        // nothing, stays a string.
+        assert!(text.contains("cidr_block = \"vpc-1\""), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("param db_password_value: string"), "{text}");
+        assert!(text.contains("value = param.db_password_value"), "{text}");
+        assert_eq!(
+            secret_params(&adopted),
+            vec!["db_password_value".to_string()]
+        );
+        // Defaults AWS did not report are listed.
+        assert!(
+            text.contains("vpc.main: enable_dns_support, enable_dns_hostnames, tags"),
+            "{text}"
+        );
+        let mut sources = crate::diagnostics::SourceMap::new();
+        let id = sources.add("t", None, text.clone());
+        let (_, diags) = crate::syntax::parse(id, &text);
+        assert!(diags.is_empty(), "{text}");
     }
 
     #[test]

@@ -12,5 +12,6 @@ mod edge;
 mod examples;
 mod export;
 mod harness;
+mod import_stack;
 mod network;
 mod state;

@@ -87,10 +87,23 @@ impl Iam {
     }
 
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        let roles = all_items!(
+        let mut roles = all_items!(
             self.client.list_roles().path_prefix(path(req.stack)),
             "ListRoles"
         );
+        // Roles state knows outside the stack's path (an import), by name.
+        for name in &req.known_ids {
+            if roles.iter().any(|r| r.role_name() == name) {
+                continue;
+            }
+            match self.client.get_role().role_name(name).send().await {
+                Ok(out) => roles.extend(out.role().cloned()),
+                Err(e)
+                    if aws_sdk_iam::error::ProvideErrorMetadata::code(&e)
+                        == Some("NoSuchEntity") => {}
+                Err(e) => return Err(err("GetRole")(e)),
+            }
+        }
         let mut resources = Vec::new();
         for role in &roles {
             let name = role.role_name();
@@ -108,7 +121,7 @@ impl Iam {
             };
             // What ListRoles does not show, only for roles state does not
             // know; state holds it for the others.
-            if !req.known_ids.iter().any(|k| k == name) {
+            if req.full || !req.known_ids.iter().any(|k| k == name) {
                 self.read_details(&mut r, role.assume_role_policy_document())
                     .await?;
             }

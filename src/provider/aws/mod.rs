@@ -228,10 +228,20 @@ where
     move |err| {
         use aws_sdk_ec2::error::ProvideErrorMetadata;
         let code = err.code().map(ToString::to_string);
-        let mut message = err
-            .message()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| aws_sdk_ec2::error::DisplayErrorContext(&err).to_string());
+        let mut message = err.message().map(ToString::to_string).unwrap_or_else(|| {
+            // A response the SDK cannot parse: its innermost cause says
+            // why, without the raw response around it.
+            let mut inner: &dyn std::error::Error = &err;
+            while let Some(next) = inner.source() {
+                inner = next;
+            }
+            let why = inner.to_string();
+            if why.contains("parse") && !std::ptr::addr_eq(inner, &err) {
+                format!("the response could not be read: {why}")
+            } else {
+                aws_sdk_ec2::error::DisplayErrorContext(&err).to_string()
+            }
+        });
         // An endpoint that answers with an HTML error page (an emulator
         // without this operation, a proxy) is named as such.
         if code.is_none() && (message.contains("<html") || message.contains("<!doctype")) {

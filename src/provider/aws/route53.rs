@@ -524,6 +524,9 @@ fn record_value(zone: &str, id: &str, set: &ResourceRecordSet) -> LiveResource {
             );
             r.attrs.insert("alias_name".into(), Value::Null);
             r.attrs.insert("alias_zone_id".into(), Value::Null);
+            // Only aliases evaluate their target's health.
+            r.attrs
+                .insert("evaluate_target_health".into(), Value::Bool(false));
         }
     }
     r

@@ -1,0 +1,318 @@
+//! `mdl import FILE --from-stack NAME`: a stack created by CloudFormation
+//! (in moto, from a template `mdl export` wrote, plus a queue mdl has no
+//! kind for) becomes a `.moodle` file and adopted state; the first plan
+//! only adds mdl's tags, and after that apply the plan is empty.
+
+use crate::harness::Workspace;
+
+/// The estate the stack is made from, in the form a user of mdl writes.
+const SOURCE: &str = r##"
+vpc main {
+  cidr_block = "10.20.0.0/16"
+  tags = { Name = "legacy" }
+}
+subnet a {
+  vpc_id = vpc.main.id
+  cidr_block = "10.20.1.0/24"
+  availability_zone = "eu-west-2a"
+  map_public_ip_on_launch = true
+}
+subnet b {
+  vpc_id = vpc.main.id
+  cidr_block = "10.20.2.0/24"
+  availability_zone = "eu-west-2b"
+}
+internet_gateway gw {
+  vpc_id = vpc.main.id
+}
+route_table public {
+  vpc_id = vpc.main.id
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = internet_gateway.gw.id
+  }
+  subnet_ids = [subnet.a.id]
+}
+security_group web {
+  name = "legacy-web"
+  description = "web"
+  vpc_id = vpc.main.id
+  ingress {
+    protocol = "tcp"
+    from_port = 80
+    to_port = 80
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+security_group efs {
+  name = "legacy-efs"
+  description = "efs"
+  vpc_id = vpc.main.id
+  ingress {
+    protocol = "tcp"
+    from_port = 2049
+    to_port = 2049
+    security_groups = [security_group.web.id]
+  }
+}
+efs data {
+  encrypted = true
+}
+efs_mount_target a {
+  file_system_id = efs.data.id
+  subnet_id = subnet.a.id
+  security_groups = [security_group.efs.id]
+}
+load_balancer web {
+  name = "legacy"
+  subnet_ids = [subnet.a.id, subnet.b.id]
+  security_group_ids = [security_group.web.id]
+}
+target_group web {
+  name = "legacy-web"
+  vpc_id = vpc.main.id
+  port = 80
+  target_type = "instance"
+}
+listener http {
+  load_balancer_arn = load_balancer.web.arn
+  port = 80
+  protocol = "HTTP"
+  target_group_arn = target_group.web.arn
+}
+ssm_parameter wwwroot {
+  name = "/legacy/wwwroot"
+  value = "https://legacy.example.org"
+}
+ecs_cluster main {
+  name = "legacy"
+}
+iam_role execution {
+  name = "legacy-execution"
+  trusted_service = "ecs-tasks.amazonaws.com"
+}
+ecs_task_definition moodle {
+  family = "legacy-moodle"
+  cpu = 512
+  memory = 1024
+  execution_role_arn = iam_role.execution.arn
+  container {
+    name = "moodle"
+    image = "moodle:4.4"
+    port = 80
+  }
+}
+ecs_service moodle {
+  name = "legacy-moodle"
+  cluster_arn = ecs_cluster.main.arn
+  task_definition_arn = ecs_task_definition.moodle.arn
+  subnet_ids = [subnet.a.id, subnet.b.id]
+  security_group_ids = [security_group.web.id]
+  desired_count = 2
+}
+launch_template web {
+  name = "legacy-web"
+  image_id = "ami-0123456789abcdef0"
+  instance_type = "t3.medium"
+  security_group_ids = [security_group.web.id]
+}
+autoscaling_group web {
+  name = "legacy-web"
+  launch_template_id = launch_template.web.id
+  min_size = 1
+  max_size = 3
+  subnet_ids = [subnet.a.id, subnet.b.id]
+  target_group_arns = [target_group.web.arn]
+}
+instance bastion {
+  image_id = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+  subnet_id = subnet.a.id
+  security_group_ids = [security_group.web.id]
+  tags = { Name = "bastion" }
+}
+dns_zone main {
+  name = "legacy.example.org"
+}
+dns_record www {
+  zone_id = dns_zone.main.id
+  name = "www.legacy.example.org"
+  type = "CNAME"
+  records = [load_balancer.web.dns_name]
+}
+"##;
+
+fn cloudformation(ws: &Workspace) -> aws_sdk_cloudformation::Client {
+    aws_sdk_cloudformation::Client::new(&ws.moto.sdk())
+}
+
+/// The generated file without what differs from run to run: the stack's
+/// ARN and the ids moto picks for what is outside the stack.
+fn stable(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with("# arn:aws:cloudformation:") {
+            out.push_str("# (the stack's ARN)\n");
+            continue;
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("\"sg-") {
+            out.push_str(&rest[..at]);
+            out.push_str("\"sg-(id)");
+            rest = rest[at + 4..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
+        }
+        out.push_str(rest);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn a_cloudformation_stack_is_imported_and_adopted_with_an_empty_replan() {
+    let ws = Workspace::new("source.moodle", SOURCE);
+    ws.expect("export", &["--cloudformation", "--out", "template.json"], 0);
+    let path = ws.dir.path().join("template.json");
+    let mut template: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    template["Resources"]["Uploads"] = serde_json::json!({
+        "Type": "AWS::SQS::Queue",
+        "Properties": { "QueueName": "legacy-uploads" }
+    });
+    let cfn = cloudformation(&ws);
+    let status = Workspace::runtime().block_on(async {
+        cfn.create_stack()
+            .stack_name("legacy")
+            .template_body(template.to_string())
+            .send()
+            .await
+            .unwrap();
+        let out = cfn
+            .describe_stacks()
+            .stack_name("legacy")
+            .send()
+            .await
+            .unwrap();
+        out.stacks()[0].stack_status().unwrap().as_str().to_string()
+    });
+    assert_eq!(status, "CREATE_COMPLETE");
+
+    // A stack that does not exist: refused, nothing written.
+    let missing = ws.mdl(&["import", "legacy.moodle", "--from-stack", "nope"]);
+    assert_eq!(missing.code, 1, "{}", missing.all());
+    assert!(
+        missing.stderr.contains("import::stack_unreadable"),
+        "{}",
+        missing.all()
+    );
+    assert!(!ws.dir.path().join("legacy.moodle").exists());
+
+    let import = ws.mdl(&["import", "legacy.moodle", "--from-stack", "legacy"]);
+    assert_eq!(import.code, 0, "{}", import.all());
+    assert!(
+        import.stdout.contains(
+            "Imported 22 resources of the CloudFormation stack `legacy` into legacy.moodle"
+        ),
+        "{}",
+        import.all()
+    );
+    assert!(
+        import
+            .stdout
+            .contains("Uploads (AWS::SQS::Queue): mdl has no kind for it"),
+        "{}",
+        import.all()
+    );
+    let text = std::fs::read_to_string(ws.dir.path().join("legacy.moodle")).unwrap();
+    // Ids of other imported resources are references; names stay names.
+    for expected in [
+        "vpc_id            = vpc.main.id",
+        "load_balancer_arn = load_balancer.web.arn",
+        "launch_template_id      = launch_template.web.id",
+        "security_groups = [security_group.web.id]",
+        "records = [load_balancer.web.dns_name]",
+        "name        = \"legacy-web\"",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    insta::assert_snapshot!("imported_from_stack", stable(&text));
+
+    // The file exists now: a second import does not overwrite it.
+    let again = ws.mdl(&["import", "legacy.moodle", "--from-stack", "legacy"]);
+    assert_eq!(again.code, 1, "{}", again.all());
+    assert!(
+        again.stderr.contains("import::file_exists"),
+        "{}",
+        again.all()
+    );
+
+    // The first plan changes nothing but the tags that adopt each resource
+    // (mount targets and records carry none).
+    let plan = ws.mdl(&["plan", "legacy.moodle"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 20 to change, 0 to destroy."),
+        "{}",
+        plan.all()
+    );
+    for line in plan.stdout.lines() {
+        let change = line.starts_with("      +")
+            || line.starts_with("      ~")
+            || line.starts_with("      -");
+        assert!(
+            !change || line.contains("mdl:address"),
+            "a change other than adoption: `{line}`\n{}",
+            plan.all()
+        );
+    }
+    let apply = ws.mdl(&["apply", "legacy.moodle", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert!(
+        apply.stdout.contains("0 added, 20 changed, 0 destroyed"),
+        "{}",
+        apply.all()
+    );
+    let replan = ws.mdl(&["plan", "legacy.moodle", "--detailed-exitcode"]);
+    assert_eq!(replan.code, 0, "{}", replan.all());
+    assert!(
+        !replan.stdout.contains("Changed outside mdl"),
+        "{}",
+        replan.all()
+    );
+
+    // The stack is as it was; its VPC now also carries mdl's tags.
+    let (status, tags) = Workspace::runtime().block_on(async {
+        let out = cfn
+            .describe_stacks()
+            .stack_name("legacy")
+            .send()
+            .await
+            .unwrap();
+        let vpcs = ws.moto.ec2().describe_vpcs().send().await.unwrap();
+        let tags: Vec<(String, String)> = vpcs
+            .vpcs()
+            .iter()
+            .flat_map(|v| v.tags())
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .filter(|(k, _)| k.starts_with("mdl:"))
+            .collect();
+        (
+            out.stacks()[0].stack_status().unwrap().as_str().to_string(),
+            tags,
+        )
+    });
+    assert_eq!(status, "CREATE_COMPLETE");
+    assert!(
+        tags.contains(&("mdl:stack".into(), "legacy".into())),
+        "{tags:?}"
+    );
+    assert!(
+        tags.contains(&("mdl:address".into(), "vpc.main".into())),
+        "{tags:?}"
+    );
+}
