@@ -2,7 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, so that waits and progress share one time source.
+use tokio::time::Instant;
 
 use indexmap::IndexMap;
 use tokio::sync::Semaphore;

@@ -197,6 +197,66 @@ fn parallelism_bounds_the_calls_in_flight() {
 }
 
 #[test]
+fn slow_steps_report_every_ten_seconds_while_they_run() {
+    // A 25 s create: "still creating" at 10 s and 20 s, then done. The
+    // clock is tokio's paused one, so the test takes no real time.
+    let provider = Arc::new(MockProvider::default().with_delay(Duration::from_secs(25)));
+    let mut sources = SourceMap::new();
+    let id = sources.add(
+        "main.moodle",
+        None,
+        "vpc slow { cidr_block = \"10.0.0.0/16\" }\n".into(),
+    );
+    let (config, _) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    let graph = mdl::graph::Graph::build(&config);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let state = State::new("test");
+    let live = rt
+        .block_on(refresh(
+            &*provider,
+            "test",
+            &[mdl::schema::kind("vpc").unwrap()],
+            &state,
+        ))
+        .unwrap();
+    let (plan, _) = diff(&config, &graph, &state, &live);
+    let events = std::sync::Mutex::new(Vec::new());
+    let (report, _) = rt.block_on(apply(
+        &plan,
+        &config,
+        provider.clone(),
+        state,
+        None,
+        4,
+        &|e| {
+            let line = match e {
+                mdl::apply::Event::Started(s) => format!("started {}", s.addr),
+                mdl::apply::Event::StillRunning(s, t) => {
+                    format!("still {} {}s", s.addr, t.as_secs())
+                }
+                mdl::apply::Event::Finished(s, _) => format!("finished {}", s.addr),
+            };
+            events.lock().unwrap().push(line);
+        },
+        std::future::pending(),
+    ));
+    assert!(report.ok());
+    assert_eq!(
+        events.into_inner().unwrap(),
+        [
+            "started vpc.slow",
+            "still vpc.slow 10s",
+            "still vpc.slow 20s",
+            "finished vpc.slow"
+        ]
+    );
+}
+
+#[test]
 fn destroy_goes_in_reverse_order() {
     let first = run(NET, MockProvider::default(), 10, false, State::new("test"));
     let live: serde_json::Map<String, serde_json::Value> = first
