@@ -154,3 +154,35 @@ fn cloudformation_export_of_the_network_example() {
         serde_json::to_string_pretty(&template["Resources"]).unwrap()
     );
 }
+
+#[test]
+fn import_from_a_stack_never_overwrites_a_file() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle");
+    let (code, _, err) = mdl(&["import", file, "--from-stack", "legacy"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("import::file_exists"), "{err}");
+    assert!(err.contains("--from-stack writes a new file"), "{err}");
+}
+
+#[test]
+fn import_takes_an_address_and_id_or_a_stack() {
+    let (code, _, err) = mdl(&["import", "x.moodle"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("<ADDRESS>"), "{err}");
+    let (code, _, err) = mdl(&[
+        "import",
+        "x.moodle",
+        "vpc.main",
+        "vpc-1",
+        "--from-stack",
+        "s",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot be used with"), "{err}");
+    let (code, out, _) = mdl(&["import", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("mdl import legacy.moodle --from-stack moodle-prod"),
+        "{out}"
+    );
+}
