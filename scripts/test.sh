@@ -13,6 +13,8 @@ cargo fmt --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
 echo "== tests"
+# Inputs per fuzz property (tests/integration/fuzz.rs).
+export PROPTEST_CASES="${PROPTEST_CASES:-1000}"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --no-fail-fast --failure-output final
 else

@@ -1,5 +1,20 @@
 //! The `mdl` command. Thin: everything happens in `mdl::cli`.
 
+/// The parser and evaluator recurse over expressions, which the parser
+/// bounds (nesting, operator chains); this stack holds the deepest they
+/// allow with room to spare.
+const STACK_BYTES: usize = 64 * 1024 * 1024;
+
 fn main() -> std::process::ExitCode {
-    mdl::cli::main()
+    match std::thread::Builder::new()
+        .name("mdl".into())
+        .stack_size(STACK_BYTES)
+        .spawn(mdl::cli::main)
+    {
+        Ok(handle) => handle.join().unwrap_or(std::process::ExitCode::from(101)),
+        Err(e) => {
+            eprintln!("mdl: cannot start: {e}");
+            std::process::ExitCode::from(1)
+        }
+    }
 }

@@ -83,6 +83,8 @@ pub struct Prepared {
 pub fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // Steps evaluate expressions once their dependencies are known.
+        .thread_stack_size(16 * 1024 * 1024)
         .enable_all()
         .build()
 }

@@ -27,6 +27,7 @@ pub fn format(file: &File, text: &str) -> String {
     let mut prev: Option<&Item> = None;
     for item in &file.items {
         let start = item.span().start as usize;
+        printer.flush_trailing(start);
         if let Some(prev) = prev {
             let both_decls = matches!(prev, Item::Use(_) | Item::Param(_) | Item::Output(_))
                 && matches!(item, Item::Use(_) | Item::Param(_) | Item::Output(_))
@@ -258,12 +259,35 @@ impl Printer<'_> {
         }
     }
 
+    /// Print the comments that stand on the line of the last printed node
+    /// (`x = 1 # why`) on that line, before any blank line goes in.
+    fn flush_trailing(&mut self, before: usize) {
+        while let Some(c) = self.comments.get(self.next_comment) {
+            if self.last_end == 0
+                || c.start >= before
+                || c.start < self.last_end
+                || !self.same_line(self.last_end, c.start)
+                || self.lines.last().is_none_or(String::is_empty)
+            {
+                break;
+            }
+            let text = c.text.clone();
+            let end = c.end;
+            self.next_comment += 1;
+            let last = self.lines.len() - 1;
+            self.lines[last].push(' ');
+            self.lines[last].push_str(&text);
+            self.last_end = end;
+        }
+    }
+
     fn body(&mut self, body: &Body, depth: usize) {
         let indent = INDENT.repeat(depth);
         let entries = &body.entries;
         let mut i = 0;
         while i < entries.len() {
             let start = entries[i].span().start as usize;
+            self.flush_trailing(start);
             if i > 0 && self.blank_line_between(entries[i - 1].span().end as usize, start) {
                 self.lines.push(String::new());
             }

@@ -19,6 +19,14 @@ struct MoodleParser;
 /// diagnostic rather than a stack overflow in the recursive-descent parser.
 pub const MAX_NESTING: usize = 64;
 
+/// The most operands one chain of operators (`a + b + ...`) may have, and
+/// the most `!` before one operand: each is a level of recursion later.
+pub const MAX_CHAIN: usize = 256;
+
+/// The largest file mdl reads: far beyond any estate (10,000 resources
+/// take about 2 MiB).
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
 /// Parse a whole file.
 ///
 /// # Errors
@@ -27,10 +35,31 @@ pub const MAX_NESTING: usize = 64;
 pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut file = File::default();
     let mut diags = Vec::new();
+    if text.len() > MAX_FILE_BYTES {
+        diags.push(
+            Diagnostic::error(
+                "parse::file_too_large",
+                format!(
+                    "the file is {} MiB; mdl reads files up to {} MiB",
+                    text.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+                Span::new(source, 0, 0),
+                "this file",
+            )
+            .with_help("split the estate into modules (`use \"./part.moodle\"`)"),
+        );
+        return (file, diags);
+    }
+    // One pass over the whole file finds the first bracket nested too
+    // deep; the item holding it is reported instead of parsed.
+    let too_deep = check_nesting(source, text, 0);
     let mut pos = skip_trivia(text, 0);
     while pos < text.len() {
-        if let Some(d) = check_nesting(source, text, pos) {
-            diags.push(d);
+        if let Some((at, d)) = &too_deep
+            && *at < resync(text, pos)
+        {
+            diags.push(d.clone());
             break;
         }
         match MoodleParser::parse(Rule::item, &text[pos..]) {
@@ -39,9 +68,27 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
                     break;
                 };
                 let consumed = item_pair.as_span().end();
-                let lower = Lower { source, base: pos };
+                let lower = Lower {
+                    source,
+                    base: pos,
+                    too_long: std::cell::Cell::new(None),
+                };
                 if let Some(inner) = item_pair.into_inner().next() {
-                    file.items.push(lower.item(inner));
+                    let item = lower.item(inner);
+                    match lower.too_long.take() {
+                        None => file.items.push(item),
+                        Some(span) => diags.push(
+                            Diagnostic::error(
+                                "parse::expression_too_long",
+                                format!(
+                                    "an expression with more than {MAX_CHAIN} operands in a row"
+                                ),
+                                span,
+                                "this expression",
+                            )
+                            .with_help("split it into several params or attributes"),
+                        ),
+                    }
                 }
                 pos = skip_trivia(text, pos + consumed.max(1));
             }
@@ -86,38 +133,90 @@ fn resync(text: &str, pos: usize) -> usize {
     text.len()
 }
 
-/// Reject pathologically deep nesting before the recursive parser sees it.
-fn check_nesting(source: SourceId, text: &str, pos: usize) -> Option<Diagnostic> {
-    let mut depth = 0usize;
-    let mut in_string = false;
+/// Find pathologically deep nesting before the recursive parser sees it:
+/// brackets, string interpolations (`"${ "${ ... }" }"`), and conditionals
+/// (`a ? b : c ? ...`, counted per top-level item).
+fn check_nesting(source: SourceId, text: &str, pos: usize) -> Option<(usize, Diagnostic)> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Ctx {
+        Bracket,
+        Str,
+        Interp,
+    }
+    let too_deep = |i: usize, what: &str| {
+        Some((
+            i,
+            Diagnostic::error(
+                "parse::nesting_too_deep",
+                format!("{what} nested deeper than {MAX_NESTING} levels"),
+                Span::new(source, i, i + 1),
+                "this is too deep",
+            )
+            .with_help("flatten the expression into several attributes or params"),
+        ))
+    };
+    let mut stack: Vec<Ctx> = Vec::new();
+    let mut conditionals = 0usize;
     let bytes = text.as_bytes();
     let mut i = pos;
     while i < bytes.len() {
         let b = bytes[i];
+        let in_string = stack.last() == Some(&Ctx::Str);
         if in_string {
             match b {
                 b'\\' => i += 1,
-                b'"' | b'\n' => in_string = false,
+                b'"' | b'\n' => {
+                    stack.pop();
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    stack.push(Ctx::Interp);
+                    i += 1;
+                    if stack.len() > MAX_NESTING {
+                        return too_deep(i, "brackets and interpolations");
+                    }
+                }
                 _ => {}
             }
         } else {
             match b {
-                b'"' => in_string = true,
+                b'"' => stack.push(Ctx::Str),
+                b'#' => {
+                    i = text[i..].find('\n').map_or(text.len(), |n| i + n);
+                    continue;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    i = text[i..].find('\n').map_or(text.len(), |n| i + n);
+                    continue;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                    i = text[i + 2..]
+                        .find("*/")
+                        .map_or(text.len(), |n| i + 2 + n + 2);
+                    continue;
+                }
                 b'{' | b'[' | b'(' => {
-                    depth += 1;
-                    if depth > MAX_NESTING {
-                        return Some(
-                            Diagnostic::error(
-                                "parse::nesting_too_deep",
-                                format!("nesting deeper than {MAX_NESTING} levels"),
-                                Span::new(source, i, i + 1),
-                                "this bracket is too deep",
-                            )
-                            .with_help("flatten the expression into several attributes or params"),
-                        );
+                    stack.push(Ctx::Bracket);
+                    if stack.len() > MAX_NESTING {
+                        return too_deep(i, "brackets and interpolations");
                     }
                 }
-                b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+                b'}' | b']' | b')' => {
+                    // A `}` closing an interpolation returns to its string.
+                    stack.pop();
+                }
+                b'?' => {
+                    conditionals += 1;
+                    if conditionals > MAX_NESTING {
+                        return too_deep(i, "conditionals (`? :`)");
+                    }
+                }
+                b'\n'
+                    if stack.is_empty()
+                        && bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) =>
+                {
+                    // The start of the next top-level item.
+                    conditionals = 0;
+                }
                 _ => {}
             }
         }
@@ -327,6 +426,9 @@ fn rule_name(rule: Rule) -> &'static str {
 struct Lower {
     source: SourceId,
     base: usize,
+    /// Set to the first chain of operators longer than `MAX_CHAIN`; the
+    /// rest of that chain is not lowered.
+    too_long: std::cell::Cell<Option<Span>>,
 }
 
 /// A mismatch between the grammar and this lowering code is a bug in mdl,
@@ -336,6 +438,12 @@ fn unexpected_rule(rule: Rule) -> ! {
 }
 
 impl Lower {
+    fn chain_too_long(&self, span: Span) {
+        if self.too_long.get().is_none() {
+            self.too_long.set(Some(span));
+        }
+    }
+
     /// The span of a pair without the whitespace and comments pest's
     /// implicit whitespace rule may have consumed after it.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
@@ -547,7 +655,13 @@ impl Lower {
                 let rule = pair.as_rule();
                 let mut inner = pair.into_inner();
                 let mut acc = self.expr(inner.next().unwrap_or_else(|| unexpected_rule(rule)));
+                let mut operands = 1;
                 while let (Some(op), Some(rhs)) = (inner.next(), inner.next()) {
+                    operands += 1;
+                    if operands > MAX_CHAIN {
+                        self.chain_too_long(span);
+                        break;
+                    }
                     let op =
                         BinOp::from_symbol(op.as_str()).unwrap_or_else(|| unexpected_rule(rule));
                     let rhs = self.expr(rhs);
@@ -569,6 +683,10 @@ impl Lower {
                     }
                 }
                 let mut e = operand.unwrap_or_else(|| unexpected_rule(Rule::unary));
+                if nots > MAX_CHAIN {
+                    self.chain_too_long(span);
+                    nots = 0;
+                }
                 for _ in 0..nots {
                     e = Expr {
                         kind: ExprKind::Not(Box::new(e)),
@@ -584,7 +702,11 @@ impl Lower {
                         .next()
                         .unwrap_or_else(|| unexpected_rule(Rule::postfix)),
                 );
-                for op in inner {
+                for (n, op) in inner.enumerate() {
+                    if n + 1 >= MAX_CHAIN {
+                        self.chain_too_long(span);
+                        break;
+                    }
                     let op_span = self.span(&op);
                     let rule = op.as_rule();
                     let operand = op

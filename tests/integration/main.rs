@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod examples;
 mod fmt;
+mod fuzz;
 mod parse;
 mod plan;
 mod stdlib;

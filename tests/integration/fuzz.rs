@@ -1,0 +1,226 @@
+//! Hostile input: random token soup, random text and mutated examples go
+//! through the parser, the formatter, the evaluator, the checks and the
+//! graph without a panic or a stack overflow; what parses formats to a
+//! fixed point. `PROPTEST_CASES` sets the number of inputs per property
+//! (default 512; `scripts/test.sh`, which CI runs, sets 1000).
+
+use proptest::prelude::*;
+
+use mdl::diagnostics::SourceMap;
+
+/// Everything mdl does with a file before it talks to AWS.
+fn pipeline(text: &str) {
+    let mut sources = SourceMap::new();
+    let id = sources.add("fuzz.moodle", None, text.to_string());
+    let (file, diags) = mdl::syntax::parse(id, text);
+    if diags.is_empty() {
+        let once = mdl::syntax::fmt::format(&file, text);
+        let id2 = sources.add("once.moodle", None, once.clone());
+        let (again, diags2) = mdl::syntax::parse(id2, &once);
+        assert!(
+            diags2.is_empty(),
+            "formatted text does not parse:\n{once}\nfrom:\n{text}"
+        );
+        let twice = mdl::syntax::fmt::format(&again, &once);
+        assert_eq!(once, twice, "formatting is not a fixed point for:\n{text}");
+    }
+    let (config, _) = mdl::lang::load_source(&mut sources, id, "fuzz", &[]);
+    let _ = mdl::graph::Graph::build(&config);
+}
+
+const TOKENS: &[&str] = &[
+    "vpc",
+    "subnet",
+    "security_group",
+    "a",
+    "b",
+    "main",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "=",
+    ",",
+    "\"",
+    "\"x\"",
+    "\"${",
+    "${",
+    "?",
+    ":",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "!",
+    "&&",
+    "||",
+    "==",
+    "<",
+    ".",
+    "\n",
+    " ",
+    "1",
+    "-2.5",
+    "true",
+    "null",
+    "param",
+    "use",
+    "output",
+    "\"std/ha\"",
+    "as",
+    "for_each",
+    "when",
+    "each.key",
+    "each.value",
+    "vpc.a.id",
+    "param.p",
+    "module.m.x",
+    "cidr_block",
+    "tags",
+    "ingress",
+    "cidrsubnet(",
+    "length(",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "\\",
+    "\\n",
+    "ha",
+    "string",
+    "list(string)",
+    "check",
+    "condition",
+    "message",
+    "é",
+    "\t",
+];
+
+fn soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(TOKENS), 0..200).prop_map(|t| t.join(""))
+}
+
+/// An example with a slice cut out and random text put in its place.
+fn mutated() -> impl Strategy<Value = String> {
+    let examples = [
+        include_str!("../../examples/network.moodle"),
+        include_str!("../../examples/prod.moodle"),
+        include_str!("../../examples/single.moodle"),
+        include_str!("../../stdlib/ha.moodle"),
+    ];
+    (
+        prop::sample::select(examples.to_vec()),
+        any::<prop::sample::Index>(),
+        0usize..40,
+        prop::collection::vec(prop::sample::select(TOKENS), 0..8),
+    )
+        .prop_map(|(text, at, cut, insert)| {
+            let mut at = at.index(text.len().max(1));
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + cut).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}{}{}", &text[..at], insert.join(""), &text[end..])
+        })
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(512)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn token_soup_never_panics(text in soup()) {
+        pipeline(&text);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in any::<String>()) {
+        pipeline(&text);
+    }
+
+    #[test]
+    fn mutated_examples_never_panic(text in mutated()) {
+        pipeline(&text);
+    }
+}
+
+#[test]
+fn deep_and_long_inputs_get_diagnostics() {
+    let cases = [
+        (
+            format!(
+                "vpc a {{\n  cidr_block = {}1{}\n}}\n",
+                "[".repeat(5000),
+                "]".repeat(5000)
+            ),
+            "parse::nesting_too_deep",
+        ),
+        (
+            format!("vpc a {{\n  cidr_block = {}true\n}}\n", "!".repeat(100_000)),
+            "parse::expression_too_long",
+        ),
+        (
+            format!("vpc a {{\n  cidr_block = 1{}\n}}\n", " + 1".repeat(100_000)),
+            "parse::expression_too_long",
+        ),
+        (
+            format!(
+                "vpc a {{\n  cidr_block = {}2\n}}\n",
+                "true ? 1 : ".repeat(100_000)
+            ),
+            "parse::nesting_too_deep",
+        ),
+        (
+            format!(
+                "vpc a {{\n  cidr_block = \"{}x{}\"\n}}\n",
+                "${\"".repeat(10_000),
+                "\"}".repeat(10_000)
+            ),
+            "parse::nesting_too_deep",
+        ),
+        (
+            format!("vpc a {{\n  cidr_block = x{}\n}}\n", "[0]".repeat(100_000)),
+            "parse::expression_too_long",
+        ),
+        (
+            "a".repeat(mdl::syntax::parser::MAX_FILE_BYTES + 1),
+            "parse::file_too_large",
+        ),
+    ];
+    for (text, code) in cases {
+        let mut sources = SourceMap::new();
+        let id = sources.add("deep.moodle", None, text.clone());
+        let (_, diags) = mdl::syntax::parse(id, &text);
+        assert!(
+            diags.iter().any(|d| d.code == code),
+            "{code} expected, got {:?}",
+            diags.iter().map(|d| d.code).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn twenty_thousand_items_parse() {
+    // 20,000 blocks (about 900 KB): the nesting scan runs once over the file,
+    // not once per item, so this stays well inside the test timeout.
+    let text: String = (0..20_000)
+        .map(|i| format!("vpc v{i} {{\n  cidr_block = \"10.0.0.0/16\"\n}}\n\n"))
+        .collect();
+    let mut sources = SourceMap::new();
+    let id = sources.add("big.moodle", None, text.clone());
+    let (file, diags) = mdl::syntax::parse(id, &text);
+    assert!(diags.is_empty());
+    assert_eq!(file.items.len(), 20_000);
+}
