@@ -449,12 +449,47 @@ fn set_outputs(config: &crate::lang::Config, state: &mut crate::state::State, mo
     }
     let snapshot = state.clone();
     let eval = Evaluator::new(config, &snapshot);
+    // The secret values the configuration sets: an output that holds one
+    // (alone or inside a longer string) is recorded and shown as
+    // `(sensitive)`, never in clear.
+    let mut secrets: Vec<String> = Vec::new();
+    for res in config.resources.values() {
+        let attrs = eval.resource(res, &mut Vec::new());
+        for (name, v) in &attrs {
+            if res.kind.is_sensitive(name, &attrs) {
+                collect_strings(v, &mut secrets);
+            }
+        }
+    }
+    secrets.retain(|s| s.len() >= 4);
     state.outputs = config
         .outputs
         .iter()
         .map(|(name, o)| (name.clone(), eval.eval(&o.value, &mut Vec::new())))
         .filter(|(_, v)| !v.has_unknown())
+        .map(|(name, v)| {
+            let mut held = Vec::new();
+            collect_strings(&v, &mut held);
+            if held
+                .iter()
+                .any(|h| secrets.iter().any(|s| h.contains(s.as_str())))
+            {
+                (name, crate::value::Value::Sensitive)
+            } else {
+                (name, v)
+            }
+        })
         .collect();
+}
+
+fn collect_strings(v: &crate::value::Value, out: &mut Vec<String>) {
+    use crate::value::Value;
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::List(items) => items.iter().for_each(|i| collect_strings(i, out)),
+        Value::Map(m) => m.values().for_each(|i| collect_strings(i, out)),
+        _ => {}
+    }
 }
 
 fn print_outputs(state: &crate::state::State) {

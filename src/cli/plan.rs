@@ -324,7 +324,7 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
             plan: crate::plan::json::to_json(&prepared.plan),
         };
         let text = serde_json::to_string_pretty(&saved).unwrap_or_default();
-        if let Err(e) = std::fs::write(out, text + "\n") {
+        if let Err(e) = crate::state::write_private(out, &(text + "\n")) {
             let mut sources = SourceMap::new();
             let d = command_line_diag(
                 &mut sources,

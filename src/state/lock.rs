@@ -53,7 +53,7 @@ impl Lock {
             source,
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            super::store::private_dir(dir).map_err(io)?;
         }
         let mut file = OpenOptions::new()
             .read(true)

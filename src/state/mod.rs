@@ -10,4 +10,4 @@ mod store;
 
 pub use lock::{Lock, LockError, LockHolder};
 pub use model::{ResourceRecord, STATE_VERSION, State};
-pub use store::{LocalStore, StoreError};
+pub use store::{LocalStore, StoreError, write_private};

@@ -46,6 +46,7 @@ impl State {
     pub fn to_file(&self) -> StateFile {
         StateFile {
             version: STATE_VERSION,
+            note: STATE_NOTE.into(),
             stack: self.stack.clone(),
             serial: self.serial,
             resources: self
@@ -113,9 +114,15 @@ fn map_from_json(m: &serde_json::Map<String, serde_json::Value>) -> IndexMap<Str
 }
 
 /// The state file as written to disk.
+/// The note at the top of every state file.
+pub const STATE_NOTE: &str = "Written by mdl, readable by its owner only (0600). Secret values are kept as sha256 digests, never in clear; ids, names and endpoints are in clear.";
+
 #[derive(Serialize, Deserialize, Debug)]
 pub struct StateFile {
     pub version: u32,
+    /// What the file holds, for whoever opens it.
+    #[serde(default)]
+    pub note: String,
     pub stack: String,
     pub serial: u64,
     pub resources: Vec<ResourceEntry>,

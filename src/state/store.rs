@@ -76,19 +76,54 @@ impl LocalStore {
             path: self.path.clone(),
             source,
         };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
-        }
         let mut text = serde_json::to_string_pretty(&state.to_file())
             .map_err(|e| write_err(std::io::Error::other(e)))?;
         text.push('\n');
-        let tmp = self.path.with_extension("json.tmp");
-        {
-            let mut f = std::fs::File::create(&tmp).map_err(write_err)?;
-            f.write_all(text.as_bytes()).map_err(write_err)?;
-            f.sync_all().map_err(write_err)?;
-        }
-        std::fs::rename(&tmp, &self.path).map_err(write_err)?;
-        Ok(())
+        write_private(&self.path, &text).map_err(write_err)
     }
+}
+
+/// Create a directory only its owner can enter (0700), with its parents,
+/// unless it exists.
+///
+/// # Errors
+/// It cannot be created.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Write a file only its owner can read (0600, in a directory created
+/// 0700), atomically: a temporary file beside it, synced, then renamed.
+/// State and saved plans go through here: they name every resource and
+/// hold digests of secret values (never the values).
+///
+/// # Errors
+/// The directory or the file cannot be written.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        private_dir(dir)?;
+    }
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp)?;
+        // A file left by an older mdl keeps its mode: set it.
+        #[cfg(unix)]
+        f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
 }

@@ -14,4 +14,5 @@ mod export;
 mod harness;
 mod import_stack;
 mod network;
+mod secrets;
 mod state;
