@@ -53,11 +53,12 @@ fn mode(p: &std::path::Path) -> u32 {
 #[test]
 fn no_secret_value_is_printed_or_written() {
     let ws = Workspace::new("secrets.moodle", SECRETS);
-    let mut runs: Vec<Run> = Vec::new();
-    runs.push(ws.expect("plan", &[], 0));
-    runs.push(ws.expect("plan", &["--json"], 0));
-    runs.push(ws.expect("plan", &["--out", "saved.plan"], 0));
-    runs.push(ws.mdl(&["apply", "saved.plan"]));
+    let mut runs: Vec<Run> = vec![
+        ws.expect("plan", &[], 0),
+        ws.expect("plan", &["--json"], 0),
+        ws.expect("plan", &["--out", "saved.plan"], 0),
+        ws.mdl(&["apply", "saved.plan"]),
+    ];
     assert_eq!(
         runs.last().unwrap().code,
         0,
