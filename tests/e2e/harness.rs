@@ -121,11 +121,16 @@ impl Workspace {
     }
 
     pub fn mdl(&self, args: &[&str]) -> Run {
+        self.mdl_at(&self.moto.endpoint, args)
+    }
+
+    /// `mdl` sending its AWS calls to `endpoint` (a proxy in front of moto).
+    pub fn mdl_at(&self, endpoint: &str, args: &[&str]) -> Run {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_mdl"))
             .args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
-            .env("AWS_ENDPOINT_URL", &self.moto.endpoint)
+            .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_REGION", "eu-west-2")
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")

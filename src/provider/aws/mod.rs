@@ -112,9 +112,13 @@ impl AwsProvider {
     /// # Errors
     /// No region configured anywhere.
     pub async fn connect(conn: &Connection) -> Result<AwsProvider, ProviderError> {
+        // Throttling, 5xx answers and dropped connections are retried with
+        // exponential backoff and full jitter, up to ten attempts and 20 s
+        // between two; other errors are not retried. tests/e2e/faults.rs
+        // applies through 30 % throttling.
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
             RetryConfig::standard()
-                .with_max_attempts(8)
+                .with_max_attempts(10)
                 .with_initial_backoff(Duration::from_millis(200))
                 .with_max_backoff(Duration::from_secs(20)),
         );

@@ -1,0 +1,355 @@
+//! A fault-injecting HTTP proxy between mdl and moto_server: it forwards
+//! each request, or instead answers with a throttling error, a 500, a
+//! dropped connection, and it can add latency. It also counts requests by
+//! service and operation.
+//!
+//! Plain HTTP/1.1 over std threads, one connection per request (it answers
+//! `Connection: close`).
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What to inject, as chances out of 100 per request.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    pub throttle_pct: u32,
+    pub server_error_pct: u32,
+    pub reset_pct: u32,
+    pub latency: Duration,
+    /// Every request for this operation (`CreateSecurityGroup`) fails with
+    /// a non-retryable error.
+    pub deny_operation: Option<String>,
+}
+
+#[derive(Default)]
+pub struct Counts {
+    pub forwarded: AtomicU64,
+    pub throttled: AtomicU64,
+    pub server_errors: AtomicU64,
+    pub resets: AtomicU64,
+    pub denied: AtomicU64,
+    /// Forwarded requests by `service operation`.
+    pub by_operation: Mutex<BTreeMap<String, u64>>,
+}
+
+pub struct Proxy {
+    pub endpoint: String,
+    pub counts: Arc<Counts>,
+    faults: Arc<Mutex<Faults>>,
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl Proxy {
+    pub fn start(upstream: &str, faults: Faults) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let counts = Arc::new(Counts::default());
+        let faults = Arc::new(Mutex::new(faults));
+        let stop = Arc::new(AtomicBool::new(false));
+        let seed = Arc::new(AtomicU64::new(0x9E37_79B9_7F4A_7C15));
+        {
+            let (counts, faults, stop) = (counts.clone(), faults.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(conn) = conn else { continue };
+                    let (counts, faults, upstream, seed) = (
+                        counts.clone(),
+                        faults.clone(),
+                        upstream.clone(),
+                        seed.clone(),
+                    );
+                    std::thread::spawn(move || {
+                        let _ = handle(conn, &upstream, &faults, &counts, &seed);
+                    });
+                }
+            });
+        }
+        Proxy {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            counts,
+            faults,
+            stop,
+            port,
+        }
+    }
+
+    pub fn set(&self, faults: Faults) {
+        *self.faults.lock().unwrap() = faults;
+    }
+
+    pub fn injected(&self) -> u64 {
+        let c = &self.counts;
+        c.throttled.load(Ordering::SeqCst)
+            + c.server_errors.load(Ordering::SeqCst)
+            + c.resets.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// A number in 0..100 from a shared xorshift sequence.
+fn roll(seed: &AtomicU64) -> u32 {
+    let mut x = seed.load(Ordering::SeqCst);
+    loop {
+        let mut n = x;
+        n ^= n << 13;
+        n ^= n >> 7;
+        n ^= n << 17;
+        match seed.compare_exchange(x, n, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => return (n % 100) as u32,
+            Err(current) => x = current,
+        }
+    }
+}
+
+struct Request {
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then_some(v.trim())
+        })
+    }
+
+    /// `service operation`, from the signature's scope and the action.
+    fn operation(&self) -> (String, String) {
+        let service = self
+            .header("authorization")
+            .and_then(|a| a.split("Credential=").nth(1))
+            .and_then(|c| c.split('/').nth(3))
+            .unwrap_or("?")
+            .to_string();
+        let body = String::from_utf8_lossy(&self.body);
+        let action = if let Some(target) = self.header("x-amz-target") {
+            target.rsplit('.').next().unwrap_or(target).to_string()
+        } else if let Some(a) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+            a.to_string()
+        } else {
+            let line = self.head.lines().next().unwrap_or_default();
+            let mut parts = line.split(' ');
+            let method = parts.next().unwrap_or_default();
+            let path = parts
+                .next()
+                .unwrap_or_default()
+                .split('?')
+                .next()
+                .unwrap_or_default();
+            // Ids in REST paths are left out: `GET /2013-04-01/hostedzone`.
+            let shape: Vec<&str> = path.split('/').take(3).collect();
+            format!("{method} {}", shape.join("/"))
+        };
+        (service, action)
+    }
+
+    /// JSON protocols (awsJson and restJson); the others speak XML.
+    fn is_json(&self) -> bool {
+        matches!(
+            self.operation().0.as_str(),
+            "elasticfilesystem"
+                | "ecs"
+                | "ssm"
+                | "secretsmanager"
+                | "application-autoscaling"
+                | "events"
+                | "acm"
+                | "logs"
+        )
+    }
+
+    fn is_ec2(&self) -> bool {
+        self.operation().0 == "ec2"
+    }
+}
+
+fn read_request(conn: &mut TcpStream) -> std::io::Result<Option<Request>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        let n = conn.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut body = buf[head_end..].to_vec();
+    let req = Request {
+        head,
+        body: Vec::new(),
+    };
+    let length: usize = req
+        .header("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    while body.len() < length {
+        let n = conn.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(Some(Request {
+        head: req.head,
+        body,
+    }))
+}
+
+fn respond(conn: &mut TcpStream, status: &str, content_type: &str, extra: &str, body: &str) {
+    let _ = write!(
+        conn,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = conn.flush();
+}
+
+/// An error in the shape the request's protocol expects.
+fn error(conn: &mut TcpStream, req: &Request, status: &str, code: &str, message: &str) {
+    if req.is_json() {
+        let body = format!("{{\"__type\":\"{code}\",\"message\":\"{message}\"}}");
+        respond(
+            conn,
+            status,
+            "application/x-amz-json-1.1",
+            &format!("x-amzn-ErrorType: {code}\r\n"),
+            &body,
+        );
+    } else if req.is_ec2() {
+        let body = format!(
+            "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>"
+        );
+        respond(conn, status, "text/xml", "", &body);
+    } else {
+        let body = format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
+        );
+        respond(conn, status, "text/xml", "", &body);
+    }
+}
+
+fn handle(
+    mut conn: TcpStream,
+    upstream: &str,
+    faults: &Mutex<Faults>,
+    counts: &Counts,
+    seed: &AtomicU64,
+) -> std::io::Result<()> {
+    let Some(req) = read_request(&mut conn)? else {
+        return Ok(());
+    };
+    let faults = faults.lock().unwrap().clone();
+    if !faults.latency.is_zero() {
+        std::thread::sleep(faults.latency);
+    }
+    let (service, operation) = req.operation();
+    if faults.deny_operation.as_deref() == Some(operation.as_str()) {
+        counts.denied.fetch_add(1, Ordering::SeqCst);
+        error(
+            &mut conn,
+            &req,
+            "403 Forbidden",
+            "UnauthorizedOperation",
+            "You are not authorized to perform this operation (injected)",
+        );
+        return Ok(());
+    }
+    let r = roll(seed);
+    if r < faults.throttle_pct {
+        counts.throttled.fetch_add(1, Ordering::SeqCst);
+        let code = if req.is_ec2() {
+            "RequestLimitExceeded"
+        } else if req.is_json() {
+            "ThrottlingException"
+        } else {
+            "Throttling"
+        };
+        error(
+            &mut conn,
+            &req,
+            "400 Bad Request",
+            code,
+            "Rate exceeded (injected)",
+        );
+        return Ok(());
+    }
+    if r < faults.throttle_pct + faults.server_error_pct {
+        counts.server_errors.fetch_add(1, Ordering::SeqCst);
+        error(
+            &mut conn,
+            &req,
+            "500 Internal Server Error",
+            "InternalError",
+            "injected",
+        );
+        return Ok(());
+    }
+    if r < faults.throttle_pct + faults.server_error_pct + faults.reset_pct {
+        counts.resets.fetch_add(1, Ordering::SeqCst);
+        let _ = conn.shutdown(Shutdown::Both);
+        return Ok(());
+    }
+    counts.forwarded.fetch_add(1, Ordering::SeqCst);
+    *counts
+        .by_operation
+        .lock()
+        .unwrap()
+        .entry(format!("{service} {operation}"))
+        .or_default() += 1;
+    let mut up = TcpStream::connect(upstream)?;
+    // The request as it came, but for its connection header.
+    let mut head = String::new();
+    for (i, line) in req.head.trim_end().lines().enumerate() {
+        if i > 0 && line.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        head.push_str(line);
+        head.push_str("\r\n");
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    up.write_all(head.as_bytes())?;
+    up.write_all(&req.body)?;
+    let mut response = Vec::new();
+    up.read_to_end(&mut response)?;
+    // Tell the client not to reuse this connection.
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |p| p + 4);
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let mut out = String::new();
+    for line in head.trim_end().lines() {
+        if line.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    conn.write_all(out.as_bytes())?;
+    conn.write_all(&response[split..])?;
+    conn.flush()
+}
