@@ -88,13 +88,6 @@ impl Proxy {
     pub fn set(&self, faults: Faults) {
         *self.faults.lock().unwrap() = faults;
     }
-
-    pub fn injected(&self) -> u64 {
-        let c = &self.counts;
-        c.throttled.load(Ordering::SeqCst)
-            + c.server_errors.load(Ordering::SeqCst)
-            + c.resets.load(Ordering::SeqCst)
-    }
 }
 
 impl Drop for Proxy {
