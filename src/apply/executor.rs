@@ -287,6 +287,14 @@ pub async fn apply(
                     } else {
                         None
                     };
+                    // The intent first: if mdl dies during the create, the
+                    // next run knows what it asked for (and, where the
+                    // attributes determine it, the id to look for).
+                    if s.kind == StepKind::Create
+                        && let Some(a) = &attrs
+                    {
+                        shared.journal(|st| record_intent(st, &plan.stack, &s, &change, a));
+                    }
                     let provider = provider.clone();
                     let semaphore = semaphore.clone();
                     let stack = plan.stack.clone();
@@ -468,6 +476,39 @@ async fn run_step(
 }
 
 /// Journal one finished step into state.
+/// Record that the creation of `s` starts, with the attributes asked for.
+fn record_intent(
+    state: &mut State,
+    stack: &str,
+    s: &Step,
+    change: &Change,
+    attrs: &IndexMap<String, Value>,
+) {
+    if state.resources.get(&s.addr).is_some_and(|r| !r.pending) {
+        return;
+    }
+    let mut attrs: IndexMap<String, Value> = attrs
+        .iter()
+        .filter(|(_, v)| !v.has_unknown())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let id = crate::schema::derived_id(change.kind, stack, &s.addr, &attrs).unwrap_or_default();
+    crate::schema::redact(change.kind, &mut attrs);
+    state.resources.insert(
+        s.addr.clone(),
+        ResourceRecord {
+            addr: s.addr.clone(),
+            id,
+            attrs,
+            computed: IndexMap::new(),
+            dependencies: change.dependencies.clone(),
+            protected: change.protected,
+            adopted: false,
+            pending: true,
+        },
+    );
+}
+
 fn record(
     state: &mut State,
     s: &Step,
@@ -511,6 +552,7 @@ fn record(
                     dependencies: change.dependencies.clone(),
                     protected: change.protected,
                     adopted,
+                    pending: false,
                 },
             );
         }

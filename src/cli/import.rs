@@ -183,6 +183,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
             dependencies: loaded.graph.dependencies(&addr),
             protected: kind.protected,
             adopted,
+            pending: false,
         },
     );
     state.serial += 1;

@@ -183,6 +183,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
                 attrs,
                 computed: a.live.computed.clone(),
                 protected: a.kind.protected,
+                pending: false,
             },
         );
     }

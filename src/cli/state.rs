@@ -108,7 +108,16 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                         .max()
                         .unwrap_or(0);
                     for (addr, r) in &state.resources {
-                        println!("{:<width$}  {}", addr.to_string(), r.id);
+                        if r.pending {
+                            // An intent from an interrupted or failed create.
+                            let id = if r.id.is_empty() { "-" } else { &r.id };
+                            println!(
+                                "{:<width$}  {id} (creation not confirmed; the next plan looks for it)",
+                                addr.to_string()
+                            );
+                        } else {
+                            println!("{:<width$}  {}", addr.to_string(), r.id);
+                        }
                     }
                     0
                 }
@@ -410,6 +419,7 @@ mod tests {
                 .collect(),
             protected: false,
             adopted: false,
+            pending: false,
         }
     }
 

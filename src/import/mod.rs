@@ -238,9 +238,7 @@ pub fn mdl_id(
             Ok(format!(
                 "{}/{}/{ty}",
                 zone.trim_start_matches("/hostedzone/"),
-                name.replace("\\052", "*")
-                    .trim_end_matches('.')
-                    .to_ascii_lowercase()
+                crate::schema::dns_name(name)
             ))
         }
         _ => Ok(physical_id.to_string()),

@@ -263,7 +263,8 @@ pub fn diff_with(
             }
             None => (action, attr_changes),
         };
-        if let (Some(p), Some(r)) = (&prior, recorded) {
+        // An intent records what was asked for, not what was applied.
+        if let (Some(p), Some(r)) = (&prior, recorded.filter(|r| !r.pending)) {
             let drifted = drift(res.kind, &r.attrs, &p.attrs, &desired);
             if !drifted.is_empty() {
                 plan.drift.push((addr.clone(), drifted));

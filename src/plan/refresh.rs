@@ -51,7 +51,7 @@ pub async fn refresh(
         let known_ids = state
             .resources
             .values()
-            .filter(|r| r.addr.kind == kind.name)
+            .filter(|r| r.addr.kind == kind.name && !r.id.is_empty())
             .map(|r| r.id.clone())
             .collect();
         provider.read(ReadRequest {
@@ -68,6 +68,7 @@ pub async fn refresh(
     let by_id: IndexMap<(&str, &str), &ResourceAddr> = state
         .resources
         .values()
+        .filter(|r| !r.id.is_empty())
         .map(|r| ((r.addr.kind.as_str(), r.id.as_str()), &r.addr))
         .collect();
     for (kind, result) in all_kinds.iter().zip(results) {
@@ -89,7 +90,12 @@ pub async fn refresh(
             };
             // What the batched read cannot see comes from state.
             let mut r = r;
-            if let Some(rec) = state.resources.get(&addr).filter(|rec| rec.id == r.id) {
+            // So does what an interrupted create asked for.
+            if let Some(rec) = state
+                .resources
+                .get(&addr)
+                .filter(|rec| rec.id == r.id || rec.pending)
+            {
                 for (k, v) in &rec.attrs {
                     r.attrs.entry(k.clone()).or_insert_with(|| v.clone());
                 }

@@ -190,6 +190,57 @@ pub fn kinds() -> &'static [&'static KindSchema] {
     })
 }
 
+/// A DNS name as mdl compares it: lower case, no trailing dot, `*` for
+/// Route 53's escaped wildcard.
+pub fn dns_name(name: &str) -> String {
+    name.replace("\\052", "*")
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+/// The name a resource gets when its block does not give one:
+/// `<stack>-<module instances>-<block name>-<key>`, lower case.
+pub fn default_name(stack: &str, addr: &crate::lang::ResourceAddr) -> String {
+    format!("{stack}-{}", addr.slug())
+        .to_lowercase()
+        .replace('_', "-")
+}
+
+/// The id a resource will have, when its attributes determine it: a name
+/// (given, or the default one) for kinds whose id is their name, and
+/// `rtb-1_0.0.0.0/0` or `ZONE/NAME/TYPE` for routes and records. The
+/// intent to create a resource records this id, so that after an
+/// interrupted apply the next refresh finds it by that id even where it
+/// carries no tags.
+pub fn derived_id(
+    kind: &KindSchema,
+    stack: &str,
+    addr: &crate::lang::ResourceAddr,
+    attrs: &indexmap::IndexMap<String, Value>,
+) -> Option<String> {
+    let s = |k: &str| attrs.get(k).and_then(Value::as_str);
+    let name = || s("name").map_or_else(|| default_name(stack, addr), ToString::to_string);
+    match kind.name {
+        // RDS and ElastiCache keep identifiers in lower case.
+        "cache" | "cache_subnet_group" | "db_subnet_group" | "aurora_cluster"
+        | "aurora_instance" => Some(name().to_lowercase()),
+        "iam_role" | "autoscaling_group" => Some(name()),
+        "ssm_parameter" => s("name").map(ToString::to_string),
+        "route" => Some(format!(
+            "{}_{}",
+            s("route_table_id")?,
+            s("destination_cidr")?
+        )),
+        "dns_record" => Some(format!(
+            "{}/{}/{}",
+            s("zone_id")?.trim_start_matches("/hostedzone/"),
+            dns_name(s("name")?),
+            s("type")?
+        )),
+        _ => None,
+    }
+}
+
 pub fn kind(name: &str) -> Option<&'static KindSchema> {
     kinds().iter().copied().find(|k| k.name == name)
 }

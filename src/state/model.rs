@@ -24,6 +24,11 @@ pub struct ResourceRecord {
     /// Adopted by `mdl import` and not yet tagged `mdl:stack` and
     /// `mdl:address`: the next apply tags it.
     pub adopted: bool,
+    /// An intent: its creation started and was not seen to finish (the
+    /// apply was interrupted, or the call failed). `attrs` holds what was
+    /// asked for; `id` is empty unless the kind's attributes determine it.
+    /// The next refresh looks for it, by tags or by that id.
+    pub pending: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,6 +65,7 @@ impl State {
                     dependencies: r.dependencies.iter().map(ToString::to_string).collect(),
                     protected: r.protected,
                     adopted: r.adopted,
+                    pending: r.pending,
                 })
                 .collect(),
             outputs: map_to_json(&self.outputs),
@@ -91,6 +97,7 @@ impl State {
                     dependencies,
                     protected: r.protected,
                     adopted: r.adopted,
+                    pending: r.pending,
                 },
             );
         }
@@ -143,6 +150,8 @@ pub struct ResourceEntry {
     pub protected: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adopted: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 /// What the last apply recorded, as values references see: AWS-assigned

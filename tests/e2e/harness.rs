@@ -126,8 +126,26 @@ impl Workspace {
 
     /// `mdl` sending its AWS calls to `endpoint` (a proxy in front of moto).
     pub fn mdl_at(&self, endpoint: &str, args: &[&str]) -> Run {
-        let out: Output = Command::new(env!("CARGO_BIN_EXE_mdl"))
-            .args(args)
+        let out: Output = self.command(endpoint, args).output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    }
+
+    /// `mdl` started and left running, its output discarded.
+    pub fn spawn_at(&self, endpoint: &str, args: &[&str]) -> std::process::Child {
+        self.command(endpoint, args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    fn command(&self, endpoint: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mdl"));
+        cmd.args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env("AWS_ENDPOINT_URL", endpoint)
@@ -137,14 +155,8 @@ impl Workspace {
             .env("AWS_CONFIG_FILE", "/nonexistent")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
             .env_remove("AWS_PROFILE")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
-        }
+            .stdin(Stdio::null());
+        cmd
     }
 
     /// `mdl <cmd> FILE <extra>` expecting `code`.

@@ -6,6 +6,7 @@
 //! it; they never skip.
 
 mod compute;
+mod crash;
 mod data;
 mod database;
 mod edge;

@@ -19,6 +19,8 @@ pub struct Faults {
     pub throttle_pct: u32,
     pub server_error_pct: u32,
     pub reset_pct: u32,
+    /// Added to every answer, after AWS has acted on the request: the
+    /// window in which a killed client never hears what it caused.
     pub latency: Duration,
     /// Every request for this operation (`CreateSecurityGroup`) fails with
     /// a non-retryable error.
@@ -27,6 +29,8 @@ pub struct Faults {
 
 #[derive(Default)]
 pub struct Counts {
+    /// Requests being handled now.
+    pub in_flight: AtomicU64,
     pub forwarded: AtomicU64,
     pub throttled: AtomicU64,
     pub server_errors: AtomicU64,
@@ -70,8 +74,10 @@ impl Proxy {
                         upstream.clone(),
                         seed.clone(),
                     );
+                    counts.in_flight.fetch_add(1, Ordering::SeqCst);
                     std::thread::spawn(move || {
                         let _ = handle(conn, &upstream, &faults, &counts, &seed);
+                        counts.in_flight.fetch_sub(1, Ordering::SeqCst);
                     });
                 }
             });
@@ -87,6 +93,19 @@ impl Proxy {
 
     pub fn set(&self, faults: Faults) {
         *self.faults.lock().unwrap() = faults;
+    }
+
+    /// Wait until no request is being handled (after a client was killed,
+    /// the answers it will never read).
+    pub fn settle(&self) {
+        let start = std::time::Instant::now();
+        while self.counts.in_flight.load(Ordering::SeqCst) > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "proxy never settled"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -255,9 +274,6 @@ fn handle(
         return Ok(());
     };
     let faults = faults.lock().unwrap().clone();
-    if !faults.latency.is_zero() {
-        std::thread::sleep(faults.latency);
-    }
     let (service, operation) = req.operation();
     if faults.deny_operation.as_deref() == Some(operation.as_str()) {
         counts.denied.fetch_add(1, Ordering::SeqCst);
@@ -327,6 +343,9 @@ fn handle(
     up.write_all(&req.body)?;
     let mut response = Vec::new();
     up.read_to_end(&mut response)?;
+    if !faults.latency.is_zero() {
+        std::thread::sleep(faults.latency);
+    }
     // Tell the client not to reuse this connection.
     let split = response
         .windows(4)

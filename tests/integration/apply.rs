@@ -144,12 +144,21 @@ fn a_failure_skips_its_dependents_and_lets_the_rest_finish() {
     );
     assert!(matches!(outcome("route_table", "b"), Outcome::Done { .. }));
     assert!(matches!(outcome("subnet", "c"), Outcome::Done { .. }));
-    // State is true to what exists: 4 created, the failed and skipped absent.
-    assert_eq!(r.saved.resources.len(), 4);
+    // State is true to what exists: 4 created, the skipped absent, and the
+    // failed one only as an intent (it may exist if the failure came after
+    // AWS created it), which the next refresh looks for.
+    assert_eq!(r.saved.resources.len(), 5);
+    let failed = &r.saved.resources[&ResourceAddr::new("subnet", "a")];
+    assert!(failed.pending && failed.id.is_empty(), "{failed:?}");
+    assert_eq!(
+        failed.attrs.get("cidr_block"),
+        Some(&mdl::value::Value::str("10.0.1.0/24"))
+    );
+    assert_eq!(r.saved.resources.values().filter(|r| !r.pending).count(), 4);
     assert!(
         !r.saved
             .resources
-            .contains_key(&ResourceAddr::new("subnet", "a"))
+            .contains_key(&ResourceAddr::new("route_table", "a"))
     );
 }
 

@@ -166,7 +166,7 @@ impl AutoScaling {
         match req.op {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
-                    .unwrap_or_else(|| super::elasticache::default_name(req.stack, req.addr));
+                    .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
                 let min = n(&attrs, "min_size").unwrap_or(1);
                 self.client
                     .create_auto_scaling_group()

@@ -871,18 +871,25 @@ impl Ec2 {
     /// The elastic IP for a public NAT gateway: an unassociated one left
     /// tagged for this address by an interrupted apply, else a new one.
     async fn nat_address(&self, stack: &str, addr: &ResourceAddr) -> Result<String, ProviderError> {
+        // The address is matched here, not in the filter: filter values
+        // are patterns, and an address holds `[` and `"`.
         let existing = self
             .client
             .describe_addresses()
             .filters(filter(&format!("tag:{STACK_TAG}"), [stack]))
-            .filters(filter(&format!("tag:{ADDRESS_TAG}"), [addr.to_string()]))
             .send()
             .await
             .map_err(err("DescribeAddresses"))?;
+        let wanted = addr.to_string();
         if let Some(free) = existing
             .addresses()
             .iter()
-            .find(|a| a.association_id().is_none())
+            .filter(|a| {
+                a.tags()
+                    .iter()
+                    .any(|t| t.key() == Some(ADDRESS_TAG) && t.value() == Some(wanted.as_str()))
+            })
+            .find(|a| a.association_id().is_none_or(str::is_empty))
             .and_then(|a| a.allocation_id())
         {
             return Ok(free.to_string());

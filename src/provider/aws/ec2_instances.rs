@@ -170,8 +170,7 @@ impl Ec2 {
         addr: &ResourceAddr,
         attrs: &IndexMap<String, Value>,
     ) -> Result<String, ProviderError> {
-        let name =
-            s(attrs, "name").unwrap_or_else(|| super::elasticache::default_name(stack, addr));
+        let name = s(attrs, "name").unwrap_or_else(|| crate::schema::default_name(stack, addr));
         let out = self
             .client
             .create_launch_template()

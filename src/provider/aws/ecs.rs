@@ -464,7 +464,7 @@ impl Ecs {
                         "name"
                     },
                 )
-                .unwrap_or_else(|| super::elasticache::default_name(req.stack, req.addr));
+                .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
                 let tags = tags_for(req.stack, req.addr, &attrs);
                 let arn = match kind {
                     "ecs_cluster" => {

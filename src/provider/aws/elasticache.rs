@@ -36,12 +36,7 @@ pub struct ElastiCache {
     client: Client,
 }
 
-/// The name a resource gets when its block does not give one.
-pub fn default_name(stack: &str, addr: &ResourceAddr) -> String {
-    format!("{stack}-{}", addr.slug())
-        .to_lowercase()
-        .replace('_', "-")
-}
+use crate::schema::default_name;
 
 fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
     super::fields::tag_pairs(stack, addr, attrs)

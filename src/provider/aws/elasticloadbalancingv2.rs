@@ -75,7 +75,7 @@ fn resource(
 /// digits, hyphens. A longer default name keeps its start and ends in a
 /// digest of the whole, so that names stay unique.
 fn lb_name(stack: &str, addr: &ResourceAddr) -> String {
-    let name = super::elasticache::default_name(stack, addr);
+    let name = crate::schema::default_name(stack, addr);
     if name.len() <= 32 {
         return name.trim_end_matches('-').to_string();
     }

@@ -254,7 +254,7 @@ impl EventBridge {
         match req.op {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
-                    .unwrap_or_else(|| super::elasticache::default_name(req.stack, req.addr));
+                    .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
                 self.put(&name, &attrs, Some(tags_for(req.stack, req.addr, &attrs)?))
                     .await?;
                 let live = self.find(&name).await?;

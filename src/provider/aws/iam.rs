@@ -187,7 +187,7 @@ impl Iam {
         match req.op {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
-                    .unwrap_or_else(|| super::elasticache::default_name(req.stack, req.addr));
+                    .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
                 let mut tags = vec![
                     Tag::builder()
                         .key(STACK_TAG)

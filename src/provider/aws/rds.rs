@@ -275,7 +275,7 @@ impl Rds {
         match req.op {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
-                    .unwrap_or_else(|| super::elasticache::default_name(req.stack, req.addr));
+                    .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
                 let tags = tags_for(req.stack, req.addr, &attrs);
                 match kind {
                     "db_subnet_group" => {

@@ -48,13 +48,7 @@ fn zone_id(id: &str) -> String {
     id.trim_start_matches("/hostedzone/").to_string()
 }
 
-/// A DNS name as mdl compares it: lower case, no trailing dot, `*` for
-/// Route 53's escaped wildcard.
-fn dns_name(name: &str) -> String {
-    name.replace("\\052", "*")
-        .trim_end_matches('.')
-        .to_ascii_lowercase()
-}
+use crate::schema::dns_name;
 
 fn record_id(zone: &str, name: &str, ty: &str) -> String {
     format!("{}/{}/{}", zone_id(zone), dns_name(name), ty)

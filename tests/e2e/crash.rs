@@ -1,0 +1,312 @@
+//! Crash safety: `mdl apply` of examples/prod.moodle (46 resources, 19
+//! kinds) is killed with SIGKILL at moments spread over the whole apply
+//! (answers delayed 20 ms in the proxy, after moto has acted, so that the
+//! apply lasts about 1.5 s and a kill often falls between a change and its
+//! answer). After each kill a plain `mdl apply` converges, the next plan is
+//! empty, and what moto holds is exactly what state records: kind by kind,
+//! the same ids, so no duplicate and no orphan. `MDL_CRASH_RUNS` sets the
+//! number of runs (default 20); `MDL_CRASH_ONLY=N` repeats run N alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::harness::Workspace;
+use crate::proxy::{Faults, Proxy};
+
+const PROD: &str = include_str!("../../examples/prod.moodle");
+
+type Inventory = BTreeMap<String, BTreeSet<String>>;
+
+/// The ids state records, by kind.
+fn state_ids(ws: &Workspace) -> Inventory {
+    let mut out = Inventory::new();
+    let Ok(text) = std::fs::read_to_string(ws.state_path()) else {
+        return out;
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for r in json["resources"].as_array().unwrap() {
+        let addr = mdl::lang::ResourceAddr::parse(r["address"].as_str().unwrap()).unwrap();
+        out.entry(addr.kind)
+            .or_default()
+            .insert(r["id"].as_str().unwrap().to_string());
+    }
+    out
+}
+
+/// What moto holds of the kinds the estate uses, by kind, with mdl's ids.
+fn inventory(ws: &Workspace) -> Inventory {
+    let sdk = ws.moto.sdk();
+    Workspace::runtime().block_on(async {
+        let mut out = Inventory::new();
+        let mut put = |kind: &str, id: &str| {
+            out.entry(kind.to_string())
+                .or_default()
+                .insert(id.to_string());
+        };
+        let ec2 = aws_sdk_ec2::Client::new(&sdk);
+        for v in ec2.describe_vpcs().send().await.unwrap().vpcs() {
+            if !v.is_default().unwrap_or(false) {
+                put("vpc", v.vpc_id().unwrap());
+            }
+        }
+        for s in ec2.describe_subnets().send().await.unwrap().subnets() {
+            if !s.default_for_az().unwrap_or(false) {
+                put("subnet", s.subnet_id().unwrap());
+            }
+        }
+        for g in ec2
+            .describe_internet_gateways()
+            .send()
+            .await
+            .unwrap()
+            .internet_gateways()
+        {
+            // The default VPC's gateway is moto's own.
+            if g.tags().iter().any(|t| t.key() == Some("mdl:stack")) {
+                put("internet_gateway", g.internet_gateway_id().unwrap());
+            }
+        }
+        for n in ec2
+            .describe_nat_gateways()
+            .send()
+            .await
+            .unwrap()
+            .nat_gateways()
+        {
+            if n.state().is_none_or(|s| s.as_str() != "deleted") {
+                put("nat_gateway", n.nat_gateway_id().unwrap());
+            }
+        }
+        for a in ec2.describe_addresses().send().await.unwrap().addresses() {
+            let tag = a
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some("mdl:address"))
+                .and_then(|t| t.value())
+                .unwrap_or("untagged");
+            let used = if a.association_id().is_some_and(|x| !x.is_empty())
+                || a.network_interface_id().is_some_and(|x| !x.is_empty())
+            {
+                "in use"
+            } else {
+                "free"
+            };
+            put(
+                "elastic_ip",
+                &format!("{} ({tag}, {used})", a.allocation_id().unwrap()),
+            );
+        }
+        for t in ec2
+            .describe_route_tables()
+            .send()
+            .await
+            .unwrap()
+            .route_tables()
+        {
+            let main = t.associations().iter().any(|a| a.main().unwrap_or(false));
+            if !main {
+                put("route_table", t.route_table_id().unwrap());
+            }
+        }
+        for g in ec2
+            .describe_security_groups()
+            .send()
+            .await
+            .unwrap()
+            .security_groups()
+        {
+            if g.group_name() != Some("default") {
+                put("security_group", g.group_id().unwrap());
+            }
+        }
+        for t in ec2
+            .describe_launch_templates()
+            .send()
+            .await
+            .unwrap()
+            .launch_templates()
+        {
+            put("launch_template", t.launch_template_id().unwrap());
+        }
+        let efs = aws_sdk_efs::Client::new(&sdk);
+        for f in efs
+            .describe_file_systems()
+            .send()
+            .await
+            .unwrap()
+            .file_systems()
+        {
+            put("efs", f.file_system_id());
+            let mts = efs
+                .describe_mount_targets()
+                .file_system_id(f.file_system_id())
+                .send()
+                .await
+                .unwrap();
+            for m in mts.mount_targets() {
+                put("efs_mount_target", m.mount_target_id());
+            }
+        }
+        let rds = aws_sdk_rds::Client::new(&sdk);
+        for g in rds
+            .describe_db_subnet_groups()
+            .send()
+            .await
+            .unwrap()
+            .db_subnet_groups()
+        {
+            put("db_subnet_group", g.db_subnet_group_name().unwrap());
+        }
+        for c in rds
+            .describe_db_clusters()
+            .send()
+            .await
+            .unwrap()
+            .db_clusters()
+        {
+            put("aurora_cluster", c.db_cluster_identifier().unwrap());
+        }
+        for i in rds
+            .describe_db_instances()
+            .send()
+            .await
+            .unwrap()
+            .db_instances()
+        {
+            put("aurora_instance", i.db_instance_identifier().unwrap());
+        }
+        let cache = aws_sdk_elasticache::Client::new(&sdk);
+        for g in cache
+            .describe_cache_subnet_groups()
+            .send()
+            .await
+            .unwrap()
+            .cache_subnet_groups()
+        {
+            if g.cache_subnet_group_name() != Some("default") {
+                put("cache_subnet_group", g.cache_subnet_group_name().unwrap());
+            }
+        }
+        for g in cache
+            .describe_replication_groups()
+            .send()
+            .await
+            .unwrap()
+            .replication_groups()
+        {
+            put("cache", g.replication_group_id().unwrap());
+        }
+        let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+        for lb in elb
+            .describe_load_balancers()
+            .send()
+            .await
+            .unwrap()
+            .load_balancers()
+        {
+            put("load_balancer", lb.load_balancer_arn().unwrap());
+            let listeners = elb
+                .describe_listeners()
+                .load_balancer_arn(lb.load_balancer_arn().unwrap())
+                .send()
+                .await
+                .unwrap();
+            for l in listeners.listeners() {
+                put("listener", l.listener_arn().unwrap());
+            }
+        }
+        for tg in elb
+            .describe_target_groups()
+            .send()
+            .await
+            .unwrap()
+            .target_groups()
+        {
+            put("target_group", tg.target_group_arn().unwrap());
+        }
+        let asg = aws_sdk_autoscaling::Client::new(&sdk);
+        for g in asg
+            .describe_auto_scaling_groups()
+            .send()
+            .await
+            .unwrap()
+            .auto_scaling_groups()
+        {
+            put("autoscaling_group", g.auto_scaling_group_name().unwrap());
+        }
+        let ssm = aws_sdk_ssm::Client::new(&sdk);
+        for p in ssm.describe_parameters().send().await.unwrap().parameters() {
+            put("ssm_parameter", p.name().unwrap());
+        }
+        out
+    })
+}
+
+#[test]
+fn killed_applies_converge_without_duplicates_or_orphans() {
+    let runs: u64 = std::env::var("MDL_CRASH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20);
+    // `MDL_CRASH_ONLY=N` repeats run N alone, to look into it.
+    let only: Option<u64> = std::env::var("MDL_CRASH_ONLY")
+        .ok()
+        .and_then(|r| r.parse().ok());
+    let mut report = Vec::new();
+    for i in (0..runs).filter(|i| only.is_none_or(|o| o == *i)) {
+        let ws = Workspace::new("prod.moodle", PROD);
+        let proxy = Proxy::start(
+            &ws.moto.endpoint,
+            Faults {
+                latency: Duration::from_millis(20),
+                ..Faults::default()
+            },
+        );
+        // A plan first, so that moto has loaded every service and the
+        // kill falls in the apply itself (about 1.5 s), not in moto's
+        // start-up.
+        ws.expect("plan", &[], 0);
+        let delay = Duration::from_millis(100 + i * 1500 / runs.max(1));
+        let mut child = ws.spawn_at(&proxy.endpoint, &["apply", "prod.moodle", "--auto-approve"]);
+        std::thread::sleep(delay);
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill();
+        let _ = child.wait();
+        proxy.settle();
+        let recorded = state_ids(&ws).values().map(BTreeSet::len).sum::<usize>();
+
+        let again = ws.mdl(&["apply", "prod.moodle", "--auto-approve"]);
+        if std::env::var("MDL_CRASH_ONLY").is_ok() {
+            eprintln!("{}", again.stdout);
+        }
+        assert_eq!(
+            again.code,
+            0,
+            "run {i} (killed after {delay:?}): the next apply failed:\n{}",
+            again.all()
+        );
+        ws.expect("plan", &["--detailed-exitcode"], 0);
+        let mut held = inventory(&ws);
+        let mut recorded_ids = state_ids(&ws);
+        let eips = held.remove("elastic_ip").unwrap_or_default();
+        recorded_ids.retain(|_, ids| !ids.is_empty());
+        assert_eq!(
+            held, recorded_ids,
+            "run {i} (killed after {delay:?}): moto (left) and state (right) differ"
+        );
+        // A NAT gateway's elastic IP is its own: one each, none spare.
+        assert_eq!(
+            eips.len(),
+            recorded_ids.get("nat_gateway").map_or(0, BTreeSet::len),
+            "run {i} (killed after {delay:?}): elastic IPs {eips:?}"
+        );
+        let total: usize = held.values().map(BTreeSet::len).sum();
+        assert_eq!(total, 46, "run {i}");
+        report.push(format!(
+            "run {i}: killed after {} ms{}, {recorded} records in state at the kill (intents included)",
+            delay.as_millis(),
+            if finished { " (already finished)" } else { "" }
+        ));
+    }
+    eprintln!("{}", report.join("\n"));
+}
