@@ -310,3 +310,72 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
     }
     eprintln!("{}", report.join("\n"));
 }
+
+/// Send SIGINT, as Ctrl-C does.
+fn interrupt(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
+    for presses in [1, 2] {
+        let ws = Workspace::new("prod.moodle", PROD);
+        let proxy = Proxy::start(
+            &ws.moto.endpoint,
+            Faults {
+                latency: Duration::from_millis(20),
+                ..Faults::default()
+            },
+        );
+        ws.expect("plan", &[], 0);
+        let mut child = ws
+            .command(&proxy.endpoint, &["apply", "prod.moodle", "--auto-approve"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(600));
+        interrupt(&child);
+        if presses == 2 {
+            std::thread::sleep(Duration::from_millis(30));
+            interrupt(&child);
+        }
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        let all = format!("--- stdout\n{stdout}\n--- stderr\n{stderr}");
+        assert!(
+            stderr.contains("mdl: interrupted; finishing the calls in flight"),
+            "{all}"
+        );
+        if presses == 1 {
+            // It stops on its own once the calls in flight are answered,
+            // listing what it did not start.
+            assert_eq!(out.status.code(), Some(1), "{all}");
+            assert!(stdout.contains("Apply incomplete"), "{all}");
+            assert!(stdout.contains("not started"), "{all}");
+        } else {
+            assert_eq!(out.status.code(), Some(130), "{all}");
+            assert!(stderr.contains("mdl: stopped"), "{all}");
+        }
+        proxy.settle();
+        let recorded = state_ids(&ws).values().map(BTreeSet::len).sum::<usize>();
+        assert!(
+            recorded > 0 && recorded < 46,
+            "{presses}: {recorded} in state"
+        );
+        // State is consistent: the next apply finishes, and what moto
+        // holds is what state records.
+        ws.expect("apply", &["--auto-approve"], 0);
+        ws.expect("plan", &["--detailed-exitcode"], 0);
+        let mut held = inventory(&ws);
+        held.remove("elastic_ip");
+        let mut recorded = state_ids(&ws);
+        recorded.retain(|_, ids| !ids.is_empty());
+        assert_eq!(held, recorded, "after {presses} Ctrl-C");
+    }
+}

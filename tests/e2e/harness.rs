@@ -143,7 +143,7 @@ impl Workspace {
             .unwrap()
     }
 
-    fn command(&self, endpoint: &str, args: &[&str]) -> Command {
+    pub fn command(&self, endpoint: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mdl"));
         cmd.args(args)
             .current_dir(self.dir.path())
