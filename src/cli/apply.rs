@@ -62,7 +62,47 @@ fn read_saved_plan(path: &std::path::Path) -> Option<SavedPlan> {
 /// Apply a saved plan: load what it was made from, plan again, and go on
 /// only if both the configuration and the plan are the same.
 fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
-    if !args.file.params.is_empty()
+    // Only the params the plan withheld (secrets) are given again.
+    let given_again: Vec<&str> = args
+        .file
+        .params
+        .iter()
+        .filter_map(|p| p.split_once('=').map(|(n, _)| n.trim()))
+        .collect();
+    let missing: Vec<&String> = saved
+        .withheld
+        .iter()
+        .filter(|w| !given_again.contains(&w.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        let mut sources = SourceMap::new();
+        let d = command_line_diag(
+            &mut sources,
+            "cli::saved_plan_secrets",
+            format!(
+                "the saved plan does not hold the secret params {}",
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "in this command",
+            format!(
+                "pass them as when planning: {}",
+                missing
+                    .iter()
+                    .map(|m| format!("-p {m}=..."))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        );
+        ui.report(&[d], &sources);
+        return 1;
+    }
+    if given_again
+        .iter()
+        .any(|g| !saved.withheld.iter().any(|w| w == g))
         || args.file.params_file.is_some()
         || !args.select.target.is_empty()
         || !args.select.replace.is_empty()
@@ -81,7 +121,12 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
     let replayed = ApplyArgs {
         file: FileArgs {
             file: saved.file.clone(),
-            params: saved.params.clone(),
+            params: saved
+                .params
+                .iter()
+                .chain(&args.file.params)
+                .cloned()
+                .collect(),
             params_file: saved.params_file.clone(),
             stack: saved.stack.clone(),
         },
@@ -449,19 +494,9 @@ fn set_outputs(config: &crate::lang::Config, state: &mut crate::state::State, mo
     }
     let snapshot = state.clone();
     let eval = Evaluator::new(config, &snapshot);
-    // The secret values the configuration sets: an output that holds one
-    // (alone or inside a longer string) is recorded and shown as
-    // `(sensitive)`, never in clear.
-    let mut secrets: Vec<String> = Vec::new();
-    for res in config.resources.values() {
-        let attrs = eval.resource(res, &mut Vec::new());
-        for (name, v) in &attrs {
-            if res.kind.is_sensitive(name, &attrs) {
-                collect_strings(v, &mut secrets);
-            }
-        }
-    }
-    secrets.retain(|s| s.len() >= 4);
+    // An output that holds a secret value (alone or inside a longer
+    // string) is recorded and shown as `(sensitive)`, never in clear.
+    let secrets = super::plan::secret_values(config, &snapshot);
     state.outputs = config
         .outputs
         .iter()
@@ -469,7 +504,7 @@ fn set_outputs(config: &crate::lang::Config, state: &mut crate::state::State, mo
         .filter(|(_, v)| !v.has_unknown())
         .map(|(name, v)| {
             let mut held = Vec::new();
-            collect_strings(&v, &mut held);
+            super::plan::collect_strings(&v, &mut held);
             if held
                 .iter()
                 .any(|h| secrets.iter().any(|s| h.contains(s.as_str())))
@@ -480,16 +515,6 @@ fn set_outputs(config: &crate::lang::Config, state: &mut crate::state::State, mo
             }
         })
         .collect();
-}
-
-fn collect_strings(v: &crate::value::Value, out: &mut Vec<String>) {
-    use crate::value::Value;
-    match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::List(items) => items.iter().for_each(|i| collect_strings(i, out)),
-        Value::Map(m) => m.values().for_each(|i| collect_strings(i, out)),
-        _ => {}
-    }
 }
 
 fn print_outputs(state: &crate::state::State) {

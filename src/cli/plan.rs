@@ -42,7 +42,11 @@ pub struct SavedPlan {
     pub mdl_saved_plan: u32,
     pub file: std::path::PathBuf,
     pub stack: Option<String>,
+    /// The `-p` flags, but for params that hold a secret: those are named
+    /// in `withheld` and given again to `mdl apply PLAN`.
     pub params: Vec<String>,
+    #[serde(default)]
+    pub withheld: Vec<String>,
     pub params_file: Option<std::path::PathBuf>,
     pub target: Vec<String>,
     pub replace: Vec<String>,
@@ -53,6 +57,36 @@ pub struct SavedPlan {
     pub plan_digest: String,
     /// The plan, secrets masked, for people and tools.
     pub plan: serde_json::Value,
+}
+
+/// The secret values the configuration sets (values of sensitive
+/// attributes), for keeping them out of outputs and saved plans.
+pub fn secret_values(
+    config: &crate::lang::Config,
+    computed: &dyn crate::lang::Computed,
+) -> Vec<String> {
+    let eval = crate::lang::Evaluator::new(config, computed);
+    let mut secrets: Vec<String> = Vec::new();
+    for res in config.resources.values() {
+        let attrs = eval.resource(res, &mut Vec::new());
+        for (name, v) in &attrs {
+            if res.kind.is_sensitive(name, &attrs) {
+                collect_strings(v, &mut secrets);
+            }
+        }
+    }
+    secrets.retain(|s| s.len() >= 4);
+    secrets
+}
+
+pub fn collect_strings(v: &crate::value::Value, out: &mut Vec<String>) {
+    use crate::value::Value;
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::List(items) => items.iter().for_each(|i| collect_strings(i, out)),
+        Value::Map(m) => m.values().for_each(|i| collect_strings(i, out)),
+        _ => {}
+    }
 }
 
 /// What the configuration is, for a saved plan: the files and the params.
@@ -307,11 +341,37 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
         );
     }
     if let Some(out) = &args.out {
+        // Params that carry a secret are not written into the plan.
+        let secrets = secret_values(&prepared.loaded.config, &prepared.state);
+        let (withheld, params): (Vec<String>, Vec<String>) =
+            args.file.params.iter().cloned().partition(|p| {
+                p.split_once('=').is_some_and(|(name, _)| {
+                    prepared
+                        .loaded
+                        .config
+                        .params
+                        .get(name.trim())
+                        .is_some_and(|(_, v)| {
+                            let mut held = Vec::new();
+                            collect_strings(v, &mut held);
+                            held.iter().any(|h| {
+                                secrets
+                                    .iter()
+                                    .any(|s| s.contains(h.as_str()) && h.len() >= 4)
+                            })
+                        })
+                })
+            });
+        let withheld: Vec<String> = withheld
+            .iter()
+            .filter_map(|p| p.split_once('=').map(|(n, _)| n.trim().to_string()))
+            .collect();
         let saved = SavedPlan {
             mdl_saved_plan: 1,
             file: std::fs::canonicalize(&args.file.file).unwrap_or_else(|_| args.file.file.clone()),
             stack: args.file.stack.clone(),
-            params: args.file.params.clone(),
+            params,
+            withheld: withheld.clone(),
             params_file: args
                 .file
                 .params_file
@@ -342,6 +402,16 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
                 out.display(),
                 out.display()
             );
+            if !withheld.is_empty() {
+                println!(
+                    "Secrets are not saved in it: pass {} again to apply it.",
+                    withheld
+                        .iter()
+                        .map(|n| format!("-p {n}=..."))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
         }
     }
     drop(prepared.lock);

@@ -105,7 +105,15 @@ impl State {
             stack: file.stack,
             serial: file.serial,
             resources,
-            outputs: map_from_json(&file.outputs),
+            // A secret output is written as "(sensitive)", and read back
+            // as the marker it stands for.
+            outputs: map_from_json(&file.outputs)
+                .into_iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) if s == "(sensitive)" => (k, Value::Sensitive),
+                    v => (k, v),
+                })
+                .collect(),
         })
     }
 }

@@ -6,9 +6,13 @@
 use crate::harness::{Run, Workspace};
 
 const SECRETS: &str = r#"
+param smtp_password: string
+param db_name: string = "moodle"
+
 secret smtp {
-  name  = "vle/smtp"
-  value = "smtp-S3cr3t-value"
+  name        = "vle/smtp"
+  value       = param.smtp_password
+  description = "SMTP for ${param.db_name}"
 }
 
 secret cron {
@@ -53,28 +57,58 @@ fn mode(p: &std::path::Path) -> u32 {
 #[test]
 fn no_secret_value_is_printed_or_written() {
     let ws = Workspace::new("secrets.moodle", SECRETS);
+    let p = ["-p", "smtp_password=smtp-S3cr3t-value"];
     let mut runs: Vec<Run> = vec![
-        ws.expect("plan", &[], 0),
-        ws.expect("plan", &["--json"], 0),
-        ws.expect("plan", &["--out", "saved.plan"], 0),
-        ws.mdl(&["apply", "saved.plan"]),
+        ws.expect("plan", &p, 0),
+        ws.expect("plan", &[&p[..], &["--json"]].concat(), 0),
+        ws.expect(
+            "plan",
+            &[&p[..], &["-p", "db_name=vle", "--out", "saved.plan"]].concat(),
+            0,
+        ),
     ];
+    assert!(
+        runs.last()
+            .unwrap()
+            .stdout
+            .contains("pass -p smtp_password=... again"),
+        "{}",
+        runs.last().unwrap().all()
+    );
+    // The saved plan holds the plain param, not the secret one: applying
+    // it asks for the secret again.
+    let saved = std::fs::read_to_string(ws.dir.path().join("saved.plan")).unwrap();
+    assert!(saved.contains("db_name=vle"), "{saved}");
+    let bare = ws.mdl(&["apply", "saved.plan"]);
+    assert_eq!(bare.code, 1, "{}", bare.all());
+    assert!(
+        bare.stderr.contains("cli::saved_plan_secrets"),
+        "{}",
+        bare.all()
+    );
+    runs.push(bare);
+    runs.push(ws.mdl(&[&["apply", "saved.plan"][..], &p[..]].concat()));
     assert_eq!(
         runs.last().unwrap().code,
         0,
         "{}",
         runs.last().unwrap().all()
     );
-    runs.push(ws.expect("plan", &["--detailed-exitcode"], 0));
+    runs.push(ws.expect(
+        "plan",
+        &[&p[..], &["-p", "db_name=vle", "--detailed-exitcode"]].concat(),
+        0,
+    ));
 
     // A new value: the plan says it changes, not what to.
-    ws.edit("smtp-S3cr3t-value", "smtp-N3w-value");
-    let change = ws.expect("plan", &[], 0);
+    let p = ["-p", "smtp_password=smtp-N3w-value", "-p", "db_name=vle"];
+    let change = ws.expect("plan", &p, 0);
     assert!(change.stdout.contains("(sensitive)"), "{}", change.all());
     runs.push(change);
-    runs.push(ws.expect("apply", &["--auto-approve"], 0));
+    runs.push(ws.expect("apply", &[&p[..], &["--auto-approve"]].concat(), 0));
     for addr in ["secret.smtp", "secret.cron", "ssm_parameter.db"] {
         runs.push(ws.mdl(&["state", "show", "secrets.moodle", addr]));
+        assert!(!runs.last().unwrap().stdout.contains("smtp-N3w"));
         assert_eq!(
             runs.last().unwrap().code,
             0,
@@ -82,10 +116,15 @@ fn no_secret_value_is_printed_or_written() {
             runs.last().unwrap().all()
         );
     }
-    let outputs = ws.expect("output", &[], 0);
+    let outputs = ws.expect("output", &p, 0);
     assert!(outputs.stdout.contains("smtp_arn"), "{}", outputs.all());
+    assert!(
+        outputs.stdout.contains("smtp_value = (sensitive)"),
+        "{}",
+        outputs.all()
+    );
     runs.push(outputs);
-    runs.push(ws.expect("output", &["--json"], 0));
+    runs.push(ws.expect("output", &[&p[..], &["--json"]].concat(), 0));
 
     // What AWS holds: the values really are there.
     let generated = Workspace::runtime().block_on(async {
