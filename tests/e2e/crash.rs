@@ -332,7 +332,7 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
             },
         );
         ws.expect("plan", &[], 0);
-        let mut child = ws
+        let child = ws
             .command(&proxy.endpoint, &["apply", "prod.moodle", "--auto-approve"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
