@@ -16,7 +16,7 @@ use crate::plan::{Action, Change, Plan};
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, LiveResource, Operation, Provider, ProviderError, STACK_TAG,
 };
-use crate::state::{LocalStore, ResourceRecord, State, StoreError};
+use crate::state::{ResourceRecord, State, Store, StoreError};
 use crate::value::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -174,7 +174,7 @@ fn step(addr: &ResourceAddr, kind: StepKind) -> Step {
 /// Shared between the steps of one apply.
 struct Shared {
     state: Mutex<State>,
-    store: Option<LocalStore>,
+    store: Option<Store>,
     store_error: Mutex<Option<StoreError>>,
 }
 
@@ -203,7 +203,7 @@ pub async fn apply(
     config: &Config,
     provider: Arc<dyn Provider>,
     state: State,
-    store: Option<LocalStore>,
+    store: Option<Store>,
     parallelism: usize,
     report_event: &(dyn Fn(Event<'_>) + Sync),
     cancel: impl std::future::Future<Output = ()>,

@@ -129,6 +129,7 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
                 .collect(),
             params_file: saved.params_file.clone(),
             stack: saved.stack.clone(),
+            backend: args.file.backend.clone(),
         },
         aws: args.aws.clone(),
         select: super::Selection {
@@ -309,9 +310,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         &loaded.config,
         provider.clone(),
         state,
-        Some(crate::state::LocalStore {
-            path: store.path.clone(),
-        }),
+        Some(store.clone()),
         usize::from(args.parallelism),
         &reporter,
         cancel,

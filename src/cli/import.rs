@@ -8,7 +8,7 @@ use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::lang::ResourceAddr;
 use crate::provider::aws::{AwsProvider, Connection};
 use crate::provider::{Provider, ReadRequest};
-use crate::state::{LocalStore, Lock, ResourceRecord};
+use crate::state::ResourceRecord;
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -78,16 +78,30 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
     };
     let kind = loaded.config.resources[&addr].kind;
     let stack = loaded.config.stack.clone();
-    let store = LocalStore::for_config(&args.file.file, &stack);
-    let _lock = match Lock::acquire(&store.lock_path(), "import") {
+    let conn = Connection {
+        region: args.aws.region.clone(),
+        endpoint_url: args.aws.endpoint_url.clone(),
+    };
+    let store =
+        match super::open_store(&args.file.file, &stack, args.file.backend.as_deref(), &conn) {
+            Ok(s) => s,
+            Err(e) => {
+                return fail(
+                    &mut loaded,
+                    "state::backend",
+                    e,
+                    "--backend takes s3://BUCKET/PREFIX".into(),
+                );
+            }
+        };
+    let _lock = match store.lock("import") {
         Ok(l) => l,
         Err(e) => {
             return fail(
                 &mut loaded,
                 "state::locked",
                 e.to_string(),
-                "wait for it to finish; if that process is gone, the lock is released with it"
-                    .into(),
+                super::LOCKED_HELP.into(),
             );
         }
     };

@@ -13,7 +13,7 @@ use crate::lang::ResourceAddr;
 use crate::provider::aws::{AwsProvider, Connection, Stack};
 use crate::provider::{Provider, ReadRequest};
 use crate::schema::KindSchema;
-use crate::state::{LocalStore, Lock, ResourceRecord};
+use crate::state::ResourceRecord;
 
 pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     let mut sources = SourceMap::new();
@@ -35,7 +35,6 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         .stack
         .clone()
         .unwrap_or_else(|| super::validate::stack_name(file));
-    let store = LocalStore::for_config(file, &mdl_stack);
     let Ok(rt) = runtime() else {
         return fail(
             "cli::runtime",
@@ -81,15 +80,20 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
             "this AWS endpoint does not answer like CloudFormation".into(),
         );
     };
-    let lock = match Lock::acquire(&store.lock_path(), "import") {
-        Ok(l) => l,
+    let store = match super::open_store(file, &mdl_stack, args.file.backend.as_deref(), &conn) {
+        Ok(s) => s,
         Err(e) => {
             return fail(
-                "state::locked",
-                e.to_string(),
-                "wait for it to finish; if that process is gone, the lock is released with it"
-                    .into(),
+                "state::backend",
+                e,
+                "--backend takes s3://BUCKET/PREFIX".into(),
             );
+        }
+    };
+    let lock = match store.lock("import") {
+        Ok(l) => l,
+        Err(e) => {
+            return fail("state::locked", e.to_string(), super::LOCKED_HELP.into());
         }
     };
     let mut state = match store.load(&mdl_stack) {
@@ -99,7 +103,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
                 "import::state_not_empty",
                 format!(
                     "the state of stack `{mdl_stack}` ({}) already holds {} resources",
-                    store.path.display(),
+                    store.describe(),
                     s.resources.len()
                 ),
                 "import into a new stack: pass --stack NAME, or name another file".into(),

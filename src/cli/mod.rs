@@ -88,6 +88,10 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Look at and rearrange state: list, show, mv, rm.
     State(state::StateArgs),
+    /// Release a remote state lock left by a run that is gone:
+    /// `mdl force-unlock FILE LOCK_ID --backend s3://...` (the id is in the
+    /// "locked" error). Make sure that run is really gone first.
+    ForceUnlock(state::ForceUnlockArgs),
 }
 
 /// The file and the values for its params.
@@ -105,7 +109,41 @@ pub struct FileArgs {
     /// The stack name (default: the file name without `.moodle`).
     #[arg(long)]
     pub stack: Option<String>,
+    /// Keep state in S3 rather than in .mdl/ beside the file, shared by a
+    /// team: `s3://BUCKET/PREFIX` holds `<stack>.state.json` and, while a
+    /// run changes it, `<stack>.state.json.lock` (taken by a conditional
+    /// write: one run at a time).
+    #[arg(long, env = "MDL_BACKEND", value_name = "URL")]
+    pub backend: Option<String>,
 }
+
+/// The state store of `stack`: the local file beside `file`, or the S3
+/// backend `--backend` (or MDL_BACKEND) names, reached with the standard
+/// AWS settings.
+///
+/// # Errors
+/// A bad URL, or no region for the bucket.
+pub fn open_store(
+    file: &std::path::Path,
+    stack: &str,
+    backend: Option<&str>,
+    conn: &crate::provider::aws::Connection,
+) -> Result<crate::state::Store, String> {
+    match backend.filter(|b| !b.is_empty()) {
+        None => Ok(crate::state::LocalStore::for_config(file, stack).into()),
+        Some(url) => {
+            let (backend, prefix) = crate::provider::aws::s3::S3Backend::connect(url, conn)?;
+            Ok(crate::state::Store::remote(
+                std::sync::Arc::new(backend),
+                &prefix,
+                stack,
+            ))
+        }
+    }
+}
+
+/// What to do about a held state lock.
+pub const LOCKED_HELP: &str = "wait for it to finish; a local lock is released when its process ends, a remote one (its id is above) with `mdl force-unlock FILE ID` if that run is gone";
 
 /// Which resources a plan covers, and which it replaces.
 #[derive(Args, Debug, Clone, Default)]
@@ -239,6 +277,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&ui, &args),
         Command::Export(args) => export::run(&ui, &args),
         Command::State(args) => state::run(&ui, &args),
+        Command::ForceUnlock(args) => state::force_unlock(&ui, &args),
         Command::Import(args) => import::run(&ui, &args),
         Command::Refresh(args) => plan::run_refresh(&ui, &args),
     };

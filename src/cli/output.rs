@@ -4,7 +4,6 @@ use clap::Args;
 
 use super::{FileArgs, Ui, command_line_diag};
 use crate::diagnostics::SourceMap;
-use crate::state::LocalStore;
 
 #[derive(Args, Debug)]
 pub struct OutputArgs {
@@ -28,8 +27,26 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
         .stack
         .clone()
         .unwrap_or_else(|| super::validate::stack_name(&args.file.file));
-    let store = LocalStore::for_config(&args.file.file, &stack);
     let mut sources = SourceMap::new();
+    let store = match super::open_store(
+        &args.file.file,
+        &stack,
+        args.file.backend.as_deref(),
+        &crate::provider::aws::Connection::default(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            let d = command_line_diag(
+                &mut sources,
+                "state::backend",
+                e,
+                "--backend",
+                "--backend takes s3://BUCKET/PREFIX",
+            );
+            ui.report(&[d], &sources);
+            return 1;
+        }
+    };
     let state = match store.load(&stack) {
         Ok(s) => s,
         Err(e) => {

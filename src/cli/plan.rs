@@ -11,7 +11,7 @@ use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::plan::{Plan, diff_with, refresh};
 use crate::provider::ProviderError;
 use crate::provider::aws::{AwsProvider, Connection};
-use crate::state::{LocalStore, Lock, State};
+use crate::state::{State, StateLock, Store};
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -107,8 +107,8 @@ pub fn config_digest(loaded: &Loaded) -> String {
 pub struct Prepared {
     pub loaded: Loaded,
     pub state: State,
-    pub store: LocalStore,
-    pub lock: Lock,
+    pub store: Store,
+    pub lock: StateLock,
     pub provider: Arc<AwsProvider>,
     pub plan: Plan,
     pub runtime: tokio::runtime::Runtime,
@@ -134,20 +134,39 @@ pub fn prepare(
     operation: &str,
 ) -> Result<Prepared, u8> {
     let mut loaded = load(ui, file)?;
-    let store = LocalStore::for_config(&file.file, &loaded.config.stack);
     let fail = |sources: &mut SourceMap, code: &'static str, message: String, help: &str| {
         let d = command_line_diag(sources, code, message, "while running this command", help);
         ui.report(&[d], sources);
         1u8
     };
-    let lock = match Lock::acquire(&store.lock_path(), operation) {
+    let conn = Connection {
+        region: aws.region.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+    };
+    let store = match super::open_store(
+        &file.file,
+        &loaded.config.stack,
+        file.backend.as_deref(),
+        &conn,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(fail(
+                &mut loaded.sources,
+                "state::backend",
+                e,
+                "--backend takes s3://BUCKET/PREFIX",
+            ));
+        }
+    };
+    let lock = match store.lock(operation) {
         Ok(l) => l,
         Err(e) => {
             return Err(fail(
                 &mut loaded.sources,
                 "state::locked",
                 e.to_string(),
-                "wait for it to finish; if that process is gone, the lock is released with it",
+                super::LOCKED_HELP,
             ));
         }
     };
@@ -564,12 +583,7 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
 }
 
 /// Save state, reporting a failure as a diagnostic.
-pub fn save_state(
-    ui: &Ui,
-    loaded: &mut Loaded,
-    store: &LocalStore,
-    state: &State,
-) -> Result<(), u8> {
+pub fn save_state(ui: &Ui, loaded: &mut Loaded, store: &Store, state: &State) -> Result<(), u8> {
     store.save(state).map_err(|e| {
         let d = command_line_diag(
             &mut loaded.sources,

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::{Ui, command_line_diag};
 use crate::diagnostics::SourceMap;
 use crate::lang::ResourceAddr;
-use crate::state::{LocalStore, Lock, State};
+use crate::state::{State, StateLock, Store};
 
 #[derive(Args, Debug)]
 pub struct StateArgs {
@@ -58,6 +58,44 @@ pub struct StateFile {
     /// The stack name (default: the file name without `.moodle`).
     #[arg(long)]
     pub stack: Option<String>,
+    /// State in S3: `s3://BUCKET/PREFIX` (see `mdl plan --help`).
+    #[arg(long, env = "MDL_BACKEND", value_name = "URL")]
+    pub backend: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ForceUnlockArgs {
+    #[command(flatten)]
+    pub file: StateFile,
+    /// The lock's id, as the "locked" error shows it.
+    pub id: String,
+}
+
+pub fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> u8 {
+    let mut sources = SourceMap::new();
+    let mut fail = |code: &'static str, message: String, help: &str| {
+        let d = command_line_diag(&mut sources, code, message, "in this command", help);
+        ui.report(&[d], &sources);
+        1u8
+    };
+    let (store, _) = match args.file.store() {
+        Ok(x) => x,
+        Err((code, message, help)) => return fail(code, message, help),
+    };
+    match store.force_unlock(&args.id) {
+        Ok(holder) => {
+            println!(
+                "Released the lock of {} held by {holder}.",
+                store.describe()
+            );
+            0
+        }
+        Err(e) => fail(
+            "state::unlock_refused",
+            e,
+            "pass the id the \"locked\" error shows, with the same --backend",
+        ),
+    }
 }
 
 /// Why state could not be opened: code, message, help.
@@ -65,27 +103,30 @@ type OpenError = (&'static str, String, &'static str);
 
 impl StateFile {
     /// The store and state, under the lock, for a command that changes it.
-    fn locked(&self, operation: &str) -> Result<(LocalStore, String, Lock, State), OpenError> {
-        let (store, stack) = self.store();
-        let lock = Lock::acquire(&store.lock_path(), operation).map_err(|e| {
-            (
-                "state::locked",
-                e.to_string(),
-                "wait for it to finish; if that process is gone, the lock is released with it",
-            )
-        })?;
+    fn locked(&self, operation: &str) -> Result<(Store, String, StateLock, State), OpenError> {
+        let (store, stack) = self.store()?;
+        let lock = store
+            .lock(operation)
+            .map_err(|e| ("state::locked", e.to_string(), super::LOCKED_HELP))?;
         let state = store
             .load(&stack)
             .map_err(|e| ("state::unreadable", e.to_string(), "run `mdl apply` first"))?;
         Ok((store, stack, lock, state))
     }
 
-    fn store(&self) -> (LocalStore, String) {
+    fn store(&self) -> Result<(Store, String), OpenError> {
         let stack = self
             .stack
             .clone()
             .unwrap_or_else(|| super::validate::stack_name(&self.file));
-        (LocalStore::for_config(&self.file, &stack), stack)
+        let store = super::open_store(
+            &self.file,
+            &stack,
+            self.backend.as_deref(),
+            &crate::provider::aws::Connection::default(),
+        )
+        .map_err(|e| ("state::backend", e, "--backend takes s3://BUCKET/PREFIX"))?;
+        Ok((store, stack))
     }
 }
 
@@ -98,7 +139,10 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
     };
     match &args.command {
         StateCommand::List(file) => {
-            let (store, stack) = file.store();
+            let (store, stack) = match file.store() {
+                Ok(x) => x,
+                Err((code, message, help)) => return fail(code, message, help),
+            };
             match store.load(&stack) {
                 Ok(state) => {
                     let width = state
@@ -125,7 +169,10 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             }
         }
         StateCommand::Show { file, address } => {
-            let (store, stack) = file.store();
+            let (store, stack) = match file.store() {
+                Ok(x) => x,
+                Err((code, message, help)) => return fail(code, message, help),
+            };
             let state = match store.load(&stack) {
                 Ok(s) => s,
                 Err(e) => return fail("state::unreadable", e.to_string(), "run `mdl apply` first"),

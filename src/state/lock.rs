@@ -12,6 +12,24 @@ pub struct LockHolder {
     pub host: String,
     pub operation: String,
     pub started_unix: u64,
+    /// A remote lock's id, for `mdl force-unlock`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl LockHolder {
+    /// This process, running `mdl <operation>`.
+    pub fn new(operation: &str, id: Option<String>) -> LockHolder {
+        LockHolder {
+            pid: std::process::id(),
+            host: hostname(),
+            operation: operation.to_string(),
+            started_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            id,
+        }
+    }
 }
 
 impl std::fmt::Display for LockHolder {
@@ -20,7 +38,11 @@ impl std::fmt::Display for LockHolder {
             f,
             "`mdl {}` (pid {} on {}, started at unix time {})",
             self.operation, self.pid, self.host, self.started_unix
-        )
+        )?;
+        if let Some(id) = &self.id {
+            write!(f, ", lock id {id}")?;
+        }
+        Ok(())
     }
 }
 
@@ -76,14 +98,7 @@ impl Lock {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        let holder = LockHolder {
-            pid: std::process::id(),
-            host: hostname(),
-            operation: operation.to_string(),
-            started_unix: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
-        };
+        let holder = LockHolder::new(operation, None);
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         let text = serde_json::to_string(&holder).unwrap_or_default();

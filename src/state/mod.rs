@@ -4,10 +4,12 @@
 //!
 //! Must not import: `provider`, `plan`, `apply`, tokio.
 
+mod backend;
 mod lock;
 mod model;
 mod store;
 
+pub use backend::{PutError, RemoteBackend, StateLock, Store};
 pub use lock::{Lock, LockError, LockHolder};
 pub use model::{ResourceRecord, STATE_VERSION, State};
 pub use store::{LocalStore, StoreError, write_private};

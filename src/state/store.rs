@@ -22,6 +22,7 @@ pub enum StoreError {
     Invalid { path: PathBuf, message: String },
 }
 
+#[derive(Clone, Debug)]
 pub struct LocalStore {
     pub path: PathBuf,
 }

@@ -5,6 +5,7 @@
 //! by `scripts/test.sh`). Without it these tests fail, saying how to install
 //! it; they never skip.
 
+mod backend;
 mod compute;
 mod crash;
 mod data;

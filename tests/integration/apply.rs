@@ -72,9 +72,12 @@ fn run(text: &str, provider: MockProvider, parallelism: usize, destroy: bool, st
         &config,
         provider.clone(),
         state,
-        Some(LocalStore {
-            path: store.path.clone(),
-        }),
+        Some(
+            LocalStore {
+                path: store.path.clone(),
+            }
+            .into(),
+        ),
         parallelism,
         &|_| {},
         std::future::pending(),

@@ -29,6 +29,7 @@ mod fields;
 mod iam;
 mod rds;
 mod route53;
+pub mod s3;
 mod secretsmanager;
 mod ssm;
 

@@ -1,0 +1,146 @@
+//! The team backend: state in S3 (moto), locked by a conditional write.
+//! Two applies started together: exactly one proceeds, the other fails at
+//! once naming the holder. A run killed while holding the lock leaves it;
+//! `mdl force-unlock` with the lock's id releases it, and the next apply
+//! converges. Nothing is written beside the file.
+
+use std::time::Duration;
+
+use crate::harness::Workspace;
+use crate::proxy::{Faults, Proxy};
+
+const PROD: &str = include_str!("../../examples/prod.moodle");
+const BACKEND: &str = "s3://mdl-state/teams/vle";
+
+fn s3(ws: &Workspace) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(&ws.moto.sdk())
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+fn object(ws: &Workspace, key: &str) -> Option<String> {
+    let client = s3(ws);
+    Workspace::runtime().block_on(async {
+        let out = client
+            .get_object()
+            .bucket("mdl-state")
+            .key(key)
+            .send()
+            .await
+            .ok()?;
+        let body = out.body.collect().await.ok()?;
+        Some(String::from_utf8_lossy(&body.into_bytes()).to_string())
+    })
+}
+
+#[test]
+fn two_applies_one_lock_and_force_unlock_after_a_kill() {
+    let ws = Workspace::new("prod.moodle", PROD);
+    let client = s3(&ws);
+    Workspace::runtime().block_on(async {
+        client
+            .create_bucket()
+            .bucket("mdl-state")
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let proxy = Proxy::start(
+        &ws.moto.endpoint,
+        Faults {
+            latency: Duration::from_millis(20),
+            ..Faults::default()
+        },
+    );
+    ws.expect("plan", &["--backend", BACKEND], 0);
+    let args = [
+        "apply",
+        "prod.moodle",
+        "--auto-approve",
+        "--backend",
+        BACKEND,
+    ];
+    let spawn = || {
+        ws.command(&proxy.endpoint, &args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let text = |o: &std::process::Output| {
+        format!(
+            "--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let codes = [a.status.code(), b.status.code()];
+    assert!(
+        codes == [Some(0), Some(1)] || codes == [Some(1), Some(0)],
+        "{codes:?}\n{}\n{}",
+        text(&a),
+        text(&b)
+    );
+    let loser = if codes[0] == Some(1) { &a } else { &b };
+    let winner = if codes[0] == Some(0) { &a } else { &b };
+    let lost = text(loser);
+    assert!(lost.contains("state::locked"), "{lost}");
+    assert!(
+        lost.contains("the state is locked by `mdl apply` (pid"),
+        "{lost}"
+    );
+    assert!(lost.contains("lock id"), "{lost}");
+    // It failed at once: it created nothing.
+    assert!(!lost.contains("Creating..."), "{lost}");
+    assert!(text(winner).contains("46 added"), "{}", text(winner));
+
+    // State is in the bucket, not beside the file; the lock is gone.
+    let state = object(&ws, "teams/vle/prod.state.json").expect("state in S3");
+    assert!(state.contains("module.vle.aurora_cluster.main"), "{state}");
+    assert!(object(&ws, "teams/vle/prod.state.json.lock").is_none());
+    assert!(!ws.state_path().exists());
+    ws.expect("plan", &["--backend", BACKEND, "--detailed-exitcode"], 0);
+
+    // A run killed while it holds the lock leaves it behind.
+    ws.edit("web_max         = 6", "web_max         = 8");
+    let mut child = ws.spawn_at(&proxy.endpoint, &args);
+    let start = std::time::Instant::now();
+    while object(&ws, "teams/vle/prod.state.json.lock").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20), "no lock taken");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    proxy.settle();
+    let locked = ws.mdl(&["plan", "prod.moodle", "--backend", BACKEND]);
+    assert_eq!(locked.code, 1, "{}", locked.all());
+    assert!(
+        locked.stderr.contains("mdl force-unlock"),
+        "{}",
+        locked.all()
+    );
+    let lock = object(&ws, "teams/vle/prod.state.json.lock").expect("the lock is left");
+    let lock: serde_json::Value = serde_json::from_str(&lock).unwrap();
+    let id = lock["id"].as_str().unwrap().to_string();
+    assert!(locked.stderr.contains(&id), "{}", locked.all());
+    let wrong = ws.mdl(&["force-unlock", "prod.moodle", "0000", "--backend", BACKEND]);
+    assert_eq!(wrong.code, 1, "{}", wrong.all());
+    assert!(
+        wrong.stderr.contains("state::unlock_refused"),
+        "{}",
+        wrong.all()
+    );
+    let unlock = ws.mdl(&["force-unlock", "prod.moodle", &id, "--backend", BACKEND]);
+    assert_eq!(unlock.code, 0, "{}", unlock.all());
+    assert!(object(&ws, "teams/vle/prod.state.json.lock").is_none());
+    ws.expect("apply", &["--auto-approve", "--backend", BACKEND], 0);
+    ws.expect("plan", &["--backend", BACKEND, "--detailed-exitcode"], 0);
+}
