@@ -338,7 +338,16 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(600));
+        // Once the apply has recorded its first step (under load, planning
+        // can take a while).
+        let start = std::time::Instant::now();
+        while state_ids(&ws).is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the apply never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         interrupt(&child);
         if presses == 2 {
             std::thread::sleep(Duration::from_millis(30));
