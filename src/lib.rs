@@ -6,6 +6,7 @@
 //! ARCHITECTURE.md for the code map and the invariants.
 
 pub mod apply;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
