@@ -290,13 +290,22 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     };
     // First Ctrl-C: start nothing new, let in-flight calls finish, save
     // state. A second one exits at once; state is saved after every step.
-    let cancel = async {
-        if tokio::signal::ctrl_c().await.is_ok() {
+    // The handler is registered now, before the first step starts (a
+    // future registers only when first polled).
+    let interrupts = {
+        let _guard = runtime.enter();
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+    };
+    let cancel = async move {
+        let Some(mut interrupts) = interrupts else {
+            return std::future::pending::<()>().await;
+        };
+        if interrupts.recv().await.is_some() {
             eprintln!(
                 "\nmdl: interrupted; finishing the calls in flight and saving state (Ctrl-C again to stop at once)"
             );
-            tokio::spawn(async {
-                if tokio::signal::ctrl_c().await.is_ok() {
+            tokio::spawn(async move {
+                if interrupts.recv().await.is_some() {
                     eprintln!("mdl: stopped; state holds every step that finished");
                     std::process::exit(130);
                 }
