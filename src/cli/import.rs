@@ -6,7 +6,7 @@ use clap::Args;
 use super::plan::{provider_diag, runtime};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::lang::ResourceAddr;
-use crate::provider::aws::{AwsProvider, Connection};
+use crate::provider::aws::AwsProvider;
 use crate::provider::{Provider, ReadRequest};
 use crate::state::ResourceRecord;
 
@@ -78,10 +78,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
     };
     let kind = loaded.config.resources[&addr].kind;
     let stack = loaded.config.stack.clone();
-    let conn = Connection {
-        region: args.aws.region.clone(),
-        endpoint_url: args.aws.endpoint_url.clone(),
-    };
+    let conn = args.aws.connection();
     let store =
         match super::open_store(&args.file.file, &stack, args.file.backend.as_deref(), &conn) {
             Ok(s) => s,
@@ -144,10 +141,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
             "this is a bug in mdl".into(),
         );
     };
-    let conn = Connection {
-        region: args.aws.region.clone(),
-        endpoint_url: args.aws.endpoint_url.clone(),
-    };
+    let conn = args.aws.connection();
     let provider = match rt.block_on(AwsProvider::connect(&conn)) {
         Ok(p) => p,
         Err(e) => {

@@ -10,7 +10,7 @@ use super::{Ui, command_line_diag};
 use crate::diagnostics::SourceMap;
 use crate::import::{Adopted, Left, Mapping, StackArn};
 use crate::lang::ResourceAddr;
-use crate::provider::aws::{AwsProvider, Connection, Stack};
+use crate::provider::aws::{AwsProvider, Stack};
 use crate::provider::{Provider, ReadRequest};
 use crate::schema::KindSchema;
 use crate::state::ResourceRecord;
@@ -42,10 +42,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
             "this is a bug in mdl".into(),
         );
     };
-    let conn = Connection {
-        region: args.aws.region.clone(),
-        endpoint_url: args.aws.endpoint_url.clone(),
-    };
+    let conn = args.aws.connection();
     let provider = match rt.block_on(AwsProvider::connect(&conn)) {
         Ok(p) => p,
         Err(e) => {

@@ -170,6 +170,16 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
 }
 
+impl AwsArgs {
+    /// Where to reach AWS, as the provider and the state backend take it.
+    pub fn connection(&self) -> crate::provider::aws::Connection {
+        crate::provider::aws::Connection {
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}
+
 /// Output settings shared by every command.
 pub struct Ui {
     pub color_out: bool,

@@ -10,7 +10,7 @@ use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::plan::{Plan, diff_with, refresh};
 use crate::provider::ProviderError;
-use crate::provider::aws::{AwsProvider, Connection};
+use crate::provider::aws::AwsProvider;
 use crate::state::{State, StateLock, Store};
 
 #[derive(Args, Debug)]
@@ -139,10 +139,7 @@ pub fn prepare(
         ui.report(&[d], sources);
         1u8
     };
-    let conn = Connection {
-        region: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-    };
+    let conn = aws.connection();
     let store = match super::open_store(
         &file.file,
         &loaded.config.stack,
@@ -192,10 +189,7 @@ pub fn prepare(
             ));
         }
     };
-    let conn = Connection {
-        region: aws.region.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-    };
+    let conn = aws.connection();
     let provider = match runtime.block_on(AwsProvider::connect(&conn)) {
         Ok(p) => Arc::new(p),
         Err(e) => {

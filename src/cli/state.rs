@@ -321,12 +321,7 @@ fn untag(
     let rt = super::plan::runtime()
         .map_err(|e| crate::provider::ProviderError::new("mdl", "runtime", e.to_string()))?;
     rt.block_on(async {
-        let provider =
-            crate::provider::aws::AwsProvider::connect(&crate::provider::aws::Connection {
-                region: aws.region.clone(),
-                endpoint_url: aws.endpoint_url.clone(),
-            })
-            .await?;
+        let provider = crate::provider::aws::AwsProvider::connect(&aws.connection()).await?;
         let found = provider
             .read(ReadRequest {
                 kind,
