@@ -12,6 +12,10 @@ use mdl::diagnostics::SourceMap;
 use mdl::provider::mock::MockProvider;
 use mdl::state::State;
 
+/// The allocator the `mdl` binary uses (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn load(text: &str) -> mdl::lang::Config {
     let mut sources = SourceMap::new();
     let id = sources.add("estate.moodle", None, text.to_string());

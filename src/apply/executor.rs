@@ -79,9 +79,20 @@ pub struct ApplyReport {
     pub outcomes: Vec<(Step, Outcome)>,
     /// Saving state failed at some point: the state may be behind AWS.
     pub store_error: Option<StoreError>,
+    /// From the first step started to the last finished.
+    pub wall: Duration,
+    /// The longest chain of finished steps, each waiting for the one
+    /// before, with each step's own time: the least wall time any
+    /// schedule could reach with these step times.
+    pub critical_path: Vec<(Step, Duration)>,
 }
 
 impl ApplyReport {
+    /// The sum of the critical path's step times.
+    pub fn critical_time(&self) -> Duration {
+        self.critical_path.iter().map(|(_, d)| *d).sum()
+    }
+
     pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.outcomes.iter().filter(|(_, o)| f(o)).count()
     }
@@ -209,6 +220,7 @@ pub async fn apply(
     cancel: impl std::future::Future<Output = ()>,
 ) -> (ApplyReport, State) {
     let (steps, waits) = steps(plan);
+    let began = Instant::now();
     let changes: HashMap<ResourceAddr, Change> = plan
         .changes
         .iter()
@@ -279,11 +291,21 @@ pub async fn apply(
                     running.insert(s.clone(), Instant::now());
                     let change = changes[&s.addr].clone();
                     let attrs = if matches!(s.kind, StepKind::Create | StepKind::Update) {
-                        let computed = shared.state.lock().map(|st| st.clone()).unwrap_or_default();
-                        config.resources.get(&s.addr).map(|res| {
-                            let eval = Evaluator::new(config, &computed);
-                            eval.resource(res, &mut Vec::new())
-                        })
+                        // Evaluated against the state as it is now (under
+                        // its lock: copying it per step is quadratic).
+                        let res = config.resources.get(&s.addr);
+                        match (res, shared.state.lock()) {
+                            (Some(res), Ok(computed)) => {
+                                let eval = Evaluator::new(config, &*computed);
+                                Some(eval.resource(res, &mut Vec::new()))
+                            }
+                            (Some(res), Err(_)) => {
+                                let nothing = State::default();
+                                let eval = Evaluator::new(config, &nothing);
+                                Some(eval.resource(res, &mut Vec::new()))
+                            }
+                            (None, _) => None,
+                        }
                     } else {
                         None
                     };
@@ -299,8 +321,9 @@ pub async fn apply(
                     let semaphore = semaphore.clone();
                     let stack = plan.stack.clone();
                     tasks.spawn(async move {
-                        let start = Instant::now();
                         let _permit = semaphore.acquire_owned().await;
+                        // The step's own time, not its wait for a permit.
+                        let start = Instant::now();
                         let result = run_step(&*provider, &stack, &s, &change, attrs).await;
                         (s, result, start.elapsed())
                     });
@@ -353,10 +376,12 @@ pub async fn apply(
     });
     let state = shared.state.into_inner().unwrap_or_default();
     let store_error = shared.store_error.into_inner().unwrap_or_default();
+    let wall = began.elapsed();
+    let critical_path = critical_path(&steps, &waits, &outcomes);
     // Keep the plan's step order in the report.
     let mut ordered = Vec::new();
     for s in steps {
-        if let Some(o) = outcomes.shift_remove(&s) {
+        if let Some(o) = outcomes.swap_remove(&s) {
             ordered.push((s, o));
         }
     }
@@ -364,9 +389,60 @@ pub async fn apply(
         ApplyReport {
             outcomes: ordered,
             store_error,
+            wall,
+            critical_path,
         },
         state,
     )
+}
+
+/// The longest chain of finished steps through `waits`, weighted by each
+/// step's own time.
+fn critical_path(
+    steps: &[Step],
+    waits: &HashMap<Step, Vec<Step>>,
+    outcomes: &IndexMap<Step, Outcome>,
+) -> Vec<(Step, Duration)> {
+    let took = |s: &Step| match outcomes.get(s) {
+        Some(Outcome::Done { elapsed, .. }) => Some(*elapsed),
+        _ => None,
+    };
+    // Longest finish time of each step and the step before it on that
+    // path, in an order where every step comes after those it waits for.
+    let mut best: HashMap<&Step, (Duration, Option<&Step>)> = HashMap::new();
+    let mut order: Vec<&Step> = Vec::new();
+    let mut placed: HashSet<&Step> = HashSet::new();
+    while order.len() < steps.len() {
+        let before = order.len();
+        for s in steps {
+            let needs = waits.get(s).map(Vec::as_slice).unwrap_or_default();
+            if !placed.contains(s) && needs.iter().all(|n| placed.contains(n)) {
+                placed.insert(s);
+                order.push(s);
+            }
+        }
+        if order.len() == before {
+            break;
+        }
+    }
+    for s in order {
+        let Some(own) = took(s) else { continue };
+        let needs = waits.get(s).map(Vec::as_slice).unwrap_or_default();
+        let prior = needs
+            .iter()
+            .filter_map(|n| best.get(n).map(|(t, _)| (*t, n)))
+            .max_by_key(|(t, _)| *t);
+        let (start, from) = prior.map_or((Duration::ZERO, None), |(t, n)| (t, Some(n)));
+        best.insert(s, (start + own, from));
+    }
+    let mut end = best.iter().max_by_key(|(_, (t, _))| *t).map(|(s, _)| *s);
+    let mut path = Vec::new();
+    while let Some(s) = end {
+        path.push((s.clone(), took(s).unwrap_or_default()));
+        end = best.get(s).and_then(|(_, from)| *from);
+    }
+    path.reverse();
+    path
 }
 
 /// A resource whose `mdl:address` or `mdl:stack` tag names another
@@ -531,8 +607,7 @@ fn record(
         (_, Some(live)) => {
             let mut attrs = live.attrs.clone();
             if let Some(res) = config.resources.get(&s.addr) {
-                let computed = state.clone();
-                let desired = Evaluator::new(config, &computed).resource(res, &mut Vec::new());
+                let desired = Evaluator::new(config, &*state).resource(res, &mut Vec::new());
                 for (k, v) in desired {
                     attrs.entry(k).or_insert(v);
                 }

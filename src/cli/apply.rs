@@ -28,9 +28,15 @@ pub struct ApplyArgs {
     /// --allow-destroy module.vle
     #[arg(long, value_name = "ADDRESS")]
     pub allow_destroy: Vec<String>,
-    /// How many resources may change at once.
+    /// How many resources may change at once (and how many reads of AWS
+    /// run at once before).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
+    /// Print where the time went: the wall time of the steps and the
+    /// critical path, the longest chain of steps that had to run one after
+    /// another (no parallelism can beat it), with each step's time.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -139,6 +145,7 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
         auto_approve: true,
         allow_destroy: args.allow_destroy.clone(),
         parallelism: args.parallelism,
+        timings: args.timings,
     };
     run_with(ui, &replayed, Mode::Apply, Some(saved))
 }
@@ -164,6 +171,10 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         &args.select,
         mode == Mode::Destroy,
         operation,
+        crate::plan::ReadOptions {
+            parallelism: usize::from(args.parallelism),
+            per_resource: false,
+        },
     ) {
         Ok(p) => p,
         Err(code) => return code,
@@ -359,6 +370,9 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
     let cancelled = report.count(|o| matches!(o, Outcome::Cancelled));
     println!();
+    if args.timings {
+        print_timings(&report);
+    }
     if diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0 {
         if mode == Mode::Apply {
             println!(
@@ -406,6 +420,35 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     }
     println!("State holds every step that finished; run `mdl plan` to see what remains.");
     1
+}
+
+/// `--timings`: wall time against the critical path, and its steps.
+fn print_timings(report: &crate::apply::ApplyReport) {
+    let secs = |d: std::time::Duration| d.as_secs_f64();
+    let critical = report.critical_time();
+    let ratio = if critical.is_zero() {
+        String::new()
+    } else {
+        format!(
+            " ({:.2}× the critical path)",
+            secs(report.wall) / secs(critical)
+        )
+    };
+    println!(
+        "Timings: {:.2} s from the first step to the last{ratio}; critical path {:.2} s in {} steps:",
+        secs(report.wall),
+        secs(critical),
+        report.critical_path.len()
+    );
+    for (s, took) in &report.critical_path {
+        println!(
+            "  {:>7.2} s  {} {}",
+            secs(*took),
+            s.kind.noun().to_lowercase(),
+            s.addr
+        );
+    }
+    println!();
 }
 
 /// Refuse a plan that destroys a protected resource the user has not named.

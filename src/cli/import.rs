@@ -158,6 +158,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         stack: &stack,
         known_ids: vec![id.clone()],
         full: true,
+        ids_only: false,
     }));
     let found = match read {
         Ok(r) => r.resources.into_iter().find(|r| &r.id == id),

@@ -343,6 +343,7 @@ async fn read_stack(
             stack: mdl_stack,
             known_ids: ids.iter().map(|(_, id)| id.clone()).collect(),
             full: true,
+            ids_only: false,
         })
     });
     let results = futures_util::future::join_all(reads).await;

@@ -8,7 +8,7 @@ use clap::Args;
 use super::validate::{Loaded, load};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::diagnostics::{Diagnostic, SourceMap};
-use crate::plan::{Plan, diff_with, refresh};
+use crate::plan::{Plan, ReadOptions, diff_with, refresh_with};
 use crate::provider::ProviderError;
 use crate::provider::aws::AwsProvider;
 use crate::state::{State, StateLock, Store};
@@ -31,6 +31,18 @@ pub struct PlanArgs {
     /// if the configuration, the state or AWS changed since.
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
+    /// How many reads of AWS may run at once: each is one batched,
+    /// paginated read of a kind (or of one resource with
+    /// --per-resource-reads).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+    /// Read each resource the state knows with its own call, as tools that
+    /// refresh resource by resource do, instead of one batched read per
+    /// kind. For comparison only (see BENCHMARKS.md): slower, and it does
+    /// not find resources missing from state. Implemented for the network
+    /// kinds, SSM parameters, load balancers, target groups and DNS.
+    #[arg(long)]
+    pub per_resource_reads: bool,
 }
 
 /// The first key of a saved plan file.
@@ -132,6 +144,7 @@ pub fn prepare(
     select: &super::Selection,
     destroy: bool,
     operation: &str,
+    reads: ReadOptions,
 ) -> Result<Prepared, u8> {
     let mut loaded = load(ui, file)?;
     let fail = |sources: &mut SourceMap, code: &'static str, message: String, help: &str| {
@@ -202,7 +215,13 @@ pub fn prepare(
         }
     };
     let kinds: Vec<_> = loaded.config.resources.values().map(|r| r.kind).collect();
-    let live = match runtime.block_on(refresh(&*provider, &loaded.config.stack, &kinds, &state)) {
+    let live = match runtime.block_on(refresh_with(
+        &*provider,
+        &loaded.config.stack,
+        &kinds,
+        &state,
+        reads,
+    )) {
         Ok(l) => l,
         Err(e) => {
             let d = provider_diag(&mut loaded, "aws::read_failed", &e, None);
@@ -337,7 +356,19 @@ fn aws_help(e: &ProviderError) -> String {
 }
 
 pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
-    let prepared = match prepare(ui, &args.file, &args.aws, &args.select, false, "plan") {
+    let reads = ReadOptions {
+        parallelism: usize::from(args.parallelism),
+        per_resource: args.per_resource_reads,
+    };
+    let prepared = match prepare(
+        ui,
+        &args.file,
+        &args.aws,
+        &args.select,
+        false,
+        "plan",
+        reads,
+    ) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -515,6 +546,7 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
         &super::Selection::default(),
         false,
         "refresh",
+        ReadOptions::default(),
     ) {
         Ok(p) => p,
         Err(code) => return code,

@@ -328,6 +328,7 @@ fn untag(
                 stack,
                 known_ids: vec![record.id.clone()],
                 full: false,
+                ids_only: false,
             })
             .await?
             .resources

@@ -10,7 +10,7 @@ use crate::diagnostics::{Diagnostic, Span};
 use crate::graph::Graph;
 use crate::lang::{Computed, Config, Evaluator, ResourceAddr};
 use crate::provider::LiveResource;
-use crate::schema::normalize::normalize;
+use crate::schema::normalize::{normalize, normalize_one};
 use crate::schema::{KindSchema, Presence, Type};
 use crate::state::State;
 use crate::value::Value;
@@ -136,170 +136,48 @@ pub fn diff_with(
         Ok(nodes) => nodes.into_iter().map(|n| graph.graph[n].clone()).collect(),
         Err(_) => config.resources.keys().cloned().collect(),
     };
+    // First every resource at once, on all cores, as if nothing were to be
+    // created; then, in dependency order, again those that read a value of
+    // a resource to be created or replaced (that value is unknown).
+    let first = {
+        let nothing_pending = PlanComputed {
+            live,
+            pending: HashSet::new(),
+        };
+        plan_all(
+            config,
+            graph,
+            state,
+            live,
+            options,
+            &nothing_pending,
+            &order,
+        )
+    };
     let mut computed = PlanComputed {
         live,
         pending: HashSet::new(),
     };
     let mut changes: IndexMap<ResourceAddr, Change> = IndexMap::new();
-    for addr in &order {
-        let res = &config.resources[addr];
-        let eval = Evaluator::new(config, &computed);
-        let desired = normalize(res.kind, &eval.resource(res, &mut diags));
-        let prior = live.resources.get(addr).cloned();
-        let recorded = state.resources.get(addr);
-        let (action, attr_changes) = match &prior {
-            None => (
-                Action::Create,
-                desired
-                    .iter()
-                    .map(|(k, v)| AttrChange {
-                        name: k.clone(),
-                        before: None,
-                        after: Some(v.clone()),
-                        forces_replacement: false,
-                    })
-                    .collect(),
-            ),
-            Some(p) => {
-                let before = normalize(res.kind, &p.attrs);
-                let mut out = Vec::new();
-                for schema in res.kind.attrs.iter().filter(|a| !a.create_only) {
-                    let Some(want) = desired.get(schema.name) else {
-                        continue;
-                    };
-                    if let Some(other) = schema.ignored_when
-                        && desired.get(other).is_some_and(|v| *v != Value::Null)
-                    {
-                        continue;
-                    }
-                    let have = before
-                        .get(schema.name)
-                        .or_else(|| recorded.and_then(|r| r.attrs.get(schema.name)))
-                        .cloned();
-                    let have = have.map(|h| normalize_one(res.kind, schema.name, h));
-                    if have.as_ref() == Some(want) && !want.has_unknown() {
-                        continue;
-                    }
-                    if schema.version
-                        && let (Some(Value::String(h)), Value::String(w)) = (&have, want)
-                        && crate::schema::version_matches(w, h)
-                    {
-                        continue;
-                    }
-                    if have.is_none() && *want == Value::Null {
-                        continue;
-                    }
-                    // An optional attribute set to null means "leave it".
-                    if *want == Value::Null && matches!(schema.presence, Presence::Computed) {
-                        continue;
-                    }
-                    out.push(AttrChange {
-                        name: schema.name.to_string(),
-                        before: have,
-                        after: Some(
-                            if want.has_unknown()
-                                && !matches!(schema.ty, Type::Blocks(_) | Type::Set(_))
-                            {
-                                Value::Unknown
-                            } else {
-                                want.clone()
-                            },
-                        ),
-                        forces_replacement: schema.force_new,
-                    });
-                }
-                let action =
-                    if out.iter().any(|c| c.forces_replacement) || options.replace.contains(addr) {
-                        Action::Replace
-                    } else if out.is_empty() {
-                        Action::NoOp
-                    } else if out.iter().any(|c| c.forces_replacement) {
-                        Action::Replace
-                    } else {
-                        Action::Update
-                    };
-                (action, out)
-            }
-        };
-        let adopt = res.kind.taggable && prior.is_some() && recorded.is_some_and(|r| r.adopted);
-        let (action, attr_changes) = if adopt {
-            let mut changes = attr_changes;
-            changes.push(AttrChange {
-                name: crate::provider::ADDRESS_TAG.to_string(),
-                before: None,
-                after: Some(Value::String(addr.to_string())),
-                forces_replacement: false,
-            });
-            let action = if action == Action::NoOp {
-                Action::Update
+    for (addr, (planned, asked)) in order.iter().zip(first) {
+        let planned =
+            if !computed.pending.is_empty() && asked.iter().any(|a| computed.pending.contains(a)) {
+                plan_one(config, graph, state, live, options, &computed, addr)
             } else {
-                action
+                planned
             };
-            (action, changes)
-        } else {
-            (action, attr_changes)
-        };
-        // A resource tagged with another address (after `mdl state mv`) is
-        // retagged.
-        let (action, attr_changes) = match prior
-            .as_ref()
-            .and_then(|p| p.addr.as_ref())
-            .filter(|a| res.kind.taggable && *a != addr)
-        {
-            Some(old) => {
-                let mut changes = attr_changes;
-                changes.push(AttrChange {
-                    name: crate::provider::ADDRESS_TAG.to_string(),
-                    before: Some(Value::String(old.to_string())),
-                    after: Some(Value::String(addr.to_string())),
-                    forces_replacement: false,
-                });
-                let action = if action == Action::NoOp {
-                    Action::Update
-                } else {
-                    action
-                };
-                (action, changes)
-            }
-            None => (action, attr_changes),
-        };
-        // An intent records what was asked for, not what was applied.
-        if let (Some(p), Some(r)) = (&prior, recorded.filter(|r| !r.pending)) {
-            let drifted = drift(res.kind, &r.attrs, &p.attrs, &desired);
-            if !drifted.is_empty() {
-                plan.drift.push((addr.clone(), drifted));
-            }
+        diags.extend(planned.diags);
+        if let Some(d) = planned.drift {
+            plan.drift.push((addr.clone(), d));
         }
-        let protected = match res
-            .protect_expr()
-            .map(|e| eval.eval_in(e, crate::lang::Scope::of(res), &mut diags))
-        {
-            Some(Value::Bool(b)) => b,
-            _ => res.kind.protected,
-        };
-        if matches!(action, Action::Create | Action::Replace) {
+        if matches!(planned.change.action, Action::Create | Action::Replace) {
             computed.pending.insert(addr.clone());
         }
-        changes.insert(
-            addr.clone(),
-            Change {
-                addr: addr.clone(),
-                kind: res.kind,
-                action,
-                prior,
-                after: desired,
-                changes: attr_changes,
-                span: Some(res.span()),
-                adopt,
-                dependencies: graph.dependencies(addr),
-                prior_dependencies: recorded.map(|r| r.dependencies.clone()).unwrap_or_default(),
-                protected,
-            },
-        );
+        changes.insert(addr.clone(), planned.change);
     }
     // Keep the configuration's order for display; apply orders by graph.
     for addr in config.resources.keys() {
-        if let Some(c) = changes.shift_remove(addr) {
+        if let Some(c) = changes.swap_remove(addr) {
             plan.changes.push(c);
         }
     }
@@ -352,7 +230,246 @@ pub fn diff_with(
     (plan, diags)
 }
 
-/// Attributes whose live value differs from what the last apply recorded.
+/// One resource planned: its change, its drift, what its evaluation said.
+struct Planned {
+    change: Change,
+    drift: Option<Vec<AttrChange>>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Plan one resource against `computed`.
+fn plan_one(
+    config: &Config,
+    graph: &Graph,
+    state: &State,
+    live: &Live,
+    options: &Options,
+    computed: &dyn Computed,
+    addr: &ResourceAddr,
+) -> Planned {
+    let res = &config.resources[addr];
+    let mut diags = Vec::new();
+    let mut drift_of = None;
+    let eval = Evaluator::new(config, computed);
+    let desired = normalize(res.kind, &eval.resource(res, &mut diags));
+    let prior = live.resources.get(addr).cloned();
+    let recorded = state.resources.get(addr);
+    let before = prior.as_ref().map(|p| normalize(res.kind, &p.attrs));
+    let (action, attr_changes) = match &before {
+        None => (
+            Action::Create,
+            desired
+                .iter()
+                .map(|(k, v)| AttrChange {
+                    name: k.clone(),
+                    before: None,
+                    after: Some(v.clone()),
+                    forces_replacement: false,
+                })
+                .collect(),
+        ),
+        Some(before) => {
+            let mut out = Vec::new();
+            for schema in res.kind.attrs.iter().filter(|a| !a.create_only) {
+                let Some(want) = desired.get(schema.name) else {
+                    continue;
+                };
+                if let Some(other) = schema.ignored_when
+                    && desired.get(other).is_some_and(|v| *v != Value::Null)
+                {
+                    continue;
+                }
+                // Live values are normalized above; recorded ones here.
+                let have = match before.get(schema.name) {
+                    Some(v) => Some(v.clone()),
+                    None => recorded
+                        .and_then(|r| r.attrs.get(schema.name))
+                        .map(|h| normalize_one(res.kind, schema.name, h)),
+                };
+                if have.as_ref() == Some(want) && !want.has_unknown() {
+                    continue;
+                }
+                if schema.version
+                    && let (Some(Value::String(h)), Value::String(w)) = (&have, want)
+                    && crate::schema::version_matches(w, h)
+                {
+                    continue;
+                }
+                if have.is_none() && *want == Value::Null {
+                    continue;
+                }
+                // An optional attribute set to null means "leave it".
+                if *want == Value::Null && matches!(schema.presence, Presence::Computed) {
+                    continue;
+                }
+                out.push(AttrChange {
+                    name: schema.name.to_string(),
+                    before: have,
+                    after: Some(
+                        if want.has_unknown()
+                            && !matches!(schema.ty, Type::Blocks(_) | Type::Set(_))
+                        {
+                            Value::Unknown
+                        } else {
+                            want.clone()
+                        },
+                    ),
+                    forces_replacement: schema.force_new,
+                });
+            }
+            let action =
+                if out.iter().any(|c| c.forces_replacement) || options.replace.contains(addr) {
+                    Action::Replace
+                } else if out.is_empty() {
+                    Action::NoOp
+                } else if out.iter().any(|c| c.forces_replacement) {
+                    Action::Replace
+                } else {
+                    Action::Update
+                };
+            (action, out)
+        }
+    };
+    let adopt = res.kind.taggable && prior.is_some() && recorded.is_some_and(|r| r.adopted);
+    let (action, attr_changes) = if adopt {
+        let mut changes = attr_changes;
+        changes.push(AttrChange {
+            name: crate::provider::ADDRESS_TAG.to_string(),
+            before: None,
+            after: Some(Value::String(addr.to_string())),
+            forces_replacement: false,
+        });
+        let action = if action == Action::NoOp {
+            Action::Update
+        } else {
+            action
+        };
+        (action, changes)
+    } else {
+        (action, attr_changes)
+    };
+    // A resource tagged with another address (after `mdl state mv`) is
+    // retagged.
+    let (action, attr_changes) = match prior
+        .as_ref()
+        .and_then(|p| p.addr.as_ref())
+        .filter(|a| res.kind.taggable && *a != addr)
+    {
+        Some(old) => {
+            let mut changes = attr_changes;
+            changes.push(AttrChange {
+                name: crate::provider::ADDRESS_TAG.to_string(),
+                before: Some(Value::String(old.to_string())),
+                after: Some(Value::String(addr.to_string())),
+                forces_replacement: false,
+            });
+            let action = if action == Action::NoOp {
+                Action::Update
+            } else {
+                action
+            };
+            (action, changes)
+        }
+        None => (action, attr_changes),
+    };
+    // An intent records what was asked for, not what was applied.
+    if let (Some(before), Some(r)) = (&before, recorded.filter(|r| !r.pending)) {
+        let drifted = drift(res.kind, &r.attrs, before, &desired);
+        if !drifted.is_empty() {
+            drift_of = Some(drifted);
+        }
+    }
+    let protected = match res
+        .protect_expr()
+        .map(|e| eval.eval_in(e, crate::lang::Scope::of(res), &mut diags))
+    {
+        Some(Value::Bool(b)) => b,
+        _ => res.kind.protected,
+    };
+    let change = Change {
+        addr: addr.clone(),
+        kind: res.kind,
+        action,
+        prior,
+        after: desired,
+        changes: attr_changes,
+        span: Some(res.span()),
+        adopt,
+        dependencies: graph.dependencies(addr),
+        prior_dependencies: recorded.map(|r| r.dependencies.clone()).unwrap_or_default(),
+        protected,
+    };
+    Planned {
+        change,
+        drift: drift_of,
+        diags,
+    }
+}
+
+/// [`plan_one`] for every address, in order, on all cores, each with the
+/// addresses its evaluation asked `computed` about.
+fn plan_all(
+    config: &Config,
+    graph: &Graph,
+    state: &State,
+    live: &Live,
+    options: &Options,
+    computed: &PlanComputed<'_>,
+    order: &[ResourceAddr],
+) -> Vec<(Planned, Vec<ResourceAddr>)> {
+    let one = |addr: &ResourceAddr| {
+        let asking = Asking {
+            inner: computed,
+            asked: std::cell::RefCell::new(Vec::new()),
+        };
+        let planned = plan_one(config, graph, state, live, options, &asking, addr);
+        (planned, asking.asked.into_inner())
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || order.len() < PARALLEL_RESOURCES {
+        return order.iter().map(one).collect();
+    }
+    let chunk = order.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = order
+            .chunks(chunk)
+            .map(|part| {
+                std::thread::Builder::new()
+                    // Expressions evaluate recursively, as on the main thread.
+                    .stack_size(16 * 1024 * 1024)
+                    .spawn_scoped(scope, move || part.iter().map(one).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut all = Vec::with_capacity(order.len());
+        for (h, part) in handles.into_iter().zip(order.chunks(chunk)) {
+            match h.ok().map(std::thread::ScopedJoinHandle::join) {
+                Some(Ok(planned)) => all.extend(planned),
+                // A thread that could not start, or failed: plan here.
+                _ => all.extend(part.iter().map(one)),
+            }
+        }
+        all
+    })
+}
+
+/// Estates at least this large are planned on several threads.
+const PARALLEL_RESOURCES: usize = 256;
+
+/// Computed values, noting every resource asked about.
+struct Asking<'a> {
+    inner: &'a PlanComputed<'a>,
+    asked: std::cell::RefCell<Vec<ResourceAddr>>,
+}
+
+impl Computed for Asking<'_> {
+    fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
+        self.asked.borrow_mut().push(addr.clone());
+        self.inner.get(addr, attr)
+    }
+}
+
+/// Attributes whose live value differs from what the last apply recorded
+/// (`live` normalized).
 /// Secrets, creation-time settings and attributes left to a scaler are
 /// not compared.
 fn drift(
@@ -374,8 +491,8 @@ fn drift(
         let (Some(was), Some(now)) = (recorded.get(schema.name), live.get(schema.name)) else {
             continue;
         };
-        let was = normalize_one(kind, schema.name, was.clone());
-        let now = normalize_one(kind, schema.name, now.clone());
+        let was = normalize_one(kind, schema.name, was);
+        let now = now.clone();
         if was == now || was.has_unknown() {
             continue;
         }
@@ -393,10 +510,4 @@ fn drift(
         });
     }
     out
-}
-
-fn normalize_one(kind: &KindSchema, name: &str, value: Value) -> Value {
-    let mut m = IndexMap::new();
-    m.insert(name.to_string(), value);
-    normalize(kind, &m).swap_remove(name).unwrap_or(Value::Null)
 }

@@ -9,4 +9,4 @@ mod refresh;
 pub mod render;
 
 pub use diff::{Action, AttrChange, Change, Options, Plan, PlanComputed, diff, diff_with};
-pub use refresh::{Live, refresh};
+pub use refresh::{Live, ReadOptions, refresh, refresh_with};

@@ -1,12 +1,16 @@
 //! Refresh: one batched read per kind, run concurrently, then each live
 //! resource matched to its address (by tag, else by the id in state).
+//! For comparison (BENCHMARKS.md), refresh can also read resource by
+//! resource, the way tools that refresh each resource on its own do.
 
 use std::collections::HashSet;
 
 use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
-use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest};
+use futures_util::StreamExt;
+
+use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest, ReadResponse};
 use crate::schema::{self, KindSchema};
 use crate::state::State;
 
@@ -21,10 +25,28 @@ pub struct Live {
     pub stray: Vec<(&'static KindSchema, LiveResource)>,
 }
 
-/// Read every kind of every AWS service that the configuration or the
-/// state uses: resources of a kind that left the configuration are found
-/// even without state, and no service the estate does not use is asked
-/// (its permissions may not be granted).
+/// How refresh reads AWS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Reads in flight at once (a read is a kind, or one resource with
+    /// `per_resource`).
+    pub parallelism: usize,
+    /// One read per resource the state knows, by its id, instead of one
+    /// batched read per kind; resources the state does not know are not
+    /// looked for. Slower by design: kept to measure what batching saves.
+    pub per_resource: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions {
+            parallelism: 10,
+            per_resource: false,
+        }
+    }
+}
+
+/// [`refresh_with`] with the default options: batched reads, ten at once.
 ///
 /// # Errors
 /// The first failed read.
@@ -33,6 +55,23 @@ pub async fn refresh(
     stack: &str,
     kinds: &[&'static KindSchema],
     state: &State,
+) -> Result<Live, ProviderError> {
+    refresh_with(provider, stack, kinds, state, ReadOptions::default()).await
+}
+
+/// Read every kind of every AWS service that the configuration or the
+/// state uses: resources of a kind that left the configuration are found
+/// even without state, and no service the estate does not use is asked
+/// (its permissions may not be granted).
+///
+/// # Errors
+/// The first failed read.
+pub async fn refresh_with(
+    provider: &dyn Provider,
+    stack: &str,
+    kinds: &[&'static KindSchema],
+    state: &State,
+    options: ReadOptions,
 ) -> Result<Live, ProviderError> {
     let mut services: Vec<&str> = kinds.iter().map(|k| k.service).collect();
     services.extend(
@@ -47,21 +86,39 @@ pub async fn refresh(
         .copied()
         .filter(|k| services.contains(&k.service))
         .collect();
-    let reads = all_kinds.iter().map(|kind| {
-        let known_ids = state
+    // Each read: the kind it is for (an index into all_kinds) and the ids.
+    let mut reads: Vec<(usize, Vec<String>)> = Vec::new();
+    for (i, kind) in all_kinds.iter().enumerate() {
+        let known_ids: Vec<String> = state
             .resources
             .values()
             .filter(|r| r.addr.kind == kind.name && !r.id.is_empty())
             .map(|r| r.id.clone())
             .collect();
-        provider.read(ReadRequest {
-            kind,
-            stack,
-            known_ids,
-            full: false,
-        })
-    });
-    let results = futures_util::future::join_all(reads).await;
+        if options.per_resource {
+            reads.extend(known_ids.into_iter().map(|id| (i, vec![id])));
+        } else {
+            reads.push((i, known_ids));
+        }
+    }
+    let results: Vec<(usize, Result<ReadResponse, ProviderError>)> =
+        futures_util::stream::iter(reads.into_iter().map(|(i, known_ids)| {
+            let read = provider.read(ReadRequest {
+                kind: all_kinds[i],
+                stack,
+                known_ids,
+                full: false,
+                ids_only: options.per_resource,
+            });
+            async move { (i, read.await) }
+        }))
+        .buffered(options.parallelism.max(1))
+        .collect()
+        .await;
+    let mut by_kind: Vec<Vec<LiveResource>> = vec![Vec::new(); all_kinds.len()];
+    for (i, result) in results {
+        by_kind[i].extend(result?.resources);
+    }
     let mut live = Live::default();
     // Ids are unique within a kind, not across kinds (a cache subnet group
     // and a DB subnet group may share a name).
@@ -71,8 +128,7 @@ pub async fn refresh(
         .filter(|r| !r.id.is_empty())
         .map(|r| ((r.addr.kind.as_str(), r.id.as_str()), &r.addr))
         .collect();
-    for (kind, result) in all_kinds.iter().zip(results) {
-        let mut found = result?.resources;
+    for (kind, mut found) in all_kinds.iter().zip(by_kind) {
         // Prefer the resource the state knows when two claim one address.
         found.sort_by_key(|r| !by_id.contains_key(&(kind.name, r.id.as_str())));
         let mut seen = HashSet::new();

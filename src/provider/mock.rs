@@ -93,7 +93,7 @@ impl Provider for MockProvider {
             .lock()
             .map_err(|_| ProviderError::new("mock", "read", "poisoned"))?
             .iter()
-            .filter(|(k, _)| k == req.kind.name)
+            .filter(|(k, l)| k == req.kind.name && (!req.ids_only || req.known_ids.contains(&l.id)))
             .map(|(_, l)| l.clone())
             .collect();
         Ok(ReadResponse { resources })

@@ -40,6 +40,10 @@ pub struct ReadRequest<'a> {
     /// batched describe does not return and state otherwise supplies: for
     /// an import, where state knows nothing yet.
     pub full: bool,
+    /// Read exactly the known ids, by id, without looking for the stack's
+    /// other resources (per-resource reads, for comparison). Kinds whose
+    /// reader cannot do that say so in an error.
+    pub ids_only: bool,
 }
 
 pub struct ReadResponse {

@@ -377,6 +377,13 @@ pub fn digest(value: &str) -> String {
 
 /// Replace every sensitive attribute's value by its digest.
 pub fn redact(kind: &KindSchema, attrs: &mut indexmap::IndexMap<String, Value>) {
+    if !kind
+        .attrs
+        .iter()
+        .any(|a| a.sensitive || a.sensitive_if.is_some())
+    {
+        return;
+    }
     let secret: Vec<&str> = kind
         .attrs
         .iter()

@@ -10,23 +10,38 @@ use crate::value::Value;
 
 /// Put a resource's input attributes in canonical form.
 pub fn normalize(kind: &KindSchema, attrs: &IndexMap<String, Value>) -> IndexMap<String, Value> {
-    let mut out = IndexMap::new();
+    let mut out = IndexMap::with_capacity(attrs.len());
     for (name, value) in attrs {
-        let v = match kind.attr(name) {
-            Some(schema)
-                if kind.name == "security_group"
-                    && matches!(name.as_str(), "ingress" | "egress") =>
-            {
-                rules(schema, value)
-            }
-            Some(_) if is_domain_name(kind.name, name) => domain_name(value),
-            Some(schema) => by_type(&schema.ty, value),
-            None => value.clone(),
-        };
-        out.insert(name.clone(), v);
+        out.insert(name.clone(), normalize_attr(kind, name, value));
     }
     super::redact(kind, &mut out);
     out
+}
+
+/// One attribute in canonical form, as [`normalize`] would put it among
+/// no other attributes.
+pub fn normalize_one(kind: &KindSchema, name: &str, value: &Value) -> Value {
+    match kind.attr(name) {
+        // Whether a secret is redacted may depend on the other attributes.
+        Some(a) if a.sensitive || a.sensitive_if.is_some() => {
+            let mut m = IndexMap::with_capacity(1);
+            m.insert(name.to_string(), value.clone());
+            normalize(kind, &m).swap_remove(name).unwrap_or(Value::Null)
+        }
+        _ => normalize_attr(kind, name, value),
+    }
+}
+
+/// One attribute in canonical form, secrets aside.
+fn normalize_attr(kind: &KindSchema, name: &str, value: &Value) -> Value {
+    match kind.attr(name) {
+        Some(schema) if kind.name == "security_group" && matches!(name, "ingress" | "egress") => {
+            rules(schema, value)
+        }
+        Some(_) if is_domain_name(kind.name, name) => domain_name(value),
+        Some(schema) => by_type(&schema.ty, value),
+        None => value.clone(),
+    }
 }
 
 /// DNS names compare without case and without the trailing dot Route 53
@@ -49,7 +64,7 @@ fn by_type(ty: &Type, value: &Value) -> Value {
     match (ty, value) {
         (Type::Set(inner), Value::List(items)) => {
             let mut items: Vec<Value> = items.iter().map(|v| by_type(inner, v)).collect();
-            items.sort_by_key(Value::sort_key);
+            items.sort_by_cached_key(Value::sort_key);
             items.dedup();
             Value::List(items)
         }
@@ -63,7 +78,7 @@ fn by_type(ty: &Type, value: &Value) -> Value {
         ),
         (Type::Blocks(block), Value::List(items)) => {
             let mut items: Vec<Value> = items.iter().map(|v| block_value(block.attrs, v)).collect();
-            items.sort_by_key(Value::sort_key);
+            items.sort_by_cached_key(Value::sort_key);
             items.dedup();
             Value::List(items)
         }
@@ -137,7 +152,7 @@ fn rules(schema: &AttrSchema, value: &Value) -> Value {
             out.push(atom(None, None, true));
         }
     }
-    out.sort_by_key(Value::sort_key);
+    out.sort_by_cached_key(Value::sort_key);
     out.dedup();
     Value::List(out)
 }

@@ -11,5 +11,5 @@ mod store;
 
 pub use backend::{PutError, RemoteBackend, StateLock, Store};
 pub use lock::{Lock, LockError, LockHolder};
-pub use model::{ResourceRecord, STATE_VERSION, State};
+pub use model::{ResourceRecord, STATE_VERSION, State, StateFile};
 pub use store::{LocalStore, StoreError, write_private};

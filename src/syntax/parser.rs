@@ -54,15 +54,62 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
     // One pass over the whole file finds the first bracket nested too
     // deep; the item holding it is reported instead of parsed.
     let too_deep = check_nesting(source, text, 0);
-    let mut pos = skip_trivia(text, 0);
-    while pos < text.len() {
-        if let Some((at, d)) = &too_deep
+    if too_deep.is_none()
+        && let Some(items) = super::fast::parse(source, text)
+    {
+        file.items = items;
+        return (file, diags);
+    }
+    parse_items(
+        source,
+        text,
+        0,
+        text.len(),
+        too_deep.as_ref(),
+        &mut file.items,
+        &mut diags,
+    );
+    (file, diags)
+}
+
+/// The pest parser alone, without the fast path: the reference that
+/// `syntax::fast` is checked against, and what reports syntax errors.
+pub fn parse_reference(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
+    let mut file = File::default();
+    let mut diags = Vec::new();
+    let too_deep = check_nesting(source, text, 0);
+    parse_items(
+        source,
+        text,
+        0,
+        text.len(),
+        too_deep.as_ref(),
+        &mut file.items,
+        &mut diags,
+    );
+    (file, diags)
+}
+
+/// Parse the items of `text[start..end]` one at a time, with spans in the
+/// whole text.
+fn parse_items(
+    source: SourceId,
+    text: &str,
+    start: usize,
+    end: usize,
+    too_deep: Option<&(usize, Diagnostic)>,
+    items: &mut Vec<Item>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut pos = skip_trivia(text, start).min(end);
+    while pos < end {
+        if let Some((at, d)) = too_deep
             && *at < resync(text, pos)
         {
             diags.push(d.clone());
             break;
         }
-        match MoodleParser::parse(Rule::item, &text[pos..]) {
+        match MoodleParser::parse(Rule::item, &text[pos..end]) {
             Ok(mut pairs) => {
                 let Some(item_pair) = pairs.next() else {
                     break;
@@ -76,7 +123,7 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
                 if let Some(inner) = item_pair.into_inner().next() {
                     let item = lower.item(inner);
                     match lower.too_long.take() {
-                        None => file.items.push(item),
+                        None => items.push(item),
                         Some(span) => diags.push(
                             Diagnostic::error(
                                 "parse::expression_too_long",
@@ -90,15 +137,14 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
                         ),
                     }
                 }
-                pos = skip_trivia(text, pos + consumed.max(1));
+                pos = skip_trivia(text, pos + consumed.max(1)).min(end);
             }
             Err(err) => {
-                diags.push(convert_error(source, text, pos, &err));
+                diags.push(convert_error(source, &text[..end], pos, &err));
                 pos = resync(text, pos);
             }
         }
     }
-    (file, diags)
 }
 
 /// Skip whitespace and comments from `pos`.
@@ -874,7 +920,7 @@ fn significant_len(text: &str) -> usize {
 /// The literal text of a string without interpolation (interpolations are
 /// kept as their `${...}` source shape is not available here; map keys may
 /// not interpolate).
-fn plain_string(parts: &[StrPart]) -> String {
+pub(super) fn plain_string(parts: &[StrPart]) -> String {
     parts
         .iter()
         .map(|p| match p {

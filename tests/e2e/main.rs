@@ -18,5 +18,6 @@ mod harness;
 mod import_stack;
 mod network;
 mod proxy;
+mod reads;
 mod secrets;
 mod state;

@@ -300,3 +300,42 @@ fn destroy_goes_in_reverse_order() {
     assert!(position(&calls, "delete subnet.c") < position(&calls, "delete vpc.main"));
     assert!(r.saved.resources.is_empty());
 }
+
+#[test]
+fn the_critical_path_is_the_longest_chain_of_steps() {
+    // Every step takes 40 ms: vpc, then the subnets at once, then the
+    // route tables at once. The longest chain is vpc → subnet → route
+    // table, three steps; with room for all, the wall time is about that.
+    let r = run(
+        NET,
+        MockProvider::default().with_delay(Duration::from_millis(40)),
+        10,
+        false,
+        State::new("test"),
+    );
+    assert!(r.report.ok());
+    let path: Vec<String> = r
+        .report
+        .critical_path
+        .iter()
+        .map(|(s, _)| s.addr.to_string())
+        .collect();
+    assert_eq!(path.len(), 3, "{path:?}");
+    assert_eq!(path[0], "vpc.main");
+    assert!(path[1].starts_with("subnet."), "{path:?}");
+    assert!(path[2].starts_with("route_table."), "{path:?}");
+    let critical = r.report.critical_time();
+    assert!(critical >= Duration::from_millis(120), "{critical:?}");
+    assert!(r.report.wall >= critical, "{:?} < {critical:?}", r.report.wall);
+    // One at a time, all six steps lie end to end: the wall time is the
+    // sum of the steps, twice the critical path.
+    let serial = run(
+        NET,
+        MockProvider::default().with_delay(Duration::from_millis(40)),
+        1,
+        false,
+        State::new("test"),
+    );
+    assert!(serial.report.wall >= Duration::from_millis(240));
+    assert_eq!(serial.report.critical_path.len(), 3);
+}

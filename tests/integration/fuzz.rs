@@ -13,6 +13,7 @@ fn pipeline(text: &str) {
     let mut sources = SourceMap::new();
     let id = sources.add("fuzz.moodle", None, text.to_string());
     let (file, diags) = mdl::syntax::parse(id, text);
+    same_tree(id, text);
     if diags.is_empty() {
         let once = mdl::syntax::fmt::format(&file, text);
         let id2 = sources.add("once.moodle", None, once.clone());
@@ -26,6 +27,62 @@ fn pipeline(text: &str) {
     }
     let (config, _) = mdl::lang::load_source(&mut sources, id, "fuzz", &[]);
     let _ = mdl::graph::Graph::build(&config);
+}
+
+/// Where the hand-written parser accepts a text, pest accepts it too and
+/// builds the same tree, spans included. Returns whether it accepted.
+fn same_tree(id: mdl::diagnostics::SourceId, text: &str) -> bool {
+    let (reference, diags) = mdl::syntax::parse_reference(id, text);
+    let Some(items) = mdl::syntax::parse_fast(id, text) else {
+        return false;
+    };
+    assert!(
+        diags.is_empty(),
+        "the fast parser accepts what pest refuses:\n{text}\n{diags:?}"
+    );
+    assert!(items == reference.items, "the parsers disagree on:\n{text}");
+    true
+}
+
+/// Every file the project ships, and the generated estate, take the fast
+/// path and build pest's tree.
+#[test]
+fn the_fast_parser_agrees_with_pest_on_every_shipped_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![
+        root.join("examples"),
+        root.join("stdlib"),
+        root.join("tests"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "moodle") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 20, "found only {} files", files.len());
+    let mut texts: Vec<(String, String)> = files
+        .iter()
+        .map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap()))
+        .collect();
+    texts.push(("estate(1000)".into(), mdl::bench::estate(1000)));
+    let mut fast = 0;
+    for (name, text) in &texts {
+        let mut sources = SourceMap::new();
+        let id = sources.add(name, None, text.clone());
+        let (_, diags) = mdl::syntax::parse_reference(id, text);
+        let took = same_tree(id, text);
+        if diags.is_empty() {
+            assert!(took, "{name} parses but not by the fast path");
+            fast += 1;
+        }
+    }
+    assert!(fast > 20, "only {fast} files took the fast path");
 }
 
 const TOKENS: &[&str] = &[

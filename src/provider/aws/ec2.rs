@@ -176,12 +176,15 @@ impl Ec2 {
         }
         // Filters are checked again here: not every AWS-compatible
         // endpoint applies every filter.
-        let mut resources = self
-            .describe(
+        let mut resources = if req.ids_only {
+            Vec::new()
+        } else {
+            self.describe(
                 req.kind.name,
                 filter(&format!("tag:{STACK_TAG}"), [req.stack]),
             )
-            .await?;
+            .await?
+        };
         resources.retain(|r| r.stack.as_deref() == Some(req.stack));
         let found: HashSet<&str> = resources.iter().map(|r| r.id.as_str()).collect();
         let lost: Vec<String> = req

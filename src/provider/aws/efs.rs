@@ -545,6 +545,7 @@ impl Efs {
                 stack,
                 known_ids: vec![],
                 full: false,
+                ids_only: false,
             })
             .await?;
         resp.resources

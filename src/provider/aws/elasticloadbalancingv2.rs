@@ -95,6 +95,66 @@ fn load_balancer_of(arn: &str) -> Option<String> {
     (parts.len() >= 3).then(|| format!("{prefix}:loadbalancer/{}", parts[..3].join("/")))
 }
 
+/// Load balancers as live resources.
+fn load_balancers(
+    lbs: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancer],
+) -> Vec<LiveResource> {
+    lbs.iter()
+        .filter_map(|lb| {
+            let arn = lb.load_balancer_arn()?;
+            let mut attrs = IndexMap::new();
+            attrs.insert("name".into(), opt(lb.load_balancer_name()));
+            attrs.insert(
+                "internal".into(),
+                Value::Bool(lb.scheme().is_some_and(|s| s.as_str() == "internal")),
+            );
+            attrs.insert(
+                "subnet_ids".into(),
+                list(lb.availability_zones().iter().filter_map(|z| z.subnet_id())),
+            );
+            attrs.insert(
+                "security_group_ids".into(),
+                list(lb.security_groups().iter().cloned()),
+            );
+            let mut computed = IndexMap::new();
+            computed.insert("dns_name".into(), opt(lb.dns_name()));
+            computed.insert("zone_id".into(), opt(lb.canonical_hosted_zone_id()));
+            computed.insert(
+                "state".into(),
+                opt(lb.state().and_then(|s| s.code()).map(|c| c.as_str())),
+            );
+            Some(resource(arn, attrs, computed))
+        })
+        .collect()
+}
+
+/// Target groups as live resources.
+fn target_groups(
+    groups: &[aws_sdk_elasticloadbalancingv2::types::TargetGroup],
+) -> Vec<LiveResource> {
+    groups
+        .iter()
+        .filter_map(|g| {
+            let arn = g.target_group_arn()?;
+            let mut attrs = IndexMap::new();
+            attrs.insert("name".into(), opt(g.target_group_name()));
+            attrs.insert(
+                "port".into(),
+                g.port()
+                    .map_or(Value::Null, |p| Value::Number(f64::from(p))),
+            );
+            attrs.insert("protocol".into(), opt(g.protocol().map(|p| p.as_str())));
+            attrs.insert(
+                "target_type".into(),
+                opt(g.target_type().map(|t| t.as_str())),
+            );
+            attrs.insert("vpc_id".into(), opt(g.vpc_id()));
+            attrs.insert("health_check_path".into(), opt(g.health_check_path()));
+            Some(resource(arn, attrs, IndexMap::new()))
+        })
+        .collect()
+}
+
 impl Elbv2 {
     pub fn new(client: Client) -> Elbv2 {
         Elbv2 {
@@ -105,6 +165,8 @@ impl Elbv2 {
 
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
         let mut all = match req.kind.name {
+            "load_balancer" if req.ids_only => self.read_load_balancers_by(&req.known_ids).await?,
+            "target_group" if req.ids_only => self.read_target_groups_by(&req.known_ids).await?,
             "load_balancer" => self.read_load_balancers().await?,
             "target_group" => self.read_target_groups().await?,
             "listener" | "listener_rule" => {
@@ -206,59 +268,58 @@ impl Elbv2 {
             self.client.describe_load_balancers(),
             "DescribeLoadBalancers"
         );
-        Ok(lbs
-            .iter()
-            .filter_map(|lb| {
-                let arn = lb.load_balancer_arn()?;
-                let mut attrs = IndexMap::new();
-                attrs.insert("name".into(), opt(lb.load_balancer_name()));
-                attrs.insert(
-                    "internal".into(),
-                    Value::Bool(lb.scheme().is_some_and(|s| s.as_str() == "internal")),
-                );
-                attrs.insert(
-                    "subnet_ids".into(),
-                    list(lb.availability_zones().iter().filter_map(|z| z.subnet_id())),
-                );
-                attrs.insert(
-                    "security_group_ids".into(),
-                    list(lb.security_groups().iter().cloned()),
-                );
-                let mut computed = IndexMap::new();
-                computed.insert("dns_name".into(), opt(lb.dns_name()));
-                computed.insert("zone_id".into(), opt(lb.canonical_hosted_zone_id()));
-                computed.insert(
-                    "state".into(),
-                    opt(lb.state().and_then(|s| s.code()).map(|c| c.as_str())),
-                );
-                Some(resource(arn, attrs, computed))
-            })
-            .collect())
+        Ok(load_balancers(&lbs))
+    }
+
+    /// These load balancers only (per-resource reads); none when gone.
+    async fn read_load_balancers_by(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        match self
+            .client
+            .describe_load_balancers()
+            .set_load_balancer_arns(Some(arns.to_vec()))
+            .send()
+            .await
+        {
+            Ok(out) => Ok(load_balancers(out.load_balancers())),
+            Err(e)
+                if aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata::code(&e)
+                    == Some("LoadBalancerNotFound") =>
+            {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(err("DescribeLoadBalancers")(e)),
+        }
+    }
+
+    /// These target groups only (per-resource reads); none when gone.
+    async fn read_target_groups_by(
+        &self,
+        arns: &[String],
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        match self
+            .client
+            .describe_target_groups()
+            .set_target_group_arns(Some(arns.to_vec()))
+            .send()
+            .await
+        {
+            Ok(out) => Ok(target_groups(out.target_groups())),
+            Err(e)
+                if aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata::code(&e)
+                    == Some("TargetGroupNotFound") =>
+            {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(err("DescribeTargetGroups")(e)),
+        }
     }
 
     async fn read_target_groups(&self) -> Result<Vec<LiveResource>, ProviderError> {
         let groups = all_items!(self.client.describe_target_groups(), "DescribeTargetGroups");
-        Ok(groups
-            .iter()
-            .filter_map(|g| {
-                let arn = g.target_group_arn()?;
-                let mut attrs = IndexMap::new();
-                attrs.insert("name".into(), opt(g.target_group_name()));
-                attrs.insert(
-                    "port".into(),
-                    g.port()
-                        .map_or(Value::Null, |p| Value::Number(f64::from(p))),
-                );
-                attrs.insert("protocol".into(), opt(g.protocol().map(|p| p.as_str())));
-                attrs.insert(
-                    "target_type".into(),
-                    opt(g.target_type().map(|t| t.as_str())),
-                );
-                attrs.insert("vpc_id".into(), opt(g.vpc_id()));
-                attrs.insert("health_check_path".into(), opt(g.health_check_path()));
-                Some(resource(arn, attrs, IndexMap::new()))
-            })
-            .collect())
+        Ok(target_groups(&groups))
     }
 
     async fn read_listeners(&self, lb_arn: &str) -> Result<Vec<LiveResource>, ProviderError> {

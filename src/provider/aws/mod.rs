@@ -178,9 +178,39 @@ impl AwsProvider {
     }
 }
 
+/// Kinds whose readers can read one resource by id alone (`ids_only`).
+pub const PER_RESOURCE_KINDS: &[&str] = &[
+    "vpc",
+    "subnet",
+    "internet_gateway",
+    "nat_gateway",
+    "route_table",
+    "route",
+    "vpc_peering",
+    "security_group",
+    "launch_template",
+    "instance",
+    "ssm_parameter",
+    "load_balancer",
+    "target_group",
+    "dns_zone",
+    "dns_record",
+];
+
 #[async_trait::async_trait]
 impl Provider for AwsProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        if req.ids_only && !PER_RESOURCE_KINDS.contains(&req.kind.name) {
+            return Err(ProviderError::new(
+                req.kind.service,
+                "read",
+                format!(
+                    "per-resource reads of `{}` are not implemented; they exist to compare with batched reads, for {}",
+                    req.kind.name,
+                    PER_RESOURCE_KINDS.join(", ")
+                ),
+            ));
+        }
         match service(req.kind) {
             Service::Ec2 => self.ec2.read(req).await,
             Service::Efs => self.efs.read(req).await,

@@ -73,6 +73,23 @@ impl Route53 {
 
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
         let resources = match req.kind.name {
+            "dns_zone" if req.ids_only => {
+                let mut zones = Vec::new();
+                for id in &req.known_ids {
+                    let mut zone = bare(id);
+                    if self.read_zone_details(&mut zone).await? {
+                        zones.push(zone);
+                    }
+                }
+                zones
+            }
+            "dns_record" if req.ids_only => {
+                let mut records = Vec::new();
+                for id in &req.known_ids {
+                    records.extend(self.read_record(id).await?);
+                }
+                records
+            }
             "dns_zone" => {
                 let mut zones = self.read_zones().await?;
                 zones.retain(|z| {
@@ -143,14 +160,30 @@ impl Route53 {
     }
 
     /// Name servers and the VPC of a private zone: one call per zone.
-    async fn read_zone_details(&self, zone: &mut LiveResource) -> Result<(), ProviderError> {
-        let out = self
-            .client
-            .get_hosted_zone()
-            .id(&zone.id)
-            .send()
-            .await
-            .map_err(err("GetHostedZone"))?;
+    /// Name servers and VPC of a zone; name and comment too when the zone
+    /// was not listed (a per-resource read). False when it is gone.
+    async fn read_zone_details(&self, zone: &mut LiveResource) -> Result<bool, ProviderError> {
+        let out = match self.client.get_hosted_zone().id(&zone.id).send().await {
+            Ok(out) => out,
+            Err(e)
+                if aws_sdk_route53::error::ProvideErrorMetadata::code(&e)
+                    == Some("NoSuchHostedZone") =>
+            {
+                return Ok(false);
+            }
+            Err(e) => return Err(err("GetHostedZone")(e)),
+        };
+        if let Some(z) = out.hosted_zone() {
+            zone.attrs
+                .entry("name".into())
+                .or_insert_with(|| Value::String(dns_name(z.name())));
+            zone.attrs.entry("comment".into()).or_insert_with(|| {
+                opt(z
+                    .config()
+                    .and_then(|c| c.comment())
+                    .filter(|c| !c.is_empty()))
+            });
+        }
         zone.computed.insert(
             "name_servers".into(),
             list(
@@ -171,7 +204,7 @@ impl Route53 {
                 Value::Null
             },
         );
-        Ok(())
+        Ok(true)
     }
 
     async fn read_records(&self, known: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
@@ -188,6 +221,39 @@ impl Route53 {
             }
         }
         Ok(out)
+    }
+
+    /// One record by its id, ZONE/NAME/TYPE: the first set from its name
+    /// and type on (per-resource reads).
+    async fn read_record(&self, id: &str) -> Result<Option<LiveResource>, ProviderError> {
+        let mut parts = id.splitn(3, '/');
+        let (Some(zone), Some(name), Some(ty)) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        let page = self
+            .client
+            .list_resource_record_sets()
+            .hosted_zone_id(zone)
+            .start_record_name(name)
+            .start_record_type(RrType::from(ty))
+            .max_items(1)
+            .send()
+            .await;
+        let page = match page {
+            Ok(p) => p,
+            Err(e)
+                if aws_sdk_route53::error::ProvideErrorMetadata::code(&e)
+                    == Some("NoSuchHostedZone") =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(err("ListResourceRecordSets")(e)),
+        };
+        Ok(page
+            .resource_record_sets()
+            .iter()
+            .find(|set| record_id(zone, set.name(), set.r#type().as_str()) == id)
+            .map(|set| record_value(zone, id, set)))
     }
 
     /// Every record set of a zone; none when the zone is gone.

@@ -6,6 +6,7 @@
 
 use aws_sdk_ssm::Client;
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, ResourceTypeForTagging, Tag};
+use futures_util::StreamExt;
 use indexmap::IndexMap;
 
 use super::fields::s;
@@ -33,6 +34,9 @@ fn build_err(e: aws_sdk_ssm::error::BuildError) -> ProviderError {
     ProviderError::new(SERVICE, "build", e.to_string())
 }
 
+/// GetParameters calls in flight at once within one read.
+const GET_PARAMETERS_AT_ONCE: usize = 4;
+
 pub struct Ssm {
     client: Client,
 }
@@ -51,11 +55,13 @@ impl Ssm {
             .map_err(build_err)?;
         let mut metas = Vec::new();
         let mut next = None;
-        loop {
+        // Per-resource reads go by name only.
+        while !req.ids_only {
             let page = self
                 .client
                 .describe_parameters()
                 .parameter_filters(filter.clone())
+                .max_results(50)
                 .set_next_token(next.clone())
                 .send()
                 .await
@@ -85,6 +91,7 @@ impl Ssm {
                 .client
                 .describe_parameters()
                 .parameter_filters(by_name)
+                .max_results(50)
                 .into_paginator()
                 .send()
                 .collect::<Result<Vec<_>, _>>()
@@ -96,16 +103,22 @@ impl Ssm {
             .iter()
             .filter_map(|m| m.name().map(ToString::to_string))
             .collect();
-        let mut values = IndexMap::new();
-        for chunk in names.chunks(10) {
-            let out = self
-                .client
+        // Values ten names a call (the API's limit), a few calls at once.
+        let chunks: Vec<Vec<String>> = names.chunks(10).map(<[String]>::to_vec).collect();
+        let calls = chunks.into_iter().map(|chunk| {
+            self.client
                 .get_parameters()
-                .set_names(Some(chunk.to_vec()))
+                .set_names(Some(chunk))
                 .with_decryption(true)
                 .send()
-                .await
-                .map_err(err("GetParameters"))?;
+        });
+        let pages: Vec<_> = futures_util::stream::iter(calls)
+            .buffered(GET_PARAMETERS_AT_ONCE)
+            .collect()
+            .await;
+        let mut values = IndexMap::new();
+        for out in pages {
+            let out = out.map_err(err("GetParameters"))?;
             for p in out.parameters() {
                 if let Some(name) = p.name() {
                     values.insert(

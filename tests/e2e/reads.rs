@@ -1,0 +1,103 @@
+//! What a plan asks AWS: a no-op plan reads each kind with one batched,
+//! paginated call (plus a call per page or per batch the API limits), not
+//! one call per resource; counted by the proxy (tests/e2e/proxy.rs).
+
+use std::collections::BTreeMap;
+
+use crate::harness::Workspace;
+use crate::proxy::{Faults, Proxy};
+
+const PROD: &str = include_str!("../../examples/prod.moodle");
+
+/// Requests of one `mdl plan` through a fresh proxy, by operation.
+fn plan_requests(ws: &Workspace, extra: &[&str]) -> BTreeMap<String, u64> {
+    let proxy = Proxy::start(&ws.moto.endpoint, Faults::default());
+    let mut args = vec!["plan", ws.file.as_str(), "--detailed-exitcode"];
+    args.extend_from_slice(extra);
+    let run = ws.mdl_at(&proxy.endpoint, &args);
+    assert_eq!(run.code, 0, "not a no-op plan:\n{}", run.all());
+    proxy.settle();
+    let counts = proxy.counts.by_operation.lock().unwrap().clone();
+    counts
+}
+
+fn total(counts: &BTreeMap<String, u64>) -> u64 {
+    counts.values().sum()
+}
+
+#[test]
+fn a_no_op_plan_of_prod_reads_each_kind_once() {
+    let ws = Workspace::new("prod.moodle", PROD);
+    ws.expect("apply", &["--auto-approve"], 0);
+    let counts = plan_requests(&ws, &[]);
+    // 46 resources of 19 kinds.
+    let listing: String = counts
+        .iter()
+        .map(|(op, n)| format!("{n:>3}  {op}\n"))
+        .collect();
+    eprintln!("{} requests:\n{listing}", total(&counts));
+    for (op, n) in &counts {
+        // Query and JSON APIs name the operation; REST ones (EFS) show
+        // the method and path.
+        assert!(
+            [" Describe", " List", " Get", " GET "]
+                .iter()
+                .any(|read| op.contains(read)),
+            "a plan made a call that is not a read: {op}"
+        );
+        // Load balancing reads listeners per load balancer and rules per
+        // listener, and tags each kind's resources in batches of 20.
+        assert!(*n <= 5, "{op} called {n} times:\n{listing}");
+    }
+    assert!(total(&counts) <= 40, "{listing}");
+    insta::assert_snapshot!(listing);
+}
+
+#[test]
+fn more_resources_of_the_same_kinds_cost_no_more_reads() {
+    // Two tenants, then six: 33 and 97 resources of the same 7 kinds.
+    let ws = Workspace::new("estate.moodle", &mdl::bench::estate(33));
+    ws.expect("apply", &["--auto-approve"], 0);
+    let small = plan_requests(&ws, &[]);
+    ws.write(&mdl::bench::estate(97));
+    ws.expect("apply", &["--auto-approve"], 0);
+    let large = plan_requests(&ws, &[]);
+    for (op, n) in &large {
+        let before = small.get(op).copied().unwrap_or(0);
+        // Pagination: GetParameters takes ten names a call, and moto
+        // answers DescribeParameters ten a page: 36 parameters need 4.
+        let allowed = if op.ends_with("GetParameters") || op.ends_with("DescribeParameters") {
+            4
+        } else {
+            before
+        };
+        assert!(
+            *n <= allowed,
+            "{op}: {before} calls for 33 resources, {n} for 97"
+        );
+    }
+    // Per-resource reads, for comparison: at least a call per resource,
+    // and they see the same no-op plan.
+    let per_resource = plan_requests(&ws, &["--per-resource-reads"]);
+    eprintln!(
+        "97 resources: {} requests batched, {} per resource",
+        total(&large),
+        total(&per_resource)
+    );
+    assert!(total(&per_resource) >= 97, "{per_resource:?}");
+    assert!(total(&large) * 4 < total(&per_resource), "{large:?}");
+}
+
+#[test]
+fn per_resource_reads_refuse_kinds_they_do_not_cover() {
+    let ws = Workspace::new("prod.moodle", PROD);
+    ws.expect("apply", &["--auto-approve"], 0);
+    let run = ws.mdl(&["plan", "prod.moodle", "--per-resource-reads"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("per-resource reads of `")
+            && run.stderr.contains("are not implemented"),
+        "{}",
+        run.all()
+    );
+}
