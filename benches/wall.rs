@@ -195,7 +195,7 @@ fn estate_plans(n: usize, latency: Duration, runs: usize) {
         let mut times = Vec::new();
         let mut requests = 0;
         // One run at parallelism 1 per resource takes minutes: once.
-        let repeat = if label.starts_with("per-resource reads, --parallelism 1") {
+        let repeat = if label == "per-resource reads, --parallelism 1" {
             1
         } else {
             runs

@@ -17,8 +17,7 @@ fn plan_requests(ws: &Workspace, extra: &[&str]) -> BTreeMap<String, u64> {
     let run = ws.mdl_at(&proxy.endpoint, &args);
     assert_eq!(run.code, 0, "not a no-op plan:\n{}", run.all());
     proxy.settle();
-    let counts = proxy.counts.by_operation.lock().unwrap().clone();
-    counts
+    proxy.counts.by_operation.lock().unwrap().clone()
 }
 
 fn total(counts: &BTreeMap<String, u64>) -> u64 {

@@ -326,7 +326,11 @@ fn the_critical_path_is_the_longest_chain_of_steps() {
     assert!(path[2].starts_with("route_table."), "{path:?}");
     let critical = r.report.critical_time();
     assert!(critical >= Duration::from_millis(120), "{critical:?}");
-    assert!(r.report.wall >= critical, "{:?} < {critical:?}", r.report.wall);
+    assert!(
+        r.report.wall >= critical,
+        "{:?} < {critical:?}",
+        r.report.wall
+    );
     // One at a time, all six steps lie end to end: the wall time is the
     // sum of the steps, twice the critical path.
     let serial = run(

@@ -15,6 +15,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     PathPatternConditionConfig, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
     RuleCondition, Tag, TargetTypeEnum,
 };
+use futures_util::StreamExt;
 use indexmap::IndexMap;
 use tokio::sync::Mutex;
 
@@ -238,15 +239,26 @@ impl Elbv2 {
 
     /// Fill in tags, address and stack, twenty resources a call.
     async fn tag(&self, resources: &mut [LiveResource]) -> Result<(), ProviderError> {
-        let arns: Vec<String> = resources.iter().map(|r| r.id.clone()).collect();
-        for chunk in arns.chunks(20) {
-            let out = self
-                .client
+        let chunks: Vec<Vec<String>> = resources
+            .iter()
+            .map(|r| r.id.clone())
+            .collect::<Vec<_>>()
+            .chunks(20)
+            .map(<[String]>::to_vec)
+            .collect();
+        let calls = chunks.into_iter().map(|chunk| {
+            self.client
                 .describe_tags()
-                .set_resource_arns(Some(chunk.to_vec()))
+                .set_resource_arns(Some(chunk))
                 .send()
-                .await
-                .map_err(err("DescribeTags"))?;
+        });
+        // Several batches at once.
+        let answers: Vec<_> = futures_util::stream::iter(calls)
+            .buffered(10)
+            .collect()
+            .await;
+        for out in answers {
+            let out = out.map_err(err("DescribeTags"))?;
             for d in out.tag_descriptions() {
                 let Some(r) = resources
                     .iter_mut()

@@ -35,7 +35,7 @@ fn build_err(e: aws_sdk_ssm::error::BuildError) -> ProviderError {
 }
 
 /// GetParameters calls in flight at once within one read.
-const GET_PARAMETERS_AT_ONCE: usize = 4;
+const GET_PARAMETERS_AT_ONCE: usize = 10;
 
 pub struct Ssm {
     client: Client,
@@ -53,25 +53,37 @@ impl Ssm {
             .values(req.stack)
             .build()
             .map_err(build_err)?;
-        let mut metas = Vec::new();
-        let mut next = None;
-        // Per-resource reads go by name only.
-        while !req.ids_only {
-            let page = self
-                .client
-                .describe_parameters()
-                .parameter_filters(filter.clone())
-                .max_results(50)
-                .set_next_token(next.clone())
-                .send()
-                .await
-                .map_err(err("DescribeParameters"))?;
-            metas.extend(page.parameters().iter().cloned());
-            next = page.next_token().map(ToString::to_string);
-            if next.is_none() {
-                break;
+        // The stack's parameters, page by page; meanwhile the values of
+        // those state knows, which need no page to be named.
+        let scan = async {
+            let mut metas = Vec::new();
+            let mut next = None;
+            // Per-resource reads go by name only.
+            if req.ids_only {
+                return Ok(metas);
             }
-        }
+            loop {
+                let page = self
+                    .client
+                    .describe_parameters()
+                    .parameter_filters(filter.clone())
+                    .max_results(50)
+                    .set_next_token(next.clone())
+                    .send()
+                    .await
+                    .map_err(err("DescribeParameters"))?;
+                metas.extend(page.parameters().iter().cloned());
+                next = page.next_token().map(ToString::to_string);
+                if next.is_none() {
+                    break;
+                }
+            }
+            Ok::<_, ProviderError>(metas)
+        };
+        let (metas, known_values) =
+            futures_util::future::join(scan, self.values(&req.known_ids)).await;
+        let mut metas = metas?;
+        let mut values = known_values?;
         // Parameters state knows whose tags are gone (or were never set:
         // an import), by name.
         let missing: Vec<String> = req
@@ -99,38 +111,13 @@ impl Ssm {
                 .map_err(err("DescribeParameters"))?;
             metas.extend(pages.iter().flat_map(|p| p.parameters().iter().cloned()));
         }
-        let names: Vec<String> = metas
+        let unread: Vec<String> = metas
             .iter()
-            .filter_map(|m| m.name().map(ToString::to_string))
+            .filter_map(|m| m.name())
+            .filter(|name| !values.contains_key(*name))
+            .map(ToString::to_string)
             .collect();
-        // Values ten names a call (the API's limit), a few calls at once.
-        let chunks: Vec<Vec<String>> = names.chunks(10).map(<[String]>::to_vec).collect();
-        let calls = chunks.into_iter().map(|chunk| {
-            self.client
-                .get_parameters()
-                .set_names(Some(chunk))
-                .with_decryption(true)
-                .send()
-        });
-        let pages: Vec<_> = futures_util::stream::iter(calls)
-            .buffered(GET_PARAMETERS_AT_ONCE)
-            .collect()
-            .await;
-        let mut values = IndexMap::new();
-        for out in pages {
-            let out = out.map_err(err("GetParameters"))?;
-            for p in out.parameters() {
-                if let Some(name) = p.name() {
-                    values.insert(
-                        name.to_string(),
-                        (
-                            p.value().unwrap_or_default().to_string(),
-                            p.arn().map(ToString::to_string),
-                        ),
-                    );
-                }
-            }
-        }
+        values.extend(self.values(&unread).await?);
         let mut resources = Vec::new();
         for m in &metas {
             let Some(name) = m.name() else { continue };
@@ -163,6 +150,42 @@ impl Ssm {
             resources.push(live);
         }
         Ok(ReadResponse { resources })
+    }
+
+    /// Values and ARNs of these parameters, ten names a call (the API's
+    /// limit), several calls at once; names that do not exist are left out.
+    async fn values(
+        &self,
+        names: &[String],
+    ) -> Result<IndexMap<String, (String, Option<String>)>, ProviderError> {
+        let chunks: Vec<Vec<String>> = names.chunks(10).map(<[String]>::to_vec).collect();
+        let calls = chunks.into_iter().map(|chunk| {
+            self.client
+                .get_parameters()
+                .set_names(Some(chunk))
+                .with_decryption(true)
+                .send()
+        });
+        let pages: Vec<_> = futures_util::stream::iter(calls)
+            .buffered(GET_PARAMETERS_AT_ONCE)
+            .collect()
+            .await;
+        let mut values = IndexMap::new();
+        for out in pages {
+            let out = out.map_err(err("GetParameters"))?;
+            for p in out.parameters() {
+                if let Some(name) = p.name() {
+                    values.insert(
+                        name.to_string(),
+                        (
+                            p.value().unwrap_or_default().to_string(),
+                            p.arn().map(ToString::to_string),
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(values)
     }
 
     async fn read_tags(&self, live: &mut LiveResource) -> Result<(), ProviderError> {
