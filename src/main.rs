@@ -7,7 +7,7 @@ const STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Planning a large estate allocates many small maps and strings on
 /// several threads; mimalloc does that faster than the system allocator
-/// (BENCHMARKS.md: 10,000 resources planned in about 165 ms against 220).
+/// (BENCHMARKS.md: planning 10,000 resources took a quarter less time).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

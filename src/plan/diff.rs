@@ -159,9 +159,10 @@ pub fn diff_with(
         pending: HashSet::new(),
     };
     let mut changes: IndexMap<ResourceAddr, Change> = IndexMap::new();
+    let mut pending_hashes: HashSet<u64> = HashSet::new();
     for (addr, (planned, asked)) in order.iter().zip(first) {
         let planned =
-            if !computed.pending.is_empty() && asked.iter().any(|a| computed.pending.contains(a)) {
+            if !pending_hashes.is_empty() && asked.iter().any(|a| pending_hashes.contains(a)) {
                 plan_one(config, graph, state, live, options, &computed, addr)
             } else {
                 planned
@@ -172,6 +173,7 @@ pub fn diff_with(
         }
         if matches!(planned.change.action, Action::Create | Action::Replace) {
             computed.pending.insert(addr.clone());
+            pending_hashes.insert(addr_hash(addr));
         }
         changes.insert(addr.clone(), planned.change);
     }
@@ -373,8 +375,8 @@ fn plan_one(
         None => (action, attr_changes),
     };
     // An intent records what was asked for, not what was applied.
-    if let (Some(before), Some(r)) = (&before, recorded.filter(|r| !r.pending)) {
-        let drifted = drift(res.kind, &r.attrs, before, &desired);
+    if let (Some(before), Some(p), Some(r)) = (&before, &prior, recorded.filter(|r| !r.pending)) {
+        let drifted = drift(res.kind, &r.attrs, &p.attrs, before, &desired);
         if !drifted.is_empty() {
             drift_of = Some(drifted);
         }
@@ -416,7 +418,7 @@ fn plan_all(
     options: &Options,
     computed: &PlanComputed<'_>,
     order: &[ResourceAddr],
-) -> Vec<(Planned, Vec<ResourceAddr>)> {
+) -> Vec<(Planned, Vec<u64>)> {
     let one = |addr: &ResourceAddr| {
         let asking = Asking {
             inner: computed,
@@ -455,26 +457,33 @@ fn plan_all(
 /// Estates at least this large are planned on several threads.
 const PARALLEL_RESOURCES: usize = 256;
 
-/// Computed values, noting every resource asked about.
+/// Computed values, noting every resource asked about (by a hash of its
+/// address: a collision only costs planning a resource twice).
 struct Asking<'a> {
     inner: &'a PlanComputed<'a>,
-    asked: std::cell::RefCell<Vec<ResourceAddr>>,
+    asked: std::cell::RefCell<Vec<u64>>,
 }
 
 impl Computed for Asking<'_> {
     fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
-        self.asked.borrow_mut().push(addr.clone());
+        self.asked.borrow_mut().push(addr_hash(addr));
         self.inner.get(addr, attr)
     }
 }
 
+fn addr_hash(addr: &ResourceAddr) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(addr)
+}
+
 /// Attributes whose live value differs from what the last apply recorded
-/// (`live` normalized).
+/// (`raw` as read, `live` normalized).
 /// Secrets, creation-time settings and attributes left to a scaler are
 /// not compared.
 fn drift(
     kind: &KindSchema,
     recorded: &IndexMap<String, Value>,
+    raw: &IndexMap<String, Value>,
     live: &IndexMap<String, Value>,
     desired: &IndexMap<String, Value>,
 ) -> Vec<AttrChange> {
@@ -491,6 +500,10 @@ fn drift(
         let (Some(was), Some(now)) = (recorded.get(schema.name), live.get(schema.name)) else {
             continue;
         };
+        // As recorded and as read, before any normalising: the same.
+        if raw.get(schema.name) == Some(was) {
+            continue;
+        }
         let was = normalize_one(kind, schema.name, was);
         let now = now.clone();
         if was == now || was.has_unknown() {
