@@ -135,11 +135,12 @@ impl Parser<'_> {
         let word = self.word();
         match word {
             "use" => {
-                let mut after = self.pos + 3;
-                while self.b.get(after).is_some_and(u8::is_ascii_whitespace) {
-                    after += 1;
-                }
-                if self.b.get(after) == Some(&b'"') {
+                // `use "PATH"`, or a block of kind `use`.
+                self.pos += 3;
+                self.trivia()?;
+                let is_use = self.peek() == Some(b'"');
+                self.pos = start;
+                if is_use {
                     self.use_decl(start)
                 } else {
                     self.block(start)

@@ -495,7 +495,13 @@ impl Lower {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         let text = s.as_str();
-        let end = if text.ends_with(|c: char| c.is_ascii_whitespace()) || text.contains("/*") {
+        // A comment can end a pair's text without whitespace after it: at
+        // the end of the file.
+        let end = if text.ends_with(|c: char| c.is_ascii_whitespace())
+            || text.contains("/*")
+            || text.contains('#')
+            || text.contains("//")
+        {
             significant_len(text)
         } else {
             text.len()

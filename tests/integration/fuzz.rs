@@ -187,6 +187,49 @@ fn mutated() -> impl Strategy<Value = String> {
         })
 }
 
+/// An example with whitespace and comments put in where whitespace
+/// already is: well-formed text whose spans the two parsers must agree on.
+fn respaced() -> impl Strategy<Value = String> {
+    let examples = [
+        include_str!("../../examples/prod.moodle"),
+        include_str!("../../stdlib/ha.moodle"),
+        include_str!("../../stdlib/ecs_preview.moodle"),
+    ];
+    let trivia = [
+        " ",
+        "\n",
+        "\t",
+        "# note\n",
+        "// note\n",
+        "/* note */",
+        "\n\n",
+    ];
+    (
+        prop::sample::select(examples.to_vec()),
+        prop::collection::vec(
+            (
+                any::<prop::sample::Index>(),
+                prop::sample::select(trivia.to_vec()),
+            ),
+            1..12,
+        ),
+    )
+        .prop_map(|(text, inserts)| {
+            let mut text = text.to_string();
+            for (at, what) in inserts {
+                let spaces: Vec<usize> = text
+                    .char_indices()
+                    .filter(|(_, c)| *c == ' ' || *c == '\n')
+                    .map(|(i, _)| i + 1)
+                    .collect();
+                if let Some(&pos) = spaces.get(at.index(spaces.len().max(1))) {
+                    text.insert_str(pos, what);
+                }
+            }
+            text
+        })
+}
+
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -210,6 +253,15 @@ proptest! {
     #[test]
     fn mutated_examples_never_panic(text in mutated()) {
         pipeline(&text);
+    }
+
+    #[test]
+    fn both_parsers_build_the_same_tree_through_any_spacing(text in respaced()) {
+        let mut sources = SourceMap::new();
+        let id = sources.add("respaced.moodle", None, text.clone());
+        let took = same_tree(id, &text);
+        let (_, diags) = mdl::syntax::parse_reference(id, &text);
+        prop_assert!(took || !diags.is_empty(), "pest parses this, the fast parser gives up:\n{}", text);
     }
 }
 

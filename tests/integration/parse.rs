@@ -66,3 +66,18 @@ fn spans_exclude_trailing_comments() {
     let attr = b.body.attribute("cidr_block").unwrap();
     assert_eq!(sources.slice(attr.span), "cidr_block = \"10.0.0.0/16\"");
 }
+
+#[test]
+fn a_comment_ending_the_file_is_not_part_of_the_last_span() {
+    let text = "output url = module.training.url # the address";
+    let mut sources = mdl::diagnostics::SourceMap::new();
+    let id = sources.add("x.moodle", None, text.to_string());
+    for (file, diags) in [
+        mdl::syntax::parse(id, text),
+        mdl::syntax::parse_reference(id, text),
+    ] {
+        assert!(diags.is_empty());
+        let end = "output url = module.training.url".len();
+        assert_eq!(file.items[0].span().end as usize, end);
+    }
+}
