@@ -178,30 +178,7 @@ fn applied(text: &str) -> (State, Arc<MockProvider>) {
     let mut sources = SourceMap::new();
     let id = sources.add("estate.moodle", None, text.to_string());
     let config = mdl::lang::load_source(&mut sources, id, "bench", &[]).0;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let provider = Arc::new(MockProvider::default());
-    let graph = mdl::graph::Graph::build(&config);
-    let kinds: Vec<_> = mdl::schema::kinds().to_vec();
-    let empty = State::new("bench");
-    let live = rt
-        .block_on(mdl::plan::refresh(&*provider, "bench", &kinds, &empty))
-        .expect("read");
-    let (plan, _) = mdl::plan::diff(&config, &graph, &empty, &live);
-    let (_, state) = rt.block_on(mdl::apply::apply(
-        &plan,
-        &config,
-        provider.clone(),
-        empty,
-        None,
-        64,
-        &|_| {},
-        std::future::pending(),
-    ));
-    (state, provider)
+    mdl::bench::applied(&config)
 }
 
 /// A `Vm*` line of /proc/self/status, in KiB (0 where there is none).

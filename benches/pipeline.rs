@@ -6,12 +6,9 @@
 //! returns is dropped outside the timing (`iter_with_large_drop`): a plan
 //! is not freed before it is shown.
 
-use std::sync::Arc;
-
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
 use mdl::diagnostics::SourceMap;
-use mdl::provider::mock::MockProvider;
 use mdl::state::State;
 
 /// The allocator the `mdl` binary uses (src/main.rs).
@@ -26,29 +23,11 @@ fn load(text: &str) -> mdl::lang::Config {
 
 /// State and live resources of the estate once applied, from the mock.
 fn applied(config: &mdl::lang::Config) -> (State, mdl::plan::Live) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
+    let (state, provider) = mdl::bench::applied(config);
+    let kinds: Vec<_> = mdl::schema::kinds().to_vec();
+    let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let provider = Arc::new(MockProvider::default());
-    let graph = mdl::graph::Graph::build(config);
-    let kinds: Vec<_> = mdl::schema::kinds().to_vec();
-    let empty = State::new("bench");
-    let live = rt
-        .block_on(mdl::plan::refresh(&*provider, "bench", &kinds, &empty))
-        .unwrap();
-    let (plan, _) = mdl::plan::diff(config, &graph, &empty, &live);
-    let (_, state) = rt.block_on(mdl::apply::apply(
-        &plan,
-        config,
-        provider.clone(),
-        empty,
-        None,
-        64,
-        &|_| {},
-        std::future::pending(),
-    ));
     let live = rt
         .block_on(mdl::plan::refresh(&*provider, "bench", &kinds, &state))
         .unwrap();

@@ -64,6 +64,45 @@ fn tenant(t: usize, vpc: &str, o1: usize, o2: usize) -> Vec<String> {
     blocks
 }
 
+/// `config` applied to a new in-memory provider (stack `bench`): the state
+/// the apply left and the provider holding the live resources, for
+/// benchmarks that plan an estate with nothing to do.
+///
+/// # Panics
+/// When the runtime cannot start or the in-memory read fails.
+pub fn applied(
+    config: &crate::lang::Config,
+) -> (
+    crate::state::State,
+    std::sync::Arc<crate::provider::mock::MockProvider>,
+) {
+    use crate::state::State;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let provider = std::sync::Arc::new(crate::provider::mock::MockProvider::default());
+    let graph = crate::graph::Graph::build(config);
+    let kinds: Vec<_> = crate::schema::kinds().to_vec();
+    let empty = State::new("bench");
+    let live = rt
+        .block_on(crate::plan::refresh(&*provider, "bench", &kinds, &empty))
+        .expect("read");
+    let (plan, _) = crate::plan::diff(config, &graph, &empty, &live);
+    let (_, state) = rt.block_on(crate::apply::apply(
+        &plan,
+        config,
+        provider.clone(),
+        empty,
+        None,
+        64,
+        &|_| {},
+        std::future::pending(),
+    ));
+    (state, provider)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

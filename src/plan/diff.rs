@@ -232,6 +232,28 @@ pub fn diff_with(
     (plan, diags)
 }
 
+/// `changes` and the `mdl:address` tag set to `addr` (from `old`, or new):
+/// a resource with nothing else to change becomes an update.
+fn retagged(
+    action: Action,
+    mut changes: Vec<AttrChange>,
+    old: Option<&ResourceAddr>,
+    addr: &ResourceAddr,
+) -> (Action, Vec<AttrChange>) {
+    changes.push(AttrChange {
+        name: crate::provider::ADDRESS_TAG.to_string(),
+        before: old.map(|o| Value::String(o.to_string())),
+        after: Some(Value::String(addr.to_string())),
+        forces_replacement: false,
+    });
+    let action = if action == Action::NoOp {
+        Action::Update
+    } else {
+        action
+    };
+    (action, changes)
+}
+
 /// One resource planned: its change, its drift, what its evaluation said.
 struct Planned {
     change: Change,
@@ -334,19 +356,7 @@ fn plan_one(
     };
     let adopt = res.kind.taggable && prior.is_some() && recorded.is_some_and(|r| r.adopted);
     let (action, attr_changes) = if adopt {
-        let mut changes = attr_changes;
-        changes.push(AttrChange {
-            name: crate::provider::ADDRESS_TAG.to_string(),
-            before: None,
-            after: Some(Value::String(addr.to_string())),
-            forces_replacement: false,
-        });
-        let action = if action == Action::NoOp {
-            Action::Update
-        } else {
-            action
-        };
-        (action, changes)
+        retagged(action, attr_changes, None, addr)
     } else {
         (action, attr_changes)
     };
@@ -357,21 +367,7 @@ fn plan_one(
         .and_then(|p| p.addr.as_ref())
         .filter(|a| res.kind.taggable && *a != addr)
     {
-        Some(old) => {
-            let mut changes = attr_changes;
-            changes.push(AttrChange {
-                name: crate::provider::ADDRESS_TAG.to_string(),
-                before: Some(Value::String(old.to_string())),
-                after: Some(Value::String(addr.to_string())),
-                forces_replacement: false,
-            });
-            let action = if action == Action::NoOp {
-                Action::Update
-            } else {
-                action
-            };
-            (action, changes)
-        }
+        Some(old) => retagged(action, attr_changes, Some(old), addr),
         None => (action, attr_changes),
     };
     // An intent records what was asked for, not what was applied.

@@ -97,6 +97,11 @@ impl Parser<'_> {
         }
     }
 
+    /// Read a `=` that is not the start of `==`.
+    fn eat_assign(&mut self) -> bool {
+        !self.at("==") && self.eat("=")
+    }
+
     fn expect(&mut self, s: &str) -> Option<()> {
         self.trivia()?;
         self.eat(s).then_some(())
@@ -187,22 +192,19 @@ impl Parser<'_> {
         self.eat("param");
         let name = self.ident()?;
         self.trivia()?;
-        let ty = if self.at(":") {
-            self.eat(":");
+        let ty = if self.eat(":") {
             Some(self.type_expr()?)
         } else {
             None
         };
         self.trivia()?;
-        let default = if self.at("=") && !self.at("==") {
-            self.eat("=");
+        let default = if self.eat_assign() {
             Some(self.expr()?)
         } else {
             None
         };
         self.trivia()?;
-        let body = if self.at("{") {
-            self.eat("{");
+        let body = if self.eat("{") {
             let body = self.body()?;
             self.expect("}")?;
             Some(body)
@@ -234,8 +236,7 @@ impl Parser<'_> {
         }
         self.eat(name);
         self.trivia()?;
-        let inner = if self.at("(") {
-            self.eat("(");
+        let inner = if self.eat("(") {
             let inner = self.type_expr()?;
             self.expect(")")?;
             Some(Box::new(inner))
@@ -253,10 +254,9 @@ impl Parser<'_> {
         self.eat("output");
         let name = self.ident()?;
         self.trivia()?;
-        if !self.at("=") || self.at("==") {
+        if !self.eat_assign() {
             return None;
         }
-        self.eat("=");
         let value = self.expr()?;
         Some(Item::Output(OutputDecl {
             name,
@@ -292,8 +292,7 @@ impl Parser<'_> {
             let entry_start = self.pos;
             let name = self.ident()?;
             self.trivia()?;
-            if self.at("=") && !self.at("==") {
-                self.eat("=");
+            if self.eat_assign() {
                 let value = self.expr()?;
                 entries.push(BodyEntry::Attribute(Attribute {
                     name,
@@ -302,8 +301,7 @@ impl Parser<'_> {
                 }));
                 self.trivia()?;
                 self.eat(",");
-            } else if self.at("{") {
-                self.eat("{");
+            } else if self.eat("{") {
                 let body = self.body()?;
                 self.expect("}")?;
                 entries.push(BodyEntry::Nested(Nested {
@@ -332,8 +330,7 @@ impl Parser<'_> {
         let start = self.pos;
         let cond = self.binary(1)?;
         self.trivia()?;
-        let e = if self.at("?") {
-            self.eat("?");
+        let e = if self.eat("?") {
             let a = self.expr()?;
             self.expect(":")?;
             let b = self.expr()?;
@@ -407,8 +404,7 @@ impl Parser<'_> {
         self.trivia()?;
         let start = self.pos;
         let mut nots = 0;
-        while self.at("!") {
-            self.eat("!");
+        while self.eat("!") {
             nots += 1;
             if nots > MAX_CHAIN {
                 return None;
@@ -432,13 +428,11 @@ impl Parser<'_> {
         loop {
             self.trivia()?;
             let op_start = self.pos;
-            let kind = if self.at("[") {
-                self.eat("[");
+            let kind = if self.eat("[") {
                 let index = self.expr()?;
                 self.expect("]")?;
                 ExprKind::Index(Box::new(acc), Box::new(index))
-            } else if self.at(".") {
-                self.eat(".");
+            } else if self.eat(".") {
                 let field = self.ident()?;
                 ExprKind::Field(Box::new(acc), field)
             } else {
@@ -505,8 +499,7 @@ impl Parser<'_> {
                 let first = self.ident()?;
                 let after_name = (self.pos, self.last);
                 self.trivia()?;
-                if self.at("(") {
-                    self.eat("(");
+                if self.eat("(") {
                     let args = self.list_items(")")?;
                     return Some(Expr {
                         kind: ExprKind::Call(first, args),
@@ -518,8 +511,7 @@ impl Parser<'_> {
                 loop {
                     let before = (self.pos, self.last);
                     self.trivia()?;
-                    if self.at(".") {
-                        self.eat(".");
+                    if self.eat(".") {
                         self.trivia()?;
                         if self.peek().is_some_and(ident_start) {
                             parts.push(self.ident()?);

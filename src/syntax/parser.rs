@@ -33,23 +33,8 @@ pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 /// Never fails; syntax errors are returned as diagnostics beside the items
 /// that did parse.
 pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
-    let mut file = File::default();
-    let mut diags = Vec::new();
-    if text.len() > MAX_FILE_BYTES {
-        diags.push(
-            Diagnostic::error(
-                "parse::file_too_large",
-                format!(
-                    "the file is {} MiB; mdl reads files up to {} MiB",
-                    text.len() / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-                Span::new(source, 0, 0),
-                "this file",
-            )
-            .with_help("split the estate into modules (`use \"./part.moodle\"`)"),
-        );
-        return (file, diags);
+    if let Some(d) = too_large(source, text) {
+        return (File::default(), vec![d]);
     }
     // One pass over the whole file finds the first bracket nested too
     // deep; the item holding it is reported instead of parsed.
@@ -57,59 +42,54 @@ pub fn parse(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
     if too_deep.is_none()
         && let Some(items) = super::fast::parse(source, text)
     {
-        file.items = items;
-        return (file, diags);
+        return (File { items }, Vec::new());
     }
-    parse_items(
-        source,
-        text,
-        0,
-        text.len(),
-        too_deep.as_ref(),
-        &mut file.items,
-        &mut diags,
-    );
-    (file, diags)
+    parse_with_pest(source, text, too_deep)
 }
 
 /// The pest parser alone, without the fast path: the reference that
 /// `syntax::fast` is checked against, and what reports syntax errors.
 pub fn parse_reference(source: SourceId, text: &str) -> (File, Vec<Diagnostic>) {
-    let mut file = File::default();
-    let mut diags = Vec::new();
-    let too_deep = check_nesting(source, text, 0);
-    parse_items(
-        source,
-        text,
-        0,
-        text.len(),
-        too_deep.as_ref(),
-        &mut file.items,
-        &mut diags,
-    );
-    (file, diags)
+    if let Some(d) = too_large(source, text) {
+        return (File::default(), vec![d]);
+    }
+    parse_with_pest(source, text, check_nesting(source, text, 0))
 }
 
-/// Parse the items of `text[start..end]` one at a time, with spans in the
-/// whole text.
-fn parse_items(
+fn too_large(source: SourceId, text: &str) -> Option<Diagnostic> {
+    (text.len() > MAX_FILE_BYTES).then(|| {
+        Diagnostic::error(
+            "parse::file_too_large",
+            format!(
+                "the file is {} MiB; mdl reads files up to {} MiB",
+                text.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            Span::new(source, 0, 0),
+            "this file",
+        )
+        .with_help("split the estate into modules (`use \"./part.moodle\"`)")
+    })
+}
+
+/// The items one at a time; after a broken one, on from the next line
+/// that starts at column 0. `too_deep`: where nesting first goes too deep.
+fn parse_with_pest(
     source: SourceId,
     text: &str,
-    start: usize,
-    end: usize,
-    too_deep: Option<&(usize, Diagnostic)>,
-    items: &mut Vec<Item>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let mut pos = skip_trivia(text, start).min(end);
-    while pos < end {
-        if let Some((at, d)) = too_deep
+    too_deep: Option<(usize, Diagnostic)>,
+) -> (File, Vec<Diagnostic>) {
+    let mut file = File::default();
+    let mut diags = Vec::new();
+    let mut pos = skip_trivia(text, 0);
+    while pos < text.len() {
+        if let Some((at, d)) = &too_deep
             && *at < resync(text, pos)
         {
             diags.push(d.clone());
             break;
         }
-        match MoodleParser::parse(Rule::item, &text[pos..end]) {
+        match MoodleParser::parse(Rule::item, &text[pos..]) {
             Ok(mut pairs) => {
                 let Some(item_pair) = pairs.next() else {
                     break;
@@ -123,7 +103,7 @@ fn parse_items(
                 if let Some(inner) = item_pair.into_inner().next() {
                     let item = lower.item(inner);
                     match lower.too_long.take() {
-                        None => items.push(item),
+                        None => file.items.push(item),
                         Some(span) => diags.push(
                             Diagnostic::error(
                                 "parse::expression_too_long",
@@ -137,14 +117,15 @@ fn parse_items(
                         ),
                     }
                 }
-                pos = skip_trivia(text, pos + consumed.max(1)).min(end);
+                pos = skip_trivia(text, pos + consumed.max(1));
             }
             Err(err) => {
-                diags.push(convert_error(source, &text[..end], pos, &err));
+                diags.push(convert_error(source, text, pos, &err));
                 pos = resync(text, pos);
             }
         }
     }
+    (file, diags)
 }
 
 /// Skip whitespace and comments from `pos`.

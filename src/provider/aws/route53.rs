@@ -54,6 +54,25 @@ fn record_id(zone: &str, name: &str, ty: &str) -> String {
     format!("{}/{}/{}", zone_id(zone), dns_name(name), ty)
 }
 
+/// A zone's `name` (as mdl compares it) and `comment` attributes.
+fn name_and_comment(z: &aws_sdk_route53::types::HostedZone) -> [(String, Value); 2] {
+    [
+        ("name".into(), Value::String(dns_name(z.name()))),
+        (
+            "comment".into(),
+            opt(z
+                .config()
+                .and_then(|c| c.comment())
+                .filter(|c| !c.is_empty())),
+        ),
+    ]
+}
+
+/// The zone an operation names does not exist (any more).
+fn zone_gone(e: &impl aws_sdk_route53::error::ProvideErrorMetadata) -> bool {
+    e.code() == Some("NoSuchHostedZone")
+}
+
 fn bare(id: &str) -> LiveResource {
     let mut computed = IndexMap::new();
     computed.insert("id".into(), Value::str(id));
@@ -119,15 +138,7 @@ impl Route53 {
             .map(|z| {
                 let id = zone_id(z.id());
                 let mut r = bare(&id);
-                r.attrs
-                    .insert("name".into(), Value::String(dns_name(z.name())));
-                r.attrs.insert(
-                    "comment".into(),
-                    opt(z
-                        .config()
-                        .and_then(|c| c.comment())
-                        .filter(|c| !c.is_empty())),
-                );
+                r.attrs.extend(name_and_comment(z));
                 r
             })
             .collect();
@@ -159,30 +170,21 @@ impl Route53 {
         Ok(out)
     }
 
-    /// Name servers and the VPC of a private zone: one call per zone.
-    /// Name servers and VPC of a zone; name and comment too when the zone
+    /// Name servers and VPC of a zone (one call per zone); name and comment too when the zone
     /// was not listed (a per-resource read). False when it is gone.
     async fn read_zone_details(&self, zone: &mut LiveResource) -> Result<bool, ProviderError> {
         let out = match self.client.get_hosted_zone().id(&zone.id).send().await {
             Ok(out) => out,
-            Err(e)
-                if aws_sdk_route53::error::ProvideErrorMetadata::code(&e)
-                    == Some("NoSuchHostedZone") =>
-            {
+            Err(e) if zone_gone(&e) => {
                 return Ok(false);
             }
             Err(e) => return Err(err("GetHostedZone")(e)),
         };
         if let Some(z) = out.hosted_zone() {
-            zone.attrs
-                .entry("name".into())
-                .or_insert_with(|| Value::String(dns_name(z.name())));
-            zone.attrs.entry("comment".into()).or_insert_with(|| {
-                opt(z
-                    .config()
-                    .and_then(|c| c.comment())
-                    .filter(|c| !c.is_empty()))
-            });
+            // Kept if the listing already gave them.
+            for (k, v) in name_and_comment(z) {
+                zone.attrs.entry(k).or_insert(v);
+            }
         }
         zone.computed.insert(
             "name_servers".into(),
@@ -241,10 +243,7 @@ impl Route53 {
             .await;
         let page = match page {
             Ok(p) => p,
-            Err(e)
-                if aws_sdk_route53::error::ProvideErrorMetadata::code(&e)
-                    == Some("NoSuchHostedZone") =>
-            {
+            Err(e) if zone_gone(&e) => {
                 return Ok(None);
             }
             Err(e) => return Err(err("ListResourceRecordSets")(e)),
@@ -271,10 +270,7 @@ impl Route53 {
                 .await;
             let page = match page {
                 Ok(p) => p,
-                Err(e)
-                    if aws_sdk_route53::error::ProvideErrorMetadata::code(&e)
-                        == Some("NoSuchHostedZone") =>
-                {
+                Err(e) if zone_gone(&e) => {
                     return Ok(Vec::new());
                 }
                 Err(e) => return Err(err("ListResourceRecordSets")(e)),
