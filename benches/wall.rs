@@ -12,7 +12,13 @@
 //! 3. A generated estate of 1,000 resources (`mdl::bench::estate`),
 //!    applied, then planned with nothing to do at the latency: batched
 //!    reads (the default), batched with --parallelism 1, and per-resource
-//!    reads at parallelism 10 and 1.
+//!    reads at parallelism 10 and 1 (the last takes minutes; QUICK=1
+//!    leaves it out).
+//! 4. 22 production estates in one stack (`mdl::bench::prod_copies`,
+//!    1,012 resources of 19 kinds), applied, then planned with nothing to
+//!    do at the latency, batched reads at parallelism 10 and 1.
+//!
+//! Arguments pick sections by name: requests, apply, estate, copies.
 
 #[allow(dead_code)]
 #[path = "../tests/e2e/harness.rs"]
@@ -47,6 +53,9 @@ fn main() {
     }
     if wanted("estate") {
         estate_plans(1_000, latency, runs);
+    }
+    if wanted("copies") {
+        copies_plans(22, latency, runs);
     }
 }
 
@@ -155,21 +164,79 @@ fn timings(stdout: &str) -> (f64, f64) {
 
 /// No-op plans of a generated estate, read four ways.
 fn estate_plans(n: usize, latency: Duration, runs: usize) {
-    let ws = Workspace::new("estate.moodle", &mdl::bench::estate(n));
-    let start = Instant::now();
-    let applied = ws.mdl(&[
-        "apply",
-        "estate.moodle",
-        "--auto-approve",
-        "--parallelism",
-        "32",
-    ]);
-    assert_eq!(applied.code, 0, "{}", applied.all());
+    let (ws, took) = applied("estate.moodle", &mdl::bench::estate(n));
     println!(
-        "\n## No-op plan of a generated estate of {n} resources at {} ms a call (applied without latency in {:.1} s)",
+        "\n## No-op plan of a generated estate of {n} resources at {} ms a call (applied without latency in {took:.1} s)",
         latency.as_millis(),
-        start.elapsed().as_secs_f64()
     );
+    time_plans(
+        &ws,
+        "estate.moodle",
+        latency,
+        runs,
+        &[
+            ("batched reads, --parallelism 10 (default)", &[][..]),
+            (
+                "batched reads, --parallelism 1",
+                &["--parallelism", "1"][..],
+            ),
+            (
+                "per-resource reads, --parallelism 10",
+                &["--per-resource-reads"][..],
+            ),
+            (
+                "per-resource reads, --parallelism 1",
+                &["--per-resource-reads", "--parallelism", "1"][..],
+            ),
+        ],
+    );
+}
+
+/// No-op plans of `copies` production estates in one stack (batched reads
+/// only: per-resource reads do not cover the database, cache and file
+/// system kinds).
+fn copies_plans(copies: usize, latency: Duration, runs: usize) {
+    let (ws, took) = applied("estates.moodle", &mdl::bench::prod_copies(copies));
+    println!(
+        "\n## No-op plan of {copies} production estates, {} resources, at {} ms a call (applied without latency in {took:.1} s)",
+        copies * 46,
+        latency.as_millis(),
+    );
+    time_plans(
+        &ws,
+        "estates.moodle",
+        latency,
+        runs,
+        &[
+            ("batched reads, --parallelism 10 (default)", &[][..]),
+            (
+                "batched reads, --parallelism 1",
+                &["--parallelism", "1"][..],
+            ),
+        ],
+    );
+}
+
+/// A workspace with `text` in `file`, applied to its moto_server without
+/// latency, and the seconds the apply took.
+fn applied(file: &str, text: &str) -> (Workspace, f64) {
+    let ws = Workspace::new(file, text);
+    let start = Instant::now();
+    let run = ws.mdl(&["apply", file, "--auto-approve", "--parallelism", "32"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    (ws, start.elapsed().as_secs_f64())
+}
+
+/// Time no-op plans of `file` through a proxy adding `latency`, each way
+/// (a label and extra arguments), with `--timings` of the last run of
+/// each batched way.
+fn time_plans(
+    ws: &Workspace,
+    file: &str,
+    latency: Duration,
+    runs: usize,
+    ways: &[(&str, &[&str])],
+) {
     let proxy = Proxy::start(
         &ws.moto.endpoint,
         Faults {
@@ -177,23 +244,15 @@ fn estate_plans(n: usize, latency: Duration, runs: usize) {
             ..Faults::default()
         },
     );
-    for (label, extra) in [
-        ("batched reads, --parallelism 10 (default)", &[][..]),
-        (
-            "batched reads, --parallelism 1",
-            &["--parallelism", "1"][..],
-        ),
-        (
-            "per-resource reads, --parallelism 10",
-            &["--per-resource-reads"][..],
-        ),
-        (
-            "per-resource reads, --parallelism 1",
-            &["--per-resource-reads", "--parallelism", "1"][..],
-        ),
-    ] {
+    for &(label, extra) in ways {
+        // QUICK=1 leaves out the run of minutes.
+        if label == "per-resource reads, --parallelism 1" && std::env::var_os("QUICK").is_some() {
+            println!("  {label:<45} (left out: QUICK is set)");
+            continue;
+        }
         let mut times = Vec::new();
         let mut requests = 0;
+        let mut report = String::new();
         // One run at parallelism 1 per resource takes minutes: once.
         let repeat = if label == "per-resource reads, --parallelism 1" {
             1
@@ -202,12 +261,16 @@ fn estate_plans(n: usize, latency: Duration, runs: usize) {
         };
         for _ in 0..repeat {
             let before: u64 = proxy.counts.by_operation.lock().unwrap().values().sum();
-            let mut args = vec!["plan", "estate.moodle", "--detailed-exitcode"];
+            let mut args = vec!["plan", file, "--detailed-exitcode"];
             args.extend_from_slice(extra);
+            if !label.starts_with("per-resource") {
+                args.push("--timings");
+            }
             let start = Instant::now();
             let run = ws.mdl_at(&proxy.endpoint, &args);
             times.push(start.elapsed().as_secs_f64());
             assert_eq!(run.code, 0, "{label}: {}", run.all());
+            report = run.stderr.clone();
             let after: u64 = proxy.counts.by_operation.lock().unwrap().values().sum();
             requests = after - before;
         }
@@ -216,6 +279,10 @@ fn estate_plans(n: usize, latency: Duration, runs: usize) {
             median(&mut times),
             if repeat == 1 { "  (one run)" } else { "" }
         );
+        // `--timings` of the last run.
+        for line in report.lines().filter(|l| !l.trim().is_empty()) {
+            println!("      {line}");
+        }
     }
 }
 

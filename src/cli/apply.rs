@@ -164,6 +164,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         provider,
         plan,
         runtime,
+        ..
     } = match prepare(
         ui,
         &args.file,

@@ -159,6 +159,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         known_ids: vec![id.clone()],
         full: true,
         ids_only: false,
+        share: &crate::provider::ReadShare::default(),
     }));
     let found = match read {
         Ok(r) => r.resources.into_iter().find(|r| &r.id == id),

@@ -337,6 +337,7 @@ async fn read_stack(
             .unwrap_or(usize::MAX)
     };
     wanted.sort_by_key(|(k, _)| order(k));
+    let share = crate::provider::ReadShare::default();
     let reads = wanted.iter().map(|(kind, ids)| {
         provider.read(ReadRequest {
             kind,
@@ -344,6 +345,7 @@ async fn read_stack(
             known_ids: ids.iter().map(|(_, id)| id.clone()).collect(),
             full: true,
             ids_only: false,
+            share: &share,
         })
     });
     let results = futures_util::future::join_all(reads).await;

@@ -2,6 +2,7 @@
 //! lock, read state, refresh, diff.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
@@ -43,6 +44,10 @@ pub struct PlanArgs {
     /// kinds, SSM parameters, load balancers, target groups and DNS.
     #[arg(long)]
     pub per_resource_reads: bool,
+    /// Print where the time went, on stderr: loading the files, reading
+    /// AWS (with the slowest reads, by kind) and working out the changes.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// The first key of a saved plan file.
@@ -124,6 +129,67 @@ pub struct Prepared {
     pub provider: Arc<AwsProvider>,
     pub plan: Plan,
     pub runtime: tokio::runtime::Runtime,
+    pub timings: Timings,
+}
+
+/// How long each stage of a plan took.
+pub struct Timings {
+    /// Reading, parsing, evaluating and checking the files, and the graph.
+    pub load: Duration,
+    /// Opening and reading the state, connecting to AWS.
+    pub state: Duration,
+    /// All reads of AWS, at once up to the parallelism.
+    pub read: Duration,
+    /// Each read, by kind.
+    pub reads: Vec<(&'static str, Duration)>,
+    /// Working out the changes.
+    pub diff: Duration,
+}
+
+impl Timings {
+    /// Kinds whose reads took longest (a kind read per resource counts its
+    /// longest read), at most `n`.
+    fn slowest(&self, n: usize) -> Vec<(&'static str, Duration, usize)> {
+        let mut by_kind: Vec<(&'static str, Duration, usize)> = Vec::new();
+        for (kind, took) in &self.reads {
+            match by_kind.iter_mut().find(|(k, _, _)| k == kind) {
+                Some(entry) => {
+                    entry.1 = entry.1.max(*took);
+                    entry.2 += 1;
+                }
+                None => by_kind.push((kind, *took, 1)),
+            }
+        }
+        by_kind.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        by_kind.truncate(n);
+        by_kind
+    }
+
+    /// The `--timings` report.
+    fn report(&self) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let mut out = format!(
+            "Timings: {:.0} ms in all: load {:.0} ms, state and connection {:.0} ms, reading AWS {:.0} ms ({} reads), changes {:.0} ms\n",
+            ms(self.load + self.state + self.read + self.diff),
+            ms(self.load),
+            ms(self.state),
+            ms(self.read),
+            self.reads.len(),
+            ms(self.diff),
+        );
+        if !self.reads.is_empty() {
+            out.push_str("Slowest reads:\n");
+        }
+        for (kind, took, count) in self.slowest(5) {
+            let times = if count > 1 {
+                format!("  (longest of {count} reads)")
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("  {:>7.0} ms  {kind}{times}\n", ms(took)));
+        }
+        out
+    }
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
@@ -146,7 +212,9 @@ pub fn prepare(
     operation: &str,
     reads: ReadOptions,
 ) -> Result<Prepared, u8> {
+    let started = Instant::now();
     let mut loaded = load(ui, file)?;
+    let loaded_at = Instant::now();
     let fail = |sources: &mut SourceMap, code: &'static str, message: String, help: &str| {
         let d = command_line_diag(sources, code, message, "while running this command", help);
         ui.report(&[d], sources);
@@ -215,6 +283,7 @@ pub fn prepare(
         }
     };
     let kinds: Vec<_> = loaded.config.resources.values().map(|r| r.kind).collect();
+    let connected_at = Instant::now();
     let live = match runtime.block_on(refresh_with(
         &*provider,
         &loaded.config.stack,
@@ -263,7 +332,15 @@ pub fn prepare(
         &loaded.graph
     };
     let options = crate::plan::Options { replace };
+    let read_at = Instant::now();
     let (mut plan, diags) = diff_with(&config, graph, &state, &live, &options);
+    let timings = Timings {
+        load: loaded_at - started,
+        state: connected_at - loaded_at,
+        read: read_at - connected_at,
+        reads: live.read_times.clone(),
+        diff: read_at.elapsed(),
+    };
     if !diags.is_empty() {
         ui.report(&diags, &loaded.sources);
         if diags.iter().any(Diagnostic::is_error) {
@@ -293,6 +370,7 @@ pub fn prepare(
         provider,
         plan,
         runtime,
+        timings,
     })
 }
 
@@ -459,6 +537,9 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
         }
     }
     drop(prepared.lock);
+    if args.timings {
+        eprint!("{}", prepared.timings.report());
+    }
     if args.detailed_exitcode && prepared.plan.has_changes() {
         2
     } else {
@@ -559,6 +640,7 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
         provider,
         mut plan,
         runtime,
+        ..
     } = prepared;
     let drift = std::mem::take(&mut plan.drift);
     // Everything live is recorded as it is; nothing is created or deleted.
@@ -621,4 +703,44 @@ pub fn save_state(ui: &Ui, loaded: &mut Loaded, store: &Store, state: &State) ->
         ui.report(&[d], &loaded.sources);
         1
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Timings;
+
+    #[test]
+    fn timings_name_the_slowest_kinds_with_their_longest_read() {
+        let ms = Duration::from_millis;
+        let timings = Timings {
+            load: ms(12),
+            state: ms(3),
+            read: ms(900),
+            // Per-resource reads: several reads of one kind.
+            reads: vec![
+                ("vpc", ms(40)),
+                ("ssm_parameter", ms(300)),
+                ("subnet", ms(80)),
+                ("ssm_parameter", ms(850)),
+                ("subnet", ms(20)),
+            ],
+            diff: ms(5),
+        };
+        let slowest = timings.slowest(2);
+        assert_eq!(
+            slowest,
+            vec![("ssm_parameter", ms(850), 2), ("subnet", ms(80), 2)]
+        );
+        let report = timings.report();
+        let expected = [
+            "Timings: 920 ms in all: load 12 ms, state and connection 3 ms, reading AWS 900 ms (5 reads), changes 5 ms",
+            "Slowest reads:",
+            "      850 ms  ssm_parameter  (longest of 2 reads)",
+            "       80 ms  subnet  (longest of 2 reads)",
+            "       40 ms  vpc",
+        ];
+        assert_eq!(report, expected.join("\n") + "\n");
+    }
 }

@@ -329,6 +329,7 @@ fn untag(
                 known_ids: vec![record.id.clone()],
                 full: false,
                 ids_only: false,
+                share: &crate::provider::ReadShare::default(),
             })
             .await?
             .resources

@@ -4,13 +4,16 @@
 //! resource, the way tools that refresh each resource on its own do.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use futures_util::StreamExt;
 
-use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest, ReadResponse};
+use crate::provider::{
+    LiveResource, Provider, ProviderError, ReadRequest, ReadResponse, ReadShare,
+};
 use crate::schema::{self, KindSchema};
 use crate::state::State;
 
@@ -23,6 +26,9 @@ pub struct Live {
     pub duplicates: Vec<(ResourceAddr, LiveResource)>,
     /// Resources of this stack whose address tag names no valid address.
     pub stray: Vec<(&'static KindSchema, LiveResource)>,
+    /// How long each read took (from its start, not its wait for a turn),
+    /// in the order they started: `mdl plan --timings`.
+    pub read_times: Vec<(&'static str, Duration)>,
 }
 
 /// How refresh reads AWS.
@@ -101,7 +107,8 @@ pub async fn refresh_with(
             reads.push((i, known_ids));
         }
     }
-    let results: Vec<(usize, Result<ReadResponse, ProviderError>)> =
+    let share = ReadShare::default();
+    let results: Vec<(usize, Result<ReadResponse, ProviderError>, Duration)> =
         futures_util::stream::iter(reads.into_iter().map(|(i, known_ids)| {
             let read = provider.read(ReadRequest {
                 kind: all_kinds[i],
@@ -109,17 +116,27 @@ pub async fn refresh_with(
                 known_ids,
                 full: false,
                 ids_only: options.per_resource,
+                share: &share,
             });
-            async move { (i, read.await) }
+            async move {
+                let start = Instant::now();
+                let result = read.await;
+                (i, result, start.elapsed())
+            }
         }))
         .buffered(options.parallelism.max(1))
         .collect()
         .await;
     let mut by_kind: Vec<Vec<LiveResource>> = vec![Vec::new(); all_kinds.len()];
-    for (i, result) in results {
+    let mut read_times = Vec::with_capacity(results.len());
+    for (i, result, took) in results {
         by_kind[i].extend(result?.resources);
+        read_times.push((all_kinds[i].name, took));
     }
-    let mut live = Live::default();
+    let mut live = Live {
+        read_times,
+        ..Live::default()
+    };
     // Ids are unique within a kind, not across kinds (a cache subnet group
     // and a DB subnet group may share a name).
     let by_id: IndexMap<(&str, &str), &ResourceAddr> = state

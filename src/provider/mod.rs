@@ -8,6 +8,10 @@
 pub mod aws;
 pub mod mock;
 
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
@@ -44,6 +48,60 @@ pub struct ReadRequest<'a> {
     /// other resources (per-resource reads, for comparison). Kinds whose
     /// reader cannot do that say so in an error.
     pub ids_only: bool,
+    /// Reads the kinds of one refresh have in common, made once.
+    pub share: &'a ReadShare,
+}
+
+/// Reads that several kinds of one refresh need (the load balancers behind
+/// listeners and rules, the file systems behind mount targets), made once
+/// by whichever kind asks first while the others wait for it, and shared.
+/// One lives as long as one refresh: a later refresh reads afresh.
+#[derive(Default)]
+pub struct ReadShare {
+    cells: std::sync::Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl ReadShare {
+    /// What `read` returns, read once under `key`. A failed read is not
+    /// kept: the next kind to ask reads again (and the refresh fails with
+    /// the first error anyway).
+    ///
+    /// # Errors
+    /// The read's error; or `key` asked for as two different types.
+    pub async fn get_or_read<T, F, Fut>(
+        &self,
+        key: &'static str,
+        read: F,
+    ) -> Result<Arc<T>, ProviderError>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ProviderError>>,
+    {
+        let cell = {
+            let mut cells = self
+                .cells
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(
+                cells
+                    .entry(key)
+                    .or_insert_with(|| Arc::new(tokio::sync::OnceCell::<Arc<T>>::new())),
+            )
+        };
+        let cell = cell
+            .downcast::<tokio::sync::OnceCell<Arc<T>>>()
+            .map_err(|_| {
+                ProviderError::new(
+                    "mdl",
+                    "read",
+                    format!("the shared read `{key}` was asked for as two different types"),
+                )
+            })?;
+        cell.get_or_try_init(|| async { read().await.map(Arc::new) })
+            .await
+            .cloned()
+    }
 }
 
 pub struct ReadResponse {
@@ -161,5 +219,75 @@ pub fn tag_changes(prior: &LiveResource, attrs: &IndexMap<String, Value>) -> Tag
             .filter(|(k, v)| old.get(*k) != Some(*v))
             .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::{ProviderError, ReadShare};
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn kinds_asking_at_once_share_one_read() {
+        let share = ReadShare::default();
+        let calls = AtomicUsize::new(0);
+        let read = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            Ok(vec![1, 2, 3])
+        };
+        let (a, b, c) = block_on(async {
+            tokio::join!(
+                share.get_or_read("lbs", read),
+                share.get_or_read("lbs", read),
+                share.get_or_read("lbs", read)
+            )
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        for got in [a, b, c] {
+            assert_eq!(*got.unwrap(), vec![1, 2, 3]);
+        }
+        // Another key is another read.
+        let other = block_on(share.get_or_read("groups", read)).unwrap();
+        assert_eq!(*other, vec![1, 2, 3]);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_failed_read_is_not_kept() {
+        let share = ReadShare::default();
+        let first: Result<_, ProviderError> = block_on(share.get_or_read("lbs", || async {
+            Err::<Vec<u8>, _>(ProviderError::new(
+                "elbv2",
+                "DescribeLoadBalancers",
+                "throttled",
+            ))
+        }));
+        assert_eq!(first.unwrap_err().message, "throttled");
+        let second = block_on(share.get_or_read("lbs", || async { Ok(vec![7u8]) })).unwrap();
+        assert_eq!(*second, vec![7]);
+    }
+
+    #[test]
+    fn one_key_asked_for_as_two_types_is_an_error() {
+        let share = ReadShare::default();
+        block_on(share.get_or_read("lbs", || async { Ok(1u32) })).unwrap();
+        let wrong = block_on(share.get_or_read("lbs", || async { Ok("text") }));
+        assert!(
+            wrong
+                .unwrap_err()
+                .message
+                .contains("asked for as two different types")
+        );
     }
 }

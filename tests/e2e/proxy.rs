@@ -3,8 +3,10 @@
 //! dropped connection, and it can add latency. It also counts requests by
 //! service and operation.
 //!
-//! Plain HTTP/1.1 over std threads, one connection per request (it answers
-//! `Connection: close`).
+//! Plain HTTP/1.1 over std threads, one client connection per request (it
+//! answers `Connection: close`). Upstream it keeps connections open and
+//! reuses them: moto_server starts a Python thread per connection, which
+//! costs it more than many calls, and would be counted as latency.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -52,10 +54,13 @@ impl Proxy {
     pub fn start(upstream: &str, faults: Faults) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let upstream = upstream
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_string();
+        let upstream = Arc::new(Upstream {
+            addr: upstream
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string(),
+            idle: Mutex::new(Vec::new()),
+        });
         let counts = Arc::new(Counts::default());
         let faults = Arc::new(Mutex::new(faults));
         let stop = Arc::new(AtomicBool::new(false));
@@ -265,11 +270,12 @@ fn error(conn: &mut TcpStream, req: &Request, status: &str, code: &str, message:
 
 fn handle(
     mut conn: TcpStream,
-    upstream: &str,
+    upstream: &Upstream,
     faults: &Mutex<Faults>,
     counts: &Counts,
     seed: &AtomicU64,
 ) -> std::io::Result<()> {
+    conn.set_nodelay(true)?;
     let Some(req) = read_request(&mut conn)? else {
         return Ok(());
     };
@@ -328,7 +334,6 @@ fn handle(
         .unwrap()
         .entry(format!("{service} {operation}"))
         .or_default() += 1;
-    let mut up = TcpStream::connect(upstream)?;
     // The request as it came, but for its connection header.
     let mut head = String::new();
     for (i, line) in req.head.trim_end().lines().enumerate() {
@@ -338,11 +343,10 @@ fn handle(
         head.push_str(line);
         head.push_str("\r\n");
     }
-    head.push_str("Connection: close\r\n\r\n");
-    up.write_all(head.as_bytes())?;
-    up.write_all(&req.body)?;
-    let mut response = Vec::new();
-    up.read_to_end(&mut response)?;
+    head.push_str("\r\n");
+    let mut request = head.into_bytes();
+    request.extend_from_slice(&req.body);
+    let response = upstream.exchange(&request, req.head.starts_with("HEAD "))?;
     if !faults.latency.is_zero() {
         std::thread::sleep(faults.latency);
     }
@@ -361,7 +365,143 @@ fn handle(
         out.push_str("\r\n");
     }
     out.push_str("Connection: close\r\n\r\n");
-    conn.write_all(out.as_bytes())?;
-    conn.write_all(&response[split..])?;
+    // One write: a head and a body written apart wait on the client's
+    // delayed acknowledgement (Nagle), which would add its own latency.
+    let mut answer = out.into_bytes();
+    answer.extend_from_slice(&response[split..]);
+    conn.write_all(&answer)?;
     conn.flush()
+}
+
+/// The server behind the proxy, with its idle keep-alive connections.
+struct Upstream {
+    addr: String,
+    idle: Mutex<Vec<TcpStream>>,
+}
+
+impl Upstream {
+    /// Send one request and read its whole answer, on an idle connection
+    /// when there is one. A pooled connection the server has closed fails
+    /// before any answer: the request is sent again on a new one.
+    fn exchange(&self, request: &[u8], head_only: bool) -> std::io::Result<Vec<u8>> {
+        let pooled = self.idle.lock().unwrap().pop();
+        if let Some(mut conn) = pooled
+            && let Ok((response, reusable)) = round_trip(&mut conn, request, head_only)
+        {
+            if reusable {
+                self.idle.lock().unwrap().push(conn);
+            }
+            return Ok(response);
+        }
+        let mut conn = TcpStream::connect(&self.addr)?;
+        conn.set_nodelay(true)?;
+        let (response, reusable) = round_trip(&mut conn, request, head_only)?;
+        if reusable {
+            self.idle.lock().unwrap().push(conn);
+        }
+        Ok(response)
+    }
+}
+
+/// Write a request and read its answer: the head, then a body of its
+/// Content-Length, or chunks, or (neither) everything until the server
+/// closes. Whether the connection can carry another request.
+fn round_trip(
+    conn: &mut TcpStream,
+    request: &[u8],
+    head_only: bool,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    conn.write_all(request)?;
+    let mut response = Vec::new();
+    let mut chunk = [0u8; 16384];
+    let head_end = loop {
+        if let Some(p) = response.windows(4).position(|w| w == b"\r\n\r\n") {
+            // An interim answer (100 Continue) is followed by the real one.
+            if response.starts_with(b"HTTP/1.1 1") || response.starts_with(b"HTTP/1.0 1") {
+                response.drain(..p + 4);
+                continue;
+            }
+            break p + 4;
+        }
+        let n = conn.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        response.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&response[..head_end]).to_ascii_lowercase();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+            .map(ToString::to_string)
+    };
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let closes = header("connection").as_deref() == Some("close");
+    if head_only || status == "204" || status == "304" {
+        response.truncate(head_end);
+        return Ok((response, !closes));
+    }
+    if let Some(length) = header("content-length").and_then(|l| l.parse::<usize>().ok()) {
+        while response.len() < head_end + length {
+            let n = conn.read(&mut chunk)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            response.extend_from_slice(&chunk[..n]);
+        }
+        response.truncate(head_end + length);
+        return Ok((response, !closes));
+    }
+    if header("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
+        // The answer goes on with a length of its own, so the client
+        // gets it unchunked.
+        let mut body = Vec::new();
+        let mut raw = response.split_off(head_end);
+        loop {
+            let Some(line_end) = raw.windows(2).position(|w| w == b"\r\n") else {
+                let n = conn.read(&mut chunk)?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                raw.extend_from_slice(&chunk[..n]);
+                continue;
+            };
+            let size_text = String::from_utf8_lossy(&raw[..line_end]).to_string();
+            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| std::io::Error::other("bad chunk size"))?;
+            // The chunk, its CRLF; the last chunk is followed by an empty
+            // trailer line.
+            let need = line_end + 2 + size + 2;
+            while raw.len() < need {
+                let n = conn.read(&mut chunk)?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                raw.extend_from_slice(&chunk[..n]);
+            }
+            body.extend_from_slice(&raw[line_end + 2..line_end + 2 + size]);
+            raw.drain(..need);
+            if size == 0 {
+                break;
+            }
+        }
+        let mut head = String::new();
+        for line in String::from_utf8_lossy(&response).trim_end().lines() {
+            if !line.to_ascii_lowercase().starts_with("transfer-encoding:") {
+                head.push_str(line);
+                head.push_str("\r\n");
+            }
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        let mut response = head.into_bytes();
+        response.extend_from_slice(&body);
+        return Ok((response, !closes));
+    }
+    conn.read_to_end(&mut response)?;
+    Ok((response, false))
 }

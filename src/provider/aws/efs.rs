@@ -13,6 +13,7 @@ use aws_sdk_efs::types::{
     BackupPolicy, CreationInfo, LifecyclePolicy, PerformanceMode, PosixUser, RootDirectory, Status,
     Tag, ThroughputMode, TransitionToIaRules,
 };
+use futures_util::StreamExt;
 use indexmap::IndexMap;
 
 use super::fields::{n, opt_num, req_s, s, strings};
@@ -20,7 +21,7 @@ use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ReadResponse, ReadShare, STACK_TAG,
 };
 use crate::value::Value;
 
@@ -119,7 +120,9 @@ impl Efs {
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
         let resources = match req.kind.name {
             "efs" => {
-                let mut all = self.read_file_systems(req.stack, &req.known_ids).await?;
+                let mut all = self
+                    .read_file_systems(req.stack, &req.known_ids, req.share)
+                    .await?;
                 for fs in all
                     .iter_mut()
                     .filter(|r| req.full || !req.known_ids.contains(&r.id))
@@ -129,10 +132,20 @@ impl Efs {
                 all
             }
             "efs_mount_target" => {
-                let file_systems = self.read_file_systems(req.stack, &[]).await?;
+                let file_systems = self.read_file_systems(req.stack, &[], req.share).await?;
+                // A call per file system (the API lists no other way),
+                // several at once.
+                let calls: Vec<_> = file_systems
+                    .iter()
+                    .map(|fs| self.read_mount_targets(Some(&fs.id), None))
+                    .collect();
                 let mut all = Vec::new();
-                for fs in &file_systems {
-                    all.extend(self.read_mount_targets(Some(&fs.id), None).await?);
+                for found in futures_util::stream::iter(calls)
+                    .buffered(10)
+                    .collect::<Vec<_>>()
+                    .await
+                {
+                    all.extend(found?);
                 }
                 // Known mount targets of file systems outside the stack
                 // (an import), one call each.
@@ -231,8 +244,17 @@ impl Efs {
         &self,
         stack: &str,
         known: &[String],
+        share: &ReadShare,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let all = all_items!(self.client.describe_file_systems(), "DescribeFileSystems");
+        // Made once per refresh for file systems and mount targets.
+        let all = share
+            .get_or_read("efs/file_systems", || async {
+                Ok(all_items!(
+                    self.client.describe_file_systems(),
+                    "DescribeFileSystems"
+                ))
+            })
+            .await?;
         Ok(all
             .iter()
             .filter(|f| !matches!(f.life_cycle_state().as_str(), "deleting" | "deleted"))
@@ -439,7 +461,7 @@ impl Efs {
                     Duration::from_secs(15 * 60),
                     || async {
                         Ok(!self
-                            .read_file_systems(req.stack, &[])
+                            .read_file_systems(req.stack, &[], &ReadShare::default())
                             .await?
                             .iter()
                             .any(|f| f.id == id))
@@ -546,6 +568,7 @@ impl Efs {
                 known_ids: vec![],
                 full: false,
                 ids_only: false,
+                share: &crate::provider::ReadShare::default(),
             })
             .await?;
         resp.resources
@@ -617,7 +640,9 @@ impl Efs {
             &format!("file system {id}"),
             Duration::from_secs(10 * 60),
             || async {
-                let all = self.read_file_systems(stack, &[]).await?;
+                let all = self
+                    .read_file_systems(stack, &[], &ReadShare::default())
+                    .await?;
                 Ok(all.iter().any(|f| {
                     f.id == id
                         && f.computed.get("state").and_then(Value::as_str) == Some("available")

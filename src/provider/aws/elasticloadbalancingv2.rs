@@ -4,8 +4,10 @@
 //! A refresh makes one paginated describe of load balancers and of target
 //! groups, then lists the listeners of the stack's load balancers and the
 //! rules of their listeners; tags come from `DescribeTags`, twenty ARNs a
-//! call.
+//! call. The four kinds share these reads (`ReadShare`): each is made once
+//! per refresh.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_elasticloadbalancingv2::Client;
@@ -24,6 +26,7 @@ use super::{sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
+    ReadShare,
 };
 use crate::value::Value;
 
@@ -41,6 +44,21 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     sdk_error(SERVICE, operation)
+}
+
+/// Calls in flight at once within one read.
+const CALLS_AT_ONCE: usize = 10;
+
+/// The account's load balancers and target groups, tagged.
+struct Balancers {
+    lbs: Vec<LiveResource>,
+    groups: Vec<LiveResource>,
+}
+
+/// The listeners of the stack's load balancers and their rules, tagged.
+struct Listeners {
+    listeners: Vec<LiveResource>,
+    rules: Vec<LiveResource>,
 }
 
 pub struct Elbv2 {
@@ -165,37 +183,63 @@ impl Elbv2 {
     }
 
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        let mut all = match req.kind.name {
-            "load_balancer" if req.ids_only => self.read_load_balancers_by(&req.known_ids).await?,
-            "target_group" if req.ids_only => self.read_target_groups_by(&req.known_ids).await?,
-            "load_balancer" => self.read_load_balancers().await?,
-            "target_group" => self.read_target_groups().await?,
-            "listener" | "listener_rule" => {
-                let mut lbs = self.read_load_balancers().await?;
+        let all = match req.kind.name {
+            "load_balancer" if req.ids_only => {
+                let mut lbs = self.read_load_balancers_by(&req.known_ids).await?;
                 self.tag(&mut lbs).await?;
-                let mut listeners = Vec::new();
-                // The stack's load balancers, and those of listeners and
-                // rules known by ARN (an import).
-                let known_lbs: Vec<String> = req
+                lbs
+            }
+            "target_group" if req.ids_only => {
+                let mut groups = self.read_target_groups_by(&req.known_ids).await?;
+                self.tag(&mut groups).await?;
+                groups
+            }
+            "load_balancer" => self.balancers(req.share).await?.lbs.clone(),
+            "target_group" => self.balancers(req.share).await?.groups.clone(),
+            "listener" | "listener_rule" => {
+                let rules = req.kind.name == "listener_rule";
+                let balancers = self.balancers(req.share).await?;
+                let shared = req
+                    .share
+                    .get_or_read("elbv2/listeners", || {
+                        self.read_listeners_and_rules(&balancers, req.stack)
+                    })
+                    .await?;
+                let mut all = if rules {
+                    shared.rules.clone()
+                } else {
+                    shared.listeners.clone()
+                };
+                // Listeners and rules state knows of load balancers
+                // outside the stack (an import).
+                let mut outside: Vec<&str> = req
                     .known_ids
                     .iter()
                     .filter_map(|a| load_balancer_of(a))
+                    .filter_map(|lb| {
+                        balancers
+                            .lbs
+                            .iter()
+                            .find(|l| l.id == lb && l.stack.as_deref() != Some(req.stack))
+                            .map(|l| l.id.as_str())
+                    })
                     .collect();
-                for lb in lbs
-                    .iter()
-                    .filter(|l| l.stack.as_deref() == Some(req.stack) || known_lbs.contains(&l.id))
-                {
-                    listeners.extend(self.read_listeners(&lb.id).await?);
-                }
-                if req.kind.name == "listener" {
-                    listeners
-                } else {
-                    let mut rules = Vec::new();
-                    for l in &listeners {
-                        rules.extend(self.read_rules(&l.id).await?);
+                outside.sort_unstable();
+                outside.dedup();
+                let mut more = Vec::new();
+                for lb in outside {
+                    let listeners = self.read_listeners(lb).await?;
+                    if rules {
+                        for l in &listeners {
+                            more.extend(self.read_rules(&l.id).await?);
+                        }
+                    } else {
+                        more.extend(listeners);
                     }
-                    rules
                 }
+                self.tag(&mut more).await?;
+                all.extend(more);
+                all
             }
             other => {
                 return Err(ProviderError::new(
@@ -205,7 +249,6 @@ impl Elbv2 {
                 ));
             }
         };
-        self.tag(&mut all).await?;
         let mut resources: Vec<LiveResource> = all
             .into_iter()
             .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
@@ -237,6 +280,69 @@ impl Elbv2 {
         Ok(ReadResponse { resources })
     }
 
+    /// The account's load balancers and target groups, tagged: one
+    /// paginated describe of each, at once, then their tags together; made
+    /// once per refresh for the four kinds.
+    async fn balancers(&self, share: &ReadShare) -> Result<Arc<Balancers>, ProviderError> {
+        share
+            .get_or_read("elbv2/balancers", || async {
+                let (lbs, groups) = futures_util::future::join(
+                    self.read_load_balancers(),
+                    self.read_target_groups(),
+                )
+                .await;
+                let mut all = lbs?;
+                let lbs = all.len();
+                all.extend(groups?);
+                self.tag(&mut all).await?;
+                let groups = all.split_off(lbs);
+                Ok(Balancers { lbs: all, groups })
+            })
+            .await
+    }
+
+    /// The listeners of the stack's load balancers and the rules of those
+    /// listeners, tagged together: a call per load balancer and per
+    /// listener (the API lists no other way), several at once.
+    async fn read_listeners_and_rules(
+        &self,
+        balancers: &Balancers,
+        stack: &str,
+    ) -> Result<Listeners, ProviderError> {
+        let lbs = balancers
+            .lbs
+            .iter()
+            .filter(|l| l.stack.as_deref() == Some(stack))
+            .map(|l| self.read_listeners(&l.id))
+            .collect::<Vec<_>>();
+        let mut listeners = Vec::new();
+        for found in futures_util::stream::iter(lbs)
+            .buffered(CALLS_AT_ONCE)
+            .collect::<Vec<_>>()
+            .await
+        {
+            listeners.extend(found?);
+        }
+        let of_listeners: Vec<_> = listeners.iter().map(|l| self.read_rules(&l.id)).collect();
+        let mut rules = Vec::new();
+        for found in futures_util::stream::iter(of_listeners)
+            .buffered(CALLS_AT_ONCE)
+            .collect::<Vec<_>>()
+            .await
+        {
+            rules.extend(found?);
+        }
+        let mut all = listeners;
+        let count = all.len();
+        all.append(&mut rules);
+        self.tag(&mut all).await?;
+        let rules = all.split_off(count);
+        Ok(Listeners {
+            listeners: all,
+            rules,
+        })
+    }
+
     /// Fill in tags, address and stack, twenty resources a call.
     async fn tag(&self, resources: &mut [LiveResource]) -> Result<(), ProviderError> {
         let chunks: Vec<Vec<String>> = resources
@@ -254,7 +360,7 @@ impl Elbv2 {
         });
         // Several batches at once.
         let answers: Vec<_> = futures_util::stream::iter(calls)
-            .buffered(10)
+            .buffered(CALLS_AT_ONCE)
             .collect()
             .await;
         for out in answers {

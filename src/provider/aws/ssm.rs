@@ -34,8 +34,11 @@ fn build_err(e: aws_sdk_ssm::error::BuildError) -> ProviderError {
     ProviderError::new(SERVICE, "build", e.to_string())
 }
 
-/// GetParameters calls in flight at once within one read.
-const GET_PARAMETERS_AT_ONCE: usize = 10;
+/// GetParameters calls in flight at once within one read: enough to keep
+/// pace with the scan (a page of 50 names a call, GetParameters ten a
+/// call), no more, since they share the endpoint with the scan, which is
+/// the read's longest chain of calls.
+const GET_PARAMETERS_AT_ONCE: usize = 5;
 
 pub struct Ssm {
     client: Client,
