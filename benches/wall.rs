@@ -259,8 +259,10 @@ fn time_plans(
         } else {
             runs
         };
+        let mut by_operation = Vec::new();
         for _ in 0..repeat {
-            let before: u64 = proxy.counts.by_operation.lock().unwrap().values().sum();
+            let counts_before = proxy.counts.by_operation.lock().unwrap().clone();
+            let before: u64 = counts_before.values().sum();
             let mut args = vec!["plan", file, "--detailed-exitcode"];
             args.extend_from_slice(extra);
             if !label.starts_with("per-resource") {
@@ -271,17 +273,32 @@ fn time_plans(
             times.push(start.elapsed().as_secs_f64());
             assert_eq!(run.code, 0, "{label}: {}", run.all());
             report = run.stderr.clone();
-            let after: u64 = proxy.counts.by_operation.lock().unwrap().values().sum();
+            let counts_after = proxy.counts.by_operation.lock().unwrap().clone();
+            let after: u64 = counts_after.values().sum();
             requests = after - before;
+            by_operation = counts_after
+                .iter()
+                .map(|(op, n)| (n - counts_before.get(op).copied().unwrap_or(0), op.clone()))
+                .filter(|(n, _)| *n > 0)
+                .collect();
         }
         println!(
             "  {label:<45} {:>7.2} s  {requests:>5} requests{}",
             median(&mut times),
             if repeat == 1 { "  (one run)" } else { "" }
         );
-        // `--timings` of the last run.
+        // `--timings` of the last run, and its most frequent calls.
         for line in report.lines().filter(|l| !l.trim().is_empty()) {
             println!("      {line}");
+        }
+        if label.starts_with("batched reads, --parallelism 10") {
+            by_operation.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            let top: Vec<String> = by_operation
+                .iter()
+                .take(6)
+                .map(|(n, op)| format!("{op} {n}"))
+                .collect();
+            println!("      Most frequent calls: {}", top.join(", "));
         }
     }
 }

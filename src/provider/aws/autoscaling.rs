@@ -23,7 +23,21 @@ use crate::provider::{
 use crate::value::Value;
 
 const SERVICE: &str = "autoscaling";
-const POLICY: &str = "mdl-cpu";
+/// The name the CPU policy had before it was named after its group; still
+/// read, and replaced by the new name at the next change.
+const LEGACY_POLICY: &str = "mdl-cpu";
+
+/// The target-tracking CPU policy of a group. AWS keeps policy names per
+/// group, but moto_server keeps them per account: one name for every
+/// group would leave all groups but the last without a policy there.
+fn policy_name(group: &str) -> String {
+    let mut name = format!("mdl-cpu-{group}");
+    // PolicyName is at most 255 characters.
+    while name.len() > 255 {
+        name.pop();
+    }
+    name
+}
 
 fn err<E, R>(
     operation: &'static str,
@@ -134,12 +148,15 @@ impl AutoScaling {
         }
         let policies = all_items!(self.client.describe_policies(), "DescribePolicies");
         for g in groups.iter_mut() {
-            let target = policies
-                .iter()
-                .find(|p| {
+            let name = policy_name(&g.id);
+            let of_group = |wanted: &str| {
+                policies.iter().find(|p| {
                     p.auto_scaling_group_name() == Some(g.id.as_str())
-                        && p.policy_name() == Some(POLICY)
+                        && p.policy_name() == Some(wanted)
                 })
+            };
+            let target = of_group(&name)
+                .or_else(|| of_group(LEGACY_POLICY))
                 .and_then(|p| p.target_tracking_configuration())
                 .and_then(TargetTrackingConfiguration::target_value);
             g.attrs.insert(
@@ -320,23 +337,50 @@ impl AutoScaling {
                 self.client
                     .put_scaling_policy()
                     .auto_scaling_group_name(group)
-                    .policy_name(POLICY)
+                    .policy_name(policy_name(group))
                     .policy_type("TargetTrackingScaling")
                     .target_tracking_configuration(config)
                     .send()
                     .await
                     .map_err(err("PutScalingPolicy"))?;
+                if old.get("cpu_target").is_some_and(|v| *v != Value::Null) {
+                    self.delete_policies(group, &[LEGACY_POLICY.to_string()])
+                        .await?;
+                }
             }
             None if old.get("cpu_target").is_some_and(|v| *v != Value::Null) => {
-                self.client
-                    .delete_policy()
-                    .auto_scaling_group_name(group)
-                    .policy_name(POLICY)
-                    .send()
-                    .await
-                    .map_err(err("DeletePolicy"))?;
+                self.delete_policies(group, &[policy_name(group), LEGACY_POLICY.to_string()])
+                    .await?;
             }
             None => {}
+        }
+        Ok(())
+    }
+
+    /// Delete those of these policies the group has.
+    async fn delete_policies(&self, group: &str, names: &[String]) -> Result<(), ProviderError> {
+        let found = self
+            .client
+            .describe_policies()
+            .auto_scaling_group_name(group)
+            .set_policy_names(Some(names.to_vec()))
+            .send()
+            .await
+            .map_err(err("DescribePolicies"))?;
+        for p in found.scaling_policies() {
+            if p.auto_scaling_group_name() != Some(group) {
+                continue;
+            }
+            let Some(name) = p.policy_name() else {
+                continue;
+            };
+            self.client
+                .delete_policy()
+                .auto_scaling_group_name(group)
+                .policy_name(name)
+                .send()
+                .await
+                .map_err(err("DeletePolicy"))?;
         }
         Ok(())
     }

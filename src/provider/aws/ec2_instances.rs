@@ -93,30 +93,47 @@ impl Ec2 {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         // DescribeLaunchTemplates selects by id with a parameter, not a filter.
         let mut call = self.client.describe_launch_templates();
-        if f.name() == Some("launch-template-id") {
+        let by_id = f.name() == Some("launch-template-id");
+        if by_id {
             call = call.set_launch_template_ids(Some(f.values().to_vec()));
         } else {
             call = call.filters(f);
         }
         let templates = all_items!(call, "DescribeLaunchTemplates");
+        // The default version of each: of one template by its id; of
+        // several, the default versions of every template in the account
+        // in one paginated call rather than one call each.
+        let mut defaults = Vec::new();
+        if by_id || templates.len() <= 1 {
+            for id in templates.iter().filter_map(|t| t.launch_template_id()) {
+                let out = self
+                    .client
+                    .describe_launch_template_versions()
+                    .launch_template_id(id)
+                    .versions("$Default")
+                    .send()
+                    .await
+                    .map_err(err("DescribeLaunchTemplateVersions"))?;
+                defaults.extend(out.launch_template_versions().iter().cloned());
+            }
+        } else {
+            defaults = all_items!(
+                self.client
+                    .describe_launch_template_versions()
+                    .versions("$Default"),
+                "DescribeLaunchTemplateVersions"
+            );
+        }
         let mut out = Vec::new();
         for t in templates {
             let Some(id) = t.launch_template_id() else {
                 continue;
             };
-            let versions = self
-                .client
-                .describe_launch_template_versions()
-                .launch_template_id(id)
-                .versions("$Default")
-                .send()
-                .await
-                .map_err(err("DescribeLaunchTemplateVersions"))?;
             let mut attrs = IndexMap::new();
             attrs.insert("name".into(), opt(t.launch_template_name()));
-            if let Some(data) = versions
-                .launch_template_versions()
-                .first()
+            if let Some(data) = defaults
+                .iter()
+                .find(|v| v.launch_template_id() == Some(id))
                 .and_then(|v| v.launch_template_data())
             {
                 attrs.insert("image_id".into(), opt(data.image_id()));
