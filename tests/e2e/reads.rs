@@ -133,3 +133,77 @@ fn a_plan_says_where_its_time_went() {
     assert_eq!(slowest.len(), 5, "{timings}");
     assert!(slowest.iter().all(|l| l.contains(" ms  ")), "{timings}");
 }
+
+/// Launch templates, each with its own settings, and Auto Scaling groups
+/// with a CPU policy each.
+const FLEET: &str = r#"
+vpc main {
+  cidr_block = "10.72.0.0/16"
+}
+
+subnet a {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.72.1.0/24"
+  availability_zone = "eu-west-2a"
+}
+
+launch_template web {
+  image_id      = "ami-0123456789abcdef0"
+  instance_type = "m6g.large"
+}
+
+launch_template cron {
+  image_id      = "ami-0123456789abcdef0"
+  instance_type = "t4g.small"
+}
+
+launch_template bastion {
+  image_id      = "ami-0123456789abcdef0"
+  instance_type = "t4g.nano"
+}
+
+autoscaling_group web {
+  launch_template_id = launch_template.web.id
+  min_size           = 0
+  max_size           = 2
+  subnet_ids         = [subnet.a.id]
+  cpu_target         = 75
+}
+
+autoscaling_group cron {
+  launch_template_id = launch_template.cron.id
+  min_size           = 0
+  max_size           = 1
+  subnet_ids         = [subnet.a.id]
+  cpu_target         = 60
+}
+"#;
+
+#[test]
+fn several_launch_templates_and_scaling_policies_read_in_one_call_each() {
+    let ws = Workspace::new("fleet.moodle", FLEET);
+    ws.expect("apply", &["--auto-approve"], 0);
+    // Nothing to do: each group keeps its own policy, each template its
+    // own default version.
+    let counts = plan_requests(&ws, &[]);
+    for op in [
+        "ec2 DescribeLaunchTemplateVersions",
+        "autoscaling DescribePolicies",
+    ] {
+        assert_eq!(counts.get(op), Some(&1), "{op}: {counts:?}");
+    }
+    // A change to one template is seen on that template only.
+    ws.write(&FLEET.replace("\"t4g.small\"", "\"t4g.medium\""));
+    let plan = ws.mdl(&["plan", "fleet.moodle", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("launch_template.cron") && plan.stdout.contains("t4g.medium"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+}

@@ -93,8 +93,7 @@ impl Ec2 {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         // DescribeLaunchTemplates selects by id with a parameter, not a filter.
         let mut call = self.client.describe_launch_templates();
-        let by_id = f.name() == Some("launch-template-id");
-        if by_id {
+        if f.name() == Some("launch-template-id") {
             call = call.set_launch_template_ids(Some(f.values().to_vec()));
         } else {
             call = call.filters(f);
@@ -104,7 +103,7 @@ impl Ec2 {
         // several, the default versions of every template in the account
         // in one paginated call rather than one call each.
         let mut defaults = Vec::new();
-        if by_id || templates.len() <= 1 {
+        if templates.len() <= 1 {
             for id in templates.iter().filter_map(|t| t.launch_template_id()) {
                 let out = self
                     .client
