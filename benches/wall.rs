@@ -162,6 +162,13 @@ fn timings(stdout: &str) -> (f64, f64) {
     (number_after("Timings: "), number_after("critical path "))
 }
 
+/// Batched reads at the default parallelism and one at a time: a label
+/// and the arguments.
+const BATCHED: [(&str, &[&str]); 2] = [
+    ("batched reads, --parallelism 10 (default)", &[]),
+    ("batched reads, --parallelism 1", &["--parallelism", "1"]),
+];
+
 /// No-op plans of a generated estate, read four ways.
 fn estate_plans(n: usize, latency: Duration, runs: usize) {
     let (ws, took) = applied("estate.moodle", &mdl::bench::estate(n));
@@ -175,11 +182,8 @@ fn estate_plans(n: usize, latency: Duration, runs: usize) {
         latency,
         runs,
         &[
-            ("batched reads, --parallelism 10 (default)", &[][..]),
-            (
-                "batched reads, --parallelism 1",
-                &["--parallelism", "1"][..],
-            ),
+            BATCHED[0],
+            BATCHED[1],
             (
                 "per-resource reads, --parallelism 10",
                 &["--per-resource-reads"][..],
@@ -202,19 +206,7 @@ fn copies_plans(copies: usize, latency: Duration, runs: usize) {
         copies * 46,
         latency.as_millis(),
     );
-    time_plans(
-        &ws,
-        "estates.moodle",
-        latency,
-        runs,
-        &[
-            ("batched reads, --parallelism 10 (default)", &[][..]),
-            (
-                "batched reads, --parallelism 1",
-                &["--parallelism", "1"][..],
-            ),
-        ],
-    );
+    time_plans(&ws, "estates.moodle", latency, runs, &BATCHED);
 }
 
 /// A workspace with `text` in `file`, applied to its moto_server without

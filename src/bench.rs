@@ -125,28 +125,10 @@ pub fn applied(
 mod tests {
     use super::*;
 
-    #[test]
-    fn estates_have_exactly_n_resources_and_check_clean() {
-        for n in [1, 17, 100, 1000] {
-            let text = estate(n);
-            let mut sources = crate::diagnostics::SourceMap::new();
-            let id = sources.add("estate.moodle", None, text.clone());
-            let (config, diags) = crate::lang::load_source(&mut sources, id, "bench", &[]);
-            let errors: Vec<_> = diags
-                .iter()
-                .filter(|d| d.severity == crate::diagnostics::Severity::Error)
-                .map(|d| d.message.clone())
-                .collect();
-            assert!(errors.is_empty(), "{n}: {errors:?}");
-            assert_eq!(config.resources.len(), n);
-        }
-    }
-
-    #[test]
-    fn prod_copies_are_prod_many_times_over() {
-        let text = prod_copies(3);
+    /// `text` loaded, with no error.
+    fn clean(text: String) -> crate::lang::Config {
         let mut sources = crate::diagnostics::SourceMap::new();
-        let id = sources.add("prod.moodle", None, text);
+        let id = sources.add("estate.moodle", None, text);
         let (config, diags) = crate::lang::load_source(&mut sources, id, "bench", &[]);
         let errors: Vec<_> = diags
             .iter()
@@ -154,6 +136,19 @@ mod tests {
             .map(|d| d.message.clone())
             .collect();
         assert!(errors.is_empty(), "{errors:?}");
+        config
+    }
+
+    #[test]
+    fn estates_have_exactly_n_resources_and_check_clean() {
+        for n in [1, 17, 100, 1000] {
+            assert_eq!(clean(estate(n)).resources.len(), n, "{n}");
+        }
+    }
+
+    #[test]
+    fn prod_copies_are_prod_many_times_over() {
+        let config = clean(prod_copies(3));
         assert_eq!(config.resources.len(), 3 * 46);
         let mut kinds: Vec<&str> = config.resources.values().map(|r| r.kind.name).collect();
         kinds.sort_unstable();

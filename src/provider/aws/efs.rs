@@ -13,11 +13,10 @@ use aws_sdk_efs::types::{
     BackupPolicy, CreationInfo, LifecyclePolicy, PerformanceMode, PosixUser, RootDirectory, Status,
     Tag, ThroughputMode, TransitionToIaRules,
 };
-use futures_util::StreamExt;
 use indexmap::IndexMap;
 
 use super::fields::{n, opt_num, req_s, s, strings};
-use super::{sdk_error, wait_until};
+use super::{all_at_once, sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
@@ -135,18 +134,13 @@ impl Efs {
                 let file_systems = self.read_file_systems(req.stack, &[], req.share).await?;
                 // A call per file system (the API lists no other way),
                 // several at once.
-                let calls: Vec<_> = file_systems
-                    .iter()
-                    .map(|fs| self.read_mount_targets(Some(&fs.id), None))
-                    .collect();
-                let mut all = Vec::new();
-                for found in futures_util::stream::iter(calls)
-                    .buffered(10)
-                    .collect::<Vec<_>>()
-                    .await
-                {
-                    all.extend(found?);
-                }
+                let mut all = all_at_once(
+                    file_systems
+                        .iter()
+                        .map(|fs| self.read_mount_targets(Some(&fs.id), None))
+                        .collect(),
+                )
+                .await?;
                 // Known mount targets of file systems outside the stack
                 // (an import), one call each.
                 for id in &req.known_ids {

@@ -22,7 +22,7 @@ use indexmap::IndexMap;
 use tokio::sync::Mutex;
 
 use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
-use super::{sdk_error, wait_until};
+use super::{CALLS_AT_ONCE, all_at_once, sdk_error, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -45,9 +45,6 @@ where
 {
     sdk_error(SERVICE, operation)
 }
-
-/// Calls in flight at once within one read.
-const CALLS_AT_ONCE: usize = 10;
 
 /// The account's load balancers and target groups, tagged.
 struct Balancers {
@@ -309,29 +306,17 @@ impl Elbv2 {
         balancers: &Balancers,
         stack: &str,
     ) -> Result<Listeners, ProviderError> {
-        let lbs = balancers
-            .lbs
-            .iter()
-            .filter(|l| l.stack.as_deref() == Some(stack))
-            .map(|l| self.read_listeners(&l.id))
-            .collect::<Vec<_>>();
-        let mut listeners = Vec::new();
-        for found in futures_util::stream::iter(lbs)
-            .buffered(CALLS_AT_ONCE)
-            .collect::<Vec<_>>()
-            .await
-        {
-            listeners.extend(found?);
-        }
-        let of_listeners: Vec<_> = listeners.iter().map(|l| self.read_rules(&l.id)).collect();
-        let mut rules = Vec::new();
-        for found in futures_util::stream::iter(of_listeners)
-            .buffered(CALLS_AT_ONCE)
-            .collect::<Vec<_>>()
-            .await
-        {
-            rules.extend(found?);
-        }
+        let listeners = all_at_once(
+            balancers
+                .lbs
+                .iter()
+                .filter(|l| l.stack.as_deref() == Some(stack))
+                .map(|l| self.read_listeners(&l.id))
+                .collect(),
+        )
+        .await?;
+        let mut rules =
+            all_at_once(listeners.iter().map(|l| self.read_rules(&l.id)).collect()).await?;
         let mut all = listeners;
         let count = all.len();
         all.append(&mut rules);

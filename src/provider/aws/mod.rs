@@ -295,6 +295,29 @@ where
     }
 }
 
+/// Calls in flight at once within one read, where a read needs a call per
+/// parent (listeners per load balancer) or per batch (tags).
+const CALLS_AT_ONCE: usize = 10;
+
+/// What each call found, `CALLS_AT_ONCE` calls in flight, in the calls'
+/// order; the first error. The calls are collected first: an iterator of
+/// futures borrowing what it maps over is not `Send` to the compiler.
+async fn all_at_once<T, F>(calls: Vec<F>) -> Result<Vec<T>, ProviderError>
+where
+    F: std::future::Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    use futures_util::StreamExt;
+    let mut all = Vec::new();
+    for found in futures_util::stream::iter(calls)
+        .buffered(CALLS_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await
+    {
+        all.extend(found?);
+    }
+    Ok(all)
+}
+
 /// Poll `check` until it reports done, with a growing interval, up to
 /// `timeout`.
 async fn wait_until<F, Fut>(
