@@ -18,6 +18,12 @@
 //!    1,012 resources of 19 kinds), applied, then planned with nothing to
 //!    do at the latency, batched reads at parallelism 10 and 1.
 //!
+//! Sections 3 and 4 time each way twice: live, every call answered by
+//! moto_server (with the CPU time moto_server spent on each plan), and
+//! replayed, every call answered by the proxy as moto_server answered the
+//! same call in an untimed run just before, so that a call takes the
+//! latency and none of the emulator's own time.
+//!
 //! Arguments pick sections by name: requests, apply, estate, copies.
 
 #[allow(dead_code)]
@@ -27,6 +33,7 @@ mod harness;
 #[path = "../tests/e2e/proxy.rs"]
 mod proxy;
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use harness::Workspace;
@@ -220,8 +227,12 @@ fn applied(file: &str, text: &str) -> (Workspace, f64) {
 }
 
 /// Time no-op plans of `file` through a proxy adding `latency`, each way
-/// (a label and extra arguments), with `--timings` of the last run of
-/// each batched way.
+/// (a label and extra arguments): first live, every call answered by
+/// moto_server, with the CPU time moto_server spent on each plan; then
+/// replayed, every call answered by the proxy from what moto_server
+/// answered the same call in an untimed run before, so that a call takes
+/// the latency and nothing of the emulator's own time. `--timings` of the
+/// last run of the default way is printed each time.
 fn time_plans(
     ws: &Workspace,
     file: &str,
@@ -229,69 +240,104 @@ fn time_plans(
     runs: usize,
     ways: &[(&str, &[&str])],
 ) {
-    let proxy = Proxy::start(
-        &ws.moto.endpoint,
-        Faults {
-            latency,
-            ..Faults::default()
-        },
-    );
-    for &(label, extra) in ways {
-        // QUICK=1 leaves out the run of minutes.
-        if label == "per-resource reads, --parallelism 1" && std::env::var_os("QUICK").is_some() {
-            println!("  {label:<45} (left out: QUICK is set)");
-            continue;
-        }
-        let mut times = Vec::new();
-        let mut requests = 0;
-        let mut report = String::new();
-        // One run at parallelism 1 per resource takes minutes: once.
-        let repeat = if label == "per-resource reads, --parallelism 1" {
-            1
+    let live = Faults {
+        latency,
+        ..Faults::default()
+    };
+    let proxy = Proxy::start(&ws.moto.endpoint, live.clone());
+    println!("  Live (moto_server answers every call):");
+    for &way in ways {
+        time_way(ws, &proxy, file, way, runs, false);
+    }
+    proxy.set(Faults {
+        replay: true,
+        ..live
+    });
+    println!("  Replayed (the proxy answers each call as moto_server did, after the latency):");
+    for &way in ways {
+        time_way(ws, &proxy, file, way, runs, true);
+    }
+}
+
+/// One way of planning, timed (see `time_plans`).
+fn time_way(
+    ws: &Workspace,
+    proxy: &Proxy,
+    file: &str,
+    (label, extra): (&str, &[&str]),
+    runs: usize,
+    replayed: bool,
+) {
+    // QUICK=1 leaves out the run of minutes.
+    let long = label == "per-resource reads, --parallelism 1";
+    if long && std::env::var_os("QUICK").is_some() {
+        println!("    {label:<45} (left out: QUICK is set)");
+        return;
+    }
+    let mut args = vec!["plan", file, "--detailed-exitcode"];
+    args.extend_from_slice(extra);
+    if !label.starts_with("per-resource") {
+        args.push("--timings");
+    }
+    let plan = || {
+        let run = ws.mdl_at(&proxy.endpoint, &args);
+        assert_eq!(run.code, 0, "{label}: {}", run.all());
+        run
+    };
+    if replayed {
+        // Untimed: keeps moto_server's answers to this way's calls.
+        plan();
+    }
+    let forwarded_before = proxy.counts.forwarded.load(Ordering::SeqCst);
+    let mut times = Vec::new();
+    let mut cpu = Vec::new();
+    let mut requests = 0;
+    let mut report = String::new();
+    let mut by_operation = Vec::new();
+    // One run at parallelism 1 per resource takes minutes: once.
+    for _ in 0..if long { 1 } else { runs } {
+        let counts_before = proxy.counts.by_operation.lock().unwrap().clone();
+        let cpu_before = ws.moto.cpu_seconds();
+        let start = Instant::now();
+        let run = plan();
+        times.push(start.elapsed().as_secs_f64());
+        cpu.push(ws.moto.cpu_seconds() - cpu_before);
+        report = run.stderr.clone();
+        let counts_after = proxy.counts.by_operation.lock().unwrap().clone();
+        by_operation = counts_after
+            .iter()
+            .map(|(op, n)| (n - counts_before.get(op).copied().unwrap_or(0), op.clone()))
+            .filter(|(n, _)| *n > 0)
+            .collect();
+        requests = by_operation.iter().map(|(n, _)| n).sum::<u64>();
+    }
+    let forwarded = proxy.counts.forwarded.load(Ordering::SeqCst) - forwarded_before;
+    let source = if replayed {
+        if forwarded == 0 {
+            "all replayed".to_string()
         } else {
-            runs
-        };
-        let mut by_operation = Vec::new();
-        for _ in 0..repeat {
-            let counts_before = proxy.counts.by_operation.lock().unwrap().clone();
-            let before: u64 = counts_before.values().sum();
-            let mut args = vec!["plan", file, "--detailed-exitcode"];
-            args.extend_from_slice(extra);
-            if !label.starts_with("per-resource") {
-                args.push("--timings");
-            }
-            let start = Instant::now();
-            let run = ws.mdl_at(&proxy.endpoint, &args);
-            times.push(start.elapsed().as_secs_f64());
-            assert_eq!(run.code, 0, "{label}: {}", run.all());
-            report = run.stderr.clone();
-            let counts_after = proxy.counts.by_operation.lock().unwrap().clone();
-            let after: u64 = counts_after.values().sum();
-            requests = after - before;
-            by_operation = counts_after
-                .iter()
-                .map(|(op, n)| (n - counts_before.get(op).copied().unwrap_or(0), op.clone()))
-                .filter(|(n, _)| *n > 0)
-                .collect();
+            format!("{forwarded} not replayed")
         }
-        println!(
-            "  {label:<45} {:>7.2} s  {requests:>5} requests{}",
-            median(&mut times),
-            if repeat == 1 { "  (one run)" } else { "" }
-        );
+    } else {
+        format!("moto_server CPU {:.2} s a plan", median(&mut cpu))
+    };
+    println!(
+        "    {label:<45} {:>7.2} s  {requests:>5} requests  {source}{}",
+        median(&mut times),
+        if long { "  (one run)" } else { "" }
+    );
+    if label.starts_with("batched reads, --parallelism 10") {
         // `--timings` of the last run, and its most frequent calls.
         for line in report.lines().filter(|l| !l.trim().is_empty()) {
-            println!("      {line}");
+            println!("        {line}");
         }
-        if label.starts_with("batched reads, --parallelism 10") {
-            by_operation.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            let top: Vec<String> = by_operation
-                .iter()
-                .take(6)
-                .map(|(n, op)| format!("{op} {n}"))
-                .collect();
-            println!("      Most frequent calls: {}", top.join(", "));
-        }
+        by_operation.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let top: Vec<String> = by_operation
+            .iter()
+            .take(6)
+            .map(|(n, op)| format!("{op} {n}"))
+            .collect();
+        println!("        Most frequent calls: {}", top.join(", "));
     }
 }
 

@@ -11,8 +11,12 @@
 #     requests of a no-op plan of examples/prod.moodle, its apply against
 #     the critical path, no-op plans of a 1,000-resource estate read
 #     four ways, and of 22 production estates in one stack (1,012
-#     resources). RUNS=N repeats each timed run (default 5); QUICK=1
-#     also leaves out the per-resource plan at parallelism 1 (minutes).
+#     resources), each live (moto_server answers every call; its CPU
+#     time per plan is printed) and replayed (the proxy answers each
+#     call as moto_server did, after the latency, so the emulator's own
+#     time is left out). RUNS=N repeats each timed run (default 5);
+#     QUICK=1 also leaves out the per-resource plan at parallelism 1
+#     (minutes).
 # The first release build of the AWS SDK crates takes about 25 minutes on
 # 2 cores.
 set -euo pipefail

@@ -52,6 +52,20 @@ impl Moto {
         }
     }
 
+    /// CPU seconds moto_server has used so far, all its threads (Linux:
+    /// /proc/PID/stat, in the kernel's clock ticks of 1/100 s).
+    #[allow(dead_code, reason = "used by benches/wall.rs")]
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("moto_server's /proc/PID/stat");
+        // The fields after the command name (in parentheses): utime and
+        // stime are the 12th and 13th.
+        let after = &stat[stat.rfind(')').expect("stat has a command") + 2..];
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        ticks as f64 / 100.0
+    }
+
     /// Settings for SDK clients that check what exists, independent of
     /// mdl: `aws_sdk_x::Client::new(&ws.moto.sdk())`.
     pub fn sdk(&self) -> aws_config::SdkConfig {

@@ -3,12 +3,16 @@
 //! dropped connection, and it can add latency. It also counts requests by
 //! service and operation.
 //!
+//! With `replay` set it answers a read it has seen before from memory, as
+//! moto_server first answered it: a no-op plan run again then takes only
+//! the latency added per call, and none of the emulator's own time.
+//!
 //! Plain HTTP/1.1 over std threads, one client connection per request (it
 //! answers `Connection: close`). Upstream it keeps connections open and
 //! reuses them: moto_server starts a Python thread per connection, which
 //! costs it more than many calls, and would be counted as latency.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,6 +31,11 @@ pub struct Faults {
     /// Every request for this operation (`CreateSecurityGroup`) fails with
     /// a non-retryable error.
     pub deny_operation: Option<String>,
+    /// Reads (Describe*, Get*, List*, REST GETs) answered with success are
+    /// kept; the same read again (same service, request line, target and
+    /// body) is answered from memory, after the latency, without asking
+    /// moto_server. Only for runs that change nothing in between.
+    pub replay: bool,
 }
 
 #[derive(Default)]
@@ -38,7 +47,9 @@ pub struct Counts {
     pub server_errors: AtomicU64,
     pub resets: AtomicU64,
     pub denied: AtomicU64,
-    /// Forwarded requests by `service operation`.
+    /// Reads answered from memory (`replay`).
+    pub replayed: AtomicU64,
+    /// Forwarded or replayed requests by `service operation`.
     pub by_operation: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -49,6 +60,9 @@ pub struct Proxy {
     stop: Arc<AtomicBool>,
     port: u16,
 }
+
+/// Answers to reads, by request (`Faults::replay`).
+type Recorded = Mutex<HashMap<Vec<u8>, Vec<u8>>>;
 
 impl Proxy {
     pub fn start(upstream: &str, faults: Faults) -> Proxy {
@@ -61,6 +75,7 @@ impl Proxy {
                 .to_string(),
             idle: Mutex::new(Vec::new()),
         });
+        let recorded = Arc::new(Recorded::default());
         let counts = Arc::new(Counts::default());
         let faults = Arc::new(Mutex::new(faults));
         let stop = Arc::new(AtomicBool::new(false));
@@ -73,15 +88,20 @@ impl Proxy {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
-                    let (counts, faults, upstream, seed) = (
+                    let (counts, faults, upstream, seed, recorded) = (
                         counts.clone(),
                         faults.clone(),
                         upstream.clone(),
                         seed.clone(),
+                        recorded.clone(),
                     );
                     counts.in_flight.fetch_add(1, Ordering::SeqCst);
                     std::thread::spawn(move || {
-                        let _ = handle(conn, &upstream, &faults, &counts, &seed);
+                        let ends = Ends {
+                            upstream: &upstream,
+                            recorded: &recorded,
+                        };
+                        let _ = handle(conn, ends, &faults, &counts, &seed);
                         counts.in_flight.fetch_sub(1, Ordering::SeqCst);
                     });
                 }
@@ -197,6 +217,36 @@ impl Request {
     fn is_ec2(&self) -> bool {
         self.operation().0 == "ec2"
     }
+
+    /// A call that changes nothing: its answer can be given again. Route
+    /// 53 lists the tags of several zones with a POST.
+    fn is_read(&self) -> bool {
+        let (_, operation) = self.operation();
+        ["Describe", "Get", "List", "GET "]
+            .iter()
+            .any(|p| operation.starts_with(p))
+            || operation == "POST /2013-04-01/tags"
+    }
+
+    /// What makes two reads the same: service, request line, target, body.
+    fn key(&self) -> Vec<u8> {
+        let mut key = format!(
+            "{}\n{}\n{}\n",
+            self.operation().0,
+            self.head.lines().next().unwrap_or_default(),
+            self.header("x-amz-target").unwrap_or_default()
+        )
+        .into_bytes();
+        key.extend_from_slice(&self.body);
+        key
+    }
+}
+
+/// Where answers come from: moto_server, or the reads kept for `replay`.
+#[derive(Clone, Copy)]
+struct Ends<'a> {
+    upstream: &'a Upstream,
+    recorded: &'a Recorded,
 }
 
 fn read_request(conn: &mut TcpStream) -> std::io::Result<Option<Request>> {
@@ -270,7 +320,7 @@ fn error(conn: &mut TcpStream, req: &Request, status: &str, code: &str, message:
 
 fn handle(
     mut conn: TcpStream,
-    upstream: &Upstream,
+    ends: Ends<'_>,
     faults: &Mutex<Faults>,
     counts: &Counts,
     seed: &AtomicU64,
@@ -327,7 +377,6 @@ fn handle(
         let _ = conn.shutdown(Shutdown::Both);
         return Ok(());
     }
-    counts.forwarded.fetch_add(1, Ordering::SeqCst);
     *counts
         .by_operation
         .lock()
@@ -346,7 +395,28 @@ fn handle(
     head.push_str("\r\n");
     let mut request = head.into_bytes();
     request.extend_from_slice(&req.body);
-    let response = upstream.exchange(&request, req.head.starts_with("HEAD "))?;
+    let replay = faults.replay && req.is_read();
+    let kept = if replay {
+        ends.recorded.lock().unwrap().get(&req.key()).cloned()
+    } else {
+        None
+    };
+    let response = if let Some(response) = kept {
+        counts.replayed.fetch_add(1, Ordering::SeqCst);
+        response
+    } else {
+        counts.forwarded.fetch_add(1, Ordering::SeqCst);
+        let response = ends
+            .upstream
+            .exchange(&request, req.head.starts_with("HEAD "))?;
+        if replay && response.starts_with(b"HTTP/1.1 2") {
+            ends.recorded
+                .lock()
+                .unwrap()
+                .insert(req.key(), response.clone());
+        }
+        response
+    };
     if !faults.latency.is_zero() {
         std::thread::sleep(faults.latency);
     }

@@ -3,6 +3,7 @@
 //! one call per resource; counted by the proxy (tests/e2e/proxy.rs).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 
 use crate::harness::Workspace;
 use crate::proxy::{Faults, Proxy};
@@ -205,5 +206,60 @@ fn several_launch_templates_and_scaling_policies_read_in_one_call_each() {
         plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
         "{}",
         plan.stdout
+    );
+}
+
+/// The wall bench times plans whose calls the proxy answers from memory
+/// (`Faults::replay`), to leave moto_server's own time out. That is only
+/// a fair measure if mdl sees the same answers and so plans the same.
+#[test]
+fn a_plan_answered_from_memory_is_the_plan_moto_server_gives() {
+    let ws = Workspace::new("prod.moodle", PROD);
+    ws.expect("apply", &["--auto-approve"], 0);
+    let proxy = Proxy::start(
+        &ws.moto.endpoint,
+        Faults {
+            replay: true,
+            ..Faults::default()
+        },
+    );
+    let plan = || {
+        let run = ws.mdl_at(
+            &proxy.endpoint,
+            &["plan", "prod.moodle", "--detailed-exitcode"],
+        );
+        assert_eq!(run.code, 0, "not a no-op plan:\n{}", run.all());
+        proxy.settle();
+        run
+    };
+    let first = plan();
+    let forwarded = proxy.counts.forwarded.load(Ordering::SeqCst);
+    assert!(forwarded >= 20, "{forwarded} calls reached moto_server");
+    let replayed = proxy.counts.replayed.load(Ordering::SeqCst);
+    let second = plan();
+    assert_eq!(second.stdout, first.stdout);
+    assert_eq!(
+        proxy.counts.forwarded.load(Ordering::SeqCst),
+        forwarded,
+        "calls of the same plan reached moto_server again"
+    );
+    assert_eq!(
+        proxy.counts.replayed.load(Ordering::SeqCst) - replayed,
+        forwarded + replayed,
+        "the second plan made other calls than the first"
+    );
+
+    // A change is never answered from memory: it reaches moto_server.
+    assert!(
+        PROD.contains("web_max         = 6"),
+        "prod no longer sets web_max = 6"
+    );
+    ws.write(&PROD.replace("web_max         = 6", "web_max         = 7"));
+    let run = ws.mdl_at(&proxy.endpoint, &["apply", "prod.moodle", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        proxy.counts.forwarded.load(Ordering::SeqCst) > forwarded,
+        "the apply's change was answered from memory:\n{}",
+        run.all()
     );
 }
