@@ -218,21 +218,11 @@ impl Request {
         self.operation().0 == "ec2"
     }
 
-    /// A call that changes nothing: its answer can be given again. Route
-    /// 53 lists the tags of several zones with a POST.
-    fn is_read(&self) -> bool {
-        let (_, operation) = self.operation();
-        ["Describe", "Get", "List", "GET "]
-            .iter()
-            .any(|p| operation.starts_with(p))
-            || operation == "POST /2013-04-01/tags"
-    }
-
-    /// What makes two reads the same: service, request line, target, body.
-    fn key(&self) -> Vec<u8> {
+    /// What makes two reads of `service` the same: service, request line,
+    /// target, body.
+    fn key(&self, service: &str) -> Vec<u8> {
         let mut key = format!(
-            "{}\n{}\n{}\n",
-            self.operation().0,
+            "{service}\n{}\n{}\n",
             self.head.lines().next().unwrap_or_default(),
             self.header("x-amz-target").unwrap_or_default()
         )
@@ -240,6 +230,31 @@ impl Request {
         key.extend_from_slice(&self.body);
         key
     }
+
+    /// The request as it came, but for its connection header.
+    fn to_upstream(&self) -> Vec<u8> {
+        let mut head = String::new();
+        for (i, line) in self.head.trim_end().lines().enumerate() {
+            if i > 0 && line.to_ascii_lowercase().starts_with("connection:") {
+                continue;
+            }
+            head.push_str(line);
+            head.push_str("\r\n");
+        }
+        head.push_str("\r\n");
+        let mut request = head.into_bytes();
+        request.extend_from_slice(&self.body);
+        request
+    }
+}
+
+/// A call that changes nothing (by its `operation`): its answer can be
+/// given again. Route 53 lists the tags of several zones with a POST.
+fn is_read(operation: &str) -> bool {
+    ["Describe", "Get", "List", "GET "]
+        .iter()
+        .any(|p| operation.starts_with(p))
+        || operation == "POST /2013-04-01/tags"
 }
 
 /// Where answers come from: moto_server, or the reads kept for `replay`.
@@ -383,24 +398,11 @@ fn handle(
         .unwrap()
         .entry(format!("{service} {operation}"))
         .or_default() += 1;
-    // The request as it came, but for its connection header.
-    let mut head = String::new();
-    for (i, line) in req.head.trim_end().lines().enumerate() {
-        if i > 0 && line.to_ascii_lowercase().starts_with("connection:") {
-            continue;
-        }
-        head.push_str(line);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    let mut request = head.into_bytes();
-    request.extend_from_slice(&req.body);
-    let replay = faults.replay && req.is_read();
-    let kept = if replay {
-        ends.recorded.lock().unwrap().get(&req.key()).cloned()
-    } else {
-        None
-    };
+    // Set when the answer may come from memory, or be kept for later.
+    let key = (faults.replay && is_read(&operation)).then(|| req.key(&service));
+    let kept = key
+        .as_ref()
+        .and_then(|k| ends.recorded.lock().unwrap().get(k).cloned());
     let response = if let Some(response) = kept {
         counts.replayed.fetch_add(1, Ordering::SeqCst);
         response
@@ -408,12 +410,11 @@ fn handle(
         counts.forwarded.fetch_add(1, Ordering::SeqCst);
         let response = ends
             .upstream
-            .exchange(&request, req.head.starts_with("HEAD "))?;
-        if replay && response.starts_with(b"HTTP/1.1 2") {
-            ends.recorded
-                .lock()
-                .unwrap()
-                .insert(req.key(), response.clone());
+            .exchange(&req.to_upstream(), req.head.starts_with("HEAD "))?;
+        if let Some(key) = key
+            && response.starts_with(b"HTTP/1.1 2")
+        {
+            ends.recorded.lock().unwrap().insert(key, response.clone());
         }
         response
     };
