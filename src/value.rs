@@ -7,6 +7,9 @@ use std::fmt;
 
 use indexmap::IndexMap;
 
+/// The largest whole number a `Value::Number` holds exactly: 2^53.
+pub const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
+
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Value {
     #[default]
@@ -48,8 +51,11 @@ impl Value {
         }
     }
 
+    /// A whole number that is exact (at most 2^53 in size).
     pub fn as_i64(&self) -> Option<i64> {
-        self.as_f64().filter(|n| n.fract() == 0.0).map(|n| n as i64)
+        self.as_f64()
+            .filter(|n| n.fract() == 0.0 && n.abs() <= MAX_EXACT)
+            .map(|n| n as i64)
     }
 
     pub fn as_list(&self) -> Option<&[Value]> {

@@ -347,7 +347,15 @@ pub async fn apply(
                         shared.journal(|st| record(st, &s, change, live, config));
                         Outcome::Done { elapsed, id }
                     }
-                    Err(e) => Outcome::Failed(e),
+                    Err(e) => {
+                        if s.kind == StepKind::Create && e.is_name_taken() {
+                            // AWS says another resource holds the name: this
+                            // create made nothing, and the intent must not
+                            // lead the next refresh to that resource.
+                            shared.journal(|st| drop_intent(st, &s.addr));
+                        }
+                        Outcome::Failed(e)
+                    }
                 };
                 report_event(Event::Finished(&s, &outcome));
                 outcomes.insert(s, outcome);
@@ -551,7 +559,13 @@ async fn run_step(
     }))
 }
 
-/// Journal one finished step into state.
+/// Forget the intent of a create that AWS refused.
+fn drop_intent(state: &mut State, addr: &ResourceAddr) {
+    if state.resources.get(addr).is_some_and(|r| r.pending) {
+        state.resources.shift_remove(addr);
+    }
+}
+
 /// Record that the creation of `s` starts, with the attributes asked for.
 fn record_intent(
     state: &mut State,

@@ -196,7 +196,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             None
         };
         if let Some((message, label)) = stale {
-            print!("{}", crate::plan::render::render(&plan, style));
+            out!("{}", crate::plan::render::render(&plan, style));
             let d = command_line_diag(
                 &mut loaded.sources,
                 "apply::stale_plan",
@@ -209,9 +209,20 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             return 1;
         }
     }
-    print!("{}", crate::plan::render::render(&plan, style));
+    // Each allowed address names a resource or a module instance exactly.
+    let allowed =
+        match super::plan::resolve_selection(&mut loaded, &state, &args.allow_destroy, true) {
+            Ok(a) => a,
+            Err(diags) => {
+                ui.report(&diags, &loaded.sources);
+                outln!("\nNothing was changed.");
+                return 1;
+            }
+        };
+    out!("{}", crate::plan::render::render(&plan, style));
     if !plan.has_changes() {
-        // Still record what is live: this rebuilds a lost state.
+        // Still record what is live: ids and values AWS assigned stay
+        // current.
         let (report, mut new_state) = runtime.block_on(apply(
             &plan,
             &loaded.config,
@@ -230,16 +241,16 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         drop(lock);
         return 0;
     }
-    if let Err(diags) = check_protection(&mut loaded, &plan, &args.allow_destroy) {
+    if let Err(diags) = check_protection(&mut loaded, &plan, &allowed) {
         ui.report(&diags, &loaded.sources);
-        println!("\nNothing was changed.");
+        outln!("\nNothing was changed.");
         return 1;
     }
     if !args.auto_approve {
         match confirm(mode) {
             Ok(true) => {}
             Ok(false) => {
-                println!(
+                outln!(
                     "\n{} cancelled.",
                     if mode == Mode::Apply {
                         "Apply"
@@ -262,7 +273,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             }
         }
     }
-    println!();
+    outln!();
     let out = Mutex::new(std::io::stdout());
     let reporter = |e: Event<'_>| {
         let line = match e {
@@ -370,13 +381,13 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
     let cancelled = report.count(|o| matches!(o, Outcome::Cancelled));
-    println!();
+    outln!();
     if args.timings {
         print_timings(&report);
     }
     if diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0 {
         if mode == Mode::Apply {
-            println!(
+            outln!(
                 "{}Apply complete!{} Resources: {} added, {} changed, {} destroyed.",
                 style.bold,
                 style.reset,
@@ -386,7 +397,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             );
             print_outputs(&new_state);
         } else {
-            println!(
+            outln!(
                 "{}Destroy complete!{} Resources: {} destroyed.",
                 style.bold,
                 style.reset,
@@ -396,7 +407,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         return 0;
     }
     ui.report(&diags, &loaded.sources);
-    println!(
+    outln!(
         "{} incomplete: {} added, {} changed, {} destroyed; {failed} failed, {skipped} skipped, {cancelled} not started.",
         if mode == Mode::Apply {
             "Apply"
@@ -410,16 +421,16 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     for (s, o) in &report.outcomes {
         match o {
             Outcome::Failed(_) => {
-                println!("  failed:  {} ({})", s.addr, s.kind.noun().to_lowercase())
+                outln!("  failed:  {} ({})", s.addr, s.kind.noun().to_lowercase())
             }
             Outcome::Skipped { because } => {
-                println!("  skipped: {} (needs {})", s.addr, because.addr)
+                outln!("  skipped: {} (needs {})", s.addr, because.addr)
             }
-            Outcome::Cancelled => println!("  not started: {}", s.addr),
+            Outcome::Cancelled => outln!("  not started: {}", s.addr),
             Outcome::Done { .. } => {}
         }
     }
-    println!("State holds every step that finished; run `mdl plan` to see what remains.");
+    outln!("State holds every step that finished; run `mdl plan` to see what remains.");
     1
 }
 
@@ -435,39 +446,32 @@ fn print_timings(report: &crate::apply::ApplyReport) {
             secs(report.wall) / secs(critical)
         )
     };
-    println!(
+    outln!(
         "Timings: {:.2} s from the first step to the last{ratio}; critical path {:.2} s in {} steps:",
         secs(report.wall),
         secs(critical),
         report.critical_path.len()
     );
     for (s, took) in &report.critical_path {
-        println!(
+        outln!(
             "  {:>7.2} s  {} {}",
             secs(*took),
             s.kind.noun().to_lowercase(),
             s.addr
         );
     }
-    println!();
+    outln!();
 }
 
 /// Refuse a plan that destroys a protected resource the user has not named.
 fn check_protection(
     loaded: &mut super::validate::Loaded,
     plan: &crate::plan::Plan,
-    allowed: &[String],
+    allowed: &[crate::lang::ResourceAddr],
 ) -> Result<(), Vec<Diagnostic>> {
     let mut diags = Vec::new();
     for c in plan.changes.iter().filter(|c| c.destroys_protected()) {
-        let addr = c.addr.to_string();
-        if allowed.iter().any(|a| {
-            *a == addr
-                || (a.starts_with("module.")
-                    && addr
-                        .strip_prefix(a.as_str())
-                        .is_some_and(|rest| rest.starts_with(['.', '['])))
-        }) {
+        if allowed.contains(&c.addr) {
             continue;
         }
         let what = if c.action == crate::plan::Action::Replace {
@@ -521,7 +525,7 @@ fn confirm(mode: Mode) -> Result<bool, String> {
             }
         ));
     }
-    print!(
+    out!(
         "\nDo you want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
         if mode == Mode::Apply {
             "perform these actions"
@@ -573,8 +577,8 @@ fn print_outputs(state: &crate::state::State) {
     if state.outputs.is_empty() {
         return;
     }
-    println!("\nOutputs:\n");
+    outln!("\nOutputs:\n");
     for (k, v) in &state.outputs {
-        println!("{k} = {v}");
+        outln!("{k} = {v}");
     }
 }

@@ -15,20 +15,20 @@ pub fn run(args: &DocsArgs) -> u8 {
             let kinds = crate::schema::kinds();
             let width = kinds.iter().map(|k| k.name.len()).max().unwrap_or(0);
             for k in kinds {
-                println!("{:<width$}  {}", k.name, k.summary);
+                outln!("{:<width$}  {}", k.name, k.summary);
             }
-            println!(
+            outln!(
                 "\nStdlib modules (`use \"std/NAME\"`; `mdl docs std/NAME` lists their params):"
             );
             for name in crate::stdlib::names() {
-                println!("  std/{name}");
+                outln!("  std/{name}");
             }
             0
         }
         Some(name) if name.starts_with("std/") => {
             match crate::stdlib::module(&name["std/".len()..]) {
                 Some(text) => {
-                    print!("{}", module_docs(name, text));
+                    out!("{}", module_docs(name, text));
                     0
                 }
                 None => {
@@ -45,7 +45,7 @@ pub fn run(args: &DocsArgs) -> u8 {
         }
         Some(name) => match crate::schema::kind(name) {
             Some(k) => {
-                print!("{}", crate::schema::docs(k));
+                out!("{}", crate::schema::docs(k));
                 0
             }
             None => {

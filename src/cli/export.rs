@@ -35,7 +35,7 @@ pub fn run(ui: &Ui, args: &ExportArgs) -> u8 {
                 );
             }
             match &args.out {
-                None => print!("{text}"),
+                None => out!("{text}"),
                 Some(out) => {
                     if let Err(e) = std::fs::write(out, text) {
                         let d = command_line_diag(
@@ -48,7 +48,7 @@ pub fn run(ui: &Ui, args: &ExportArgs) -> u8 {
                         ui.report(&[d], &loaded.sources);
                         return 1;
                     }
-                    println!("Wrote {}.", out.display());
+                    outln!("Wrote {}.", out.display());
                 }
             }
             0

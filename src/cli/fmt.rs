@@ -49,7 +49,7 @@ pub fn run(ui: &Ui, args: &FmtArgs) -> u8 {
             continue;
         }
         if args.check {
-            println!("{} is not formatted", path.display());
+            outln!("{} is not formatted", path.display());
             if status == 0 {
                 status = 3;
             }
@@ -64,7 +64,7 @@ pub fn run(ui: &Ui, args: &FmtArgs) -> u8 {
             ui.report(&[d], &sources);
             status = 1;
         } else {
-            println!("formatted {}", path.display());
+            outln!("formatted {}", path.display());
         }
     }
     status

@@ -27,7 +27,7 @@ pub fn run(ui: &Ui, args: &GraphArgs) -> u8 {
     let Ok(loaded) = super::validate::load(ui, &args.file) else {
         return 1;
     };
-    print!("{}", render(&loaded.graph, args.format));
+    out!("{}", render(&loaded.graph, args.format));
     0
 }
 

@@ -79,18 +79,22 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
     let kind = loaded.config.resources[&addr].kind;
     let stack = loaded.config.stack.clone();
     let conn = args.aws.connection();
-    let store =
-        match super::open_store(&args.file.file, &stack, args.file.backend.as_deref(), &conn) {
-            Ok(s) => s,
-            Err(e) => {
-                return fail(
-                    &mut loaded,
-                    "state::backend",
-                    e,
-                    "--backend takes s3://BUCKET/PREFIX".into(),
-                );
-            }
-        };
+    let store = match super::open_store(
+        &args.file.file,
+        &stack,
+        loaded.identity.backend.as_deref(),
+        &conn,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                &mut loaded,
+                "state::backend",
+                e,
+                "--backend takes s3://BUCKET/PREFIX".into(),
+            );
+        }
+    };
     let _lock = match store.lock("import") {
         Ok(l) => l,
         Err(e) => {
@@ -153,6 +157,13 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
             );
         }
     };
+    let identity = loaded.identity.clone();
+    if let Err(d) =
+        super::identity::confirm_where(&rt, &provider, &mut loaded.sources, &identity, &mut state)
+    {
+        ui.report(&[d], &loaded.sources);
+        return 1;
+    }
     let read = rt.block_on(provider.read(ReadRequest {
         kind,
         stack: &stack,
@@ -205,13 +216,13 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
             "nothing was imported; check the permissions of the .mdl directory".into(),
         );
     }
-    println!("Imported {} as `{addr}`.", live.id);
+    outln!("Imported {} as `{addr}`.", live.id);
     if adopted {
-        println!(
+        outln!(
             "Run `mdl plan` to see how it differs from its block; the next apply also tags it mdl:stack and mdl:address, so that it is found again without state."
         );
     } else {
-        println!("Run `mdl plan` to see how it differs from its block.");
+        outln!("Run `mdl plan` to see how it differs from its block.");
     }
     0
 }

@@ -34,7 +34,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         .file
         .stack
         .clone()
-        .unwrap_or_else(|| super::validate::stack_name(file));
+        .unwrap_or_else(|| super::identity::default_name(file));
     let Ok(rt) = runtime() else {
         return fail(
             "cli::runtime",
@@ -115,6 +115,9 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         }
     };
 
+    // The stack's ARN names the account and region its resources are in.
+    state.account_id = Some(arn.account.clone());
+    state.region = Some(arn.region.clone());
     let (mut adopted, folded, mut left) =
         match rt.block_on(read_stack(&provider, &stack, &arn, &mdl_stack)) {
             Ok(x) => x,
@@ -201,29 +204,29 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     }
     drop(lock);
     left.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
-    println!(
+    outln!(
         "Imported {} resources of the CloudFormation stack `{stack_name}` into {} (stack `{mdl_stack}`).",
         adopted.len(),
         file.display()
     );
     if !folded.is_empty() {
-        println!(
+        outln!(
             "{} more are part of those blocks (routes, rules, attachments).",
             folded.len()
         );
     }
     if !left.is_empty() {
-        println!("Not imported ({}):", left.len());
+        outln!("Not imported ({}):", left.len());
         for l in &left {
-            println!("  {} ({}): {}", l.logical_id, l.resource_type, l.reason);
+            outln!("  {} ({}): {}", l.logical_id, l.resource_type, l.reason);
         }
     }
-    println!(
+    outln!(
         "\nRun `mdl plan {}`: it shows how the file differs from what is live (nothing, unless mdl reads a setting CloudFormation left out) and the mdl:stack and mdl:address tags the next apply adds.\nThe stack still owns these resources: set `DeletionPolicy: Retain` on each before deleting it.",
         file.display()
     );
     if !secrets.is_empty() {
-        println!(
+        outln!(
             "Secrets are not read back from AWS: pass {} to plan and apply.",
             secrets
                 .iter()
@@ -232,7 +235,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
                 .join(" ")
         );
     } else if graph.is_none() {
-        println!(
+        outln!(
             "The file does not load yet (see above); state records the resources without their dependencies until it does."
         );
     }

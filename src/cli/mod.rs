@@ -1,16 +1,38 @@
 //! The command line: argument parsing and one file per subcommand.
-//! Only this module prints.
+//! Only this module prints, and it prints to stdout through `out!` and
+//! `outln!`: a closed stdout (`mdl plan | head`) ends the output, never
+//! the command, so an apply whose reader went away still finishes and
+//! saves its state.
+
+/// `print!` to stdout, quietly doing nothing once stdout is closed.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
+
+/// `println!` to stdout, quietly doing nothing once stdout is closed.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 mod apply;
 mod docs;
 mod export;
 mod fmt;
 mod graph;
+mod identity;
 mod import;
 mod import_stack;
 mod moodle_config;
 mod output;
 mod plan;
+mod rebuild;
 mod state;
 mod validate;
 
@@ -86,7 +108,7 @@ pub enum Command {
     /// (`mdl import FILE ADDRESS ID`), or a whole CloudFormation stack
     /// (`mdl import FILE --from-stack NAME`).
     Import(import::ImportArgs),
-    /// Look at and rearrange state: list, show, mv, rm.
+    /// Look at and rearrange state: list, show, mv, rm, rebuild.
     State(state::StateArgs),
     /// Release a remote state lock left by a run that is gone:
     /// `mdl force-unlock FILE LOCK_ID --backend s3://...` (the id is in the
@@ -238,6 +260,28 @@ pub fn command_line_diag(
     let len = text.len();
     let id = sources.add("<command line>", None, text);
     Diagnostic::error(code, message, Span::new(id, 0, len), label).with_help(help)
+}
+
+/// Set once a write to stdout fails: its reader is gone.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Write to stdout. Once a write fails (a closed pipe), later output is
+/// dropped: what the command does goes on, and its exit code says how it
+/// went.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Accept Terraform's single-dash long flags.

@@ -22,16 +22,24 @@ pub struct OutputArgs {
 }
 
 pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
-    let stack = args
-        .file
-        .stack
-        .clone()
-        .unwrap_or_else(|| super::validate::stack_name(&args.file.file));
     let mut sources = SourceMap::new();
+    let identity = match super::identity::of_file(
+        &mut sources,
+        &args.file.file,
+        args.file.stack.as_deref(),
+        args.file.backend.as_deref(),
+    ) {
+        Ok(i) => i,
+        Err(diags) => {
+            ui.report(&diags, &sources);
+            return 1;
+        }
+    };
+    let stack = identity.stack;
     let store = match super::open_store(
         &args.file.file,
         &stack,
-        args.file.backend.as_deref(),
+        identity.backend.as_deref(),
         &crate::provider::aws::Connection::default(),
     ) {
         Ok(s) => s,
@@ -67,7 +75,7 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
         };
         return match super::moodle_config::render(&loaded.config, &state) {
             Ok(text) => {
-                print!("{text}");
+                out!("{text}");
                 0
             }
             Err(e) => {
@@ -87,8 +95,8 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
         return match state.outputs.get(name) {
             Some(v) => {
                 match v.as_str() {
-                    Some(s) => println!("{s}"),
-                    None => println!("{v}"),
+                    Some(s) => outln!("{s}"),
+                    None => outln!("{v}"),
                 }
                 0
             }
@@ -116,10 +124,10 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
             .iter()
             .map(|(k, v)| (k.clone(), v.to_json()))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&obj).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&obj).unwrap_or_default());
     } else {
         for (k, v) in &state.outputs {
-            println!("{k} = {v}");
+            outln!("{k} = {v}");
         }
     }
     0

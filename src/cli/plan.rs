@@ -130,6 +130,9 @@ pub struct Prepared {
     pub plan: Plan,
     pub runtime: tokio::runtime::Runtime,
     pub timings: Timings,
+    /// What refresh found tagged with the stack and not recorded in state
+    /// (`mdl state rebuild` adopts it).
+    pub unrecorded: Vec<(crate::lang::ResourceAddr, crate::provider::LiveResource)>,
 }
 
 /// How long each stage of a plan took.
@@ -224,7 +227,7 @@ pub fn prepare(
     let store = match super::open_store(
         &file.file,
         &loaded.config.stack,
-        file.backend.as_deref(),
+        loaded.identity.backend.as_deref(),
         &conn,
     ) {
         Ok(s) => s,
@@ -248,7 +251,7 @@ pub fn prepare(
             ));
         }
     };
-    let state = match store.load(&loaded.config.stack) {
+    let mut state = match store.load(&loaded.config.stack) {
         Ok(s) => s,
         Err(e) => {
             return Err(fail(
@@ -282,9 +285,19 @@ pub fn prepare(
             ));
         }
     };
+    if let Err(d) = super::identity::confirm_where(
+        &runtime,
+        &provider,
+        &mut loaded.sources,
+        &loaded.identity,
+        &mut state,
+    ) {
+        ui.report(&[d], &loaded.sources);
+        return Err(1);
+    }
     let kinds: Vec<_> = loaded.config.resources.values().map(|r| r.kind).collect();
     let connected_at = Instant::now();
-    let live = match runtime.block_on(refresh_with(
+    let mut live = match runtime.block_on(refresh_with(
         &*provider,
         &loaded.config.stack,
         &kinds,
@@ -334,6 +347,7 @@ pub fn prepare(
     let options = crate::plan::Options { replace };
     let read_at = Instant::now();
     let (mut plan, diags) = diff_with(&config, graph, &state, &live, &options);
+    let unrecorded = std::mem::take(&mut live.unrecorded);
     let timings = Timings {
         load: loaded_at - started,
         state: connected_at - loaded_at,
@@ -371,6 +385,7 @@ pub fn prepare(
         plan,
         runtime,
         timings,
+        unrecorded,
     })
 }
 
@@ -451,13 +466,13 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
         Err(code) => return code,
     };
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&crate::plan::json::to_json(&prepared.plan))
                 .unwrap_or_default()
         );
     } else {
-        print!(
+        out!(
             "{}",
             crate::plan::render::render(&prepared.plan, ui.style())
         );
@@ -519,13 +534,13 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
             return 1;
         }
         if !args.json {
-            println!(
+            outln!(
                 "\nSaved the plan to {}. `mdl apply {}` applies exactly this plan.",
                 out.display(),
                 out.display()
             );
             if !withheld.is_empty() {
-                println!(
+                outln!(
                     "Secrets are not saved in it: pass {} again to apply it.",
                     withheld
                         .iter()
@@ -547,10 +562,12 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
     }
 }
 
-/// The addresses `--target` or `--replace` name: a resource in the
-/// configuration or in state, or (for targets) every resource of a module
-/// instance.
-fn resolve_selection(
+/// The addresses `--target`, `--replace` or `--allow-destroy` name: a
+/// resource in the configuration or in state, or (with `modules`) every
+/// resource of a module instance, nested ones included. An address
+/// matches exactly: `module.vle.cache` names no module instance, so it
+/// does not stand for `module.vle.cache.session`.
+pub fn resolve_selection(
     loaded: &mut Loaded,
     state: &State,
     given: &[String],
@@ -558,43 +575,46 @@ fn resolve_selection(
 ) -> Result<Vec<crate::lang::ResourceAddr>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let mut diags = Vec::new();
-    let known: Vec<String> = loaded
+    let all: Vec<&crate::lang::ResourceAddr> = loaded
         .config
         .resources
         .keys()
-        .chain(state.resources.keys())
-        .map(ToString::to_string)
+        .chain(
+            state
+                .resources
+                .keys()
+                .filter(|a| !loaded.config.resources.contains_key(*a)),
+        )
         .collect();
     for text in given {
         let found: Vec<crate::lang::ResourceAddr> = match crate::lang::ResourceAddr::parse(text) {
-            Some(a)
-                if loaded.config.resources.contains_key(&a) || state.resources.contains_key(&a) =>
-            {
-                vec![a]
-            }
-            None if modules && text.starts_with("module.") => loaded
-                .config
-                .resources
-                .keys()
-                .filter(|a| {
-                    a.to_string()
-                        .strip_prefix(text.as_str())
-                        .is_some_and(|rest| rest.starts_with('.'))
-                })
-                .cloned()
+            Some(a) if all.contains(&&a) => vec![a],
+            None if modules && text.starts_with("module.") => all
+                .iter()
+                .filter(|a| a.is_within(text))
+                .map(|a| (*a).clone())
                 .collect(),
             _ => Vec::new(),
         };
         if found.is_empty() {
+            let mut known: Vec<String> = all.iter().map(ToString::to_string).collect();
+            if modules {
+                known.extend(loaded.config.modules.keys().cloned());
+            }
             let hint = crate::diagnostics::suggest(text, known.iter().map(String::as_str))
                 .map_or_else(
                     || "`mdl state list` and `mdl validate` show the addresses".to_string(),
                     |s| format!("did you mean `{s}`?"),
                 );
+            let what = if modules {
+                "no resource or module instance"
+            } else {
+                "no resource"
+            };
             diags.push(command_line_diag(
                 &mut loaded.sources,
                 "cli::unknown_address",
-                format!("no resource `{text}` in the configuration or the state"),
+                format!("{what} `{text}` in the configuration or the state"),
                 "named here",
                 hint,
             ));
@@ -674,10 +694,10 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
         // Only the drift section: the empty plan's "No changes." line is
         // not what refresh means.
         for line in text.lines().take_while(|l| !l.contains("No changes.")) {
-            println!("{line}");
+            outln!("{line}");
         }
     }
-    println!(
+    outln!(
         "Refreshed the state of stack `{}`: {recorded} resource{} recorded as they are in AWS{}. AWS was not changed.",
         plan.stack,
         super::validate::plural(recorded),

@@ -49,6 +49,16 @@ pub enum StateCommand {
         #[command(flatten)]
         aws: super::AwsArgs,
     },
+    /// Adopt what AWS holds for this stack but the state does not record:
+    /// resources tagged mdl:stack with the stack's name and an mdl:address
+    /// (after the state file was lost, say). A plan never changes or
+    /// deletes such resources, since another directory may keep a stack of
+    /// the same name; this lists them, asks, and records them.
+    ///
+    /// Examples:
+    ///   mdl state rebuild prod.moodle
+    ///   mdl state rebuild prod.moodle --auto-approve
+    Rebuild(super::rebuild::RebuildArgs),
 }
 
 #[derive(Args, Debug)]
@@ -80,11 +90,14 @@ pub fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> u8 {
     };
     let (store, _) = match args.file.store() {
         Ok(x) => x,
-        Err((code, message, help)) => return fail(code, message, help),
+        Err((sources, diags)) => {
+            ui.report(&diags, &sources);
+            return 1;
+        }
     };
     match store.force_unlock(&args.id) {
         Ok(holder) => {
-            println!(
+            outln!(
                 "Released the lock of {} held by {holder}.",
                 store.describe()
             );
@@ -98,36 +111,64 @@ pub fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> u8 {
     }
 }
 
-/// Why state could not be opened: code, message, help.
-type OpenError = (&'static str, String, &'static str);
+/// Why state could not be opened: the diagnostics, with their sources.
+type OpenError = (SourceMap, Vec<crate::diagnostics::Diagnostic>);
 
 impl StateFile {
     /// The store and state, under the lock, for a command that changes it.
     fn locked(&self, operation: &str) -> Result<(Store, String, StateLock, State), OpenError> {
         let (store, stack) = self.store()?;
-        let lock = store
-            .lock(operation)
-            .map_err(|e| ("state::locked", e.to_string(), super::LOCKED_HELP))?;
-        let state = store
-            .load(&stack)
-            .map_err(|e| ("state::unreadable", e.to_string(), "run `mdl apply` first"))?;
+        let lock = store.lock(operation).map_err(|e| {
+            one(
+                "state::locked",
+                e.to_string(),
+                super::LOCKED_HELP.to_string(),
+            )
+        })?;
+        let state = store.load(&stack).map_err(|e| {
+            one(
+                "state::unreadable",
+                e.to_string(),
+                "run `mdl apply` first".to_string(),
+            )
+        })?;
         Ok((store, stack, lock, state))
     }
 
+    /// The store of the stack the file declares (or the flags name).
     fn store(&self) -> Result<(Store, String), OpenError> {
-        let stack = self
-            .stack
-            .clone()
-            .unwrap_or_else(|| super::validate::stack_name(&self.file));
+        let mut sources = SourceMap::new();
+        let identity = match super::identity::of_file(
+            &mut sources,
+            &self.file,
+            self.stack.as_deref(),
+            self.backend.as_deref(),
+        ) {
+            Ok(i) => i,
+            Err(diags) => return Err((sources, diags)),
+        };
         let store = super::open_store(
             &self.file,
-            &stack,
-            self.backend.as_deref(),
+            &identity.stack,
+            identity.backend.as_deref(),
             &crate::provider::aws::Connection::default(),
         )
-        .map_err(|e| ("state::backend", e, "--backend takes s3://BUCKET/PREFIX"))?;
-        Ok((store, stack))
+        .map_err(|e| {
+            one(
+                "state::backend",
+                e,
+                "--backend takes s3://BUCKET/PREFIX".to_string(),
+            )
+        })?;
+        Ok((store, identity.stack))
     }
+}
+
+/// One diagnostic about the command line.
+fn one(code: &'static str, message: String, help: String) -> OpenError {
+    let mut sources = SourceMap::new();
+    let d = command_line_diag(&mut sources, code, message, "in this command", help);
+    (sources, vec![d])
 }
 
 pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
@@ -138,10 +179,14 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
         1u8
     };
     match &args.command {
+        StateCommand::Rebuild(rebuild) => super::rebuild::run(ui, rebuild),
         StateCommand::List(file) => {
             let (store, stack) = match file.store() {
                 Ok(x) => x,
-                Err((code, message, help)) => return fail(code, message, help),
+                Err((sources, diags)) => {
+                    ui.report(&diags, &sources);
+                    return 1;
+                }
             };
             match store.load(&stack) {
                 Ok(state) => {
@@ -155,12 +200,12 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                         if r.pending {
                             // An intent from an interrupted or failed create.
                             let id = if r.id.is_empty() { "-" } else { &r.id };
-                            println!(
+                            outln!(
                                 "{:<width$}  {id} (creation not confirmed; the next plan looks for it)",
                                 addr.to_string()
                             );
                         } else {
-                            println!("{:<width$}  {}", addr.to_string(), r.id);
+                            outln!("{:<width$}  {}", addr.to_string(), r.id);
                         }
                     }
                     0
@@ -171,7 +216,10 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
         StateCommand::Show { file, address } => {
             let (store, stack) = match file.store() {
                 Ok(x) => x,
-                Err((code, message, help)) => return fail(code, message, help),
+                Err((sources, diags)) => {
+                    ui.report(&diags, &sources);
+                    return 1;
+                }
             };
             let state = match store.load(&stack) {
                 Ok(s) => s,
@@ -190,32 +238,35 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                     &hint,
                 );
             };
-            println!("# {}", r.addr);
-            println!("id = {}", Value::str(&r.id));
+            outln!("# {}", r.addr);
+            outln!("id = {}", Value::str(&r.id));
             for (k, v) in &r.attrs {
-                println!("{k} = {v}");
+                outln!("{k} = {v}");
             }
             if !r.computed.is_empty() {
-                println!("\n# assigned by AWS");
+                outln!("\n# assigned by AWS");
                 for (k, v) in &r.computed {
-                    println!("{k} = {v}");
+                    outln!("{k} = {v}");
                 }
             }
             if !r.dependencies.is_empty() {
-                println!("\n# depends on");
+                outln!("\n# depends on");
                 for d in &r.dependencies {
-                    println!("{d}");
+                    outln!("{d}");
                 }
             }
             if r.protected {
-                println!("\n# protected: deleting or replacing it needs --allow-destroy");
+                outln!("\n# protected: deleting or replacing it needs --allow-destroy");
             }
             0
         }
         StateCommand::Rm { file, address, aws } => {
             let (store, stack, _lock, mut state) = match file.locked("state rm") {
                 Ok(x) => x,
-                Err((code, message, help)) => return fail(code, message, help),
+                Err((sources, diags)) => {
+                    ui.report(&diags, &sources);
+                    return 1;
+                }
             };
             let Some(record) = ResourceAddr::parse(address)
                 .and_then(|a| state.resources.get(&a))
@@ -252,14 +303,15 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                     "its tags are already removed: restore them, or drop it from the state file by hand",
                 );
             }
-            println!(
+            outln!(
                 "Removed {} ({}) from state; it still exists in AWS.",
-                record.addr, record.id
+                record.addr,
+                record.id
             );
             match untagged {
-                Untag::Done => println!("Its mdl:stack and mdl:address tags are removed."),
-                Untag::Gone => println!("It no longer exists in AWS."),
-                Untag::NotTagged => println!(
+                Untag::Done => outln!("Its mdl:stack and mdl:address tags are removed."),
+                Untag::Gone => outln!("It no longer exists in AWS."),
+                Untag::NotTagged => outln!(
                     "It carries no mdl tags that mdl can see here; if it has them, remove them by hand or the next plan finds it again."
                 ),
             }
@@ -268,7 +320,10 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
         StateCommand::Mv { file, from, to } => {
             let (store, _, _lock, mut state) = match file.locked("state mv") {
                 Ok(x) => x,
-                Err((code, message, help)) => return fail(code, message, help),
+                Err((sources, diags)) => {
+                    ui.report(&diags, &sources);
+                    return 1;
+                }
             };
             let moves = match plan_moves(&state, from, to) {
                 Ok(m) => m,
@@ -284,9 +339,9 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                 );
             }
             for (old, new) in &moves {
-                println!("Moved {old} to {new}");
+                outln!("Moved {old} to {new}");
             }
-            println!(
+            outln!(
                 "{} resource{} moved. Their mdl:address tags in AWS still name the old addresses: the next plan shows them, and apply rewrites them.",
                 moves.len(),
                 super::validate::plural(moves.len())

@@ -1,7 +1,5 @@
 //! `mdl validate`: every check that does not need AWS.
 
-use std::path::Path;
-
 use super::{FileArgs, Ui, command_line_diag};
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
 use crate::graph::Graph;
@@ -12,6 +10,8 @@ pub struct Loaded {
     pub sources: SourceMap,
     pub config: Config,
     pub graph: Graph,
+    /// The stack: its name (also `config.stack`), backend and declaration.
+    pub identity: super::identity::Identity,
 }
 
 /// Load, evaluate, check and graph a file, printing every diagnostic.
@@ -19,21 +19,6 @@ pub struct Loaded {
 pub fn load(ui: &Ui, args: &FileArgs) -> Result<Loaded, u8> {
     let mut sources = SourceMap::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let stack = match &args.stack {
-        Some(s) => s.clone(),
-        None => stack_name(&args.file),
-    };
-    if !valid_stack(&stack) {
-        let d = command_line_diag(
-            &mut sources,
-            "cli::invalid_stack_name",
-            format!("`{stack}` is not a usable stack name"),
-            "the stack name comes from here",
-            "stack names use letters, digits, `-` and `_`; pass --stack NAME",
-        );
-        ui.report(&[d], &sources);
-        return Err(1);
-    }
     let params = match param_values(&mut sources, args) {
         Ok(p) => p,
         Err(d) => {
@@ -41,22 +26,42 @@ pub fn load(ui: &Ui, args: &FileArgs) -> Result<Loaded, u8> {
             return Err(1);
         }
     };
-    let (config, load_diags) =
-        match crate::lang::load_file(&mut sources, &args.file, &stack, &params) {
-            Ok(x) => x,
-            Err(e) => {
-                let d = command_line_diag(
-                    &mut sources,
-                    "cli::unreadable_file",
-                    format!("cannot read `{}`: {e}", args.file.display()),
-                    "this file",
-                    "check the path; `mdl validate FILE` takes a .moodle file",
-                );
-                ui.report(&[d], &sources);
-                return Err(1);
-            }
-        };
+    let (config, load_diags) = match crate::lang::load_file(
+        &mut sources,
+        &args.file,
+        &super::identity::default_name(&args.file),
+        &params,
+    ) {
+        Ok(x) => x,
+        Err(e) => {
+            let d = command_line_diag(
+                &mut sources,
+                "cli::unreadable_file",
+                format!("cannot read `{}`: {e}", args.file.display()),
+                "this file",
+                "check the path; `mdl validate FILE` takes a .moodle file",
+            );
+            ui.report(&[d], &sources);
+            return Err(1);
+        }
+    };
     diags.extend(load_diags);
+    let mut config = config;
+    let identity = match super::identity::resolve(
+        &mut sources,
+        &args.file,
+        config.identity.clone(),
+        args.stack.as_deref(),
+        args.backend.as_deref(),
+    ) {
+        Ok(i) => i,
+        Err(d) => {
+            diags.push(d);
+            ui.report(&diags, &sources);
+            return Err(1);
+        }
+    };
+    config.stack = identity.stack.clone();
     diags.extend(crate::check::check(&config));
     let graph = Graph::build(&config);
     diags.extend(graph.cycles());
@@ -74,21 +79,8 @@ pub fn load(ui: &Ui, args: &FileArgs) -> Result<Loaded, u8> {
         sources,
         config,
         graph,
+        identity,
     })
-}
-
-pub fn stack_name(file: &Path) -> String {
-    file.file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "default".into())
-}
-
-fn valid_stack(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Params from `-p` flags and `--params-file`; each gets a span in a
@@ -168,7 +160,7 @@ fn param_values(sources: &mut SourceMap, args: &FileArgs) -> Result<Vec<ParamVal
 pub fn run(ui: &Ui, args: &FileArgs) -> u8 {
     match load(ui, args) {
         Ok(loaded) => {
-            println!(
+            outln!(
                 "{} is valid: {} resource{}, {} param{}, {} output{}.",
                 args.file.display(),
                 loaded.config.resources.len(),

@@ -1088,13 +1088,29 @@ fn binary(op: BinOp, a: Value, b: Value, span: Span, diags: &mut Vec<Diagnostic>
                     );
                     return Value::Null;
                 }
-                Value::Number(match op {
+                let n = match op {
                     BinOp::Add => x + y,
                     BinOp::Sub => x - y,
                     BinOp::Mul => x * y,
                     BinOp::Div => x / y,
                     _ => x % y,
-                })
+                };
+                // Whole numbers stay exact up to 2^53; past that (or past
+                // what a number holds at all) the result would be wrong.
+                let whole = x.fract() == 0.0 && y.fract() == 0.0 && n.fract() == 0.0;
+                if !n.is_finite() || (whole && n.abs() > crate::value::MAX_EXACT) {
+                    diags.push(
+                        Diagnostic::error(
+                            "lang::number_out_of_range",
+                            format!("{x} {} {y} is too large to compute exactly", op.symbol()),
+                            span,
+                            "out of range",
+                        )
+                        .with_help("numbers are exact up to 9007199254740992 (2^53)"),
+                    );
+                    return Value::Null;
+                }
+                Value::Number(n)
             }
             _ => fail(diags, "two numbers"),
         },

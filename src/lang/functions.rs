@@ -195,8 +195,13 @@ fn cidrsubnet(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
         parse_cidr(prefix).ok_or((0, format!("`{prefix}` is not an IPv4 CIDR block")))?;
     let newbits = int_arg(args, 1)?;
     let netnum = int_arg(args, 2)?;
-    if newbits < 0 || len as i64 + newbits > 32 {
-        return Err((1, format!("{len} + {newbits} bits exceeds 32")));
+    // Compared without adding: `newbits` may be as large as a number
+    // holds, and the sum would overflow.
+    if newbits < 0 || newbits > i64::from(32 - len) {
+        return Err((
+            1,
+            format!("/{len} with {newbits} more bits is not a network (at most /32)"),
+        ));
     }
     let new_len = len + newbits as u32;
     if netnum < 0 || (newbits < 63 && netnum >= (1i64 << newbits)) {
@@ -295,7 +300,13 @@ mod tests {
         subnet_200: "10.0.0.0/16", 8, 200 => Ok("10.0.200.0/24");
         subnet_22: "10.0.0.0/16", 6, 2 => Ok("10.0.8.0/22");
         subnet_host_bits_ignored: "10.0.5.7/16", 8, 1 => Ok("10.0.1.0/24");
-        subnet_too_many_bits: "10.0.0.0/16", 17, 0 => Err("16 + 17 bits exceeds 32");
+        subnet_too_many_bits: "10.0.0.0/16", 17, 0 => Err("/16 with 17 more bits is not a network (at most /32)");
+        subnet_whole_range: "0.0.0.0/0", 32, 4294967295u64 => Ok("255.255.255.255/32");
+        subnet_no_new_bits: "10.0.0.0/16", 0, 0 => Ok("10.0.0.0/16");
+        subnet_no_new_bits_one_net: "10.0.0.0/16", 0, 1 => Err("network number 1 does not fit in 0 bits");
+        subnet_negative_bits: "10.0.0.0/16", -1, 0 => Err("/16 with -1 more bits is not a network (at most /32)");
+        subnet_negative_netnum: "10.0.0.0/16", 8, -1 => Err("network number -1 does not fit in 8 bits");
+        subnet_huge_bits_no_overflow: "10.0.0.0/16", 4503599627370496u64, 0 => Err("/16 with 4503599627370496 more bits is not a network (at most /32)");
         subnet_netnum_too_big: "10.0.0.0/16", 2, 4 => Err("network number 4 does not fit in 2 bits");
         subnet_bad_prefix: "10.0.0/16", 8, 0 => Err("`10.0.0/16` is not an IPv4 CIDR block");
     }
@@ -315,6 +326,44 @@ mod tests {
                 vec![Value::str("10.0.1.0/24"), Value::Number(256.0)]
             )
             .is_err()
+        );
+    }
+
+    /// Numbers past 2^53 are not exact: no function takes them as whole
+    /// numbers (the panic `cidrsubnet("10.0.0.0/16", 9223372036854775807, 0)`
+    /// gave, and an index that wraps wrongly).
+    #[test]
+    fn inexact_whole_numbers_are_refused_by_every_function() {
+        let huge = Value::Number(9_223_372_036_854_775_807.0);
+        let msg = |r: Result<Value, (usize, String)>| r.unwrap_err();
+        assert_eq!(
+            msg(run(
+                cidrsubnet,
+                vec![Value::str("10.0.0.0/16"), huge.clone(), Value::Number(0.0)]
+            ))
+            .0,
+            1
+        );
+        assert_eq!(
+            msg(run(
+                cidrsubnet,
+                vec![Value::str("10.0.0.0/16"), Value::Number(8.0), huge.clone()]
+            ))
+            .0,
+            2
+        );
+        assert_eq!(
+            msg(run(cidrhost, vec![Value::str("10.0.0.0/16"), huge.clone()])).0,
+            1
+        );
+        let list = Value::List(vec![Value::str("a")]);
+        assert_eq!(msg(run(element, vec![list, huge])).0, 1);
+        assert_eq!(
+            run(
+                cidrhost,
+                vec![Value::str("0.0.0.0/0"), Value::Number(4_294_967_295.0)]
+            ),
+            Ok(Value::str("255.255.255.255"))
         );
     }
 

@@ -138,6 +138,8 @@ pub struct Config {
     /// Where each root param's value was given (`-p`, a params file), for
     /// diagnostics about the value.
     pub param_spans: IndexMap<String, Span>,
+    /// The root file's `stack` declaration.
+    pub identity: Option<super::stack::StackDecl>,
 }
 
 impl Config {
@@ -229,6 +231,11 @@ pub fn load_source(
             Item::Block(b) => blocks.push(b),
         }
     }
+    let (declared, blocks): (Vec<ast::Block>, Vec<ast::Block>) = blocks
+        .into_iter()
+        .partition(|b| b.kind.name == super::stack::KEYWORD);
+    let declared: Vec<&ast::Block> = declared.iter().collect();
+    loader.config.identity = super::stack::declaration(&declared, &mut loader.diags);
     resolve_params(&mut loader.config, param_decls, params, &mut loader.diags);
     loader.expand("", &blocks, &uses, 0);
     loader.resolve_depends_on();
@@ -547,6 +554,20 @@ impl Loader<'_> {
         depth: usize,
     ) {
         for b in blocks {
+            if b.kind.name == super::stack::KEYWORD {
+                self.diags.push(
+                    Diagnostic::error(
+                        "stack::in_module",
+                        "a module cannot declare the stack",
+                        b.kind.span,
+                        "declared inside a module",
+                    )
+                    .with_help(
+                        "declare `stack NAME { ... }` in the root file, the one given to mdl",
+                    ),
+                );
+                continue;
+            }
             let def = uses.get(&b.kind.name).cloned();
             let kind_schema = schema::kind(&b.kind.name);
             if def.is_none() && kind_schema.is_none() {

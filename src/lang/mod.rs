@@ -7,6 +7,7 @@
 mod eval;
 mod functions;
 mod load;
+pub mod stack;
 
 pub use eval::{Computed, Evaluator, NoComputed, Scope};
 pub use load::{
@@ -92,6 +93,17 @@ impl ResourceAddr {
 
     /// Parse `KIND.NAME`, `KIND.NAME["key"]`, with `module.NAME` or
     /// `module.NAME["key"]` prefixes.
+    /// Whether this resource is in the module instance `module` (such as
+    /// `module.vle` or `module.site["a"]`), directly or in a module nested
+    /// in it. Only whole instances match: `module.vle.cache` is none.
+    pub fn is_within(&self, module: &str) -> bool {
+        self.module == module
+            || self
+                .module
+                .strip_prefix(module)
+                .is_some_and(|rest| rest.starts_with(".module."))
+    }
+
     pub fn parse(s: &str) -> Option<ResourceAddr> {
         let mut module = String::new();
         let mut rest = s;

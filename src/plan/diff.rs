@@ -74,6 +74,9 @@ pub struct Plan {
     /// What changed in AWS outside mdl since the last apply, attribute by
     /// attribute: `before` as state recorded it, `after` as it is now.
     pub drift: Vec<(ResourceAddr, Vec<AttrChange>)>,
+    /// Resources tagged with this stack that the state does not record,
+    /// with their AWS ids: left alone (`Live::unrecorded`).
+    pub unrecorded: Vec<(ResourceAddr, String)>,
 }
 
 impl Plan {
@@ -223,6 +226,11 @@ pub fn diff_with(
             .then_with(|| a.addr.cmp(&b.addr))
     });
     plan.changes.extend(deletes);
+    plan.unrecorded = live
+        .unrecorded
+        .iter()
+        .map(|(addr, r)| (addr.clone(), r.id.clone()))
+        .collect();
     plan.vanished = state
         .resources
         .keys()

@@ -57,6 +57,10 @@ pub fn to_json(plan: &Plan) -> Json {
         "partial": plan.partial,
         "changes": changes,
         "vanished": plan.vanished.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "unrecorded": plan.unrecorded.iter().map(|(addr, id)| json!({
+            "address": addr.to_string(),
+            "id": id,
+        })).collect::<Vec<_>>(),
         "drift": plan.drift.iter().map(|(addr, attrs)| json!({
             "address": addr.to_string(),
             "attributes": attrs.iter().map(|a| json!({

@@ -26,6 +26,12 @@ pub struct Live {
     pub duplicates: Vec<(ResourceAddr, LiveResource)>,
     /// Resources of this stack whose address tag names no valid address.
     pub stray: Vec<(&'static KindSchema, LiveResource)>,
+    /// Resources tagged with this stack's name and an address that the
+    /// state does not record (no record, or one of another id that is not
+    /// an interrupted create): another copy of the stack, in another
+    /// directory, or an estate whose state was lost. A plan never changes
+    /// or deletes them; `mdl state rebuild` adopts them on request.
+    pub unrecorded: Vec<(ResourceAddr, LiveResource)>,
     /// How long each read took (from its start, not its wait for a turn),
     /// in the order they started: `mdl plan --timings`.
     pub read_times: Vec<(&'static str, Duration)>,
@@ -155,7 +161,16 @@ pub async fn refresh_with(
             }
             let addr = match (&r.addr, by_id.get(&(kind.name, r.id.as_str()))) {
                 (_, Some(a)) => (*a).clone(),
-                (Some(a), None) if a.kind == kind.name => a.clone(),
+                // Found by its tags alone: this stack's only if the state
+                // holds the intent of an interrupted create at its address.
+                (Some(a), None) if a.kind == kind.name => {
+                    if state.resources.get(a).is_some_and(|rec| rec.pending) {
+                        a.clone()
+                    } else {
+                        live.unrecorded.push((a.clone(), r));
+                        continue;
+                    }
+                }
                 _ => {
                     live.stray.push((kind, r));
                     continue;

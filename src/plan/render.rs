@@ -84,6 +84,9 @@ pub fn render(plan: &Plan, style: Style) -> String {
             out.push('\n');
         }
     }
+    if !plan.unrecorded.is_empty() {
+        render_unrecorded(&mut out, plan, style);
+    }
     if plan.partial {
         let _ = writeln!(
             out,
@@ -106,6 +109,34 @@ pub fn render(plan: &Plan, style: Style) -> String {
     }
     let _ = writeln!(out, "{}", summary(plan, style));
     out
+}
+
+/// How many shown by name at most, of the resources found only by tags.
+const UNRECORDED_SHOWN: usize = 10;
+
+/// The resources tagged with this stack that the state does not record.
+fn render_unrecorded(out: &mut String, plan: &Plan, style: Style) {
+    let n = plan.unrecorded.len();
+    let _ = writeln!(
+        out,
+        "{}Note:{} {n} resource{} in AWS {} tagged mdl:stack = \"{}\" but not recorded in this state; this plan leaves {} alone:",
+        style.bold,
+        style.reset,
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "is" } else { "are" },
+        plan.stack,
+        if n == 1 { "it" } else { "them" },
+    );
+    for (addr, id) in plan.unrecorded.iter().take(UNRECORDED_SHOWN) {
+        let _ = writeln!(out, "  {addr}  {id}");
+    }
+    if n > UNRECORDED_SHOWN {
+        let _ = writeln!(out, "  ... and {} more", n - UNRECORDED_SHOWN);
+    }
+    let _ = writeln!(
+        out,
+        "They may be another estate's that uses the same stack name (a file of the same name in another\ndirectory), or this estate's if its state was lost. If they are this estate's, adopt them with\n`mdl state rebuild FILE`; if not, give this stack a name of its own (`stack NAME {{ }}` in the file).\n"
+    );
 }
 
 /// The change with every sensitive value replaced by `(sensitive)`.

@@ -173,6 +173,15 @@ impl ProviderError {
         }
     }
 
+    /// Whether AWS refused a create because another resource holds the
+    /// name asked for (`ParameterAlreadyExists`, `DBClusterAlreadyExistsFault`,
+    /// `InvalidGroup.Duplicate`, `ResourceExistsException`, ...).
+    pub fn is_name_taken(&self) -> bool {
+        self.code.as_deref().is_some_and(|c| {
+            c.contains("AlreadyExists") || c.contains("Duplicate") || c == "ResourceExistsException"
+        })
+    }
+
     pub fn for_addr(mut self, addr: &ResourceAddr) -> ProviderError {
         self.addr = Some(Box::new(addr.clone()));
         self

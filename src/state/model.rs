@@ -34,6 +34,13 @@ pub struct ResourceRecord {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
     pub stack: String,
+    /// The AWS account the stack's resources are in: recorded by the first
+    /// run that reads AWS, and a run with credentials of another account is
+    /// refused.
+    pub account_id: Option<String>,
+    /// The region the stack's resources are in, recorded and checked the
+    /// same way.
+    pub region: Option<String>,
     /// Incremented on every write.
     pub serial: u64,
     pub resources: IndexMap<ResourceAddr, ResourceRecord>,
@@ -53,6 +60,8 @@ impl State {
             version: STATE_VERSION,
             note: STATE_NOTE.into(),
             stack: self.stack.clone(),
+            account_id: self.account_id.clone(),
+            region: self.region.clone(),
             serial: self.serial,
             resources: self
                 .resources
@@ -103,6 +112,8 @@ impl State {
         }
         Ok(State {
             stack: file.stack,
+            account_id: file.account_id,
+            region: file.region,
             serial: file.serial,
             resources,
             // A secret output is written as "(sensitive)", and read back
@@ -139,6 +150,10 @@ pub struct StateFile {
     #[serde(default)]
     pub note: String,
     pub stack: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub serial: u64,
     pub resources: Vec<ResourceEntry>,
     #[serde(default)]

@@ -158,9 +158,30 @@ impl Workspace {
     }
 
     pub fn command(&self, endpoint: &str, args: &[&str]) -> Command {
+        self.command_in(self.dir.path(), endpoint, args)
+    }
+
+    /// `mdl` run in another directory against the same emulator: a second
+    /// estate in the same account.
+    pub fn mdl_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let out: Output = self
+            .command_in(dir, &self.moto.endpoint, args)
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    }
+
+    pub fn command_in(&self, dir: &Path, endpoint: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mdl"));
         cmd.args(args)
-            .current_dir(self.dir.path())
+            .current_dir(dir)
+            // The SDK's credential chain must never ask the instance
+            // metadata address: no test sends traffic beyond loopback.
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NO_COLOR", "1")
             .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_REGION", "eu-west-2")

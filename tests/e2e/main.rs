@@ -15,6 +15,7 @@ mod examples;
 mod export;
 mod faults;
 mod harness;
+mod identity;
 mod import_stack;
 mod network;
 mod proxy;

@@ -341,10 +341,27 @@ fn a_second_run_fails_at_once_naming_the_lock_holder() {
 }
 
 #[test]
-fn a_lost_state_file_is_rebuilt_from_tags() {
+fn a_lost_state_file_is_rebuilt_from_tags_by_state_rebuild() {
     let ws = Workspace::new("lost.moodle", EXAMPLE);
     ws.expect("apply", &["--auto-approve"], 0);
     std::fs::remove_file(ws.state_path()).unwrap();
+    // A plan never adopts by tags alone: it names what it found and leaves
+    // it to `mdl state rebuild`.
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(
+        plan.stdout
+            .contains("16 resources in AWS are tagged mdl:stack = \"lost\" but not recorded")
+            && plan.stdout.contains("... and 6 more"),
+        "{}",
+        plan.all()
+    );
+    let rebuilt = ws.mdl(&["state", "rebuild", "lost.moodle", "--auto-approve"]);
+    assert_eq!(rebuilt.code, 0, "{}", rebuilt.all());
+    assert!(
+        rebuilt.stdout.contains("Recorded 16 resources"),
+        "{}",
+        rebuilt.all()
+    );
     let plan = ws.expect("plan", &["--detailed-exitcode"], 0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.all());
     // A no-op apply writes the state back, and destroy still finds everything.

@@ -71,6 +71,7 @@ fn state_list_show_and_mv_keep_a_renamed_resource() {
     ws.expect("plan", &["--detailed-exitcode"], 0);
     // The tags now carry the new address: a lost state is rebuilt with it.
     std::fs::remove_file(ws.state_path()).unwrap();
+    rebuild(&ws, "network.moodle");
     ws.expect("plan", &["--detailed-exitcode"], 0);
     ws.expect("apply", &["--auto-approve"], 0);
     let show = ws.mdl(&["state", "show", "network.moodle", "security_group.app"]);
@@ -412,8 +413,9 @@ fn import_adopts_a_hand_made_resource_and_tags_it() {
     );
     ws.expect("apply", &["--auto-approve"], 0);
     ws.expect("plan", &["--detailed-exitcode"], 0);
-    // Tagged: found again without state.
+    // Tagged: found again without state, by `mdl state rebuild`.
     std::fs::remove_file(ws.state_path()).unwrap();
+    rebuild(&ws, "network.moodle");
     ws.expect("plan", &["--detailed-exitcode"], 0);
     ws.expect("apply", &["--auto-approve"], 0);
 
@@ -433,7 +435,11 @@ fn import_adopts_a_hand_made_resource_and_tags_it() {
     let cut = text.find("\nsecurity_group legacy {").unwrap();
     ws.write(&text[..cut + 1]);
     ws.expect("plan", &["--detailed-exitcode"], 0);
+    // A rebuild from tags does not find it either.
     std::fs::remove_file(ws.state_path()).unwrap();
+    rebuild(&ws, "network.moodle");
+    let show = ws.mdl(&["state", "show", "network.moodle", "security_group.legacy"]);
+    assert_eq!(show.code, 1, "{}", show.all());
     ws.expect("plan", &["--detailed-exitcode"], 0);
     let exists = Workspace::runtime().block_on(async {
         ws.moto
@@ -446,4 +452,11 @@ fn import_adopts_a_hand_made_resource_and_tags_it() {
             .unwrap_or(0)
     });
     assert_eq!(exists, 1, "state rm must not delete it");
+}
+
+/// `mdl state rebuild FILE --auto-approve`, expected to record something.
+fn rebuild(ws: &Workspace, file: &str) {
+    let run = ws.mdl(&["state", "rebuild", file, "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("Recorded "), "{}", run.all());
 }

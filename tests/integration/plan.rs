@@ -1,6 +1,7 @@
 //! Plan fixtures: each directory under tests/fixtures/plan holds
 //! `main.moodle`, `live.json` (served by the mock provider) and optionally
-//! `state.json`; the snapshot is the rendered plan.
+//! `state.json`; without it the state records every live resource by its
+//! id, as an earlier apply would have. The snapshot is the rendered plan.
 
 use std::path::Path;
 
@@ -23,7 +24,7 @@ pub fn plan_dir(dir: &Path) -> (Plan, String) {
     let provider = MockProvider::from_json(&live_json).unwrap();
     let state = match std::fs::read_to_string(dir.join("state.json")) {
         Ok(t) => State::from_file(serde_json::from_str(&t).unwrap()).unwrap(),
-        Err(_) => State::new("test"),
+        Err(_) => recorded(&provider),
     };
     let kinds = mdl::schema::kinds().to_vec();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -37,6 +38,31 @@ pub fn plan_dir(dir: &Path) -> (Plan, String) {
     assert!(diags.is_empty(), "{}", render_diags(&diags, &sources));
     let text = render::render(&plan, render::Style::new(false));
     (plan, text)
+}
+
+/// The state an apply of `provider`'s resources would have written.
+fn recorded(provider: &MockProvider) -> State {
+    let mut state = State::new("test");
+    for live in provider.live() {
+        let Some(addr) = live.addr.clone() else {
+            continue;
+        };
+        let protected = mdl::schema::kind(&addr.kind).is_some_and(|k| k.protected);
+        state.resources.insert(
+            addr.clone(),
+            mdl::state::ResourceRecord {
+                addr,
+                id: live.id,
+                attrs: live.attrs,
+                computed: live.computed,
+                dependencies: Vec::new(),
+                protected,
+                adopted: false,
+                pending: false,
+            },
+        );
+    }
+    state
 }
 
 #[test]

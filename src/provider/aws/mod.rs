@@ -32,6 +32,7 @@ mod route53;
 pub mod s3;
 mod secretsmanager;
 mod ssm;
+mod sts;
 
 use std::time::Duration;
 
@@ -66,6 +67,7 @@ pub struct AwsProvider {
     cloudfront: cloudfront::CloudFront,
     eventbridge: eventbridge::EventBridge,
     cloudformation: cloudformation::CloudFormation,
+    sts: sts::Sts,
     pub region: String,
 }
 
@@ -163,6 +165,7 @@ impl AwsProvider {
             cloudformation: cloudformation::CloudFormation::new(
                 aws_sdk_cloudformation::Client::new(&config),
             ),
+            sts: sts::Sts::new(aws_sdk_sts::Client::new(&config)),
             region,
         })
     }
@@ -175,6 +178,14 @@ impl AwsProvider {
     /// No such stack, or a failed call.
     pub async fn stack(&self, name: &str) -> Result<Stack, ProviderError> {
         self.cloudformation.stack(name).await
+    }
+
+    /// The account the credentials in use are for.
+    ///
+    /// # Errors
+    /// The call failed, or gave no account.
+    pub async fn account(&self) -> Result<String, ProviderError> {
+        self.sts.account().await
     }
 }
 

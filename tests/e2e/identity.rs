@@ -1,0 +1,320 @@
+//! An estate's identity: one estate never touches another.
+//!
+//! Two directories holding a `site.moodle` each (the same default stack
+//! name) share one account: neither plan changes or deletes what the other
+//! created. Resources found only by tags are adopted by `mdl state
+//! rebuild`, never by a plan. A `stack` declaration pins the account and
+//! region, and the state records them: a run elsewhere is refused before
+//! anything is read or changed.
+
+use aws_sdk_ec2::types::Filter;
+
+use crate::harness::{Run, Workspace};
+
+const SITE_A: &str = r#"
+vpc main {
+  cidr_block = "10.0.0.0/16"
+}
+
+ssm_parameter setting {
+  name  = "/site/setting"
+  value = "a"
+}
+"#;
+
+/// The VPCs in the account whose `mdl:address` tag is `address`.
+fn vpcs_at(ws: &Workspace, address: &str) -> Vec<String> {
+    let ec2 = ws.moto.ec2();
+    Workspace::runtime().block_on(async {
+        ec2.describe_vpcs()
+            .filters(
+                Filter::builder()
+                    .name("tag:mdl:address")
+                    .values(address)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .vpcs()
+            .iter()
+            .filter_map(|v| v.vpc_id().map(str::to_string))
+            .collect()
+    })
+}
+
+fn parameter(ws: &Workspace, name: &str) -> Option<String> {
+    let ssm = aws_sdk_ssm::Client::new(&ws.moto.sdk());
+    Workspace::runtime().block_on(async {
+        ssm.get_parameter()
+            .name(name)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.parameter().and_then(|p| p.value().map(str::to_string)))
+    })
+}
+
+fn ok(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "{}", run.all());
+}
+
+#[test]
+fn a_second_directory_with_the_same_file_name_leaves_the_first_estate_alone() {
+    let ws = Workspace::new("site.moodle", SITE_A);
+    ws.expect("apply", &["--auto-approve"], 0);
+    let first = vpcs_at(&ws, "vpc.main");
+    assert_eq!(first.len(), 1);
+
+    // Another directory, another site.moodle: only `vpc other`.
+    let other = tempfile::tempdir().unwrap();
+    let file = other.path().join("site.moodle");
+    std::fs::write(&file, "vpc other {\n  cidr_block = \"10.1.0.0/16\"\n}\n").unwrap();
+    let plan = ws.mdl_in(
+        other.path(),
+        &["plan", "site.moodle", "--detailed-exitcode"],
+    );
+    ok(&plan, 2);
+    assert!(
+        plan.stdout.contains("# vpc.other will be created")
+            && plan
+                .stdout
+                .contains("Plan: 1 to add, 0 to change, 0 to destroy.")
+            && !plan.stdout.contains("destroyed"),
+        "{}",
+        plan.all()
+    );
+    assert!(
+        // Only the services this estate uses are read: EC2, not SSM.
+        plan.stdout.contains(
+            "1 resource in AWS is tagged mdl:stack = \"site\" but not recorded in this state"
+        ) && plan.stdout.contains("mdl state rebuild FILE"),
+        "{}",
+        plan.all()
+    );
+    ok(
+        &ws.mdl_in(other.path(), &["apply", "site.moodle", "--auto-approve"]),
+        0,
+    );
+    // A destroy there removes only what it created.
+    ok(
+        &ws.mdl_in(other.path(), &["destroy", "site.moodle", "--auto-approve"]),
+        0,
+    );
+    assert_eq!(vpcs_at(&ws, "vpc.main"), first);
+    assert_eq!(parameter(&ws, "/site/setting").as_deref(), Some("a"));
+    assert!(vpcs_at(&ws, "vpc.other").is_empty());
+
+    // The same blocks in a third directory: its own VPC, and the first
+    // estate's parameter is not overwritten (AWS refuses the name).
+    let third = tempfile::tempdir().unwrap();
+    std::fs::write(
+        third.path().join("site.moodle"),
+        SITE_A.replace("value = \"a\"", "value = \"b\""),
+    )
+    .unwrap();
+    let plan = ws.mdl_in(third.path(), &["plan", "site.moodle"]);
+    ok(&plan, 0);
+    assert!(
+        plan.stdout
+            .contains("Plan: 2 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.all()
+    );
+    let apply = ws.mdl_in(third.path(), &["apply", "site.moodle", "--auto-approve"]);
+    ok(&apply, 1);
+    assert!(
+        apply.stderr.contains("ssm_parameter.setting"),
+        "{}",
+        apply.all()
+    );
+    assert_eq!(parameter(&ws, "/site/setting").as_deref(), Some("a"));
+    assert_eq!(vpcs_at(&ws, "vpc.main").len(), 2);
+    // The refused create leaves no intent that would adopt the other
+    // estate's parameter: the next plan creates it again.
+    let plan = ws.mdl_in(third.path(), &["plan", "site.moodle"]);
+    ok(&plan, 0);
+    assert!(
+        plan.stdout
+            .contains("# ssm_parameter.setting will be created")
+            && plan
+                .stdout
+                .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.all()
+    );
+    // The first directory's plan is still empty, and names what it leaves.
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 0);
+    assert!(
+        plan.stdout.contains("1 resource in AWS is tagged") && plan.stdout.contains("No changes."),
+        "{}",
+        plan.all()
+    );
+    // Its destroy deletes its own VPC, not the third directory's.
+    ws.expect("destroy", &["--auto-approve"], 0);
+    let left = vpcs_at(&ws, "vpc.main");
+    assert_eq!(left.len(), 1);
+    assert_ne!(left, first);
+}
+
+#[test]
+fn a_lost_state_is_adopted_only_through_state_rebuild() {
+    let ws = Workspace::new("site.moodle", SITE_A);
+    ws.expect("apply", &["--auto-approve"], 0);
+    std::fs::remove_file(ws.state_path()).unwrap();
+    let plan = ws.expect("plan", &[], 0);
+    assert!(
+        plan.stdout.contains("2 resources in AWS are tagged")
+            && plan.stdout.contains("vpc.main  vpc-"),
+        "{}",
+        plan.all()
+    );
+    // Without a terminal, rebuild asks for --auto-approve and records nothing.
+    let refused = ws.mdl(&["state", "rebuild", "site.moodle"]);
+    ok(&refused, 1);
+    assert!(
+        refused
+            .stdout
+            .contains("Found 2 resources tagged mdl:stack = \"site\"")
+            && refused.stderr.contains("cli::confirmation_required"),
+        "{}",
+        refused.all()
+    );
+    assert!(!ws.state_path().exists());
+    let rebuilt = ws.mdl(&["state", "rebuild", "site.moodle", "--auto-approve"]);
+    ok(&rebuilt, 0);
+    assert!(
+        rebuilt.stdout.contains("Recorded 2 resources"),
+        "{}",
+        rebuilt.all()
+    );
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 0);
+    assert!(!plan.stdout.contains("not recorded"), "{}", plan.all());
+    let again = ws.mdl(&["state", "rebuild", "site.moodle"]);
+    ok(&again, 0);
+    assert!(
+        again.stdout.contains("Nothing to rebuild"),
+        "{}",
+        again.all()
+    );
+    ws.expect("destroy", &["--auto-approve"], 0);
+    assert!(vpcs_at(&ws, "vpc.main").is_empty());
+}
+
+#[test]
+fn a_run_in_another_account_or_region_is_refused_before_any_read() {
+    // moto's account is 123456789012.
+    let pinned = format!("stack site {{\n  account_id = \"111111111111\"\n}}\n{SITE_A}");
+    let ws = Workspace::new("site.moodle", &pinned);
+    let run = ws.expect("apply", &["--auto-approve"], 1);
+    assert!(
+        run.stderr.contains("stack::wrong_account")
+            && run.stderr.contains("pinned to account 111111111111")
+            && run.stderr.contains("123456789012"),
+        "{}",
+        run.all()
+    );
+    assert!(vpcs_at(&ws, "vpc.main").is_empty());
+    assert!(!ws.state_path().exists());
+
+    ws.write(&format!(
+        "stack site {{\n  account_id = \"123456789012\"\n  region = \"eu-west-1\"\n}}\n{SITE_A}"
+    ));
+    let run = ws.expect("plan", &[], 1);
+    assert!(
+        run.stderr.contains("stack::wrong_region")
+            && run.stderr.contains("pinned to region eu-west-1"),
+        "{}",
+        run.all()
+    );
+
+    // Pinned right: applies, and the state records where.
+    ws.write(&format!(
+        "stack site {{\n  account_id = \"123456789012\"\n  region = \"eu-west-2\"\n}}\n{SITE_A}"
+    ));
+    ws.expect("apply", &["--auto-approve"], 0);
+    let state = std::fs::read_to_string(ws.state_path()).unwrap();
+    assert!(
+        state.contains("\"account_id\": \"123456789012\"")
+            && state.contains("\"region\": \"eu-west-2\""),
+        "{state}"
+    );
+
+    // Without pins, the state's record is the pin: another region is
+    // refused, and so is another account.
+    ws.write(SITE_A);
+    let run = ws.expect("plan", &["--region", "us-east-1"], 1);
+    assert!(
+        run.stderr.contains("stack::wrong_region") && run.stderr.contains("is in region eu-west-2"),
+        "{}",
+        run.all()
+    );
+    std::fs::write(
+        ws.state_path(),
+        state.replace("123456789012", "999999999999"),
+    )
+    .unwrap();
+    let run = ws.expect("destroy", &["--auto-approve"], 1);
+    assert!(
+        run.stderr.contains("stack::wrong_account")
+            && run.stderr.contains("is in account 999999999999"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(vpcs_at(&ws, "vpc.main").len(), 1);
+}
+
+#[test]
+fn the_declared_name_and_backend_are_the_stacks() {
+    let ws = Workspace::new(
+        "site.moodle",
+        &format!("stack training {{\n  backend = \"s3://mdl-state/uni\"\n}}\n{SITE_A}"),
+    );
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&ws.moto.sdk())
+            .force_path_style(true)
+            .build(),
+    );
+    Workspace::runtime().block_on(async {
+        client
+            .create_bucket()
+            .bucket("mdl-state")
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    ws.expect("apply", &["--auto-approve"], 0);
+    // Nothing beside the file: the state is in the declared bucket, under
+    // the declared name, and the resources carry that name.
+    assert!(!ws.dir.path().join(".mdl").exists());
+    let keys: Vec<String> = Workspace::runtime().block_on(async {
+        client
+            .list_objects_v2()
+            .bucket("mdl-state")
+            .send()
+            .await
+            .unwrap()
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect()
+    });
+    assert_eq!(keys, vec!["uni/training.state.json".to_string()]);
+    assert_eq!(vpcs_at(&ws, "vpc.main").len(), 1);
+    let list = ws.mdl(&["state", "list", "site.moodle"]);
+    ok(&list, 0);
+    assert!(list.stdout.contains("vpc.main"), "{}", list.all());
+    // A flag that says otherwise is refused, pointing at the declaration.
+    let run = ws.expect("plan", &["--backend", "s3://elsewhere/x"], 1);
+    assert!(
+        run.stderr.contains("stack::backend_conflict") && run.stderr.contains("site.moodle:2"),
+        "{}",
+        run.all()
+    );
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+}
