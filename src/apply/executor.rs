@@ -190,6 +190,12 @@ struct Shared {
 }
 
 impl Shared {
+    /// Whether a journal write failed: no step may start after it, since
+    /// what it created could not be recorded.
+    fn unsaved(&self) -> bool {
+        self.store_error.lock().map_or(true, |e| e.is_some())
+    }
+
     fn journal(&self, f: impl FnOnce(&mut State)) {
         let Ok(mut state) = self.state.lock() else {
             return;
@@ -260,6 +266,10 @@ pub async fn apply(
     tokio::pin!(cancel);
 
     loop {
+        // A state that cannot be written stops the apply like a Ctrl-C.
+        if !cancelled && shared.unsaved() {
+            cancelled = true;
+        }
         // Skip steps whose prerequisites failed; start those that are ready.
         if !cancelled {
             let mut i = 0;
@@ -316,6 +326,16 @@ pub async fn apply(
                         && let Some(a) = &attrs
                     {
                         shared.journal(|st| record_intent(st, &plan.stack, &s, &change, a));
+                        if shared.unsaved() {
+                            // Its intent could not be recorded: a create
+                            // now might never be found again.
+                            running.remove(&s);
+                            let outcome = Outcome::Cancelled;
+                            report_event(Event::Finished(&s, &outcome));
+                            outcomes.insert(s, outcome);
+                            cancelled = true;
+                            break;
+                        }
                     }
                     let provider = provider.clone();
                     let semaphore = semaphore.clone();
@@ -583,7 +603,7 @@ fn record_intent(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let id = crate::schema::derived_id(change.kind, stack, &s.addr, &attrs).unwrap_or_default();
-    crate::schema::redact(change.kind, &mut attrs);
+    crate::schema::redact(change.kind, &mut attrs, &state.salt);
     state.resources.insert(
         s.addr.clone(),
         ResourceRecord {
@@ -627,7 +647,7 @@ fn record(
                 }
             }
             // Secrets are kept only as digests.
-            crate::schema::redact(change.kind, &mut attrs);
+            crate::schema::redact(change.kind, &mut attrs, &state.salt);
             // Still untagged unless this step tagged it.
             let adopted = change.action == Action::NoOp
                 && state.resources.get(&s.addr).is_some_and(|r| r.adopted);

@@ -311,32 +311,24 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             let _ = writeln!(o, "{line}");
         }
     };
-    // First Ctrl-C: start nothing new, let in-flight calls finish, save
-    // state. A second one exits at once; state is saved after every step.
-    // The handler is registered now, before the first step starts (a
-    // future registers only when first polled).
-    let interrupts = {
-        let _guard = runtime.enter();
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
-    };
-    let cancel = async move {
-        let Some(mut interrupts) = interrupts else {
-            return std::future::pending::<()>().await;
-        };
-        if interrupts.recv().await.is_some() {
-            eprintln!(
-                "\nmdl: interrupted; finishing the calls in flight and saving state (Ctrl-C again to stop at once)"
-            );
-            tokio::spawn(async move {
-                if interrupts.recv().await.is_some() {
-                    eprintln!("mdl: stopped; state holds every step that finished");
-                    std::process::exit(130);
-                }
-            });
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
+    // First SIGINT or SIGTERM (Ctrl-C, a CI cancel): start nothing new,
+    // let the calls in flight finish, save state. A second one exits at
+    // once, the lock released; state is saved after every step.
+    // The state must be writable, and the lock held (it is, since
+    // prepare), before AWS changes: write it once as it is.
+    if let Err(e) = store.save(&state) {
+        let d = command_line_diag(
+            &mut loaded.sources,
+            "state::unwritable",
+            format!("{e}; nothing was changed"),
+            "while checking that state can be saved",
+            "mdl saves state after every step and will not change AWS without it: fix the permissions or the backend, then run again",
+        );
+        ui.report(&[d], &loaded.sources);
+        return 1;
+    }
+    let graceful = super::signals::graceful();
+    let cancel = super::signals::cancelled();
     let (mut report, mut new_state) = runtime.block_on(apply(
         &plan,
         &loaded.config,
@@ -347,6 +339,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         &reporter,
         cancel,
     ));
+    drop(graceful);
     set_outputs(&loaded.config, &mut new_state, mode);
     let save_error = store.save(&new_state).err().or(report.store_error.take());
     drop(lock);
@@ -362,13 +355,32 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             ));
         }
     }
+    let saved = save_error.is_none();
     if let Some(e) = save_error {
+        let missing = unrecorded_changes(&store, &new_state);
+        let kept = match store.recovery_copy(&new_state) {
+            Ok(path) => format!(
+                "a full copy of the state as it should be is in {}: once {} can be written, put it back there (for a local state, `mv` it over the state file)",
+                path.display(),
+                store.describe()
+            ),
+            Err(copy_error) => format!(
+                "no copy of the state could be written either ({copy_error}); `mdl state rebuild FILE` finds them again by their tags"
+            ),
+        };
         diags.push(command_line_diag(
             &mut loaded.sources,
             "state::write_failed",
-            e.to_string(),
+            format!(
+                "{e}; no further step was started.\nAWS holds what the saved state does not record:\n{}",
+                if missing.is_empty() {
+                    "  (nothing: every finished step was saved)".to_string()
+                } else {
+                    missing.join("\n")
+                }
+            ),
             "while saving state",
-            "AWS may hold resources the state does not list; the next plan finds them by their mdl:* tags",
+            kept,
         ));
     }
     let done = |k: StepKind| {
@@ -430,8 +442,38 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             Outcome::Done { .. } => {}
         }
     }
-    outln!("State holds every step that finished; run `mdl plan` to see what remains.");
+    if saved {
+        outln!("State holds every step that finished; run `mdl plan` to see what remains.");
+    } else {
+        outln!(
+            "The state could not be saved: see the error above for what it lacks and where a copy is."
+        );
+    }
     1
+}
+
+/// What `state` records that the state in `store` does not, one line
+/// each: resources created or changed (and their ids), and resources
+/// deleted that the store still lists.
+fn unrecorded_changes(store: &crate::state::Store, state: &crate::state::State) -> Vec<String> {
+    let saved = store.load(&state.stack).unwrap_or_default();
+    let mut lines = Vec::new();
+    for (addr, r) in &state.resources {
+        match saved.resources.get(addr) {
+            Some(old) if old.id == r.id && old.pending == r.pending => {}
+            _ if r.id.is_empty() => lines.push(format!("  {addr}: creation started, id not known")),
+            _ => lines.push(format!("  {addr} = {}", r.id)),
+        }
+    }
+    for (addr, r) in &saved.resources {
+        if !state.resources.contains_key(addr) {
+            lines.push(format!(
+                "  {addr} ({}): deleted in AWS, still in the saved state",
+                r.id
+            ));
+        }
+    }
+    lines
 }
 
 /// `--timings`: wall time against the critical path, and its steps.

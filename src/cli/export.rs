@@ -34,10 +34,40 @@ pub fn run(ui: &Ui, args: &ExportArgs) -> u8 {
                     names.join(", ")
                 );
             }
+            let mdl_meta = template.get("Metadata").and_then(|m| m.get("mdl"));
+            if let Some(outside) = mdl_meta
+                .and_then(|m| m.get("created_outside"))
+                .and_then(|o| o.as_array())
+            {
+                for o in outside {
+                    eprintln!(
+                        "Not in the template: {} ({}), a SecureString parameter, which CloudFormation cannot create; create it first with `aws ssm put-parameter --type SecureString`.",
+                        o.get("address")
+                            .and_then(|a| a.as_str())
+                            .unwrap_or_default(),
+                        o.get("name").map(ToString::to_string).unwrap_or_default(),
+                    );
+                }
+            }
+            if let Some(left) = mdl_meta
+                .and_then(|m| m.get("secret_outputs_left_out"))
+                .and_then(|o| o.as_array())
+            {
+                let names: Vec<String> = left
+                    .iter()
+                    .filter_map(|n| n.as_str().map(|n| format!("`{n}`")))
+                    .collect();
+                eprintln!(
+                    "Outputs left out because they hold a secret (CloudFormation shows outputs in clear): {}.",
+                    names.join(", ")
+                );
+            }
             match &args.out {
                 None => out!("{text}"),
                 Some(out) => {
-                    if let Err(e) = std::fs::write(out, text) {
+                    // Readable by its owner only, like state: it names
+                    // every resource of the estate.
+                    if let Err(e) = crate::state::write_private(out, &text) {
                         let d = command_line_diag(
                             &mut loaded.sources,
                             "cli::cannot_write",

@@ -96,7 +96,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         }
     };
     let _lock = match store.lock("import") {
-        Ok(l) => l,
+        Ok(l) => super::signals::hold(l),
         Err(e) => {
             return fail(
                 &mut loaded,
@@ -192,7 +192,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         );
     };
     let mut attrs = live.attrs.clone();
-    crate::schema::redact(kind, &mut attrs);
+    crate::schema::redact(kind, &mut attrs, &state.salt);
     let adopted = kind.taggable && live.addr.as_ref() != Some(&addr);
     state.resources.insert(
         addr.clone(),

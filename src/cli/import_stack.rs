@@ -88,7 +88,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         }
     };
     let lock = match store.lock("import") {
-        Ok(l) => l,
+        Ok(l) => super::signals::hold(l),
         Err(e) => {
             return fail("state::locked", e.to_string(), super::LOCKED_HELP.into());
         }
@@ -173,7 +173,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     for a in &adopted {
         let addr = ResourceAddr::new(a.kind.name, a.name.clone());
         let mut attrs = a.live.attrs.clone();
-        crate::schema::redact(a.kind, &mut attrs);
+        crate::schema::redact(a.kind, &mut attrs, &state.salt);
         state.resources.insert(
             addr.clone(),
             ResourceRecord {

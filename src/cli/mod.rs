@@ -33,6 +33,7 @@ mod moodle_config;
 mod output;
 mod plan;
 mod rebuild;
+mod signals;
 mod state;
 mod validate;
 
@@ -255,8 +256,7 @@ pub fn command_line_diag(
     label: impl Into<String>,
     help: impl Into<String>,
 ) -> Diagnostic {
-    let args: Vec<String> = std::env::args().collect();
-    let text = args.join(" ");
+    let text = masked_command_line(std::env::args());
     let len = text.len();
     let id = sources.add("<command line>", None, text);
     Diagnostic::error(code, message, Span::new(id, 0, len), label).with_help(help)
@@ -282,6 +282,46 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
     {
         STDOUT_CLOSED.store(true, Ordering::Relaxed);
     }
+}
+
+/// What a param value is shown as in diagnostics: any may be a secret.
+pub const MASKED: &str = "***";
+
+/// `NAME=VALUE` with the value masked.
+pub fn mask_param(p: &str) -> String {
+    match p.split_once('=') {
+        Some((name, _)) => format!("{name}={MASKED}"),
+        None => p.to_string(),
+    }
+}
+
+/// The command line as diagnostics quote it: every `-p NAME=VALUE` (and
+/// `--param`, `--param=`, `-pNAME=VALUE`) with its value masked.
+fn masked_command_line(args: impl Iterator<Item = String>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut value_next = false;
+    for a in args {
+        if value_next {
+            out.push(mask_param(&a));
+            value_next = false;
+            continue;
+        }
+        let shown = if a == "-p" || a == "--param" || a == "-param" {
+            value_next = true;
+            a
+        } else if let Some(rest) = a
+            .strip_prefix("--param=")
+            .or_else(|| a.strip_prefix("-param="))
+        {
+            format!("--param={}", mask_param(rest))
+        } else if let Some(rest) = a.strip_prefix("-p").filter(|r| r.contains('=')) {
+            format!("-p{}", mask_param(rest))
+        } else {
+            a
+        };
+        out.push(shown);
+    }
+    out.join(" ")
 }
 
 /// Accept Terraform's single-dash long flags.
@@ -319,6 +359,7 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse_from(normalize_args(std::env::args()));
+    signals::listen();
     let ui = Ui::new(cli.no_color);
     let code = match cli.command {
         Command::Validate(args) => validate::run(&ui, &args),
@@ -341,6 +382,28 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn param_values_are_masked_on_the_command_line() {
+        let args = [
+            "mdl",
+            "plan",
+            "f.moodle",
+            "-p",
+            "db_password=hunter2",
+            "--param",
+            "x=1",
+            "--param=token=abc=def",
+            "-pkey=sekrit",
+            "-p",
+            "no_value",
+        ];
+        let shown = masked_command_line(args.iter().map(|s| s.to_string()));
+        assert_eq!(
+            shown,
+            "mdl plan f.moodle -p db_password=*** --param x=*** --param=token=*** -pkey=*** -p no_value"
+        );
+    }
 
     #[test]
     fn terraform_flags_get_a_second_dash() {

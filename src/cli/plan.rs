@@ -12,7 +12,7 @@ use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::plan::{Plan, ReadOptions, diff_with, refresh_with};
 use crate::provider::ProviderError;
 use crate::provider::aws::AwsProvider;
-use crate::state::{State, StateLock, Store};
+use crate::state::{State, Store};
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -92,7 +92,9 @@ pub fn secret_values(
             }
         }
     }
-    secrets.retain(|s| s.len() >= 4);
+    // Every secret counts, however short: an output holding a 3-character
+    // password must still be masked (masking too much is the safe side).
+    secrets.retain(|s| !s.is_empty());
     secrets
 }
 
@@ -125,7 +127,7 @@ pub struct Prepared {
     pub loaded: Loaded,
     pub state: State,
     pub store: Store,
-    pub lock: StateLock,
+    pub lock: super::signals::Held,
     pub provider: Arc<AwsProvider>,
     pub plan: Plan,
     pub runtime: tokio::runtime::Runtime,
@@ -241,7 +243,7 @@ pub fn prepare(
         }
     };
     let lock = match store.lock(operation) {
-        Ok(l) => l,
+        Ok(l) => super::signals::hold(l),
         Err(e) => {
             return Err(fail(
                 &mut loaded.sources,
@@ -494,7 +496,7 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
                             held.iter().any(|h| {
                                 secrets
                                     .iter()
-                                    .any(|s| s.contains(h.as_str()) && h.len() >= 4)
+                                    .any(|s| s == h || (h.len() >= 4 && s.contains(h.as_str())))
                             })
                         })
                 })

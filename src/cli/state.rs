@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::{Ui, command_line_diag};
 use crate::diagnostics::SourceMap;
 use crate::lang::ResourceAddr;
-use crate::state::{State, StateLock, Store};
+use crate::state::{State, Store};
 
 #[derive(Args, Debug)]
 pub struct StateArgs {
@@ -116,15 +116,21 @@ type OpenError = (SourceMap, Vec<crate::diagnostics::Diagnostic>);
 
 impl StateFile {
     /// The store and state, under the lock, for a command that changes it.
-    fn locked(&self, operation: &str) -> Result<(Store, String, StateLock, State), OpenError> {
+    fn locked(
+        &self,
+        operation: &str,
+    ) -> Result<(Store, String, super::signals::Held, State), OpenError> {
         let (store, stack) = self.store()?;
-        let lock = store.lock(operation).map_err(|e| {
-            one(
-                "state::locked",
-                e.to_string(),
-                super::LOCKED_HELP.to_string(),
-            )
-        })?;
+        let lock = store
+            .lock(operation)
+            .map(super::signals::hold)
+            .map_err(|e| {
+                one(
+                    "state::locked",
+                    e.to_string(),
+                    super::LOCKED_HELP.to_string(),
+                )
+            })?;
         let state = store.load(&stack).map_err(|e| {
             one(
                 "state::unreadable",

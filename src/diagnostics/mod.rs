@@ -224,6 +224,10 @@ impl std::error::Error for Diagnostic {}
 struct NamedText<'a> {
     name: &'a str,
     text: &'a str,
+    /// The line of the source that `text` starts at: a window of a line
+    /// too long to quote whole starts inside the source, at this column.
+    first_line: usize,
+    first_column: usize,
 }
 
 impl SourceCode for NamedText<'_> {
@@ -233,15 +237,29 @@ impl SourceCode for NamedText<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
-        let contents = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // The whole lines the span is on, never the lines around them: a
+        // diagnostic must not quote what it does not point at (a params
+        // file's other values, the lines near a secret).
+        let _ = (context_lines_before, context_lines_after);
+        let (start, end) = char_bounds(self.text, span.offset(), span.offset() + span.len());
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[end..]
+            .find('\n')
+            .map_or(self.text.len(), |i| end + i);
+        let lines = miette::SourceSpan::from((line_start, line_end - line_start));
+        let contents = self.text.read_span(&lines, 0, 0)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.to_string(),
             contents.data(),
             *contents.span(),
-            contents.line(),
-            contents.column(),
+            contents.line() + self.first_line,
+            // The column of the span itself (miette heads the report with
+            // the primary label's line and column).
+            if contents.line() == 0 {
+                start - line_start + self.first_column
+            } else {
+                start - line_start
+            },
             contents.line_count(),
         )))
     }
@@ -281,12 +299,29 @@ fn render_one(
 ) -> String {
     let mut out = String::new();
     let source = sources.get(diag.primary_span().source);
-    let named = NamedText {
-        name: &source.name,
-        text: &source.text,
+    let window = long_line_window(diag, &source.text);
+    let (named, shown) = match &window {
+        None => (
+            NamedText {
+                name: &source.name,
+                text: &source.text,
+                first_line: 0,
+                first_column: 0,
+            },
+            diag,
+        ),
+        Some((text, (first_line, first_column), clipped)) => (
+            NamedText {
+                name: &source.name,
+                text,
+                first_line: *first_line,
+                first_column: *first_column,
+            },
+            clipped,
+        ),
     };
     let report = ReportWithSource {
-        diag,
+        diag: shown,
         source: named,
     };
     let _ = handler.render_report(&mut out, &report);
@@ -295,6 +330,60 @@ fn render_one(
         out.push_str(&render_one(r, sources, handler));
     }
     out
+}
+
+/// `start..end` inside `text`, widened to whole characters.
+fn char_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let mut start = start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (start, end)
+}
+
+/// The most of one line a diagnostic quotes: a longer line (a minified
+/// or hostile file, 70 MiB on one line) is quoted only around its label.
+pub const MAX_QUOTED_LINE: usize = 400;
+
+/// When the primary label lies on a line longer than [`MAX_QUOTED_LINE`]:
+/// a window of that line around the label, where the window starts (line
+/// and column), and the diagnostic with that label alone, moved into the
+/// window.
+fn long_line_window<'a>(
+    diag: &Diagnostic,
+    text: &'a str,
+) -> Option<(&'a str, (usize, usize), Diagnostic)> {
+    let label = diag.labels.first()?;
+    let (start, end) = char_bounds(text, label.span.start as usize, label.span.end as usize);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    if line_end - line_start <= MAX_QUOTED_LINE {
+        return None;
+    }
+    let mut from = start.saturating_sub(MAX_QUOTED_LINE / 2).max(line_start);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (from + MAX_QUOTED_LINE).min(line_end);
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let first_line = text.as_bytes()[..from]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count();
+    let mut clipped = diag.clone();
+    let in_window = |at: usize| at.clamp(from, to) - from;
+    clipped.labels = vec![Label {
+        span: Span::new(label.span.source, in_window(start), in_window(end)),
+        message: label.message.clone(),
+    }];
+    clipped.related.clear();
+    Some((&text[from..to], (first_line, from - line_start), clipped))
 }
 
 /// A diagnostic with its source text attached, ready for miette.
@@ -376,4 +465,55 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(text: String, start: usize, end: usize) -> String {
+        let mut sources = SourceMap::new();
+        let id = sources.add("big.moodle", None, text);
+        let d = Diagnostic::error(
+            "parse::test",
+            "a problem",
+            Span::new(id, start, end),
+            "here",
+        );
+        render_all(&[d], &sources, &handler(false, 80))
+    }
+
+    #[test]
+    fn a_diagnostic_quotes_only_the_line_it_points_at() {
+        let text =
+            "secret_above = \"hunter2\"\nvpc main {\nsecret_below = \"hunter3\"\n".to_string();
+        let at = text.find("vpc").unwrap();
+        let out = rendered(text, at, at + 3);
+        assert!(out.contains("vpc main {"), "{out}");
+        assert!(!out.contains("hunter"), "{out}");
+    }
+
+    #[test]
+    fn a_very_long_line_is_quoted_only_around_the_label() {
+        // One line of 8 MiB, with the label in the middle.
+        let mut text = "x".repeat(8 * 1024 * 1024);
+        let at = text.len() / 2;
+        text.replace_range(at..at + 5, "oops!");
+        let out = rendered(text, at, at + 5);
+        assert!(out.len() < 4 * MAX_QUOTED_LINE, "{} bytes", out.len());
+        assert!(out.contains("oops!"), "{out}");
+        assert!(out.contains(&format!("big.moodle:1:{}", at + 1)), "{out}");
+        // A label over the whole file, and one past a multi-byte character.
+        let text = format!("{}é{}", "y".repeat(300), "z".repeat(300));
+        let len = text.len();
+        let out = rendered(text.clone(), 0, len);
+        // The window, and its underline of 3-byte characters.
+        assert!(out.len() < 6 * MAX_QUOTED_LINE, "{out}");
+        assert!(
+            out.contains('é') && !out.contains(&"z".repeat(200)),
+            "{out}"
+        );
+        let out = rendered(text, 301, 302);
+        assert!(out.contains("here"), "{out}");
+    }
 }

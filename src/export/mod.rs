@@ -103,11 +103,26 @@ struct Exporter<'a> {
     /// Template parameters: secret values, passed at stack creation
     /// (NoEcho) rather than written into the template.
     parameters: std::cell::RefCell<serde_json::Map<String, Json>>,
+    /// SecureString parameters, by address, with their names:
+    /// CloudFormation cannot create them (AWS::SSM::Parameter takes String
+    /// and StringList), so they are created outside the stack, referred
+    /// to by name, and their values read with `{{resolve:ssm-secure:...}}`.
+    secure: IndexMap<ResourceAddr, Json>,
 }
 
 impl Exporter<'_> {
     /// A reference to `attr` of the resource at `addr`.
     fn reference(&self, addr: &ResourceAddr, attr: &str) -> Json {
+        if let Some(name) = self.secure.get(addr) {
+            return match (attr, name.as_str()) {
+                ("arn", _) => json!({ "Fn::Sub": [
+                    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Name}",
+                    { "Name": { "Fn::Select": [1, { "Fn::Split": ["/", { "Fn::Join": ["", ["/", name.clone()]] }] }] } }
+                ] }),
+                ("value", Some(n)) => json!(format!("{{{{resolve:ssm-secure:{n}}}}}")),
+                _ => name.clone(),
+            };
+        }
         let id = logical_id(addr);
         let kind = self.config.resources.get(addr).map_or("", |r| r.kind.name);
         match (kind, attr) {
@@ -1283,6 +1298,7 @@ impl Exporter<'_> {
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::CloudFront::Distribution", props, Vec::new());
             }
+            "ssm_parameter" if self.secure.contains_key(addr) => {}
             "ssm_parameter" => {
                 self.props_from(
                     &mut props,
@@ -1618,24 +1634,57 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         return Err(unsupported);
     }
     let eval = Evaluator::new(config, &Markers);
-    let exporter = Exporter {
+    let evaluated: Vec<(&ResourceAddr, IndexMap<String, Value>)> = config
+        .resources
+        .iter()
+        .map(|(addr, res)| (addr, eval.resource(res, &mut Vec::new())))
+        .collect();
+    let mut exporter = Exporter {
         config,
         resources: std::cell::RefCell::new(serde_json::Map::new()),
         unavailable: std::cell::Cell::new(false),
         parameters: std::cell::RefCell::new(serde_json::Map::new()),
+        secure: IndexMap::new(),
     };
-    for (addr, res) in &config.resources {
-        let attrs = eval.resource(res, &mut Vec::new());
-        exporter.resource(addr, &attrs);
+    let mut secrets: Vec<String> = Vec::new();
+    for (addr, attrs) in &evaluated {
+        let kind = config.resources[*addr].kind;
+        for (name, v) in attrs.iter() {
+            if kind.is_sensitive(name, attrs) {
+                collect_strings(v, &mut secrets);
+            }
+        }
+        if kind.name == "ssm_parameter"
+            && attrs.get("type").and_then(Value::as_str) == Some("SecureString")
+        {
+            let name = exporter.value(attrs.get("name").unwrap_or(&Value::Null));
+            exporter.secure.insert((*addr).clone(), name);
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    for (addr, attrs) in &evaluated {
+        exporter.resource(addr, attrs);
     }
     let mut outputs = serde_json::Map::new();
     let mut left_out = Vec::new();
+    let mut secret_outputs = Vec::new();
     for (name, o) in &config.outputs {
         let v = eval.eval(&o.value, &mut Vec::new());
         exporter.unavailable.set(false);
         let json = exporter.value(&v);
         if exporter.unavailable.get() {
             left_out.push(name.clone());
+            continue;
+        }
+        // An output is shown in clear by CloudFormation (a NoEcho
+        // parameter it refers to too): one that holds a secret is left out.
+        let mut held = Vec::new();
+        collect_strings(&v, &mut held);
+        if held
+            .iter()
+            .any(|h| secrets.iter().any(|s| h.contains(s.as_str())))
+        {
+            secret_outputs.push(name.clone());
             continue;
         }
         // Outputs are strings: lists are joined with commas.
@@ -1660,25 +1709,112 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
             config.stack
         )),
     );
-    let parameters = exporter.parameters.into_inner();
+    // Any secret value still written out (the value of a sensitive
+    // attribute the mapping above passes on, such as a database password)
+    // becomes a NoEcho parameter.
+    let mut resources = Json::Object(exporter.resources.into_inner());
+    let mut parameters = exporter.parameters.into_inner();
+    hide_secrets(
+        &mut resources,
+        &secrets,
+        &mut parameters,
+        &mut IndexMap::new(),
+    );
     if !parameters.is_empty() {
         template.insert("Parameters".into(), Json::Object(parameters));
     }
-    template.insert(
-        "Resources".into(),
-        Json::Object(exporter.resources.into_inner()),
-    );
+    template.insert("Resources".into(), resources);
     if !outputs.is_empty() {
         template.insert("Outputs".into(), Json::Object(outputs));
     }
+    let mut metadata = serde_json::Map::new();
     if !left_out.is_empty() {
         // Outputs built from what CloudFormation cannot provide.
-        template.insert(
-            "Metadata".into(),
-            json!({ "mdl": { "outputs_left_out": left_out } }),
+        metadata.insert("outputs_left_out".into(), json!(left_out));
+    }
+    if !secret_outputs.is_empty() {
+        metadata.insert("secret_outputs_left_out".into(), json!(secret_outputs));
+    }
+    if !exporter.secure.is_empty() {
+        metadata.insert(
+            "created_outside".into(),
+            Json::Array(
+                exporter
+                    .secure
+                    .iter()
+                    .map(|(addr, name)| json!({
+                        "address": addr.to_string(),
+                        "name": name,
+                        "why": "CloudFormation cannot create SecureString parameters: create it first (aws ssm put-parameter --type SecureString); the template refers to it by name",
+                    }))
+                    .collect(),
+            ),
         );
     }
+    if !metadata.is_empty() {
+        template.insert("Metadata".into(), json!({ "mdl": metadata }));
+    }
     Ok(Json::Object(template))
+}
+
+fn collect_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::List(items) => items.iter().for_each(|i| collect_strings(i, out)),
+        Value::Map(m) => m.values().for_each(|i| collect_strings(i, out)),
+        _ => {}
+    }
+}
+
+/// Replace every string in `json` that holds a secret by a reference to a
+/// NoEcho parameter (`SecretValueN`): the string itself when it is the
+/// secret, an `Fn::Sub` around it when the secret is part of it. `named`
+/// keeps the parameter of each secret, so that one secret is one parameter.
+fn hide_secrets(
+    json: &mut Json,
+    secrets: &[String],
+    parameters: &mut serde_json::Map<String, Json>,
+    named: &mut IndexMap<String, String>,
+) {
+    match json {
+        Json::String(text) => {
+            let Some(secret) = secrets.iter().find(|s| text.contains(s.as_str())) else {
+                return;
+            };
+            let name = match named.get(secret) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = format!("SecretValue{}", named.len() + 1);
+                    parameters.insert(
+                        n.clone(),
+                        json!({
+                            "Type": "String",
+                            "NoEcho": true,
+                            "Description": "A secret value of the estate, given when the stack is created",
+                        }),
+                    );
+                    named.insert(secret.clone(), n.clone());
+                    n
+                }
+            };
+            *json = if text == secret {
+                json!({ "Ref": name })
+            } else {
+                // `${` in the rest of the text would be read by Fn::Sub.
+                let escaped = text
+                    .replace("${", "${!")
+                    .replace(secret.as_str(), &format!("${{{name}}}"));
+                json!({ "Fn::Sub": escaped })
+            };
+        }
+        Json::Array(items) => items
+            .iter_mut()
+            .for_each(|i| hide_secrets(i, secrets, parameters, named)),
+        Json::Object(map) => map
+            .values_mut()
+            .for_each(|v| hide_secrets(v, secrets, parameters, named)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -164,15 +164,15 @@ impl Config {
 /// Read, parse and load a file.
 ///
 /// # Errors
-/// Returns the diagnostics of every phase up to loading; an unreadable file
-/// is an `Err` with a plain message.
+/// Returns the diagnostics of every phase up to loading; a file that
+/// cannot or may not be read (`files::read_given`) is an `Err`.
 pub fn load_file(
     sources: &mut SourceMap,
     path: &Path,
     stack: &str,
     params: &[ParamValue],
-) -> Result<(Config, Vec<Diagnostic>), std::io::Error> {
-    let text = std::fs::read_to_string(path)?;
+) -> Result<(Config, Vec<Diagnostic>), super::files::ReadError> {
+    let text = super::files::read_given(path)?;
     let id = sources.add(path.display().to_string(), Some(path), text);
     Ok(load_source(sources, id, stack, params))
 }
@@ -188,7 +188,9 @@ pub fn load_source(
     params: &[ParamValue],
 ) -> (Config, Vec<Diagnostic>) {
     let (file, diags) = crate::syntax::parse(id, sources.text(id));
+    let root = super::files::tree_of(sources.path(id));
     let mut loader = Loader {
+        root,
         sources,
         diags,
         cache: IndexMap::new(),
@@ -243,6 +245,8 @@ pub fn load_source(
 }
 
 struct Loader<'a> {
+    /// The root file's directory, canonical: modules must lie inside it.
+    root: PathBuf,
     sources: &'a mut SourceMap,
     diags: Vec<Diagnostic>,
     /// Parsed modules by where they came from (`std/ha`, a file path).
@@ -290,27 +294,42 @@ impl Loader<'_> {
             };
             (u.path.clone(), std.to_string(), text.to_string(), None)
         } else {
-            let path = base.join(&u.path);
-            let text = match std::fs::read_to_string(&path) {
-                Ok(t) => t,
+            let module = match super::files::read_module(&self.root, &base, &u.path) {
+                Ok(found) => found,
                 Err(e) => {
+                    let (code, help) = match &e {
+                        super::files::UseError::Read(super::files::ReadError::Io(_)) => (
+                            "module::not_found",
+                            "a module path is relative to the file that uses it; stdlib modules are written \"std/NAME\"",
+                        ),
+                        _ => (
+                            "module::refused",
+                            "a module is a .moodle file inside the root file's directory (or std/NAME); mdl reads no other file",
+                        ),
+                    };
                     self.diags.push(
                         Diagnostic::error(
-                            "module::not_found",
-                            format!("cannot read module `{}`: {e}", path.display()),
+                            code,
+                            format!("cannot use `{}`: {e}", u.path),
                             u.path_span,
                             "this module file",
                         )
-                        .with_help("a module path is relative to the file that uses it; stdlib modules are written \"std/NAME\""),
+                        .with_help(help),
                     );
                     return;
                 }
             };
-            let stem = path
+            let stem = module
+                .shown
                 .file_stem()
                 .map(|s| s.to_string_lossy().replace('.', "_"))
                 .unwrap_or_default();
-            (path.display().to_string(), stem, text, Some(path))
+            (
+                module.real.display().to_string(),
+                stem,
+                module.text,
+                Some(module.shown),
+            )
         };
         let name = u.alias.as_ref().map_or(name, |a| a.name.clone());
         if schema::kind(&name).is_some() || name == "module" {

@@ -5,6 +5,7 @@
 //! Must not import: `graph`, `provider`, `plan`, `apply`, `state`.
 
 mod eval;
+pub mod files;
 mod functions;
 mod load;
 pub mod stack;

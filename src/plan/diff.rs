@@ -283,10 +283,12 @@ fn plan_one(
     let mut diags = Vec::new();
     let mut drift_of = None;
     let eval = Evaluator::new(config, computed);
-    let desired = normalize(res.kind, &eval.resource(res, &mut diags));
+    let desired = normalize(res.kind, &eval.resource(res, &mut diags), &state.salt);
     let prior = live.resources.get(addr).cloned();
     let recorded = state.resources.get(addr);
-    let before = prior.as_ref().map(|p| normalize(res.kind, &p.attrs));
+    let before = prior
+        .as_ref()
+        .map(|p| normalize(res.kind, &p.attrs, &state.salt));
     let (action, attr_changes) = match &before {
         None => (
             Action::Create,
@@ -316,7 +318,7 @@ fn plan_one(
                     Some(v) => Some(v.clone()),
                     None => recorded
                         .and_then(|r| r.attrs.get(schema.name))
-                        .map(|h| normalize_one(res.kind, schema.name, h)),
+                        .map(|h| normalize_one(res.kind, schema.name, h, &state.salt)),
                 };
                 if have.as_ref() == Some(want) && !want.has_unknown() {
                     continue;
@@ -508,7 +510,8 @@ fn drift(
         if raw.get(schema.name) == Some(was) {
             continue;
         }
-        let was = normalize_one(kind, schema.name, was);
+        // Secrets are skipped above: no salt is needed.
+        let was = normalize_one(kind, schema.name, was, "");
         let now = now.clone();
         if was == now || was.has_unknown() {
             continue;

@@ -77,15 +77,30 @@ pub fn to_json(plan: &Plan) -> Json {
     })
 }
 
-/// A digest of everything the plan would do, secrets included (as the
-/// digests state keeps of them): two plans with the same digest make the
-/// same changes.
+/// A digest of everything the plan would do: two plans with the same
+/// digest make the same changes. Secrets count only as being there: their
+/// digests are salted per state (a plan of a stack with no state yet has
+/// a new salt every time), and their values are in the configuration's
+/// digest, which a saved plan checks too (`cli::plan::config_digest`).
 pub fn digest(plan: &Plan) -> String {
-    let changes: Vec<Json> = plan
+    let mut changes: Vec<Json> = plan
         .changes
         .iter()
         .filter(|c| c.action != Action::NoOp)
         .map(change_json)
         .collect();
+    changes.iter_mut().for_each(unsalt);
     crate::schema::digest(&json!({ "changes": changes, "vanished": plan.vanished.iter().map(ToString::to_string).collect::<Vec<_>>() }).to_string())
+}
+
+/// Every secret digest in `json` replaced by one marker.
+fn unsalt(json: &mut Json) {
+    match json {
+        Json::Object(m) if m.len() == 1 && m.contains_key(crate::schema::DIGEST_KEY) => {
+            *json = Json::String("(secret)".into());
+        }
+        Json::Object(m) => m.values_mut().for_each(unsalt),
+        Json::Array(items) => items.iter_mut().for_each(unsalt),
+        _ => {}
+    }
 }

@@ -366,8 +366,8 @@ pub fn version_matches(wanted: &str, live: &str) -> bool {
         || (live.starts_with(wanted) && live[wanted.len()..].starts_with(['.', '_', '-']))
 }
 
-/// The form a sensitive value takes in state and in the diff: a digest,
-/// so that changes are seen without the value being kept.
+/// A SHA-256 digest, `sha256:<hex>`: ids and names derived from a stack
+/// and an address, and the digests of files.
 pub fn digest(value: &str) -> String {
     use sha2::Digest;
     let hash = sha2::Sha256::digest(value.as_bytes());
@@ -375,8 +375,35 @@ pub fn digest(value: &str) -> String {
     format!("sha256:{hex}")
 }
 
-/// Replace every sensitive attribute's value by its digest.
-pub fn redact(kind: &KindSchema, attrs: &mut indexmap::IndexMap<String, Value>) {
+/// The key of the one-entry map that stands for a secret in state and in
+/// the diff. A map, so that no string a user writes (`"sha256:..."`
+/// included) can be taken for a digest.
+pub const DIGEST_KEY: &str = "mdl:sha256";
+
+/// The form a sensitive value takes in state and in the diff: its digest,
+/// salted with the state's salt (so that weak secrets cannot be looked up
+/// in precomputed tables, nor compared across states), so that changes
+/// are seen without the value being kept. An empty salt is the unsalted
+/// digest of states written before salts.
+pub fn secret_digest(salt: &str, value: &str) -> Value {
+    let digest = if salt.is_empty() {
+        digest(value)
+    } else {
+        digest(&format!("{salt}\0{value}"))
+    };
+    let mut m = indexmap::IndexMap::with_capacity(1);
+    m.insert(DIGEST_KEY.to_string(), Value::String(digest));
+    Value::Map(m)
+}
+
+/// Whether `v` is a digest made by [`secret_digest`].
+pub fn is_secret_digest(v: &Value) -> bool {
+    matches!(v, Value::Map(m) if m.len() == 1 && m.contains_key(DIGEST_KEY))
+}
+
+/// Replace every sensitive attribute's value by its digest, salted with
+/// `salt` (the state's).
+pub fn redact(kind: &KindSchema, attrs: &mut indexmap::IndexMap<String, Value>, salt: &str) {
     if !kind
         .attrs
         .iter()
@@ -391,10 +418,10 @@ pub fn redact(kind: &KindSchema, attrs: &mut indexmap::IndexMap<String, Value>) 
         .map(|a| a.name)
         .collect();
     for name in secret {
-        if let Some(Value::String(s)) = attrs.get_mut(name)
-            && !s.starts_with("sha256:")
+        if let Some(v) = attrs.get_mut(name)
+            && let Value::String(s) = v
         {
-            *s = digest(s);
+            *v = secret_digest(salt, s);
         }
     }
 }

@@ -8,25 +8,32 @@ use indexmap::IndexMap;
 use super::{AttrSchema, KindSchema, Type};
 use crate::value::Value;
 
-/// Put a resource's input attributes in canonical form.
-pub fn normalize(kind: &KindSchema, attrs: &IndexMap<String, Value>) -> IndexMap<String, Value> {
+/// Put a resource's input attributes in canonical form, secrets as their
+/// digests salted with `salt` (the state's).
+pub fn normalize(
+    kind: &KindSchema,
+    attrs: &IndexMap<String, Value>,
+    salt: &str,
+) -> IndexMap<String, Value> {
     let mut out = IndexMap::with_capacity(attrs.len());
     for (name, value) in attrs {
         out.insert(name.clone(), normalize_attr(kind, name, value));
     }
-    super::redact(kind, &mut out);
+    super::redact(kind, &mut out, salt);
     out
 }
 
 /// One attribute in canonical form, as [`normalize`] would put it among
 /// no other attributes.
-pub fn normalize_one(kind: &KindSchema, name: &str, value: &Value) -> Value {
+pub fn normalize_one(kind: &KindSchema, name: &str, value: &Value, salt: &str) -> Value {
     match kind.attr(name) {
         // Whether a secret is redacted may depend on the other attributes.
         Some(a) if a.sensitive || a.sensitive_if.is_some() => {
             let mut m = IndexMap::with_capacity(1);
             m.insert(name.to_string(), value.clone());
-            normalize(kind, &m).swap_remove(name).unwrap_or(Value::Null)
+            normalize(kind, &m, salt)
+                .swap_remove(name)
+                .unwrap_or(Value::Null)
         }
         _ => normalize_attr(kind, name, value),
     }
@@ -208,12 +215,12 @@ mod tests {
                 rule(&["10.0.0.0/8"], 443.0),
             ]),
         );
-        assert_eq!(normalize(kind, &a), normalize(kind, &b));
+        assert_eq!(normalize(kind, &a, ""), normalize(kind, &b, ""));
         let mut c = IndexMap::new();
         c.insert(
             "ingress".to_string(),
             Value::List(vec![rule(&["10.0.0.0/8"], 80.0)]),
         );
-        assert_ne!(normalize(kind, &a), normalize(kind, &c));
+        assert_ne!(normalize(kind, &a, ""), normalize(kind, &c, ""));
     }
 }

@@ -168,6 +168,33 @@ impl Store {
         }
     }
 
+    /// Keep a copy of `state` where it can be recovered from, when the
+    /// store itself cannot be written: beside the state file, else in the
+    /// system's temporary directory (0600 either way). Gives its path.
+    ///
+    /// # Errors
+    /// Neither place could be written.
+    pub fn recovery_copy(&self, state: &State) -> Result<PathBuf, std::io::Error> {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let name = format!("{}.state.json.recovered-{stamp}", state.stack);
+        let mut text =
+            serde_json::to_string_pretty(&state.to_file()).map_err(std::io::Error::other)?;
+        text.push('\n');
+        let beside = self
+            .local()
+            .and_then(|l| l.path.parent().map(|dir| dir.join(&name)));
+        let mut last = None;
+        for path in beside.into_iter().chain([std::env::temp_dir().join(&name)]) {
+            match super::store::write_private(&path, &text) {
+                Ok(()) => return Ok(path),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no place to write")))
+    }
+
     /// Take the lock at once or fail naming its holder; never waits.
     ///
     /// # Errors

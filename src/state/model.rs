@@ -41,6 +41,10 @@ pub struct State {
     /// The region the stack's resources are in, recorded and checked the
     /// same way.
     pub region: Option<String>,
+    /// Salts the digests of secret values (`schema::secret_digest`):
+    /// random, made with the state. Empty in states written before salts,
+    /// whose digests are unsalted.
+    pub salt: String,
     /// Incremented on every write.
     pub serial: u64,
     pub resources: IndexMap<ResourceAddr, ResourceRecord>,
@@ -51,6 +55,7 @@ impl State {
     pub fn new(stack: &str) -> State {
         State {
             stack: stack.to_string(),
+            salt: new_salt(),
             ..State::default()
         }
     }
@@ -62,6 +67,7 @@ impl State {
             stack: self.stack.clone(),
             account_id: self.account_id.clone(),
             region: self.region.clone(),
+            salt: self.salt.clone(),
             serial: self.serial,
             resources: self
                 .resources
@@ -96,12 +102,14 @@ impl State {
                         .ok_or_else(|| format!("bad dependency address `{d}` in state"))
                 })
                 .collect::<Result<_, _>>()?;
+            let mut attrs = map_from_json(&r.attributes);
+            upgrade_digests(&addr, &mut attrs);
             resources.insert(
                 addr.clone(),
                 ResourceRecord {
                     addr,
                     id: r.id,
-                    attrs: map_from_json(&r.attributes),
+                    attrs,
                     computed: map_from_json(&r.computed),
                     dependencies,
                     protected: r.protected,
@@ -114,6 +122,7 @@ impl State {
             stack: file.stack,
             account_id: file.account_id,
             region: file.region,
+            salt: file.salt,
             serial: file.serial,
             resources,
             // A secret output is written as "(sensitive)", and read back
@@ -129,6 +138,39 @@ impl State {
     }
 }
 
+/// A salt for a new state: 128 random bits, in hex.
+fn new_salt() -> String {
+    let bits: u128 = rand::random();
+    format!("{bits:032x}")
+}
+
+/// Secrets as states before digest maps kept them (a `sha256:` string)
+/// become digest maps; the digest itself is unchanged (unsalted).
+fn upgrade_digests(addr: &ResourceAddr, attrs: &mut IndexMap<String, Value>) {
+    let Some(kind) = crate::schema::kind(&addr.kind) else {
+        return;
+    };
+    let secret: Vec<String> = attrs
+        .keys()
+        .filter(|k| kind.is_sensitive(k, attrs))
+        .cloned()
+        .collect();
+    for name in secret {
+        if let Some(v) = attrs.get_mut(&name)
+            && let Value::String(s) = v
+            && s.starts_with("sha256:")
+            && s.len() == "sha256:".len() + 64
+        {
+            let mut m = IndexMap::with_capacity(1);
+            m.insert(
+                crate::schema::DIGEST_KEY.to_string(),
+                Value::String(s.clone()),
+            );
+            *v = Value::Map(m);
+        }
+    }
+}
+
 fn map_to_json(m: &IndexMap<String, Value>) -> serde_json::Map<String, serde_json::Value> {
     m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()
 }
@@ -141,7 +183,7 @@ fn map_from_json(m: &serde_json::Map<String, serde_json::Value>) -> IndexMap<Str
 
 /// The state file as written to disk.
 /// The note at the top of every state file.
-pub const STATE_NOTE: &str = "Written by mdl, readable by its owner only (0600). Secret values are kept as sha256 digests, never in clear; ids, names and endpoints are in clear.";
+pub const STATE_NOTE: &str = "Written by mdl, readable by its owner only (0600). Secret values are kept as salted sha256 digests, never in clear; ids, names and endpoints are in clear.";
 
 #[derive(Serialize, Deserialize, Debug)]
 pub struct StateFile {
@@ -154,6 +196,8 @@ pub struct StateFile {
     pub account_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub salt: String,
     pub serial: u64,
     pub resources: Vec<ResourceEntry>,
     #[serde(default)]

@@ -46,7 +46,20 @@ impl LocalStore {
     /// # Errors
     /// An unreadable or invalid file; a missing one is an empty state.
     pub fn load(&self, stack: &str) -> Result<State, StoreError> {
-        let text = match std::fs::read_to_string(&self.path) {
+        let read = || -> std::io::Result<String> {
+            if let Some(dir) = self.path.parent() {
+                check_dir(dir)?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.read(true);
+            let mut text = String::new();
+            std::io::Read::read_to_string(
+                &mut open_no_follow(&self.path, &mut options)?,
+                &mut text,
+            )?;
+            Ok(text)
+        };
+        let text = match read() {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::new(stack)),
             Err(source) => {
@@ -84,6 +97,66 @@ impl LocalStore {
     }
 }
 
+/// Refuse a state directory that other users can write: anyone who can
+/// write it could plant a link there, or swap the state.
+///
+/// # Errors
+/// The directory is group- or world-writable.
+pub fn check_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        match std::fs::metadata(dir) {
+            Ok(m) if m.permissions().mode() & 0o022 != 0 => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!(
+                        "`{}` is writable by other users (mode {:o}), so they could plant links or change the state there; run `chmod go-w {}`",
+                        dir.display(),
+                        m.permissions().mode() & 0o777,
+                        dir.display()
+                    ),
+                ));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Open `path` with `options`, refusing a symbolic link: a link planted
+/// where a state, lock or plan file goes would make mdl write elsewhere.
+///
+/// # Errors
+/// `path` is a symbolic link, or cannot be opened.
+pub fn open_no_follow(
+    path: &Path,
+    options: &mut std::fs::OpenOptions,
+) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NOFOLLOW);
+    options.open(path).map_err(|e| {
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "`{}` is a symbolic link; mdl does not follow links for its state, lock and plan files",
+                    path.display()
+                ),
+            )
+        } else {
+            e
+        }
+    })
+}
+
 /// Create a directory only its owner can enter (0700), with its parents,
 /// unless it exists.
 ///
@@ -110,16 +183,33 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
 pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         private_dir(dir)?;
+        check_dir(dir)?;
+    }
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "`{}` is a symbolic link; mdl does not follow links for its state, lock and plan files",
+                path.display()
+            ),
+        ));
     }
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(".tmp");
     let tmp = path.with_file_name(tmp_name);
+    // A file (or a planted link) left there is removed, not written
+    // through: the temporary file is always new.
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
     {
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut f = options.open(&tmp)?;
+        let mut f = open_no_follow(&tmp, &mut options)?;
         // A file left by an older mdl keeps its mode: set it.
         #[cfg(unix)]
         f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;

@@ -358,7 +358,7 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         let all = format!("--- stdout\n{stdout}\n--- stderr\n{stderr}");
         assert!(
-            stderr.contains("mdl: interrupted; finishing the calls in flight"),
+            stderr.contains("finishing the calls in flight and saving state"),
             "{all}"
         );
         if presses == 1 {

@@ -1362,7 +1362,8 @@ impl Ec2 {
                 if let Some(v) = a.get(direction) {
                     only.insert(direction.to_string(), v.clone());
                 }
-                kind.map(|k| crate::schema::normalize::normalize(k, &only))
+                // Rules hold no secret: no salt is needed.
+                kind.map(|k| crate::schema::normalize::normalize(k, &only, ""))
                     .and_then(|m| {
                         m.get(direction)
                             .and_then(Value::as_list)
