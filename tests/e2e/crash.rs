@@ -15,10 +15,10 @@ use crate::proxy::{Faults, Proxy};
 
 const PROD: &str = include_str!("../../examples/prod.moodle");
 
-type Inventory = BTreeMap<String, BTreeSet<String>>;
+pub(crate) type Inventory = BTreeMap<String, BTreeSet<String>>;
 
 /// The ids state records, by kind.
-fn state_ids(ws: &Workspace) -> Inventory {
+pub(crate) fn state_ids(ws: &Workspace) -> Inventory {
     let mut out = Inventory::new();
     let Ok(text) = std::fs::read_to_string(ws.state_path()) else {
         return out;
@@ -34,7 +34,7 @@ fn state_ids(ws: &Workspace) -> Inventory {
 }
 
 /// What moto holds of the kinds the estate uses, by kind, with mdl's ids.
-fn inventory(ws: &Workspace) -> Inventory {
+pub(crate) fn inventory(ws: &Workspace) -> Inventory {
     let sdk = ws.moto.sdk();
     Workspace::runtime().block_on(async {
         let mut out = Inventory::new();

@@ -181,3 +181,168 @@ fn no_secret_value_is_printed_or_written() {
         "{state}"
     );
 }
+
+/// The six paths secrets leaked by: export, the command line in
+/// diagnostics, a broken params file, a value that looks like a digest, a
+/// short secret in an output, and digests that could be looked up.
+#[test]
+fn export_diagnostics_params_files_digests_and_short_secrets_leak_nothing() {
+    let ws = Workspace::new("secrets.moodle", SECRETS);
+    let secret = "smtp-S3cr3t-value";
+    let p = ["-p", "smtp_password=smtp-S3cr3t-value"];
+    let mut runs: Vec<Run> = Vec::new();
+
+    // Export: the secret's value is a NoEcho parameter, the SecureString
+    // parameter is left to be created outside the stack, outputs holding
+    // a secret are left out, and the file is the owner's only.
+    let export = ws.expect(
+        "export",
+        &[&p[..], &["--cloudformation", "--out", "stack.json"]].concat(),
+        0,
+    );
+    let template = std::fs::read_to_string(ws.dir.path().join("stack.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&template).unwrap();
+    assert_eq!(
+        json["Parameters"]["SecretSmtpValue"]["NoEcho"],
+        serde_json::Value::Bool(true),
+        "{template}"
+    );
+    assert!(
+        json["Resources"].get("SsmParameterDb").is_none(),
+        "{template}"
+    );
+    assert_eq!(
+        json["Metadata"]["mdl"]["created_outside"][0]["address"],
+        "ssm_parameter.db"
+    );
+    assert_eq!(
+        json["Metadata"]["mdl"]["secret_outputs_left_out"],
+        serde_json::json!(["smtp_value", "db_value"])
+    );
+    assert!(json["Outputs"].get("SmtpArn").is_some(), "{template}");
+    assert!(
+        export.stderr.contains("SecureString") && export.stderr.contains("smtp_value"),
+        "{}",
+        export.all()
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&ws.dir.path().join("stack.json")), 0o600);
+    runs.push(export);
+    runs.push(ws.expect("export", &[&p[..], &["--cloudformation"]].concat(), 0));
+
+    // A diagnostic about the command line quotes it with values masked.
+    let bad_target = ws.expect("plan", &[&p[..], &["--target", "vpc.nope"]].concat(), 1);
+    assert!(
+        bad_target.stderr.contains("cli::unknown_address")
+            && bad_target.stderr.contains("smtp_password=***"),
+        "{}",
+        bad_target.all()
+    );
+    runs.push(bad_target);
+    let typo = ws.expect(
+        "plan",
+        &["-p", "smtp_password=smtp-S3cr3t-value", "-p", "nope"],
+        1,
+    );
+    assert!(
+        typo.stderr.contains("param::invalid_value"),
+        "{}",
+        typo.all()
+    );
+    runs.push(typo);
+
+    // A broken params file: the position, not the values around it.
+    std::fs::write(
+        ws.dir.path().join("bad.json"),
+        "{\n  \"smtp_password\": \"smtp-S3cr3t-value\",\n  \"db_name\": \n}\n",
+    )
+    .unwrap();
+    let broken = ws.expect("plan", &["--params-file", "bad.json"], 1);
+    assert!(
+        broken.stderr.contains("param::invalid_file") && broken.stderr.contains("line 4, column 1"),
+        "{}",
+        broken.all()
+    );
+    runs.push(broken);
+
+    // A secret that looks like a digest is still kept as a digest.
+    let lookalike = format!("sha256:{}", "0".repeat(64));
+    let apply = ws.expect(
+        "apply",
+        &[
+            "-p",
+            &format!("smtp_password={lookalike}"),
+            "--auto-approve",
+        ],
+        0,
+    );
+    runs.push(apply);
+    let state = std::fs::read_to_string(ws.state_path()).unwrap();
+    assert!(!state.contains(&lookalike), "{state}");
+    ws.expect(
+        "plan",
+        &[
+            "-p",
+            &format!("smtp_password={lookalike}"),
+            "--detailed-exitcode",
+        ],
+        0,
+    );
+
+    // Digests are salted: neither the plain SHA-256 of a secret nor another
+    // state's digest of it is in this state.
+    let plain = mdl::schema::digest("db-S3cr3t-value");
+    assert!(!state.contains(&plain), "{state}");
+    assert!(state.contains("\"salt\": \""), "{state}");
+    let other = Workspace::new("secrets.moodle", SECRETS);
+    other.expect(
+        "apply",
+        &[
+            "-p",
+            &format!("smtp_password={lookalike}"),
+            "--auto-approve",
+        ],
+        0,
+    );
+    let other_state = std::fs::read_to_string(other.state_path()).unwrap();
+    let digests = |text: &str| -> Vec<String> {
+        text.match_indices("\"sha256:")
+            .map(|(i, _)| text[i + 1..i + 72].to_string())
+            .collect()
+    };
+    let ours = digests(&state);
+    assert!(!ours.is_empty(), "{state}");
+    assert!(
+        digests(&other_state).iter().all(|d| !ours.contains(d)),
+        "{state}\n{other_state}"
+    );
+
+    // A secret of three characters is still masked in outputs.
+    let short = ["-p", "smtp_password=Q7z"];
+    runs.push(ws.expect("apply", &[&short[..], &["--auto-approve"]].concat(), 0));
+    let outputs = ws.expect("output", &short, 0);
+    assert!(
+        outputs.stdout.contains("smtp_value = (sensitive)"),
+        "{}",
+        outputs.all()
+    );
+    runs.push(outputs);
+
+    for run in &runs {
+        for s in [secret, "db-S3cr3t-value", "Q7z"] {
+            assert!(
+                !run.stdout.contains(s) && !run.stderr.contains(s),
+                "`{s}` printed:\n{}",
+                run.all()
+            );
+        }
+    }
+    for (path, text) in files(ws.dir.path()) {
+        if path.extension().is_some_and(|e| e == "moodle") || path.ends_with("bad.json") {
+            continue;
+        }
+        for s in [secret, "db-S3cr3t-value", "Q7z"] {
+            assert!(!text.contains(s), "`{s}` written to {}", path.display());
+        }
+    }
+}
