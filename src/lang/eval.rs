@@ -260,7 +260,7 @@ impl<'a> Evaluator<'a> {
         match &expr.kind {
             ExprKind::Null => Value::Null,
             ExprKind::Bool(b) => Value::Bool(*b),
-            ExprKind::Number(n) => Value::Number(*n),
+            ExprKind::Number(n, _) => Value::Number(*n),
             ExprKind::Str(parts) => {
                 let mut s = String::new();
                 for p in parts {

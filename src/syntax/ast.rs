@@ -148,7 +148,8 @@ pub struct Expr {
 pub enum ExprKind {
     Null,
     Bool(bool),
-    Number(f64),
+    /// A number and its literal as written (`mdl fmt` keeps it).
+    Number(f64, String),
     /// A string; a plain one has a single `Lit` part.
     Str(Vec<StrPart>),
     List(Vec<Expr>),
@@ -253,7 +254,7 @@ impl Expr {
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         f(self);
         match &self.kind {
-            ExprKind::Null | ExprKind::Bool(_) | ExprKind::Number(_) | ExprKind::Path(_) => {}
+            ExprKind::Null | ExprKind::Bool(_) | ExprKind::Number(..) | ExprKind::Path(_) => {}
             ExprKind::Str(parts) => {
                 for p in parts {
                     if let StrPart::Interp(e) = p {

@@ -547,8 +547,12 @@ impl Parser<'_> {
         }
         self.pos = end;
         self.last = end;
+        // A number that cannot be held exactly: the reference parser
+        // reports it.
+        let text = &self.text[start..end];
+        let n = super::parser::exact_number(text)?;
         Some(Expr {
-            kind: ExprKind::Number(self.text[start..end].parse().unwrap_or(0.0)),
+            kind: ExprKind::Number(n, text.to_string()),
             span: self.span(start),
         })
     }

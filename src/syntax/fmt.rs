@@ -390,7 +390,8 @@ pub fn expr(e: &Expr, depth: usize) -> String {
     match &e.kind {
         ExprKind::Null => "null".to_string(),
         ExprKind::Bool(b) => b.to_string(),
-        ExprKind::Number(n) => number(*n),
+        // As written: a number's text is never rewritten.
+        ExprKind::Number(_, text) => text.clone(),
         ExprKind::Str(parts) => string(parts),
         ExprKind::Path(segs) => segs
             .iter()
@@ -476,14 +477,6 @@ fn map_key(key: &str, quoted: bool) -> String {
         key.to_string()
     } else {
         string(&[StrPart::Lit(key.to_string())])
-    }
-}
-
-fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
     }
 }
 

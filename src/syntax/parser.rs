@@ -99,12 +99,24 @@ fn parse_with_pest(
                     source,
                     base: pos,
                     too_long: std::cell::Cell::new(None),
+                    inexact: std::cell::Cell::new(None),
                 };
                 if let Some(inner) = item_pair.into_inner().next() {
                     let item = lower.item(inner);
-                    match lower.too_long.take() {
-                        None => file.items.push(item),
-                        Some(span) => diags.push(
+                    match (lower.too_long.take(), lower.inexact.take()) {
+                        (None, None) => file.items.push(item),
+                        (None, Some(span)) => diags.push(
+                            Diagnostic::error(
+                                "parse::inexact_number",
+                                "this number cannot be held exactly",
+                                span,
+                                "it would change",
+                            )
+                            .with_help(
+                                "whole numbers are exact up to 9007199254740992 (2^53), others to about 15 significant digits; write a long id as a string: \"123456789012345678901\"",
+                            ),
+                        ),
+                        (Some(span), _) => diags.push(
                             Diagnostic::error(
                                 "parse::expression_too_long",
                                 format!(
@@ -456,6 +468,33 @@ struct Lower {
     /// Set to the first chain of operators longer than `MAX_CHAIN`; the
     /// rest of that chain is not lowered.
     too_long: std::cell::Cell<Option<Span>>,
+    /// Set to the first number that cannot be held exactly.
+    inexact: std::cell::Cell<Option<Span>>,
+}
+
+/// The value of a number literal, if a number holds it exactly: its
+/// shortest decimal form is the literal (leading zeros and trailing
+/// fractional zeros aside). `1e400` digits and
+/// `123456789012345678901234567890` are not: they would become `inf` or
+/// lose digits.
+pub fn exact_number(text: &str) -> Option<f64> {
+    let n: f64 = text.parse().ok()?;
+    if !n.is_finite() {
+        return None;
+    }
+    let canonical = |t: &str| -> String {
+        let (sign, digits) = t.strip_prefix('-').map_or(("", t), |d| ("-", d));
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let int = int.trim_start_matches('0');
+        let frac = frac.trim_end_matches('0');
+        let int = if int.is_empty() { "0" } else { int };
+        if frac.is_empty() {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{frac}")
+        }
+    };
+    (canonical(text) == canonical(&format!("{n}"))).then_some(n)
 }
 
 /// A mismatch between the grammar and this lowering code is a bug in mdl,
@@ -756,10 +795,19 @@ impl Lower {
                 }
                 acc
             }
-            Rule::number => Expr {
-                kind: ExprKind::Number(pair.as_str().parse().unwrap_or(0.0)),
-                span,
-            },
+            Rule::number => {
+                let text = pair.as_str();
+                let n = exact_number(text).unwrap_or_else(|| {
+                    if self.inexact.get().is_none() {
+                        self.inexact.set(Some(span));
+                    }
+                    0.0
+                });
+                Expr {
+                    kind: ExprKind::Number(n, text.to_string()),
+                    span,
+                }
+            }
             Rule::keyword_lit => Expr {
                 kind: match pair.as_str() {
                     "true" => ExprKind::Bool(true),
@@ -915,4 +963,27 @@ pub(super) fn plain_string(parts: &[StrPart]) -> String {
             StrPart::Interp(_) => "",
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exact_number;
+
+    #[test]
+    fn numbers_are_taken_only_when_held_exactly() {
+        for (text, want) in [
+            ("42", Some(42.0)),
+            ("-0", Some(-0.0)),
+            ("007", Some(7.0)),
+            ("1.50", Some(1.5)),
+            ("0.1", Some(0.1)),
+            ("9007199254740992", Some(9_007_199_254_740_992.0)),
+            ("9007199254740993", None),
+            ("123456789012345678901234567890", None),
+            ("0.30000000000000000001", None),
+        ] {
+            assert_eq!(exact_number(text), want, "{text}");
+        }
+        assert_eq!(exact_number(&format!("1{}", "0".repeat(400))), None);
+    }
 }
