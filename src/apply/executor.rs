@@ -567,6 +567,7 @@ async fn run_step(
             kind: change.kind,
             stack,
             op,
+            protected: change.protected,
         })
         .await?;
     // The ownership tags are not the user's: a provider that records the

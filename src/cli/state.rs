@@ -388,7 +388,9 @@ fn untag(
                 kind,
                 stack,
                 known_ids: vec![record.id.clone()],
-                full: false,
+                // Its tags as they are in AWS, not as state last saw them:
+                // some readers take a known resource's tags from state.
+                full: true,
                 ids_only: false,
                 share: &crate::provider::ReadShare::default(),
             })
@@ -425,6 +427,7 @@ fn untag(
                 kind,
                 stack,
                 op: Operation::Update { prior, attrs },
+                protected: record.protected,
             })
             .await?;
         Ok(Untag::Done)

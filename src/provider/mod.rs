@@ -136,6 +136,10 @@ pub struct ApplyRequest<'a> {
     pub kind: &'static KindSchema,
     pub stack: &'a str,
     pub op: Operation,
+    /// Whether deleting it needs an opt-in (`protect`): kinds that can be
+    /// protected in AWS too (Aurora's DeletionProtection) are, while it
+    /// holds.
+    pub protected: bool,
 }
 
 pub struct ApplyResponse {

@@ -126,6 +126,13 @@ pub static CACHE: KindSchema = KindSchema {
             "[]",
             "Security groups that allow the web tier in.",
         ),
+        optional(
+            "skip_final_snapshot",
+            Type::Bool,
+            "false",
+            "Redis: delete without a final snapshot. By default a snapshot named `<id>-final-<time>` is kept (Memcached keeps no data to snapshot).",
+        )
+        .create_only(),
         TAGS,
     ],
     computed: &[

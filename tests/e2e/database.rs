@@ -3,6 +3,7 @@
 //! snapshot.
 
 use crate::harness::Workspace;
+use crate::proxy::{Faults, Proxy};
 
 const DB: &str = r#"
 vpc main {
@@ -104,6 +105,27 @@ fn caches_and_aurora_create_update_protect_and_delete_with_a_final_snapshot() {
     ] {
         assert!(apply.stdout.contains(output), "{output}:\n{}", apply.all());
     }
+    // Protected in AWS too: DeletionProtection is on, and a delete by
+    // anyone else is refused by AWS itself.
+    let (protection, refused) = Workspace::runtime().block_on(async {
+        let out = rds(&ws)
+            .describe_db_clusters()
+            .db_cluster_identifier("db-main")
+            .send()
+            .await
+            .unwrap();
+        let protection = out.db_clusters()[0].deletion_protection();
+        let refused = rds(&ws)
+            .delete_db_cluster()
+            .db_cluster_identifier("db-main")
+            .skip_final_snapshot(true)
+            .send()
+            .await
+            .is_err();
+        (protection, refused)
+    });
+    assert_eq!(protection, Some(true));
+    assert!(refused, "AWS must refuse to delete a protected cluster");
     // "8.0" is satisfied by the patch version AWS chose: no perpetual diff.
     let replan = ws.expect("plan", &["--detailed-exitcode"], 0);
     assert!(replan.stdout.contains("No changes."), "{}", replan.all());
@@ -154,16 +176,36 @@ fn caches_and_aurora_create_update_protect_and_delete_with_a_final_snapshot() {
         );
     }
     ws.expect("plan", &["--detailed-exitcode"], 0);
+    // An allowed address names a resource exactly: `cache` is no prefix
+    // of `cache.sessions`, and an unknown one is an error.
+    for (wrong, hint) in [
+        ("cache", "no resource or module instance `cache`"),
+        ("cache.session", "did you mean `cache.sessions`?"),
+        ("module.db", "no resource or module instance `module.db`"),
+    ] {
+        let run = ws.expect("destroy", &["--auto-approve", "--allow-destroy", wrong], 1);
+        assert!(
+            run.stderr.contains("cli::unknown_address") && run.stderr.contains(hint),
+            "{wrong}:\n{}",
+            run.all()
+        );
+        assert!(run.stdout.contains("Nothing was changed."), "{}", run.all());
+    }
+    ws.expect("plan", &["--detailed-exitcode"], 0);
 
-    // Take the database and caches out of the file, naming them.
+    // Take the database and caches out of the file, naming them; through a
+    // proxy that records what mdl asks of AWS.
     let text = ws.read();
     let kept = &text[..text.find("cache sessions {").unwrap()];
     ws.write(&format!(
         "{kept}\ndb_subnet_group data {{\n  subnet_ids = [subnet.data_a.id, subnet.data_b.id]\n}}\n"
     ));
-    let run = ws.expect(
-        "apply",
+    let proxy = Proxy::start(&ws.moto.endpoint, Faults::default());
+    let run = ws.mdl_at(
+        &proxy.endpoint,
         &[
+            "apply",
+            "db.moodle",
             "--auto-approve",
             "--allow-destroy",
             "aurora_cluster.main",
@@ -172,9 +214,32 @@ fn caches_and_aurora_create_update_protect_and_delete_with_a_final_snapshot() {
             "--allow-destroy",
             "cache.application",
         ],
-        0,
     );
+    assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.contains("5 destroyed"), "{}", run.all());
+    // Redis was deleted with a final snapshot: moto keeps none, so the
+    // request itself is checked.
+    let changes = proxy.counts.changes.lock().unwrap().clone();
+    let deletes: Vec<&String> = changes
+        .iter()
+        .filter(|(op, _)| op.ends_with("DeleteReplicationGroup"))
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(deletes.len(), 1, "{changes:?}");
+    assert!(
+        deletes[0].contains("FinalSnapshotIdentifier=db-sessions-final-"),
+        "{}",
+        deletes[0]
+    );
+    // AWS's protection was lifted only now, inside the allowed delete.
+    let lifted: Vec<&String> = changes
+        .iter()
+        .filter(|(op, body)| {
+            op.ends_with("ModifyDBCluster") && body.contains("DeletionProtection=false")
+        })
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(lifted.len(), 1, "{changes:?}");
     // Aurora kept a final snapshot.
     let snapshots = Workspace::runtime().block_on(async {
         let out = rds(&ws)
@@ -271,4 +336,75 @@ aurora_cluster scratch {
         !snapshots.iter().any(|s| s.contains("final")),
         "{snapshots:?}"
     );
+}
+
+/// `mdl state rm` of every protected kind: the resource stays in AWS,
+/// leaves the state, and carries no mdl tags, so that no later plan and
+/// no `mdl state rebuild` finds it again.
+#[test]
+fn state_rm_lets_go_of_every_protected_kind() {
+    let text = format!("{DB}\nefs data {{\n  tags = {{ Name = \"moodledata\" }}\n}}\n");
+    let ws = Workspace::new("db.moodle", &text);
+    ws.expect("apply", &["--auto-approve"], 0);
+    for addr in [
+        "efs.data",
+        "cache.sessions",
+        "cache.application",
+        "aurora_cluster.main",
+    ] {
+        let rm = ws.mdl(&["state", "rm", "db.moodle", addr]);
+        assert_eq!(rm.code, 0, "{addr}: {}", rm.all());
+        assert!(
+            rm.stdout
+                .contains("mdl:stack and mdl:address tags are removed"),
+            "{addr}: {}",
+            rm.all()
+        );
+    }
+    // The state has lost them; the instances depend on the cluster, and
+    // go too, before the file forgets all four blocks.
+    for addr in ["aurora_instance.reader", "aurora_instance.writer"] {
+        let rm = ws.mdl(&["state", "rm", "db.moodle", addr]);
+        assert_eq!(rm.code, 0, "{addr}: {}", rm.all());
+    }
+    let text = ws.read();
+    let kept = &text[..text.find("cache sessions {").unwrap()];
+    ws.write(&format!(
+        "{kept}\ndb_subnet_group data {{\n  subnet_ids = [subnet.data_a.id, subnet.data_b.id]\n}}\n"
+    ));
+    let plan = ws.expect("plan", &["--detailed-exitcode"], 0);
+    assert!(!plan.stdout.contains("not recorded"), "{}", plan.all());
+    let rebuild = ws.mdl(&["state", "rebuild", "db.moodle"]);
+    assert_eq!(rebuild.code, 0, "{}", rebuild.all());
+    assert!(
+        rebuild.stdout.contains("Nothing to rebuild"),
+        "{}",
+        rebuild.all()
+    );
+    // The file no longer uses EFS, so no read looks there: its tags are
+    // checked directly.
+    let efs_tags = Workspace::runtime().block_on(async {
+        let efs = aws_sdk_efs::Client::new(&ws.moto.sdk());
+        let all = efs.describe_file_systems().send().await.unwrap();
+        all.file_systems()
+            .iter()
+            .flat_map(|f| f.tags().iter().map(|t| t.key().to_string()))
+            .collect::<Vec<_>>()
+    });
+    assert!(efs_tags.contains(&"Name".to_string()), "{efs_tags:?}");
+    assert!(
+        !efs_tags.iter().any(|k| k.starts_with("mdl:")),
+        "{efs_tags:?}"
+    );
+    // Still in AWS.
+    let clusters = Workspace::runtime().block_on(async {
+        rds(&ws)
+            .describe_db_clusters()
+            .send()
+            .await
+            .unwrap()
+            .db_clusters()
+            .len()
+    });
+    assert_eq!(clusters, 1);
 }

@@ -51,6 +51,10 @@ pub struct Counts {
     pub replayed: AtomicU64,
     /// Forwarded or replayed requests by `service operation`.
     pub by_operation: Mutex<BTreeMap<String, u64>>,
+    /// The bodies of the changes forwarded (requests that are not reads),
+    /// with their `service operation`: what mdl asked of AWS where moto
+    /// keeps no trace of it (a final snapshot's name).
+    pub changes: Mutex<Vec<(String, String)>>,
 }
 
 pub struct Proxy {
@@ -398,6 +402,12 @@ fn handle(
         .unwrap()
         .entry(format!("{service} {operation}"))
         .or_default() += 1;
+    if !is_read(&operation) {
+        counts.changes.lock().unwrap().push((
+            format!("{service} {operation}"),
+            String::from_utf8_lossy(&req.body).to_string(),
+        ));
+    }
     // Set when the answer may come from memory, or be kept for later.
     let key = (faults.replay && is_read(&operation)).then(|| req.key(&service));
     let kept = key

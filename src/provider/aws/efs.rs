@@ -559,7 +559,9 @@ impl Efs {
             .read(ReadRequest {
                 kind: kind_schema,
                 stack,
-                known_ids: vec![],
+                // By its id: it may no longer carry the stack's tags (it
+                // was just untagged by `mdl state rm`).
+                known_ids: vec![id.to_string()],
                 full: false,
                 ids_only: false,
                 share: &crate::provider::ReadShare::default(),

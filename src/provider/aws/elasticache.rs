@@ -499,9 +499,23 @@ impl ElastiCache {
                             .map_err(err("DeleteCacheCluster"))?;
                     }
                     _ => {
+                        // Redis keeps data: a final snapshot unless the
+                        // block says otherwise (moto accepts the name and
+                        // keeps no snapshot; AWS keeps one).
+                        let skip = prior
+                            .attrs
+                            .get("skip_final_snapshot")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false);
+                        let stamp = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs());
                         self.client
                             .delete_replication_group()
                             .replication_group_id(&prior.id)
+                            .set_final_snapshot_identifier(
+                                (!skip).then(|| format!("{}-final-{stamp}", prior.id)),
+                            )
                             .send()
                             .await
                             .map_err(err("DeleteReplicationGroup"))?;

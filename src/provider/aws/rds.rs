@@ -316,6 +316,8 @@ impl Rds {
                                     .unwrap_or(true),
                             )
                             .set_kms_key_id(s(&attrs, "kms_key_id"))
+                            // Protected in AWS too while `protect` holds.
+                            .deletion_protection(req.protected)
                             .set_tags(Some(tags))
                             .send()
                             .await
@@ -383,6 +385,7 @@ impl Rds {
                             .modify_db_cluster()
                             .db_cluster_identifier(&prior.id)
                             .apply_immediately(true)
+                            .deletion_protection(req.protected)
                             .set_vpc_security_group_ids(Some(strings(&attrs, "security_group_ids")))
                             .set_serverless_v2_scaling_configuration(scaling(&attrs))
                             .set_backup_retention_period(
@@ -430,6 +433,17 @@ impl Rds {
                         return Ok(ApplyResponse { live: None });
                     }
                     "aurora_cluster" => {
+                        // A delete reaches here only when it was opted in
+                        // (`protect = false`, --allow-destroy): only now is
+                        // AWS's own protection lifted.
+                        self.client
+                            .modify_db_cluster()
+                            .db_cluster_identifier(&prior.id)
+                            .apply_immediately(true)
+                            .deletion_protection(false)
+                            .send()
+                            .await
+                            .map_err(err("ModifyDBCluster"))?;
                         let skip = prior
                             .attrs
                             .get("skip_final_snapshot")
