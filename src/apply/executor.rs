@@ -300,6 +300,22 @@ pub async fn apply(
                     report_event(Event::Started(&s));
                     running.insert(s.clone(), Instant::now());
                     let change = changes[&s.addr].clone();
+                    // A delete is journaled too: if mdl dies during it, the
+                    // next run finishes it even when the resource itself is
+                    // gone by then (what it held may not be).
+                    if s.kind == StepKind::Delete
+                        && let Some(prior) = &change.prior
+                    {
+                        shared.journal(|st| mark_deleting(st, &s.addr, &prior.id));
+                        if shared.unsaved() {
+                            running.remove(&s);
+                            let outcome = Outcome::Cancelled;
+                            report_event(Event::Finished(&s, &outcome));
+                            outcomes.insert(s, outcome);
+                            cancelled = true;
+                            break;
+                        }
+                    }
                     let attrs = if matches!(s.kind, StepKind::Create | StepKind::Update) {
                         // Evaluated against the state as it is now (under
                         // its lock: copying it per step is quadratic).
@@ -561,7 +577,8 @@ async fn run_step(
             Operation::Delete { prior }
         }
     };
-    let resp = provider
+    let deleting = s.kind == StepKind::Delete;
+    let resp = match provider
         .apply(ApplyRequest {
             addr: &s.addr,
             kind: change.kind,
@@ -569,7 +586,13 @@ async fn run_step(
             op,
             protected: change.protected,
         })
-        .await?;
+        .await
+    {
+        // Already gone (an interrupted delete went through): what a delete
+        // wants.
+        Err(e) if deleting && e.is_not_found() => return Ok(None),
+        other => other?,
+    };
     // The ownership tags are not the user's: a provider that records the
     // tags as applied must not keep them.
     Ok(resp.live.map(|mut live| {
@@ -578,6 +601,13 @@ async fn run_step(
         }
         live
     }))
+}
+
+/// Record that the deletion of the resource `id` at `addr` starts.
+fn mark_deleting(state: &mut State, addr: &ResourceAddr, id: &str) {
+    if let Some(r) = state.resources.get_mut(addr).filter(|r| r.id == id) {
+        r.deleting = true;
+    }
 }
 
 /// Forget the intent of a create that AWS refused.
@@ -616,6 +646,7 @@ fn record_intent(
             protected: change.protected,
             adopted: false,
             pending: true,
+            deleting: false,
         },
     );
 }
@@ -663,6 +694,7 @@ fn record(
                     protected: change.protected,
                     adopted,
                     pending: false,
+                    deleting: false,
                 },
             );
         }

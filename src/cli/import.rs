@@ -205,6 +205,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
             protected: kind.protected,
             adopted,
             pending: false,
+            deleting: false,
         },
     );
     state.serial += 1;
@@ -219,7 +220,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
     outln!("Imported {} as `{addr}`.", live.id);
     if adopted {
         outln!(
-            "Run `mdl plan` to see how it differs from its block; the next apply also tags it mdl:stack and mdl:address, so that it is found again without state."
+            "Run `mdl plan` to see how it differs from its block; the next apply also tags it mdl:stack and mdl:address, so that `mdl state rebuild` finds it again without state."
         );
     } else {
         outln!("Run `mdl plan` to see how it differs from its block.");

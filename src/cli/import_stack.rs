@@ -188,6 +188,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
                 computed: a.live.computed.clone(),
                 protected: a.kind.protected,
                 pending: false,
+                deleting: false,
             },
         );
     }

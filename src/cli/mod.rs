@@ -68,7 +68,9 @@ Credentials and region come from the standard AWS chain (environment, profiles,
 SSO, instance roles). Point at any AWS-compatible endpoint with
 AWS_ENDPOINT_URL or --endpoint-url. State is kept in .mdl/<stack>.state.json
 beside the file, and every resource is tagged mdl:stack and mdl:address so
-that state can be rebuilt from AWS.
+that `mdl state rebuild` can find it again. Declare `stack NAME { account_id =
+\"...\", region = \"...\", backend = \"s3://...\" }` in the file to pin
+the account and region a run may change and where the state is kept.
 
 Terraform-style single-dash flags are accepted too: -auto-approve,
 -detailed-exitcode, -parallelism=N, -no-color.";

@@ -260,7 +260,7 @@ pub fn prepare(
                 &mut loaded.sources,
                 "state::unreadable",
                 e.to_string(),
-                "restore the file from a backup, or move it away: mdl rebuilds state from the mdl:* tags",
+                "restore the file from a backup, or move it away and run `mdl state rebuild FILE`, which finds the resources by their mdl:* tags",
             ));
         }
     };

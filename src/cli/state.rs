@@ -528,6 +528,7 @@ mod tests {
             protected: false,
             adopted: false,
             pending: false,
+            deleting: false,
         }
     }
 

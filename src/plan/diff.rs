@@ -130,6 +130,17 @@ pub fn diff_with(
     live: &Live,
     options: &Options,
 ) -> (Plan, Vec<Diagnostic>) {
+    // A configured resource whose deletion was interrupted (a replace) is
+    // deleted again before it is created.
+    let with_unfinished;
+    let options = if live.unfinished.is_empty() {
+        options
+    } else {
+        let mut o = options.clone();
+        o.replace.extend(live.unfinished.iter().cloned());
+        with_unfinished = o;
+        &with_unfinished
+    };
     let mut diags = Vec::new();
     let mut plan = Plan {
         stack: config.stack.clone(),

@@ -32,6 +32,10 @@ pub struct Live {
     /// directory, or an estate whose state was lost. A plan never changes
     /// or deletes them; `mdl state rebuild` adopts them on request.
     pub unrecorded: Vec<(ResourceAddr, LiveResource)>,
+    /// Resources whose deletion was interrupted and that are gone from
+    /// AWS: in `resources` as state recorded them, to be deleted again
+    /// (what they held may remain).
+    pub unfinished: Vec<ResourceAddr>,
     /// How long each read took (from its start, not its wait for a turn),
     /// in the order they started: `mdl plan --timings`.
     pub read_times: Vec<(&'static str, Duration)>,
@@ -193,6 +197,21 @@ pub async fn refresh_with(
             } else {
                 live.resources.insert(addr, r);
             }
+        }
+    }
+    for r in state.resources.values() {
+        if r.deleting && !r.id.is_empty() && !live.resources.contains_key(&r.addr) {
+            live.unfinished.push(r.addr.clone());
+            live.resources.insert(
+                r.addr.clone(),
+                LiveResource {
+                    addr: Some(r.addr.clone()),
+                    stack: Some(stack.to_string()),
+                    id: r.id.clone(),
+                    attrs: r.attrs.clone(),
+                    computed: r.computed.clone(),
+                },
+            );
         }
     }
     Ok(live)

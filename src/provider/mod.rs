@@ -177,6 +177,18 @@ impl ProviderError {
         }
     }
 
+    /// Whether AWS says the resource (or the one it is part of) does not
+    /// exist: `InvalidNatGatewayID.NotFound`, `DBClusterNotFoundFault`,
+    /// `NoSuchEntity`, `NoSuchHostedZone`, `ResourceNotFoundException`,
+    /// and Auto Scaling's `ValidationError` "... name not found".
+    pub fn is_not_found(&self) -> bool {
+        self.code.as_deref().is_some_and(|c| {
+            c.contains("NotFound")
+                || c.starts_with("NoSuch")
+                || (c == "ValidationError" && self.message.contains("not found"))
+        })
+    }
+
     /// Whether AWS refused a create because another resource holds the
     /// name asked for (`ParameterAlreadyExists`, `DBClusterAlreadyExistsFault`,
     /// `InvalidGroup.Duplicate`, `ResourceExistsException`, ...).

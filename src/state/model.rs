@@ -29,6 +29,10 @@ pub struct ResourceRecord {
     /// asked for; `id` is empty unless the kind's attributes determine it.
     /// The next refresh looks for it, by tags or by that id.
     pub pending: bool,
+    /// Its deletion started and was not seen to finish. If it is gone from
+    /// AWS when next read, the delete is run again all the same, so that
+    /// what it holds besides itself (a NAT gateway's elastic IP) is freed.
+    pub deleting: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -81,6 +85,7 @@ impl State {
                     protected: r.protected,
                     adopted: r.adopted,
                     pending: r.pending,
+                    deleting: r.deleting,
                 })
                 .collect(),
             outputs: map_to_json(&self.outputs),
@@ -115,6 +120,7 @@ impl State {
                     protected: r.protected,
                     adopted: r.adopted,
                     pending: r.pending,
+                    deleting: r.deleting,
                 },
             );
         }
@@ -219,6 +225,8 @@ pub struct ResourceEntry {
     pub adopted: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pending: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleting: bool,
 }
 
 /// What the last apply recorded, as values references see: AWS-assigned

@@ -2,6 +2,7 @@
 //! recorded, rename a block without replacing its resource.
 
 use crate::harness::Workspace;
+use crate::proxy::{Faults, Proxy};
 
 #[test]
 fn state_list_show_and_mv_keep_a_renamed_resource() {
@@ -459,4 +460,171 @@ fn rebuild(ws: &Workspace, file: &str) {
     let run = ws.mdl(&["state", "rebuild", file, "--auto-approve"]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.contains("Recorded "), "{}", run.all());
+}
+
+const TWO: &str = r#"
+vpc main {
+  cidr_block = "10.0.0.0/16"
+}
+
+subnet a {
+  vpc_id     = vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+"#;
+
+fn vpcs(ws: &Workspace) -> usize {
+    Workspace::runtime().block_on(async {
+        ws.moto
+            .ec2()
+            .describe_vpcs()
+            .send()
+            .await
+            .unwrap()
+            .vpcs()
+            .iter()
+            .filter(|v| !v.is_default().unwrap_or(false))
+            .count()
+    })
+}
+
+/// A `.mdl` directory others can write is refused; links planted where
+/// the state, its temporary file or the lock go are never followed.
+#[test]
+fn a_state_directory_others_can_write_or_planted_links_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = Workspace::new("site.moodle", TWO);
+    let dot = ws.dir.path().join(".mdl");
+    std::fs::create_dir(&dot).unwrap();
+    std::fs::set_permissions(&dot, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = ws.expect("plan", &[], 1);
+    assert!(
+        run.stderr.contains("writable by other users") && run.stderr.contains("chmod go-w"),
+        "{}",
+        run.all()
+    );
+    std::fs::set_permissions(&dot, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    // A link where the temporary file goes: replaced, not written through.
+    let victim = ws.dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    std::os::unix::fs::symlink(&victim, dot.join("site.state.json.tmp")).unwrap();
+    ws.expect("apply", &["--auto-approve"], 0);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+    assert_eq!(
+        std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+
+    // A link as the state file, or as the lock: refused, the target kept.
+    let state = ws.state_path();
+    let saved = std::fs::read_to_string(&state).unwrap();
+    std::fs::remove_file(&state).unwrap();
+    std::os::unix::fs::symlink(&victim, &state).unwrap();
+    let run = ws.expect("plan", &[], 1);
+    assert!(run.stderr.contains("is a symbolic link"), "{}", run.all());
+    std::fs::remove_file(&state).unwrap();
+    std::fs::write(&state, saved).unwrap();
+    let lock = state.with_extension("lock");
+    let _ = std::fs::remove_file(&lock);
+    std::os::unix::fs::symlink(&victim, &lock).unwrap();
+    let run = ws.expect("apply", &["--auto-approve"], 1);
+    assert!(run.stderr.contains("is a symbolic link"), "{}", run.all());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+}
+
+/// State that cannot be written stops mdl before it changes AWS; if it
+/// stops being writable during an apply, no step starts after that, and
+/// mdl names what AWS holds beyond the saved state and keeps a copy of the
+/// state it could not save.
+#[test]
+fn state_that_cannot_be_written_stops_the_apply_and_loses_nothing() {
+    let three = format!(
+        "{TWO}\nsubnet b {{\n  vpc_id     = vpc.main.id\n  cidr_block = \"10.0.2.0/24\"\n}}\n\nsubnet c {{\n  vpc_id     = vpc.main.id\n  cidr_block = \"10.0.3.0/24\"\n}}\n"
+    );
+    let ws = Workspace::new("site.moodle", &three);
+    let state = ws.state_path();
+    // mdl writes state through a temporary file beside it; a directory
+    // there (root ignores permissions) makes every write fail.
+    let blocker = state.with_file_name("site.state.json.tmp");
+    std::fs::create_dir_all(blocker.join("in-the-way")).unwrap();
+    let run = ws.expect("apply", &["--auto-approve"], 1);
+    assert!(
+        run.stderr.contains("state::unwritable") && run.stderr.contains("nothing was"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(vpcs(&ws), 0, "AWS was changed");
+    std::fs::remove_dir_all(&blocker).unwrap();
+
+    // During the apply: once the three subnets have started, state can no
+    // longer be written.
+    let proxy = Proxy::start(
+        &ws.moto.endpoint,
+        Faults {
+            latency: std::time::Duration::from_millis(300),
+            ..Faults::default()
+        },
+    );
+    let child = ws
+        .command(&proxy.endpoint, &["apply", "site.moodle", "--auto-approve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(&state)
+        .unwrap_or_default()
+        .matches("\"subnet.")
+        .count()
+        < 3
+    {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no subnet started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    std::fs::create_dir_all(blocker.join("in-the-way")).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("state::write_failed")
+            && stderr.contains("no further")
+            && stderr.contains("AWS holds what the saved state does not record")
+            && stderr.contains("subnet.a = subnet-")
+            && stderr.contains("subnet.c = subnet-"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("State holds every step"), "{stdout}");
+    // The copy it kept, put back, is the state: the next apply goes on
+    // from it and duplicates nothing.
+    let copy = std::fs::read_dir(state.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains(".recovered-"))
+        .expect("a recovery copy");
+    assert!(stderr.contains("site.state.json.recovered-"), "{stderr}");
+    std::fs::remove_dir_all(&blocker).unwrap();
+    std::fs::rename(&copy, &state).unwrap();
+    drop(proxy);
+    ws.expect("apply", &["--auto-approve"], 0);
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    assert_eq!(vpcs(&ws), 1);
+    let subnets = Workspace::runtime().block_on(async {
+        ws.moto
+            .ec2()
+            .describe_subnets()
+            .send()
+            .await
+            .unwrap()
+            .subnets()
+            .iter()
+            .filter(|s| !s.default_for_az().unwrap_or(false))
+            .count()
+    });
+    assert_eq!(subnets, 3);
 }

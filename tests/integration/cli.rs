@@ -186,3 +186,115 @@ fn import_takes_an_address_and_id_or_a_stack() {
         "{out}"
     );
 }
+
+/// A contributed file validated in CI must not make mdl print another
+/// file: the environment (and its credentials), /etc/passwd, a device.
+#[test]
+fn hostile_uses_and_root_files_print_nothing_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "AKIA-hostile-test-secret-value";
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mdl"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let uses = [
+        ("environ.moodle", "use \"/proc/self/environ\"\n"),
+        ("passwd.moodle", "use \"../../../../../../etc/passwd\"\n"),
+        ("shadow.moodle", "use \"/etc/shadow\"\n"),
+        ("zero.moodle", "use \"/dev/zero\"\n"),
+    ];
+    for (name, text) in uses {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let (code, out) = run(&["validate", name]);
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(out.contains("module::refused"), "{name}: {out}");
+        assert!(
+            !out.contains(secret) && !out.contains("root:"),
+            "{name}: {out}"
+        );
+    }
+    // A root file, or a module inside the tree, that is a link to the
+    // process environment.
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("site.moodle")).unwrap();
+    let (code, out) = run(&["validate", "site.moodle"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("is not a regular file") && !out.contains(secret),
+        "{out}"
+    );
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("env.moodle")).unwrap();
+    std::fs::write(dir.path().join("main.moodle"), "use \"env.moodle\"\n").unwrap();
+    let (code, out) = run(&["validate", "main.moodle"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("leads outside the directory") && !out.contains(secret),
+        "{out}"
+    );
+    // A params file that is a device is not read.
+    std::fs::write(
+        dir.path().join("ok.moodle"),
+        "vpc a {\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+    )
+    .unwrap();
+    let (code, out) = run(&["validate", "ok.moodle", "--params-file", "/dev/zero"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("is not a regular file"), "{out}");
+}
+
+/// A one-line file of 70 MiB: refused before it is read, in a report of
+/// a few lines, quickly.
+#[test]
+fn an_oversized_one_line_file_gets_a_short_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.moodle");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(70 * 1024 * 1024).unwrap();
+    drop(f);
+    let started = std::time::Instant::now();
+    let (code, out, err) = mdl(&["validate", path.to_str().unwrap()]);
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("larger than 64 MiB"), "{err}");
+    assert!(
+        out.len() + err.len() < 2000,
+        "{} bytes",
+        out.len() + err.len()
+    );
+    eprintln!("refused in {took:?}");
+    // Under the bound but one long line with an error at its end: only a
+    // window of the line is quoted.
+    let mut text = "x".repeat(8 * 1024 * 1024);
+    text.push_str(" = {\n");
+    std::fs::write(&path, text).unwrap();
+    let (code, _, err) = mdl(&["validate", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.len() < 4000, "{} bytes of diagnostics", err.len());
+}
+
+/// `cidrsubnet` and arithmetic past what a number holds: a diagnostic,
+/// never a panic.
+#[test]
+fn out_of_range_numbers_are_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.moodle");
+    std::fs::write(
+        &path,
+        "param big: number = 9007199254740992\nvpc a {\n  cidr_block = cidrsubnet(\"10.0.0.0/16\", param.big * param.big, 0)\n}\nvpc b {\n  cidr_block = cidrsubnet(\"10.0.0.0/16\", param.big, 0)\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = mdl(&["validate", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("lang::number_out_of_range"), "{err}");
+    assert!(err.contains("lang::invalid_argument"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -59,6 +59,7 @@ fn recorded(provider: &MockProvider) -> State {
                 protected,
                 adopted: false,
                 pending: false,
+                deleting: false,
             },
         );
     }

@@ -916,12 +916,21 @@ impl Ec2 {
     }
 
     async fn delete_nat(&self, prior: &LiveResource) -> Result<(), ProviderError> {
-        self.client
+        // Gone already (a delete interrupted after this call): its elastic
+        // IP is still to be released.
+        match self
+            .client
             .delete_nat_gateway()
             .nat_gateway_id(&prior.id)
             .send()
             .await
-            .map_err(err("DeleteNatGateway"))?;
+            .map_err(err("DeleteNatGateway"))
+        {
+            Err(e) if e.is_not_found() => {}
+            other => {
+                other?;
+            }
+        }
         let id = prior.id.clone();
         wait_until(
             &format!("NAT gateway {id} to be deleted"),
@@ -935,12 +944,19 @@ impl Ec2 {
         )
         .await?;
         if let Some(allocation) = prior.computed.get("allocation_id").and_then(Value::as_str) {
-            self.client
+            match self
+                .client
                 .release_address()
                 .allocation_id(allocation)
                 .send()
                 .await
-                .map_err(err("ReleaseAddress"))?;
+                .map_err(err("ReleaseAddress"))
+            {
+                Err(e) if e.is_not_found() => {}
+                other => {
+                    other?;
+                }
+            }
         }
         Ok(())
     }

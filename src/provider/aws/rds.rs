@@ -435,15 +435,36 @@ impl Rds {
                     "aurora_cluster" => {
                         // A delete reaches here only when it was opted in
                         // (`protect = false`, --allow-destroy): only now is
-                        // AWS's own protection lifted.
-                        self.client
-                            .modify_db_cluster()
+                        // AWS's own protection lifted. Looked at first: a
+                        // cluster already gone (an interrupted delete) is
+                        // done, and moto answers ModifyDBCluster of a
+                        // missing cluster with a 500 where AWS says
+                        // DBClusterNotFoundFault.
+                        let found = self
+                            .client
+                            .describe_db_clusters()
                             .db_cluster_identifier(&prior.id)
-                            .apply_immediately(true)
-                            .deletion_protection(false)
                             .send()
                             .await
-                            .map_err(err("ModifyDBCluster"))?;
+                            .map_err(err("DescribeDBClusters"));
+                        let protected = match found {
+                            Err(e) if e.is_not_found() => return Ok(ApplyResponse { live: None }),
+                            other => other?
+                                .db_clusters()
+                                .first()
+                                .and_then(|c| c.deletion_protection())
+                                .unwrap_or(false),
+                        };
+                        if protected {
+                            self.client
+                                .modify_db_cluster()
+                                .db_cluster_identifier(&prior.id)
+                                .apply_immediately(true)
+                                .deletion_protection(false)
+                                .send()
+                                .await
+                                .map_err(err("ModifyDBCluster"))?;
+                        }
                         let skip = prior
                             .attrs
                             .get("skip_final_snapshot")
