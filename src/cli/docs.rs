@@ -23,6 +23,9 @@ pub fn run(args: &DocsArgs) -> u8 {
             for name in crate::stdlib::names() {
                 outln!("  std/{name}");
             }
+            outln!(
+                "\nThe stack's identity (`stack NAME {{ account_id, region, backend }}`): `mdl docs stack`."
+            );
             0
         }
         Some(name) if name.starts_with("std/") => {
@@ -42,6 +45,10 @@ pub fn run(args: &DocsArgs) -> u8 {
                     1
                 }
             }
+        }
+        Some(name) if name == crate::lang::stack::KEYWORD => {
+            out!("{}", crate::lang::stack::DOCS);
+            0
         }
         Some(name) => match crate::schema::kind(name) {
             Some(k) => {

@@ -39,6 +39,34 @@ pub struct StackDecl {
 
 const ATTRIBUTES: &[&str] = &["account_id", "region", "backend"];
 
+/// What `mdl docs stack` prints.
+pub const DOCS: &str = "\
+stack NAME { ... }
+
+The estate's identity, declared once in the root file (not in a module).
+NAME is the stack's name: the mdl:stack tag of every resource, the prefix of
+names mdl gives, and the name of the state (`<NAME>.state.json`). Without a
+declaration the name is the file's (`--stack` overrides either).
+
+Attributes (plain strings, read before anything is evaluated):
+  account_id   the 12-digit AWS account the stack lives in. Every run asks
+               STS which account its credentials are for and refuses any
+               other before it reads or changes anything.
+  region       the region the stack lives in; any other is refused.
+  backend      where the state is kept: s3://BUCKET/PREFIX. A --backend (or
+               MDL_BACKEND) that says otherwise is refused.
+
+The first apply records the account and region in the state, and later
+runs are held to them even without a declaration.
+
+Example:
+  stack vle {
+    account_id = \"123456789012\"
+    region     = \"eu-west-2\"
+    backend    = \"s3://uni-mdl-state/vle\"
+  }
+";
+
 /// The declaration of an already registered root file, for commands that
 /// need the stack's identity but not the estate (`mdl state`, `mdl
 /// output`): the file is parsed, not evaluated. A file that does not parse
