@@ -300,22 +300,6 @@ pub async fn apply(
                     report_event(Event::Started(&s));
                     running.insert(s.clone(), Instant::now());
                     let change = changes[&s.addr].clone();
-                    // A delete is journaled too: if mdl dies during it, the
-                    // next run finishes it even when the resource itself is
-                    // gone by then (what it held may not be).
-                    if s.kind == StepKind::Delete
-                        && let Some(prior) = &change.prior
-                    {
-                        shared.journal(|st| mark_deleting(st, &s.addr, &prior.id));
-                        if shared.unsaved() {
-                            running.remove(&s);
-                            let outcome = Outcome::Cancelled;
-                            report_event(Event::Finished(&s, &outcome));
-                            outcomes.insert(s, outcome);
-                            cancelled = true;
-                            break;
-                        }
-                    }
                     let attrs = if matches!(s.kind, StepKind::Create | StepKind::Update) {
                         // Evaluated against the state as it is now (under
                         // its lock: copying it per step is quadratic).
@@ -337,21 +321,30 @@ pub async fn apply(
                     };
                     // The intent first: if mdl dies during the create, the
                     // next run knows what it asked for (and, where the
-                    // attributes determine it, the id to look for).
-                    if s.kind == StepKind::Create
-                        && let Some(a) = &attrs
-                    {
-                        shared.journal(|st| record_intent(st, &plan.stack, &s, &change, a));
-                        if shared.unsaved() {
-                            // Its intent could not be recorded: a create
-                            // now might never be found again.
-                            running.remove(&s);
-                            let outcome = Outcome::Cancelled;
-                            report_event(Event::Finished(&s, &outcome));
-                            outcomes.insert(s, outcome);
-                            cancelled = true;
-                            break;
+                    // attributes determine it, the id to look for). A
+                    // delete is journaled too: the next run finishes it even
+                    // when the resource is gone by then (what it held may
+                    // not be).
+                    let journaled = match (s.kind, &attrs, &change.prior) {
+                        (StepKind::Create, Some(a), _) => {
+                            shared.journal(|st| record_intent(st, &plan.stack, &s, &change, a));
+                            true
                         }
+                        (StepKind::Delete, _, Some(prior)) => {
+                            shared.journal(|st| mark_deleting(st, &s.addr, &prior.id));
+                            true
+                        }
+                        _ => false,
+                    };
+                    if journaled && shared.unsaved() {
+                        // Not recorded: what the step made or left might
+                        // never be found again.
+                        running.remove(&s);
+                        let outcome = Outcome::Cancelled;
+                        report_event(Event::Finished(&s, &outcome));
+                        outcomes.insert(s, outcome);
+                        cancelled = true;
+                        break;
                     }
                     let provider = provider.clone();
                     let semaphore = semaphore.clone();

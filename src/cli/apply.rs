@@ -1,6 +1,6 @@
 //! `mdl apply` and `mdl destroy`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::sync::Mutex;
 
 use clap::Args;
@@ -221,23 +221,12 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         };
     out!("{}", crate::plan::render::render(&plan, style));
     if !plan.has_changes() {
-        // Still record what is live: ids and values AWS assigned stay
-        // current.
-        let (report, mut new_state) = runtime.block_on(apply(
-            &plan,
-            &loaded.config,
-            provider.clone(),
-            state,
-            None,
-            1,
-            &|_| {},
-            std::future::pending(),
-        ));
+        let mut new_state =
+            super::plan::record_live(&runtime, &plan, &loaded.config, provider.clone(), state);
         set_outputs(&loaded.config, &mut new_state, mode);
         if let Err(code) = super::plan::save_state(ui, &mut loaded, &store, &new_state) {
             return code;
         }
-        drop(report);
         drop(lock);
         return 0;
     }
@@ -557,31 +546,10 @@ fn check_protection(
 }
 
 fn confirm(mode: Mode) -> Result<bool, String> {
-    if !std::io::stdin().is_terminal() {
-        return Err(format!(
-            "{} needs confirmation and standard input is not a terminal",
-            if mode == Mode::Apply {
-                "apply"
-            } else {
-                "destroy"
-            }
-        ));
+    match mode {
+        Mode::Apply => super::ask_yes("apply", "perform these actions"),
+        Mode::Destroy => super::ask_yes("destroy", "destroy all resources of this stack"),
     }
-    out!(
-        "\nDo you want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
-        if mode == Mode::Apply {
-            "perform these actions"
-        } else {
-            "destroy all resources of this stack"
-        }
-    );
-    let _ = std::io::stdout().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| format!("cannot read the answer: {e}"))?;
-    Ok(line.trim() == "yes")
 }
 
 /// Evaluate the outputs against the new state.

@@ -132,75 +132,57 @@ pub fn check_where(
     region: &str,
 ) -> Result<(), Diagnostic> {
     let decl = identity.decl.as_ref();
-    if let Some(pin) = decl.and_then(|d| d.account_id.as_ref())
-        && pin.value != account
-    {
-        return Err(Diagnostic::error(
+    let stack = &identity.stack;
+    // What this run is in, and how to be in another one.
+    let checks = [
+        (
+            "account",
             "stack::wrong_account",
-            format!(
-                "stack `{}` is pinned to account {}, and the credentials in use are for account {account}",
-                identity.stack, pin.value
-            ),
-            pin.span,
-            "pinned here",
-        )
-        .with_help(format!(
-            "use credentials of account {} (AWS_PROFILE, or `aws sso login` for its profile); nothing was read or changed",
-            pin.value
-        )));
-    }
-    if let Some(pin) = decl.and_then(|d| d.region.as_ref())
-        && pin.value != region
-    {
-        return Err(Diagnostic::error(
+            decl.and_then(|d| d.account_id.as_ref()),
+            state.account_id.as_deref(),
+            account,
+            "the credentials of account",
+        ),
+        (
+            "region",
             "stack::wrong_region",
-            format!(
-                "stack `{}` is pinned to region {}, and this run is in {region}",
-                identity.stack, pin.value
-            ),
-            pin.span,
-            "pinned here",
-        )
-        .with_help(format!(
-            "run in {} (AWS_REGION={} or --region {}); nothing was read or changed",
-            pin.value, pin.value, pin.value
-        )));
+            decl.and_then(|d| d.region.as_ref()),
+            state.region.as_deref(),
+            region,
+            "--region",
+        ),
+    ];
+    // The declaration's pins first (they point at the file), then what the
+    // state recorded.
+    for (what, code, pin, _, now, fix) in &checks {
+        if let Some(pin) = pin.filter(|p| p.value != *now) {
+            return Err(Diagnostic::error(
+                code,
+                format!(
+                    "stack `{stack}` is pinned to {what} {}, and this run is in {what} {now}",
+                    pin.value
+                ),
+                pin.span,
+                "pinned here",
+            )
+            .with_help(format!(
+                "use {fix} {} (AWS_PROFILE and `aws sso login`, or AWS_REGION); nothing was read or changed",
+                pin.value
+            )));
+        }
     }
-    let recorded = |what: &str, was: &str, now: &str, flag: &str| {
-        format!(
-            "the state of stack `{}` records {what} {was}, and this run is in {what} {now}; nothing was read or changed. Use {flag} {was}; a stack does not move: to start one elsewhere, give it another name (--stack, or `stack NAME {{ }}` in the file)",
-            identity.stack
-        )
-    };
-    if let Some(was) = state.account_id.as_deref()
-        && was != account
-    {
-        let help = recorded("account", was, account, "credentials of account");
-        return Err(command_line_diag(
-            sources,
-            "stack::wrong_account",
-            format!(
-                "stack `{}` is in account {was}, and the credentials in use are for account {account}",
-                identity.stack
-            ),
-            "while running this command",
-            help,
-        ));
-    }
-    if let Some(was) = state.region.as_deref()
-        && was != region
-    {
-        let help = recorded("region", was, region, "--region");
-        return Err(command_line_diag(
-            sources,
-            "stack::wrong_region",
-            format!(
-                "stack `{}` is in region {was}, and this run is in region {region}",
-                identity.stack
-            ),
-            "while running this command",
-            help,
-        ));
+    for (what, code, _, was, now, fix) in &checks {
+        if let Some(was) = was.filter(|w| w != now) {
+            return Err(command_line_diag(
+                sources,
+                code,
+                format!("stack `{stack}` is in {what} {was}, and this run is in {what} {now}"),
+                "while running this command",
+                format!(
+                    "the state of stack `{stack}` records {what} {was}; nothing was read or changed. Use {fix} {was}; a stack does not move: to start one elsewhere, give it another name (--stack, or `stack NAME {{ }}` in the file)"
+                ),
+            ));
+        }
     }
     state.account_id = Some(account.to_string());
     state.region = Some(region.to_string());

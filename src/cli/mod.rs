@@ -286,6 +286,30 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Ask `Do you want to QUESTION?` on the terminal; only `yes` approves.
+/// `command` names what needs the answer when there is no terminal.
+///
+/// # Errors
+/// Standard input is not a terminal, or cannot be read.
+pub fn ask_yes(command: &str, question: &str) -> Result<bool, String> {
+    use std::io::{BufRead, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "{command} needs confirmation and standard input is not a terminal"
+        ));
+    }
+    out!(
+        "\nDo you want to {question}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    Ok(line.trim() == "yes")
+}
+
 /// What a param value is shown as in diagnostics: any may be a secret.
 pub const MASKED: &str = "***";
 

@@ -672,16 +672,7 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
     }
     let recorded = plan.changes.len();
     let vanished = plan.vanished.len();
-    let (_, new_state) = runtime.block_on(crate::apply::apply(
-        &plan,
-        &loaded.config,
-        provider,
-        state,
-        None,
-        1,
-        &|_| {},
-        std::future::pending(),
-    ));
+    let new_state = record_live(&runtime, &plan, &loaded.config, provider, state);
     if let Err(code) = save_state(ui, &mut loaded, &store, &new_state) {
         return code;
     }
@@ -710,6 +701,28 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
         }
     );
     0
+}
+
+/// Carry out a plan of changes that change nothing: state records each
+/// resource as it is live (ids and values AWS assigned stay current).
+pub fn record_live(
+    runtime: &tokio::runtime::Runtime,
+    plan: &Plan,
+    config: &crate::lang::Config,
+    provider: Arc<AwsProvider>,
+    state: State,
+) -> State {
+    let (_, recorded) = runtime.block_on(crate::apply::apply(
+        plan,
+        config,
+        provider,
+        state,
+        None,
+        1,
+        &|_| {},
+        std::future::pending(),
+    ));
+    recorded
 }
 
 /// Save state, reporting a failure as a diagnostic.

@@ -3,8 +3,6 @@
 //! deletes such resources (they may be another directory's copy of the
 //! stack); this command shows them, asks, and records them in state.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use clap::Args;
 use indexmap::IndexMap;
 
@@ -156,17 +154,7 @@ pub fn run(ui: &Ui, args: &RebuildArgs) -> u8 {
             .collect(),
         ..Plan::default()
     };
-    // A plan of changes that change nothing: apply records each as live.
-    let (_, new_state) = runtime.block_on(crate::apply::apply(
-        &record,
-        &loaded.config,
-        provider,
-        state,
-        None,
-        1,
-        &|_| {},
-        std::future::pending(),
-    ));
+    let new_state = super::plan::record_live(&runtime, &record, &loaded.config, provider, state);
     if let Err(code) = super::plan::save_state(ui, &mut loaded, &store, &new_state) {
         return code;
     }
@@ -203,19 +191,10 @@ fn noop(plan: &Plan, addr: ResourceAddr, live: LiveResource) -> Option<Change> {
 }
 
 fn ask(stack: &str) -> Result<bool, String> {
-    if !std::io::stdin().is_terminal() {
-        return Err(
-            "state rebuild needs confirmation and standard input is not a terminal".to_string(),
-        );
-    }
-    out!(
-        "\nRecord these in the state of stack `{stack}`, so that mdl manages (and may delete) them?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
-    );
-    let _ = std::io::stdout().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| format!("cannot read the answer: {e}"))?;
-    Ok(line.trim() == "yes")
+    super::ask_yes(
+        "state rebuild",
+        &format!(
+            "record these in the state of stack `{stack}`, so that mdl manages (and may delete) them"
+        ),
+    )
 }

@@ -79,16 +79,19 @@ pub fn of_source(
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let blocks: Vec<&ast::Block> = file
-        .items
+    let decl = declaration(&blocks_of(&file), &mut diags);
+    (decl, diags)
+}
+
+/// The `stack` blocks of a parsed file.
+fn blocks_of(file: &ast::File) -> Vec<&ast::Block> {
+    file.items
         .iter()
         .filter_map(|i| match i {
             ast::Item::Block(b) if b.kind.name == KEYWORD => Some(b),
             _ => None,
         })
-        .collect();
-    let decl = declaration(&blocks, &mut diags);
-    (decl, diags)
+        .collect()
 }
 
 /// Whether `name` can be a stack name: it is a tag value, part of resource
@@ -274,16 +277,8 @@ mod tests {
         let id = sources.add("t.moodle", None, text.to_string());
         let (file, parse) = crate::syntax::parse(id, sources.text(id));
         assert!(parse.is_empty(), "{parse:?}");
-        let blocks: Vec<&ast::Block> = file
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                ast::Item::Block(b) if b.kind.name == KEYWORD => Some(b),
-                _ => None,
-            })
-            .collect();
         let mut diags = Vec::new();
-        let decl = declaration(&blocks, &mut diags);
+        let decl = declaration(&blocks_of(&file), &mut diags);
         (decl, diags.iter().map(|d| d.code).collect())
     }
 

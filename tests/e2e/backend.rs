@@ -12,15 +12,8 @@ use crate::proxy::{Faults, Proxy};
 const PROD: &str = include_str!("../../examples/prod.moodle");
 const BACKEND: &str = "s3://mdl-state/teams/vle";
 
-fn s3(ws: &Workspace) -> aws_sdk_s3::Client {
-    let conf = aws_sdk_s3::config::Builder::from(&ws.moto.sdk())
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
-}
-
 fn object(ws: &Workspace, key: &str) -> Option<String> {
-    let client = s3(ws);
+    let client = ws.moto.s3();
     Workspace::runtime().block_on(async {
         let out = client
             .get_object()
@@ -37,20 +30,7 @@ fn object(ws: &Workspace, key: &str) -> Option<String> {
 #[test]
 fn two_applies_one_lock_and_force_unlock_after_a_kill() {
     let ws = Workspace::new("prod.moodle", PROD);
-    let client = s3(&ws);
-    Workspace::runtime().block_on(async {
-        client
-            .create_bucket()
-            .bucket("mdl-state")
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    ws.moto.create_bucket("mdl-state");
     let proxy = Proxy::start(
         &ws.moto.endpoint,
         Faults {

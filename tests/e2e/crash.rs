@@ -245,16 +245,22 @@ pub(crate) fn inventory(ws: &Workspace) -> Inventory {
     })
 }
 
-#[test]
-fn killed_applies_converge_without_duplicates_or_orphans() {
-    let runs: u64 = std::env::var("MDL_CRASH_RUNS")
+/// How many runs (`MDL_CRASH_RUNS`, 20 by default), and the one run to
+/// repeat alone (`MDL_CRASH_ONLY=N`), to look into it.
+fn crash_runs() -> (u64, Option<u64>) {
+    let runs = std::env::var("MDL_CRASH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(20);
-    // `MDL_CRASH_ONLY=N` repeats run N alone, to look into it.
-    let only: Option<u64> = std::env::var("MDL_CRASH_ONLY")
+    let only = std::env::var("MDL_CRASH_ONLY")
         .ok()
         .and_then(|r| r.parse().ok());
+    (runs, only)
+}
+
+#[test]
+fn killed_applies_converge_without_duplicates_or_orphans() {
+    let (runs, only) = crash_runs();
     let mut report = Vec::new();
     for i in (0..runs).filter(|i| only.is_none_or(|o| o == *i)) {
         let ws = Workspace::new("prod.moodle", PROD);
@@ -394,13 +400,7 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
 
 #[test]
 fn killed_destroys_finish_without_orphans() {
-    let runs: u64 = std::env::var("MDL_CRASH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(20);
-    let only: Option<u64> = std::env::var("MDL_CRASH_ONLY")
-        .ok()
-        .and_then(|r| r.parse().ok());
+    let (runs, only) = crash_runs();
     let mut report = Vec::new();
     for i in (0..runs).filter(|i| only.is_none_or(|o| o == *i)) {
         let ws = Workspace::new("prod.moodle", PROD);

@@ -19,22 +19,6 @@ fn remaining(ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
-/// VPCs moto holds besides its default one.
-fn vpcs(ws: &Workspace) -> usize {
-    Workspace::runtime().block_on(async {
-        ws.moto
-            .ec2()
-            .describe_vpcs()
-            .send()
-            .await
-            .unwrap()
-            .vpcs()
-            .iter()
-            .filter(|v| v.is_default() != Some(true))
-            .count()
-    })
-}
-
 /// Destroy, expecting only moto's missing DeleteCacheSubnetGroup to stop
 /// it: what remains is each cache subnet group and the network under it.
 fn destroy_up_to_the_cache_subnet_group_gap(ws: &Workspace, module: &str) {
@@ -299,7 +283,7 @@ fn single_example_applies_replans_clean_and_destroys_everything() {
         apply.all()
     );
     ws.expect("plan", &["--detailed-exitcode"], 0);
-    assert_eq!(vpcs(&ws), 1);
+    assert_eq!(ws.moto.vpcs(), 1);
     let php = ws.expect("output", &["--moodle-config"], 0).stdout;
     assert!(
         php.contains("$CFG->dbtype    = 'auroramysql';")
@@ -318,6 +302,6 @@ fn single_example_applies_replans_clean_and_destroys_everything() {
         destroy.all()
     );
     assert!(remaining(&ws).is_empty());
-    assert_eq!(vpcs(&ws), 0, "the VPC is gone");
+    assert_eq!(ws.moto.vpcs(), 0, "the VPC is gone");
     ws.expect("plan", &["--detailed-exitcode"], 2);
 }

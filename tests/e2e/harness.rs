@@ -81,6 +81,48 @@ impl Moto {
     pub fn ec2(&self) -> aws_sdk_ec2::Client {
         aws_sdk_ec2::Client::new(&self.sdk())
     }
+
+    /// An S3 client (path-style addressing, as moto_server needs).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.sdk())
+                .force_path_style(true)
+                .build(),
+        )
+    }
+
+    /// Create the bucket `name` in eu-west-2, for the state backend.
+    pub fn create_bucket(&self, name: &str) {
+        let client = self.s3();
+        Workspace::runtime().block_on(async {
+            client
+                .create_bucket()
+                .bucket(name)
+                .create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    /// VPCs moto holds besides its default one.
+    pub fn vpcs(&self) -> usize {
+        let ec2 = self.ec2();
+        Workspace::runtime().block_on(async {
+            ec2.describe_vpcs()
+                .send()
+                .await
+                .unwrap()
+                .vpcs()
+                .iter()
+                .filter(|v| v.is_default() != Some(true))
+                .count()
+        })
+    }
 }
 
 impl Drop for Moto {

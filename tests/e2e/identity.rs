@@ -270,24 +270,8 @@ fn the_declared_name_and_backend_are_the_stacks() {
         "site.moodle",
         &format!("stack training {{\n  backend = \"s3://mdl-state/uni\"\n}}\n{SITE_A}"),
     );
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&ws.moto.sdk())
-            .force_path_style(true)
-            .build(),
-    );
-    Workspace::runtime().block_on(async {
-        client
-            .create_bucket()
-            .bucket("mdl-state")
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    ws.moto.create_bucket("mdl-state");
+    let client = ws.moto.s3();
     ws.expect("apply", &["--auto-approve"], 0);
     // Nothing beside the file: the state is in the declared bucket, under
     // the declared name, and the resources carry that name.

@@ -149,16 +149,8 @@ fn the_ci_cancel_sequence_stops_mdl_before_its_sigkill() {
     converges(&ws);
 }
 
-fn s3(ws: &Workspace) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&ws.moto.sdk())
-            .force_path_style(true)
-            .build(),
-    )
-}
-
 fn lock_object(ws: &Workspace) -> bool {
-    let client = s3(ws);
+    let client = ws.moto.s3();
     Workspace::runtime().block_on(async {
         client
             .head_object()
@@ -173,20 +165,7 @@ fn lock_object(ws: &Workspace) -> bool {
 #[test]
 fn a_plan_interrupted_on_the_s3_backend_releases_its_lock() {
     let ws = Workspace::new("prod.moodle", PROD);
-    let client = s3(&ws);
-    Workspace::runtime().block_on(async {
-        client
-            .create_bucket()
-            .bucket("mdl-state")
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+    ws.moto.create_bucket("mdl-state");
     ws.expect(
         "apply",
         &["--auto-approve", "--backend", "s3://mdl-state/vle"],

@@ -473,21 +473,6 @@ subnet a {
 }
 "#;
 
-fn vpcs(ws: &Workspace) -> usize {
-    Workspace::runtime().block_on(async {
-        ws.moto
-            .ec2()
-            .describe_vpcs()
-            .send()
-            .await
-            .unwrap()
-            .vpcs()
-            .iter()
-            .filter(|v| !v.is_default().unwrap_or(false))
-            .count()
-    })
-}
-
 /// A `.mdl` directory others can write is refused; links planted where
 /// the state, its temporary file or the lock go are never followed.
 #[test]
@@ -554,7 +539,7 @@ fn state_that_cannot_be_written_stops_the_apply_and_loses_nothing() {
         "{}",
         run.all()
     );
-    assert_eq!(vpcs(&ws), 0, "AWS was changed");
+    assert_eq!(ws.moto.vpcs(), 0, "AWS was changed");
     std::fs::remove_dir_all(&blocker).unwrap();
 
     // During the apply: once the three subnets have started, state can no
@@ -613,7 +598,7 @@ fn state_that_cannot_be_written_stops_the_apply_and_loses_nothing() {
     drop(proxy);
     ws.expect("apply", &["--auto-approve"], 0);
     ws.expect("plan", &["--detailed-exitcode"], 0);
-    assert_eq!(vpcs(&ws), 1);
+    assert_eq!(ws.moto.vpcs(), 1);
     let subnets = Workspace::runtime().block_on(async {
         ws.moto
             .ec2()
