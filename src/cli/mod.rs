@@ -131,13 +131,15 @@ pub struct FileArgs {
     /// A JSON file of param values: {"name": value, ...}.
     #[arg(long, value_name = "FILE")]
     pub params_file: Option<PathBuf>,
-    /// The stack name (default: the file name without `.moodle`).
+    /// The stack name (default: the file's `stack` declaration, else the
+    /// file name without `.moodle`).
     #[arg(long)]
     pub stack: Option<String>,
     /// Keep state in S3 rather than in .mdl/ beside the file, shared by a
     /// team: `s3://BUCKET/PREFIX` holds `<stack>.state.json` and, while a
     /// run changes it, `<stack>.state.json.lock` (taken by a conditional
-    /// write: one run at a time).
+    /// write: one run at a time). A `backend` in the file's `stack`
+    /// declaration does the same, and a flag that differs is refused.
     #[arg(long, env = "MDL_BACKEND", value_name = "URL")]
     pub backend: Option<String>,
 }

@@ -54,10 +54,9 @@ pub enum StateCommand {
     /// (after the state file was lost, say). A plan never changes or
     /// deletes such resources, since another directory may keep a stack of
     /// the same name; this lists them, asks, and records them.
-    ///
-    /// Examples:
-    ///   mdl state rebuild prod.moodle
-    ///   mdl state rebuild prod.moodle --auto-approve
+    #[command(
+        after_help = "Examples:\n  mdl state rebuild prod.moodle                  list, ask, record\n  mdl state rebuild prod.moodle --auto-approve   in CI, once the list is known"
+    )]
     Rebuild(super::rebuild::RebuildArgs),
 }
 
@@ -65,7 +64,8 @@ pub enum StateCommand {
 pub struct StateFile {
     /// The .moodle file whose state this is.
     pub file: PathBuf,
-    /// The stack name (default: the file name without `.moodle`).
+    /// The stack name (default: the file's `stack` declaration, else the
+    /// file name without `.moodle`).
     #[arg(long)]
     pub stack: Option<String>,
     /// State in S3: `s3://BUCKET/PREFIX` (see `mdl plan --help`).
