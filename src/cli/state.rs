@@ -290,6 +290,48 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                     &hint,
                 );
             };
+            // Untagging changes AWS: only in the stack's own account and
+            // region (and a resource missing from another account must
+            // not be dropped from state as gone).
+            let mut here = SourceMap::new();
+            let checked = super::identity::of_file(
+                &mut here,
+                &file.file,
+                file.stack.as_deref(),
+                file.backend.as_deref(),
+            )
+            .and_then(|identity| {
+                let runtime = super::plan::runtime().map_err(|e| {
+                    vec![super::command_line_diag(
+                        &mut here,
+                        "cli::runtime",
+                        format!("cannot start the async runtime: {e}"),
+                        "while running this command",
+                        "this is a bug in mdl",
+                    )]
+                })?;
+                let provider = runtime
+                    .block_on(crate::provider::aws::AwsProvider::connect(
+                        &aws.connection(),
+                    ))
+                    .map_err(|e| {
+                        vec![super::command_line_diag(
+                            &mut here,
+                            "aws::config",
+                            e.message,
+                            "while running this command",
+                            "set AWS_REGION=eu-west-2 (for example) or pass --region",
+                        )]
+                    })?;
+                super::identity::confirm_where(
+                    &runtime, &provider, &mut here, &identity, &mut state,
+                )
+                .map_err(|d| vec![d])
+            });
+            if let Err(diags) = checked {
+                ui.report(&diags, &here);
+                return 1;
+            }
             let untagged = match untag(&record, &stack, aws) {
                 Ok(u) => u,
                 Err(e) => {

@@ -261,6 +261,13 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
         "{}",
         run.all()
     );
+    // `state rm` changes AWS too (the tags): refused as well, and the
+    // record is kept.
+    let rm = ws.mdl(&["state", "rm", "site.moodle", "vpc.main"]);
+    assert_eq!(rm.code, 1, "{}", rm.all());
+    assert!(rm.stderr.contains("stack::wrong_account"), "{}", rm.all());
+    let list = ws.mdl(&["state", "list", "site.moodle"]);
+    assert!(list.stdout.contains("vpc.main"), "{}", list.all());
     assert_eq!(vpcs_at(&ws, "vpc.main").len(), 1);
 }
 
