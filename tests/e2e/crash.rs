@@ -409,11 +409,16 @@ fn killed_destroys_finish_without_orphans() {
         // 500, which the SDK retries for about 25 s: the proxies refuse it
         // at once instead (a 403 is not retried).
         let gap = Some("DeleteCacheSubnetGroup".to_string());
+        // Every other run answers DeleteNatGateway a second late, after
+        // moto has deleted the gateway: a kill then leaves its elastic IP
+        // allocated and only the state to say so.
+        let slow = (i % 2 == 1).then(|| ("DeleteNatGateway".to_string(), Duration::from_secs(1)));
         let proxy = Proxy::start(
             &ws.moto.endpoint,
             Faults {
                 latency: Duration::from_millis(20),
                 deny_operation: gap.clone(),
+                slow_operation: slow.clone(),
                 ..Faults::default()
             },
         );
@@ -424,9 +429,10 @@ fn killed_destroys_finish_without_orphans() {
                 ..Faults::default()
             },
         );
-        // Spread over the destroy (about 1.5 s through the proxy, NAT
-        // gateways and their elastic IPs among the first to go).
-        let delay = Duration::from_millis(200 + i * 1500 / runs.max(1));
+        // Spread over the destroy: about 0.8 s through the proxy, 1.8 s
+        // with the NAT gateways' answers late.
+        let span = if slow.is_some() { 1600 } else { 700 };
+        let delay = Duration::from_millis(150 + i * span / runs.max(1));
         let mut child = ws.spawn_at(
             &proxy.endpoint,
             &[
@@ -443,6 +449,10 @@ fn killed_destroys_finish_without_orphans() {
         let _ = child.wait();
         proxy.settle();
         let left_in_state = state_ids(&ws).values().map(BTreeSet::len).sum::<usize>();
+        let deleting = std::fs::read_to_string(ws.state_path())
+            .unwrap_or_default()
+            .matches("\"deleting\": true")
+            .count();
         let again = ws.mdl_at(
             &direct.endpoint,
             &[
@@ -497,8 +507,9 @@ fn killed_destroys_finish_without_orphans() {
         }
         let orphans = 0;
         report.push(format!(
-            "run {i}: destroy killed after {} ms{}, {left_in_state} records left at the kill, {orphans} orphans, {} elastic IPs left",
+            "run {i}: destroy killed after {} ms{}{}, {left_in_state} records left at the kill ({deleting} being deleted), {orphans} orphans, {} elastic IPs left",
             delay.as_millis(),
+            if slow.is_some() { " (NAT deletes answered late)" } else { "" },
             if finished { " (already finished)" } else { "" },
             eips.len()
         ));

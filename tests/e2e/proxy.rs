@@ -31,6 +31,9 @@ pub struct Faults {
     /// Every request for this operation (`CreateSecurityGroup`) fails with
     /// a non-retryable error.
     pub deny_operation: Option<String>,
+    /// Answers to this operation (`DeleteNatGateway`) come this much later
+    /// again, after AWS has acted: a window to kill mdl in.
+    pub slow_operation: Option<(String, Duration)>,
     /// Reads (Describe*, Get*, List*, REST GETs) answered with success are
     /// kept; the same read again (same service, request line, target and
     /// body) is answered from memory, after the latency, without asking
@@ -402,6 +405,18 @@ fn handle(
         .unwrap()
         .entry(format!("{service} {operation}"))
         .or_default() += 1;
+    if let Some((slow, extra)) = &faults.slow_operation
+        && *slow == operation
+    {
+        // Acted on first, answered late.
+        let response = ends
+            .upstream
+            .exchange(&req.to_upstream(), req.head.starts_with("HEAD "))?;
+        std::thread::sleep(faults.latency + *extra);
+        counts.forwarded.fetch_add(1, Ordering::SeqCst);
+        conn.write_all(&response)?;
+        return Ok(());
+    }
     if !is_read(&operation) {
         counts.changes.lock().unwrap().push((
             format!("{service} {operation}"),
