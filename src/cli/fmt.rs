@@ -21,7 +21,9 @@ pub fn run(ui: &Ui, args: &FmtArgs) -> u8 {
     let mut status = 0;
     for path in &args.files {
         let mut sources = SourceMap::new();
-        let text = match std::fs::read_to_string(path) {
+        // Under the same rules as every file mdl reads: a regular file of
+        // at most 64 MiB, nothing from /proc, /sys or /dev.
+        let text = match crate::lang::files::read_given(path) {
             Ok(t) => t,
             Err(e) => {
                 let d = super::command_line_diag(

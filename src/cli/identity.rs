@@ -95,7 +95,8 @@ pub fn of_file(
     stack_flag: Option<&str>,
     backend_flag: Option<&str>,
 ) -> Result<Identity, Vec<Diagnostic>> {
-    let decl = match std::fs::read_to_string(file) {
+    use crate::lang::files::{ReadError, read_given};
+    let decl = match read_given(file) {
         Ok(text) => {
             let id = sources.add(file.display().to_string(), Some(file), text);
             let (decl, diags) = crate::lang::stack::of_source(sources, id);
@@ -104,7 +105,7 @@ pub fn of_file(
             }
             decl
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
             return Err(vec![command_line_diag(
                 sources,

@@ -298,3 +298,30 @@ fn out_of_range_numbers_are_diagnostics() {
     assert!(err.contains("lang::invalid_argument"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `mdl fmt` and the state commands read the root file under the same
+/// rules as validate: a link to the environment is refused, not quoted.
+#[test]
+fn fmt_and_state_commands_refuse_special_files_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("site.moodle")).unwrap();
+    let secret = "AKIA-hostile-test-secret-value";
+    for args in [
+        &["fmt", "--check", "site.moodle"][..],
+        &["state", "list", "site.moodle"][..],
+        &["output", "site.moodle"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mdl"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .output()
+            .unwrap();
+        let all = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {all}");
+        assert!(all.contains("is not a regular file"), "{args:?}: {all}");
+        assert!(!all.contains(secret), "{args:?}: {all}");
+    }
+}
