@@ -114,7 +114,7 @@ pub fn applied(
         provider.clone(),
         empty,
         None,
-        64,
+        crate::apply::Pace::new(64),
         &|_| {},
         std::future::pending(),
     ));

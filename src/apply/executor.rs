@@ -66,6 +66,24 @@ pub enum Outcome {
     Cancelled,
 }
 
+/// How many steps run at once, and how often a running step is reported.
+#[derive(Clone, Copy, Debug)]
+pub struct Pace {
+    pub parallelism: usize,
+    /// The interval of `Event::StillRunning`.
+    pub heartbeat: Duration,
+}
+
+impl Pace {
+    /// `parallelism` steps at once, a progress line every ten seconds.
+    pub fn new(parallelism: usize) -> Pace {
+        Pace {
+            parallelism,
+            heartbeat: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Progress, reported as it happens.
 #[derive(Debug)]
 pub enum Event<'a> {
@@ -221,7 +239,7 @@ pub async fn apply(
     provider: Arc<dyn Provider>,
     state: State,
     store: Option<Store>,
-    parallelism: usize,
+    pace: Pace,
     report_event: &(dyn Fn(Event<'_>) + Sync),
     cancel: impl std::future::Future<Output = ()>,
 ) -> (ApplyReport, State) {
@@ -254,14 +272,14 @@ pub async fn apply(
         store,
         store_error: Mutex::new(None),
     });
-    let semaphore = Arc::new(Semaphore::new(parallelism.max(1)));
+    let semaphore = Arc::new(Semaphore::new(pace.parallelism.max(1)));
     let mut pending: Vec<Step> = steps.clone();
     let mut outcomes: IndexMap<Step, Outcome> = IndexMap::new();
     let mut running: HashMap<Step, Instant> = HashMap::new();
     let mut tasks: JoinSet<(Step, Result<Option<LiveResource>, ProviderError>, Duration)> =
         JoinSet::new();
     let mut cancelled = false;
-    let mut ticker = tokio::time::interval(Duration::from_secs(10));
+    let mut ticker = tokio::time::interval(pace.heartbeat.max(Duration::from_millis(1)));
     ticker.tick().await;
     tokio::pin!(cancel);
 

@@ -8,4 +8,4 @@
 
 mod executor;
 
-pub use executor::{ApplyReport, Event, Outcome, Step, StepKind, apply};
+pub use executor::{ApplyReport, Event, Outcome, Pace, Step, StepKind, apply};

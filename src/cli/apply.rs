@@ -324,7 +324,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         provider.clone(),
         state,
         Some(store.clone()),
-        usize::from(args.parallelism),
+        crate::apply::Pace::new(usize::from(args.parallelism)),
         &reporter,
         cancel,
     ));

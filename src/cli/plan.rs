@@ -718,7 +718,7 @@ pub fn record_live(
         provider,
         state,
         None,
-        1,
+        crate::apply::Pace::new(1),
         &|_| {},
         std::future::pending(),
     ));

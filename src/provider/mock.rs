@@ -15,6 +15,7 @@ pub struct MockProvider {
     fail: Vec<ResourceAddr>,
     /// How long each apply takes.
     delay: std::time::Duration,
+    gate: Option<std::sync::Arc<tokio::sync::Notify>>,
     in_flight: std::sync::atomic::AtomicUsize,
     /// The most applies that ran at once.
     pub max_in_flight: std::sync::atomic::AtomicUsize,
@@ -74,6 +75,12 @@ impl MockProvider {
         self
     }
 
+    /// Make every apply wait until `gate` is notified.
+    pub fn gated(mut self, gate: std::sync::Arc<tokio::sync::Notify>) -> MockProvider {
+        self.gate = Some(gate);
+        self
+    }
+
     pub fn live(&self) -> Vec<LiveResource> {
         self.resources
             .lock()
@@ -108,6 +115,9 @@ impl Provider for MockProvider {
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
+        }
+        if let Some(gate) = &self.gate {
+            gate.notified().await;
         }
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         if self.fail.contains(req.addr) {

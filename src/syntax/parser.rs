@@ -907,45 +907,75 @@ impl Lower {
 }
 
 /// The length of `text` up to its last character that is neither
-/// whitespace nor part of a comment.
+/// whitespace nor part of a comment. Strings are followed into their
+/// interpolations, and strings inside those (`"${"#"}"` is one string, with
+/// no comment in it), to any depth.
 fn significant_len(text: &str) -> usize {
+    /// Where the scan is: in code (or an interpolation's code, with the
+    /// count of `{` open within it), or in a string.
+    enum At {
+        Code { braces: usize },
+        Str,
+    }
     let bytes = text.as_bytes();
+    let mut stack = vec![At::Code { braces: 0 }];
     let mut last = 0;
     let mut i = 0;
-    let mut in_string = false;
     while i < bytes.len() {
         let b = bytes[i];
-        if in_string {
-            if b == b'\\' {
+        match stack.last_mut() {
+            Some(At::Str) => {
+                match b {
+                    b'\\' => i += 1,
+                    b'"' => {
+                        stack.pop();
+                    }
+                    b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                        stack.push(At::Code { braces: 0 });
+                        i += 1;
+                    }
+                    _ => {}
+                }
+                last = (i + 1).min(bytes.len());
                 i += 1;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            last = i + 1;
-            i += 1;
-            continue;
-        }
-        match b {
-            b'"' => {
-                in_string = true;
-                last = i + 1;
-            }
-            b'#' => {
-                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
                 continue;
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |n| i + 2 + n + 2);
-                continue;
-            }
-            b if b.is_ascii_whitespace() => {}
-            _ => last = i + 1,
+            Some(At::Code { braces }) => match b {
+                b'"' => {
+                    stack.push(At::Str);
+                    last = i + 1;
+                }
+                b'{' => {
+                    *braces += 1;
+                    last = i + 1;
+                }
+                b'}' => {
+                    if *braces == 0 && stack.len() > 1 {
+                        // The end of an interpolation: back in its string.
+                        stack.pop();
+                    } else if let Some(At::Code { braces }) = stack.last_mut() {
+                        *braces = braces.saturating_sub(1);
+                    }
+                    last = i + 1;
+                }
+                b'#' => {
+                    i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                    continue;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                    continue;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                    i = text[i + 2..]
+                        .find("*/")
+                        .map_or(bytes.len(), |n| i + 2 + n + 2);
+                    continue;
+                }
+                b if b.is_ascii_whitespace() => {}
+                _ => last = i + 1,
+            },
+            None => break,
         }
         i += 1;
     }
@@ -967,7 +997,22 @@ pub(super) fn plain_string(parts: &[StrPart]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::exact_number;
+    use super::{exact_number, significant_len};
+
+    #[test]
+    fn significant_text_follows_strings_into_interpolations() {
+        for (text, want) in [
+            ("\"a\"  # note", "\"a\""),
+            ("\"${\"#\"}\"  ", "\"${\"#\"}\""),
+            ("\"${x} # not a comment\" # one", "\"${x} # not a comment\""),
+            ("\"${ { a = \"}\" }.a }\" // c", "\"${ { a = \"}\" }.a }\""),
+            ("\"${\"${\"#\"}\"}\" /* c */", "\"${\"${\"#\"}\"}\""),
+            ("{ a = 1 }\n\n# trailing\n", "{ a = 1 }"),
+            ("\"\\\"#\"  ", "\"\\\"#\""),
+        ] {
+            assert_eq!(&text[..significant_len(text)], want, "{text}");
+        }
+    }
 
     #[test]
     fn numbers_are_taken_only_when_held_exactly() {

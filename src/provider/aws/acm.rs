@@ -8,29 +8,17 @@ use aws_sdk_acm::Client;
 use aws_sdk_acm::types::{Tag, ValidationMethod};
 use indexmap::IndexMap;
 
-use super::fields::{list, req_s, set_tags, strings};
-use super::sdk_error;
+use super::fields::{list, req_s, strings};
+use super::call::{failed, unbuilt};
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "acm";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_acm::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_acm::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
-fn build_err(e: aws_sdk_acm::error::BuildError) -> ProviderError {
-    ProviderError::new(SERVICE, "build", e.to_string())
-}
 
 pub struct Acm {
     client: Client,
@@ -74,13 +62,8 @@ impl Acm {
             .certificate_arn(&r.id)
             .send()
             .await
-            .map_err(err("ListTagsForCertificate"))?;
-        set_tags(
-            r,
-            out.tags()
-                .iter()
-                .filter_map(|t| Some((t.key(), t.value()?))),
-        );
+            .map_err(failed(SERVICE, "ListTagsForCertificate"))?;
+        super::tags::read_sdk(r, out.tags());
         Ok(())
     }
 
@@ -91,7 +74,7 @@ impl Acm {
             .certificate_arn(&r.id)
             .send()
             .await
-            .map_err(err("DescribeCertificate"))?;
+            .map_err(failed(SERVICE, "DescribeCertificate"))?;
         let Some(c) = out.certificate() else {
             return Ok(());
         };
@@ -134,29 +117,7 @@ impl Acm {
     pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
         match req.op {
             Operation::Create { attrs } => {
-                let mut tags = vec![
-                    Tag::builder()
-                        .key(STACK_TAG)
-                        .value(req.stack)
-                        .build()
-                        .map_err(build_err)?,
-                    Tag::builder()
-                        .key(ADDRESS_TAG)
-                        .value(req.addr.to_string())
-                        .build()
-                        .map_err(build_err)?,
-                ];
-                if let Some(Value::Map(user)) = attrs.get("tags") {
-                    for (k, v) in user {
-                        tags.push(
-                            Tag::builder()
-                                .key(k)
-                                .value(v.as_str().unwrap_or_default())
-                                .build()
-                                .map_err(build_err)?,
-                        );
-                    }
-                }
+                let tags: Vec<Tag> = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 let sans = strings(&attrs, "subject_alternative_names");
                 // The same token for the same certificate of the same
                 // stack: a retried request returns the first certificate.
@@ -173,7 +134,7 @@ impl Acm {
                     .set_tags(Some(tags))
                     .send()
                     .await
-                    .map_err(err("RequestCertificate"))?;
+                    .map_err(failed(SERVICE, "RequestCertificate"))?;
                 let arn = out.certificate_arn().unwrap_or_default().to_string();
                 let mut live = LiveResource {
                     addr: Some(req.addr.clone()),
@@ -193,33 +154,37 @@ impl Acm {
                 Ok(ApplyResponse { live: Some(live) })
             }
             Operation::Update { prior, attrs } => {
-                let changes = crate::provider::tag_changes(&prior, &attrs);
-                if !changes.removed.is_empty() {
-                    let mut keys = Vec::new();
-                    for k in &changes.removed {
-                        keys.push(Tag::builder().key(k).build().map_err(build_err)?);
-                    }
-                    self.client
-                        .remove_tags_from_certificate()
-                        .certificate_arn(&prior.id)
-                        .set_tags(Some(keys))
-                        .send()
-                        .await
-                        .map_err(err("RemoveTagsFromCertificate"))?;
-                }
-                if !changes.set.is_empty() {
-                    let mut set = Vec::new();
-                    for (k, v) in &changes.set {
-                        set.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
-                    }
-                    self.client
-                        .add_tags_to_certificate()
-                        .certificate_arn(&prior.id)
-                        .set_tags(Some(set))
-                        .send()
-                        .await
-                        .map_err(err("AddTagsToCertificate"))?;
-                }
+                // ACM removes tags named by key, as tags without a value.
+                let id: &str = &prior.id;
+                super::tags::retag(
+                    &prior,
+                    &attrs,
+                    |keys| async move {
+                        let mut removed = Vec::new();
+                        for k in keys {
+                            removed.push(Tag::builder().key(k).build().map_err(unbuilt(SERVICE))?);
+                        }
+                        self.client
+                            .remove_tags_from_certificate()
+                            .certificate_arn(id)
+                            .set_tags(Some(removed))
+                            .send()
+                            .await
+                            .map(drop)
+                            .map_err(failed(SERVICE, "RemoveTagsFromCertificate"))
+                    },
+                    |pairs| async move {
+                        self.client
+                            .add_tags_to_certificate()
+                            .certificate_arn(id)
+                            .set_tags(Some(super::tags::of_pairs(&pairs)?))
+                            .send()
+                            .await
+                            .map(drop)
+                            .map_err(failed(SERVICE, "AddTagsToCertificate"))
+                    },
+                )
+                .await?;
                 let mut live = prior.clone();
                 live.attrs.insert(
                     "tags".into(),
@@ -236,7 +201,7 @@ impl Acm {
                     .certificate_arn(&prior.id)
                     .send()
                     .await
-                    .map_err(err("DeleteCertificate"))?;
+                    .map_err(failed(SERVICE, "DeleteCertificate"))?;
                 Ok(ApplyResponse { live: None })
             }
         }

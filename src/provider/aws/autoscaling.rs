@@ -13,8 +13,9 @@ use aws_sdk_autoscaling::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, n, opt, s, set_tags, strings, with_applied};
-use super::{sdk_error, wait_until};
+use super::fields::{b, list, n, opt, s, strings, with_applied};
+use super::call::failed;
+use super::{wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
@@ -39,15 +40,6 @@ fn policy_name(group: &str) -> String {
     name
 }
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_autoscaling::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_autoscaling::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
 pub struct AutoScaling {
     client: Client,
@@ -207,7 +199,7 @@ impl AutoScaling {
                     .set_tags(Some(tags_for(&name, req.stack, req.addr, &attrs)))
                     .send()
                     .await
-                    .map_err(err("CreateAutoScalingGroup"))?;
+                    .map_err(failed(SERVICE, "CreateAutoScalingGroup"))?;
                 self.put_policy(&name, &IndexMap::new(), &attrs).await?;
                 if b(&attrs, "wait_for_capacity").unwrap_or(true) {
                     self.wait_for_capacity(&name, min).await?;
@@ -252,7 +244,7 @@ impl AutoScaling {
                         )
                         .send()
                         .await
-                        .map_err(err("UpdateAutoScalingGroup"))?;
+                        .map_err(failed(SERVICE, "UpdateAutoScalingGroup"))?;
                 }
                 if changed("target_group_arns") {
                     let old = strings(&prior.attrs, "target_group_arns");
@@ -268,7 +260,7 @@ impl AutoScaling {
                             .set_target_group_arns(Some(added))
                             .send()
                             .await
-                            .map_err(err("AttachLoadBalancerTargetGroups"))?;
+                            .map_err(failed(SERVICE, "AttachLoadBalancerTargetGroups"))?;
                     }
                     if !removed.is_empty() {
                         self.client
@@ -277,7 +269,7 @@ impl AutoScaling {
                             .set_target_group_arns(Some(removed))
                             .send()
                             .await
-                            .map_err(err("DetachLoadBalancerTargetGroups"))?;
+                            .map_err(failed(SERVICE, "DetachLoadBalancerTargetGroups"))?;
                     }
                 }
                 if changed("cpu_target") {
@@ -299,7 +291,7 @@ impl AutoScaling {
                     .force_delete(true)
                     .send()
                     .await
-                    .map_err(err("DeleteAutoScalingGroup"))?;
+                    .map_err(failed(SERVICE, "DeleteAutoScalingGroup"))?;
                 let name = prior.id.clone();
                 wait_until(
                     &format!("Auto Scaling group {name} to be deleted"),
@@ -342,7 +334,7 @@ impl AutoScaling {
                     .target_tracking_configuration(config)
                     .send()
                     .await
-                    .map_err(err("PutScalingPolicy"))?;
+                    .map_err(failed(SERVICE, "PutScalingPolicy"))?;
                 if old.get("cpu_target").is_some_and(|v| *v != Value::Null) {
                     self.delete_policies(group, &[LEGACY_POLICY.to_string()])
                         .await?;
@@ -366,7 +358,7 @@ impl AutoScaling {
             .set_policy_names(Some(names.to_vec()))
             .send()
             .await
-            .map_err(err("DescribePolicies"))?;
+            .map_err(failed(SERVICE, "DescribePolicies"))?;
         for p in found.scaling_policies() {
             if p.auto_scaling_group_name() != Some(group) {
                 continue;
@@ -380,7 +372,7 @@ impl AutoScaling {
                 .policy_name(name)
                 .send()
                 .await
-                .map_err(err("DeletePolicy"))?;
+                .map_err(failed(SERVICE, "DeletePolicy"))?;
         }
         Ok(())
     }
@@ -413,36 +405,30 @@ impl AutoScaling {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let changes = crate::provider::tag_changes(prior, attrs);
-        if !changes.removed.is_empty() {
-            self.client
-                .delete_tags()
-                .set_tags(Some(
-                    changes
-                        .removed
-                        .iter()
-                        .map(|k| tag(&prior.id, k, ""))
-                        .collect(),
-                ))
-                .send()
-                .await
-                .map_err(err("DeleteTags"))?;
-        }
-        if !changes.set.is_empty() {
-            self.client
-                .create_or_update_tags()
-                .set_tags(Some(
-                    changes
-                        .set
-                        .iter()
-                        .map(|(k, v)| tag(&prior.id, k, v))
-                        .collect(),
-                ))
-                .send()
-                .await
-                .map_err(err("CreateOrUpdateTags"))?;
-        }
-        Ok(())
+        // Auto Scaling's tags name the group they are on.
+        super::tags::retag(
+            prior,
+            attrs,
+            |keys| async move {
+                self.client
+                    .delete_tags()
+                    .set_tags(Some(keys.iter().map(|k| tag(&prior.id, k, "")).collect()))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(failed(SERVICE, "DeleteTags"))
+            },
+            |pairs| async move {
+                self.client
+                    .create_or_update_tags()
+                    .set_tags(Some(pairs.iter().map(|(k, v)| tag(&prior.id, k, v)).collect()))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(failed(SERVICE, "CreateOrUpdateTags"))
+            },
+        )
+        .await
     }
 }
 
@@ -497,7 +483,7 @@ fn group_value(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> LiveResource
         "health_check_grace_period".into(),
         num(g.health_check_grace_period()),
     );
-    set_tags(
+    super::tags::read_into(
         &mut r,
         g.tags()
             .iter()

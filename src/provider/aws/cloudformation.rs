@@ -3,24 +3,11 @@
 
 use aws_sdk_cloudformation::Client;
 
-use super::sdk_error;
+use super::call::failed;
 use crate::provider::ProviderError;
 
 const SERVICE: &str = "cloudformation";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_cloudformation::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_cloudformation::error::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
 /// One resource of a stack.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,7 +51,7 @@ impl CloudFormation {
             .stack_name(name)
             .send()
             .await
-            .map_err(err("DescribeStacks"))?;
+            .map_err(failed(SERVICE, "DescribeStacks"))?;
         let Some(stack) = described.stacks().first() else {
             return Err(ProviderError::new(
                 SERVICE,
@@ -102,7 +89,7 @@ impl CloudFormation {
             .stack_name(name)
             .send()
             .await
-            .map_err(err("GetTemplate"))?
+            .map_err(failed(SERVICE, "GetTemplate"))?
             .template_body()
             .map(ToString::to_string);
         Ok(Stack {

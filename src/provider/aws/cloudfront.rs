@@ -11,12 +11,13 @@ use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CachedMethods, CustomOriginConfig, DefaultCacheBehavior,
     DistributionConfig, DistributionConfigWithTags, DistributionSummary, HttpVersion, Method,
     MinimumProtocolVersion, Origin, OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass,
-    SslProtocol, SslSupportMethod, Tag, Tags, ViewerCertificate, ViewerProtocolPolicy,
+    SslProtocol, SslSupportMethod, Tags, ViewerCertificate, ViewerProtocolPolicy,
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, opt, req_s, s, set_tags, strings, with_applied};
-use super::{sdk_error, wait_until};
+use super::fields::{b, list, opt, req_s, s, strings, with_applied};
+use super::call::{failed, unbuilt};
+use super::{wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -28,19 +29,7 @@ const SERVICE: &str = "cloudfront";
 const ZONE_ID: &str = "Z2FDTNDATAQYW2";
 const ORIGIN_ID: &str = "mdl-origin";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_cloudfront::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_cloudfront::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
-fn build_err(e: impl std::fmt::Display) -> ProviderError {
-    ProviderError::new(SERVICE, "build", e.to_string())
-}
 
 pub struct CloudFront {
     client: Client,
@@ -51,10 +40,7 @@ fn tags_for(
     addr: &ResourceAddr,
     attrs: &IndexMap<String, Value>,
 ) -> Result<Tags, ProviderError> {
-    let items = super::fields::tag_pairs(stack, addr, attrs)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_err))
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = super::tags::sdk_tags(stack, addr, attrs)?;
     Ok(Tags::builder().set_items(Some(items)).build())
 }
 
@@ -93,13 +79,13 @@ fn config(
                         .quantity(1)
                         .items(SslProtocol::TlSv12)
                         .build()
-                        .map_err(build_err)?,
+                        .map_err(unbuilt(SERVICE))?,
                 )
                 .build()
-                .map_err(build_err)?,
+                .map_err(unbuilt(SERVICE))?,
         )
         .build()
-        .map_err(build_err)?;
+        .map_err(unbuilt(SERVICE))?;
     let behavior = DefaultCacheBehavior::builder()
         .target_origin_id(ORIGIN_ID)
         .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
@@ -115,13 +101,13 @@ fn config(
                         .quantity(cached.len() as i32)
                         .set_items(Some(methods(&cached)))
                         .build()
-                        .map_err(build_err)?,
+                        .map_err(unbuilt(SERVICE))?,
                 )
                 .build()
-                .map_err(build_err)?,
+                .map_err(unbuilt(SERVICE))?,
         )
         .build()
-        .map_err(build_err)?;
+        .map_err(unbuilt(SERVICE))?;
     let aliases = strings(attrs, "aliases");
     let certificate = match s(attrs, "certificate_arn") {
         Some(arn) => ViewerCertificate::builder()
@@ -140,14 +126,14 @@ fn config(
                 .quantity(aliases.len() as i32)
                 .set_items(Some(aliases))
                 .build()
-                .map_err(build_err)?,
+                .map_err(unbuilt(SERVICE))?,
         )
         .origins(
             Origins::builder()
                 .quantity(1)
                 .items(origin)
                 .build()
-                .map_err(build_err)?,
+                .map_err(unbuilt(SERVICE))?,
         )
         .default_cache_behavior(behavior)
         .comment(s(attrs, "comment").unwrap_or_default())
@@ -160,7 +146,7 @@ fn config(
         .http_version(HttpVersion::Http2and3)
         .viewer_certificate(certificate)
         .build()
-        .map_err(build_err)
+        .map_err(unbuilt(SERVICE))
 }
 
 fn summary_value(d: &DistributionSummary) -> LiveResource {
@@ -240,19 +226,13 @@ impl CloudFront {
                     .resource(arn)
                     .send()
                     .await
-                    .map_err(err("ListTagsForResource"))
+                    .map_err(failed(SERVICE, "ListTagsForResource"))
             }
         });
         let tags = futures_util::future::join_all(tag_reads).await;
         for (r, t) in all.iter_mut().zip(tags) {
             let t = t?;
-            set_tags(
-                r,
-                t.tags()
-                    .iter()
-                    .flat_map(|t| t.items())
-                    .map(|t| (t.key(), t.value().unwrap_or_default())),
-            );
+            super::tags::read_sdk(r, t.tags().map(|t| t.items()).unwrap_or_default());
         }
         all.retain(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id));
         Ok(ReadResponse { resources: all })
@@ -268,7 +248,7 @@ impl CloudFront {
                 .set_marker(marker.clone())
                 .send()
                 .await
-                .map_err(err("ListDistributions"))?;
+                .map_err(failed(SERVICE, "ListDistributions"))?;
             let Some(list) = page.distribution_list() else {
                 return Ok(out);
             };
@@ -309,7 +289,7 @@ impl CloudFront {
                     )
                     .send()
                     .await
-                    .map_err(err("CreateDistributionWithTags"))?;
+                    .map_err(failed(SERVICE, "CreateDistributionWithTags"))?;
                 let id = out
                     .distribution()
                     .map(|d| d.id().to_string())
@@ -347,7 +327,7 @@ impl CloudFront {
                     .if_match(etag)
                     .send()
                     .await
-                    .map_err(err("DeleteDistribution"))?;
+                    .map_err(failed(SERVICE, "DeleteDistribution"))?;
                 Ok(ApplyResponse { live: None })
             }
         }
@@ -361,7 +341,7 @@ impl CloudFront {
             .id(id)
             .send()
             .await
-            .map_err(err("GetDistributionConfig"))?;
+            .map_err(failed(SERVICE, "GetDistributionConfig"))?;
         Ok((
             out.distribution_config()
                 .map(|c| c.caller_reference().to_string())
@@ -385,7 +365,7 @@ impl CloudFront {
             .distribution_config(config(attrs, &reference)?)
             .send()
             .await
-            .map_err(err("UpdateDistribution"))?;
+            .map_err(failed(SERVICE, "UpdateDistribution"))?;
         self.wait_deployed(id).await?;
         Ok(match out.e_tag() {
             Some(tag) => tag.to_string(),
@@ -404,7 +384,7 @@ impl CloudFront {
                     .id(id)
                     .send()
                     .await
-                    .map_err(err("GetDistribution"))?;
+                    .map_err(failed(SERVICE, "GetDistribution"))?;
                 Ok(out.distribution().is_some_and(|d| d.status() == "Deployed"))
             },
         )
@@ -416,39 +396,41 @@ impl CloudFront {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let changes = crate::provider::tag_changes(prior, attrs);
         let arn = prior
             .computed
             .get("arn")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if !changes.removed.is_empty() {
-            self.client
-                .untag_resource()
-                .resource(&arn)
-                .tag_keys(
-                    aws_sdk_cloudfront::types::TagKeys::builder()
-                        .set_items(Some(changes.removed))
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(err("UntagResource"))?;
-        }
-        if !changes.set.is_empty() {
-            let mut items = Vec::new();
-            for (k, v) in changes.set {
-                items.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
-            }
-            self.client
-                .tag_resource()
-                .resource(&arn)
-                .tags(Tags::builder().set_items(Some(items)).build())
-                .send()
-                .await
-                .map_err(err("TagResource"))?;
-        }
-        Ok(())
+            .unwrap_or_default();
+        // CloudFront wraps both lists in an `Items` structure.
+        super::tags::retag(
+            prior,
+            attrs,
+            |keys| async move {
+                self.client
+                    .untag_resource()
+                    .resource(arn)
+                    .tag_keys(
+                        aws_sdk_cloudfront::types::TagKeys::builder()
+                            .set_items(Some(keys))
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(failed(SERVICE, "UntagResource"))
+            },
+            |pairs| async move {
+                let items = super::tags::of_pairs(&pairs)?;
+                self.client
+                    .tag_resource()
+                    .resource(arn)
+                    .tags(Tags::builder().set_items(Some(items)).build())
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(failed(SERVICE, "TagResource"))
+            },
+        )
+        .await
     }
 }

@@ -15,7 +15,8 @@ use aws_sdk_ec2::types::{
 use indexmap::IndexMap;
 
 use super::fields::{b, req_s, s};
-use super::{sdk_error, wait_until};
+use super::call::failed;
+use super::{wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
@@ -29,15 +30,6 @@ pub struct Ec2 {
     pub(super) client: Client,
 }
 
-pub(super) fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_ec2::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
 pub(super) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
     Filter::builder()
@@ -50,36 +42,10 @@ pub(super) fn missing(op: &'static str, what: &str) -> ProviderError {
     ProviderError::new(SERVICE, op, format!("the response has no {what}"))
 }
 
-/// What the tags say: the `mdl:address` and `mdl:stack` tags, and the
-/// user's own tags.
-pub(super) struct Tags {
-    addr: Option<ResourceAddr>,
-    stack: Option<String>,
-    user: Value,
-}
+pub(super) use super::tags::Split as Tags;
 
 pub(super) fn split_tags(tags: &[Tag]) -> Tags {
-    let mut addr = None;
-    let mut stack = None;
-    let mut user = IndexMap::new();
-    for t in tags {
-        let (Some(k), v) = (t.key(), t.value().unwrap_or_default()) else {
-            continue;
-        };
-        if k == ADDRESS_TAG {
-            addr = ResourceAddr::parse(v);
-        } else if k == STACK_TAG {
-            stack = Some(v.to_string());
-        } else if super::fields::is_user_tag(k) {
-            user.insert(k.to_string(), Value::str(v));
-        }
-    }
-    user.sort_keys();
-    Tags {
-        addr,
-        stack,
-        user: Value::Map(user),
-    }
+    super::tags::split(tags)
 }
 
 pub(super) fn tag_spec(
@@ -88,26 +54,14 @@ pub(super) fn tag_spec(
     addr: &ResourceAddr,
     attrs: &IndexMap<String, Value>,
 ) -> TagSpecification {
-    let mut b = TagSpecification::builder()
+    let tags = super::tags::pairs(stack, addr, attrs)
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    TagSpecification::builder()
         .resource_type(rt)
-        .tags(Tag::builder().key(STACK_TAG).value(stack).build())
-        .tags(
-            Tag::builder()
-                .key(ADDRESS_TAG)
-                .value(addr.to_string())
-                .build(),
-        );
-    if let Some(Value::Map(user)) = attrs.get("tags") {
-        for (k, v) in user {
-            b = b.tags(
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build(),
-            );
-        }
-    }
-    b.build()
+        .set_tags(Some(tags))
+        .build()
 }
 
 fn bool_attr(v: bool) -> AttributeBooleanValue {
@@ -229,7 +183,7 @@ impl Ec2 {
                 .attribute(name)
                 .send()
                 .await
-                .map_err(err("DescribeVpcAttribute"))?;
+                .map_err(failed(SERVICE, "DescribeVpcAttribute"))?;
             let value = if key == "enable_dns_support" {
                 out.enable_dns_support().and_then(|v| v.value())
             } else {
@@ -334,7 +288,7 @@ impl Ec2 {
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err(err("DeleteVpc"))?,
+                        .map_err(failed(SERVICE, "DeleteVpc"))?,
                     "subnet" => self
                         .client
                         .delete_subnet()
@@ -342,7 +296,7 @@ impl Ec2 {
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err(err("DeleteSubnet"))?,
+                        .map_err(failed(SERVICE, "DeleteSubnet"))?,
                     "internet_gateway" => self.delete_igw(&prior).await?,
                     "nat_gateway" => self.delete_nat(&prior).await?,
                     "route_table" => self.delete_route_table(&prior).await?,
@@ -353,7 +307,7 @@ impl Ec2 {
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err(err("DeleteVpcPeeringConnection"))?,
+                        .map_err(failed(SERVICE, "DeleteVpcPeeringConnection"))?,
                     "security_group" => self
                         .client
                         .delete_security_group()
@@ -361,7 +315,7 @@ impl Ec2 {
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err(err("DeleteSecurityGroup"))?,
+                        .map_err(failed(SERVICE, "DeleteSecurityGroup"))?,
                     "launch_template" => self
                         .client
                         .delete_launch_template()
@@ -369,7 +323,7 @@ impl Ec2 {
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err(err("DeleteLaunchTemplate"))?,
+                        .map_err(failed(SERVICE, "DeleteLaunchTemplate"))?,
                     "instance" => self.terminate_instance(&prior).await?,
                     "route" => {
                         let (table, cidr) = split_route_id(&prior.id);
@@ -380,7 +334,7 @@ impl Ec2 {
                             .send()
                             .await
                             .map(|_| ())
-                            .map_err(err("DeleteRoute"))?
+                            .map_err(failed(SERVICE, "DeleteRoute"))?
                     }
                     other => {
                         return Err(ProviderError::new(
@@ -415,36 +369,33 @@ impl Ec2 {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let changes = crate::provider::tag_changes(prior, attrs);
-        let removed: Vec<Tag> = changes
-            .removed
-            .iter()
-            .map(|k| Tag::builder().key(k).build())
-            .collect();
-        let changed: Vec<Tag> = changes
-            .set
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect();
-        if !removed.is_empty() {
-            self.client
-                .delete_tags()
-                .resources(&prior.id)
-                .set_tags(Some(removed))
-                .send()
-                .await
-                .map_err(err("DeleteTags"))?;
-        }
-        if !changed.is_empty() {
-            self.client
-                .create_tags()
-                .resources(&prior.id)
-                .set_tags(Some(changed))
-                .send()
-                .await
-                .map_err(err("CreateTags"))?;
-        }
-        Ok(())
+        // EC2 removes tags named by key, as tags without a value.
+        super::tags::retag(
+            prior,
+            attrs,
+            |keys| async move {
+                let removed = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
+                self.client
+                    .delete_tags()
+                    .resources(&prior.id)
+                    .set_tags(Some(removed))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(failed(SERVICE, "DeleteTags"))
+            },
+            |pairs| async move {
+                self.client
+                    .create_tags()
+                    .resources(&prior.id)
+                    .set_tags(Some(super::tags::of_pairs(&pairs)?))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(failed(SERVICE, "CreateTags"))
+            },
+        )
+        .await
     }
 
     // ---- Routes in tables mdl does not manage ----
@@ -518,7 +469,7 @@ impl Ec2 {
                 .set_vpc_peering_connection_id(s(attrs, "vpc_peering_connection_id"))
                 .send()
                 .await
-                .map_err(err("ReplaceRoute"))?;
+                .map_err(failed(SERVICE, "ReplaceRoute"))?;
         } else {
             self.client
                 .create_route()
@@ -529,7 +480,7 @@ impl Ec2 {
                 .set_vpc_peering_connection_id(s(attrs, "vpc_peering_connection_id"))
                 .send()
                 .await
-                .map_err(err("CreateRoute"))?;
+                .map_err(failed(SERVICE, "CreateRoute"))?;
         }
         Ok(format!("{table}_{cidr}"))
     }
@@ -571,7 +522,7 @@ impl Ec2 {
             .tag_specifications(tag_spec(ResourceType::Vpc, stack, addr, attrs))
             .send()
             .await
-            .map_err(err("CreateVpc"))?;
+            .map_err(failed(SERVICE, "CreateVpc"))?;
         let id = out
             .vpc()
             .and_then(|v| v.vpc_id())
@@ -599,7 +550,7 @@ impl Ec2 {
             } else {
                 call.enable_dns_hostnames(bool_attr(want))
             };
-            call.send().await.map_err(err("ModifyVpcAttribute"))?;
+            call.send().await.map_err(failed(SERVICE, "ModifyVpcAttribute"))?;
         }
         Ok(())
     }
@@ -652,7 +603,7 @@ impl Ec2 {
             .tag_specifications(tag_spec(ResourceType::Subnet, stack, addr, attrs))
             .send()
             .await
-            .map_err(err("CreateSubnet"))?;
+            .map_err(failed(SERVICE, "CreateSubnet"))?;
         let id = out
             .subnet()
             .and_then(|v| v.subnet_id())
@@ -679,7 +630,7 @@ impl Ec2 {
                 .map_public_ip_on_launch(bool_attr(want))
                 .send()
                 .await
-                .map_err(err("ModifySubnetAttribute"))?;
+                .map_err(failed(SERVICE, "ModifySubnetAttribute"))?;
         }
         Ok(())
     }
@@ -720,7 +671,7 @@ impl Ec2 {
             .tag_specifications(tag_spec(ResourceType::InternetGateway, stack, addr, attrs))
             .send()
             .await
-            .map_err(err("CreateInternetGateway"))?;
+            .map_err(failed(SERVICE, "CreateInternetGateway"))?;
         let id = out
             .internet_gateway()
             .and_then(|g| g.internet_gateway_id())
@@ -749,7 +700,7 @@ impl Ec2 {
                 .vpc_id(old)
                 .send()
                 .await
-                .map_err(err("DetachInternetGateway"))?;
+                .map_err(failed(SERVICE, "DetachInternetGateway"))?;
         }
         if let Some(new) = new {
             self.client
@@ -758,7 +709,7 @@ impl Ec2 {
                 .vpc_id(new)
                 .send()
                 .await
-                .map_err(err("AttachInternetGateway"))?;
+                .map_err(failed(SERVICE, "AttachInternetGateway"))?;
         }
         Ok(())
     }
@@ -771,7 +722,7 @@ impl Ec2 {
             .internet_gateway_id(&prior.id)
             .send()
             .await
-            .map_err(err("DeleteInternetGateway"))?;
+            .map_err(failed(SERVICE, "DeleteInternetGateway"))?;
         Ok(())
     }
 
@@ -845,7 +796,7 @@ impl Ec2 {
             .tag_specifications(tag_spec(ResourceType::Natgateway, stack, addr, attrs))
             .send()
             .await
-            .map_err(err("CreateNatGateway"))?;
+            .map_err(failed(SERVICE, "CreateNatGateway"))?;
         let id = out
             .nat_gateway()
             .and_then(|n| n.nat_gateway_id())
@@ -882,7 +833,7 @@ impl Ec2 {
             .filters(filter(&format!("tag:{STACK_TAG}"), [stack]))
             .send()
             .await
-            .map_err(err("DescribeAddresses"))?;
+            .map_err(failed(SERVICE, "DescribeAddresses"))?;
         let wanted = addr.to_string();
         if let Some(free) = existing
             .addresses()
@@ -909,7 +860,7 @@ impl Ec2 {
             ))
             .send()
             .await
-            .map_err(err("AllocateAddress"))?;
+            .map_err(failed(SERVICE, "AllocateAddress"))?;
         out.allocation_id()
             .map(ToString::to_string)
             .ok_or_else(|| missing("AllocateAddress", "allocation id"))
@@ -924,7 +875,7 @@ impl Ec2 {
             .nat_gateway_id(&prior.id)
             .send()
             .await
-            .map_err(err("DeleteNatGateway"))
+            .map_err(failed(SERVICE, "DeleteNatGateway"))
         {
             Err(e) if e.is_not_found() => {}
             other => {
@@ -950,7 +901,7 @@ impl Ec2 {
                 .allocation_id(allocation)
                 .send()
                 .await
-                .map_err(err("ReleaseAddress"))
+                .map_err(failed(SERVICE, "ReleaseAddress"))
             {
                 Err(e) if e.is_not_found() => {}
                 other => {
@@ -1040,7 +991,7 @@ impl Ec2 {
             .tag_specifications(tag_spec(ResourceType::RouteTable, stack, addr, attrs))
             .send()
             .await
-            .map_err(err("CreateRouteTable"))?;
+            .map_err(failed(SERVICE, "CreateRouteTable"))?;
         let id = out
             .route_table()
             .and_then(|t| t.route_table_id())
@@ -1076,7 +1027,7 @@ impl Ec2 {
                 .destination_cidr_block(cidr)
                 .send()
                 .await
-                .map_err(err("DeleteRoute"))?;
+                .map_err(failed(SERVICE, "DeleteRoute"))?;
         }
         for (cidr, route) in &new {
             let target = |k: &str| {
@@ -1097,7 +1048,7 @@ impl Ec2 {
                         .set_vpc_peering_connection_id(target("vpc_peering_connection_id"))
                         .send()
                         .await
-                        .map_err(err("ReplaceRoute"))?;
+                        .map_err(failed(SERVICE, "ReplaceRoute"))?;
                 }
                 None => {
                     self.client
@@ -1109,7 +1060,7 @@ impl Ec2 {
                         .set_vpc_peering_connection_id(target("vpc_peering_connection_id"))
                         .send()
                         .await
-                        .map_err(err("CreateRoute"))?;
+                        .map_err(failed(SERVICE, "CreateRoute"))?;
                 }
             }
         }
@@ -1136,7 +1087,7 @@ impl Ec2 {
                     .association_id(assoc)
                     .send()
                     .await
-                    .map_err(err("DisassociateRouteTable"))?;
+                    .map_err(failed(SERVICE, "DisassociateRouteTable"))?;
             }
         }
         for subnet in new_subnets.iter().filter(|s| !old_subnets.contains(s)) {
@@ -1146,7 +1097,7 @@ impl Ec2 {
                 .subnet_id(subnet)
                 .send()
                 .await
-                .map_err(err("AssociateRouteTable"))?;
+                .map_err(failed(SERVICE, "AssociateRouteTable"))?;
         }
         Ok(())
     }
@@ -1159,7 +1110,7 @@ impl Ec2 {
                     .association_id(assoc)
                     .send()
                     .await
-                    .map_err(err("DisassociateRouteTable"))?;
+                    .map_err(failed(SERVICE, "DisassociateRouteTable"))?;
             }
         }
         self.client
@@ -1167,7 +1118,7 @@ impl Ec2 {
             .route_table_id(&prior.id)
             .send()
             .await
-            .map_err(err("DeleteRouteTable"))?;
+            .map_err(failed(SERVICE, "DeleteRouteTable"))?;
         Ok(())
     }
 
@@ -1263,7 +1214,7 @@ impl Ec2 {
             ))
             .send()
             .await
-            .map_err(err("CreateVpcPeeringConnection"))?;
+            .map_err(failed(SERVICE, "CreateVpcPeeringConnection"))?;
         let id = out
             .vpc_peering_connection()
             .and_then(|p| p.vpc_peering_connection_id())
@@ -1285,7 +1236,7 @@ impl Ec2 {
                 .vpc_peering_connection_id(&id)
                 .send()
                 .await
-                .map_err(err("AcceptVpcPeeringConnection"))?;
+                .map_err(failed(SERVICE, "AcceptVpcPeeringConnection"))?;
             wait_until(
                 &format!("VPC peering {id} to become active"),
                 Duration::from_secs(5 * 60),
@@ -1350,7 +1301,7 @@ impl Ec2 {
             .tag_specifications(tag_spec(ResourceType::SecurityGroup, stack, addr, attrs))
             .send()
             .await
-            .map_err(err("CreateSecurityGroup"))?;
+            .map_err(failed(SERVICE, "CreateSecurityGroup"))?;
         let id = out
             .group_id()
             .ok_or_else(|| missing("CreateSecurityGroup", "group id"))?
@@ -1407,7 +1358,7 @@ impl Ec2 {
                         .set_ip_permissions(Some(revoke))
                         .send()
                         .await
-                        .map_err(err("RevokeSecurityGroupIngress"))?;
+                        .map_err(failed(SERVICE, "RevokeSecurityGroupIngress"))?;
                 } else {
                     self.client
                         .revoke_security_group_egress()
@@ -1415,7 +1366,7 @@ impl Ec2 {
                         .set_ip_permissions(Some(revoke))
                         .send()
                         .await
-                        .map_err(err("RevokeSecurityGroupEgress"))?;
+                        .map_err(failed(SERVICE, "RevokeSecurityGroupEgress"))?;
                 }
             }
             if !grant.is_empty() {
@@ -1426,7 +1377,7 @@ impl Ec2 {
                         .set_ip_permissions(Some(grant))
                         .send()
                         .await
-                        .map_err(err("AuthorizeSecurityGroupIngress"))?;
+                        .map_err(failed(SERVICE, "AuthorizeSecurityGroupIngress"))?;
                 } else {
                     self.client
                         .authorize_security_group_egress()
@@ -1434,7 +1385,7 @@ impl Ec2 {
                         .set_ip_permissions(Some(grant))
                         .send()
                         .await
-                        .map_err(err("AuthorizeSecurityGroupEgress"))?;
+                        .map_err(failed(SERVICE, "AuthorizeSecurityGroupEgress"))?;
                 }
             }
         }

@@ -16,8 +16,9 @@ use aws_sdk_ec2::types::{
 use aws_smithy_types::base64;
 use indexmap::IndexMap;
 
-use super::ec2::{Ec2, err, live, missing, split_tags, tag_spec};
+use super::ec2::{Ec2, live, missing, split_tags, tag_spec};
 use super::fields::{b, list, n, opt, req_s, s, strings};
+use super::call::failed;
 use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{LiveResource, ProviderError};
@@ -112,7 +113,7 @@ impl Ec2 {
                     .versions("$Default")
                     .send()
                     .await
-                    .map_err(err("DescribeLaunchTemplateVersions"))?;
+                    .map_err(failed(SERVICE, "DescribeLaunchTemplateVersions"))?;
                 defaults.extend(out.launch_template_versions().iter().cloned());
             }
         } else {
@@ -195,7 +196,7 @@ impl Ec2 {
             .tag_specifications(tag_spec(ResourceType::LaunchTemplate, stack, addr, attrs))
             .send()
             .await
-            .map_err(err("CreateLaunchTemplate"))?;
+            .map_err(failed(SERVICE, "CreateLaunchTemplate"))?;
         out.launch_template()
             .and_then(|t| t.launch_template_id())
             .map(ToString::to_string)
@@ -222,7 +223,7 @@ impl Ec2 {
             .launch_template_data(template_data(attrs))
             .send()
             .await
-            .map_err(err("CreateLaunchTemplateVersion"))?;
+            .map_err(failed(SERVICE, "CreateLaunchTemplateVersion"))?;
         let version = out
             .launch_template_version()
             .and_then(|v| v.version_number())
@@ -233,7 +234,7 @@ impl Ec2 {
             .default_version(version.to_string())
             .send()
             .await
-            .map_err(err("ModifyLaunchTemplate"))?;
+            .map_err(failed(SERVICE, "ModifyLaunchTemplate"))?;
         Ok(())
     }
 
@@ -344,7 +345,7 @@ impl Ec2 {
                     .build(),
             );
         }
-        let out = call.send().await.map_err(err("RunInstances"))?;
+        let out = call.send().await.map_err(failed(SERVICE, "RunInstances"))?;
         let id = out
             .instances()
             .first()
@@ -368,7 +369,7 @@ impl Ec2 {
                 .set_groups(Some(strings(attrs, "security_group_ids")))
                 .send()
                 .await
-                .map_err(err("ModifyInstanceAttribute"))?;
+                .map_err(failed(SERVICE, "ModifyInstanceAttribute"))?;
         }
         if changed("instance_type") {
             // The type of a running instance cannot change: stop, change,
@@ -378,7 +379,7 @@ impl Ec2 {
                 .instance_ids(&prior.id)
                 .send()
                 .await
-                .map_err(err("StopInstances"))?;
+                .map_err(failed(SERVICE, "StopInstances"))?;
             self.wait_instance(&prior.id, InstanceStateName::Stopped)
                 .await?;
             self.client
@@ -391,13 +392,13 @@ impl Ec2 {
                 )
                 .send()
                 .await
-                .map_err(err("ModifyInstanceAttribute"))?;
+                .map_err(failed(SERVICE, "ModifyInstanceAttribute"))?;
             self.client
                 .start_instances()
                 .instance_ids(&prior.id)
                 .send()
                 .await
-                .map_err(err("StartInstances"))?;
+                .map_err(failed(SERVICE, "StartInstances"))?;
             self.wait_instance(&prior.id, InstanceStateName::Running)
                 .await?;
         }
@@ -413,7 +414,7 @@ impl Ec2 {
             .instance_ids(&prior.id)
             .send()
             .await
-            .map_err(err("TerminateInstances"))?;
+            .map_err(failed(SERVICE, "TerminateInstances"))?;
         self.wait_instance(&prior.id, InstanceStateName::Terminated)
             .await
     }
@@ -440,7 +441,7 @@ impl Ec2 {
                     {
                         return Ok(true);
                     }
-                    Err(e) => return Err(err("DescribeInstances")(e)),
+                    Err(e) => return Err(failed(SERVICE, "DescribeInstances")(e)),
                 };
                 let state = out
                     .reservations()

@@ -23,9 +23,9 @@ use aws_sdk_ecs::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
-use super::{sdk_error, wait_until};
-use crate::lang::ResourceAddr;
+use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::call::{failed, unbuilt};
+use super::{wait_until};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -34,33 +34,8 @@ use crate::value::Value;
 const SERVICE: &str = "ecs";
 const POLICY: &str = "mdl-cpu";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_ecs::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
-fn scaling_err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_applicationautoscaling::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_applicationautoscaling::error::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error("application-autoscaling", operation)
-}
 
-fn build_err(e: impl std::fmt::Display) -> ProviderError {
-    ProviderError::new(SERVICE, "build", e.to_string())
-}
 
 pub struct Ecs {
     client: Client,
@@ -68,15 +43,9 @@ pub struct Ecs {
     region: String,
 }
 
-fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
-    super::fields::tag_pairs(stack, addr, attrs)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
 
 fn read_tags(tags: &[Tag], r: &mut LiveResource) {
-    set_tags(r, tags.iter().filter_map(|t| Some((t.key()?, t.value()?))));
+    super::tags::read_sdk(r, tags);
 }
 
 fn resource(id: &str) -> LiveResource {
@@ -190,7 +159,7 @@ impl Ecs {
                 .include(ClusterField::Settings)
                 .send()
                 .await
-                .map_err(err("DescribeClusters"))?;
+                .map_err(failed(SERVICE, "DescribeClusters"))?;
             for c in described
                 .clusters()
                 .iter()
@@ -247,7 +216,7 @@ impl Ecs {
                 {
                     continue;
                 }
-                Err(e) => return Err(err("DescribeTaskDefinition")(e)),
+                Err(e) => return Err(failed(SERVICE, "DescribeTaskDefinition")(e)),
             };
             let Some(td) = described.task_definition() else {
                 continue;
@@ -327,7 +296,7 @@ impl Ecs {
                 .include(ServiceField::Tags)
                 .send()
                 .await
-                .map_err(err("DescribeServices"))?;
+                .map_err(failed(SERVICE, "DescribeServices"))?;
             for svc in described
                 .services()
                 .iter()
@@ -412,7 +381,7 @@ impl Ecs {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(scaling_err("DescribeScalableTargets"))?;
+            .map_err(failed("application-autoscaling", "DescribeScalableTargets"))?;
         let policies = self
             .scaling
             .describe_scaling_policies()
@@ -422,7 +391,7 @@ impl Ecs {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(scaling_err("DescribeScalingPolicies"))?;
+            .map_err(failed("application-autoscaling", "DescribeScalingPolicies"))?;
         for svc in services.iter_mut() {
             let id = svc
                 .computed
@@ -465,7 +434,7 @@ impl Ecs {
                     },
                 )
                 .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
-                let tags = tags_for(req.stack, req.addr, &attrs);
+                let tags = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 let arn = match kind {
                     "ecs_cluster" => {
                         let out = self
@@ -476,7 +445,7 @@ impl Ecs {
                             .set_tags(Some(tags))
                             .send()
                             .await
-                            .map_err(err("CreateCluster"))?;
+                            .map_err(failed(SERVICE, "CreateCluster"))?;
                         out.cluster()
                             .and_then(|c| c.cluster_arn())
                             .unwrap_or_default()
@@ -505,7 +474,7 @@ impl Ecs {
                             .set_tags(Some(tags))
                             .send()
                             .await
-                            .map_err(err("CreateService"))?;
+                            .map_err(failed(SERVICE, "CreateService"))?;
                         let svc = out.service();
                         let arn = svc
                             .and_then(|s| s.service_arn())
@@ -534,7 +503,7 @@ impl Ecs {
                             .settings(insights(&attrs))
                             .send()
                             .await
-                            .map_err(err("UpdateClusterSettings"))?;
+                            .map_err(failed(SERVICE, "UpdateClusterSettings"))?;
                     }
                     "ecs_service" => {
                         let scaled = attrs.get("max_count").is_some_and(|v| *v != Value::Null);
@@ -566,7 +535,7 @@ impl Ecs {
                                 )
                                 .send()
                                 .await
-                                .map_err(err("UpdateService"))?;
+                                .map_err(failed(SERVICE, "UpdateService"))?;
                         }
                         if ["min_count", "max_count", "cpu_target"]
                             .iter()
@@ -600,7 +569,7 @@ impl Ecs {
                             .cluster(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeleteCluster"))?;
+                            .map_err(failed(SERVICE, "DeleteCluster"))?;
                     }
                     "ecs_task_definition" => {
                         self.client
@@ -608,7 +577,7 @@ impl Ecs {
                             .task_definition(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeregisterTaskDefinition"))?;
+                            .map_err(failed(SERVICE, "DeregisterTaskDefinition"))?;
                     }
                     _ => {
                         let id = prior
@@ -628,7 +597,7 @@ impl Ecs {
                             .force(true)
                             .send()
                             .await
-                            .map_err(err("DeleteService"))?;
+                            .map_err(failed(SERVICE, "DeleteService"))?;
                         let arn = prior.id.clone();
                         wait_until(
                             &format!("service {arn} to drain"),
@@ -711,7 +680,7 @@ impl Ecs {
                         .name(k)
                         .value_from(v)
                         .build()
-                        .map_err(build_err)?,
+                        .map_err(unbuilt(SERVICE))?,
                 );
             }
             if let (Some(volume), Some(path)) = (s(c, "volume"), s(c, "mount_path")) {
@@ -730,7 +699,7 @@ impl Ecs {
                         .options("awslogs-region", &self.region)
                         .options("awslogs-stream-prefix", family)
                         .build()
-                        .map_err(build_err)?,
+                        .map_err(unbuilt(SERVICE))?,
                 );
             }
             containers.push(def.build());
@@ -754,7 +723,7 @@ impl Ecs {
             volumes.push(
                 Volume::builder()
                     .set_name(s(v, "name"))
-                    .efs_volume_configuration(efs.build().map_err(build_err)?)
+                    .efs_volume_configuration(efs.build().map_err(unbuilt(SERVICE))?)
                     .build(),
             );
         }
@@ -773,7 +742,7 @@ impl Ecs {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(err("RegisterTaskDefinition"))?;
+            .map_err(failed(SERVICE, "RegisterTaskDefinition"))?;
         Ok(out
             .task_definition()
             .and_then(|t| t.task_definition_arn())
@@ -800,12 +769,12 @@ impl Ecs {
                     .max_capacity(max as i32)
                     .send()
                     .await
-                    .map_err(scaling_err("RegisterScalableTarget"))?;
+                    .map_err(failed("application-autoscaling", "RegisterScalableTarget"))?;
                 if let Some(target) = new.get("cpu_target").and_then(Value::as_f64) {
                     let metric = PredefinedMetricSpecification::builder()
                         .predefined_metric_type(MetricType::EcsServiceAverageCpuUtilization)
                         .build()
-                        .map_err(build_err)?;
+                        .map_err(unbuilt(SERVICE))?;
                     self.scaling
                         .put_scaling_policy()
                         .policy_name(POLICY)
@@ -818,11 +787,11 @@ impl Ecs {
                                 .target_value(target)
                                 .predefined_metric_specification(metric)
                                 .build()
-                                .map_err(build_err)?,
+                                .map_err(unbuilt(SERVICE))?,
                         )
                         .send()
                         .await
-                        .map_err(scaling_err("PutScalingPolicy"))?;
+                        .map_err(failed("application-autoscaling", "PutScalingPolicy"))?;
                 }
             }
             None if had => {
@@ -833,7 +802,7 @@ impl Ecs {
                     .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
                     .send()
                     .await
-                    .map_err(scaling_err("DeregisterScalableTarget"))?;
+                    .map_err(failed("application-autoscaling", "DeregisterScalableTarget"))?;
             }
             None => {}
         }
@@ -845,31 +814,9 @@ impl Ecs {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let changes = crate::provider::tag_changes(prior, attrs);
-        if !changes.removed.is_empty() {
-            self.client
-                .untag_resource()
-                .resource_arn(&prior.id)
-                .set_tag_keys(Some(changes.removed))
-                .send()
-                .await
-                .map_err(err("UntagResource"))?;
-        }
-        if !changes.set.is_empty() {
-            let set = changes
-                .set
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect();
-            self.client
-                .tag_resource()
-                .resource_arn(&prior.id)
-                .set_tags(Some(set))
-                .send()
-                .await
-                .map_err(err("TagResource"))?;
-        }
-        Ok(())
+        retag_by!(self.client, SERVICE, &prior.id, prior, attrs,
+            remove: untag_resource(resource_arn).set_tag_keys => "UntagResource",
+            set: tag_resource(resource_arn).set_tags => "TagResource")
     }
 }
 
@@ -898,7 +845,7 @@ fn network(attrs: &IndexMap<String, Value>) -> Result<NetworkConfiguration, Prov
         .set_security_groups(Some(strings(attrs, "security_group_ids")))
         .assign_public_ip(public)
         .build()
-        .map_err(build_err)?;
+        .map_err(unbuilt(SERVICE))?;
     Ok(NetworkConfiguration::builder()
         .awsvpc_configuration(vpc)
         .build())

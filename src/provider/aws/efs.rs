@@ -16,93 +16,36 @@ use aws_sdk_efs::types::{
 use indexmap::IndexMap;
 
 use super::fields::{n, opt_num, req_s, s, strings};
-use super::{all_at_once, sdk_error, wait_until};
+use super::call::{failed, unbuilt};
+use super::{all_at_once, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, ReadShare, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse, ReadShare,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "efs";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_efs::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_efs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
-fn build_err(e: aws_sdk_efs::error::BuildError) -> ProviderError {
-    ProviderError::new(SERVICE, "build", e.to_string())
-}
 
 pub struct Efs {
     client: Client,
     region: String,
 }
 
-struct Tags {
-    addr: Option<ResourceAddr>,
-    stack: Option<String>,
-    user: Value,
-}
+use super::tags::Split as Tags;
 
+/// EFS answers an empty `Name` tag for a file system without one; it is
+/// no tag of the user's.
 fn split_tags(tags: &[Tag]) -> Tags {
-    let mut out = Tags {
-        addr: None,
-        stack: None,
-        user: Value::Map(IndexMap::new()),
-    };
-    let mut user = IndexMap::new();
-    for t in tags {
-        match t.key() {
-            ADDRESS_TAG => out.addr = ResourceAddr::parse(t.value()),
-            STACK_TAG => out.stack = Some(t.value().to_string()),
-            k if !super::fields::is_user_tag(k) || k == "Name" && t.value().is_empty() => {}
-            k => {
-                user.insert(k.to_string(), Value::str(t.value()));
-            }
-        }
-    }
-    user.sort_keys();
-    out.user = Value::Map(user);
-    out
+    super::tags::split_pairs(
+        tags.iter()
+            .map(|t| (t.key(), t.value()))
+            .filter(|&(k, v)| !(k == "Name" && v.is_empty())),
+    )
 }
 
-fn tags_for(
-    stack: &str,
-    addr: &ResourceAddr,
-    attrs: &IndexMap<String, Value>,
-) -> Result<Vec<Tag>, ProviderError> {
-    let mut tags = vec![
-        Tag::builder()
-            .key(STACK_TAG)
-            .value(stack)
-            .build()
-            .map_err(build_err)?,
-        Tag::builder()
-            .key(ADDRESS_TAG)
-            .value(addr.to_string())
-            .build()
-            .map_err(build_err)?,
-    ];
-    if let Some(Value::Map(user)) = attrs.get("tags") {
-        for (k, v) in user {
-            tags.push(
-                Tag::builder()
-                    .key(k)
-                    .value(v.as_str().unwrap_or_default())
-                    .build()
-                    .map_err(build_err)?,
-            );
-        }
-    }
-    Ok(tags)
-}
 
 /// An idempotency token for a create: the same resource of the same stack
 /// always sends the same one, so a retried create returns the first result.
@@ -158,7 +101,7 @@ impl Efs {
                         .mount_target_id(&mt.id)
                         .send()
                         .await
-                        .map_err(err("DescribeMountTargetSecurityGroups"))?;
+                        .map_err(failed(SERVICE, "DescribeMountTargetSecurityGroups"))?;
                     let groups = groups.security_groups().iter().map(Value::str).collect();
                     mt.attrs
                         .insert("security_groups".into(), Value::List(groups));
@@ -314,7 +257,7 @@ impl Efs {
             .file_system_id(&fs.id)
             .send()
             .await
-            .map_err(err("DescribeLifecycleConfiguration"))?;
+            .map_err(failed(SERVICE, "DescribeLifecycleConfiguration"))?;
         let ia = lifecycle
             .lifecycle_policies()
             .iter()
@@ -336,7 +279,7 @@ impl Efs {
             {
                 false
             }
-            Err(e) => return Err(err("DescribeBackupPolicy")(e)),
+            Err(e) => return Err(failed(SERVICE, "DescribeBackupPolicy")(e)),
         };
         fs.attrs.insert("backup".into(), Value::Bool(backup));
         Ok(())
@@ -368,7 +311,7 @@ impl Efs {
                 {
                     return Ok(out);
                 }
-                r => r.map_err(err("DescribeMountTargets"))?,
+                r => r.map_err(failed(SERVICE, "DescribeMountTargets"))?,
             };
             for m in page.mount_targets() {
                 if matches!(m.life_cycle_state().as_str(), "deleting" | "deleted") {
@@ -429,7 +372,7 @@ impl Efs {
                         .mount_target_id(&mt.id)
                         .send()
                         .await
-                        .map_err(err("DeleteMountTarget"))?;
+                        .map_err(failed(SERVICE, "DeleteMountTarget"))?;
                 }
                 let fs_id = prior.id.clone();
                 wait_until(
@@ -448,7 +391,7 @@ impl Efs {
                     .file_system_id(&prior.id)
                     .send()
                     .await
-                    .map_err(err("DeleteFileSystem"))?;
+                    .map_err(failed(SERVICE, "DeleteFileSystem"))?;
                 let id = prior.id.clone();
                 wait_until(
                     &format!("file system {id} to be deleted"),
@@ -475,7 +418,7 @@ impl Efs {
                     .set_security_groups(Some(strings(&attrs, "security_groups")))
                     .send()
                     .await
-                    .map_err(err("ModifyMountTargetSecurityGroups"))?;
+                    .map_err(failed(SERVICE, "ModifyMountTargetSecurityGroups"))?;
                 let mut live = prior.clone();
                 live.attrs.insert(
                     "security_groups".into(),
@@ -492,7 +435,7 @@ impl Efs {
                     .mount_target_id(&prior.id)
                     .send()
                     .await
-                    .map_err(err("DeleteMountTarget"))?;
+                    .map_err(failed(SERVICE, "DeleteMountTarget"))?;
                 let fs = s(&prior.attrs, "file_system_id").unwrap_or_default();
                 let id = prior.id.clone();
                 wait_until(
@@ -536,7 +479,7 @@ impl Efs {
                     .access_point_id(&prior.id)
                     .send()
                     .await
-                    .map_err(err("DeleteAccessPoint"))?;
+                    .map_err(failed(SERVICE, "DeleteAccessPoint"))?;
                 Ok(ApplyResponse { live: None })
             }
             (other, _) => Err(ProviderError::new(
@@ -609,7 +552,7 @@ impl Efs {
                 attrs.get("provisioned_throughput").and_then(Value::as_f64),
             )
             .backup(attrs.get("backup").and_then(Value::as_bool).unwrap_or(true))
-            .set_tags(Some(tags_for(stack, addr, attrs)?))
+            .set_tags(Some(super::tags::sdk_tags(stack, addr, attrs)?))
             .send()
             .await;
         let id = match result {
@@ -628,9 +571,9 @@ impl Efs {
                 );
                 all.first()
                     .map(|f| f.file_system_id().to_string())
-                    .ok_or_else(|| err("CreateFileSystem")(e))?
+                    .ok_or_else(|| failed(SERVICE, "CreateFileSystem")(e))?
             }
-            Err(e) => return Err(err("CreateFileSystem")(e)),
+            Err(e) => return Err(failed(SERVICE, "CreateFileSystem")(e)),
         };
         wait_until(
             &format!("file system {id}"),
@@ -668,7 +611,7 @@ impl Efs {
             .set_lifecycle_policies(Some(policies))
             .send()
             .await
-            .map_err(err("PutLifecycleConfiguration"))?;
+            .map_err(failed(SERVICE, "PutLifecycleConfiguration"))?;
         Ok(())
     }
 
@@ -690,7 +633,7 @@ impl Efs {
                 )
                 .send()
                 .await
-                .map_err(err("UpdateFileSystem"))?;
+                .map_err(failed(SERVICE, "UpdateFileSystem"))?;
         }
         if changed("transition_to_ia") {
             self.put_lifecycle(&prior.id, s(attrs, "transition_to_ia"))
@@ -709,11 +652,11 @@ impl Efs {
                     BackupPolicy::builder()
                         .status(status)
                         .build()
-                        .map_err(build_err)?,
+                        .map_err(unbuilt(SERVICE))?,
                 )
                 .send()
                 .await
-                .map_err(err("PutBackupPolicy"))?;
+                .map_err(failed(SERVICE, "PutBackupPolicy"))?;
         }
         self.update_tags(&prior.id, prior, attrs).await
     }
@@ -724,31 +667,9 @@ impl Efs {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let changes = crate::provider::tag_changes(prior, attrs);
-        let removed = changes.removed;
-        if !removed.is_empty() {
-            self.client
-                .untag_resource()
-                .resource_id(resource)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(err("UntagResource"))?;
-        }
-        let mut changed = Vec::new();
-        for (k, v) in &changes.set {
-            changed.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
-        }
-        if !changed.is_empty() {
-            self.client
-                .tag_resource()
-                .resource_id(resource)
-                .set_tags(Some(changed))
-                .send()
-                .await
-                .map_err(err("TagResource"))?;
-        }
-        Ok(())
+        retag_by!(self.client, SERVICE, resource, prior, attrs,
+            remove: untag_resource(resource_id).set_tag_keys => "UntagResource",
+            set: tag_resource(resource_id).set_tags => "TagResource")
     }
 
     async fn create_mount_target(
@@ -779,9 +700,9 @@ impl Efs {
                         m.attrs.get("subnet_id").and_then(Value::as_str) == Some(subnet.as_str())
                     })
                     .map(|m| m.id)
-                    .ok_or_else(|| err("CreateMountTarget")(e))?
+                    .ok_or_else(|| failed(SERVICE, "CreateMountTarget")(e))?
             }
-            Err(e) => return Err(err("CreateMountTarget")(e)),
+            Err(e) => return Err(failed(SERVICE, "CreateMountTarget")(e)),
         };
         let mut found = None;
         wait_until(
@@ -830,7 +751,7 @@ impl Efs {
                     .uid(uid)
                     .gid(gid)
                     .build()
-                    .map_err(build_err)?,
+                    .map_err(unbuilt(SERVICE))?,
             ),
             _ => None,
         };
@@ -845,7 +766,7 @@ impl Efs {
                     .owner_gid(gid)
                     .permissions(perm)
                     .build()
-                    .map_err(build_err)?,
+                    .map_err(unbuilt(SERVICE))?,
             ),
             _ => None,
         };
@@ -865,10 +786,10 @@ impl Efs {
             )?)
             .set_posix_user(posix)
             .root_directory(root)
-            .set_tags(Some(tags_for(stack, addr, attrs)?))
+            .set_tags(Some(super::tags::sdk_tags(stack, addr, attrs)?))
             .send()
             .await
-            .map_err(err("CreateAccessPoint"))?;
+            .map_err(failed(SERVICE, "CreateAccessPoint"))?;
         out.access_point_id()
             .map(ToString::to_string)
             .ok_or_else(|| {

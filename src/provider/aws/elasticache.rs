@@ -9,12 +9,12 @@
 use std::time::Duration;
 
 use aws_sdk_elasticache::Client;
-use aws_sdk_elasticache::types::{AzMode, Tag};
+use aws_sdk_elasticache::types::AzMode;
 use indexmap::IndexMap;
 
-use super::fields::{b, list, s, set_tags, strings, with_applied};
-use super::{sdk_error, wait_until};
-use crate::lang::ResourceAddr;
+use super::fields::{b, list, s, strings, with_applied};
+use super::call::failed;
+use super::{wait_until};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -22,15 +22,6 @@ use crate::value::Value;
 
 const SERVICE: &str = "elasticache";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_elasticache::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_elasticache::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
 pub struct ElastiCache {
     client: Client,
@@ -38,12 +29,6 @@ pub struct ElastiCache {
 
 use crate::schema::default_name;
 
-fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
-    super::fields::tag_pairs(stack, addr, attrs)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
 
 impl ElastiCache {
     pub fn new(client: Client) -> ElastiCache {
@@ -107,13 +92,8 @@ impl ElastiCache {
             .resource_name(arn)
             .send()
             .await
-            .map_err(err("ListTagsForResource"))?;
-        set_tags(
-            r,
-            out.tag_list()
-                .iter()
-                .filter_map(|t| Some((t.key()?, t.value()?))),
-        );
+            .map_err(failed(SERVICE, "ListTagsForResource"))?;
+        super::tags::read_sdk(r, out.tag_list());
         Ok(())
     }
 
@@ -343,10 +323,10 @@ impl ElastiCache {
                             s(&attrs, "description").unwrap_or_default(),
                         )
                         .set_subnet_ids(Some(strings(&attrs, "subnet_ids")))
-                        .set_tags(Some(tags_for(req.stack, req.addr, &attrs)))
+                        .set_tags(Some(super::tags::sdk_tags(req.stack, req.addr, &attrs)?))
                         .send()
                         .await
-                        .map_err(err("CreateCacheSubnetGroup"))?;
+                        .map_err(failed(SERVICE, "CreateCacheSubnetGroup"))?;
                 } else if s(&attrs, "engine").as_deref() == Some("memcached") {
                     let az_mode = if s(&attrs, "az_mode").as_deref() == Some("cross-az") {
                         AzMode::CrossAz
@@ -365,10 +345,10 @@ impl ElastiCache {
                         .az_mode(az_mode)
                         .set_cache_subnet_group_name(s(&attrs, "subnet_group_name"))
                         .set_security_group_ids(Some(strings(&attrs, "security_group_ids")))
-                        .set_tags(Some(tags_for(req.stack, req.addr, &attrs)))
+                        .set_tags(Some(super::tags::sdk_tags(req.stack, req.addr, &attrs)?))
                         .send()
                         .await
-                        .map_err(err("CreateCacheCluster"))?;
+                        .map_err(failed(SERVICE, "CreateCacheCluster"))?;
                 } else {
                     self.client
                         .create_replication_group()
@@ -393,10 +373,10 @@ impl ElastiCache {
                         )
                         .set_cache_subnet_group_name(s(&attrs, "subnet_group_name"))
                         .set_security_group_ids(Some(strings(&attrs, "security_group_ids")))
-                        .set_tags(Some(tags_for(req.stack, req.addr, &attrs)))
+                        .set_tags(Some(super::tags::sdk_tags(req.stack, req.addr, &attrs)?))
                         .send()
                         .await
-                        .map_err(err("CreateReplicationGroup"))?;
+                        .map_err(failed(SERVICE, "CreateReplicationGroup"))?;
                 }
                 let live = self.wait_available(kind, &name).await?;
                 Ok(ApplyResponse {
@@ -416,7 +396,7 @@ impl ElastiCache {
                             .set_subnet_ids(Some(strings(&attrs, "subnet_ids")))
                             .send()
                             .await
-                            .map_err(err("ModifyCacheSubnetGroup"))?;
+                            .map_err(failed(SERVICE, "ModifyCacheSubnetGroup"))?;
                     }
                 } else if s(&attrs, "engine").as_deref() == Some("memcached") {
                     if changed("security_group_ids")
@@ -440,7 +420,7 @@ impl ElastiCache {
                             .apply_immediately(true)
                             .send()
                             .await
-                            .map_err(err("ModifyCacheCluster"))?;
+                            .map_err(failed(SERVICE, "ModifyCacheCluster"))?;
                     }
                 } else if [
                     "security_group_ids",
@@ -471,7 +451,7 @@ impl ElastiCache {
                         .apply_immediately(true)
                         .send()
                         .await
-                        .map_err(err("ModifyReplicationGroup"))?;
+                        .map_err(failed(SERVICE, "ModifyReplicationGroup"))?;
                 }
                 self.update_tags(&prior, &attrs).await?;
                 let live = self.wait_available(kind, &prior.id).await?;
@@ -487,7 +467,7 @@ impl ElastiCache {
                             .cache_subnet_group_name(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeleteCacheSubnetGroup"))?;
+                            .map_err(failed(SERVICE, "DeleteCacheSubnetGroup"))?;
                         return Ok(ApplyResponse { live: None });
                     }
                     _ if prior.attrs.get("engine").and_then(Value::as_str) == Some("memcached") => {
@@ -496,7 +476,7 @@ impl ElastiCache {
                             .cache_cluster_id(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeleteCacheCluster"))?;
+                            .map_err(failed(SERVICE, "DeleteCacheCluster"))?;
                     }
                     _ => {
                         // Redis keeps data: a final snapshot unless the
@@ -518,7 +498,7 @@ impl ElastiCache {
                             )
                             .send()
                             .await
-                            .map_err(err("DeleteReplicationGroup"))?;
+                            .map_err(failed(SERVICE, "DeleteReplicationGroup"))?;
                     }
                 }
                 let id = prior.id.clone();
@@ -583,31 +563,8 @@ impl ElastiCache {
         let Some(arn) = prior.computed.get("arn").and_then(Value::as_str) else {
             return Ok(());
         };
-        let changes = crate::provider::tag_changes(prior, attrs);
-        let removed = changes.removed;
-        if !removed.is_empty() {
-            self.client
-                .remove_tags_from_resource()
-                .resource_name(arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(err("RemoveTagsFromResource"))?;
-        }
-        let added: Vec<Tag> = changes
-            .set
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect();
-        if !added.is_empty() {
-            self.client
-                .add_tags_to_resource()
-                .resource_name(arn)
-                .set_tags(Some(added))
-                .send()
-                .await
-                .map_err(err("AddTagsToResource"))?;
-        }
-        Ok(())
+        retag_by!(self.client, SERVICE, arn, prior, attrs,
+            remove: remove_tags_from_resource(resource_name).set_tag_keys => "RemoveTagsFromResource",
+            set: add_tags_to_resource(resource_name).set_tags => "AddTagsToResource")
     }
 }

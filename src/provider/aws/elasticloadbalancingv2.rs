@@ -21,8 +21,9 @@ use futures_util::StreamExt;
 use indexmap::IndexMap;
 use tokio::sync::Mutex;
 
-use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
-use super::{CALLS_AT_ONCE, all_at_once, sdk_error, wait_until};
+use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::call::failed;
+use super::{CALLS_AT_ONCE, all_at_once, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -32,19 +33,6 @@ use crate::value::Value;
 
 const SERVICE: &str = "elasticloadbalancingv2";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_elasticloadbalancingv2::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
 /// The account's load balancers and target groups, tagged.
 struct Balancers {
@@ -64,12 +52,6 @@ pub struct Elbv2 {
     priorities: Mutex<()>,
 }
 
-fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
-    super::fields::tag_pairs(stack, addr, attrs)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
 
 fn resource(
     id: &str,
@@ -263,7 +245,7 @@ impl Elbv2 {
                     .load_balancer_arn(&lb.id)
                     .send()
                     .await
-                    .map_err(err("DescribeLoadBalancerAttributes"))?;
+                    .map_err(failed(SERVICE, "DescribeLoadBalancerAttributes"))?;
                 let timeout = out
                     .attributes()
                     .iter()
@@ -349,7 +331,7 @@ impl Elbv2 {
             .collect()
             .await;
         for out in answers {
-            let out = out.map_err(err("DescribeTags"))?;
+            let out = out.map_err(failed(SERVICE, "DescribeTags"))?;
             for d in out.tag_descriptions() {
                 let Some(r) = resources
                     .iter_mut()
@@ -357,10 +339,7 @@ impl Elbv2 {
                 else {
                     continue;
                 };
-                set_tags(
-                    r,
-                    d.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
-                );
+                super::tags::read_sdk(r, d.tags());
             }
         }
         Ok(())
@@ -393,7 +372,7 @@ impl Elbv2 {
             {
                 Ok(Vec::new())
             }
-            Err(e) => Err(err("DescribeLoadBalancers")(e)),
+            Err(e) => Err(failed(SERVICE, "DescribeLoadBalancers")(e)),
         }
     }
 
@@ -416,7 +395,7 @@ impl Elbv2 {
             {
                 Ok(Vec::new())
             }
-            Err(e) => Err(err("DescribeTargetGroups")(e)),
+            Err(e) => Err(failed(SERVICE, "DescribeTargetGroups")(e)),
         }
     }
 
@@ -474,7 +453,7 @@ impl Elbv2 {
                 .set_marker(marker.clone())
                 .send()
                 .await
-                .map_err(err("DescribeRules"))?;
+                .map_err(failed(SERVICE, "DescribeRules"))?;
             for r in page.rules().iter().filter(|r| r.is_default() != Some(true)) {
                 let Some(arn) = r.rule_arn() else { continue };
                 let values = |field: &str| -> Vec<String> {
@@ -520,7 +499,7 @@ impl Elbv2 {
         let kind = req.kind.name;
         match req.op {
             Operation::Create { attrs } => {
-                let tags = tags_for(req.stack, req.addr, &attrs);
+                let tags = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 let arn = match kind {
                     "load_balancer" => {
                         self.create_load_balancer(req.stack, req.addr, &attrs, tags)
@@ -543,7 +522,7 @@ impl Elbv2 {
                             .set_tags(Some(tags))
                             .send()
                             .await
-                            .map_err(err("CreateTargetGroup"))?;
+                            .map_err(failed(SERVICE, "CreateTargetGroup"))?;
                         out.target_groups()
                             .first()
                             .and_then(|g| g.target_group_arn())
@@ -570,7 +549,7 @@ impl Elbv2 {
                             .set_tags(Some(tags))
                             .send()
                             .await
-                            .map_err(err("CreateListener"))?;
+                            .map_err(failed(SERVICE, "CreateListener"))?;
                         out.listeners()
                             .first()
                             .and_then(|l| l.listener_arn())
@@ -595,7 +574,7 @@ impl Elbv2 {
                                 .set_subnets(Some(strings(&attrs, "subnet_ids")))
                                 .send()
                                 .await
-                                .map_err(err("SetSubnets"))?;
+                                .map_err(failed(SERVICE, "SetSubnets"))?;
                         }
                         if changed("security_group_ids") {
                             self.client
@@ -604,7 +583,7 @@ impl Elbv2 {
                                 .set_security_groups(Some(strings(&attrs, "security_group_ids")))
                                 .send()
                                 .await
-                                .map_err(err("SetSecurityGroups"))?;
+                                .map_err(failed(SERVICE, "SetSecurityGroups"))?;
                         }
                         if changed("idle_timeout") {
                             self.set_idle_timeout(&prior.id, &attrs).await?;
@@ -617,7 +596,7 @@ impl Elbv2 {
                             .set_health_check_path(s(&attrs, "health_check_path"))
                             .send()
                             .await
-                            .map_err(err("ModifyTargetGroup"))?;
+                            .map_err(failed(SERVICE, "ModifyTargetGroup"))?;
                     }
                     "listener"
                         if [
@@ -643,7 +622,7 @@ impl Elbv2 {
                             .default_actions(default_action(&attrs)?)
                             .send()
                             .await
-                            .map_err(err("ModifyListener"))?;
+                            .map_err(failed(SERVICE, "ModifyListener"))?;
                     }
                     "listener_rule" => {
                         if ["host_headers", "path_patterns", "target_group_arn"]
@@ -657,7 +636,7 @@ impl Elbv2 {
                                 .actions(forward(&attrs)?)
                                 .send()
                                 .await
-                                .map_err(err("ModifyRule"))?;
+                                .map_err(failed(SERVICE, "ModifyRule"))?;
                         }
                         if let Some(p) = n(&attrs, "priority")
                             && changed("priority")
@@ -672,7 +651,7 @@ impl Elbv2 {
                                 )
                                 .send()
                                 .await
-                                .map_err(err("SetRulePriorities"))?;
+                                .map_err(failed(SERVICE, "SetRulePriorities"))?;
                         }
                     }
                     _ => {}
@@ -691,7 +670,7 @@ impl Elbv2 {
                             .load_balancer_arn(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeleteLoadBalancer"))?;
+                            .map_err(failed(SERVICE, "DeleteLoadBalancer"))?;
                         let id = prior.id.clone();
                         wait_until(
                             &format!("load balancer {id} to be deleted"),
@@ -708,7 +687,7 @@ impl Elbv2 {
                             .target_group_arn(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeleteTargetGroup"))?;
+                            .map_err(failed(SERVICE, "DeleteTargetGroup"))?;
                     }
                     "listener" => {
                         self.client
@@ -716,7 +695,7 @@ impl Elbv2 {
                             .listener_arn(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeleteListener"))?;
+                            .map_err(failed(SERVICE, "DeleteListener"))?;
                     }
                     _ => {
                         self.client
@@ -724,7 +703,7 @@ impl Elbv2 {
                             .rule_arn(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeleteRule"))?;
+                            .map_err(failed(SERVICE, "DeleteRule"))?;
                     }
                 }
                 Ok(ApplyResponse { live: None })
@@ -755,7 +734,7 @@ impl Elbv2 {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(err("CreateLoadBalancer"))?;
+            .map_err(failed(SERVICE, "CreateLoadBalancer"))?;
         let arn = out
             .load_balancers()
             .first()
@@ -795,7 +774,7 @@ impl Elbv2 {
             )
             .send()
             .await
-            .map_err(err("ModifyLoadBalancerAttributes"))?;
+            .map_err(failed(SERVICE, "ModifyLoadBalancerAttributes"))?;
         Ok(())
     }
 
@@ -830,7 +809,7 @@ impl Elbv2 {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(err("CreateRule"))?;
+            .map_err(failed(SERVICE, "CreateRule"))?;
         Ok(out
             .rules()
             .first()
@@ -876,30 +855,9 @@ impl Elbv2 {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let changes = crate::provider::tag_changes(prior, attrs);
-        if !changes.removed.is_empty() {
-            self.client
-                .remove_tags()
-                .resource_arns(&prior.id)
-                .set_tag_keys(Some(changes.removed))
-                .send()
-                .await
-                .map_err(err("RemoveTags"))?;
-        }
-        if !changes.set.is_empty() {
-            let mut tags = Vec::new();
-            for (k, v) in &changes.set {
-                tags.push(Tag::builder().key(k).value(v).build());
-            }
-            self.client
-                .add_tags()
-                .resource_arns(&prior.id)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(err("AddTags"))?;
-        }
-        Ok(())
+        retag_by!(self.client, SERVICE, &prior.id, prior, attrs,
+            remove: remove_tags(resource_arns).set_tag_keys => "RemoveTags",
+            set: add_tags(resource_arns).set_tags => "AddTags")
     }
 }
 

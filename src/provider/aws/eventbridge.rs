@@ -12,9 +12,8 @@ use aws_sdk_eventbridge::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
-use super::sdk_error;
-use crate::lang::ResourceAddr;
+use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::call::{failed, unbuilt};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -23,34 +22,12 @@ use crate::value::Value;
 const SERVICE: &str = "eventbridge";
 const TARGET_ID: &str = "mdl-task";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_eventbridge::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_eventbridge::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
-fn build_err(e: impl std::fmt::Display) -> ProviderError {
-    ProviderError::new(SERVICE, "build", e.to_string())
-}
 
 pub struct EventBridge {
     client: Client,
 }
 
-fn tags_for(
-    stack: &str,
-    addr: &ResourceAddr,
-    attrs: &IndexMap<String, Value>,
-) -> Result<Vec<Tag>, ProviderError> {
-    super::fields::tag_pairs(stack, addr, attrs)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(build_err))
-        .collect()
-}
 
 /// A schedule expression EventBridge accepts (also checked by `mdl
 /// validate` when the value is known then).
@@ -75,7 +52,7 @@ fn target(attrs: &IndexMap<String, Value>) -> Result<Target, ProviderError> {
             AssignPublicIp::Disabled
         })
         .build()
-        .map_err(build_err)?;
+        .map_err(unbuilt(SERVICE))?;
     let ecs = EcsParameters::builder()
         .task_definition_arn(req_s(attrs, "task_definition_arn", SERVICE, op)?)
         .task_count(n(attrs, "task_count").unwrap_or(1) as i32)
@@ -86,7 +63,7 @@ fn target(attrs: &IndexMap<String, Value>) -> Result<Target, ProviderError> {
                 .build(),
         )
         .build()
-        .map_err(build_err)?;
+        .map_err(unbuilt(SERVICE))?;
     let command = strings(attrs, "command");
     let input = match (s(attrs, "container_name"), command.is_empty()) {
         (_, true) => None,
@@ -111,7 +88,7 @@ fn target(attrs: &IndexMap<String, Value>) -> Result<Target, ProviderError> {
         .ecs_parameters(ecs)
         .set_input(input)
         .build()
-        .map_err(build_err)
+        .map_err(unbuilt(SERVICE))
 }
 
 impl EventBridge {
@@ -127,13 +104,13 @@ impl EventBridge {
                 .resource_arn(r.arn().unwrap_or_default())
                 .send()
                 .await
-                .map_err(err("ListTagsForResource"))
+                .map_err(failed(SERVICE, "ListTagsForResource"))
         });
         let tags = futures_util::future::join_all(tag_reads).await;
         let mut out = Vec::new();
         for (rule, t) in rules.iter().zip(tags) {
             let mut r = rule_value(rule);
-            set_tags(&mut r, t?.tags().iter().map(|t| (t.key(), t.value())));
+            super::tags::read_sdk(&mut r, t?.tags());
             if r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id) {
                 self.read_target(&mut r).await?;
                 out.push(r);
@@ -152,7 +129,7 @@ impl EventBridge {
                 .set_next_token(token.clone())
                 .send()
                 .await
-                .map_err(err("ListRules"))?;
+                .map_err(failed(SERVICE, "ListRules"))?;
             out.extend(
                 page.rules()
                     .iter()
@@ -173,7 +150,7 @@ impl EventBridge {
             .rule(&r.id)
             .send()
             .await
-            .map_err(err("ListTargetsByRule"))?;
+            .map_err(failed(SERVICE, "ListTargetsByRule"))?;
         let Some(t) = out.targets().iter().find(|t| t.id() == TARGET_ID) else {
             return Ok(());
         };
@@ -238,7 +215,7 @@ impl EventBridge {
             .name(name)
             .send()
             .await
-            .map_err(err("DescribeRule"))?;
+            .map_err(failed(SERVICE, "DescribeRule"))?;
         let mut r = rule_resource(
             name,
             rule.arn(),
@@ -255,7 +232,7 @@ impl EventBridge {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
                     .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
-                self.put(&name, &attrs, Some(tags_for(req.stack, req.addr, &attrs)?))
+                self.put(&name, &attrs, Some(super::tags::sdk_tags(req.stack, req.addr, &attrs)?))
                     .await?;
                 let live = self.find(&name).await?;
                 Ok(ApplyResponse {
@@ -282,13 +259,13 @@ impl EventBridge {
                     .ids(TARGET_ID)
                     .send()
                     .await
-                    .map_err(err("RemoveTargets"))?;
+                    .map_err(failed(SERVICE, "RemoveTargets"))?;
                 self.client
                     .delete_rule()
                     .name(&prior.id)
                     .send()
                     .await
-                    .map_err(err("DeleteRule"))?;
+                    .map_err(failed(SERVICE, "DeleteRule"))?;
                 Ok(ApplyResponse { live: None })
             }
         }
@@ -316,7 +293,7 @@ impl EventBridge {
             .set_tags(tags)
             .send()
             .await
-            .map_err(err("PutRule"))?;
+            .map_err(failed(SERVICE, "PutRule"))?;
         let out = self
             .client
             .put_targets()
@@ -324,7 +301,7 @@ impl EventBridge {
             .targets(target)
             .send()
             .await
-            .map_err(err("PutTargets"))?;
+            .map_err(failed(SERVICE, "PutTargets"))?;
         if out.failed_entry_count() > 0 {
             let why = out
                 .failed_entries()
@@ -342,36 +319,14 @@ impl EventBridge {
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        let changes = crate::provider::tag_changes(prior, attrs);
         let arn = prior
             .computed
             .get("arn")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if !changes.removed.is_empty() {
-            self.client
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(changes.removed))
-                .send()
-                .await
-                .map_err(err("UntagResource"))?;
-        }
-        if !changes.set.is_empty() {
-            let mut tags = Vec::new();
-            for (k, v) in changes.set {
-                tags.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
-            }
-            self.client
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(err("TagResource"))?;
-        }
-        Ok(())
+            .unwrap_or_default();
+        retag_by!(self.client, SERVICE, arn, prior, attrs,
+            remove: untag_resource(resource_arn).set_tag_keys => "UntagResource",
+            set: tag_resource(resource_arn).set_tags => "TagResource")
     }
 }
 

@@ -7,30 +7,17 @@ use aws_sdk_iam::types::Tag;
 use indexmap::IndexMap;
 
 use super::fields::{list, s, strings};
-use super::sdk_error;
-use crate::lang::ResourceAddr;
+use super::call::failed;
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "iam";
 const INLINE: &str = "mdl";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_iam::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
-fn build_err(e: aws_sdk_iam::error::BuildError) -> ProviderError {
-    ProviderError::new(SERVICE, "build", e.to_string())
-}
 
 pub struct Iam {
     client: Client,
@@ -101,7 +88,7 @@ impl Iam {
                 Err(e)
                     if aws_sdk_iam::error::ProvideErrorMetadata::code(&e)
                         == Some("NoSuchEntity") => {}
-                Err(e) => return Err(err("GetRole")(e)),
+                Err(e) => return Err(failed(SERVICE, "GetRole")(e)),
             }
         }
         let mut resources = Vec::new();
@@ -143,18 +130,7 @@ impl Iam {
             self.client.list_role_tags().role_name(&r.id),
             "ListRoleTags"
         );
-        let mut user = IndexMap::new();
-        for t in &tags {
-            match t.key() {
-                ADDRESS_TAG => r.addr = ResourceAddr::parse(t.value()),
-                k if !super::fields::is_user_tag(k) => {}
-                k => {
-                    user.insert(k.to_string(), Value::str(t.value()));
-                }
-            }
-        }
-        user.sort_keys();
-        r.attrs.insert("tags".into(), Value::Map(user));
+        super::tags::read_sdk(r, &tags);
         let attached = all_items!(
             self.client.list_attached_role_policies().role_name(&r.id),
             "ListAttachedRolePolicies"
@@ -177,7 +153,7 @@ impl Iam {
             {
                 Value::Null
             }
-            Err(e) => return Err(err("GetRolePolicy")(e)),
+            Err(e) => return Err(failed(SERVICE, "GetRolePolicy")(e)),
         };
         r.attrs.insert("inline_policy".into(), inline);
         Ok(())
@@ -188,29 +164,7 @@ impl Iam {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
                     .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
-                let mut tags = vec![
-                    Tag::builder()
-                        .key(STACK_TAG)
-                        .value(req.stack)
-                        .build()
-                        .map_err(build_err)?,
-                    Tag::builder()
-                        .key(ADDRESS_TAG)
-                        .value(req.addr.to_string())
-                        .build()
-                        .map_err(build_err)?,
-                ];
-                if let Some(Value::Map(user)) = attrs.get("tags") {
-                    for (k, v) in user {
-                        tags.push(
-                            Tag::builder()
-                                .key(k)
-                                .value(v.as_str().unwrap_or_default())
-                                .build()
-                                .map_err(build_err)?,
-                        );
-                    }
-                }
+                let tags: Vec<Tag> = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 let out = self
                     .client
                     .create_role()
@@ -222,7 +176,7 @@ impl Iam {
                     .set_tags(Some(tags))
                     .send()
                     .await
-                    .map_err(err("CreateRole"))?;
+                    .map_err(failed(SERVICE, "CreateRole"))?;
                 let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
                 let prior = LiveResource {
                     addr: Some(req.addr.clone()),
@@ -251,32 +205,12 @@ impl Iam {
                         ))
                         .send()
                         .await
-                        .map_err(err("UpdateAssumeRolePolicy"))?;
+                        .map_err(failed(SERVICE, "UpdateAssumeRolePolicy"))?;
                 }
                 self.update_policies(&prior, &attrs).await?;
-                let changes = crate::provider::tag_changes(&prior, &attrs);
-                if !changes.removed.is_empty() {
-                    self.client
-                        .untag_role()
-                        .role_name(&prior.id)
-                        .set_tag_keys(Some(changes.removed))
-                        .send()
-                        .await
-                        .map_err(err("UntagRole"))?;
-                }
-                if !changes.set.is_empty() {
-                    let mut set = Vec::new();
-                    for (k, v) in &changes.set {
-                        set.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
-                    }
-                    self.client
-                        .tag_role()
-                        .role_name(&prior.id)
-                        .set_tags(Some(set))
-                        .send()
-                        .await
-                        .map_err(err("TagRole"))?;
-                }
+                retag_by!(self.client, SERVICE, &prior.id, &prior, &attrs,
+                    remove: untag_role(role_name).set_tag_keys => "UntagRole",
+                    set: tag_role(role_name).set_tags => "TagRole")?;
                 let mut live = prior.clone();
                 for (k, v) in attrs {
                     live.attrs.insert(k, v);
@@ -296,7 +230,7 @@ impl Iam {
                     .role_name(&prior.id)
                     .send()
                     .await
-                    .map_err(err("DeleteRole"))?;
+                    .map_err(failed(SERVICE, "DeleteRole"))?;
                 Ok(ApplyResponse { live: None })
             }
         }
@@ -317,7 +251,7 @@ impl Iam {
                 .policy_arn(arn)
                 .send()
                 .await
-                .map_err(err("DetachRolePolicy"))?;
+                .map_err(failed(SERVICE, "DetachRolePolicy"))?;
         }
         for arn in new.iter().filter(|a| !old.contains(a)) {
             self.client
@@ -326,7 +260,7 @@ impl Iam {
                 .policy_arn(arn)
                 .send()
                 .await
-                .map_err(err("AttachRolePolicy"))?;
+                .map_err(failed(SERVICE, "AttachRolePolicy"))?;
         }
         let old_inline = s(&prior.attrs, "inline_policy");
         match s(attrs, "inline_policy") {
@@ -338,7 +272,7 @@ impl Iam {
                     .policy_document(doc)
                     .send()
                     .await
-                    .map_err(err("PutRolePolicy"))?;
+                    .map_err(failed(SERVICE, "PutRolePolicy"))?;
             }
             None if old_inline.is_some() => {
                 self.client
@@ -347,7 +281,7 @@ impl Iam {
                     .policy_name(INLINE)
                     .send()
                     .await
-                    .map_err(err("DeleteRolePolicy"))?;
+                    .map_err(failed(SERVICE, "DeleteRolePolicy"))?;
             }
             _ => {}
         }

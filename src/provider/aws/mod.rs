@@ -1,7 +1,8 @@
 //! AWS providers, one file per SDK crate, behind one `AwsProvider` that
 //! dispatches by kind.
 
-/// Every item of a paginated describe call, or the call's error.
+/// Every item of a paginated describe call, or the call's error. The
+/// calling module's `SERVICE` names the service.
 macro_rules! all_items {
     ($call:expr, $operation:literal) => {
         $call
@@ -10,9 +11,13 @@ macro_rules! all_items {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(err($operation))?
+            .map_err(super::call::failed(SERVICE, $operation))?
     };
 }
+
+mod call;
+#[macro_use]
+mod tags;
 
 mod acm;
 mod autoscaling;
@@ -259,50 +264,6 @@ impl Provider for AwsProvider {
             Service::EventBridge => self.eventbridge.apply(req).await,
         };
         result.map_err(|e| e.for_addr(&addr))
-    }
-}
-
-/// Turn an SDK error into a `ProviderError` naming the operation.
-fn sdk_error<E, R>(
-    service: &'static str,
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_ec2::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    move |err| {
-        use aws_sdk_ec2::error::ProvideErrorMetadata;
-        let code = err.code().map(ToString::to_string);
-        let mut message = err.message().map(ToString::to_string).unwrap_or_else(|| {
-            // A response the SDK cannot parse: its innermost cause says
-            // why, without the raw response around it.
-            let mut inner: &dyn std::error::Error = &err;
-            while let Some(next) = inner.source() {
-                inner = next;
-            }
-            let why = inner.to_string();
-            if why.contains("parse") && !std::ptr::addr_eq(inner, &err) {
-                format!("the response could not be read: {why}")
-            } else {
-                aws_sdk_ec2::error::DisplayErrorContext(&err).to_string()
-            }
-        });
-        // An endpoint that answers with an HTML error page (an emulator
-        // without this operation, a proxy) is named as such.
-        if code.is_none() && (message.contains("<html") || message.contains("<!doctype")) {
-            message = format!(
-                "the endpoint answered with an HTML error page instead of an AWS response: it may not implement {service} {operation}"
-            );
-        }
-        ProviderError {
-            addr: None,
-            service,
-            operation,
-            code,
-            message,
-            source: Some(Box::new(err)),
-        }
     }
 }
 

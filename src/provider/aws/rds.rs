@@ -11,54 +11,27 @@ use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag};
 use indexmap::IndexMap;
 
 use super::fields::{list, opt, s, strings, with_applied};
-use super::{sdk_error, wait_until};
+use super::call::failed;
+use super::{wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "rds";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_rds::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_rds::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
 pub struct Rds {
     client: Client,
 }
 
-fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
-    super::fields::tag_pairs(stack, addr, attrs)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
 
 /// Address, stack and the user's tags from an RDS tag list.
 fn split_tags(tags: &[Tag]) -> (Option<ResourceAddr>, Option<String>, Value) {
-    let mut addr = None;
-    let mut stack = None;
-    let mut user = IndexMap::new();
-    for t in tags {
-        match (t.key(), t.value()) {
-            (Some(ADDRESS_TAG), Some(v)) => addr = ResourceAddr::parse(v),
-            (Some(STACK_TAG), Some(v)) => stack = Some(v.to_string()),
-            (Some(k), Some(v)) if super::fields::is_user_tag(k) => {
-                user.insert(k.to_string(), Value::str(v));
-            }
-            _ => {}
-        }
-    }
-    user.sort_keys();
-    (addr, stack, Value::Map(user))
+    let split = super::tags::split(tags);
+    (split.addr, split.stack, split.user)
 }
 
 fn scaling(attrs: &IndexMap<String, Value>) -> Option<ServerlessV2ScalingConfiguration> {
@@ -123,7 +96,7 @@ impl Rds {
             .resource_name(arn)
             .send()
             .await
-            .map_err(err("ListTagsForResource"))?;
+            .map_err(failed(SERVICE, "ListTagsForResource"))?;
         let (addr, stack, user) = split_tags(out.tag_list());
         r.addr = addr;
         r.stack = stack;
@@ -276,7 +249,7 @@ impl Rds {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
                     .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
-                let tags = tags_for(req.stack, req.addr, &attrs);
+                let tags = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 match kind {
                     "db_subnet_group" => {
                         self.client
@@ -289,7 +262,7 @@ impl Rds {
                             .set_tags(Some(tags))
                             .send()
                             .await
-                            .map_err(err("CreateDBSubnetGroup"))?;
+                            .map_err(failed(SERVICE, "CreateDBSubnetGroup"))?;
                     }
                     "aurora_cluster" => {
                         self.client
@@ -321,7 +294,7 @@ impl Rds {
                             .set_tags(Some(tags))
                             .send()
                             .await
-                            .map_err(err("CreateDBCluster"))?;
+                            .map_err(failed(SERVICE, "CreateDBCluster"))?;
                     }
                     _ => {
                         let cluster = s(&attrs, "cluster_id").unwrap_or_default();
@@ -347,7 +320,7 @@ impl Rds {
                             .set_tags(Some(tags))
                             .send()
                             .await
-                            .map_err(err("CreateDBInstance"))?;
+                            .map_err(failed(SERVICE, "CreateDBInstance"))?;
                     }
                 }
                 let live = self.wait_available(kind, &name).await?;
@@ -368,7 +341,7 @@ impl Rds {
                             .set_subnet_ids(Some(strings(&attrs, "subnet_ids")))
                             .send()
                             .await
-                            .map_err(err("ModifyDBSubnetGroup"))?;
+                            .map_err(failed(SERVICE, "ModifyDBSubnetGroup"))?;
                     }
                     "aurora_cluster"
                         if [
@@ -401,7 +374,7 @@ impl Rds {
                             })
                             .send()
                             .await
-                            .map_err(err("ModifyDBCluster"))?;
+                            .map_err(failed(SERVICE, "ModifyDBCluster"))?;
                     }
                     "aurora_instance" if changed("instance_class") => {
                         self.client
@@ -411,7 +384,7 @@ impl Rds {
                             .set_db_instance_class(s(&attrs, "instance_class"))
                             .send()
                             .await
-                            .map_err(err("ModifyDBInstance"))?;
+                            .map_err(failed(SERVICE, "ModifyDBInstance"))?;
                     }
                     _ => {}
                 }
@@ -429,7 +402,7 @@ impl Rds {
                             .db_subnet_group_name(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DeleteDBSubnetGroup"))?;
+                            .map_err(failed(SERVICE, "DeleteDBSubnetGroup"))?;
                         return Ok(ApplyResponse { live: None });
                     }
                     "aurora_cluster" => {
@@ -446,7 +419,7 @@ impl Rds {
                             .db_cluster_identifier(&prior.id)
                             .send()
                             .await
-                            .map_err(err("DescribeDBClusters"));
+                            .map_err(failed(SERVICE, "DescribeDBClusters"));
                         let protected = match found {
                             Err(e) if e.is_not_found() => return Ok(ApplyResponse { live: None }),
                             other => other?
@@ -463,7 +436,7 @@ impl Rds {
                                 .deletion_protection(false)
                                 .send()
                                 .await
-                                .map_err(err("ModifyDBCluster"))?;
+                                .map_err(failed(SERVICE, "ModifyDBCluster"))?;
                         }
                         let skip = prior
                             .attrs
@@ -483,7 +456,7 @@ impl Rds {
                                 .map_or(0, |d| d.as_secs());
                             call.final_db_snapshot_identifier(format!("{}-final-{stamp}", prior.id))
                         };
-                        call.send().await.map_err(err("DeleteDBCluster"))?;
+                        call.send().await.map_err(failed(SERVICE, "DeleteDBCluster"))?;
                     }
                     _ => {
                         self.client
@@ -492,7 +465,7 @@ impl Rds {
                             .skip_final_snapshot(true)
                             .send()
                             .await
-                            .map_err(err("DeleteDBInstance"))?;
+                            .map_err(failed(SERVICE, "DeleteDBInstance"))?;
                     }
                 }
                 let id = prior.id.clone();
@@ -562,31 +535,8 @@ impl Rds {
         let Some(arn) = prior.computed.get("arn").and_then(Value::as_str) else {
             return Ok(());
         };
-        let changes = crate::provider::tag_changes(prior, attrs);
-        let removed = changes.removed;
-        if !removed.is_empty() {
-            self.client
-                .remove_tags_from_resource()
-                .resource_name(arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(err("RemoveTagsFromResource"))?;
-        }
-        let added: Vec<Tag> = changes
-            .set
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect();
-        if !added.is_empty() {
-            self.client
-                .add_tags_to_resource()
-                .resource_name(arn)
-                .set_tags(Some(added))
-                .send()
-                .await
-                .map_err(err("AddTagsToResource"))?;
-        }
-        Ok(())
+        retag_by!(self.client, SERVICE, arn, prior, attrs,
+            remove: remove_tags_from_resource(resource_name).set_tag_keys => "RemoveTagsFromResource",
+            set: add_tags_to_resource(resource_name).set_tags => "AddTagsToResource")
     }
 }

@@ -14,9 +14,9 @@ use aws_sdk_route53::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, n, opt, req_s, s, set_tags, strings, with_applied};
-use super::{sdk_error, wait_until};
-use crate::lang::ResourceAddr;
+use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::call::{failed, unbuilt};
+use super::{wait_until};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -24,19 +24,7 @@ use crate::value::Value;
 
 const SERVICE: &str = "route53";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_route53::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_route53::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
-fn build_err(e: impl std::fmt::Display) -> ProviderError {
-    ProviderError::new(SERVICE, "build", e.to_string())
-}
 
 pub struct Route53 {
     client: Client,
@@ -151,7 +139,7 @@ impl Route53 {
                 .set_resource_ids(Some(ids))
                 .send()
                 .await
-                .map_err(err("ListTagsForResources"))?;
+                .map_err(failed(SERVICE, "ListTagsForResources"))?;
             for set in tagged.resource_tag_sets() {
                 let Some(r) = chunk
                     .iter_mut()
@@ -159,12 +147,7 @@ impl Route53 {
                 else {
                     continue;
                 };
-                set_tags(
-                    r,
-                    set.tags()
-                        .iter()
-                        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
-                );
+                super::tags::read_sdk(r, set.tags());
             }
         }
         Ok(out)
@@ -178,7 +161,7 @@ impl Route53 {
             Err(e) if zone_gone(&e) => {
                 return Ok(false);
             }
-            Err(e) => return Err(err("GetHostedZone")(e)),
+            Err(e) => return Err(failed(SERVICE, "GetHostedZone")(e)),
         };
         if let Some(z) = out.hosted_zone() {
             // Kept if the listing already gave them.
@@ -246,7 +229,7 @@ impl Route53 {
             Err(e) if zone_gone(&e) => {
                 return Ok(None);
             }
-            Err(e) => return Err(err("ListResourceRecordSets")(e)),
+            Err(e) => return Err(failed(SERVICE, "ListResourceRecordSets")(e)),
         };
         Ok(page
             .resource_record_sets()
@@ -273,7 +256,7 @@ impl Route53 {
                 Err(e) if zone_gone(&e) => {
                     return Ok(Vec::new());
                 }
-                Err(e) => return Err(err("ListResourceRecordSets")(e)),
+                Err(e) => return Err(failed(SERVICE, "ListResourceRecordSets")(e)),
             };
             sets.extend(page.resource_record_sets().iter().cloned());
             match (
@@ -334,9 +317,9 @@ impl Route53 {
                             .build(),
                     );
                 }
-                let out = call.send().await.map_err(err("CreateHostedZone"))?;
+                let out = call.send().await.map_err(failed(SERVICE, "CreateHostedZone"))?;
                 let id = zone_id(out.hosted_zone().map(|z| z.id()).unwrap_or_default());
-                self.change_tags(&id, tags_for(req.stack, req.addr, &attrs), Vec::new())
+                self.change_tags(&id, super::tags::sdk_tags(req.stack, req.addr, &attrs)?, Vec::new())
                     .await?;
                 let live = self.find_zone(&id).await?;
                 Ok(ApplyResponse {
@@ -351,14 +334,10 @@ impl Route53 {
                         .comment(s(&attrs, "comment").unwrap_or_default())
                         .send()
                         .await
-                        .map_err(err("UpdateHostedZoneComment"))?;
+                        .map_err(failed(SERVICE, "UpdateHostedZoneComment"))?;
                 }
                 let changes = crate::provider::tag_changes(&prior, &attrs);
-                let set = changes
-                    .set
-                    .iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect();
+                let set = super::tags::of_pairs(&changes.set)?;
                 self.change_tags(&prior.id, set, changes.removed).await?;
                 let live = self.find_zone(&prior.id).await?;
                 Ok(ApplyResponse {
@@ -371,7 +350,7 @@ impl Route53 {
                     .id(&prior.id)
                     .send()
                     .await
-                    .map_err(err("DeleteHostedZone"))?;
+                    .map_err(failed(SERVICE, "DeleteHostedZone"))?;
                 Ok(ApplyResponse { live: None })
             }
         }
@@ -394,7 +373,7 @@ impl Route53 {
             .set_remove_tag_keys(Some(remove).filter(|r| !r.is_empty()))
             .send()
             .await
-            .map_err(err("ChangeTagsForResource"))?;
+            .map_err(failed(SERVICE, "ChangeTagsForResource"))?;
         Ok(())
     }
 
@@ -426,7 +405,7 @@ impl Route53 {
             .action(action)
             .resource_record_set(set)
             .build()
-            .map_err(build_err)?;
+            .map_err(unbuilt(SERVICE))?;
         let out = self
             .client
             .change_resource_record_sets()
@@ -435,11 +414,11 @@ impl Route53 {
                 ChangeBatch::builder()
                     .changes(change)
                     .build()
-                    .map_err(build_err)?,
+                    .map_err(unbuilt(SERVICE))?,
             )
             .send()
             .await
-            .map_err(err("ChangeResourceRecordSets"))?;
+            .map_err(failed(SERVICE, "ChangeResourceRecordSets"))?;
         if let Some(change) = out.change_info().map(|c| c.id().to_string()) {
             self.wait_in_sync(&change).await?;
         }
@@ -474,7 +453,7 @@ impl Route53 {
                     .id(change)
                     .send()
                     .await
-                    .map_err(err("GetChange"))?;
+                    .map_err(failed(SERVICE, "GetChange"))?;
                 Ok(out
                     .change_info()
                     .is_none_or(|c| *c.status() == ChangeStatus::Insync))
@@ -484,12 +463,6 @@ impl Route53 {
     }
 }
 
-fn tags_for(stack: &str, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> Vec<Tag> {
-    super::fields::tag_pairs(stack, addr, attrs)
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
 
 /// The record set the attributes describe: values with a TTL, or an
 /// alias.
@@ -516,7 +489,7 @@ fn record_set(attrs: &IndexMap<String, Value>) -> Result<ResourceRecordSet, Prov
                     .hosted_zone_id(zone)
                     .evaluate_target_health(b(attrs, "evaluate_target_health").unwrap_or(false))
                     .build()
-                    .map_err(build_err)?,
+                    .map_err(unbuilt(SERVICE))?,
             );
         }
         (Some(_), false) => {
@@ -540,12 +513,12 @@ fn record_set(attrs: &IndexMap<String, Value>) -> Result<ResourceRecordSet, Prov
                     ResourceRecord::builder()
                         .value(r)
                         .build()
-                        .map_err(build_err)?,
+                        .map_err(unbuilt(SERVICE))?,
                 );
             }
         }
     }
-    set.build().map_err(build_err)
+    set.build().map_err(unbuilt(SERVICE))
 }
 
 fn record_value(zone: &str, id: &str, set: &ResourceRecordSet) -> LiveResource {

@@ -11,29 +11,16 @@ use indexmap::IndexMap;
 use rand::Rng;
 
 use super::fields::s;
-use super::sdk_error;
+use super::call::failed;
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
     ReadResponse, STACK_TAG,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "secretsmanager";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_secretsmanager::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_secretsmanager::error::ProvideErrorMetadata
-        + std::error::Error
-        + Send
-        + Sync
-        + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
 pub struct SecretsManager {
     client: Client,
@@ -80,7 +67,7 @@ impl SecretsManager {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(err("ListSecrets"))?;
+            .map_err(failed(SERVICE, "ListSecrets"))?;
         let entries: Vec<_> = pages
             .iter()
             .flat_map(|p| p.secret_list().iter().cloned())
@@ -90,23 +77,10 @@ impl SecretsManager {
             let (Some(arn), Some(name)) = (e.arn(), e.name()) else {
                 continue;
             };
-            let mut addr = None;
-            let mut stack = None;
-            let mut user = IndexMap::new();
-            for t in e.tags() {
-                match (t.key(), t.value()) {
-                    (Some(ADDRESS_TAG), Some(v)) => addr = ResourceAddr::parse(v),
-                    (Some(STACK_TAG), Some(v)) => stack = Some(v.to_string()),
-                    (Some(k), Some(v)) if super::fields::is_user_tag(k) => {
-                        user.insert(k.to_string(), Value::str(v));
-                    }
-                    _ => {}
-                }
-            }
+            let super::tags::Split { addr, stack, user } = super::tags::split(e.tags());
             if stack.as_deref() != Some(req.stack) && !req.known_ids.iter().any(|k| k == arn) {
                 continue;
             }
-            user.sort_keys();
             let mut attrs = IndexMap::new();
             attrs.insert("name".into(), Value::str(name));
             attrs.insert(
@@ -117,7 +91,7 @@ impl SecretsManager {
                 "kms_key_id".into(),
                 e.kms_key_id().map_or(Value::Null, Value::str),
             );
-            attrs.insert("tags".into(), Value::Map(user));
+            attrs.insert("tags".into(), user);
             let mut computed = IndexMap::new();
             computed.insert("id".into(), Value::str(arn));
             computed.insert("arn".into(), Value::str(arn));
@@ -137,7 +111,7 @@ impl SecretsManager {
                 .set_secret_id_list(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(err("BatchGetSecretValue"))?;
+                .map_err(failed(SERVICE, "BatchGetSecretValue"))?;
             for v in out.secret_values() {
                 if let (Some(arn), Some(value)) = (v.arn(), v.secret_string())
                     && let Some(r) = resources.iter_mut().find(|r| r.id == arn)
@@ -160,23 +134,7 @@ impl SecretsManager {
                         .clamp(8, 4096);
                     generate(len as usize)
                 });
-                let mut tags = vec![
-                    Tag::builder().key(STACK_TAG).value(req.stack).build(),
-                    Tag::builder()
-                        .key(ADDRESS_TAG)
-                        .value(req.addr.to_string())
-                        .build(),
-                ];
-                if let Some(Value::Map(user)) = attrs.get("tags") {
-                    for (k, v) in user {
-                        tags.push(
-                            Tag::builder()
-                                .key(k)
-                                .value(v.as_str().unwrap_or_default())
-                                .build(),
-                        );
-                    }
-                }
+                let tags: Vec<Tag> = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 let out = self
                     .client
                     .create_secret()
@@ -188,7 +146,7 @@ impl SecretsManager {
                     .set_tags(Some(tags))
                     .send()
                     .await
-                    .map_err(err("CreateSecret"))?;
+                    .map_err(failed(SERVICE, "CreateSecret"))?;
                 let arn = out.arn().unwrap_or_default().to_string();
                 let mut live_attrs = attrs.clone();
                 live_attrs.insert("value".into(), Value::String(value));
@@ -215,7 +173,7 @@ impl SecretsManager {
                         .set_kms_key_id(s(&attrs, "kms_key_id"))
                         .send()
                         .await
-                        .map_err(err("UpdateSecret"))?;
+                        .map_err(failed(SERVICE, "UpdateSecret"))?;
                 }
                 if let Some(value) = s(&attrs, "value")
                     && changed("value")
@@ -226,33 +184,11 @@ impl SecretsManager {
                         .secret_string(value)
                         .send()
                         .await
-                        .map_err(err("PutSecretValue"))?;
+                        .map_err(failed(SERVICE, "PutSecretValue"))?;
                 }
-                let changes = crate::provider::tag_changes(&prior, &attrs);
-                let removed = changes.removed;
-                if !removed.is_empty() {
-                    self.client
-                        .untag_resource()
-                        .secret_id(&prior.id)
-                        .set_tag_keys(Some(removed))
-                        .send()
-                        .await
-                        .map_err(err("UntagResource"))?;
-                }
-                let added: Vec<Tag> = changes
-                    .set
-                    .iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect();
-                if !added.is_empty() {
-                    self.client
-                        .tag_resource()
-                        .secret_id(&prior.id)
-                        .set_tags(Some(added))
-                        .send()
-                        .await
-                        .map_err(err("TagResource"))?;
-                }
+                retag_by!(self.client, SERVICE, &prior.id, &prior, &attrs,
+                    remove: untag_resource(secret_id).set_tag_keys => "UntagResource",
+                    set: tag_resource(secret_id).set_tags => "TagResource")?;
                 let mut live = prior.clone();
                 for (k, v) in attrs {
                     live.attrs.insert(k, v);
@@ -271,7 +207,7 @@ impl SecretsManager {
                 } else {
                     call.recovery_window_in_days(window.clamp(7, 30))
                 };
-                call.send().await.map_err(err("DeleteSecret"))?;
+                call.send().await.map_err(failed(SERVICE, "DeleteSecret"))?;
                 Ok(ApplyResponse { live: None })
             }
         }

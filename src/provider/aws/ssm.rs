@@ -10,29 +10,16 @@ use futures_util::StreamExt;
 use indexmap::IndexMap;
 
 use super::fields::s;
-use super::sdk_error;
-use crate::lang::ResourceAddr;
+use super::call::{failed, unbuilt};
 use crate::provider::{
-    ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
     ReadResponse, STACK_TAG,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "ssm";
 
-fn err<E, R>(
-    operation: &'static str,
-) -> impl FnOnce(aws_sdk_ssm::error::SdkError<E, R>) -> ProviderError
-where
-    E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    sdk_error(SERVICE, operation)
-}
 
-fn build_err(e: aws_sdk_ssm::error::BuildError) -> ProviderError {
-    ProviderError::new(SERVICE, "build", e.to_string())
-}
 
 /// GetParameters calls in flight at once within one read: enough to keep
 /// pace with the scan (a page of 50 names a call, GetParameters ten a
@@ -55,7 +42,7 @@ impl Ssm {
             .option("Equals")
             .values(req.stack)
             .build()
-            .map_err(build_err)?;
+            .map_err(unbuilt(SERVICE))?;
         // The stack's parameters, page by page; meanwhile the values of
         // those state knows, which need no page to be named.
         let scan = async {
@@ -74,7 +61,7 @@ impl Ssm {
                     .set_next_token(next.clone())
                     .send()
                     .await
-                    .map_err(err("DescribeParameters"))?;
+                    .map_err(failed(SERVICE, "DescribeParameters"))?;
                 metas.extend(page.parameters().iter().cloned());
                 next = page.next_token().map(ToString::to_string);
                 if next.is_none() {
@@ -101,7 +88,7 @@ impl Ssm {
                 .option("Equals")
                 .set_values(Some(chunk.to_vec()))
                 .build()
-                .map_err(build_err)?;
+                .map_err(unbuilt(SERVICE))?;
             let pages = self
                 .client
                 .describe_parameters()
@@ -111,7 +98,7 @@ impl Ssm {
                 .send()
                 .collect::<Result<Vec<_>, _>>()
                 .await
-                .map_err(err("DescribeParameters"))?;
+                .map_err(failed(SERVICE, "DescribeParameters"))?;
             metas.extend(pages.iter().flat_map(|p| p.parameters().iter().cloned()));
         }
         let unread: Vec<String> = metas
@@ -175,7 +162,7 @@ impl Ssm {
             .await;
         let mut values = IndexMap::new();
         for out in pages {
-            let out = out.map_err(err("GetParameters"))?;
+            let out = out.map_err(failed(SERVICE, "GetParameters"))?;
             for p in out.parameters() {
                 if let Some(name) = p.name() {
                     values.insert(
@@ -199,19 +186,8 @@ impl Ssm {
             .resource_id(&live.id)
             .send()
             .await
-            .map_err(err("ListTagsForResource"))?;
-        let mut user = IndexMap::new();
-        for t in out.tag_list() {
-            match t.key() {
-                ADDRESS_TAG => live.addr = ResourceAddr::parse(t.value()),
-                k if !super::fields::is_user_tag(k) => {}
-                k => {
-                    user.insert(k.to_string(), Value::str(t.value()));
-                }
-            }
-        }
-        user.sort_keys();
-        live.attrs.insert("tags".into(), Value::Map(user));
+            .map_err(failed(SERVICE, "ListTagsForResource"))?;
+        super::tags::read_sdk(live, out.tag_list());
         Ok(())
     }
 
@@ -221,29 +197,7 @@ impl Ssm {
                 let name = s(&attrs, "name").ok_or_else(|| {
                     ProviderError::new(SERVICE, "PutParameter", "`name` has no value")
                 })?;
-                let mut tags = vec![
-                    Tag::builder()
-                        .key(STACK_TAG)
-                        .value(req.stack)
-                        .build()
-                        .map_err(build_err)?,
-                    Tag::builder()
-                        .key(ADDRESS_TAG)
-                        .value(req.addr.to_string())
-                        .build()
-                        .map_err(build_err)?,
-                ];
-                if let Some(Value::Map(user)) = attrs.get("tags") {
-                    for (k, v) in user {
-                        tags.push(
-                            Tag::builder()
-                                .key(k)
-                                .value(v.as_str().unwrap_or_default())
-                                .build()
-                                .map_err(build_err)?,
-                        );
-                    }
-                }
+                let tags: Vec<Tag> = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 self.client
                     .put_parameter()
                     .name(&name)
@@ -255,7 +209,7 @@ impl Ssm {
                     .set_tags(Some(tags))
                     .send()
                     .await
-                    .map_err(err("PutParameter"))?;
+                    .map_err(failed(SERVICE, "PutParameter"))?;
                 Ok(ApplyResponse {
                     live: Some(self.live_after(req.stack, &name, &attrs)),
                 })
@@ -275,34 +229,37 @@ impl Ssm {
                         .overwrite(true)
                         .send()
                         .await
-                        .map_err(err("PutParameter"))?;
+                        .map_err(failed(SERVICE, "PutParameter"))?;
                 }
-                let changes = crate::provider::tag_changes(&prior, &attrs);
-                let removed = changes.removed;
-                if !removed.is_empty() {
-                    self.client
-                        .remove_tags_from_resource()
-                        .resource_type(ResourceTypeForTagging::Parameter)
-                        .resource_id(&prior.id)
-                        .set_tag_keys(Some(removed))
-                        .send()
-                        .await
-                        .map_err(err("RemoveTagsFromResource"))?;
-                }
-                let mut added = Vec::new();
-                for (k, v) in &changes.set {
-                    added.push(Tag::builder().key(k).value(v).build().map_err(build_err)?);
-                }
-                if !added.is_empty() {
-                    self.client
-                        .add_tags_to_resource()
-                        .resource_type(ResourceTypeForTagging::Parameter)
-                        .resource_id(&prior.id)
-                        .set_tags(Some(added))
-                        .send()
-                        .await
-                        .map_err(err("AddTagsToResource"))?;
-                }
+                // SSM's tagging calls name the resource's type as well.
+                let id: &str = &prior.id;
+                super::tags::retag(
+                    &prior,
+                    &attrs,
+                    |keys| async move {
+                        self.client
+                            .remove_tags_from_resource()
+                            .resource_type(ResourceTypeForTagging::Parameter)
+                            .resource_id(id)
+                            .set_tag_keys(Some(keys))
+                            .send()
+                            .await
+                            .map(drop)
+                            .map_err(failed(SERVICE, "RemoveTagsFromResource"))
+                    },
+                    |pairs| async move {
+                        self.client
+                            .add_tags_to_resource()
+                            .resource_type(ResourceTypeForTagging::Parameter)
+                            .resource_id(id)
+                            .set_tags(Some(super::tags::of_pairs(&pairs)?))
+                            .send()
+                            .await
+                            .map(drop)
+                            .map_err(failed(SERVICE, "AddTagsToResource"))
+                    },
+                )
+                .await?;
                 let mut live = self.live_after(req.stack, &prior.id, &attrs);
                 live.computed = prior.computed.clone();
                 Ok(ApplyResponse { live: Some(live) })
@@ -313,7 +270,7 @@ impl Ssm {
                     Err(e)
                         if aws_sdk_ssm::error::ProvideErrorMetadata::code(&e)
                             == Some("ParameterNotFound") => {}
-                    Err(e) => return Err(err("DeleteParameter")(e)),
+                    Err(e) => return Err(failed(SERVICE, "DeleteParameter")(e)),
                 }
                 Ok(ApplyResponse { live: None })
             }

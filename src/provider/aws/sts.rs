@@ -3,7 +3,7 @@
 
 use aws_sdk_sts::Client;
 
-use super::sdk_error;
+use super::call::failed;
 use crate::provider::ProviderError;
 
 const SERVICE: &str = "sts";
@@ -27,7 +27,7 @@ impl Sts {
             .get_caller_identity()
             .send()
             .await
-            .map_err(sdk_error(SERVICE, "GetCallerIdentity"))?;
+            .map_err(failed(SERVICE, "GetCallerIdentity"))?;
         out.account().map(str::to_string).ok_or_else(|| {
             ProviderError::new(SERVICE, "GetCallerIdentity", "the answer names no account")
         })
