@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod export;
 pub mod graph;
 pub mod import;
+pub mod kinds;
 pub mod lang;
 pub mod plan;
 pub mod provider;

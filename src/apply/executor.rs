@@ -644,7 +644,7 @@ fn record_intent(
         .filter(|(_, v)| !v.has_unknown())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let id = crate::schema::derived_id(change.kind, stack, &s.addr, &attrs).unwrap_or_default();
+    let id = crate::kinds::derived_id(change.kind, stack, &s.addr, &attrs).unwrap_or_default();
     crate::schema::redact(change.kind, &mut attrs, &state.salt);
     state.resources.insert(
         s.addr.clone(),

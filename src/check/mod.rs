@@ -69,7 +69,7 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
             if !config.resources.contains_key(dep) {
                 diags.push(
                     Diagnostic::error(
-                        "lang::unresolved_reference",
+                        "check::unresolved_reference",
                         format!("no resource `{dep}`"),
                         *span,
                         "`depends_on` names a resource that is not declared",
@@ -269,9 +269,9 @@ fn check_rules(
         diags.push(
             make(
                 if warning {
-                    "param::rule_warning"
+                    "check::param_rule_warning"
                 } else {
-                    "param::rule_failed"
+                    "check::param_rule_failed"
                 },
                 message,
                 span,
@@ -435,8 +435,15 @@ fn check_body(
         }
         let value = eval.eval_in(&a.value, scope, diags);
         check_type(&value, &schema.ty, a.value.span, schema.name, diags);
+        // Allowed values are written as text; a number is compared as it
+        // is written (`30`, not `30.0`).
+        let shown = match &value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(Value::Number(*n).to_string()),
+            _ => None,
+        };
         if !schema.allowed.is_empty()
-            && let Value::String(s) = &value
+            && let Some(s) = &shown
             && !schema.allowed.contains(&s.as_str())
         {
             let mut d = Diagnostic::error(
@@ -449,7 +456,18 @@ fn check_body(
                 a.value.span,
                 format!("`{s}` is not allowed"),
             );
-            if let Some(s) = suggest(s, schema.allowed.iter().copied()) {
+            // A number is near the allowed number closest to it; a word
+            // is near the one it is spelt like.
+            let near = match &value {
+                Value::Number(n) => schema
+                    .allowed
+                    .iter()
+                    .filter_map(|a| a.parse::<f64>().ok().map(|v| (a, (v - n).abs())))
+                    .min_by(|x, y| x.1.total_cmp(&y.1))
+                    .map(|(a, _)| (*a).to_string()),
+                _ => suggest(s, schema.allowed.iter().copied()).map(ToString::to_string),
+            };
+            if let Some(s) = near {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
             diags.push(d);

@@ -59,7 +59,7 @@ pub fn resolve(
     let backend = match (flag, declared) {
         (Some(f), Some(d)) if f != d.value => {
             return Err(Diagnostic::error(
-                "stack::backend_conflict",
+                "identity::backend_conflict",
                 format!(
                     "the file keeps its state in `{}`, and --backend (or MDL_BACKEND) says `{f}`",
                     d.value
@@ -138,7 +138,7 @@ pub fn check_where(
     let checks = [
         (
             "account",
-            "stack::wrong_account",
+            "identity::wrong_account",
             decl.and_then(|d| d.account_id.as_ref()),
             state.account_id.as_deref(),
             account,
@@ -146,7 +146,7 @@ pub fn check_where(
         ),
         (
             "region",
-            "stack::wrong_region",
+            "identity::wrong_region",
             decl.and_then(|d| d.region.as_ref()),
             state.region.as_deref(),
             region,
@@ -259,7 +259,7 @@ mod tests {
         let same = resolve(&mut sources, file, d(), None, Some("s3://team/vle")).unwrap();
         assert_eq!(same.backend.as_deref(), Some("s3://team/vle"));
         let other = resolve(&mut sources, file, d(), None, Some("s3://mine/x"));
-        assert_eq!(other.unwrap_err().code, "stack::backend_conflict");
+        assert_eq!(other.unwrap_err().code, "identity::backend_conflict");
         let flag_only = resolve(&mut sources, file, None, None, Some("s3://mine/x")).unwrap();
         assert_eq!(flag_only.backend.as_deref(), Some("s3://mine/x"));
     }
@@ -286,7 +286,7 @@ mod tests {
                 "222222222222",
                 "eu-west-2"
             )),
-            Some("stack::wrong_account")
+            Some("identity::wrong_account")
         );
         assert_eq!(
             code(check_where(
@@ -296,7 +296,7 @@ mod tests {
                 "111111111111",
                 "us-east-1"
             )),
-            Some("stack::wrong_region")
+            Some("identity::wrong_region")
         );
         assert_eq!(state.account_id, None, "a refused run records nothing");
         assert_eq!(
@@ -322,7 +322,7 @@ mod tests {
                 "333333333333",
                 "eu-west-2"
             )),
-            Some("stack::wrong_account")
+            Some("identity::wrong_account")
         );
         assert_eq!(
             code(check_where(
@@ -332,7 +332,7 @@ mod tests {
                 "111111111111",
                 "eu-west-1"
             )),
-            Some("stack::wrong_region")
+            Some("identity::wrong_region")
         );
     }
 }

@@ -101,7 +101,7 @@ pub enum Command {
     Output(output::OutputArgs),
     /// Describe resource kinds and their attributes, or a stdlib module.
     Docs(docs::DocsArgs),
-    /// Render the estate as a CloudFormation template (not yet every kind).
+    /// Render the estate as a CloudFormation template.
     Export(export::ExportArgs),
     /// Print the dependency graph (Graphviz DOT or Mermaid).
     Graph(graph::GraphArgs),

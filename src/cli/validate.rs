@@ -110,7 +110,7 @@ fn param_values(sources: &mut SourceMap, args: &FileArgs) -> Result<Vec<ParamVal
                 }
             };
             Diagnostic::error(
-                "param::invalid_file",
+                "cli::invalid_params_file",
                 format!(
                     "params file is not valid JSON: {what} at line {}, column {}",
                     e.line(),
@@ -124,7 +124,7 @@ fn param_values(sources: &mut SourceMap, args: &FileArgs) -> Result<Vec<ParamVal
         let Some(obj) = json.as_object() else {
             let start = text.len() - text.trim_start().len();
             return Err(Diagnostic::error(
-                "param::invalid_file",
+                "cli::invalid_params_file",
                 "params file must hold a JSON object",
                 Span::new(id, start, start),
                 "not an object",
@@ -156,7 +156,7 @@ fn param_values(sources: &mut SourceMap, args: &FileArgs) -> Result<Vec<ParamVal
             offset = end + 1;
             let Some((name, value)) = p.split_once('=') else {
                 return Err(Diagnostic::error(
-                    "param::invalid_value",
+                    "cli::invalid_param",
                     format!("`{p}` is not NAME=VALUE"),
                     Span::new(id, start, end),
                     "missing `=`",

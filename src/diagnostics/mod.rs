@@ -4,6 +4,8 @@
 //! Owns: `Span`, `SourceId`, `SourceMap`, `Diagnostic`, `Severity`, rendering.
 //! Must not import any other mdl module: every phase depends on this one.
 
+pub mod codes;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -159,6 +161,10 @@ impl Diagnostic {
         span: Span,
         label: impl Into<String>,
     ) -> Diagnostic {
+        debug_assert!(
+            codes::is_registered(code),
+            "`{code}` is not in diagnostics::codes::CODES"
+        );
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -475,7 +481,7 @@ mod tests {
         let mut sources = SourceMap::new();
         let id = sources.add("big.moodle", None, text);
         let d = Diagnostic::error(
-            "parse::test",
+            "parse::unexpected_token",
             "a problem",
             Span::new(id, start, end),
             "here",

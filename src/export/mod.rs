@@ -1,8 +1,9 @@
 //! Export: the estate as a CloudFormation template. References between
 //! resources become `Ref`, `Fn::GetAtt` and `Fn::Join`; param values are
-//! resolved. The kinds in `SUPPORTED` are covered (the std/ha and
-//! std/single_node estates); a configuration with other kinds is refused,
-//! naming each block that cannot be exported yet.
+//! resolved. Every kind of the registry (`crate::kinds`) is covered: those
+//! written before it by the table in `resource`, the others by their own
+//! `CfnMapping`. A block the exporter cannot render is refused by name,
+//! never left out.
 //!
 //! Must not import: `provider`, `plan`, `apply`, `state`.
 
@@ -11,44 +12,6 @@ use serde_json::{Value as Json, json};
 
 use crate::lang::{Computed, Config, Evaluator, ResourceAddr};
 use crate::value::Value;
-
-/// Kinds the exporter covers.
-pub const SUPPORTED: &[&str] = &[
-    "vpc",
-    "subnet",
-    "internet_gateway",
-    "nat_gateway",
-    "route_table",
-    "route",
-    "vpc_peering",
-    "security_group",
-    "efs",
-    "efs_mount_target",
-    "db_subnet_group",
-    "aurora_cluster",
-    "aurora_instance",
-    "load_balancer",
-    "target_group",
-    "listener",
-    "launch_template",
-    "autoscaling_group",
-    "ssm_parameter",
-    "cache_subnet_group",
-    "cache",
-    "iam_role",
-    "ecs_cluster",
-    "certificate",
-    "listener_rule",
-    "ecs_task_definition",
-    "ecs_service",
-    "scheduled_task",
-    "efs_access_point",
-    "instance",
-    "secret",
-    "dns_zone",
-    "dns_record",
-    "cdn",
-];
 
 const OPEN: char = '\u{1}';
 const CLOSE: char = '\u{2}';
@@ -124,7 +87,23 @@ impl Exporter<'_> {
             };
         }
         let id = logical_id(addr);
-        let kind = self.config.resources.get(addr).map_or("", |r| r.kind.name);
+        let schema = self.config.resources.get(addr).map(|r| r.kind);
+        if let Some(crate::kinds::Cloudformation::Mapped(m)) =
+            schema.and_then(crate::kinds::of).map(|k| &k.cloudformation)
+        {
+            return match m.attributes.iter().find(|(a, _)| *a == attr) {
+                Some((_, crate::kinds::CfnAttr::Ref)) => json!({ "Ref": id }),
+                Some((_, crate::kinds::CfnAttr::GetAtt(at))) => json!({ "Fn::GetAtt": [id, at] }),
+                // The mapping does not say (the registry's test makes sure
+                // it says for every value AWS assigns): left out, as a
+                // value CloudFormation does not provide.
+                None => {
+                    self.unavailable.set(true);
+                    Json::Null
+                }
+            };
+        }
+        let kind = schema.map_or("", |k| k.name);
         match (kind, attr) {
             ("security_group", "id") => json!({ "Fn::GetAtt": [id, "GroupId"] }),
             ("ecs_cluster", "id") => json!({ "Fn::GetAtt": [id, "Arn"] }),
@@ -301,9 +280,18 @@ impl Exporter<'_> {
         }
     }
 
-    fn resource(&self, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) {
+    /// Add the resource's template entries; false when the exporter has
+    /// nothing for its kind.
+    fn resource(&self, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> bool {
         let id = logical_id(addr);
-        let kind = self.config.resources[addr].kind.name;
+        let schema = self.config.resources[addr].kind;
+        if let Some(crate::kinds::Cloudformation::Mapped(m)) =
+            crate::kinds::of(schema).map(|k| &k.cloudformation)
+        {
+            self.add(id, m.type_name, (m.properties)(self, attrs), Vec::new());
+            return true;
+        }
+        let kind = schema.name;
         let get = |k: &str| attrs.get(k).filter(|v| **v != Value::Null);
         let mut props = serde_json::Map::new();
         let set = |props: &mut serde_json::Map<String, Json>, name: &str, v: Option<&Value>| {
@@ -1401,8 +1389,9 @@ impl Exporter<'_> {
                     self.retain(addr),
                 );
             }
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     /// A Fargate network configuration from subnet_ids, security_group_ids
@@ -1605,6 +1594,18 @@ impl Exporter<'_> {
     }
 }
 
+impl crate::kinds::CfnValues for Exporter<'_> {
+    fn value(&self, v: &Value) -> Json {
+        Exporter::value(self, v)
+    }
+
+    fn tags(&self, attrs: &IndexMap<String, Value>) -> Option<Json> {
+        let mut props = serde_json::Map::new();
+        Exporter::tags(self, &mut props, attrs);
+        props.remove("Tags")
+    }
+}
+
 fn camel(s: &str) -> String {
     s.split('_')
         .map(|w| {
@@ -1621,18 +1622,6 @@ fn camel(s: &str) -> String {
 /// # Errors
 /// The blocks whose kinds the exporter does not cover yet.
 pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Unsupported>> {
-    let unsupported: Vec<Unsupported> = config
-        .resources
-        .values()
-        .filter(|r| !SUPPORTED.contains(&r.kind.name))
-        .map(|r| Unsupported {
-            addr: r.addr.clone(),
-            kind: r.kind.name,
-        })
-        .collect();
-    if !unsupported.is_empty() {
-        return Err(unsupported);
-    }
     let eval = Evaluator::new(config, &Markers);
     let evaluated: Vec<(&ResourceAddr, IndexMap<String, Value>)> = config
         .resources
@@ -1662,8 +1651,16 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         }
     }
     secrets.retain(|s| !s.is_empty());
-    for (addr, attrs) in &evaluated {
-        exporter.resource(addr, attrs);
+    let unsupported: Vec<Unsupported> = evaluated
+        .iter()
+        .filter(|(addr, attrs)| !exporter.resource(addr, attrs))
+        .map(|(addr, _)| Unsupported {
+            addr: (*addr).clone(),
+            kind: config.resources[*addr].kind.name,
+        })
+        .collect();
+    if !unsupported.is_empty() {
+        return Err(unsupported);
     }
     let mut outputs = serde_json::Map::new();
     let mut left_out = Vec::new();

@@ -160,6 +160,9 @@ const TYPES: &[(&str, Mapping)] = &[
 
 /// What a CloudFormation resource type becomes in mdl.
 pub fn mapping(resource_type: &str) -> Mapping {
+    if let Some(kind) = crate::kinds::adopting(resource_type) {
+        return Mapping::Kind(kind.schema.name);
+    }
     TYPES
         .iter()
         .find(|(t, _)| *t == resource_type)

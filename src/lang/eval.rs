@@ -190,7 +190,7 @@ impl<'a> Evaluator<'a> {
                 v => {
                     diags.push(
                         Diagnostic::error(
-                            "check::type_mismatch",
+                            "lang::type_mismatch",
                             format!(
                                 "`for_each` must be a list or a map, not a {}",
                                 v.type_name()
@@ -224,7 +224,7 @@ impl<'a> Evaluator<'a> {
                 v => {
                     diags.push(
                         Diagnostic::error(
-                            "check::type_mismatch",
+                            "lang::type_mismatch",
                             format!("`when` must be a bool, not a {}", v.type_name()),
                             w.value.span,
                             "expected true or false",

@@ -477,7 +477,7 @@ impl Loader<'_> {
                 Some(v) => {
                     self.diags.push(
                         Diagnostic::error(
-                            "check::type_mismatch",
+                            "lang::type_mismatch",
                             format!("`when` must be a bool, not a {}", v.type_name()),
                             when.value.span,
                             "expected true or false",
@@ -510,7 +510,7 @@ impl Loader<'_> {
                         other => {
                             self.diags.push(
                                 Diagnostic::error(
-                                    "check::type_mismatch",
+                                    "lang::type_mismatch",
                                     format!("`for_each` over a list needs strings, not a {}", other.type_name()),
                                     fe.value.span,
                                     "a list of non-strings",
@@ -528,7 +528,7 @@ impl Loader<'_> {
             Some(v) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "check::type_mismatch",
+                        "lang::type_mismatch",
                         format!(
                             "`for_each` must be a list or a map, not a {}",
                             v.type_name()
@@ -549,7 +549,7 @@ impl Loader<'_> {
             if !seen.insert(key.clone()) {
                 self.diags.push(
                     Diagnostic::error(
-                        "check::duplicate_name",
+                        "lang::duplicate_name",
                         format!("`for_each` has the key \"{key}\" twice"),
                         fe.value.span,
                         "keys name instances and must be unique",
@@ -732,7 +732,7 @@ fn display_path(from: &str, written: &str) -> String {
 
 fn unknown_kind(b: &ast::Block, uses: &IndexMap<String, Arc<ModuleDef>>) -> Diagnostic {
     let d = Diagnostic::error(
-        "check::unknown_kind",
+        "lang::unknown_kind",
         format!("unknown resource kind `{}`", b.kind.name),
         b.kind.span,
         "not a resource kind or a module",
@@ -757,7 +757,7 @@ fn unknown_kind(b: &ast::Block, uses: &IndexMap<String, Arc<ModuleDef>>) -> Diag
 
 fn duplicate(what: &str, name: &str, span: Span, prev: Span) -> Diagnostic {
     Diagnostic::error(
-        "check::duplicate_name",
+        "lang::duplicate_name",
         format!("`{name}` is declared twice"),
         span,
         format!("this {what} is a second `{name}`"),
@@ -773,7 +773,7 @@ fn depends_on(block: &ast::Block, diags: &mut Vec<Diagnostic>) -> Vec<(String, S
     let ExprKind::List(items) = &attr.value.kind else {
         diags.push(
             Diagnostic::error(
-                "check::type_mismatch",
+                "lang::type_mismatch",
                 "`depends_on` must be a list of resources",
                 attr.value.span,
                 "expected a list",
@@ -790,7 +790,7 @@ fn depends_on(block: &ast::Block, diags: &mut Vec<Diagnostic>) -> Vec<(String, S
             }
             _ => diags.push(
                 Diagnostic::error(
-                    "check::type_mismatch",
+                    "lang::type_mismatch",
                     "`depends_on` entries must be resource addresses",
                     item.span,
                     "expected `KIND.NAME`",
@@ -868,7 +868,7 @@ fn resolve_params(
             );
             diags.push(
                 Diagnostic::error(
-                    "check::type_mismatch",
+                    "lang::type_mismatch",
                     format!(
                         "param `{name}` expects {}, got {}",
                         type_text(t),

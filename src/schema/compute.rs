@@ -15,17 +15,6 @@ const ARN: ComputedSchema = ComputedSchema {
     doc: "The ARN of the resource.",
 };
 
-pub(super) const KINDS: &[&KindSchema] = &[
-    &IAM_ROLE,
-    &ECS_CLUSTER,
-    &ECS_TASK_DEFINITION,
-    &ECS_SERVICE,
-    &SCHEDULED_TASK,
-    &LAUNCH_TEMPLATE,
-    &AUTOSCALING_GROUP,
-    &INSTANCE,
-];
-
 pub static IAM_ROLE: KindSchema = KindSchema {
     name: "iam_role",
     service: "iam",

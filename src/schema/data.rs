@@ -14,14 +14,6 @@ const ARN: ComputedSchema = ComputedSchema {
     doc: "The ARN of the resource.",
 };
 
-pub(super) const KINDS: &[&KindSchema] = &[
-    &EFS,
-    &EFS_MOUNT_TARGET,
-    &EFS_ACCESS_POINT,
-    &SSM_PARAMETER,
-    &SECRET,
-];
-
 pub static EFS: KindSchema = KindSchema {
     name: "efs",
     service: "efs",

@@ -13,14 +13,6 @@ const ARN: ComputedSchema = ComputedSchema {
     doc: "The ARN of the resource.",
 };
 
-pub(super) const KINDS: &[&KindSchema] = &[
-    &CACHE_SUBNET_GROUP,
-    &CACHE,
-    &DB_SUBNET_GROUP,
-    &AURORA_CLUSTER,
-    &AURORA_INSTANCE,
-];
-
 pub static CACHE_SUBNET_GROUP: KindSchema = KindSchema {
     name: "cache_subnet_group",
     service: "elasticache",

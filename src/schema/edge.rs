@@ -14,17 +14,6 @@ const ARN: ComputedSchema = ComputedSchema {
     doc: "The ARN of the resource.",
 };
 
-pub(super) const KINDS: &[&KindSchema] = &[
-    &LOAD_BALANCER,
-    &TARGET_GROUP,
-    &LISTENER,
-    &LISTENER_RULE,
-    &CERTIFICATE,
-    &DNS_ZONE,
-    &DNS_RECORD,
-    &CDN,
-];
-
 pub static LOAD_BALANCER: KindSchema = KindSchema {
     name: "load_balancer",
     service: "elasticloadbalancingv2",

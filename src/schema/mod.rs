@@ -4,11 +4,11 @@
 //!
 //! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
 
-mod compute;
-mod data;
-mod database;
-mod edge;
-mod network;
+pub mod compute;
+pub mod data;
+pub mod database;
+pub mod edge;
+pub mod network;
 pub mod normalize;
 
 pub use compute::schedule_expression;
@@ -175,19 +175,11 @@ impl KindSchema {
     }
 }
 
-/// Every kind mdl knows, in documentation order.
+/// Every kind mdl knows, in documentation order: the registry's
+/// (`crate::kinds`) schemas.
 pub fn kinds() -> &'static [&'static KindSchema] {
     static ALL: std::sync::OnceLock<Vec<&'static KindSchema>> = std::sync::OnceLock::new();
-    ALL.get_or_init(|| {
-        network::KINDS
-            .iter()
-            .chain(data::KINDS)
-            .chain(database::KINDS)
-            .chain(edge::KINDS)
-            .chain(compute::KINDS)
-            .copied()
-            .collect()
-    })
+    ALL.get_or_init(|| crate::kinds::all().iter().map(|k| k.schema).collect())
 }
 
 /// A DNS name as mdl compares it: lower case, no trailing dot, `*` for
@@ -204,41 +196,6 @@ pub fn default_name(stack: &str, addr: &crate::lang::ResourceAddr) -> String {
     format!("{stack}-{}", addr.slug())
         .to_lowercase()
         .replace('_', "-")
-}
-
-/// The id a resource will have, when its attributes determine it: a name
-/// (given, or the default one) for kinds whose id is their name, and
-/// `rtb-1_0.0.0.0/0` or `ZONE/NAME/TYPE` for routes and records. The
-/// intent to create a resource records this id, so that after an
-/// interrupted apply the next refresh finds it by that id even where it
-/// carries no tags.
-pub fn derived_id(
-    kind: &KindSchema,
-    stack: &str,
-    addr: &crate::lang::ResourceAddr,
-    attrs: &indexmap::IndexMap<String, Value>,
-) -> Option<String> {
-    let s = |k: &str| attrs.get(k).and_then(Value::as_str);
-    let name = || s("name").map_or_else(|| default_name(stack, addr), ToString::to_string);
-    match kind.name {
-        // RDS and ElastiCache keep identifiers in lower case.
-        "cache" | "cache_subnet_group" | "db_subnet_group" | "aurora_cluster"
-        | "aurora_instance" => Some(name().to_lowercase()),
-        "iam_role" | "autoscaling_group" => Some(name()),
-        "ssm_parameter" => s("name").map(ToString::to_string),
-        "route" => Some(format!(
-            "{}_{}",
-            s("route_table_id")?,
-            s("destination_cidr")?
-        )),
-        "dns_record" => Some(format!(
-            "{}/{}/{}",
-            s("zone_id")?.trim_start_matches("/hostedzone/"),
-            dns_name(s("name")?),
-            s("type")?
-        )),
-        _ => None,
-    }
 }
 
 pub fn kind(name: &str) -> Option<&'static KindSchema> {

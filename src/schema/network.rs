@@ -8,17 +8,6 @@ const ID: ComputedSchema = ComputedSchema {
     doc: "The AWS id of the resource.",
 };
 
-pub(super) const KINDS: &[&KindSchema] = &[
-    &VPC,
-    &SUBNET,
-    &INTERNET_GATEWAY,
-    &NAT_GATEWAY,
-    &ROUTE_TABLE,
-    &VPC_PEERING,
-    &ROUTE_KIND,
-    &SECURITY_GROUP,
-];
-
 pub static VPC: KindSchema = KindSchema {
     name: "vpc",
     service: "ec2",

@@ -186,14 +186,3 @@ output cache = module.vle.session_cache_endpoint
         assert!(json["Resources"].as_object().unwrap().len() > 5);
     }
 }
-
-#[test]
-fn every_kind_is_exported() {
-    for kind in mdl::schema::kinds() {
-        assert!(
-            mdl::export::SUPPORTED.contains(&kind.name),
-            "`{}` has no CloudFormation mapping",
-            kind.name
-        );
-    }
-}

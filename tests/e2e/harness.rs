@@ -135,7 +135,9 @@ impl Drop for Moto {
 /// A working directory holding one `.moodle` file, and the emulator.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
-    pub moto: Moto,
+    /// The emulator: the workspace's own, or one that workspaces of other
+    /// stacks share.
+    pub moto: std::sync::Arc<Moto>,
     pub file: String,
 }
 
@@ -153,11 +155,17 @@ impl Run {
 
 impl Workspace {
     pub fn new(file: &str, text: &str) -> Workspace {
+        Workspace::sharing(&std::sync::Arc::new(Moto::start()), file, text)
+    }
+
+    /// A workspace of its own on an emulator other workspaces use too:
+    /// isolated from them by its stack name (its file's name).
+    pub fn sharing(moto: &std::sync::Arc<Moto>, file: &str, text: &str) -> Workspace {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(file), text).unwrap();
         Workspace {
             dir,
-            moto: Moto::start(),
+            moto: std::sync::Arc::clone(moto),
             file: file.to_string(),
         }
     }

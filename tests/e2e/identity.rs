@@ -208,7 +208,7 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
     let ws = Workspace::new("site.moodle", &pinned);
     let run = ws.expect("apply", &["--auto-approve"], 1);
     assert!(
-        run.stderr.contains("stack::wrong_account")
+        run.stderr.contains("identity::wrong_account")
             && run.stderr.contains("pinned to account 111111111111")
             && run.stderr.contains("123456789012"),
         "{}",
@@ -222,7 +222,7 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
     ));
     let run = ws.expect("plan", &[], 1);
     assert!(
-        run.stderr.contains("stack::wrong_region")
+        run.stderr.contains("identity::wrong_region")
             && run.stderr.contains("pinned to region eu-west-1"),
         "{}",
         run.all()
@@ -245,7 +245,8 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
     ws.write(SITE_A);
     let run = ws.expect("plan", &["--region", "us-east-1"], 1);
     assert!(
-        run.stderr.contains("stack::wrong_region") && run.stderr.contains("is in region eu-west-2"),
+        run.stderr.contains("identity::wrong_region")
+            && run.stderr.contains("is in region eu-west-2"),
         "{}",
         run.all()
     );
@@ -256,7 +257,7 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
     .unwrap();
     let run = ws.expect("destroy", &["--auto-approve"], 1);
     assert!(
-        run.stderr.contains("stack::wrong_account")
+        run.stderr.contains("identity::wrong_account")
             && run.stderr.contains("is in account 999999999999"),
         "{}",
         run.all()
@@ -265,7 +266,11 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
     // record is kept.
     let rm = ws.mdl(&["state", "rm", "site.moodle", "vpc.main"]);
     assert_eq!(rm.code, 1, "{}", rm.all());
-    assert!(rm.stderr.contains("stack::wrong_account"), "{}", rm.all());
+    assert!(
+        rm.stderr.contains("identity::wrong_account"),
+        "{}",
+        rm.all()
+    );
     let list = ws.mdl(&["state", "list", "site.moodle"]);
     assert!(list.stdout.contains("vpc.main"), "{}", list.all());
     assert_eq!(vpcs_at(&ws, "vpc.main").len(), 1);
@@ -303,7 +308,7 @@ fn the_declared_name_and_backend_are_the_stacks() {
     // A flag that says otherwise is refused, pointing at the declaration.
     let run = ws.expect("plan", &["--backend", "s3://elsewhere/x"], 1);
     assert!(
-        run.stderr.contains("stack::backend_conflict") && run.stderr.contains("site.moodle:2"),
+        run.stderr.contains("identity::backend_conflict") && run.stderr.contains("site.moodle:2"),
         "{}",
         run.all()
     );

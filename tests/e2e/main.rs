@@ -7,6 +7,7 @@
 
 mod backend;
 mod compute;
+mod contract;
 mod crash;
 mod data;
 mod database;

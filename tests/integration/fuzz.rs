@@ -234,8 +234,10 @@ fn respaced() -> impl Strategy<Value = String> {
 /// characters of comments and braces, nested a few levels deep, followed
 /// by a comment: the two parsers must agree on where the string ends.
 fn nested_string() -> impl Strategy<Value = String> {
-    let leaf = prop::sample::select(vec!["x", "#", "//", "/*", "*/", "}", "{", " ", "a b", "\\\"", "é"])
-        .prop_map(str::to_string);
+    let leaf = prop::sample::select(vec![
+        "x", "#", "//", "/*", "*/", "}", "{", " ", "a b", "\\\"", "é",
+    ])
+    .prop_map(str::to_string);
     leaf.prop_recursive(4, 48, 4, |inner| {
         prop::collection::vec(
             prop_oneof![

@@ -8,17 +8,14 @@ use aws_sdk_acm::Client;
 use aws_sdk_acm::types::{Tag, ValidationMethod};
 use indexmap::IndexMap;
 
-use super::fields::{list, req_s, strings};
 use super::call::{failed, unbuilt};
+use super::fields::{list, req_s, strings};
 use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "acm";
-
-
 
 pub struct Acm {
     client: Client,

@@ -13,9 +13,9 @@ use aws_sdk_autoscaling::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, n, opt, s, strings, with_applied};
 use super::call::failed;
-use super::{wait_until};
+use super::fields::{b, list, n, opt, s, strings, with_applied};
+use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
@@ -39,7 +39,6 @@ fn policy_name(group: &str) -> String {
     }
     name
 }
-
 
 pub struct AutoScaling {
     client: Client,
@@ -421,7 +420,9 @@ impl AutoScaling {
             |pairs| async move {
                 self.client
                     .create_or_update_tags()
-                    .set_tags(Some(pairs.iter().map(|(k, v)| tag(&prior.id, k, v)).collect()))
+                    .set_tags(Some(
+                        pairs.iter().map(|(k, v)| tag(&prior.id, k, v)).collect(),
+                    ))
                     .send()
                     .await
                     .map(drop)

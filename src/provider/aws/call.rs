@@ -1,16 +1,16 @@
 //! The one AWS layer under every provider: how an SDK call's failure, or a
 //! request that could not be built, becomes a `ProviderError`.
 
+use aws_sdk_sts::error::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use aws_sdk_sts::error::SdkError;
 
 use crate::provider::ProviderError;
 
 /// Turn an SDK error into a `ProviderError` naming the service and the
 /// operation. Every SDK crate's errors are the same `SdkError<E, R>`: this
 /// is the only place one becomes a `ProviderError`.
-pub(super) fn failed<E, R>(
+pub(crate) fn failed<E, R>(
     service: &'static str,
     operation: &'static str,
 ) -> impl FnOnce(SdkError<E, R>) -> ProviderError
@@ -52,9 +52,10 @@ where
     }
 }
 
-
 /// A request the SDK's builder refused (a required field unset): a fault
 /// of mdl's, named with the service.
-pub(super) fn unbuilt<E: std::fmt::Display>(service: &'static str) -> impl FnOnce(E) -> ProviderError {
+pub(crate) fn unbuilt<E: std::fmt::Display>(
+    service: &'static str,
+) -> impl FnOnce(E) -> ProviderError {
     move |e| ProviderError::new(service, "build", e.to_string())
 }

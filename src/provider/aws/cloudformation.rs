@@ -8,7 +8,6 @@ use crate::provider::ProviderError;
 
 const SERVICE: &str = "cloudformation";
 
-
 /// One resource of a stack.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StackResource {

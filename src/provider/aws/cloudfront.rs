@@ -15,9 +15,9 @@ use aws_sdk_cloudfront::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, opt, req_s, s, strings, with_applied};
 use super::call::{failed, unbuilt};
-use super::{wait_until};
+use super::fields::{b, list, opt, req_s, s, strings, with_applied};
+use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -28,8 +28,6 @@ const SERVICE: &str = "cloudfront";
 /// The hosted zone of every CloudFront distribution, for alias records.
 const ZONE_ID: &str = "Z2FDTNDATAQYW2";
 const ORIGIN_ID: &str = "mdl-origin";
-
-
 
 pub struct CloudFront {
     client: Client,

@@ -14,9 +14,9 @@ use aws_sdk_ec2::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, req_s, s};
 use super::call::failed;
-use super::{wait_until};
+use super::fields::{b, req_s, s};
+use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
@@ -29,7 +29,6 @@ const SERVICE: &str = "ec2";
 pub struct Ec2 {
     pub(super) client: Client,
 }
-
 
 pub(super) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
     Filter::builder()
@@ -550,7 +549,9 @@ impl Ec2 {
             } else {
                 call.enable_dns_hostnames(bool_attr(want))
             };
-            call.send().await.map_err(failed(SERVICE, "ModifyVpcAttribute"))?;
+            call.send()
+                .await
+                .map_err(failed(SERVICE, "ModifyVpcAttribute"))?;
         }
         Ok(())
     }

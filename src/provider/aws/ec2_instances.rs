@@ -16,9 +16,9 @@ use aws_sdk_ec2::types::{
 use aws_smithy_types::base64;
 use indexmap::IndexMap;
 
+use super::call::failed;
 use super::ec2::{Ec2, live, missing, split_tags, tag_spec};
 use super::fields::{b, list, n, opt, req_s, s, strings};
-use super::call::failed;
 use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{LiveResource, ProviderError};

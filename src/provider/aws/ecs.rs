@@ -23,9 +23,9 @@ use aws_sdk_ecs::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
 use super::call::{failed, unbuilt};
-use super::{wait_until};
+use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::wait_until;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -34,15 +34,11 @@ use crate::value::Value;
 const SERVICE: &str = "ecs";
 const POLICY: &str = "mdl-cpu";
 
-
-
-
 pub struct Ecs {
     client: Client,
     scaling: aws_sdk_applicationautoscaling::Client,
     region: String,
 }
-
 
 fn read_tags(tags: &[Tag], r: &mut LiveResource) {
     super::tags::read_sdk(r, tags);
@@ -802,7 +798,10 @@ impl Ecs {
                     .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
                     .send()
                     .await
-                    .map_err(failed("application-autoscaling", "DeregisterScalableTarget"))?;
+                    .map_err(failed(
+                        "application-autoscaling",
+                        "DeregisterScalableTarget",
+                    ))?;
             }
             None => {}
         }

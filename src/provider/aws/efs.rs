@@ -15,19 +15,17 @@ use aws_sdk_efs::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{n, opt_num, req_s, s, strings};
 use super::call::{failed, unbuilt};
+use super::fields::{n, opt_num, req_s, s, strings};
 use super::{all_at_once, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, ReadShare,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
+    ReadShare,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "efs";
-
-
 
 pub struct Efs {
     client: Client,
@@ -45,7 +43,6 @@ fn split_tags(tags: &[Tag]) -> Tags {
             .filter(|&(k, v)| !(k == "Name" && v.is_empty())),
     )
 }
-
 
 /// An idempotency token for a create: the same resource of the same stack
 /// always sends the same one, so a retried create returns the first result.

@@ -12,9 +12,9 @@ use aws_sdk_elasticache::Client;
 use aws_sdk_elasticache::types::AzMode;
 use indexmap::IndexMap;
 
-use super::fields::{b, list, s, strings, with_applied};
 use super::call::failed;
-use super::{wait_until};
+use super::fields::{b, list, s, strings, with_applied};
+use super::wait_until;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -22,13 +22,11 @@ use crate::value::Value;
 
 const SERVICE: &str = "elasticache";
 
-
 pub struct ElastiCache {
     client: Client,
 }
 
 use crate::schema::default_name;
-
 
 impl ElastiCache {
     pub fn new(client: Client) -> ElastiCache {

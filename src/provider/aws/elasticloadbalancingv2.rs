@@ -21,8 +21,8 @@ use futures_util::StreamExt;
 use indexmap::IndexMap;
 use tokio::sync::Mutex;
 
-use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
 use super::call::failed;
+use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
 use super::{CALLS_AT_ONCE, all_at_once, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -32,7 +32,6 @@ use crate::provider::{
 use crate::value::Value;
 
 const SERVICE: &str = "elasticloadbalancingv2";
-
 
 /// The account's load balancers and target groups, tagged.
 struct Balancers {
@@ -51,7 +50,6 @@ pub struct Elbv2 {
     /// Rule priorities are chosen and claimed one at a time.
     priorities: Mutex<()>,
 }
-
 
 fn resource(
     id: &str,

@@ -12,8 +12,8 @@ use aws_sdk_eventbridge::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
 use super::call::{failed, unbuilt};
+use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -22,12 +22,9 @@ use crate::value::Value;
 const SERVICE: &str = "eventbridge";
 const TARGET_ID: &str = "mdl-task";
 
-
-
 pub struct EventBridge {
     client: Client,
 }
-
 
 /// A schedule expression EventBridge accepts (also checked by `mdl
 /// validate` when the value is known then).
@@ -232,8 +229,12 @@ impl EventBridge {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
                     .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
-                self.put(&name, &attrs, Some(super::tags::sdk_tags(req.stack, req.addr, &attrs)?))
-                    .await?;
+                self.put(
+                    &name,
+                    &attrs,
+                    Some(super::tags::sdk_tags(req.stack, req.addr, &attrs)?),
+                )
+                .await?;
                 let live = self.find(&name).await?;
                 Ok(ApplyResponse {
                     live: Some(with_applied(live, &attrs)),

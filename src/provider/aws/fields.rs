@@ -71,4 +71,3 @@ pub fn with_applied(mut live: LiveResource, attrs: &IndexMap<String, Value>) -> 
     }
     live
 }
-

@@ -6,18 +6,15 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 use indexmap::IndexMap;
 
-use super::fields::{list, s, strings};
 use super::call::failed;
+use super::fields::{list, s, strings};
 use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "iam";
 const INLINE: &str = "mdl";
-
-
 
 pub struct Iam {
     client: Client,

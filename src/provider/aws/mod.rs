@@ -15,9 +15,9 @@ macro_rules! all_items {
     };
 }
 
-mod call;
+pub(crate) mod call;
 #[macro_use]
-mod tags;
+pub(crate) mod tags;
 
 mod acm;
 mod autoscaling;
@@ -30,7 +30,7 @@ mod efs;
 mod elasticache;
 mod elasticloadbalancingv2;
 mod eventbridge;
-mod fields;
+pub(crate) mod fields;
 mod iam;
 mod rds;
 mod route53;
@@ -39,6 +39,9 @@ mod secretsmanager;
 mod ssm;
 mod sts;
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -56,65 +59,114 @@ pub struct Connection {
     pub endpoint_url: Option<String>,
 }
 
+/// The AWS provider: the SDK's configuration, and the service clients,
+/// each built the first time a run touches its service.
 pub struct AwsProvider {
-    ec2: ec2::Ec2,
-    efs: efs::Efs,
-    ssm: ssm::Ssm,
-    secrets: secretsmanager::SecretsManager,
-    elasticache: elasticache::ElastiCache,
-    rds: rds::Rds,
-    elbv2: elasticloadbalancingv2::Elbv2,
-    acm: acm::Acm,
-    ecs: ecs::Ecs,
-    iam: iam::Iam,
-    autoscaling: autoscaling::AutoScaling,
-    route53: route53::Route53,
-    cloudfront: cloudfront::CloudFront,
-    eventbridge: eventbridge::EventBridge,
-    cloudformation: cloudformation::CloudFormation,
-    sts: sts::Sts,
+    config: aws_config::SdkConfig,
+    clients: Clients,
+    ec2: OnceLock<ec2::Ec2>,
+    efs: OnceLock<efs::Efs>,
+    ssm: OnceLock<ssm::Ssm>,
+    secrets: OnceLock<secretsmanager::SecretsManager>,
+    elasticache: OnceLock<elasticache::ElastiCache>,
+    rds: OnceLock<rds::Rds>,
+    elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
+    acm: OnceLock<acm::Acm>,
+    ecs: OnceLock<ecs::Ecs>,
+    iam: OnceLock<iam::Iam>,
+    autoscaling: OnceLock<autoscaling::AutoScaling>,
+    route53: OnceLock<route53::Route53>,
+    cloudfront: OnceLock<cloudfront::CloudFront>,
+    eventbridge: OnceLock<eventbridge::EventBridge>,
     pub region: String,
 }
 
-/// The AWS service behind each kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Service {
-    Ec2,
-    Efs,
-    Ssm,
-    SecretsManager,
-    ElastiCache,
-    Rds,
-    Elbv2,
-    Acm,
-    Ecs,
-    Iam,
-    AutoScaling,
-    Route53,
-    CloudFront,
-    EventBridge,
+/// An SDK crate's client, built from the shared configuration.
+pub trait SdkClient: Clone + Send + Sync + 'static {
+    fn build(config: &aws_config::SdkConfig) -> Self;
 }
 
-fn service(kind: &crate::schema::KindSchema) -> Service {
-    match kind.service {
-        "efs" => Service::Efs,
-        "ssm" => Service::Ssm,
-        "secretsmanager" => Service::SecretsManager,
-        "elasticache" => Service::ElastiCache,
-        "rds" => Service::Rds,
-        "elasticloadbalancingv2" => Service::Elbv2,
-        "acm" => Service::Acm,
-        "ecs" => Service::Ecs,
-        "iam" => Service::Iam,
-        "autoscaling" => Service::AutoScaling,
-        "route53" => Service::Route53,
-        "cloudfront" => Service::CloudFront,
-        "eventbridge" => Service::EventBridge,
-        _ => Service::Ec2,
-    }
+/// `SdkClient` for SDK crates' clients.
+#[macro_export]
+macro_rules! sdk_client {
+    ($($client:ty),* $(,)?) => {
+        $(impl $crate::provider::aws::SdkClient for $client {
+            fn build(config: &aws_config::SdkConfig) -> Self {
+                <$client>::new(config)
+            }
+        })*
+    };
+}
+
+sdk_client!(
+    aws_sdk_ec2::Client,
+    aws_sdk_efs::Client,
+    aws_sdk_ssm::Client,
+    aws_sdk_secretsmanager::Client,
+    aws_sdk_elasticache::Client,
+    aws_sdk_rds::Client,
+    aws_sdk_elasticloadbalancingv2::Client,
+    aws_sdk_acm::Client,
+    aws_sdk_ecs::Client,
+    aws_sdk_applicationautoscaling::Client,
+    aws_sdk_iam::Client,
+    aws_sdk_autoscaling::Client,
+    aws_sdk_route53::Client,
+    aws_sdk_cloudfront::Client,
+    aws_sdk_eventbridge::Client,
+    aws_sdk_cloudformation::Client,
+    aws_sdk_sts::Client,
+);
+
+/// Clients by type, each built once, when first asked for.
+#[derive(Default)]
+struct Clients {
+    built: std::sync::Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
 }
 
 impl AwsProvider {
+    /// The client of one SDK crate, built on first use.
+    pub fn client<C: SdkClient>(&self) -> C {
+        let mut built = self
+            .clients
+            .built
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        built
+            .entry(TypeId::of::<C>())
+            .or_insert_with(|| Box::new(C::build(&self.config)))
+            .downcast_ref::<C>()
+            .cloned()
+            .unwrap_or_else(|| C::build(&self.config))
+    }
+}
+
+/// A service's provider, built once, on first use.
+macro_rules! service {
+    ($name:ident: $ty:ty = |$p:ident| $make:expr) => {
+        fn $name(&self) -> &$ty {
+            let $p = self;
+            self.$name.get_or_init(|| $make)
+        }
+    };
+}
+
+impl AwsProvider {
+    service!(ec2: ec2::Ec2 = |p| ec2::Ec2::new(p.client()));
+    service!(efs: efs::Efs = |p| efs::Efs::new(p.client(), p.region.clone()));
+    service!(ssm: ssm::Ssm = |p| ssm::Ssm::new(p.client()));
+    service!(secrets: secretsmanager::SecretsManager = |p| secretsmanager::SecretsManager::new(p.client()));
+    service!(elasticache: elasticache::ElastiCache = |p| elasticache::ElastiCache::new(p.client()));
+    service!(rds: rds::Rds = |p| rds::Rds::new(p.client()));
+    service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
+    service!(acm: acm::Acm = |p| acm::Acm::new(p.client()));
+    service!(ecs: ecs::Ecs = |p| ecs::Ecs::new(p.client(), p.client(), p.region.clone()));
+    service!(iam: iam::Iam = |p| iam::Iam::new(p.client()));
+    service!(autoscaling: autoscaling::AutoScaling = |p| autoscaling::AutoScaling::new(p.client()));
+    service!(route53: route53::Route53 = |p| route53::Route53::new(p.client(), p.region.clone()));
+    service!(cloudfront: cloudfront::CloudFront = |p| cloudfront::CloudFront::new(p.client()));
+    service!(eventbridge: eventbridge::EventBridge = |p| eventbridge::EventBridge::new(p.client()));
+
     /// Load credentials and region from the standard chain.
     ///
     /// # Errors
@@ -145,44 +197,34 @@ impl AwsProvider {
             ));
         };
         Ok(AwsProvider {
-            ec2: ec2::Ec2::new(aws_sdk_ec2::Client::new(&config)),
-            efs: efs::Efs::new(aws_sdk_efs::Client::new(&config), region.clone()),
-            ssm: ssm::Ssm::new(aws_sdk_ssm::Client::new(&config)),
-            secrets: secretsmanager::SecretsManager::new(aws_sdk_secretsmanager::Client::new(
-                &config,
-            )),
-            elasticache: elasticache::ElastiCache::new(aws_sdk_elasticache::Client::new(&config)),
-            rds: rds::Rds::new(aws_sdk_rds::Client::new(&config)),
-            elbv2: elasticloadbalancingv2::Elbv2::new(aws_sdk_elasticloadbalancingv2::Client::new(
-                &config,
-            )),
-            acm: acm::Acm::new(aws_sdk_acm::Client::new(&config)),
-            ecs: ecs::Ecs::new(
-                aws_sdk_ecs::Client::new(&config),
-                aws_sdk_applicationautoscaling::Client::new(&config),
-                region.clone(),
-            ),
-            iam: iam::Iam::new(aws_sdk_iam::Client::new(&config)),
-            autoscaling: autoscaling::AutoScaling::new(aws_sdk_autoscaling::Client::new(&config)),
-            route53: route53::Route53::new(aws_sdk_route53::Client::new(&config), region.clone()),
-            cloudfront: cloudfront::CloudFront::new(aws_sdk_cloudfront::Client::new(&config)),
-            eventbridge: eventbridge::EventBridge::new(aws_sdk_eventbridge::Client::new(&config)),
-            cloudformation: cloudformation::CloudFormation::new(
-                aws_sdk_cloudformation::Client::new(&config),
-            ),
-            sts: sts::Sts::new(aws_sdk_sts::Client::new(&config)),
+            config,
+            clients: Clients::default(),
+            ec2: OnceLock::new(),
+            efs: OnceLock::new(),
+            ssm: OnceLock::new(),
+            secrets: OnceLock::new(),
+            elasticache: OnceLock::new(),
+            rds: OnceLock::new(),
+            elbv2: OnceLock::new(),
+            acm: OnceLock::new(),
+            ecs: OnceLock::new(),
+            iam: OnceLock::new(),
+            autoscaling: OnceLock::new(),
+            route53: OnceLock::new(),
+            cloudfront: OnceLock::new(),
+            eventbridge: OnceLock::new(),
             region,
         })
     }
-}
 
-impl AwsProvider {
     /// A CloudFormation stack with its resources and template.
     ///
     /// # Errors
     /// No such stack, or a failed call.
     pub async fn stack(&self, name: &str) -> Result<Stack, ProviderError> {
-        self.cloudformation.stack(name).await
+        cloudformation::CloudFormation::new(self.client())
+            .stack(name)
+            .await
     }
 
     /// The account the credentials in use are for.
@@ -190,78 +232,140 @@ impl AwsProvider {
     /// # Errors
     /// The call failed, or gave no account.
     pub async fn account(&self) -> Result<String, ProviderError> {
-        self.sts.account().await
+        sts::Sts::new(self.client()).account().await
     }
 }
 
-/// Kinds whose readers can read one resource by id alone (`ids_only`).
-pub const PER_RESOURCE_KINDS: &[&str] = &[
-    "vpc",
-    "subnet",
-    "internet_gateway",
-    "nat_gateway",
-    "route_table",
-    "route",
-    "vpc_peering",
-    "security_group",
-    "launch_template",
-    "instance",
-    "ssm_parameter",
-    "load_balancer",
-    "target_group",
-    "dns_zone",
-    "dns_record",
-];
+/// How mdl reads and changes one kind in AWS. Each kind of the registry
+/// (`crate::kinds`) names its own.
+#[async_trait::async_trait]
+pub trait AwsKind: Send + Sync {
+    /// One batched, paginated read of the kind.
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError>;
+
+    /// Create, update or delete one resource, waiting until it is usable.
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError>;
+}
+
+/// The kinds written before the registry: each is read and changed by the
+/// provider of its service, which dispatches on the kind's name and
+/// refuses a kind not its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByService {
+    Ec2,
+    Efs,
+    Ssm,
+    SecretsManager,
+    ElastiCache,
+    Rds,
+    Elbv2,
+    Acm,
+    Ecs,
+    Iam,
+    AutoScaling,
+    Route53,
+    CloudFront,
+    EventBridge,
+}
+
+#[async_trait::async_trait]
+impl AwsKind for ByService {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        match self {
+            ByService::Ec2 => aws.ec2().read(req).await,
+            ByService::Efs => aws.efs().read(req).await,
+            ByService::Ssm => aws.ssm().read(req).await,
+            ByService::SecretsManager => aws.secrets().read(req).await,
+            ByService::ElastiCache => aws.elasticache().read(req).await,
+            ByService::Rds => aws.rds().read(req).await,
+            ByService::Elbv2 => aws.elbv2().read(req).await,
+            ByService::Acm => aws.acm().read(req).await,
+            ByService::Ecs => aws.ecs().read(req).await,
+            ByService::Iam => aws.iam().read(req).await,
+            ByService::AutoScaling => aws.autoscaling().read(req).await,
+            ByService::Route53 => aws.route53().read(req).await,
+            ByService::CloudFront => aws.cloudfront().read(req).await,
+            ByService::EventBridge => aws.eventbridge().read(req).await,
+        }
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        match self {
+            ByService::Ec2 => aws.ec2().apply(req).await,
+            ByService::Efs => aws.efs().apply(req).await,
+            ByService::Ssm => aws.ssm().apply(req).await,
+            ByService::SecretsManager => aws.secrets().apply(req).await,
+            ByService::ElastiCache => aws.elasticache().apply(req).await,
+            ByService::Rds => aws.rds().apply(req).await,
+            ByService::Elbv2 => aws.elbv2().apply(req).await,
+            ByService::Acm => aws.acm().apply(req).await,
+            ByService::Ecs => aws.ecs().apply(req).await,
+            ByService::Iam => aws.iam().apply(req).await,
+            ByService::AutoScaling => aws.autoscaling().apply(req).await,
+            ByService::Route53 => aws.route53().apply(req).await,
+            ByService::CloudFront => aws.cloudfront().apply(req).await,
+            ByService::EventBridge => aws.eventbridge().apply(req).await,
+        }
+    }
+}
+
+/// The registry's entry of a kind, or an error naming it.
+fn registered(
+    schema: &'static crate::schema::KindSchema,
+) -> Result<&'static crate::kinds::Kind, ProviderError> {
+    crate::kinds::of(schema).ok_or_else(|| {
+        ProviderError::new(
+            schema.service,
+            "dispatch",
+            format!("kind `{}` is not in the registry (src/kinds)", schema.name),
+        )
+    })
+}
 
 #[async_trait::async_trait]
 impl Provider for AwsProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        if req.ids_only && !PER_RESOURCE_KINDS.contains(&req.kind.name) {
+        let kind = registered(req.kind)?;
+        if req.ids_only && !kind.per_resource_reads {
+            let able: Vec<&str> = crate::kinds::all()
+                .iter()
+                .filter(|k| k.per_resource_reads)
+                .map(|k| k.schema.name)
+                .collect();
             return Err(ProviderError::new(
                 req.kind.service,
                 "read",
                 format!(
                     "per-resource reads of `{}` are not implemented; they exist to compare with batched reads, for {}",
                     req.kind.name,
-                    PER_RESOURCE_KINDS.join(", ")
+                    able.join(", ")
                 ),
             ));
         }
-        match service(req.kind) {
-            Service::Ec2 => self.ec2.read(req).await,
-            Service::Efs => self.efs.read(req).await,
-            Service::Ssm => self.ssm.read(req).await,
-            Service::SecretsManager => self.secrets.read(req).await,
-            Service::ElastiCache => self.elasticache.read(req).await,
-            Service::Rds => self.rds.read(req).await,
-            Service::Elbv2 => self.elbv2.read(req).await,
-            Service::Acm => self.acm.read(req).await,
-            Service::Ecs => self.ecs.read(req).await,
-            Service::Iam => self.iam.read(req).await,
-            Service::AutoScaling => self.autoscaling.read(req).await,
-            Service::Route53 => self.route53.read(req).await,
-            Service::CloudFront => self.cloudfront.read(req).await,
-            Service::EventBridge => self.eventbridge.read(req).await,
-        }
+        kind.aws.read(self, req).await
     }
 
     async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
         let addr = req.addr.clone();
-        let result = match service(req.kind) {
-            Service::Ec2 => self.ec2.apply(req).await,
-            Service::Efs => self.efs.apply(req).await,
-            Service::Ssm => self.ssm.apply(req).await,
-            Service::SecretsManager => self.secrets.apply(req).await,
-            Service::ElastiCache => self.elasticache.apply(req).await,
-            Service::Rds => self.rds.apply(req).await,
-            Service::Elbv2 => self.elbv2.apply(req).await,
-            Service::Acm => self.acm.apply(req).await,
-            Service::Ecs => self.ecs.apply(req).await,
-            Service::Iam => self.iam.apply(req).await,
-            Service::AutoScaling => self.autoscaling.apply(req).await,
-            Service::Route53 => self.route53.apply(req).await,
-            Service::CloudFront => self.cloudfront.apply(req).await,
-            Service::EventBridge => self.eventbridge.apply(req).await,
+        let result = match registered(req.kind) {
+            Ok(kind) => kind.aws.apply(self, req).await,
+            Err(e) => Err(e),
         };
         result.map_err(|e| e.for_addr(&addr))
     }
@@ -274,7 +378,7 @@ const CALLS_AT_ONCE: usize = 10;
 /// What each call found, `CALLS_AT_ONCE` calls in flight, in the calls'
 /// order; the first error. The calls are collected first: an iterator of
 /// futures borrowing what it maps over is not `Send` to the compiler.
-async fn all_at_once<T, F>(calls: Vec<F>) -> Result<Vec<T>, ProviderError>
+pub(crate) async fn all_at_once<T, F>(calls: Vec<F>) -> Result<Vec<T>, ProviderError>
 where
     F: std::future::Future<Output = Result<Vec<T>, ProviderError>>,
 {
@@ -292,7 +396,7 @@ where
 
 /// Poll `check` until it reports done, with a growing interval, up to
 /// `timeout`.
-async fn wait_until<F, Fut>(
+pub(crate) async fn wait_until<F, Fut>(
     what: &str,
     timeout: Duration,
     mut check: F,

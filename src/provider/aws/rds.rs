@@ -10,23 +10,20 @@ use aws_sdk_rds::Client;
 use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag};
 use indexmap::IndexMap;
 
-use super::fields::{list, opt, s, strings, with_applied};
 use super::call::failed;
-use super::{wait_until};
+use super::fields::{list, opt, s, strings, with_applied};
+use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "rds";
 
-
 pub struct Rds {
     client: Client,
 }
-
 
 /// Address, stack and the user's tags from an RDS tag list.
 fn split_tags(tags: &[Tag]) -> (Option<ResourceAddr>, Option<String>, Value) {
@@ -456,7 +453,9 @@ impl Rds {
                                 .map_or(0, |d| d.as_secs());
                             call.final_db_snapshot_identifier(format!("{}-final-{stamp}", prior.id))
                         };
-                        call.send().await.map_err(failed(SERVICE, "DeleteDBCluster"))?;
+                        call.send()
+                            .await
+                            .map_err(failed(SERVICE, "DeleteDBCluster"))?;
                     }
                     _ => {
                         self.client

@@ -14,17 +14,15 @@ use aws_sdk_route53::types::{
 };
 use indexmap::IndexMap;
 
-use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
 use super::call::{failed, unbuilt};
-use super::{wait_until};
+use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::wait_until;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "route53";
-
-
 
 pub struct Route53 {
     client: Client,
@@ -317,10 +315,17 @@ impl Route53 {
                             .build(),
                     );
                 }
-                let out = call.send().await.map_err(failed(SERVICE, "CreateHostedZone"))?;
+                let out = call
+                    .send()
+                    .await
+                    .map_err(failed(SERVICE, "CreateHostedZone"))?;
                 let id = zone_id(out.hosted_zone().map(|z| z.id()).unwrap_or_default());
-                self.change_tags(&id, super::tags::sdk_tags(req.stack, req.addr, &attrs)?, Vec::new())
-                    .await?;
+                self.change_tags(
+                    &id,
+                    super::tags::sdk_tags(req.stack, req.addr, &attrs)?,
+                    Vec::new(),
+                )
+                .await?;
                 let live = self.find_zone(&id).await?;
                 Ok(ApplyResponse {
                     live: Some(with_applied(live, &attrs)),
@@ -462,7 +467,6 @@ impl Route53 {
         .await
     }
 }
-
 
 /// The record set the attributes describe: values with a TTL, or an
 /// alias.

@@ -10,17 +10,16 @@ use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use indexmap::IndexMap;
 use rand::Rng;
 
-use super::fields::s;
 use super::call::failed;
+use super::fields::s;
 use crate::lang::ResourceAddr;
 use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
+    STACK_TAG,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "secretsmanager";
-
 
 pub struct SecretsManager {
     client: Client,

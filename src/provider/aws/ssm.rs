@@ -9,17 +9,15 @@ use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, ResourceTypeForTa
 use futures_util::StreamExt;
 use indexmap::IndexMap;
 
-use super::fields::s;
 use super::call::{failed, unbuilt};
+use super::fields::s;
 use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
-    ReadResponse, STACK_TAG,
+    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
+    STACK_TAG,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "ssm";
-
-
 
 /// GetParameters calls in flight at once within one read: enough to keep
 /// pace with the scan (a page of 50 names a call, GetParameters ten a

@@ -16,7 +16,7 @@ use crate::provider::{ADDRESS_TAG, LiveResource, ProviderError, STACK_TAG};
 use crate::value::Value;
 
 /// An SDK crate's tag: a key and a value.
-pub(super) trait SdkTag: Sized {
+pub(crate) trait SdkTag: Sized {
     /// The key and the value (`""` when AWS gives none); `None` for a tag
     /// without a key.
     fn pair(&self) -> Option<(&str, &str)>;
@@ -29,7 +29,7 @@ pub(super) trait SdkTag: Sized {
 }
 
 /// A field an SDK returns as `&str` or as `Option<&str>`.
-pub(super) trait Field<'a> {
+pub(crate) trait Field<'a> {
     fn field(self) -> Option<&'a str>;
 }
 
@@ -87,7 +87,11 @@ sdk_tag!(aws_sdk_acm::types::Tag, "acm", fallible);
 sdk_tag!(aws_sdk_cloudfront::types::Tag, "cloudfront", fallible);
 sdk_tag!(aws_sdk_ec2::types::Tag, "ec2", infallible);
 sdk_tag!(aws_sdk_iam::types::Tag, "iam", fallible);
-sdk_tag!(aws_sdk_secretsmanager::types::Tag, "secretsmanager", infallible);
+sdk_tag!(
+    aws_sdk_secretsmanager::types::Tag,
+    "secretsmanager",
+    infallible
+);
 sdk_tag!(aws_sdk_ecs::types::Tag, "ecs", infallible);
 sdk_tag!(aws_sdk_efs::types::Tag, "efs", fallible);
 sdk_tag!(aws_sdk_elasticache::types::Tag, "elasticache", infallible);
@@ -131,7 +135,7 @@ pub fn pairs(
 ///
 /// # Errors
 /// The SDK refused to build one.
-pub(super) fn sdk_tags<T: SdkTag>(
+pub(crate) fn sdk_tags<T: SdkTag>(
     stack: &str,
     addr: &ResourceAddr,
     attrs: &IndexMap<String, Value>,
@@ -145,14 +149,14 @@ pub(super) fn sdk_tags<T: SdkTag>(
 /// What a resource's tags say: its address and stack from mdl's tags, and
 /// the user's own tags, sorted.
 #[derive(Debug)]
-pub(super) struct Split {
+pub(crate) struct Split {
     pub addr: Option<ResourceAddr>,
     pub stack: Option<String>,
     pub user: Value,
 }
 
 /// Split tag pairs into mdl's and the user's.
-pub(super) fn split_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Split {
+pub(crate) fn split_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Split {
     let mut addr = None;
     let mut stack = None;
     let mut user = IndexMap::new();
@@ -175,13 +179,13 @@ pub(super) fn split_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)
 }
 
 /// Split an SDK's tags into mdl's and the user's.
-pub(super) fn split<T: SdkTag>(tags: &[T]) -> Split {
+pub(crate) fn split<T: SdkTag>(tags: &[T]) -> Split {
     split_pairs(tags.iter().filter_map(SdkTag::pair))
 }
 
 /// Read a resource's tags into it: `mdl:address` and `mdl:stack` into its
 /// address and stack where present, the user's own into its `tags`.
-pub(super) fn read_into<'a>(
+pub(crate) fn read_into<'a>(
     r: &mut LiveResource,
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) {
@@ -196,7 +200,7 @@ pub(super) fn read_into<'a>(
 }
 
 /// Read an SDK's tags into a resource, as `read_into`.
-pub(super) fn read_sdk<T: SdkTag>(r: &mut LiveResource, tags: &[T]) {
+pub(crate) fn read_sdk<T: SdkTag>(r: &mut LiveResource, tags: &[T]) {
     read_into(r, tags.iter().filter_map(SdkTag::pair));
 }
 
@@ -206,7 +210,7 @@ pub(super) fn read_sdk<T: SdkTag>(r: &mut LiveResource, tags: &[T]) {
 ///
 /// # Errors
 /// The first call's error; a `set` after a failed `remove` is not made.
-pub(super) async fn retag<R, RF, S, SF>(
+pub(crate) async fn retag<R, RF, S, SF>(
     prior: &LiveResource,
     attrs: &IndexMap<String, Value>,
     remove: R,
@@ -270,7 +274,7 @@ macro_rules! retag_by {
 ///
 /// # Errors
 /// The SDK refused to build one.
-pub(super) fn of_pairs<T: SdkTag>(pairs: &[(String, String)]) -> Result<Vec<T>, ProviderError> {
+pub(crate) fn of_pairs<T: SdkTag>(pairs: &[(String, String)]) -> Result<Vec<T>, ProviderError> {
     pairs.iter().map(|(k, v)| T::of(k, v)).collect()
 }
 

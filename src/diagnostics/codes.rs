@@ -1,0 +1,381 @@
+//! Every diagnostic code mdl emits, `<phase>::<problem>`, in one registry.
+//! A phase is emitted by one module only (`PHASES`); a code not listed
+//! here is a bug, caught by a debug assertion when the diagnostic is made
+//! and by the test below, which reads every code the source names.
+
+/// A phase and the one top-level module (`src/<module>`) that emits its
+/// codes. The phases of a run (apply, state, import, export, identity,
+/// aws) are the CLI's until the engine holds them.
+pub const PHASES: &[(&str, &str)] = &[
+    ("parse", "syntax"),
+    ("lang", "lang"),
+    ("module", "lang"),
+    ("param", "lang"),
+    ("stack", "lang"),
+    ("check", "check"),
+    ("moodle", "check"),
+    ("graph", "graph"),
+    ("cli", "cli"),
+    ("identity", "cli"),
+    ("aws", "cli"),
+    ("apply", "cli"),
+    ("state", "cli"),
+    ("import", "cli"),
+    ("export", "cli"),
+];
+
+/// Every code, with what it means.
+pub const CODES: &[(&str, &str)] = &[
+    (
+        "parse::expression_too_long",
+        "an expression longer than the parser takes",
+    ),
+    (
+        "parse::file_too_large",
+        "a file larger than the parser takes",
+    ),
+    (
+        "parse::inexact_number",
+        "a number a 64-bit float cannot hold exactly",
+    ),
+    (
+        "parse::nesting_too_deep",
+        "brackets or interpolations nested too deep",
+    ),
+    ("parse::unclosed_block", "a `{` without its `}`"),
+    (
+        "parse::unexpected_token",
+        "text the grammar does not allow here",
+    ),
+    (
+        "parse::unterminated_string",
+        "a string without its closing quote",
+    ),
+    ("lang::division_by_zero", "a division or remainder by zero"),
+    (
+        "lang::duplicate_name",
+        "two blocks of one kind with one name",
+    ),
+    (
+        "lang::index_out_of_range",
+        "a list index past the list's end",
+    ),
+    (
+        "lang::invalid_argument",
+        "a function given a value it cannot use",
+    ),
+    (
+        "lang::number_out_of_range",
+        "a number outside what its use allows",
+    ),
+    ("lang::type_mismatch", "a value of the wrong type"),
+    (
+        "lang::unknown_at_plan",
+        "a value AWS assigns, needed before it exists",
+    ),
+    ("lang::unknown_function", "a function mdl does not have"),
+    ("lang::unknown_kind", "a block of a kind mdl does not have"),
+    (
+        "lang::unresolved_reference",
+        "a reference to nothing declared",
+    ),
+    (
+        "lang::wrong_argument_count",
+        "a function given too many or too few arguments",
+    ),
+    ("module::cycle", "modules that use each other"),
+    ("module::name_taken", "two `use` declarations with one name"),
+    (
+        "module::not_found",
+        "a `use` of a module that does not exist",
+    ),
+    ("module::refused", "a `use` of a file mdl will not read"),
+    ("module::too_deep", "modules nested too deep"),
+    (
+        "param::invalid_value",
+        "a param value that is not a literal",
+    ),
+    ("param::missing", "a required param without a value"),
+    (
+        "param::unknown",
+        "a value for a param the file does not declare",
+    ),
+    ("stack::declared_twice", "two `stack` declarations"),
+    ("stack::in_module", "a `stack` declaration inside a module"),
+    (
+        "stack::invalid_name",
+        "a stack name AWS tags or mdl cannot use",
+    ),
+    (
+        "stack::invalid_value",
+        "a `stack` setting of the wrong form",
+    ),
+    (
+        "stack::not_literal",
+        "a `stack` setting that is not a literal",
+    ),
+    (
+        "stack::unknown_attribute",
+        "a `stack` setting mdl does not have",
+    ),
+    (
+        "check::conflicting_attributes",
+        "attributes that exclude each other, both set",
+    ),
+    ("check::duplicate_attribute", "one attribute set twice"),
+    (
+        "check::invalid_value",
+        "a value its attribute does not allow",
+    ),
+    ("check::missing_attribute", "a required attribute not set"),
+    (
+        "check::param_rule_failed",
+        "a module's rule on its params, broken",
+    ),
+    (
+        "check::param_rule_warning",
+        "a module's advice on its params",
+    ),
+    ("check::type_mismatch", "an attribute of the wrong type"),
+    (
+        "check::unknown_attribute",
+        "an attribute the kind does not have",
+    ),
+    (
+        "check::unresolved_reference",
+        "a reference to an attribute nothing has",
+    ),
+    ("moodle::capacity_range", "a minimum above its maximum"),
+    (
+        "moodle::cdn_without_certificate",
+        "a CDN for a domain without a certificate",
+    ),
+    (
+        "moodle::https_without_certificate",
+        "an HTTPS listener without a certificate",
+    ),
+    (
+        "moodle::open_to_the_world",
+        "a port other than the web's open to 0.0.0.0/0",
+    ),
+    (
+        "moodle::shared_session_cache",
+        "sessions and the application cache in one cache",
+    ),
+    (
+        "moodle::single_node_failover",
+        "a database or cache without failover",
+    ),
+    ("graph::cycle", "resources that depend on each other"),
+    ("cli::cannot_write", "an output file that cannot be written"),
+    (
+        "cli::confirmation_required",
+        "a change that needs --yes without a terminal",
+    ),
+    ("cli::invalid_param", "a `-p` that is not NAME=VALUE"),
+    (
+        "cli::invalid_params_file",
+        "a params file that is not a JSON object",
+    ),
+    (
+        "cli::invalid_stack_name",
+        "a --stack that AWS tags or mdl cannot use",
+    ),
+    (
+        "cli::no_moodle_config",
+        "an estate without the output asked for",
+    ),
+    ("cli::runtime", "the async runtime could not start"),
+    (
+        "cli::saved_plan_args",
+        "flags that a saved plan already fixed",
+    ),
+    (
+        "cli::saved_plan_secrets",
+        "a saved plan whose secrets are not given again",
+    ),
+    (
+        "cli::target_destroy",
+        "a --target that would destroy what others need",
+    ),
+    (
+        "cli::unknown_address",
+        "an address the configuration does not have",
+    ),
+    (
+        "cli::unknown_output",
+        "an output the configuration does not have",
+    ),
+    ("cli::unreadable_file", "a file that cannot be read"),
+    ("cli::unwritable_file", "a file that cannot be written"),
+    (
+        "identity::backend_conflict",
+        "a backend flag against the declared one",
+    ),
+    (
+        "identity::wrong_account",
+        "credentials for another account than the stack's",
+    ),
+    ("identity::wrong_region", "a region other than the stack's"),
+    ("aws::config", "no AWS configuration to connect with"),
+    (
+        "aws::identity_unknown",
+        "the account of the credentials could not be read",
+    ),
+    ("aws::read_failed", "reading resources from AWS failed"),
+    (
+        "aws::untag_failed",
+        "removing mdl's tags from a resource failed",
+    ),
+    ("apply::failed", "a change AWS refused or that failed"),
+    (
+        "apply::protected_resource",
+        "a protected resource a change would destroy",
+    ),
+    ("apply::stale_plan", "a saved plan older than the state"),
+    ("state::backend", "a state backend that cannot be used"),
+    (
+        "state::cannot_move",
+        "a state move to an address that is taken",
+    ),
+    ("state::locked", "a state another run holds"),
+    (
+        "state::no_such_resource",
+        "an address the state does not have",
+    ),
+    ("state::unlock_refused", "a lock that is not the one named"),
+    ("state::unreadable", "a state file that cannot be read"),
+    ("state::unwritable", "a state file that cannot be written"),
+    ("state::write_failed", "saving the state failed"),
+    (
+        "import::already_managed",
+        "a resource another address already holds",
+    ),
+    (
+        "import::bad_output",
+        "an import output path that cannot be used",
+    ),
+    ("import::file_exists", "an import output file that exists"),
+    (
+        "import::no_block",
+        "an address without a block to import into",
+    ),
+    ("import::not_found", "a resource AWS does not have"),
+    (
+        "import::nothing_to_import",
+        "a stack without resources mdl adopts",
+    ),
+    (
+        "import::stack_busy",
+        "a stack in the middle of an operation",
+    ),
+    ("import::stack_unreadable", "a stack that cannot be read"),
+    (
+        "import::state_not_empty",
+        "an import into a state that holds resources",
+    ),
+    ("import::write_failed", "writing the imported files failed"),
+    (
+        "export::unsupported_kind",
+        "a block of a kind export cannot render",
+    ),
+];
+
+/// Whether `code` is in the registry.
+pub fn is_registered(code: &str) -> bool {
+    CODES.iter().any(|(c, _)| *c == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CODES, PHASES, is_registered};
+
+    /// Every code the source names (outside test modules) is registered,
+    /// under a phase, and named only in the module that owns the phase;
+    /// every registered code is used.
+    #[test]
+    fn every_code_is_registered_and_emitted_by_its_phase() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        let mut used = std::collections::HashSet::new();
+        let mut wrong = Vec::new();
+        for path in &files {
+            if path.ends_with("diagnostics/codes.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let module = path
+                .strip_prefix(&root)
+                .unwrap()
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string();
+            for code in quoted_codes(text) {
+                let phase = code.split("::").next().unwrap_or_default();
+                let owner = PHASES.iter().find(|(p, _)| *p == phase).map(|(_, m)| *m);
+                if !is_registered(&code) {
+                    wrong.push(format!("{}: `{code}` is not registered", path.display()));
+                } else if owner != Some(module.as_str()) {
+                    wrong.push(format!(
+                        "{}: `{code}` belongs to {}, not to {module}",
+                        path.display(),
+                        owner.unwrap_or("no phase")
+                    ));
+                }
+                used.insert(code);
+            }
+        }
+        for (code, _) in CODES {
+            if !used.contains(*code) {
+                wrong.push(format!("`{code}` is registered but nothing emits it"));
+            }
+            let phase = code.split("::").next().unwrap_or_default();
+            if !PHASES.iter().any(|(p, _)| *p == phase) {
+                wrong.push(format!("`{code}` has no phase in PHASES"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        assert!(used.len() > 80, "found only {} codes", used.len());
+    }
+
+    /// The `"phase::problem"` string literals of a text: a quote, two
+    /// words of lower case and `_` joined by `::`, a quote.
+    fn quoted_codes(text: &str) -> Vec<String> {
+        let word =
+            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let mut out = Vec::new();
+        for (at, _) in text.match_indices('"') {
+            let rest = &text[at + 1..];
+            let Some(end) = rest.find(|c: char| !(c.is_ascii_lowercase() || c == '_' || c == ':'))
+            else {
+                continue;
+            };
+            if !rest[end..].starts_with('"') {
+                continue;
+            }
+            if let Some((phase, problem)) = rest[..end].split_once("::")
+                && word(phase)
+                && word(problem)
+            {
+                out.push(rest[..end].to_string());
+            }
+        }
+        out
+    }
+}

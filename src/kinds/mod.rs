@@ -1,0 +1,301 @@
+//! The registry of resource kinds: everything mdl knows about each kind,
+//! one entry per kind. Schema lookup (`schema::kinds`), dispatch to AWS,
+//! `mdl docs`, export, import and the contract test are all driven from
+//! `all()`; a kind that is not here does not exist for any of them.
+//!
+//! A kind written in the registry's shape is one folder (`log_group/`):
+//! its schema and docs, its AWS reader and changer, its CloudFormation
+//! mapping both ways, and its contract-test fixture, all in one `Kind`.
+//! The kinds written before it keep their schema in `schema/`, their AWS
+//! code in their service's provider (`ByService`) and their template
+//! mapping in the exporter's table (`Cloudformation::Table`); they move
+//! into folders of their own one by one.
+//!
+//! Must not import: `cli`, `plan`, `apply`, `state`.
+
+pub mod log_group;
+
+use indexmap::IndexMap;
+
+use crate::provider::aws::{AwsKind, ByService};
+use crate::schema::{self, KindSchema};
+use crate::value::Value;
+
+/// Everything mdl knows about one kind.
+pub struct Kind {
+    pub schema: &'static KindSchema,
+    /// How mdl reads and changes it in AWS.
+    pub aws: &'static dyn AwsKind,
+    /// How its id is known before AWS answers.
+    pub identity: Identity,
+    /// Its reader can read one resource by its id alone (`ids_only`).
+    pub per_resource_reads: bool,
+    /// What it is in a CloudFormation template, for export and import.
+    pub cloudformation: Cloudformation,
+    /// The contract test's fixture; `None` for a kind whose fixture is
+    /// still to be written (the test lists them).
+    pub fixture: Option<&'static Fixture>,
+}
+
+/// How a resource's id is known before AWS answers. The intent to create
+/// a resource records it, so that after an interrupted apply the next
+/// refresh finds the resource by it even where it carries no tags.
+#[derive(Clone, Copy)]
+pub enum Identity {
+    /// AWS assigns it (`vpc-0abc...`): unknown until the create answers.
+    Assigned,
+    /// Its name, given or the default one (`<stack>-<block name>`).
+    Name,
+    /// Its name in lower case: RDS and ElastiCache keep identifiers so.
+    LowercaseName,
+    /// Its name as given; none when the block gives none.
+    GivenName,
+    /// Worked out from its attributes.
+    Derived(fn(&IndexMap<String, Value>) -> Option<String>),
+}
+
+/// The id a resource will have, when its attributes determine it.
+pub fn derived_id(
+    kind: &KindSchema,
+    stack: &str,
+    addr: &crate::lang::ResourceAddr,
+    attrs: &IndexMap<String, Value>,
+) -> Option<String> {
+    let given = || {
+        attrs
+            .get("name")
+            .and_then(Value::as_str)
+            .map(ToString::to_string)
+    };
+    let name = || given().unwrap_or_else(|| schema::default_name(stack, addr));
+    match of(kind)?.identity {
+        Identity::Assigned => None,
+        Identity::Name => Some(name()),
+        Identity::LowercaseName => Some(name().to_lowercase()),
+        Identity::GivenName => given(),
+        Identity::Derived(f) => f(attrs),
+    }
+}
+
+/// A route's id: its table and destination, `rtb-1_0.0.0.0/0`.
+fn route_id(attrs: &IndexMap<String, Value>) -> Option<String> {
+    let s = |k: &str| attrs.get(k).and_then(Value::as_str);
+    Some(format!(
+        "{}_{}",
+        s("route_table_id")?,
+        s("destination_cidr")?
+    ))
+}
+
+/// A record's id: `ZONE/NAME/TYPE`, the name as mdl compares DNS names.
+fn record_id(attrs: &IndexMap<String, Value>) -> Option<String> {
+    let s = |k: &str| attrs.get(k).and_then(Value::as_str);
+    Some(format!(
+        "{}/{}/{}",
+        s("zone_id")?.trim_start_matches("/hostedzone/"),
+        schema::dns_name(s("name")?),
+        s("type")?
+    ))
+}
+
+/// What a kind is in a CloudFormation template.
+pub enum Cloudformation {
+    /// Rendered by the exporter's table, and adopted per `import::TYPES`
+    /// (the kinds written before the registry).
+    Table,
+    /// Rendered and adopted as the kind's own mapping says.
+    Mapped(&'static CfnMapping),
+}
+
+/// A kind's CloudFormation resource type, both ways.
+pub struct CfnMapping {
+    pub type_name: &'static str,
+    /// What each value other resources can refer to is in the template:
+    /// every computed value and every attribute a reference may name. A
+    /// reference to one not listed is refused by export, not guessed.
+    pub attributes: &'static [(&'static str, CfnAttr)],
+    /// The template's `Properties` from the block's evaluated attributes.
+    pub properties: Properties,
+}
+
+/// A template's `Properties` from a block's evaluated attributes.
+pub type Properties = fn(&dyn CfnValues, &IndexMap<String, Value>) -> serde_json::Map<String, Json>;
+
+/// How a template refers to one value of a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CfnAttr {
+    /// `{ "Ref": LogicalId }`
+    Ref,
+    /// `{ "Fn::GetAtt": [LogicalId, "Name"] }`
+    GetAtt(&'static str),
+}
+
+pub use serde_json::Value as Json;
+
+/// What a kind's mapping needs of the exporter: a value as template JSON
+/// (references to other resources become `Ref` and `Fn::GetAtt`), and the
+/// user's tags as CloudFormation's tag list.
+pub trait CfnValues {
+    fn value(&self, v: &Value) -> Json;
+    fn tags(&self, attrs: &IndexMap<String, Value>) -> Option<Json>;
+}
+
+/// A minimal estate for the contract test: the blocks the kind needs (a
+/// VPC for a subnet) and one block of the kind named `contract`, in three
+/// versions.
+pub struct Fixture {
+    pub create: &'static str,
+    /// `create` with an attribute changed that AWS changes in place.
+    pub update: &'static str,
+    /// `create` with an attribute changed that forces a replacement;
+    /// `None` for a kind whose every attribute changes in place.
+    pub replace: Option<&'static str>,
+    /// A call moto_server lacks, which the test expects as a diagnostic
+    /// naming it instead of the whole cycle.
+    pub emulator_lacks: Option<&'static str>,
+}
+
+/// A kind written before the registry.
+const fn table(
+    schema: &'static KindSchema,
+    aws: &'static ByService,
+    per_resource_reads: bool,
+) -> Kind {
+    Kind {
+        schema,
+        aws,
+        identity: Identity::Assigned,
+        per_resource_reads,
+        cloudformation: Cloudformation::Table,
+        fixture: None,
+    }
+}
+
+impl Kind {
+    const fn known_as(self, identity: Identity) -> Kind {
+        Kind { identity, ..self }
+    }
+}
+
+/// Every kind, in documentation order.
+pub static KINDS: &[&Kind] = &[
+    &table(&schema::network::VPC, &ByService::Ec2, true),
+    &table(&schema::network::SUBNET, &ByService::Ec2, true),
+    &table(&schema::network::INTERNET_GATEWAY, &ByService::Ec2, true),
+    &table(&schema::network::NAT_GATEWAY, &ByService::Ec2, true),
+    &table(&schema::network::ROUTE_TABLE, &ByService::Ec2, true),
+    &table(&schema::network::VPC_PEERING, &ByService::Ec2, true),
+    &table(&schema::network::ROUTE_KIND, &ByService::Ec2, true)
+        .known_as(Identity::Derived(route_id)),
+    &table(&schema::network::SECURITY_GROUP, &ByService::Ec2, true),
+    &table(&schema::data::EFS, &ByService::Efs, false),
+    &table(&schema::data::EFS_MOUNT_TARGET, &ByService::Efs, false),
+    &table(&schema::data::EFS_ACCESS_POINT, &ByService::Efs, false),
+    &table(&schema::data::SSM_PARAMETER, &ByService::Ssm, true).known_as(Identity::GivenName),
+    &table(&schema::data::SECRET, &ByService::SecretsManager, false),
+    &table(
+        &schema::database::CACHE_SUBNET_GROUP,
+        &ByService::ElastiCache,
+        false,
+    )
+    .known_as(Identity::LowercaseName),
+    &table(&schema::database::CACHE, &ByService::ElastiCache, false)
+        .known_as(Identity::LowercaseName),
+    &table(&schema::database::DB_SUBNET_GROUP, &ByService::Rds, false)
+        .known_as(Identity::LowercaseName),
+    &table(&schema::database::AURORA_CLUSTER, &ByService::Rds, false)
+        .known_as(Identity::LowercaseName),
+    &table(&schema::database::AURORA_INSTANCE, &ByService::Rds, false)
+        .known_as(Identity::LowercaseName),
+    &table(&schema::edge::LOAD_BALANCER, &ByService::Elbv2, true),
+    &table(&schema::edge::TARGET_GROUP, &ByService::Elbv2, true),
+    &table(&schema::edge::LISTENER, &ByService::Elbv2, false),
+    &table(&schema::edge::LISTENER_RULE, &ByService::Elbv2, false),
+    &table(&schema::edge::CERTIFICATE, &ByService::Acm, false),
+    &table(&schema::edge::DNS_ZONE, &ByService::Route53, true),
+    &table(&schema::edge::DNS_RECORD, &ByService::Route53, true)
+        .known_as(Identity::Derived(record_id)),
+    &table(&schema::edge::CDN, &ByService::CloudFront, false),
+    &table(&schema::compute::IAM_ROLE, &ByService::Iam, false).known_as(Identity::Name),
+    &table(&schema::compute::ECS_CLUSTER, &ByService::Ecs, false),
+    &table(
+        &schema::compute::ECS_TASK_DEFINITION,
+        &ByService::Ecs,
+        false,
+    ),
+    &table(&schema::compute::ECS_SERVICE, &ByService::Ecs, false),
+    &table(
+        &schema::compute::SCHEDULED_TASK,
+        &ByService::EventBridge,
+        false,
+    ),
+    &table(&schema::compute::LAUNCH_TEMPLATE, &ByService::Ec2, true),
+    &table(
+        &schema::compute::AUTOSCALING_GROUP,
+        &ByService::AutoScaling,
+        false,
+    )
+    .known_as(Identity::Name),
+    &table(&schema::compute::INSTANCE, &ByService::Ec2, true),
+    &log_group::KIND,
+];
+
+/// Every kind, in documentation order.
+pub fn all() -> &'static [&'static Kind] {
+    KINDS
+}
+
+/// The kind of a name.
+pub fn named(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().copied().find(|k| k.schema.name == name)
+}
+
+/// The registry's entry of a schema: `None` only for a schema made
+/// outside the registry (which `schema::kinds` never hands out).
+pub fn of(schema: &KindSchema) -> Option<&'static Kind> {
+    KINDS
+        .iter()
+        .copied()
+        .find(|k| std::ptr::eq(k.schema, schema) || k.schema.name == schema.name)
+}
+
+/// The kinds whose mapping adopts a CloudFormation resource type.
+pub fn adopting(resource_type: &str) -> Option<&'static Kind> {
+    KINDS.iter().copied().find(|k| match &k.cloudformation {
+        Cloudformation::Mapped(m) => m.type_name == resource_type,
+        Cloudformation::Table => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cloudformation, KINDS};
+
+    #[test]
+    fn every_kind_is_registered_once_and_mapped_attributes_exist() {
+        let mut names: Vec<&str> = KINDS.iter().map(|k| k.schema.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before, "a kind is registered twice");
+        for k in KINDS {
+            if let Cloudformation::Mapped(m) = &k.cloudformation {
+                for (attr, _) in m.attributes {
+                    assert!(
+                        k.schema.referenceable().any(|r| r == *attr),
+                        "{}: the mapping names `{attr}`, which the kind does not have",
+                        k.schema.name
+                    );
+                }
+                for c in k.schema.computed {
+                    assert!(
+                        m.attributes.iter().any(|(a, _)| *a == c.name),
+                        "{}: the mapping does not say what `{}` is in a template",
+                        k.schema.name,
+                        c.name
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The contract every kind keeps, driven by the registry (`mdl::kinds`):
+//! a kind gets this test by existing. For each kind's fixture, against one
+//! emulator (each kind its own stack): create, re-plan empty, change an
+//! attribute AWS changes in place and see an in-place update, change one
+//! that forces a replacement and see one, re-plan empty after each, destroy,
+//! and find nothing left tagged with the stack. The kind's docs render and
+//! its block exports to CloudFormation. Where moto lacks a call the kind
+//! declares it, and the test expects the diagnostic that names it.
+//!
+//! Kinds written before the registry get their fixtures one by one; the
+//! list of those still without one is kept here, and the test fails when
+//! the list and the registry disagree, either way.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::harness::{Moto, Workspace};
+
+/// Kinds whose fixture is still to be written. Shrinks to nothing.
+const WITHOUT_FIXTURE: &[&str] = &[
+    "vpc",
+    "subnet",
+    "internet_gateway",
+    "nat_gateway",
+    "route_table",
+    "vpc_peering",
+    "route",
+    "security_group",
+    "efs",
+    "efs_mount_target",
+    "efs_access_point",
+    "ssm_parameter",
+    "secret",
+    "cache_subnet_group",
+    "cache",
+    "db_subnet_group",
+    "aurora_cluster",
+    "aurora_instance",
+    "load_balancer",
+    "target_group",
+    "listener",
+    "listener_rule",
+    "certificate",
+    "dns_zone",
+    "dns_record",
+    "cdn",
+    "iam_role",
+    "ecs_cluster",
+    "ecs_task_definition",
+    "ecs_service",
+    "scheduled_task",
+    "launch_template",
+    "autoscaling_group",
+    "instance",
+];
+
+/// Kinds checked at once, on one emulator.
+const AT_ONCE: usize = 4;
+
+#[test]
+fn every_kind_keeps_its_contract() {
+    let kinds = mdl::kinds::all();
+    let mut wrong: Vec<String> = Vec::new();
+    for k in kinds {
+        let listed = WITHOUT_FIXTURE.contains(&k.schema.name);
+        match (k.fixture.is_some(), listed) {
+            (false, false) => wrong.push(format!(
+                "`{}` has no fixture: give its registry entry one (src/kinds)",
+                k.schema.name
+            )),
+            (true, true) => wrong.push(format!(
+                "`{}` has a fixture now: take it off WITHOUT_FIXTURE",
+                k.schema.name
+            )),
+            _ => {}
+        }
+    }
+    for name in WITHOUT_FIXTURE {
+        if !kinds.iter().any(|k| k.schema.name == *name) {
+            wrong.push(format!("`{name}` in WITHOUT_FIXTURE is not a kind"));
+        }
+    }
+    let with: Vec<&mdl::kinds::Kind> = kinds
+        .iter()
+        .copied()
+        .filter(|k| k.fixture.is_some())
+        .collect();
+    assert!(!with.is_empty(), "no kind has a fixture");
+    let moto = Arc::new(Moto::start());
+    let failures = Mutex::new(Vec::new());
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..AT_ONCE {
+            s.spawn(|| {
+                while let Some(kind) = with.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    if let Err(e) = contract(&moto, kind) {
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("{}: {e}", kind.schema.name));
+                    }
+                }
+            });
+        }
+    });
+    wrong.extend(failures.into_inner().unwrap());
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n\n"));
+}
+
+/// One kind's contract; the first broken step, with mdl's output.
+fn contract(moto: &Arc<Moto>, kind: &mdl::kinds::Kind) -> Result<(), String> {
+    let fixture = kind.fixture.ok_or("no fixture")?;
+    let name = kind.schema.name;
+    let stack = format!("contract-{}", name.replace('_', "-"));
+    let file = format!("{stack}.moodle");
+    let ws = Workspace::sharing(moto, &file, fixture.create);
+    let addr = format!("{name}.contract");
+    // `args` with the file after the command's words (`state rebuild`).
+    let run = |args: &[&str], code: i32, what: &str| -> Result<String, String> {
+        let words = if args[0] == "state" { 2 } else { 1 };
+        let mut all = args[..words].to_vec();
+        all.push(file.as_str());
+        all.extend_from_slice(&args[words..]);
+        let r = ws.mdl(&all);
+        if r.code == code {
+            Ok(r.stdout)
+        } else {
+            Err(format!(
+                "{what}: `mdl {}` exited {}, not {code}\n{}",
+                all.join(" "),
+                r.code,
+                r.all()
+            ))
+        }
+    };
+    let empty = |what: &str| run(&["plan", "--detailed-exitcode"], 0, what);
+
+    // Docs and export need no AWS.
+    let docs = ws.mdl(&["docs", name]);
+    if docs.code != 0 || !docs.stdout.contains(kind.schema.summary) {
+        return Err(format!(
+            "`mdl docs {name}` does not render it\n{}",
+            docs.all()
+        ));
+    }
+    let template = ws.dir.path().join("template.json");
+    let template_arg = template.display().to_string();
+    run(
+        &["export", "--cloudformation", "--out", &template_arg],
+        0,
+        "export",
+    )?;
+    let json = std::fs::read_to_string(&template).map_err(|e| format!("no template: {e}"))?;
+    if !json.contains("\"Type\"") {
+        return Err(format!("export wrote no resource:\n{json}"));
+    }
+
+    if let Some(call) = fixture.emulator_lacks {
+        let r = ws.mdl(&["apply", &file, "--auto-approve"]);
+        return if r.code != 0 && r.stderr.contains(call) {
+            Ok(())
+        } else {
+            Err(format!(
+                "moto lacks {call}: the apply should fail naming it\n{}",
+                r.all()
+            ))
+        };
+    }
+
+    let created = run(&["apply", "--auto-approve"], 0, "create")?;
+    if !created.contains(&format!("{addr}: Creation complete")) {
+        return Err(format!("the create did not create {addr}:\n{created}"));
+    }
+    empty("after the create")?;
+
+    ws.write(fixture.update);
+    let planned = run(&["plan", "--detailed-exitcode"], 2, "plan of the update")?;
+    if !planned.contains(&format!("{addr} will be updated in place")) {
+        return Err(format!("the update is not planned in place:\n{planned}"));
+    }
+    run(&["apply", "--auto-approve"], 0, "update")?;
+    empty("after the update")?;
+
+    if let Some(replace) = fixture.replace {
+        ws.write(replace);
+        let planned = run(
+            &["plan", "--detailed-exitcode"],
+            2,
+            "plan of the replacement",
+        )?;
+        if !planned.contains(&format!("{addr} must be replaced")) {
+            return Err(format!("the replacement is not planned:\n{planned}"));
+        }
+        run(&["apply", "--auto-approve"], 0, "replacement")?;
+        empty("after the replacement")?;
+    }
+
+    run(&["destroy", "--auto-approve"], 0, "destroy")?;
+    let left = run(
+        &["state", "rebuild", "--auto-approve"],
+        0,
+        "looking for what is left",
+    )?;
+    if !left.contains("Nothing to rebuild") {
+        return Err(format!("resources are left tagged with the stack:\n{left}"));
+    }
+    Ok(())
+}
