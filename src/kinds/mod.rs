@@ -13,6 +13,7 @@
 //!
 //! Must not import: `cli`, `plan`, `apply`, `state`.
 
+mod fixtures;
 pub mod log_group;
 
 use indexmap::IndexMap;
@@ -150,9 +151,26 @@ pub struct Fixture {
     /// `create` with an attribute changed that forces a replacement;
     /// `None` for a kind whose every attribute changes in place.
     pub replace: Option<&'static str>,
-    /// A call moto_server lacks, which the test expects as a diagnostic
-    /// naming it instead of the whole cycle.
-    pub emulator_lacks: Option<&'static str>,
+    /// A call moto_server lacks: at that step the test expects the
+    /// failure naming it, and goes no further.
+    pub emulator_lacks: Option<Lack>,
+}
+
+/// A call moto_server does not implement, and the step of the contract
+/// that makes it.
+#[derive(Clone, Copy, Debug)]
+pub struct Lack {
+    pub call: &'static str,
+    pub at: Step,
+}
+
+/// The steps of a kind's contract test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Create,
+    Update,
+    Replace,
+    Destroy,
 }
 
 /// A kind written before the registry.
@@ -175,68 +193,96 @@ impl Kind {
     const fn known_as(self, identity: Identity) -> Kind {
         Kind { identity, ..self }
     }
+
+    const fn tested_by(self, fixture: &'static Fixture) -> Kind {
+        Kind {
+            fixture: Some(fixture),
+            ..self
+        }
+    }
 }
 
 /// Every kind, in documentation order.
 pub static KINDS: &[&Kind] = &[
-    &table(&schema::network::VPC, &ByService::Ec2, true),
-    &table(&schema::network::SUBNET, &ByService::Ec2, true),
-    &table(&schema::network::INTERNET_GATEWAY, &ByService::Ec2, true),
-    &table(&schema::network::NAT_GATEWAY, &ByService::Ec2, true),
-    &table(&schema::network::ROUTE_TABLE, &ByService::Ec2, true),
-    &table(&schema::network::VPC_PEERING, &ByService::Ec2, true),
+    &table(&schema::network::VPC, &ByService::Ec2, true).tested_by(&fixtures::VPC),
+    &table(&schema::network::SUBNET, &ByService::Ec2, true).tested_by(&fixtures::SUBNET),
+    &table(&schema::network::INTERNET_GATEWAY, &ByService::Ec2, true)
+        .tested_by(&fixtures::INTERNET_GATEWAY),
+    &table(&schema::network::NAT_GATEWAY, &ByService::Ec2, true).tested_by(&fixtures::NAT_GATEWAY),
+    &table(&schema::network::ROUTE_TABLE, &ByService::Ec2, true).tested_by(&fixtures::ROUTE_TABLE),
+    &table(&schema::network::VPC_PEERING, &ByService::Ec2, true).tested_by(&fixtures::VPC_PEERING),
     &table(&schema::network::ROUTE_KIND, &ByService::Ec2, true)
-        .known_as(Identity::Derived(route_id)),
-    &table(&schema::network::SECURITY_GROUP, &ByService::Ec2, true),
-    &table(&schema::data::EFS, &ByService::Efs, false),
-    &table(&schema::data::EFS_MOUNT_TARGET, &ByService::Efs, false),
-    &table(&schema::data::EFS_ACCESS_POINT, &ByService::Efs, false),
-    &table(&schema::data::SSM_PARAMETER, &ByService::Ssm, true).known_as(Identity::GivenName),
-    &table(&schema::data::SECRET, &ByService::SecretsManager, false),
+        .known_as(Identity::Derived(route_id))
+        .tested_by(&fixtures::ROUTE),
+    &table(&schema::network::SECURITY_GROUP, &ByService::Ec2, true)
+        .tested_by(&fixtures::SECURITY_GROUP),
+    &table(&schema::data::EFS, &ByService::Efs, false).tested_by(&fixtures::EFS),
+    &table(&schema::data::EFS_MOUNT_TARGET, &ByService::Efs, false)
+        .tested_by(&fixtures::EFS_MOUNT_TARGET),
+    &table(&schema::data::EFS_ACCESS_POINT, &ByService::Efs, false)
+        .tested_by(&fixtures::EFS_ACCESS_POINT),
+    &table(&schema::data::SSM_PARAMETER, &ByService::Ssm, true)
+        .known_as(Identity::GivenName)
+        .tested_by(&fixtures::SSM_PARAMETER),
+    &table(&schema::data::SECRET, &ByService::SecretsManager, false).tested_by(&fixtures::SECRET),
     &table(
         &schema::database::CACHE_SUBNET_GROUP,
         &ByService::ElastiCache,
         false,
     )
-    .known_as(Identity::LowercaseName),
+    .known_as(Identity::LowercaseName)
+    .tested_by(&fixtures::CACHE_SUBNET_GROUP),
     &table(&schema::database::CACHE, &ByService::ElastiCache, false)
-        .known_as(Identity::LowercaseName),
+        .known_as(Identity::LowercaseName)
+        .tested_by(&fixtures::CACHE),
     &table(&schema::database::DB_SUBNET_GROUP, &ByService::Rds, false)
-        .known_as(Identity::LowercaseName),
+        .known_as(Identity::LowercaseName)
+        .tested_by(&fixtures::DB_SUBNET_GROUP),
     &table(&schema::database::AURORA_CLUSTER, &ByService::Rds, false)
-        .known_as(Identity::LowercaseName),
+        .known_as(Identity::LowercaseName)
+        .tested_by(&fixtures::AURORA_CLUSTER),
     &table(&schema::database::AURORA_INSTANCE, &ByService::Rds, false)
-        .known_as(Identity::LowercaseName),
-    &table(&schema::edge::LOAD_BALANCER, &ByService::Elbv2, true),
-    &table(&schema::edge::TARGET_GROUP, &ByService::Elbv2, true),
-    &table(&schema::edge::LISTENER, &ByService::Elbv2, false),
-    &table(&schema::edge::LISTENER_RULE, &ByService::Elbv2, false),
-    &table(&schema::edge::CERTIFICATE, &ByService::Acm, false),
-    &table(&schema::edge::DNS_ZONE, &ByService::Route53, true),
+        .known_as(Identity::LowercaseName)
+        .tested_by(&fixtures::AURORA_INSTANCE),
+    &table(&schema::edge::LOAD_BALANCER, &ByService::Elbv2, true)
+        .tested_by(&fixtures::LOAD_BALANCER),
+    &table(&schema::edge::TARGET_GROUP, &ByService::Elbv2, true).tested_by(&fixtures::TARGET_GROUP),
+    &table(&schema::edge::LISTENER, &ByService::Elbv2, false).tested_by(&fixtures::LISTENER),
+    &table(&schema::edge::LISTENER_RULE, &ByService::Elbv2, false)
+        .tested_by(&fixtures::LISTENER_RULE),
+    &table(&schema::edge::CERTIFICATE, &ByService::Acm, false).tested_by(&fixtures::CERTIFICATE),
+    &table(&schema::edge::DNS_ZONE, &ByService::Route53, true).tested_by(&fixtures::DNS_ZONE),
     &table(&schema::edge::DNS_RECORD, &ByService::Route53, true)
-        .known_as(Identity::Derived(record_id)),
-    &table(&schema::edge::CDN, &ByService::CloudFront, false),
-    &table(&schema::compute::IAM_ROLE, &ByService::Iam, false).known_as(Identity::Name),
-    &table(&schema::compute::ECS_CLUSTER, &ByService::Ecs, false),
+        .known_as(Identity::Derived(record_id))
+        .tested_by(&fixtures::DNS_RECORD),
+    &table(&schema::edge::CDN, &ByService::CloudFront, false).tested_by(&fixtures::CDN),
+    &table(&schema::compute::IAM_ROLE, &ByService::Iam, false)
+        .known_as(Identity::Name)
+        .tested_by(&fixtures::IAM_ROLE),
+    &table(&schema::compute::ECS_CLUSTER, &ByService::Ecs, false).tested_by(&fixtures::ECS_CLUSTER),
     &table(
         &schema::compute::ECS_TASK_DEFINITION,
         &ByService::Ecs,
         false,
-    ),
-    &table(&schema::compute::ECS_SERVICE, &ByService::Ecs, false),
+    )
+    .tested_by(&fixtures::ECS_TASK_DEFINITION),
+    &table(&schema::compute::ECS_SERVICE, &ByService::Ecs, false).tested_by(&fixtures::ECS_SERVICE),
     &table(
         &schema::compute::SCHEDULED_TASK,
         &ByService::EventBridge,
         false,
-    ),
-    &table(&schema::compute::LAUNCH_TEMPLATE, &ByService::Ec2, true),
+    )
+    .tested_by(&fixtures::SCHEDULED_TASK),
+    &table(&schema::compute::LAUNCH_TEMPLATE, &ByService::Ec2, true)
+        .tested_by(&fixtures::LAUNCH_TEMPLATE),
     &table(
         &schema::compute::AUTOSCALING_GROUP,
         &ByService::AutoScaling,
         false,
     )
-    .known_as(Identity::Name),
-    &table(&schema::compute::INSTANCE, &ByService::Ec2, true),
+    .known_as(Identity::Name)
+    .tested_by(&fixtures::AUTOSCALING_GROUP),
+    &table(&schema::compute::INSTANCE, &ByService::Ec2, true).tested_by(&fixtures::INSTANCE),
     &log_group::KIND,
 ];
 

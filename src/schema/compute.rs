@@ -541,11 +541,11 @@ pub static INSTANCE: KindSchema = KindSchema {
             "The instance type, such as \"t4g.nano\"; a change stops and starts the instance.",
         ),
         required("subnet_id", Type::String, "The subnet.").force_new(),
-        optional(
+        // Without one, EC2 puts the instance in its VPC's default group.
+        computed_optional(
             "security_group_ids",
             Type::Set(&Type::String),
-            "[]",
-            "Security groups.",
+            "Security groups; without them, EC2 puts the instance in its VPC's default group.",
         ),
         optional(
             "associate_public_ip",

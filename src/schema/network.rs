@@ -172,11 +172,12 @@ pub static ROUTE_TABLE: KindSchema = KindSchema {
     summary: "A route table with its routes and the subnets associated with it.",
     attrs: &[
         required("vpc_id", Type::String, "The VPC of the route table.").force_new(),
-        optional(
+        // Without route blocks the table's routes are not this block's to
+        // manage: a Terraform habit is a table with separate routes.
+        computed_optional(
             "route",
             Type::Blocks(&ROUTE),
-            "[]",
-            "A route; write one `route { ... }` block per destination.",
+            "A route; write one `route { ... }` block per destination. Without any, the table's routes are left alone (`route` blocks of their own, routes added by hand); with some, they are all of them.",
         ),
         optional(
             "subnet_ids",

@@ -9,7 +9,7 @@ use aws_sdk_acm::types::{Tag, ValidationMethod};
 use indexmap::IndexMap;
 
 use super::call::{failed, unbuilt};
-use super::fields::{list, req_s, strings};
+use super::fields::{list, req_s, s, strings};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -118,8 +118,17 @@ impl Acm {
                 let sans = strings(&attrs, "subject_alternative_names");
                 // The same token for the same certificate of the same
                 // stack: a retried request returns the first certificate.
-                let token: String = crate::schema::digest(&format!("{}/{}", req.stack, req.addr))
-                    .trim_start_matches("sha256:")[..32]
+                // The names are in it too: ACM answers a token it saw in the
+                // last hour with that request's certificate, which a
+                // replacement (a new domain name) has just deleted.
+                let token: String = crate::schema::digest(&format!(
+                    "{}/{}/{}/{}",
+                    req.stack,
+                    req.addr,
+                    s(&attrs, "domain_name").unwrap_or_default(),
+                    sans.join(",")
+                ))
+                .trim_start_matches("sha256:")[..32]
                     .to_string();
                 let out = self
                     .client
