@@ -5,11 +5,13 @@
 //! `apply` (execute), with `state` keeping what was applied. See
 //! ARCHITECTURE.md for the code map and the invariants.
 
+pub mod addr;
 pub mod apply;
 pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod digest;
 pub mod export;
 pub mod graph;
 pub mod import;

@@ -2,7 +2,8 @@
 //! reports through.
 //!
 //! Owns: `Span`, `SourceId`, `SourceMap`, `Diagnostic`, `Severity`, rendering.
-//! Must not import any other mdl module: every phase depends on this one.
+//! Must not import any other mdl module but `digest`: every phase depends on
+//! this one.
 
 pub mod codes;
 
@@ -93,7 +94,7 @@ impl SourceMap {
             all.push_str(&s.text);
             all.push('\0');
         }
-        crate::schema::digest(&all)
+        crate::digest::digest(&all)
     }
 
     /// The name a source is shown under.

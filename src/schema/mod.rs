@@ -192,7 +192,7 @@ pub fn dns_name(name: &str) -> String {
 
 /// The name a resource gets when its block does not give one:
 /// `<stack>-<module instances>-<block name>-<key>`, lower case.
-pub fn default_name(stack: &str, addr: &crate::lang::ResourceAddr) -> String {
+pub fn default_name(stack: &str, addr: &crate::addr::ResourceAddr) -> String {
     format!("{stack}-{}", addr.slug())
         .to_lowercase()
         .replace('_', "-")
@@ -323,14 +323,7 @@ pub fn version_matches(wanted: &str, live: &str) -> bool {
         || (live.starts_with(wanted) && live[wanted.len()..].starts_with(['.', '_', '-']))
 }
 
-/// A SHA-256 digest, `sha256:<hex>`: ids and names derived from a stack
-/// and an address, and the digests of files.
-pub fn digest(value: &str) -> String {
-    use sha2::Digest;
-    let hash = sha2::Sha256::digest(value.as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
-}
+pub use crate::digest::digest;
 
 /// The key of the one-entry map that stands for a secret in state and in
 /// the diff. A map, so that no string a user writes (`"sha256:..."`

@@ -258,11 +258,39 @@ fn crash_runs() -> (u64, Option<u64>) {
     (runs, only)
 }
 
+/// Rounds at once: each has an emulator of its own, and the kills land
+/// wherever the load puts them (each round reports where).
+const ROUNDS_AT_ONCE: usize = 3;
+
+/// Run `round` for each run number, `ROUNDS_AT_ONCE` at a time, and print
+/// their reports in order. A round that fails fails the test, with its
+/// message.
+fn rounds(runs: u64, only: Option<u64>, round: impl Fn(u64) -> String + Sync) {
+    let todo: Vec<u64> = (0..runs).filter(|i| only.is_none_or(|o| o == *i)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let reports = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..ROUNDS_AT_ONCE {
+            s.spawn(|| {
+                while let Some(&i) =
+                    todo.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+                {
+                    let line = round(i);
+                    reports.lock().unwrap().push((i, line));
+                }
+            });
+        }
+    });
+    let mut reports = reports.into_inner().unwrap();
+    reports.sort();
+    let lines: Vec<String> = reports.into_iter().map(|(_, l)| l).collect();
+    eprintln!("{}", lines.join("\n"));
+}
+
 #[test]
 fn killed_applies_converge_without_duplicates_or_orphans() {
     let (runs, only) = crash_runs();
-    let mut report = Vec::new();
-    for i in (0..runs).filter(|i| only.is_none_or(|o| o == *i)) {
+    rounds(runs, only, |i| {
         let ws = Workspace::new("prod.moodle", PROD);
         let proxy = Proxy::start(
             &ws.moto.endpoint,
@@ -311,13 +339,12 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
         );
         let total: usize = held.values().map(BTreeSet::len).sum();
         assert_eq!(total, 46, "run {i}");
-        report.push(format!(
+        format!(
             "run {i}: killed after {} ms{}, {recorded} records in state at the kill (intents included)",
             delay.as_millis(),
             if finished { " (already finished)" } else { "" }
-        ));
-    }
-    eprintln!("{}", report.join("\n"));
+        )
+    });
 }
 
 /// Send SIGINT, as Ctrl-C does.
@@ -401,8 +428,7 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
 #[test]
 fn killed_destroys_finish_without_orphans() {
     let (runs, only) = crash_runs();
-    let mut report = Vec::new();
-    for i in (0..runs).filter(|i| only.is_none_or(|o| o == *i)) {
+    rounds(runs, only, |i| {
         let ws = Workspace::new("prod.moodle", PROD);
         ws.expect("apply", &["--auto-approve"], 0);
         // moto 5.2.5 has no DeleteCacheSubnetGroup and answers it with a
@@ -506,13 +532,16 @@ fn killed_destroys_finish_without_orphans() {
             );
         }
         let orphans = 0;
-        report.push(format!(
+        format!(
             "run {i}: destroy killed after {} ms{}{}, {left_in_state} records left at the kill ({deleting} being deleted), {orphans} orphans, {} elastic IPs left",
             delay.as_millis(),
-            if slow.is_some() { " (NAT deletes answered late)" } else { "" },
+            if slow.is_some() {
+                " (NAT deletes answered late)"
+            } else {
+                ""
+            },
             if finished { " (already finished)" } else { "" },
             eips.len()
-        ));
-    }
-    eprintln!("{}", report.join("\n"));
+        )
+    });
 }

@@ -8,5 +8,6 @@ mod fmt;
 mod fuzz;
 mod parse;
 mod plan;
+mod snapshots;
 mod stdlib;
 mod support;

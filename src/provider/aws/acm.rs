@@ -141,7 +141,12 @@ impl Acm {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "RequestCertificate"))?;
-                let arn = out.certificate_arn().unwrap_or_default().to_string();
+                let arn = super::fields::answered(
+                    out.certificate_arn(),
+                    SERVICE,
+                    "RequestCertificate",
+                    "CertificateArn",
+                )?;
                 let mut live = LiveResource {
                     addr: Some(req.addr.clone()),
                     stack: Some(req.stack.to_string()),

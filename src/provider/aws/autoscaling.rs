@@ -14,7 +14,7 @@ use aws_sdk_autoscaling::types::{
 use indexmap::IndexMap;
 
 use super::call::failed;
-use super::fields::{b, list, n, opt, s, strings, with_applied};
+use super::fields::{b, int, list, n, opt, s, strings, to_i32, with_applied};
 use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -180,20 +180,22 @@ impl AutoScaling {
                     .create_auto_scaling_group()
                     .auto_scaling_group_name(&name)
                     .launch_template(template(&attrs))
-                    .min_size(min as i32)
+                    .min_size(to_i32(min, "min_size", SERVICE)?)
                     .max_size(
-                        n(&attrs, "max_size")
-                            .ok_or_else(|| missing_attr("max_size", "CreateAutoScalingGroup"))?
-                            as i32,
+                        int(&attrs, "max_size", SERVICE)?
+                            .ok_or_else(|| missing_attr("max_size", "CreateAutoScalingGroup"))?,
                     )
-                    .desired_capacity(n(&attrs, "desired_capacity").unwrap_or(min) as i32)
+                    .desired_capacity(match int(&attrs, "desired_capacity", SERVICE)? {
+                        Some(d) => d,
+                        None => to_i32(min, "min_size", SERVICE)?,
+                    })
                     .vpc_zone_identifier(strings(&attrs, "subnet_ids").join(","))
                     .set_target_group_arns(Some(strings(&attrs, "target_group_arns")))
                     .health_check_type(
                         s(&attrs, "health_check_type").unwrap_or_else(|| "EC2".into()),
                     )
                     .health_check_grace_period(
-                        n(&attrs, "health_check_grace_period").unwrap_or(300) as i32,
+                        int(&attrs, "health_check_grace_period", SERVICE)?.unwrap_or(300),
                     )
                     .set_tags(Some(tags_for(&name, req.stack, req.addr, &attrs)))
                     .send()
@@ -214,7 +216,7 @@ impl AutoScaling {
                 let desired = if scaled || !changed("desired_capacity") {
                     None
                 } else {
-                    n(&attrs, "desired_capacity").map(|d| d as i32)
+                    int(&attrs, "desired_capacity", SERVICE)?
                 };
                 if desired.is_some()
                     || [
@@ -233,14 +235,16 @@ impl AutoScaling {
                         .update_auto_scaling_group()
                         .auto_scaling_group_name(&prior.id)
                         .launch_template(template(&attrs))
-                        .set_min_size(n(&attrs, "min_size").map(|v| v as i32))
-                        .set_max_size(n(&attrs, "max_size").map(|v| v as i32))
+                        .set_min_size(int(&attrs, "min_size", SERVICE)?)
+                        .set_max_size(int(&attrs, "max_size", SERVICE)?)
                         .set_desired_capacity(desired)
                         .vpc_zone_identifier(strings(&attrs, "subnet_ids").join(","))
                         .set_health_check_type(s(&attrs, "health_check_type"))
-                        .set_health_check_grace_period(
-                            n(&attrs, "health_check_grace_period").map(|v| v as i32),
-                        )
+                        .set_health_check_grace_period(int(
+                            &attrs,
+                            "health_check_grace_period",
+                            SERVICE,
+                        )?)
                         .send()
                         .await
                         .map_err(failed(SERVICE, "UpdateAutoScalingGroup"))?;

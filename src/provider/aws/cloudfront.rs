@@ -16,7 +16,7 @@ use aws_sdk_cloudfront::types::{
 use indexmap::IndexMap;
 
 use super::call::{failed, unbuilt};
-use super::fields::{b, list, opt, req_s, s, strings, with_applied};
+use super::fields::{b, list, opt, req_s, s, strings, to_i32, with_applied};
 use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -92,11 +92,11 @@ fn config(
         .compress(true)
         .allowed_methods(
             AllowedMethods::builder()
-                .quantity(all.len() as i32)
+                .quantity(to_i32(all.len() as i64, "methods", SERVICE)?)
                 .set_items(Some(methods(&all)))
                 .cached_methods(
                     CachedMethods::builder()
-                        .quantity(cached.len() as i32)
+                        .quantity(to_i32(cached.len() as i64, "cached methods", SERVICE)?)
                         .set_items(Some(methods(&cached)))
                         .build()
                         .map_err(unbuilt(SERVICE))?,
@@ -121,7 +121,7 @@ fn config(
         .caller_reference(caller_reference)
         .aliases(
             Aliases::builder()
-                .quantity(aliases.len() as i32)
+                .quantity(to_i32(aliases.len() as i64, "aliases", SERVICE)?)
                 .set_items(Some(aliases))
                 .build()
                 .map_err(unbuilt(SERVICE))?,
@@ -288,10 +288,12 @@ impl CloudFront {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "CreateDistributionWithTags"))?;
-                let id = out
-                    .distribution()
-                    .map(|d| d.id().to_string())
-                    .unwrap_or_default();
+                let id = super::fields::answered(
+                    out.distribution().map(|d| d.id()),
+                    SERVICE,
+                    "CreateDistributionWithTags",
+                    "Distribution.Id",
+                )?;
                 self.wait_deployed(&id).await?;
                 let live = self.find(&id).await?;
                 Ok(ApplyResponse {

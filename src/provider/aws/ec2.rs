@@ -15,7 +15,7 @@ use aws_sdk_ec2::types::{
 use indexmap::IndexMap;
 
 use super::call::failed;
-use super::fields::{b, req_s, s};
+use super::fields::{b, int, req_s, s};
 use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -101,8 +101,8 @@ fn split_route_id(id: &str) -> (&str, &str) {
 }
 
 /// The filter that selects resources of a kind by id.
-fn id_filter(kind: &str) -> &'static str {
-    match kind {
+fn id_filter(kind: &str) -> Result<&'static str, ProviderError> {
+    Ok(match kind {
         "vpc" => "vpc-id",
         "subnet" => "subnet-id",
         "internet_gateway" => "internet-gateway-id",
@@ -111,8 +111,9 @@ fn id_filter(kind: &str) -> &'static str {
         "vpc_peering" => "vpc-peering-connection-id",
         "launch_template" => "launch-template-id",
         "instance" => "instance-id",
-        _ => "group-id",
-    }
+        "security_group" => "group-id",
+        other => return Err(super::call::not_this_services(SERVICE, "describe", other)),
+    })
 }
 
 impl Ec2 {
@@ -150,7 +151,7 @@ impl Ec2 {
             let mut more = self
                 .describe(
                     req.kind.name,
-                    filter(id_filter(req.kind.name), lost.clone()),
+                    filter(id_filter(req.kind.name)?, lost.clone()),
                 )
                 .await?;
             more.retain(|r| lost.contains(&r.id));
@@ -352,7 +353,7 @@ impl Ec2 {
         let found = if kind == "route" {
             self.read_routes(&[id.to_string()]).await?
         } else {
-            self.describe(kind, filter(id_filter(kind), [id])).await?
+            self.describe(kind, filter(id_filter(kind)?, [id])).await?
         };
         found.into_iter().find(|r| r.id == id).ok_or_else(|| {
             ProviderError::new(
@@ -1344,13 +1345,13 @@ impl Ec2 {
             let revoke: Vec<IpPermission> = old
                 .iter()
                 .filter(|r| !new.contains(r))
-                .filter_map(|r| rule_to_permission(&prior.id, r))
-                .collect();
+                .map(|r| rule_to_permission(&prior.id, r))
+                .collect::<Result<_, _>>()?;
             let grant: Vec<IpPermission> = new
                 .iter()
                 .filter(|r| !old.contains(r))
-                .filter_map(|r| rule_to_permission(&prior.id, r))
-                .collect();
+                .map(|r| rule_to_permission(&prior.id, r))
+                .collect::<Result<_, _>>()?;
             if !revoke.is_empty() {
                 if direction == "ingress" {
                     self.client
@@ -1439,9 +1440,21 @@ fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Vec<Value> {
 }
 
 /// One normalized rule (exactly one source) as an `IpPermission`.
-fn rule_to_permission(own_id: &str, rule: &Value) -> Option<IpPermission> {
-    let m = rule.as_map()?;
-    let protocol = m.get("protocol")?.as_str()?;
+/// A normalised rule (one source) as EC2's permission; a rule without a
+/// protocol or a source is an error, not a rule left out.
+fn rule_to_permission(own_id: &str, rule: &Value) -> Result<IpPermission, ProviderError> {
+    let unusable = || {
+        ProviderError::new(
+            SERVICE,
+            "build",
+            format!("a security group rule mdl cannot send: {rule}"),
+        )
+    };
+    let m = rule.as_map().ok_or_else(unusable)?;
+    let protocol = m
+        .get("protocol")
+        .and_then(Value::as_str)
+        .ok_or_else(unusable)?;
     let description = m
         .get("description")
         .and_then(Value::as_str)
@@ -1449,8 +1462,8 @@ fn rule_to_permission(own_id: &str, rule: &Value) -> Option<IpPermission> {
     let mut b = IpPermission::builder().ip_protocol(protocol);
     if protocol != "-1" {
         b = b
-            .from_port(m.get("from_port").and_then(Value::as_i64).unwrap_or(0) as i32)
-            .to_port(m.get("to_port").and_then(Value::as_i64).unwrap_or(0) as i32);
+            .from_port(int(m, "from_port", SERVICE)?.unwrap_or(0))
+            .to_port(int(m, "to_port", SERVICE)?.unwrap_or(0));
     }
     let first = |k: &str| {
         m.get(k)
@@ -1480,7 +1493,7 @@ fn rule_to_permission(own_id: &str, rule: &Value) -> Option<IpPermission> {
                 .build(),
         );
     } else {
-        return None;
+        return Err(unusable());
     }
-    Some(b.build())
+    Ok(b.build())
 }

@@ -18,7 +18,7 @@ use indexmap::IndexMap;
 
 use super::call::failed;
 use super::ec2::{Ec2, live, missing, split_tags, tag_spec};
-use super::fields::{b, list, n, opt, req_s, s, strings};
+use super::fields::{b, list, n, opt, req_s, s, strings, to_i32};
 use super::wait_until;
 use crate::lang::ResourceAddr;
 use crate::provider::{LiveResource, ProviderError};
@@ -38,7 +38,9 @@ const TEMPLATE_DATA: &[&str] = &[
     "require_imdsv2",
 ];
 
-fn template_data(attrs: &IndexMap<String, Value>) -> RequestLaunchTemplateData {
+fn template_data(
+    attrs: &IndexMap<String, Value>,
+) -> Result<RequestLaunchTemplateData, ProviderError> {
     let mut data = RequestLaunchTemplateData::builder()
         .set_image_id(s(attrs, "image_id"))
         .set_instance_type(s(attrs, "instance_type").map(|t| InstanceType::from(t.as_str())))
@@ -67,7 +69,7 @@ fn template_data(attrs: &IndexMap<String, Value>) -> RequestLaunchTemplateData {
                 .device_name("/dev/xvda")
                 .ebs(
                     LaunchTemplateEbsBlockDeviceRequest::builder()
-                        .volume_size(size as i32)
+                        .volume_size(to_i32(size, "root_volume_gib", SERVICE)?)
                         .volume_type(VolumeType::Gp3)
                         .encrypted(true)
                         .build(),
@@ -75,7 +77,7 @@ fn template_data(attrs: &IndexMap<String, Value>) -> RequestLaunchTemplateData {
                 .build(),
         );
     }
-    data.build()
+    Ok(data.build())
 }
 
 fn decode_user_data(encoded: Option<&str>) -> Value {
@@ -192,7 +194,7 @@ impl Ec2 {
             .client
             .create_launch_template()
             .launch_template_name(name)
-            .launch_template_data(template_data(attrs))
+            .launch_template_data(template_data(attrs)?)
             .tag_specifications(tag_spec(ResourceType::LaunchTemplate, stack, addr, attrs))
             .send()
             .await
@@ -220,7 +222,7 @@ impl Ec2 {
             .client
             .create_launch_template_version()
             .launch_template_id(&prior.id)
-            .launch_template_data(template_data(attrs))
+            .launch_template_data(template_data(attrs)?)
             .send()
             .await
             .map_err(failed(SERVICE, "CreateLaunchTemplateVersion"))?;

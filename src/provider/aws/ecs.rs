@@ -24,7 +24,7 @@ use aws_sdk_ecs::types::{
 use indexmap::IndexMap;
 
 use super::call::{failed, unbuilt};
-use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::fields::{b, int, list, n, opt, req_s, s, strings, to_i32, with_applied};
 use super::wait_until;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -442,13 +442,15 @@ impl Ecs {
                             .send()
                             .await
                             .map_err(failed(SERVICE, "CreateCluster"))?;
-                        out.cluster()
-                            .and_then(|c| c.cluster_arn())
-                            .unwrap_or_default()
-                            .to_string()
+                        super::fields::answered(
+                            out.cluster().and_then(|c| c.cluster_arn()),
+                            SERVICE,
+                            "CreateCluster",
+                            "clusterArn",
+                        )?
                     }
                     "ecs_task_definition" => self.register(&name, &attrs, tags).await?,
-                    _ => {
+                    "ecs_service" => {
                         let out = self
                             .client
                             .create_service()
@@ -460,10 +462,10 @@ impl Ecs {
                                 SERVICE,
                                 "CreateService",
                             )?)
-                            .desired_count(n(&attrs, "desired_count").unwrap_or(1) as i32)
+                            .desired_count(int(&attrs, "desired_count", SERVICE)?.unwrap_or(1))
                             .launch_type(LaunchType::Fargate)
                             .network_configuration(network(&attrs)?)
-                            .set_load_balancers(load_balancers(&attrs))
+                            .set_load_balancers(load_balancers(&attrs)?)
                             .enable_execute_command(
                                 b(&attrs, "enable_execute_command").unwrap_or(true),
                             )
@@ -472,10 +474,12 @@ impl Ecs {
                             .await
                             .map_err(failed(SERVICE, "CreateService"))?;
                         let svc = out.service();
-                        let arn = svc
-                            .and_then(|s| s.service_arn())
-                            .unwrap_or_default()
-                            .to_string();
+                        let arn = super::fields::answered(
+                            svc.and_then(|s| s.service_arn()),
+                            SERVICE,
+                            "CreateService",
+                            "serviceArn",
+                        )?;
                         let id = scaling_id(
                             svc.and_then(|s| s.cluster_arn()).unwrap_or_default(),
                             &name,
@@ -483,6 +487,7 @@ impl Ecs {
                         self.update_scaling(&id, &IndexMap::new(), &attrs).await?;
                         arn
                     }
+                    other => return Err(super::call::not_this_services(SERVICE, "create", other)),
                 };
                 let live = self.find(kind, req.stack, &arn, &attrs).await?;
                 Ok(ApplyResponse {
@@ -506,7 +511,7 @@ impl Ecs {
                         let desired = if scaled || !changed("desired_count") {
                             None
                         } else {
-                            n(&attrs, "desired_count").map(|d| d as i32)
+                            int(&attrs, "desired_count", SERVICE)?
                         };
                         if changed("task_definition_arn")
                             || desired.is_some()
@@ -575,7 +580,7 @@ impl Ecs {
                             .await
                             .map_err(failed(SERVICE, "DeregisterTaskDefinition"))?;
                     }
-                    _ => {
+                    "ecs_service" => {
                         let id = prior
                             .computed
                             .get("resource_id")
@@ -608,6 +613,7 @@ impl Ecs {
                         )
                         .await?;
                     }
+                    other => return Err(super::call::not_this_services(SERVICE, "delete", other)),
                 }
                 Ok(ApplyResponse { live: None })
             }
@@ -627,13 +633,14 @@ impl Ecs {
                 self.read_task_definitions(stack, &[arn.to_string()])
                     .await?
             }
-            _ => {
+            "ecs_service" => {
                 let mut services = self
                     .read_services(&req_s(attrs, "cluster_arn", SERVICE, "DescribeServices")?)
                     .await?;
                 self.read_scaling(&mut services).await?;
                 services
             }
+            other => return Err(super::call::not_this_services(SERVICE, "describe", other)),
         };
         all.into_iter().find(|r| r.id == arn).ok_or_else(|| {
             ProviderError::new(
@@ -655,14 +662,14 @@ impl Ecs {
             let mut def = ContainerDefinition::builder()
                 .set_name(s(c, "name"))
                 .set_image(s(c, "image"))
-                .cpu(n(c, "cpu").unwrap_or(0) as i32)
-                .set_memory(n(c, "memory").map(|m| m as i32))
+                .cpu(int(c, "cpu", SERVICE)?.unwrap_or(0))
+                .set_memory(int(c, "memory", SERVICE)?)
                 .essential(b(c, "essential").unwrap_or(true))
                 .set_command(Some(strings(c, "command")).filter(|c| !c.is_empty()));
             if let Some(port) = n(c, "port") {
                 def = def.port_mappings(
                     PortMapping::builder()
-                        .container_port(port as i32)
+                        .container_port(to_i32(port, "port", SERVICE)?)
                         .protocol(TransportProtocol::Tcp)
                         .build(),
                 );
@@ -739,11 +746,12 @@ impl Ecs {
             .send()
             .await
             .map_err(failed(SERVICE, "RegisterTaskDefinition"))?;
-        Ok(out
-            .task_definition()
-            .and_then(|t| t.task_definition_arn())
-            .unwrap_or_default()
-            .to_string())
+        super::fields::answered(
+            out.task_definition().and_then(|t| t.task_definition_arn()),
+            SERVICE,
+            "RegisterTaskDefinition",
+            "taskDefinitionArn",
+        )
     }
 
     /// Register, change or remove the scaling target and CPU policy.
@@ -761,8 +769,8 @@ impl Ecs {
                     .service_namespace(ServiceNamespace::Ecs)
                     .resource_id(resource_id)
                     .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                    .min_capacity(n(new, "min_count").unwrap_or(1) as i32)
-                    .max_capacity(max as i32)
+                    .min_capacity(int(new, "min_count", SERVICE)?.unwrap_or(1))
+                    .max_capacity(to_i32(max, "max_count", SERVICE)?)
                     .send()
                     .await
                     .map_err(failed("application-autoscaling", "RegisterScalableTarget"))?;
@@ -850,15 +858,19 @@ fn network(attrs: &IndexMap<String, Value>) -> Result<NetworkConfiguration, Prov
         .build())
 }
 
-fn load_balancers(attrs: &IndexMap<String, Value>) -> Option<Vec<LoadBalancer>> {
-    let tg = s(attrs, "target_group_arn")?;
-    Some(vec![
+fn load_balancers(
+    attrs: &IndexMap<String, Value>,
+) -> Result<Option<Vec<LoadBalancer>>, ProviderError> {
+    let Some(tg) = s(attrs, "target_group_arn") else {
+        return Ok(None);
+    };
+    Ok(Some(vec![
         LoadBalancer::builder()
             .target_group_arn(tg)
             .set_container_name(s(attrs, "container_name"))
-            .container_port(n(attrs, "container_port").unwrap_or(80) as i32)
+            .container_port(int(attrs, "container_port", SERVICE)?.unwrap_or(80))
             .build(),
-    ])
+    ]))
 }
 
 /// A container definition in the shape of the schema's `container` block.

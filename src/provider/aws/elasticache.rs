@@ -13,7 +13,7 @@ use aws_sdk_elasticache::types::AzMode;
 use indexmap::IndexMap;
 
 use super::call::failed;
-use super::fields::{b, list, s, strings, with_applied};
+use super::fields::{b, int, list, s, strings, with_applied};
 use super::wait_until;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -337,9 +337,7 @@ impl ElastiCache {
                         .engine("memcached")
                         .set_engine_version(s(&attrs, "engine_version"))
                         .set_cache_node_type(s(&attrs, "node_type"))
-                        .num_cache_nodes(
-                            attrs.get("num_nodes").and_then(Value::as_i64).unwrap_or(1) as i32,
-                        )
+                        .num_cache_nodes(int(&attrs, "num_nodes", SERVICE)?.unwrap_or(1))
                         .az_mode(az_mode)
                         .set_cache_subnet_group_name(s(&attrs, "subnet_group_name"))
                         .set_security_group_ids(Some(strings(&attrs, "security_group_ids")))
@@ -358,9 +356,7 @@ impl ElastiCache {
                         .engine("redis")
                         .set_engine_version(s(&attrs, "engine_version"))
                         .set_cache_node_type(s(&attrs, "node_type"))
-                        .num_cache_clusters(
-                            attrs.get("num_nodes").and_then(Value::as_i64).unwrap_or(1) as i32,
-                        )
+                        .num_cache_clusters(int(&attrs, "num_nodes", SERVICE)?.unwrap_or(1))
                         .multi_az_enabled(b(&attrs, "multi_az").unwrap_or(false))
                         .automatic_failover_enabled(
                             b(&attrs, "automatic_failover").unwrap_or(false),
@@ -468,7 +464,10 @@ impl ElastiCache {
                             .map_err(failed(SERVICE, "DeleteCacheSubnetGroup"))?;
                         return Ok(ApplyResponse { live: None });
                     }
-                    _ if prior.attrs.get("engine").and_then(Value::as_str) == Some("memcached") => {
+                    "cache"
+                        if prior.attrs.get("engine").and_then(Value::as_str)
+                            == Some("memcached") =>
+                    {
                         self.client
                             .delete_cache_cluster()
                             .cache_cluster_id(&prior.id)
@@ -476,7 +475,7 @@ impl ElastiCache {
                             .await
                             .map_err(failed(SERVICE, "DeleteCacheCluster"))?;
                     }
-                    _ => {
+                    "cache" => {
                         // Redis keeps data: a final snapshot unless the
                         // block says otherwise (moto accepts the name and
                         // keeps no snapshot; AWS keeps one).
@@ -498,6 +497,7 @@ impl ElastiCache {
                             .await
                             .map_err(failed(SERVICE, "DeleteReplicationGroup"))?;
                     }
+                    other => return Err(super::call::not_this_services(SERVICE, "delete", other)),
                 }
                 let id = prior.id.clone();
                 wait_until(

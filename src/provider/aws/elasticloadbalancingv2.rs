@@ -22,7 +22,7 @@ use indexmap::IndexMap;
 use tokio::sync::Mutex;
 
 use super::call::failed;
-use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::fields::{b, int, list, n, opt, req_s, s, strings, to_i32, with_applied};
 use super::{CALLS_AT_ONCE, all_at_once, wait_until};
 use crate::lang::ResourceAddr;
 use crate::provider::{
@@ -508,7 +508,7 @@ impl Elbv2 {
                             .client
                             .create_target_group()
                             .name(s(&attrs, "name").unwrap_or_else(|| lb_name(req.stack, req.addr)))
-                            .port(n(&attrs, "port").unwrap_or(80) as i32)
+                            .port(int(&attrs, "port", SERVICE)?.unwrap_or(80))
                             .protocol(ProtocolEnum::from(
                                 s(&attrs, "protocol").as_deref().unwrap_or("HTTP"),
                             ))
@@ -521,11 +521,14 @@ impl Elbv2 {
                             .send()
                             .await
                             .map_err(failed(SERVICE, "CreateTargetGroup"))?;
-                        out.target_groups()
-                            .first()
-                            .and_then(|g| g.target_group_arn())
-                            .unwrap_or_default()
-                            .to_string()
+                        super::fields::answered(
+                            out.target_groups()
+                                .first()
+                                .and_then(|g| g.target_group_arn()),
+                            SERVICE,
+                            "CreateTargetGroup",
+                            "TargetGroupArn",
+                        )?
                     }
                     "listener" => {
                         let out = self
@@ -537,7 +540,7 @@ impl Elbv2 {
                                 SERVICE,
                                 "CreateListener",
                             )?)
-                            .port(n(&attrs, "port").unwrap_or(80) as i32)
+                            .port(int(&attrs, "port", SERVICE)?.unwrap_or(80))
                             .protocol(ProtocolEnum::from(
                                 s(&attrs, "protocol").as_deref().unwrap_or("HTTP"),
                             ))
@@ -548,13 +551,15 @@ impl Elbv2 {
                             .send()
                             .await
                             .map_err(failed(SERVICE, "CreateListener"))?;
-                        out.listeners()
-                            .first()
-                            .and_then(|l| l.listener_arn())
-                            .unwrap_or_default()
-                            .to_string()
+                        super::fields::answered(
+                            out.listeners().first().and_then(|l| l.listener_arn()),
+                            SERVICE,
+                            "CreateListener",
+                            "ListenerArn",
+                        )?
                     }
-                    _ => self.create_rule(&attrs, tags).await?,
+                    "listener_rule" => self.create_rule(&attrs, tags).await?,
+                    other => return Err(super::call::not_this_services(SERVICE, "create", other)),
                 };
                 let live = self.find(kind, &arn, &attrs).await?;
                 Ok(ApplyResponse {
@@ -611,7 +616,7 @@ impl Elbv2 {
                         self.client
                             .modify_listener()
                             .listener_arn(&prior.id)
-                            .port(n(&attrs, "port").unwrap_or(80) as i32)
+                            .port(int(&attrs, "port", SERVICE)?.unwrap_or(80))
                             .protocol(ProtocolEnum::from(
                                 s(&attrs, "protocol").as_deref().unwrap_or("HTTP"),
                             ))
@@ -644,7 +649,7 @@ impl Elbv2 {
                                 .rule_priorities(
                                     aws_sdk_elasticloadbalancingv2::types::RulePriorityPair::builder()
                                         .rule_arn(&prior.id)
-                                        .priority(p as i32)
+                                        .priority(to_i32(p, "priority", SERVICE)?)
                                         .build(),
                                 )
                                 .send()
@@ -695,7 +700,7 @@ impl Elbv2 {
                             .await
                             .map_err(failed(SERVICE, "DeleteListener"))?;
                     }
-                    _ => {
+                    "listener_rule" => {
                         self.client
                             .delete_rule()
                             .rule_arn(&prior.id)
@@ -703,6 +708,7 @@ impl Elbv2 {
                             .await
                             .map_err(failed(SERVICE, "DeleteRule"))?;
                     }
+                    other => return Err(super::call::not_this_services(SERVICE, "delete", other)),
                 }
                 Ok(ApplyResponse { live: None })
             }
@@ -733,12 +739,14 @@ impl Elbv2 {
             .send()
             .await
             .map_err(failed(SERVICE, "CreateLoadBalancer"))?;
-        let arn = out
-            .load_balancers()
-            .first()
-            .and_then(|l| l.load_balancer_arn())
-            .unwrap_or_default()
-            .to_string();
+        let arn = super::fields::answered(
+            out.load_balancers()
+                .first()
+                .and_then(|l| l.load_balancer_arn()),
+            SERVICE,
+            "CreateLoadBalancer",
+            "LoadBalancerArn",
+        )?;
         wait_until(
             &format!("load balancer {arn}"),
             Duration::from_secs(15 * 60),
@@ -801,19 +809,19 @@ impl Elbv2 {
             .client
             .create_rule()
             .listener_arn(&listener)
-            .priority(priority as i32)
+            .priority(to_i32(priority, "priority", SERVICE)?)
             .set_conditions(Some(conditions(attrs)))
             .actions(forward(attrs)?)
             .set_tags(Some(tags))
             .send()
             .await
             .map_err(failed(SERVICE, "CreateRule"))?;
-        Ok(out
-            .rules()
-            .first()
-            .and_then(|r| r.rule_arn())
-            .unwrap_or_default()
-            .to_string())
+        super::fields::answered(
+            out.rules().first().and_then(|r| r.rule_arn()),
+            SERVICE,
+            "CreateRule",
+            "RuleArn",
+        )
     }
 
     async fn find(
@@ -834,10 +842,11 @@ impl Elbv2 {
                 )?)
                 .await?
             }
-            _ => {
+            "listener_rule" => {
                 self.read_rules(&req_s(attrs, "listener_arn", SERVICE, "DescribeRules")?)
                     .await?
             }
+            other => return Err(super::call::not_this_services(SERVICE, "describe", other)),
         };
         all.into_iter().find(|r| r.id == arn).ok_or_else(|| {
             ProviderError::new(

@@ -13,7 +13,7 @@ use aws_sdk_eventbridge::types::{
 use indexmap::IndexMap;
 
 use super::call::{failed, unbuilt};
-use super::fields::{b, list, n, opt, req_s, s, strings, with_applied};
+use super::fields::{b, int, list, opt, req_s, s, strings, with_applied};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -52,7 +52,7 @@ fn target(attrs: &IndexMap<String, Value>) -> Result<Target, ProviderError> {
         .map_err(unbuilt(SERVICE))?;
     let ecs = EcsParameters::builder()
         .task_definition_arn(req_s(attrs, "task_definition_arn", SERVICE, op)?)
-        .task_count(n(attrs, "task_count").unwrap_or(1) as i32)
+        .task_count(int(attrs, "task_count", SERVICE)?.unwrap_or(1))
         .launch_type(LaunchType::Fargate)
         .network_configuration(
             NetworkConfiguration::builder()

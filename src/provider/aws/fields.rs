@@ -24,6 +24,55 @@ pub fn req_s(
     s(attrs, k).ok_or_else(|| ProviderError::new(service, op, format!("`{k}` has no value")))
 }
 
+/// A whole-number attribute as the 32-bit integer AWS takes: `None` when
+/// unset, an error naming it when it is not a whole number in range
+/// (never a value cut short).
+pub fn int(
+    attrs: &IndexMap<String, Value>,
+    k: &str,
+    service: &'static str,
+) -> Result<Option<i32>, ProviderError> {
+    match attrs.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.fract() == 0.0 => to_i32(*n as i64, k, service).map(Some),
+        Some(v) => Err(ProviderError::new(
+            service,
+            "build",
+            format!("`{k}` must be a whole number, not {v}"),
+        )),
+    }
+}
+
+/// A whole number as the 32-bit integer AWS takes, or an error naming it.
+pub fn to_i32(n: i64, what: &str, service: &'static str) -> Result<i32, ProviderError> {
+    i32::try_from(n).map_err(|_| {
+        ProviderError::new(
+            service,
+            "build",
+            format!("`{what}` is {n}, beyond the 32-bit whole numbers AWS takes"),
+        )
+    })
+}
+
+/// A field an answer always has (the id or ARN a create returns), or an
+/// error naming the service, the operation and the field: an empty id
+/// recorded in state would lose the resource.
+pub fn answered(
+    v: Option<&str>,
+    service: &'static str,
+    operation: &'static str,
+    field: &str,
+) -> Result<String, ProviderError> {
+    match v {
+        Some(v) if !v.is_empty() => Ok(v.to_string()),
+        _ => Err(ProviderError::new(
+            service,
+            operation,
+            format!("the answer has no {field}"),
+        )),
+    }
+}
+
 /// A bool attribute.
 pub fn b(attrs: &IndexMap<String, Value>, k: &str) -> Option<bool> {
     attrs.get(k).and_then(Value::as_bool)

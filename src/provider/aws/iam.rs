@@ -174,7 +174,12 @@ impl Iam {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "CreateRole"))?;
-                let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+                let arn = super::fields::answered(
+                    out.role().map(|r| r.arn()),
+                    SERVICE,
+                    "CreateRole",
+                    "Arn",
+                )?;
                 let prior = LiveResource {
                     addr: Some(req.addr.clone()),
                     stack: Some(req.stack.to_string()),

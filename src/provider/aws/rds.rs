@@ -273,12 +273,11 @@ impl Rds {
                             .set_db_subnet_group_name(s(&attrs, "subnet_group_name"))
                             .set_vpc_security_group_ids(Some(strings(&attrs, "security_group_ids")))
                             .set_serverless_v2_scaling_configuration(scaling(&attrs))
-                            .set_backup_retention_period(
-                                attrs
-                                    .get("backup_retention_days")
-                                    .and_then(Value::as_i64)
-                                    .map(|d| d as i32),
-                            )
+                            .set_backup_retention_period(super::fields::int(
+                                &attrs,
+                                "backup_retention_days",
+                                SERVICE,
+                            )?)
                             .storage_encrypted(
                                 attrs
                                     .get("storage_encrypted")
@@ -293,7 +292,7 @@ impl Rds {
                             .await
                             .map_err(failed(SERVICE, "CreateDBCluster"))?;
                     }
-                    _ => {
+                    "aurora_instance" => {
                         let cluster = s(&attrs, "cluster_id").unwrap_or_default();
                         let engine = self
                             .read_clusters()
@@ -319,6 +318,7 @@ impl Rds {
                             .await
                             .map_err(failed(SERVICE, "CreateDBInstance"))?;
                     }
+                    other => return Err(super::call::not_this_services(SERVICE, "create", other)),
                 }
                 let live = self.wait_available(kind, &name).await?;
                 Ok(ApplyResponse {
@@ -358,12 +358,11 @@ impl Rds {
                             .deletion_protection(req.protected)
                             .set_vpc_security_group_ids(Some(strings(&attrs, "security_group_ids")))
                             .set_serverless_v2_scaling_configuration(scaling(&attrs))
-                            .set_backup_retention_period(
-                                attrs
-                                    .get("backup_retention_days")
-                                    .and_then(Value::as_i64)
-                                    .map(|d| d as i32),
-                            )
+                            .set_backup_retention_period(super::fields::int(
+                                &attrs,
+                                "backup_retention_days",
+                                SERVICE,
+                            )?)
                             .set_engine_version(if changed("engine_version") {
                                 s(&attrs, "engine_version")
                             } else {
@@ -457,7 +456,7 @@ impl Rds {
                             .await
                             .map_err(failed(SERVICE, "DeleteDBCluster"))?;
                     }
-                    _ => {
+                    "aurora_instance" => {
                         self.client
                             .delete_db_instance()
                             .db_instance_identifier(&prior.id)
@@ -466,6 +465,7 @@ impl Rds {
                             .await
                             .map_err(failed(SERVICE, "DeleteDBInstance"))?;
                     }
+                    other => return Err(super::call::not_this_services(SERVICE, "delete", other)),
                 }
                 let id = prior.id.clone();
                 wait_until(

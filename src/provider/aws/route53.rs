@@ -271,7 +271,8 @@ impl Route53 {
     pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
         match req.kind.name {
             "dns_zone" => self.apply_zone(req).await,
-            _ => self.apply_record(req).await,
+            "dns_record" => self.apply_record(req).await,
+            other => Err(super::call::not_this_services(SERVICE, "apply", other)),
         }
     }
 
@@ -319,7 +320,12 @@ impl Route53 {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "CreateHostedZone"))?;
-                let id = zone_id(out.hosted_zone().map(|z| z.id()).unwrap_or_default());
+                let id = zone_id(&super::fields::answered(
+                    out.hosted_zone().map(|z| z.id()),
+                    SERVICE,
+                    "CreateHostedZone",
+                    "HostedZone.Id",
+                )?);
                 self.change_tags(
                     &id,
                     super::tags::sdk_tags(req.stack, req.addr, &attrs)?,

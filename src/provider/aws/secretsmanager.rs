@@ -146,7 +146,7 @@ impl SecretsManager {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "CreateSecret"))?;
-                let arn = out.arn().unwrap_or_default().to_string();
+                let arn = super::fields::answered(out.arn(), SERVICE, "CreateSecret", "ARN")?;
                 let mut live_attrs = attrs.clone();
                 live_attrs.insert("value".into(), Value::String(value));
                 let mut computed = IndexMap::new();

@@ -49,7 +49,7 @@ impl<'a> Field<'a> for Option<&'a str> {
 /// (`infallible`) or a `Result` (`fallible`, when key and value are
 /// required fields).
 macro_rules! sdk_tag {
-    ($tag:ty, $service:literal, infallible) => {
+    ($tag:ty, $service:literal, $build:ident) => {
         impl SdkTag for $tag {
             fn pair(&self) -> Option<(&str, &str)> {
                 Some((
@@ -59,27 +59,15 @@ macro_rules! sdk_tag {
             }
 
             fn of(key: &str, value: &str) -> Result<Self, ProviderError> {
-                Ok(<$tag>::builder().key(key).value(value).build())
+                sdk_tag!(@$build <$tag>::builder().key(key).value(value), $service)
             }
         }
     };
-    ($tag:ty, $service:literal, fallible) => {
-        impl SdkTag for $tag {
-            fn pair(&self) -> Option<(&str, &str)> {
-                Some((
-                    Field::field(self.key())?,
-                    Field::field(self.value()).unwrap_or_default(),
-                ))
-            }
-
-            fn of(key: &str, value: &str) -> Result<Self, ProviderError> {
-                <$tag>::builder()
-                    .key(key)
-                    .value(value)
-                    .build()
-                    .map_err(super::call::unbuilt($service))
-            }
-        }
+    (@infallible $builder:expr, $service:literal) => {
+        Ok($builder.build())
+    };
+    (@fallible $builder:expr, $service:literal) => {
+        $builder.build().map_err(super::call::unbuilt($service))
     };
 }
 
@@ -314,11 +302,17 @@ mod tests {
     }
 
     #[test]
-    fn a_tag_a_builder_refuses_is_an_error_naming_the_service() {
-        // EFS requires both fields; an empty key is still a key, so the
-        // refusal is only for unset fields, which `of` never leaves.
-        let tag = <aws_sdk_efs::types::Tag as SdkTag>::of("k", "v").unwrap();
-        assert_eq!(tag.pair(), Some(("k", "v")));
+    fn tags_build_and_read_back_through_either_kind_of_builder() {
+        // EFS's builder returns a Result (both fields required), EC2's the
+        // tag itself; both read back as the pair they were built from.
+        let efs = <aws_sdk_efs::types::Tag as SdkTag>::of("k", "v").unwrap();
+        assert_eq!(efs.pair(), Some(("k", "v")));
+        let ec2 = <aws_sdk_ec2::types::Tag as SdkTag>::of("k", "").unwrap();
+        assert_eq!(ec2.pair(), Some(("k", "")));
+        // A tag without a value reads as an empty one, not as none.
+        let bare = aws_sdk_ec2::types::Tag::builder().key("k").build();
+        assert_eq!(bare.pair(), Some(("k", "")));
+        assert_eq!(aws_sdk_ec2::types::Tag::builder().build().pair(), None);
     }
 
     #[test]
