@@ -88,18 +88,34 @@ pub fn run(ui: &Ui, args: &ExportArgs) -> u8 {
                 .iter()
                 .map(|u| {
                     let span = loaded.config.resources[&u.addr].block.kind.span;
-                    Diagnostic::error(
-                        "export::unsupported_kind",
-                        format!(
-                            "CloudFormation export does not cover `{}` yet ({})",
-                            u.kind, u.addr
-                        ),
-                        span,
-                        "not exported yet",
-                    )
-                    .with_help(
-                        "every kind is meant to export: this one is a gap in mdl's exporter, to report",
-                    )
+                    if u.needs.is_empty() {
+                        Diagnostic::error(
+                            "export::unsupported_kind",
+                            format!(
+                                "CloudFormation export does not cover `{}` yet ({})",
+                                u.kind, u.addr
+                            ),
+                            span,
+                            "not exported yet",
+                        )
+                        .with_help(
+                            "every kind is meant to export: this one is a gap in mdl's exporter, to report",
+                        )
+                    } else {
+                        Diagnostic::error(
+                            "export::unavailable_value",
+                            format!(
+                                "{} refers to {}, which a CloudFormation template cannot name",
+                                u.addr,
+                                u.needs.join(", ")
+                            ),
+                            span,
+                            "cannot be exported",
+                        )
+                        .with_help(
+                            "CloudFormation has no attribute for that value: refer to another one (an id, an ARN), or write the value itself",
+                        )
+                    }
                 })
                 .collect();
             ui.report(&diags, &loaded.sources);

@@ -279,6 +279,10 @@ pub const CODES: &[(&str, &str)] = &[
         "export::unsupported_kind",
         "a block of a kind export cannot render",
     ),
+    (
+        "export::unavailable_value",
+        "a reference to a value a template cannot name",
+    ),
 ];
 
 /// Whether `code` is in the registry.

@@ -26,11 +26,14 @@ impl Computed for Markers {
     }
 }
 
-/// A block the exporter cannot render yet.
+/// A block the exporter cannot render.
 #[derive(Debug)]
 pub struct Unsupported {
     pub addr: ResourceAddr,
     pub kind: &'static str,
+    /// The values it refers to that CloudFormation gives no way to name
+    /// (`ADDR.ATTR`); empty when the exporter has nothing for its kind.
+    pub needs: Vec<String>,
 }
 
 /// The CloudFormation logical id of a resource: its module instances, kind,
@@ -63,6 +66,9 @@ struct Exporter<'a> {
     /// Set when a value needs an attribute CloudFormation does not
     /// provide (a certificate's validation records).
     unavailable: std::cell::Cell<bool>,
+    /// The references CloudFormation gives no value for, as `ADDR.ATTR`,
+    /// since the last resource or output began.
+    missing: std::cell::RefCell<Vec<String>>,
     /// Template parameters: secret values, passed at stack creation
     /// (NoEcho) rather than written into the template.
     parameters: std::cell::RefCell<serde_json::Map<String, Json>>,
@@ -99,6 +105,7 @@ impl Exporter<'_> {
                 // value CloudFormation does not provide.
                 None => {
                     self.unavailable.set(true);
+                    self.missing.borrow_mut().push(format!("{addr}.{attr}"));
                     Json::Null
                 }
             };
@@ -162,7 +169,31 @@ impl Exporter<'_> {
             ("launch_template", "latest_version") => {
                 json!({ "Fn::GetAtt": [id, "LatestVersionNumber"] })
             }
-            (_, other) => json!({ "Fn::GetAtt": [id, camel(other)] }),
+            ("efs", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
+            ("efs", "dns_name") => json!({ "Fn::Sub": [
+                "${FileSystem}.efs.${AWS::Region}.${AWS::URLSuffix}",
+                { "FileSystem": { "Ref": id } }
+            ] }),
+            ("efs_mount_target", "ip_address") => json!({ "Fn::GetAtt": [id, "IpAddress"] }),
+            ("aurora_cluster", "arn") => json!({ "Fn::GetAtt": [id, "DBClusterArn"] }),
+            ("aurora_instance", "arn") => json!({ "Fn::GetAtt": [id, "DBInstanceArn"] }),
+            ("load_balancer", "name") => json!({ "Fn::GetAtt": [id, "LoadBalancerName"] }),
+            ("target_group", "name") => json!({ "Fn::GetAtt": [id, "TargetGroupName"] }),
+            ("ecs_service", "name") => json!({ "Fn::GetAtt": [id, "Name"] }),
+            // Their `Ref` is their name.
+            (
+                "iam_role" | "scheduled_task" | "cache_subnet_group" | "db_subnet_group"
+                | "aurora_cluster" | "aurora_instance" | "cache" | "autoscaling_group"
+                | "ecs_cluster",
+                "name",
+            ) => json!({ "Ref": id }),
+            // CloudFormation gives no such attribute: the block that needs
+            // it is refused by name, not sent a guess.
+            _ => {
+                self.unavailable.set(true);
+                self.missing.borrow_mut().push(format!("{addr}.{attr}"));
+                Json::Null
+            }
         }
     }
 
@@ -1632,6 +1663,7 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         config,
         resources: std::cell::RefCell::new(serde_json::Map::new()),
         unavailable: std::cell::Cell::new(false),
+        missing: std::cell::RefCell::new(Vec::new()),
         parameters: std::cell::RefCell::new(serde_json::Map::new()),
         secure: IndexMap::new(),
     };
@@ -1651,14 +1683,19 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         }
     }
     secrets.retain(|s| !s.is_empty());
-    let unsupported: Vec<Unsupported> = evaluated
-        .iter()
-        .filter(|(addr, attrs)| !exporter.resource(addr, attrs))
-        .map(|(addr, _)| Unsupported {
-            addr: (*addr).clone(),
-            kind: config.resources[*addr].kind.name,
-        })
-        .collect();
+    let mut unsupported: Vec<Unsupported> = Vec::new();
+    for (addr, attrs) in &evaluated {
+        exporter.missing.borrow_mut().clear();
+        let rendered = exporter.resource(addr, attrs);
+        let missing = std::mem::take(&mut *exporter.missing.borrow_mut());
+        if !rendered || !missing.is_empty() {
+            unsupported.push(Unsupported {
+                addr: (*addr).clone(),
+                kind: config.resources[*addr].kind.name,
+                needs: missing,
+            });
+        }
+    }
     if !unsupported.is_empty() {
         return Err(unsupported);
     }
@@ -1818,6 +1855,43 @@ fn hide_secrets(
 mod tests {
     use super::logical_id;
     use crate::lang::ResourceAddr;
+
+    fn export(text: &str) -> Result<serde_json::Value, Vec<super::Unsupported>> {
+        let mut sources = crate::diagnostics::SourceMap::new();
+        let id = sources.add("t.moodle", None, text.to_string());
+        let (config, diags) = crate::lang::load_source(&mut sources, id, "t", &[]);
+        assert!(diags.is_empty(), "{diags:?}");
+        super::cloudformation(&config, "t.moodle")
+    }
+
+    #[test]
+    fn a_value_a_template_cannot_name_refuses_its_block_by_name() {
+        let refused = export(
+            "efs data {\n}\n\nssm_parameter key {\n  name  = \"/x/key\"\n  value = efs.data.kms_key_id\n}\n",
+        )
+        .unwrap_err();
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert_eq!(refused[0].addr.to_string(), "ssm_parameter.key");
+        assert_eq!(refused[0].needs, ["efs.data.kms_key_id"]);
+        // What CloudFormation does give is written as such.
+        let json = export(
+            "efs data {\n}\n\nssm_parameter dns {\n  name  = \"/x/dns\"\n  value = efs.data.dns_name\n}\n\nlog_group web {\n}\n\nssm_parameter logs {\n  name  = \"/x/logs\"\n  value = log_group.web.arn\n}\n",
+        )
+        .unwrap();
+        let value = |id: &str| json["Resources"][id]["Properties"]["Value"].clone();
+        assert_eq!(
+            value("SsmParameterDns")["Fn::Sub"][0],
+            "${FileSystem}.efs.${AWS::Region}.${AWS::URLSuffix}"
+        );
+        assert_eq!(
+            value("SsmParameterLogs"),
+            serde_json::json!({ "Fn::GetAtt": ["LogGroupWeb", "Arn"] })
+        );
+        assert_eq!(
+            json["Resources"]["LogGroupWeb"]["Type"],
+            "AWS::Logs::LogGroup"
+        );
+    }
 
     #[test]
     fn logical_ids_are_camel_case_and_keep_modules_and_keys() {

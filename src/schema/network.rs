@@ -198,7 +198,7 @@ pub static ROUTE_TABLE: KindSchema = KindSchema {
 pub static ROUTE_KIND: KindSchema = KindSchema {
     name: "route",
     service: "ec2",
-    summary: "One route in a route table mdl does not manage, such as an on-premises VPC's table that must reach a peered VPC. Set exactly one target.",
+    summary: "One route in a route table whose routes are not written as `route` blocks: an on-premises VPC's table that must reach a peered VPC, or a table of the estate kept without them. Set exactly one target.",
     attrs: &[
         required("route_table_id", Type::String, "The route table.").force_new(),
         required(
