@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod digest;
+pub mod engine;
 pub mod export;
 pub mod graph;
 pub mod import;

@@ -158,9 +158,13 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         }
     };
     let identity = loaded.identity.clone();
-    if let Err(d) =
-        super::identity::confirm_where(&rt, &provider, &mut loaded.sources, &identity, &mut state)
-    {
+    if let Err(d) = crate::engine::identity::confirm_where(
+        &rt,
+        &provider,
+        &mut loaded.sources,
+        &identity,
+        &mut state,
+    ) {
         ui.report(&[d], &loaded.sources);
         return 1;
     }

@@ -34,7 +34,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         .file
         .stack
         .clone()
-        .unwrap_or_else(|| super::identity::default_name(file));
+        .unwrap_or_else(|| crate::engine::identity::default_name(file));
     let Ok(rt) = runtime() else {
         return fail(
             "cli::runtime",

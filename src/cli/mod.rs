@@ -26,7 +26,6 @@ mod docs;
 mod export;
 mod fmt;
 mod graph;
-mod identity;
 mod import;
 mod import_stack;
 mod moodle_config;
@@ -43,7 +42,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::diagnostics::{Diagnostic, SourceMap, Span};
+use crate::diagnostics::{Diagnostic, SourceMap};
 
 const ABOUT: &str = "Plan and apply Moodle estates on AWS, declared in .moodle files.";
 
@@ -142,6 +141,19 @@ pub struct FileArgs {
     /// declaration does the same, and a flag that differs is refused.
     #[arg(long, env = "MDL_BACKEND", value_name = "URL")]
     pub backend: Option<String>,
+}
+
+impl FileArgs {
+    /// What the engine loads.
+    pub fn source(&self) -> crate::engine::Source {
+        crate::engine::Source {
+            file: self.file.clone(),
+            params: self.params.clone(),
+            params_file: self.params_file.clone(),
+            stack: self.stack.clone(),
+            backend: self.backend.clone(),
+        }
+    }
 }
 
 /// The state store of `stack`: the local file beside `file`, or the S3
@@ -251,20 +263,7 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-/// A diagnostic about the command line itself: its span points into a
-/// synthetic source holding the arguments.
-pub fn command_line_diag(
-    sources: &mut SourceMap,
-    code: &'static str,
-    message: impl Into<String>,
-    label: impl Into<String>,
-    help: impl Into<String>,
-) -> Diagnostic {
-    let text = masked_command_line(std::env::args());
-    let len = text.len();
-    let id = sources.add("<command line>", None, text);
-    Diagnostic::error(code, message, Span::new(id, 0, len), label).with_help(help)
-}
+pub use crate::engine::command_line_diag;
 
 /// Set once a write to stdout fails: its reader is gone.
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -312,45 +311,7 @@ pub fn ask_yes(command: &str, question: &str) -> Result<bool, String> {
     Ok(line.trim() == "yes")
 }
 
-/// What a param value is shown as in diagnostics: any may be a secret.
-pub const MASKED: &str = "***";
-
-/// `NAME=VALUE` with the value masked.
-pub fn mask_param(p: &str) -> String {
-    match p.split_once('=') {
-        Some((name, _)) => format!("{name}={MASKED}"),
-        None => p.to_string(),
-    }
-}
-
-/// The command line as diagnostics quote it: every `-p NAME=VALUE` (and
-/// `--param`, `--param=`, `-pNAME=VALUE`) with its value masked.
-fn masked_command_line(args: impl Iterator<Item = String>) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut value_next = false;
-    for a in args {
-        if value_next {
-            out.push(mask_param(&a));
-            value_next = false;
-            continue;
-        }
-        let shown = if a == "-p" || a == "--param" || a == "-param" {
-            value_next = true;
-            a
-        } else if let Some(rest) = a
-            .strip_prefix("--param=")
-            .or_else(|| a.strip_prefix("-param="))
-        {
-            format!("--param={}", mask_param(rest))
-        } else if let Some(rest) = a.strip_prefix("-p").filter(|r| r.contains('=')) {
-            format!("-p{}", mask_param(rest))
-        } else {
-            a
-        };
-        out.push(shown);
-    }
-    out.join(" ")
-}
+pub use crate::engine::{MASKED, mask_param};
 
 /// Accept Terraform's single-dash long flags.
 fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
@@ -387,6 +348,7 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse_from(normalize_args(std::env::args()));
+    crate::engine::set_command_line(std::env::args());
     signals::listen();
     let ui = Ui::new(cli.no_color);
     let code = match cli.command {
@@ -426,7 +388,7 @@ mod tests {
             "-p",
             "no_value",
         ];
-        let shown = masked_command_line(args.iter().map(|s| s.to_string()));
+        let shown = crate::engine::masked_command_line(args.iter().map(|s| s.to_string()));
         assert_eq!(
             shown,
             "mdl plan f.moodle -p db_password=*** --param x=*** --param=token=*** -pkey=*** -p no_value"

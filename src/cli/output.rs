@@ -23,7 +23,7 @@ pub struct OutputArgs {
 
 pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
     let mut sources = SourceMap::new();
-    let identity = match super::identity::of_file(
+    let identity = match crate::engine::identity::of_file(
         &mut sources,
         &args.file.file,
         args.file.stack.as_deref(),

@@ -287,7 +287,7 @@ pub fn prepare(
             ));
         }
     };
-    if let Err(d) = super::identity::confirm_where(
+    if let Err(d) = crate::engine::identity::confirm_where(
         &runtime,
         &provider,
         &mut loaded.sources,

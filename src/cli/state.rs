@@ -144,7 +144,7 @@ impl StateFile {
     /// The store of the stack the file declares (or the flags name).
     fn store(&self) -> Result<(Store, String), OpenError> {
         let mut sources = SourceMap::new();
-        let identity = match super::identity::of_file(
+        let identity = match crate::engine::identity::of_file(
             &mut sources,
             &self.file,
             self.stack.as_deref(),
@@ -294,7 +294,7 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             // region (and a resource missing from another account must
             // not be dropped from state as gone).
             let mut here = SourceMap::new();
-            let checked = super::identity::of_file(
+            let checked = crate::engine::identity::of_file(
                 &mut here,
                 &file.file,
                 file.stack.as_deref(),
@@ -323,7 +323,7 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                             "set AWS_REGION=eu-west-2 (for example) or pass --region",
                         )]
                     })?;
-                super::identity::confirm_where(
+                crate::engine::identity::confirm_where(
                     &runtime, &provider, &mut here, &identity, &mut state,
                 )
                 .map_err(|d| vec![d])

@@ -4,8 +4,9 @@
 //! and by the test below, which reads every code the source names.
 
 /// A phase and the one top-level module (`src/<module>`) that emits its
-/// codes. The phases of a run (apply, state, import, export, identity,
-/// aws) are the CLI's until the engine holds them.
+/// codes. Loading and the stack's identity are the engine's; the other
+/// phases of a run (apply, state, import, export, aws) are the CLI's until
+/// the engine holds them.
 pub const PHASES: &[(&str, &str)] = &[
     ("parse", "syntax"),
     ("lang", "lang"),
@@ -16,7 +17,8 @@ pub const PHASES: &[(&str, &str)] = &[
     ("moodle", "check"),
     ("graph", "graph"),
     ("cli", "cli"),
-    ("identity", "cli"),
+    ("identity", "engine"),
+    ("load", "engine"),
     ("aws", "cli"),
     ("apply", "cli"),
     ("state", "cli"),
@@ -26,6 +28,23 @@ pub const PHASES: &[(&str, &str)] = &[
 
 /// Every code, with what it means.
 pub const CODES: &[(&str, &str)] = &[
+    (
+        "load::unreadable_file",
+        "a root or params file that cannot be read",
+    ),
+    ("load::invalid_param", "a `-p` that is not NAME=VALUE"),
+    (
+        "load::invalid_params_file",
+        "a params file that is not a JSON object",
+    ),
+    (
+        "identity::invalid_stack_name",
+        "a --stack that AWS tags or mdl cannot use",
+    ),
+    (
+        "identity::account_unknown",
+        "the account of the credentials could not be read",
+    ),
     (
         "parse::expression_too_long",
         "an expression longer than the parser takes",
@@ -172,15 +191,6 @@ pub const CODES: &[(&str, &str)] = &[
         "cli::confirmation_required",
         "a change that needs --yes without a terminal",
     ),
-    ("cli::invalid_param", "a `-p` that is not NAME=VALUE"),
-    (
-        "cli::invalid_params_file",
-        "a params file that is not a JSON object",
-    ),
-    (
-        "cli::invalid_stack_name",
-        "a --stack that AWS tags or mdl cannot use",
-    ),
     (
         "cli::no_moodle_config",
         "an estate without the output asked for",
@@ -218,10 +228,6 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("identity::wrong_region", "a region other than the stack's"),
     ("aws::config", "no AWS configuration to connect with"),
-    (
-        "aws::identity_unknown",
-        "the account of the credentials could not be read",
-    ),
     ("aws::read_failed", "reading resources from AWS failed"),
     (
         "aws::untag_failed",

@@ -244,7 +244,11 @@ fn export_diagnostics_params_files_digests_and_short_secrets_leak_nothing() {
         &["-p", "smtp_password=smtp-S3cr3t-value", "-p", "nope"],
         1,
     );
-    assert!(typo.stderr.contains("cli::invalid_param"), "{}", typo.all());
+    assert!(
+        typo.stderr.contains("load::invalid_param"),
+        "{}",
+        typo.all()
+    );
     runs.push(typo);
 
     // A broken params file: the position, not the values around it.
@@ -255,7 +259,7 @@ fn export_diagnostics_params_files_digests_and_short_secrets_leak_nothing() {
     .unwrap();
     let broken = ws.expect("plan", &["--params-file", "bad.json"], 1);
     assert!(
-        broken.stderr.contains("cli::invalid_params_file")
+        broken.stderr.contains("load::invalid_params_file")
             && broken.stderr.contains("line 4, column 1"),
         "{}",
         broken.all()

@@ -48,7 +48,7 @@ pub fn resolve(
     if !valid_name(&stack) {
         return Err(command_line_diag(
             sources,
-            "cli::invalid_stack_name",
+            "identity::invalid_stack_name",
             format!("`{stack}` is not a usable stack name"),
             "the stack name comes from here",
             "stack names use letters, digits, `-` and `_`; pass --stack NAME or declare `stack NAME { }` in the file",
@@ -109,7 +109,7 @@ pub fn of_file(
         Err(e) => {
             return Err(vec![command_line_diag(
                 sources,
-                "cli::unreadable_file",
+                "load::unreadable_file",
                 format!("cannot read `{}`: {e}", file.display()),
                 "this file",
                 "check the path and its permissions",
@@ -204,7 +204,7 @@ pub fn confirm_where(
     let account = runtime.block_on(provider.account()).map_err(|e| {
         command_line_diag(
             sources,
-            "aws::identity_unknown",
+            "identity::account_unknown",
             format!("cannot learn which AWS account the credentials are for: {e}"),
             "while running this command",
             "check the credentials (AWS_PROFILE, `aws sso login`, AWS_ACCESS_KEY_ID); mdl asks STS GetCallerIdentity before it reads or changes anything",
@@ -246,7 +246,7 @@ mod tests {
             "other"
         );
         let bad = resolve(&mut sources, Path::new("a b.moodle"), None, None, None);
-        assert_eq!(bad.unwrap_err().code, "cli::invalid_stack_name");
+        assert_eq!(bad.unwrap_err().code, "identity::invalid_stack_name");
     }
 
     #[test]
