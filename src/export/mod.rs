@@ -148,7 +148,7 @@ impl Exporter<'_> {
             ("load_balancer" | "target_group" | "listener", "arn") => json!({ "Ref": id }),
             ("load_balancer", "dns_name") => json!({ "Fn::GetAtt": [id, "DNSName"] }),
             ("load_balancer", "zone_id") => json!({ "Fn::GetAtt": [id, "CanonicalHostedZoneID"] }),
-            ("iam_role", "arn") | ("ecs_cluster", "arn") => {
+            ("ecs_cluster", "arn") => {
                 json!({ "Fn::GetAtt": [id, "Arn"] })
             }
             ("certificate" | "ecs_task_definition" | "ecs_service" | "listener_rule", "arn") => {
@@ -182,9 +182,8 @@ impl Exporter<'_> {
             ("ecs_service", "name") => json!({ "Fn::GetAtt": [id, "Name"] }),
             // Their `Ref` is their name.
             (
-                "iam_role" | "scheduled_task" | "cache_subnet_group" | "db_subnet_group"
-                | "aurora_cluster" | "aurora_instance" | "cache" | "autoscaling_group"
-                | "ecs_cluster",
+                "scheduled_task" | "cache_subnet_group" | "db_subnet_group" | "aurora_cluster"
+                | "aurora_instance" | "cache" | "autoscaling_group" | "ecs_cluster",
                 "name",
             ) => json!({ "Ref": id }),
             // CloudFormation gives no such attribute: the block that needs
@@ -821,36 +820,6 @@ impl Exporter<'_> {
                         Vec::new(),
                     );
                 }
-            }
-            "iam_role" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("RoleName", "name"),
-                        ("ManagedPolicyArns", "managed_policy_arns"),
-                    ],
-                );
-                props.insert(
-                    "AssumeRolePolicyDocument".into(),
-                    json!({
-                        "Version": "2012-10-17",
-                        "Statement": [{
-                            "Effect": "Allow",
-                            "Principal": { "Service": get("trusted_service").map_or(Json::Null, |t| self.value(t)) },
-                            "Action": "sts:AssumeRole"
-                        }]
-                    }),
-                );
-                if let Some(Value::String(doc)) = get("inline_policy") {
-                    let document = serde_json::from_str::<Json>(doc).unwrap_or_else(|_| json!(doc));
-                    props.insert(
-                        "Policies".into(),
-                        json!([{ "PolicyName": "mdl-inline", "PolicyDocument": document }]),
-                    );
-                }
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::IAM::Role", props, Vec::new());
             }
             "ecs_cluster" => {
                 self.props_from(&mut props, attrs, &[("ClusterName", "name")]);

@@ -121,7 +121,6 @@ const TYPES: &[(&str, Mapping)] = &[
     ("AWS::Route53::HostedZone", Mapping::Kind("dns_zone")),
     ("AWS::Route53::RecordSet", Mapping::Kind("dns_record")),
     ("AWS::CloudFront::Distribution", Mapping::Kind("cdn")),
-    ("AWS::IAM::Role", Mapping::Kind("iam_role")),
     ("AWS::ECS::Cluster", Mapping::Kind("ecs_cluster")),
     (
         "AWS::ECS::TaskDefinition",

@@ -853,15 +853,6 @@ pub static CDN: Fixture = Fixture {
     emulator_lacks: None,
 };
 
-pub static IAM_ROLE: Fixture = Fixture {
-    create: "iam_role contract {\n  trusted_service = \"ecs-tasks.amazonaws.com\"\n}\n",
-    update: "iam_role contract {\n  trusted_service = \"ecs-tasks.amazonaws.com\"\n  inline_policy   = \"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"logs:*\\\",\\\"Resource\\\":\\\"*\\\"}]}\"\n  tags            = { team = \"web\" }\n}\n",
-    replace: Some(
-        "iam_role contract {\n  name            = \"contract-role-2\"\n  trusted_service = \"ecs-tasks.amazonaws.com\"\n}\n",
-    ),
-    emulator_lacks: None,
-};
-
 pub static ECS_CLUSTER: Fixture = Fixture {
     create: "ecs_cluster contract {\n}\n",
     // moto 5.2.5 has no UpdateClusterSettings (container_insights): the

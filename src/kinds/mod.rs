@@ -14,6 +14,7 @@
 //! Must not import: `cli`, `plan`, `apply`, `state`.
 
 mod fixtures;
+pub mod iam_role;
 pub mod log_group;
 
 use indexmap::IndexMap;
@@ -256,9 +257,7 @@ pub static KINDS: &[&Kind] = &[
         .known_as(Identity::Derived(record_id))
         .tested_by(&fixtures::DNS_RECORD),
     &table(&schema::edge::CDN, &ByService::CloudFront, false).tested_by(&fixtures::CDN),
-    &table(&schema::compute::IAM_ROLE, &ByService::Iam, false)
-        .known_as(Identity::Name)
-        .tested_by(&fixtures::IAM_ROLE),
+    &iam_role::KIND,
     &table(&schema::compute::ECS_CLUSTER, &ByService::Ecs, false).tested_by(&fixtures::ECS_CLUSTER),
     &table(
         &schema::compute::ECS_TASK_DEFINITION,

@@ -1,4 +1,4 @@
-//! The kinds that run Moodle: IAM roles, ECS clusters, Fargate task
+//! The kinds that run Moodle: ECS clusters, Fargate task
 //! definitions and services with application auto scaling, scheduled
 //! tasks (cron), and the EC2 side: launch templates, Auto Scaling groups
 //! and single instances (a bastion).
@@ -13,44 +13,6 @@ const ID: ComputedSchema = ComputedSchema {
 const ARN: ComputedSchema = ComputedSchema {
     name: "arn",
     doc: "The ARN of the resource.",
-};
-
-pub static IAM_ROLE: KindSchema = KindSchema {
-    name: "iam_role",
-    service: "iam",
-    summary: "An IAM role that a service assumes: a task execution role or a task role.",
-    attrs: &[
-        computed_optional(
-            "name",
-            Type::String,
-            "The role name; defaults to `<stack>-<block name>`.",
-        )
-        .force_new(),
-        required(
-            "trusted_service",
-            Type::String,
-            "The service that assumes it, such as \"ecs-tasks.amazonaws.com\".",
-        ),
-        optional(
-            "managed_policy_arns",
-            Type::Set(&Type::String),
-            "[]",
-            "Managed policies to attach.",
-        ),
-        optional(
-            "inline_policy",
-            Type::String,
-            "null",
-            "A policy document (JSON) kept on the role.",
-        ),
-        TAGS,
-    ],
-    computed: &[ID, ARN],
-    taggable: true,
-    rank: 0,
-    slow: false,
-    protected: false,
-    exactly_one_of: &[],
 };
 
 pub static ECS_CLUSTER: KindSchema = KindSchema {

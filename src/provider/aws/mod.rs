@@ -3,6 +3,7 @@
 
 /// Every item of a paginated describe call, or the call's error. The
 /// calling module's `SERVICE` names the service.
+#[macro_export]
 macro_rules! all_items {
     ($call:expr, $operation:literal) => {
         $call
@@ -11,7 +12,7 @@ macro_rules! all_items {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(super::call::failed(SERVICE, $operation))?
+            .map_err($crate::provider::aws::call::failed(SERVICE, $operation))?
     };
 }
 
@@ -31,7 +32,6 @@ mod elasticache;
 mod elasticloadbalancingv2;
 mod eventbridge;
 pub(crate) mod fields;
-mod iam;
 mod rds;
 mod route53;
 pub mod s3;
@@ -73,7 +73,6 @@ pub struct AwsProvider {
     elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
     acm: OnceLock<acm::Acm>,
     ecs: OnceLock<ecs::Ecs>,
-    iam: OnceLock<iam::Iam>,
     autoscaling: OnceLock<autoscaling::AutoScaling>,
     route53: OnceLock<route53::Route53>,
     cloudfront: OnceLock<cloudfront::CloudFront>,
@@ -109,7 +108,6 @@ sdk_client!(
     aws_sdk_acm::Client,
     aws_sdk_ecs::Client,
     aws_sdk_applicationautoscaling::Client,
-    aws_sdk_iam::Client,
     aws_sdk_autoscaling::Client,
     aws_sdk_route53::Client,
     aws_sdk_cloudfront::Client,
@@ -161,7 +159,6 @@ impl AwsProvider {
     service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
     service!(acm: acm::Acm = |p| acm::Acm::new(p.client()));
     service!(ecs: ecs::Ecs = |p| ecs::Ecs::new(p.client(), p.client(), p.region.clone()));
-    service!(iam: iam::Iam = |p| iam::Iam::new(p.client()));
     service!(autoscaling: autoscaling::AutoScaling = |p| autoscaling::AutoScaling::new(p.client()));
     service!(route53: route53::Route53 = |p| route53::Route53::new(p.client(), p.region.clone()));
     service!(cloudfront: cloudfront::CloudFront = |p| cloudfront::CloudFront::new(p.client()));
@@ -208,7 +205,6 @@ impl AwsProvider {
             elbv2: OnceLock::new(),
             acm: OnceLock::new(),
             ecs: OnceLock::new(),
-            iam: OnceLock::new(),
             autoscaling: OnceLock::new(),
             route53: OnceLock::new(),
             cloudfront: OnceLock::new(),
@@ -269,7 +265,6 @@ pub enum ByService {
     Elbv2,
     Acm,
     Ecs,
-    Iam,
     AutoScaling,
     Route53,
     CloudFront,
@@ -293,7 +288,6 @@ impl AwsKind for ByService {
             ByService::Elbv2 => aws.elbv2().read(req).await,
             ByService::Acm => aws.acm().read(req).await,
             ByService::Ecs => aws.ecs().read(req).await,
-            ByService::Iam => aws.iam().read(req).await,
             ByService::AutoScaling => aws.autoscaling().read(req).await,
             ByService::Route53 => aws.route53().read(req).await,
             ByService::CloudFront => aws.cloudfront().read(req).await,
@@ -316,7 +310,6 @@ impl AwsKind for ByService {
             ByService::Elbv2 => aws.elbv2().apply(req).await,
             ByService::Acm => aws.acm().apply(req).await,
             ByService::Ecs => aws.ecs().apply(req).await,
-            ByService::Iam => aws.iam().apply(req).await,
             ByService::AutoScaling => aws.autoscaling().apply(req).await,
             ByService::Route53 => aws.route53().apply(req).await,
             ByService::CloudFront => aws.cloudfront().apply(req).await,

@@ -223,13 +223,14 @@ where
 /// `retag` through a service's pair of tagging calls, each keyed by one
 /// resource id or ARN: `remove: call(id_field).keys_field => "Operation"`,
 /// and `set: call(id_field).tags_field => "Operation"`.
+#[macro_export]
 macro_rules! retag_by {
     ($client:expr, $service:expr, $id:expr, $prior:expr, $attrs:expr,
      remove: $remove:ident($rkey:ident).$keys:ident => $rop:literal,
      set: $set:ident($skey:ident).$tags:ident => $sop:literal) => {{
         let id: &str = $id;
         let client = &$client;
-        super::tags::retag(
+        $crate::provider::aws::tags::retag(
             $prior,
             $attrs,
             |keys| async move {
@@ -240,10 +241,10 @@ macro_rules! retag_by {
                     .send()
                     .await
                     .map(drop)
-                    .map_err(super::call::failed($service, $rop))
+                    .map_err($crate::provider::aws::call::failed($service, $rop))
             },
             |pairs| async move {
-                let tags = super::tags::of_pairs(&pairs)?;
+                let tags = $crate::provider::aws::tags::of_pairs(&pairs)?;
                 client
                     .$set()
                     .$skey(id)
@@ -251,7 +252,7 @@ macro_rules! retag_by {
                     .send()
                     .await
                     .map(drop)
-                    .map_err(super::call::failed($service, $sop))
+                    .map_err($crate::provider::aws::call::failed($service, $sop))
             },
         )
         .await

@@ -6,8 +6,9 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 use indexmap::IndexMap;
 
-use super::call::failed;
-use super::fields::{list, s, strings};
+use crate::provider::aws::call::failed;
+use crate::provider::aws::fields::{list, s, strings};
+use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -71,7 +72,7 @@ impl Iam {
     }
 
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        let mut roles = all_items!(
+        let mut roles = crate::all_items!(
             self.client.list_roles().path_prefix(path(req.stack)),
             "ListRoles"
         );
@@ -123,12 +124,12 @@ impl Iam {
             r.attrs
                 .insert("trusted_service".into(), Value::String(service));
         }
-        let tags = all_items!(
+        let tags = crate::all_items!(
             self.client.list_role_tags().role_name(&r.id),
             "ListRoleTags"
         );
-        super::tags::read_sdk(r, &tags);
-        let attached = all_items!(
+        crate::provider::aws::tags::read_sdk(r, &tags);
+        let attached = crate::all_items!(
             self.client.list_attached_role_policies().role_name(&r.id),
             "ListAttachedRolePolicies"
         );
@@ -161,7 +162,8 @@ impl Iam {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name")
                     .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
-                let tags: Vec<Tag> = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
+                let tags: Vec<Tag> =
+                    crate::provider::aws::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 let out = self
                     .client
                     .create_role()
@@ -174,7 +176,7 @@ impl Iam {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "CreateRole"))?;
-                let arn = super::fields::answered(
+                let arn = crate::provider::aws::fields::answered(
                     out.role().map(|r| r.arn()),
                     SERVICE,
                     "CreateRole",
@@ -210,7 +212,7 @@ impl Iam {
                         .map_err(failed(SERVICE, "UpdateAssumeRolePolicy"))?;
                 }
                 self.update_policies(&prior, &attrs).await?;
-                retag_by!(self.client, SERVICE, &prior.id, &prior, &attrs,
+                crate::retag_by!(self.client, SERVICE, &prior.id, &prior, &attrs,
                     remove: untag_role(role_name).set_tag_keys => "UntagRole",
                     set: tag_role(role_name).set_tags => "TagRole")?;
                 let mut live = prior.clone();
@@ -288,5 +290,29 @@ impl Iam {
             _ => {}
         }
         Ok(())
+    }
+}
+
+crate::sdk_client!(Client);
+
+/// IAM roles, through `Iam`.
+pub struct Roles;
+
+#[async_trait::async_trait]
+impl AwsKind for Roles {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        Iam::new(aws.client()).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        Iam::new(aws.client()).apply(req).await
     }
 }
