@@ -100,6 +100,11 @@ impl Exporter<'_> {
             return match m.attributes.iter().find(|(a, _)| *a == attr) {
                 Some((_, crate::kinds::CfnAttr::Ref)) => json!({ "Ref": id }),
                 Some((_, crate::kinds::CfnAttr::GetAtt(at))) => json!({ "Fn::GetAtt": [id, at] }),
+                Some((_, crate::kinds::CfnAttr::Unavailable)) => {
+                    self.unavailable.set(true);
+                    self.missing.borrow_mut().push(format!("{addr}.{attr}"));
+                    Json::Null
+                }
                 // The mapping does not say (the registry's test makes sure
                 // it says for every value AWS assigns): left out, as a
                 // value CloudFormation does not provide.
@@ -114,10 +119,6 @@ impl Exporter<'_> {
         match (kind, attr) {
             ("security_group", "id") => json!({ "Fn::GetAtt": [id, "GroupId"] }),
             ("ecs_cluster", "id") => json!({ "Fn::GetAtt": [id, "Arn"] }),
-            ("certificate", "validation_records") => {
-                self.unavailable.set(true);
-                Json::Null
-            }
             ("vpc", "owner_id") => json!({ "Ref": "AWS::AccountId" }),
             ("nat_gateway", "public_ip") => json!({ "Ref": format!("{id}Eip") }),
             ("nat_gateway", "allocation_id") => {
@@ -151,7 +152,7 @@ impl Exporter<'_> {
             ("ecs_cluster", "arn") => {
                 json!({ "Fn::GetAtt": [id, "Arn"] })
             }
-            ("certificate" | "ecs_task_definition" | "ecs_service" | "listener_rule", "arn") => {
+            ("ecs_task_definition" | "ecs_service" | "listener_rule", "arn") => {
                 json!({ "Ref": id })
             }
             ("scheduled_task", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
@@ -830,31 +831,6 @@ impl Exporter<'_> {
                 );
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::ECS::Cluster", props, Vec::new());
-            }
-            "certificate" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("DomainName", "domain_name"),
-                        ("SubjectAlternativeNames", "subject_alternative_names"),
-                    ],
-                );
-                if props
-                    .get("SubjectAlternativeNames")
-                    .and_then(Json::as_array)
-                    .is_some_and(Vec::is_empty)
-                {
-                    props.remove("SubjectAlternativeNames");
-                }
-                props.insert("ValidationMethod".into(), json!("DNS"));
-                self.tags(&mut props, attrs);
-                self.add(
-                    id,
-                    "AWS::CertificateManager::Certificate",
-                    props,
-                    Vec::new(),
-                );
             }
             "listener_rule" => {
                 self.props_from(

@@ -114,10 +114,6 @@ const TYPES: &[(&str, Mapping)] = &[
         "AWS::ElasticLoadBalancingV2::ListenerRule",
         Mapping::Kind("listener_rule"),
     ),
-    (
-        "AWS::CertificateManager::Certificate",
-        Mapping::Kind("certificate"),
-    ),
     ("AWS::Route53::HostedZone", Mapping::Kind("dns_zone")),
     ("AWS::Route53::RecordSet", Mapping::Kind("dns_record")),
     ("AWS::CloudFront::Distribution", Mapping::Kind("cdn")),

@@ -786,15 +786,6 @@ pub static LISTENER_RULE: Fixture = Fixture {
     emulator_lacks: None,
 };
 
-pub static CERTIFICATE: Fixture = Fixture {
-    create: "certificate contract {\n  domain_name = \"contract.example.ac.uk\"\n}\n",
-    update: "certificate contract {\n  domain_name = \"contract.example.ac.uk\"\n  tags        = { team = \"web\" }\n}\n",
-    replace: Some(
-        "certificate contract {\n  domain_name = \"contract2.example.ac.uk\"\n  tags        = { team = \"web\" }\n}\n",
-    ),
-    emulator_lacks: None,
-};
-
 pub static DNS_ZONE: Fixture = Fixture {
     create: "dns_zone contract {\n  name    = \"contract.example.ac.uk\"\n  comment = \"one\"\n}\n",
     update: "dns_zone contract {\n  name    = \"contract.example.ac.uk\"\n  comment = \"two\"\n  tags    = { team = \"web\" }\n}\n",

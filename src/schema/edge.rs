@@ -195,45 +195,6 @@ pub static LISTENER_RULE: KindSchema = KindSchema {
     exactly_one_of: &[],
 };
 
-pub static CERTIFICATE: KindSchema = KindSchema {
-    name: "certificate",
-    service: "acm",
-    summary: "An ACM certificate validated by DNS; its validation records are an output for dns_record.",
-    attrs: &[
-        required(
-            "domain_name",
-            Type::String,
-            "The main name, such as \"vle.example.ac.uk\".",
-        )
-        .force_new(),
-        optional(
-            "subject_alternative_names",
-            Type::Set(&Type::String),
-            "[]",
-            "More names, such as [\"*.vle.example.ac.uk\"].",
-        )
-        .force_new(),
-        TAGS,
-    ],
-    computed: &[
-        ARN_ID,
-        ARN,
-        ComputedSchema {
-            name: "status",
-            doc: "PENDING_VALIDATION until the DNS records exist, then ISSUED.",
-        },
-        ComputedSchema {
-            name: "validation_records",
-            doc: "The CNAME records that prove the domain: a list of { name, type, value }.",
-        },
-    ],
-    taggable: true,
-    rank: 0,
-    slow: false,
-    protected: false,
-    exactly_one_of: &[],
-};
-
 pub static DNS_ZONE: KindSchema = KindSchema {
     name: "dns_zone",
     service: "route53",

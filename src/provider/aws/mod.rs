@@ -20,7 +20,6 @@ pub(crate) mod call;
 #[macro_use]
 pub(crate) mod tags;
 
-mod acm;
 mod autoscaling;
 mod cloudformation;
 mod cloudfront;
@@ -71,7 +70,6 @@ pub struct AwsProvider {
     elasticache: OnceLock<elasticache::ElastiCache>,
     rds: OnceLock<rds::Rds>,
     elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
-    acm: OnceLock<acm::Acm>,
     ecs: OnceLock<ecs::Ecs>,
     autoscaling: OnceLock<autoscaling::AutoScaling>,
     route53: OnceLock<route53::Route53>,
@@ -105,7 +103,6 @@ sdk_client!(
     aws_sdk_elasticache::Client,
     aws_sdk_rds::Client,
     aws_sdk_elasticloadbalancingv2::Client,
-    aws_sdk_acm::Client,
     aws_sdk_ecs::Client,
     aws_sdk_applicationautoscaling::Client,
     aws_sdk_autoscaling::Client,
@@ -157,7 +154,6 @@ impl AwsProvider {
     service!(elasticache: elasticache::ElastiCache = |p| elasticache::ElastiCache::new(p.client()));
     service!(rds: rds::Rds = |p| rds::Rds::new(p.client()));
     service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
-    service!(acm: acm::Acm = |p| acm::Acm::new(p.client()));
     service!(ecs: ecs::Ecs = |p| ecs::Ecs::new(p.client(), p.client(), p.region.clone()));
     service!(autoscaling: autoscaling::AutoScaling = |p| autoscaling::AutoScaling::new(p.client()));
     service!(route53: route53::Route53 = |p| route53::Route53::new(p.client(), p.region.clone()));
@@ -203,7 +199,6 @@ impl AwsProvider {
             elasticache: OnceLock::new(),
             rds: OnceLock::new(),
             elbv2: OnceLock::new(),
-            acm: OnceLock::new(),
             ecs: OnceLock::new(),
             autoscaling: OnceLock::new(),
             route53: OnceLock::new(),
@@ -263,7 +258,6 @@ pub enum ByService {
     ElastiCache,
     Rds,
     Elbv2,
-    Acm,
     Ecs,
     AutoScaling,
     Route53,
@@ -286,7 +280,6 @@ impl AwsKind for ByService {
             ByService::ElastiCache => aws.elasticache().read(req).await,
             ByService::Rds => aws.rds().read(req).await,
             ByService::Elbv2 => aws.elbv2().read(req).await,
-            ByService::Acm => aws.acm().read(req).await,
             ByService::Ecs => aws.ecs().read(req).await,
             ByService::AutoScaling => aws.autoscaling().read(req).await,
             ByService::Route53 => aws.route53().read(req).await,
@@ -308,7 +301,6 @@ impl AwsKind for ByService {
             ByService::ElastiCache => aws.elasticache().apply(req).await,
             ByService::Rds => aws.rds().apply(req).await,
             ByService::Elbv2 => aws.elbv2().apply(req).await,
-            ByService::Acm => aws.acm().apply(req).await,
             ByService::Ecs => aws.ecs().apply(req).await,
             ByService::AutoScaling => aws.autoscaling().apply(req).await,
             ByService::Route53 => aws.route53().apply(req).await,

@@ -8,8 +8,9 @@ use aws_sdk_acm::Client;
 use aws_sdk_acm::types::{Tag, ValidationMethod};
 use indexmap::IndexMap;
 
-use super::call::{failed, unbuilt};
-use super::fields::{list, req_s, s, strings};
+use crate::provider::aws::call::{failed, unbuilt};
+use crate::provider::aws::fields::{list, req_s, s, strings};
+use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -27,7 +28,7 @@ impl Acm {
     }
 
     pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        let summaries = all_items!(self.client.list_certificates(), "ListCertificates");
+        let summaries = crate::all_items!(self.client.list_certificates(), "ListCertificates");
         let mut resources = Vec::new();
         for summary in &summaries {
             let Some(arn) = summary.certificate_arn() else {
@@ -60,7 +61,7 @@ impl Acm {
             .send()
             .await
             .map_err(failed(SERVICE, "ListTagsForCertificate"))?;
-        super::tags::read_sdk(r, out.tags());
+        crate::provider::aws::tags::read_sdk(r, out.tags());
         Ok(())
     }
 
@@ -114,7 +115,8 @@ impl Acm {
     pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
         match req.op {
             Operation::Create { attrs } => {
-                let tags: Vec<Tag> = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
+                let tags: Vec<Tag> =
+                    crate::provider::aws::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 let sans = strings(&attrs, "subject_alternative_names");
                 // The same token for the same certificate of the same
                 // stack: a retried request returns the first certificate.
@@ -141,7 +143,7 @@ impl Acm {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "RequestCertificate"))?;
-                let arn = super::fields::answered(
+                let arn = crate::provider::aws::fields::answered(
                     out.certificate_arn(),
                     SERVICE,
                     "RequestCertificate",
@@ -167,7 +169,7 @@ impl Acm {
             Operation::Update { prior, attrs } => {
                 // ACM removes tags named by key, as tags without a value.
                 let id: &str = &prior.id;
-                super::tags::retag(
+                crate::provider::aws::tags::retag(
                     &prior,
                     &attrs,
                     |keys| async move {
@@ -188,7 +190,7 @@ impl Acm {
                         self.client
                             .add_tags_to_certificate()
                             .certificate_arn(id)
-                            .set_tags(Some(super::tags::of_pairs(&pairs)?))
+                            .set_tags(Some(crate::provider::aws::tags::of_pairs(&pairs)?))
                             .send()
                             .await
                             .map(drop)
@@ -216,5 +218,29 @@ impl Acm {
                 Ok(ApplyResponse { live: None })
             }
         }
+    }
+}
+
+crate::sdk_client!(Client);
+
+/// Certificates, through `Acm`.
+pub struct Certificates;
+
+#[async_trait::async_trait]
+impl AwsKind for Certificates {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        Acm::new(aws.client()).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        Acm::new(aws.client()).apply(req).await
     }
 }
