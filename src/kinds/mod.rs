@@ -146,6 +146,26 @@ pub trait CfnValues {
     fn tags(&self, attrs: &IndexMap<String, Value>) -> Option<Json>;
 }
 
+/// Template properties from the attributes of the same meaning
+/// (`(Property, attribute)` pairs; unset ones left out), and the user's
+/// tags as `Tags`.
+pub fn cfn_properties(
+    cfn: &dyn CfnValues,
+    attrs: &IndexMap<String, Value>,
+    pairs: &[(&str, &str)],
+) -> serde_json::Map<String, Json> {
+    let mut props = serde_json::Map::new();
+    for (prop, attr) in pairs {
+        if let Some(v) = attrs.get(*attr).filter(|v| **v != Value::Null) {
+            props.insert((*prop).to_string(), cfn.value(v));
+        }
+    }
+    if let Some(tags) = cfn.tags(attrs) {
+        props.insert("Tags".into(), tags);
+    }
+    props
+}
+
 /// A minimal estate for the contract test: the blocks the kind needs (a
 /// VPC for a subnet) and one block of the kind named `contract`, in three
 /// versions.

@@ -59,10 +59,7 @@ fn properties(
     cfn: &dyn CfnValues,
     attrs: &IndexMap<String, Value>,
 ) -> serde_json::Map<String, Json> {
-    let mut props = serde_json::Map::new();
-    if let Some(v) = attrs.get("domain_name").filter(|v| **v != Value::Null) {
-        props.insert("DomainName".into(), cfn.value(v));
-    }
+    let mut props = super::cfn_properties(cfn, attrs, &[("DomainName", "domain_name")]);
     if let Some(v) = attrs
         .get("subject_alternative_names")
         .filter(|v| v.as_list().is_some_and(|l| !l.is_empty()))
@@ -70,9 +67,6 @@ fn properties(
         props.insert("SubjectAlternativeNames".into(), cfn.value(v));
     }
     props.insert("ValidationMethod".into(), json!("DNS"));
-    if let Some(tags) = cfn.tags(attrs) {
-        props.insert("Tags".into(), tags);
-    }
     props
 }
 

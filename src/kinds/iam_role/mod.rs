@@ -65,16 +65,15 @@ fn properties(
     cfn: &dyn CfnValues,
     attrs: &IndexMap<String, Value>,
 ) -> serde_json::Map<String, Json> {
-    let mut props = serde_json::Map::new();
+    let mut props = super::cfn_properties(
+        cfn,
+        attrs,
+        &[
+            ("RoleName", "name"),
+            ("ManagedPolicyArns", "managed_policy_arns"),
+        ],
+    );
     let given = |k: &str| attrs.get(k).filter(|v| **v != Value::Null);
-    for (prop, attr) in [
-        ("RoleName", "name"),
-        ("ManagedPolicyArns", "managed_policy_arns"),
-    ] {
-        if let Some(v) = given(attr) {
-            props.insert(prop.into(), cfn.value(v));
-        }
-    }
     props.insert(
         "AssumeRolePolicyDocument".into(),
         json!({
@@ -92,9 +91,6 @@ fn properties(
             "Policies".into(),
             json!([{ "PolicyName": "mdl-inline", "PolicyDocument": document }]),
         );
-    }
-    if let Some(tags) = cfn.tags(attrs) {
-        props.insert("Tags".into(), tags);
     }
     props
 }

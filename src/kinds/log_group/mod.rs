@@ -87,21 +87,15 @@ fn properties(
     cfn: &dyn CfnValues,
     attrs: &IndexMap<String, Value>,
 ) -> serde_json::Map<String, Json> {
-    let mut props = serde_json::Map::new();
-    let given = |k: &str| attrs.get(k).filter(|v| **v != Value::Null);
-    for (prop, attr) in [
-        ("LogGroupName", "name"),
-        ("RetentionInDays", "retention_days"),
-        ("KmsKeyId", "kms_key_id"),
-    ] {
-        if let Some(v) = given(attr) {
-            props.insert(prop.into(), cfn.value(v));
-        }
-    }
-    if let Some(tags) = cfn.tags(attrs) {
-        props.insert("Tags".into(), tags);
-    }
-    props
+    super::cfn_properties(
+        cfn,
+        attrs,
+        &[
+            ("LogGroupName", "name"),
+            ("RetentionInDays", "retention_days"),
+            ("KmsKeyId", "kms_key_id"),
+        ],
+    )
 }
 
 static CLOUDFORMATION: CfnMapping = CfnMapping {
