@@ -437,14 +437,18 @@ fn check_body(
         check_type(&value, &schema.ty, a.value.span, schema.name, diags);
         // Allowed values are written as text; a number is compared as it
         // is written (`30`, not `30.0`).
-        let shown = match &value {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(Value::Number(*n).to_string()),
-            _ => None,
+        // Only attributes with allowed values pay for the text.
+        let shown: Option<std::borrow::Cow<'_, str>> = if schema.allowed.is_empty() {
+            None
+        } else {
+            match &value {
+                Value::String(s) => Some(s.as_str().into()),
+                Value::Number(n) => Some(Value::Number(*n).to_string().into()),
+                _ => None,
+            }
         };
-        if !schema.allowed.is_empty()
-            && let Some(s) = &shown
-            && !schema.allowed.contains(&s.as_str())
+        if let Some(s) = &shown
+            && !schema.allowed.contains(&s.as_ref())
         {
             let mut d = Diagnostic::error(
                 "check::invalid_value",

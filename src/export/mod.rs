@@ -100,19 +100,11 @@ impl Exporter<'_> {
             return match m.attributes.iter().find(|(a, _)| *a == attr) {
                 Some((_, crate::kinds::CfnAttr::Ref)) => json!({ "Ref": id }),
                 Some((_, crate::kinds::CfnAttr::GetAtt(at))) => json!({ "Fn::GetAtt": [id, at] }),
-                Some((_, crate::kinds::CfnAttr::Unavailable)) => {
-                    self.unavailable.set(true);
-                    self.missing.borrow_mut().push(format!("{addr}.{attr}"));
-                    Json::Null
-                }
+                Some((_, crate::kinds::CfnAttr::Unavailable)) => self.cannot_name(addr, attr),
                 // The mapping does not say (the registry's test makes sure
                 // it says for every value AWS assigns): left out, as a
                 // value CloudFormation does not provide.
-                None => {
-                    self.unavailable.set(true);
-                    self.missing.borrow_mut().push(format!("{addr}.{attr}"));
-                    Json::Null
-                }
+                None => self.cannot_name(addr, attr),
             };
         }
         let kind = schema.map_or("", |k| k.name);
@@ -189,12 +181,16 @@ impl Exporter<'_> {
             ) => json!({ "Ref": id }),
             // CloudFormation gives no such attribute: the block that needs
             // it is refused by name, not sent a guess.
-            _ => {
-                self.unavailable.set(true);
-                self.missing.borrow_mut().push(format!("{addr}.{attr}"));
-                Json::Null
-            }
+            _ => self.cannot_name(addr, attr),
         }
+    }
+
+    /// A value no template can name: recorded, so that an output of it is
+    /// left out and a block that needs it refused.
+    fn cannot_name(&self, addr: &ResourceAddr, attr: &str) -> Json {
+        self.unavailable.set(true);
+        self.missing.borrow_mut().push(format!("{addr}.{attr}"));
+        Json::Null
     }
 
     /// A value for a property CloudFormation types as a string (a uid, a

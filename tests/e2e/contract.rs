@@ -83,12 +83,17 @@ fn contract(moto: &Arc<Moto>, kind: &mdl::kinds::Kind) -> Result<(), String> {
     let ws = Workspace::sharing(moto, &file, fixture.create);
     let addr = format!("{name}.contract");
     // `args` with the file after the command's words (`state rebuild`).
-    let run = |args: &[&str], code: i32, what: &str| -> Result<String, String> {
+    let with_file = |args: &[&str]| -> Vec<String> {
         let words = if args[0] == "state" { 2 } else { 1 };
-        let mut all = args[..words].to_vec();
-        all.push(file.as_str());
-        all.extend_from_slice(&args[words..]);
-        let r = ws.mdl(&all);
+        let mut all: Vec<String> = args[..words].iter().map(ToString::to_string).collect();
+        all.push(file.clone());
+        all.extend(args[words..].iter().map(ToString::to_string));
+        all
+    };
+    let mdl = |all: &[String]| ws.mdl(&all.iter().map(String::as_str).collect::<Vec<_>>());
+    let run = |args: &[&str], code: i32, what: &str| -> Result<String, String> {
+        let all = with_file(args);
+        let r = mdl(&all);
         if r.code == code {
             Ok(r.stdout)
         } else {
@@ -126,9 +131,8 @@ fn contract(moto: &Arc<Moto>, kind: &mdl::kinds::Kind) -> Result<(), String> {
     // the contract ends there.
     let lacks = |step: Step, args: &[&str]| -> Option<Result<(), String>> {
         let lack = fixture.emulator_lacks.filter(|l| l.at == step)?;
-        let mut all = vec![args[0], file.as_str()];
-        all.extend_from_slice(&args[1..]);
-        let r = ws.mdl(&all);
+        let all = with_file(args);
+        let r = mdl(&all);
         Some(if r.code != 0 && r.stderr.contains(lack.call) {
             Ok(())
         } else {

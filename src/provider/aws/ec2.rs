@@ -43,10 +43,6 @@ pub(super) fn missing(op: &'static str, what: &str) -> ProviderError {
 
 pub(super) use super::tags::Split as Tags;
 
-pub(super) fn split_tags(tags: &[Tag]) -> Tags {
-    super::tags::split(tags)
-}
-
 pub(super) fn tag_spec(
     rt: ResourceType,
     stack: &str,
@@ -493,7 +489,7 @@ impl Ec2 {
             .iter()
             .filter_map(|v| {
                 let id = v.vpc_id()?;
-                let tags = split_tags(v.tags());
+                let tags = super::tags::split(v.tags());
                 let mut attrs = IndexMap::new();
                 attrs.insert(
                     "cidr_block".into(),
@@ -565,7 +561,7 @@ impl Ec2 {
             .iter()
             .filter_map(|sn| {
                 let id = sn.subnet_id()?;
-                let tags = split_tags(sn.tags());
+                let tags = super::tags::split(sn.tags());
                 let mut attrs = IndexMap::new();
                 attrs.insert("vpc_id".into(), Value::str(sn.vpc_id().unwrap_or_default()));
                 attrs.insert(
@@ -648,7 +644,7 @@ impl Ec2 {
             .iter()
             .filter_map(|g| {
                 let id = g.internet_gateway_id()?;
-                let tags = split_tags(g.tags());
+                let tags = super::tags::split(g.tags());
                 let mut attrs = IndexMap::new();
                 let vpc = g
                     .attachments()
@@ -742,7 +738,7 @@ impl Ec2 {
             .iter()
             .filter_map(|n| {
                 let id = n.nat_gateway_id()?;
-                let tags = split_tags(n.tags());
+                let tags = super::tags::split(n.tags());
                 let mut attrs = IndexMap::new();
                 attrs.insert(
                     "subnet_id".into(),
@@ -925,7 +921,7 @@ impl Ec2 {
             .iter()
             .filter_map(|t| {
                 let id = t.route_table_id()?;
-                let tags = split_tags(t.tags());
+                let tags = super::tags::split(t.tags());
                 let routes: Vec<Value> = t
                     .routes()
                     .iter()
@@ -1146,7 +1142,7 @@ impl Ec2 {
             })
             .filter_map(|p| {
                 let id = p.vpc_peering_connection_id()?;
-                let tags = split_tags(p.tags());
+                let tags = super::tags::split(p.tags());
                 let requester = p.requester_vpc_info();
                 let accepter = p.accepter_vpc_info();
                 let mut attrs = IndexMap::new();
@@ -1263,7 +1259,7 @@ impl Ec2 {
             .iter()
             .filter_map(|g| {
                 let id = g.group_id()?;
-                let tags = split_tags(g.tags());
+                let tags = super::tags::split(g.tags());
                 let mut attrs = IndexMap::new();
                 attrs.insert(
                     "name".into(),

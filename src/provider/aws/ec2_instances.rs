@@ -17,7 +17,7 @@ use aws_smithy_types::base64;
 use indexmap::IndexMap;
 
 use super::call::failed;
-use super::ec2::{Ec2, live, missing, split_tags, tag_spec};
+use super::ec2::{Ec2, live, missing, tag_spec};
 use super::fields::{b, list, n, opt, req_s, s, strings, to_i32};
 use super::wait_until;
 use crate::lang::ResourceAddr;
@@ -178,7 +178,7 @@ impl Ec2 {
                 t.latest_version_number()
                     .map_or(Value::Null, |v| Value::Number(v as f64)),
             );
-            out.push(live(split_tags(t.tags()), id, attrs, computed));
+            out.push(live(super::tags::split(t.tags()), id, attrs, computed));
         }
         Ok(out)
     }
@@ -302,7 +302,7 @@ impl Ec2 {
             let mut computed = IndexMap::new();
             computed.insert("private_ip".into(), opt(i.private_ip_address()));
             computed.insert("public_ip".into(), opt(i.public_ip_address()));
-            out.push(live(split_tags(i.tags()), id, attrs, computed));
+            out.push(live(super::tags::split(i.tags()), id, attrs, computed));
         }
         Ok(out)
     }

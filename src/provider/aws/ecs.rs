@@ -40,10 +40,6 @@ pub struct Ecs {
     region: String,
 }
 
-fn read_tags(tags: &[Tag], r: &mut LiveResource) {
-    super::tags::read_sdk(r, tags);
-}
-
 fn resource(id: &str) -> LiveResource {
     let mut computed = IndexMap::new();
     computed.insert("id".into(), Value::str(id));
@@ -170,7 +166,7 @@ impl Ecs {
                 });
                 r.attrs
                     .insert("container_insights".into(), Value::Bool(insights));
-                read_tags(c.tags(), &mut r);
+                super::tags::read_sdk(&mut r, c.tags());
                 out.push(r);
             }
         }
@@ -274,7 +270,7 @@ impl Ecs {
             r.attrs.insert("volume".into(), Value::List(volumes));
             r.computed
                 .insert("revision".into(), Value::Number(f64::from(td.revision())));
-            read_tags(described.tags(), &mut r);
+            super::tags::read_sdk(&mut r, described.tags());
             out.push(r);
         }
         Ok(out)
@@ -349,7 +345,7 @@ impl Ecs {
                     r.attrs
                         .insert("enable_execute_command".into(), Value::Bool(true));
                 }
-                read_tags(svc.tags(), &mut r);
+                super::tags::read_sdk(&mut r, svc.tags());
                 r.computed.insert(
                     "resource_id".into(),
                     Value::String(scaling_id(

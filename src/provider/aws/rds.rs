@@ -7,13 +7,12 @@
 use std::time::Duration;
 
 use aws_sdk_rds::Client;
-use aws_sdk_rds::types::{ServerlessV2ScalingConfiguration, Tag};
+use aws_sdk_rds::types::ServerlessV2ScalingConfiguration;
 use indexmap::IndexMap;
 
 use super::call::failed;
 use super::fields::{list, opt, s, strings, with_applied};
 use super::wait_until;
-use crate::lang::ResourceAddr;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -23,12 +22,6 @@ const SERVICE: &str = "rds";
 
 pub struct Rds {
     client: Client,
-}
-
-/// Address, stack and the user's tags from an RDS tag list.
-fn split_tags(tags: &[Tag]) -> (Option<ResourceAddr>, Option<String>, Value) {
-    let split = super::tags::split(tags);
-    (split.addr, split.stack, split.user)
 }
 
 fn scaling(attrs: &IndexMap<String, Value>) -> Option<ServerlessV2ScalingConfiguration> {
@@ -94,7 +87,7 @@ impl Rds {
             .send()
             .await
             .map_err(failed(SERVICE, "ListTagsForResource"))?;
-        let (addr, stack, user) = split_tags(out.tag_list());
+        let super::tags::Split { addr, stack, user } = super::tags::split(out.tag_list());
         r.addr = addr;
         r.stack = stack;
         r.attrs.insert("tags".into(), user);
@@ -141,7 +134,7 @@ impl Rds {
             .filter(|c| c.status() != Some("deleting"))
             .filter_map(|c| {
                 let id = c.db_cluster_identifier()?;
-                let (addr, stack, user) = split_tags(c.tag_list());
+                let super::tags::Split { addr, stack, user } = super::tags::split(c.tag_list());
                 let mut attrs = IndexMap::new();
                 attrs.insert("engine".into(), opt(c.engine()));
                 attrs.insert("engine_version".into(), opt(c.engine_version()));
@@ -214,7 +207,7 @@ impl Rds {
             .filter(|i| i.db_instance_status() != Some("deleting"))
             .filter_map(|i| {
                 let id = i.db_instance_identifier()?;
-                let (addr, stack, user) = split_tags(i.tag_list());
+                let super::tags::Split { addr, stack, user } = super::tags::split(i.tag_list());
                 let mut attrs = IndexMap::new();
                 attrs.insert("cluster_id".into(), opt(i.db_cluster_identifier()));
                 attrs.insert("instance_class".into(), opt(i.db_instance_class()));
