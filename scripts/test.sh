@@ -13,16 +13,14 @@ cargo fmt --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
 echo "== build"
-cargo build --locked
 # The tests link what the build made: a dev-dependency that changed the
-# features of a crate both share would rebuild it, and with it the SDK.
-rebuilt="$(cargo test --locked --no-run 2>&1 | sed -n 's/^ *Compiling \([^ ]*\) .*/\1/p' | grep -vx mdl || true)"
-if [ -n "$rebuilt" ]; then
-  echo "error: building the tests rebuilt $(echo "$rebuilt" | wc -l) crates after cargo build:" >&2
-  echo "$rebuilt" | head -20 >&2
-  echo "a dev-dependency turns on a feature of a crate in the SDK's tree; turn it on in [dependencies] too (see \`either\` in Cargo.toml)" >&2
-  exit 1
-fi
+# features of a crate both share would build it twice, and every crate above
+# it (the SDK's tree among them). scripts/same-features.py says which.
+features="$(mktemp -d)"
+trap 'rm -rf "$features"' EXIT
+cargo build --locked --message-format=json-render-diagnostics >"$features/build"
+cargo test --locked --no-run --message-format=json-render-diagnostics >"$features/test"
+python3 scripts/same-features.py "$features/build" "$features/test"
 echo "== tests"
 # Inputs per fuzz property (tests/integration/fuzz.rs).
 export PROPTEST_CASES="${PROPTEST_CASES:-1000}"
