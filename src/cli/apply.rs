@@ -5,10 +5,11 @@ use std::sync::Mutex;
 
 use clap::Args;
 
-use super::plan::{Prepared, SAVED_PLAN_KEY, SavedPlan, prepare, provider_diag};
+use super::plan::{Prepared, SAVED_PLAN_KEY, SavedPlan, prepare};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::apply::{Event, Outcome, StepKind, apply};
 use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::engine::open;
 use crate::lang::Evaluator;
 
 #[derive(Args, Debug)]
@@ -305,14 +306,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     // once, the lock released; state is saved after every step.
     // The state must be writable, and the lock held (it is, since
     // prepare), before AWS changes: write it once as it is.
-    if let Err(e) = store.save(&state) {
-        let d = command_line_diag(
-            &mut loaded.sources,
-            "state::unwritable",
-            format!("{e}; nothing was changed"),
-            "while checking that state can be saved",
-            "mdl saves state after every step and will not change AWS without it: fix the permissions or the backend, then run again",
-        );
+    if let Err(d) = open::writable(&mut loaded.sources, &store, &state) {
         ui.report(&[d], &loaded.sources);
         return 1;
     }
@@ -336,7 +330,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     let mut diags: Vec<Diagnostic> = Vec::new();
     for (s, o) in &report.outcomes {
         if let Outcome::Failed(e) = o {
-            diags.push(provider_diag(
+            diags.push(open::aws_failure(
                 &mut loaded,
                 "apply::failed",
                 e,
@@ -357,9 +351,8 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
                 "no copy of the state could be written either ({copy_error}); `mdl state rebuild FILE` finds them again by their tags"
             ),
         };
-        diags.push(command_line_diag(
+        diags.push(open::write_failed(
             &mut loaded.sources,
-            "state::write_failed",
             format!(
                 "{e}; no further step was started.\nAWS holds what the saved state does not record:\n{}",
                 if missing.is_empty() {
@@ -368,7 +361,6 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
                     missing.join("\n")
                 }
             ),
-            "while saving state",
             kept,
         ));
     }

@@ -3,10 +3,9 @@
 
 use clap::Args;
 
-use super::plan::{provider_diag, runtime};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
+use crate::engine::open;
 use crate::lang::ResourceAddr;
-use crate::provider::aws::AwsProvider;
 use crate::provider::{Provider, ReadRequest};
 use crate::state::ResourceRecord;
 
@@ -78,44 +77,33 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
     };
     let kind = loaded.config.resources[&addr].kind;
     let stack = loaded.config.stack.clone();
+    let report = |loaded: &super::validate::Loaded, d| {
+        ui.report(&[d], &loaded.sources);
+        1u8
+    };
     let conn = args.aws.connection();
-    let store = match super::open_store(
+    let store = match open::store(
+        &mut loaded.sources,
         &args.file.file,
         &stack,
         loaded.identity.backend.as_deref(),
         &conn,
     ) {
         Ok(s) => s,
-        Err(e) => {
-            return fail(
-                &mut loaded,
-                "state::backend",
-                e,
-                "--backend takes s3://BUCKET/PREFIX".into(),
-            );
-        }
+        Err(d) => return report(&loaded, d),
     };
-    let _lock = match store.lock("import") {
-        Ok(l) => super::signals::hold(l),
-        Err(e) => {
-            return fail(
-                &mut loaded,
-                "state::locked",
-                e.to_string(),
-                super::LOCKED_HELP.into(),
-            );
-        }
+    let _lock = match open::lock(&mut loaded.sources, &store, "import", super::signals::hold) {
+        Ok(l) => l,
+        Err(d) => return report(&loaded, d),
     };
-    let mut state = match store.load(&stack) {
+    let mut state = match open::state(
+        &mut loaded.sources,
+        &store,
+        &stack,
+        "restore the state file before importing into it",
+    ) {
         Ok(s) => s,
-        Err(e) => {
-            return fail(
-                &mut loaded,
-                "state::unreadable",
-                e.to_string(),
-                "restore the state file before importing into it".into(),
-            );
-        }
+        Err(d) => return report(&loaded, d),
     };
     if let Some(r) = state.resources.get(&addr) {
         return fail(
@@ -137,37 +125,11 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
             format!("`mdl state mv {} {addr}` renames it instead", r.addr),
         );
     }
-    let Ok(rt) = runtime() else {
-        return fail(
-            &mut loaded,
-            "cli::runtime",
-            "cannot start the async runtime".into(),
-            "this is a bug in mdl".into(),
-        );
-    };
-    let conn = args.aws.connection();
-    let provider = match rt.block_on(AwsProvider::connect(&conn)) {
-        Ok(p) => p,
-        Err(e) => {
-            return fail(
-                &mut loaded,
-                "aws::config",
-                e.message,
-                "set AWS_REGION=eu-west-2 (for example) or pass --region".into(),
-            );
-        }
-    };
     let identity = loaded.identity.clone();
-    if let Err(d) = crate::engine::identity::confirm_where(
-        &rt,
-        &provider,
-        &mut loaded.sources,
-        &identity,
-        &mut state,
-    ) {
-        ui.report(&[d], &loaded.sources);
-        return 1;
-    }
+    let (rt, provider) = match open::connect_to(&mut loaded.sources, &conn, &identity, &mut state) {
+        Ok(x) => x,
+        Err(d) => return report(&loaded, d),
+    };
     let read = rt.block_on(provider.read(ReadRequest {
         kind,
         stack: &stack,
@@ -179,7 +141,7 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
     let found = match read {
         Ok(r) => r.resources.into_iter().find(|r| &r.id == id),
         Err(e) => {
-            let d = provider_diag(&mut loaded, "aws::read_failed", &e, Some(&addr));
+            let d = open::read_failed(&mut loaded, &e, Some(&addr));
             ui.report(&[d], &loaded.sources);
             return 1;
         }
@@ -213,13 +175,13 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         },
     );
     state.serial += 1;
-    if let Err(e) = store.save(&state) {
-        return fail(
-            &mut loaded,
-            "state::write_failed",
-            e.to_string(),
-            "nothing was imported; check the permissions of the .mdl directory".into(),
-        );
+    if let Err(d) = open::save(
+        &mut loaded.sources,
+        &store,
+        &state,
+        "nothing was imported; check the permissions of the .mdl directory",
+    ) {
+        return report(&loaded, d);
     }
     outln!("Imported {} as `{addr}`.", live.id);
     if adopted {

@@ -5,9 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::import::ImportArgs;
-use super::plan::runtime;
 use super::{Ui, command_line_diag};
 use crate::diagnostics::SourceMap;
+use crate::engine::open;
 use crate::import::{Adopted, Left, Mapping, StackArn};
 use crate::lang::ResourceAddr;
 use crate::provider::aws::{AwsProvider, Stack};
@@ -17,14 +17,19 @@ use crate::state::ResourceRecord;
 
 pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     let mut sources = SourceMap::new();
-    let mut fail = |code: &'static str, message: String, help: String| {
-        let d = command_line_diag(&mut sources, code, message, "in this command", help);
-        ui.report(&[d], &sources);
+    let fail = |sources: &mut SourceMap, code: &'static str, message: String, help: String| {
+        let d = command_line_diag(sources, code, message, "in this command", help);
+        ui.report(&[d], sources);
+        1u8
+    };
+    let report = |sources: &SourceMap, d| {
+        ui.report(&[d], sources);
         1u8
     };
     let file = &args.file.file;
     if file.exists() {
         return fail(
+            &mut sources,
             "import::file_exists",
             format!("{} exists already", file.display()),
             "--from-stack writes a new file; name one that does not exist".into(),
@@ -35,28 +40,20 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         .stack
         .clone()
         .unwrap_or_else(|| crate::engine::identity::default_name(file));
-    let Ok(rt) = runtime() else {
-        return fail(
-            "cli::runtime",
-            "cannot start the async runtime".into(),
-            "this is a bug in mdl".into(),
-        );
-    };
     let conn = args.aws.connection();
-    let provider = match rt.block_on(AwsProvider::connect(&conn)) {
+    let rt = match open::runtime(&mut sources) {
+        Ok(r) => r,
+        Err(d) => return report(&sources, d),
+    };
+    let provider = match open::connect(&mut sources, &rt, &conn) {
         Ok(p) => p,
-        Err(e) => {
-            return fail(
-                "aws::config",
-                e.message,
-                "set AWS_REGION=eu-west-2 (for example) or pass --region".into(),
-            );
-        }
+        Err(d) => return report(&sources, d),
     };
     let stack = match rt.block_on(provider.stack(stack_name)) {
         Ok(s) => s,
         Err(e) => {
             return fail(
+                &mut sources,
                 "import::stack_unreadable",
                 e.to_string(),
                 "check the stack name and the region (`aws cloudformation describe-stacks`)".into(),
@@ -65,6 +62,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     };
     if stack.status.ends_with("_IN_PROGRESS") || stack.status.starts_with("DELETE_") {
         return fail(
+            &mut sources,
             "import::stack_busy",
             format!("the stack `{stack_name}` is {}", stack.status),
             "import it once it is stable (CREATE_COMPLETE or UPDATE_COMPLETE)".into(),
@@ -72,31 +70,36 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     }
     let Some(arn) = StackArn::parse(&stack.stack_id) else {
         return fail(
+            &mut sources,
             "import::stack_unreadable",
             format!("the stack id `{}` is not a stack ARN", stack.stack_id),
             "this AWS endpoint does not answer like CloudFormation".into(),
         );
     };
-    let store = match super::open_store(file, &mdl_stack, args.file.backend.as_deref(), &conn) {
+    let store = match open::store(
+        &mut sources,
+        file,
+        &mdl_stack,
+        args.file.backend.as_deref(),
+        &conn,
+    ) {
         Ok(s) => s,
-        Err(e) => {
-            return fail(
-                "state::backend",
-                e,
-                "--backend takes s3://BUCKET/PREFIX".into(),
-            );
-        }
+        Err(d) => return report(&sources, d),
     };
-    let lock = match store.lock("import") {
-        Ok(l) => super::signals::hold(l),
-        Err(e) => {
-            return fail("state::locked", e.to_string(), super::LOCKED_HELP.into());
-        }
+    let lock = match open::lock(&mut sources, &store, "import", super::signals::hold) {
+        Ok(l) => l,
+        Err(d) => return report(&sources, d),
     };
-    let mut state = match store.load(&mdl_stack) {
+    let mut state = match open::state(
+        &mut sources,
+        &store,
+        &mdl_stack,
+        "restore or remove the state file first",
+    ) {
         Ok(s) if s.resources.is_empty() => s,
         Ok(s) => {
             return fail(
+                &mut sources,
                 "import::state_not_empty",
                 format!(
                     "the state of stack `{mdl_stack}` ({}) already holds {} resources",
@@ -106,13 +109,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
                 "import into a new stack: pass --stack NAME, or name another file".into(),
             );
         }
-        Err(e) => {
-            return fail(
-                "state::unreadable",
-                e.to_string(),
-                "restore or remove the state file first".into(),
-            );
-        }
+        Err(d) => return report(&sources, d),
     };
 
     // The stack's ARN names the account and region its resources are in.
@@ -122,15 +119,13 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         match rt.block_on(read_stack(&provider, &stack, &arn, &mdl_stack)) {
             Ok(x) => x,
             Err(e) => {
-                return fail(
-                    "aws::read_failed",
-                    e.to_string(),
-                    "nothing was written; check the credentials' read permissions".into(),
-                );
+                let d = open::stack_unread(&mut sources, &e);
+                return report(&sources, d);
             }
         };
     if adopted.is_empty() {
         return fail(
+            &mut sources,
             "import::nothing_to_import",
             format!(
                 "no resource of the stack `{stack_name}` could be imported ({} in it)",
@@ -148,6 +143,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         Ok(t) => t,
         Err(message) => {
             return fail(
+&mut sources,
                 "import::bad_output",
                 message,
                 "nothing was written; this is a bug in mdl, please report it with the stack's template".into(),
@@ -156,6 +152,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     };
     if let Err(e) = std::fs::write(file, &text) {
         return fail(
+            &mut sources,
             "import::write_failed",
             format!("cannot write {}: {e}", file.display()),
             "nothing was imported".into(),
@@ -193,15 +190,16 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         );
     }
     state.serial += 1;
-    if let Err(e) = store.save(&state) {
-        return fail(
-            "state::write_failed",
-            e.to_string(),
-            format!(
-                "{} was written but nothing is adopted; remove it and run the import again",
-                file.display()
-            ),
-        );
+    if let Err(d) = open::save(
+        &mut sources,
+        &store,
+        &state,
+        &format!(
+            "{} was written but nothing is adopted; remove it and run the import again",
+            file.display()
+        ),
+    ) {
+        return report(&sources, d);
     }
     drop(lock);
     left.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));

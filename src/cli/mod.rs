@@ -156,34 +156,6 @@ impl FileArgs {
     }
 }
 
-/// The state store of `stack`: the local file beside `file`, or the S3
-/// backend `--backend` (or MDL_BACKEND) names, reached with the standard
-/// AWS settings.
-///
-/// # Errors
-/// A bad URL, or no region for the bucket.
-pub fn open_store(
-    file: &std::path::Path,
-    stack: &str,
-    backend: Option<&str>,
-    conn: &crate::provider::aws::Connection,
-) -> Result<crate::state::Store, String> {
-    match backend.filter(|b| !b.is_empty()) {
-        None => Ok(crate::state::LocalStore::for_config(file, stack).into()),
-        Some(url) => {
-            let (backend, prefix) = crate::provider::aws::s3::S3Backend::connect(url, conn)?;
-            Ok(crate::state::Store::remote(
-                std::sync::Arc::new(backend),
-                &prefix,
-                stack,
-            ))
-        }
-    }
-}
-
-/// What to do about a held state lock.
-pub const LOCKED_HELP: &str = "wait for it to finish; a local lock is released when its process ends, a remote one (its id is above) with `mdl force-unlock FILE ID` if that run is gone";
-
 /// Which resources a plan covers, and which it replaces.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Selection {

@@ -36,35 +36,19 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
         }
     };
     let stack = identity.stack;
-    let store = match super::open_store(
+    let opened = crate::engine::open::store(
+        &mut sources,
         &args.file.file,
         &stack,
         identity.backend.as_deref(),
         &crate::provider::aws::Connection::default(),
-    ) {
+    )
+    .and_then(|store| {
+        crate::engine::open::state(&mut sources, &store, &stack, "run `mdl apply` first")
+    });
+    let state = match opened {
         Ok(s) => s,
-        Err(e) => {
-            let d = command_line_diag(
-                &mut sources,
-                "state::backend",
-                e,
-                "--backend",
-                "--backend takes s3://BUCKET/PREFIX",
-            );
-            ui.report(&[d], &sources);
-            return 1;
-        }
-    };
-    let state = match store.load(&stack) {
-        Ok(s) => s,
-        Err(e) => {
-            let d = command_line_diag(
-                &mut sources,
-                "state::unreadable",
-                e.to_string(),
-                "for this file",
-                "run `mdl apply` first",
-            );
+        Err(d) => {
             ui.report(&[d], &sources);
             return 1;
         }

@@ -9,8 +9,8 @@ use clap::Args;
 use super::validate::{Loaded, load};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
 use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::engine::open;
 use crate::plan::{Plan, ReadOptions, diff_with, refresh_with};
-use crate::provider::ProviderError;
 use crate::provider::aws::AwsProvider;
 use crate::state::{State, Store};
 
@@ -197,15 +197,6 @@ impl Timings {
     }
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        // Steps evaluate expressions once their dependencies are known.
-        .thread_stack_size(16 * 1024 * 1024)
-        .enable_all()
-        .build()
-}
-
 /// Everything up to a plan. With `destroy`, the plan deletes every resource
 /// of the stack.
 pub fn prepare(
@@ -220,83 +211,32 @@ pub fn prepare(
     let started = Instant::now();
     let mut loaded = load(ui, file)?;
     let loaded_at = Instant::now();
-    let fail = |sources: &mut SourceMap, code: &'static str, message: String, help: &str| {
-        let d = command_line_diag(sources, code, message, "while running this command", help);
-        ui.report(&[d], sources);
+    let report = |loaded: &Loaded, d: Diagnostic| {
+        ui.report(&[d], &loaded.sources);
         1u8
     };
     let conn = aws.connection();
-    let store = match super::open_store(
+    let stack = loaded.config.stack.clone();
+    let store = open::store(
+        &mut loaded.sources,
         &file.file,
-        &loaded.config.stack,
+        &stack,
         loaded.identity.backend.as_deref(),
         &conn,
-    ) {
-        Ok(s) => s,
-        Err(e) => {
-            return Err(fail(
-                &mut loaded.sources,
-                "state::backend",
-                e,
-                "--backend takes s3://BUCKET/PREFIX",
-            ));
-        }
-    };
-    let lock = match store.lock(operation) {
-        Ok(l) => super::signals::hold(l),
-        Err(e) => {
-            return Err(fail(
-                &mut loaded.sources,
-                "state::locked",
-                e.to_string(),
-                super::LOCKED_HELP,
-            ));
-        }
-    };
-    let mut state = match store.load(&loaded.config.stack) {
-        Ok(s) => s,
-        Err(e) => {
-            return Err(fail(
-                &mut loaded.sources,
-                "state::unreadable",
-                e.to_string(),
-                "restore the file from a backup, or move it away and run `mdl state rebuild FILE`, which finds the resources by their mdl:* tags",
-            ));
-        }
-    };
-    let runtime = match runtime() {
-        Ok(r) => r,
-        Err(e) => {
-            return Err(fail(
-                &mut loaded.sources,
-                "cli::runtime",
-                format!("cannot start the async runtime: {e}"),
-                "this is a bug in mdl",
-            ));
-        }
-    };
-    let conn = aws.connection();
-    let provider = match runtime.block_on(AwsProvider::connect(&conn)) {
-        Ok(p) => Arc::new(p),
-        Err(e) => {
-            return Err(fail(
-                &mut loaded.sources,
-                "aws::config",
-                e.message,
-                "set AWS_REGION=eu-west-2 (for example) or pass --region",
-            ));
-        }
-    };
-    if let Err(d) = crate::engine::identity::confirm_where(
-        &runtime,
-        &provider,
+    )
+    .map_err(|d| report(&loaded, d))?;
+    let lock = open::lock(&mut loaded.sources, &store, operation, super::signals::hold)
+        .map_err(|d| report(&loaded, d))?;
+    let mut state = open::state(&mut loaded.sources, &store, &stack, open::UNREADABLE_HELP)
+        .map_err(|d| report(&loaded, d))?;
+    let (runtime, provider) = open::connect_to(
         &mut loaded.sources,
-        &loaded.identity,
+        &conn,
+        &loaded.identity.clone(),
         &mut state,
-    ) {
-        ui.report(&[d], &loaded.sources);
-        return Err(1);
-    }
+    )
+    .map_err(|d| report(&loaded, d))?;
+    let provider = Arc::new(provider);
     let kinds: Vec<_> = loaded.config.resources.values().map(|r| r.kind).collect();
     let connected_at = Instant::now();
     let mut live = match runtime.block_on(refresh_with(
@@ -308,7 +248,7 @@ pub fn prepare(
     )) {
         Ok(l) => l,
         Err(e) => {
-            let d = provider_diag(&mut loaded, "aws::read_failed", &e, None);
+            let d = open::read_failed(&mut loaded, &e, None);
             ui.report(&[d], &loaded.sources);
             return Err(1);
         }
@@ -321,12 +261,14 @@ pub fn prepare(
         }
     };
     if destroy && !select.target.is_empty() {
-        return Err(fail(
+        let d = command_line_diag(
             &mut loaded.sources,
             "cli::target_destroy",
-            "--target cannot limit a destroy".to_string(),
+            "--target cannot limit a destroy",
+            "while running this command",
             "to delete one resource, remove its block and apply; `mdl apply --target ADDRESS` limits an apply",
-        ));
+        );
+        return Err(report(&loaded, d));
     }
     let targets = match resolve_selection(&mut loaded, &state, &select.target, true) {
         Ok(t) => t,
@@ -389,65 +331,6 @@ pub fn prepare(
         timings,
         unrecorded,
     })
-}
-
-/// An AWS failure as a diagnostic on the block of the resource involved,
-/// else on the first block of the kind, else on the command line.
-pub fn provider_diag(
-    loaded: &mut Loaded,
-    code: &'static str,
-    e: &ProviderError,
-    addr: Option<&crate::lang::ResourceAddr>,
-) -> Diagnostic {
-    let help = aws_help(e);
-    let addr = addr.or(e.addr.as_deref());
-    let message = match addr {
-        Some(a) => format!("{a}: {e}"),
-        None => e.to_string(),
-    };
-    match addr.and_then(|a| loaded.config.resources.get(a)) {
-        Some(r) => Diagnostic::error(
-            code,
-            message,
-            r.block.name.span,
-            "AWS refused this resource",
-        )
-        .with_help(help),
-        None => command_line_diag(
-            &mut loaded.sources,
-            code,
-            message,
-            "while running this command",
-            help,
-        ),
-    }
-}
-
-fn aws_help(e: &ProviderError) -> String {
-    match e.code.as_deref() {
-        Some(c) if c.contains("Conflict") || c.contains("InvalidSubnet.Range") => {
-            "a CIDR block overlaps or lies outside its VPC: check cidr_block values".into()
-        }
-        Some(c) if c.contains("DependencyViolation") => {
-            "something outside this stack still uses the resource; remove that first".into()
-        }
-        Some(c)
-            if c.contains("UnauthorizedOperation")
-                || c.contains("AuthFailure")
-                || c.contains("AccessDenied") =>
-        {
-            "the credentials in use may not do this; check the IAM policy of the profile or role"
-                .into()
-        }
-        Some(c) if c.contains("NotFound") => {
-            "it was changed outside mdl; run `mdl plan` again to see the current state".into()
-        }
-        Some(c) if c.contains("LimitExceeded") => {
-            "an account quota is reached; ask AWS for a higher limit or remove unused resources"
-                .into()
-        }
-        _ => "the AWS message above says what was wrong; `mdl plan` shows the current state".into(),
-    }
 }
 
 pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
@@ -727,14 +610,13 @@ pub fn record_live(
 
 /// Save state, reporting a failure as a diagnostic.
 pub fn save_state(ui: &Ui, loaded: &mut Loaded, store: &Store, state: &State) -> Result<(), u8> {
-    store.save(state).map_err(|e| {
-        let d = command_line_diag(
-            &mut loaded.sources,
-            "state::write_failed",
-            e.to_string(),
-            "while saving state",
-            "check the permissions of the .mdl directory",
-        );
+    open::save(
+        &mut loaded.sources,
+        store,
+        state,
+        "check the permissions of the .mdl directory",
+    )
+    .map_err(|d| {
         ui.report(&[d], &loaded.sources);
         1
     })

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::{Ui, command_line_diag};
 use crate::diagnostics::SourceMap;
+use crate::engine::open;
 use crate::lang::ResourceAddr;
 use crate::state::{State, Store};
 
@@ -104,7 +105,7 @@ pub fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> u8 {
             0
         }
         Err(e) => fail(
-            "state::unlock_refused",
+            "cli::unlock_refused",
             e,
             "pass the id the \"locked\" error shows, with the same --backend",
         ),
@@ -121,24 +122,16 @@ impl StateFile {
         operation: &str,
     ) -> Result<(Store, String, super::signals::Held, State), OpenError> {
         let (store, stack) = self.store()?;
-        let lock = store
-            .lock(operation)
-            .map(super::signals::hold)
-            .map_err(|e| {
-                one(
-                    "state::locked",
-                    e.to_string(),
-                    super::LOCKED_HELP.to_string(),
-                )
-            })?;
-        let state = store.load(&stack).map_err(|e| {
-            one(
-                "state::unreadable",
-                e.to_string(),
-                "run `mdl apply` first".to_string(),
-            )
-        })?;
-        Ok((store, stack, lock, state))
+        let mut sources = SourceMap::new();
+        let opened =
+            open::lock(&mut sources, &store, operation, super::signals::hold).and_then(|lock| {
+                open::state(&mut sources, &store, &stack, "run `mdl apply` first")
+                    .map(|state| (lock, state))
+            });
+        match opened {
+            Ok((lock, state)) => Ok((store, stack, lock, state)),
+            Err(d) => Err((sources, vec![d])),
+        }
     }
 
     /// The store of the stack the file declares (or the flags name).
@@ -153,28 +146,17 @@ impl StateFile {
             Ok(i) => i,
             Err(diags) => return Err((sources, diags)),
         };
-        let store = super::open_store(
+        match open::store(
+            &mut sources,
             &self.file,
             &identity.stack,
             identity.backend.as_deref(),
             &crate::provider::aws::Connection::default(),
-        )
-        .map_err(|e| {
-            one(
-                "state::backend",
-                e,
-                "--backend takes s3://BUCKET/PREFIX".to_string(),
-            )
-        })?;
-        Ok((store, identity.stack))
+        ) {
+            Ok(store) => Ok((store, identity.stack)),
+            Err(d) => Err((sources, vec![d])),
+        }
     }
-}
-
-/// One diagnostic about the command line.
-fn one(code: &'static str, message: String, help: String) -> OpenError {
-    let mut sources = SourceMap::new();
-    let d = command_line_diag(&mut sources, code, message, "in this command", help);
-    (sources, vec![d])
 }
 
 pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
@@ -194,7 +176,8 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                     return 1;
                 }
             };
-            match store.load(&stack) {
+            let mut here = SourceMap::new();
+            match open::state(&mut here, &store, &stack, "run `mdl apply` first") {
                 Ok(state) => {
                     let width = state
                         .resources
@@ -216,7 +199,10 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                     }
                     0
                 }
-                Err(e) => fail("state::unreadable", e.to_string(), "run `mdl apply` first"),
+                Err(d) => {
+                    ui.report(&[d], &here);
+                    1
+                }
             }
         }
         StateCommand::Show { file, address } => {
@@ -227,9 +213,13 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                     return 1;
                 }
             };
-            let state = match store.load(&stack) {
+            let mut here = SourceMap::new();
+            let state = match open::state(&mut here, &store, &stack, "run `mdl apply` first") {
                 Ok(s) => s,
-                Err(e) => return fail("state::unreadable", e.to_string(), "run `mdl apply` first"),
+                Err(d) => {
+                    ui.report(&[d], &here);
+                    return 1;
+                }
             };
             let Some(r) = ResourceAddr::parse(address).and_then(|a| state.resources.get(&a)) else {
                 let known: Vec<String> = state.resources.keys().map(ToString::to_string).collect();
@@ -239,7 +229,7 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                         |s| format!("did you mean `{s}`?"),
                     );
                 return fail(
-                    "state::no_such_resource",
+                    "cli::no_such_resource",
                     format!("state has no `{address}`"),
                     &hint,
                 );
@@ -285,7 +275,7 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                         |s| format!("did you mean `{s}`?"),
                     );
                 return fail(
-                    "state::no_such_resource",
+                    "cli::no_such_resource",
                     format!("state has no `{address}`"),
                     &hint,
                 );
@@ -301,42 +291,21 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                 file.backend.as_deref(),
             )
             .and_then(|identity| {
-                let runtime = super::plan::runtime().map_err(|e| {
-                    vec![super::command_line_diag(
-                        &mut here,
-                        "cli::runtime",
-                        format!("cannot start the async runtime: {e}"),
-                        "while running this command",
-                        "this is a bug in mdl",
-                    )]
-                })?;
-                let provider = runtime
-                    .block_on(crate::provider::aws::AwsProvider::connect(
-                        &aws.connection(),
-                    ))
-                    .map_err(|e| {
-                        vec![super::command_line_diag(
-                            &mut here,
-                            "aws::config",
-                            e.message,
-                            "while running this command",
-                            "set AWS_REGION=eu-west-2 (for example) or pass --region",
-                        )]
-                    })?;
-                crate::engine::identity::confirm_where(
-                    &runtime, &provider, &mut here, &identity, &mut state,
-                )
-                .map_err(|d| vec![d])
+                open::connect_to(&mut here, &aws.connection(), &identity, &mut state)
+                    .map_err(|d| vec![d])
             });
-            if let Err(diags) = checked {
-                ui.report(&diags, &here);
-                return 1;
-            }
-            let untagged = match untag(&record, &stack, aws) {
+            let (runtime, provider) = match checked {
+                Ok(x) => x,
+                Err(diags) => {
+                    ui.report(&diags, &here);
+                    return 1;
+                }
+            };
+            let untagged = match runtime.block_on(untag(&provider, &record, &stack)) {
                 Ok(u) => u,
                 Err(e) => {
                     return fail(
-                        "aws::untag_failed",
+                        "cli::untag_failed",
                         format!("{}: {e}", record.addr),
                         "nothing was changed; the resource is still managed",
                     );
@@ -344,12 +313,14 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             };
             state.resources.shift_remove(&record.addr);
             state.serial += 1;
-            if let Err(e) = store.save(&state) {
-                return fail(
-                    "state::unwritable",
-                    e.to_string(),
-                    "its tags are already removed: restore them, or drop it from the state file by hand",
-                );
+            if let Err(d) = open::save(
+                &mut here,
+                &store,
+                &state,
+                "its tags are already removed: restore them, or drop it from the state file by hand",
+            ) {
+                ui.report(&[d], &here);
+                return 1;
             }
             outln!(
                 "Removed {} ({}) from state; it still exists in AWS.",
@@ -375,16 +346,19 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             };
             let moves = match plan_moves(&state, from, to) {
                 Ok(m) => m,
-                Err((message, help)) => return fail("state::cannot_move", message, &help),
+                Err((message, help)) => return fail("cli::cannot_move", message, &help),
             };
             apply_moves(&mut state, &moves);
             state.serial += 1;
-            if let Err(e) = store.save(&state) {
-                return fail(
-                    "state::unwritable",
-                    e.to_string(),
-                    "nothing was changed; check the permissions of the .mdl directory",
-                );
+            let mut here = SourceMap::new();
+            if let Err(d) = open::save(
+                &mut here,
+                &store,
+                &state,
+                "nothing was changed; check the permissions of the .mdl directory",
+            ) {
+                ui.report(&[d], &here);
+                return 1;
             }
             for (old, new) in &moves {
                 outln!("Moved {old} to {new}");
@@ -409,10 +383,10 @@ enum Untag {
 
 /// Remove the resource's mdl:stack and mdl:address tags: an update whose
 /// only difference is those tags.
-fn untag(
+async fn untag(
+    provider: &crate::provider::aws::AwsProvider,
     record: &crate::state::ResourceRecord,
     stack: &str,
-    aws: &super::AwsArgs,
 ) -> Result<Untag, crate::provider::ProviderError> {
     use crate::provider::{ApplyRequest, Operation, Provider, ReadRequest};
     let Some(kind) = crate::schema::kind(&record.addr.kind) else {
@@ -421,10 +395,7 @@ fn untag(
     if !kind.taggable {
         return Ok(Untag::NotTagged);
     }
-    let rt = super::plan::runtime()
-        .map_err(|e| crate::provider::ProviderError::new("mdl", "runtime", e.to_string()))?;
-    rt.block_on(async {
-        let provider = crate::provider::aws::AwsProvider::connect(&aws.connection()).await?;
+    {
         let found = provider
             .read(ReadRequest {
                 kind,
@@ -473,7 +444,7 @@ fn untag(
             })
             .await?;
         Ok(Untag::Done)
-    })
+    }
 }
 
 type Moves = Vec<(ResourceAddr, ResourceAddr)>;

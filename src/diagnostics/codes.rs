@@ -4,9 +4,9 @@
 //! and by the test below, which reads every code the source names.
 
 /// A phase and the one top-level module (`src/<module>`) that emits its
-/// codes. Loading and the stack's identity are the engine's; the other
-/// phases of a run (apply, state, import, export, aws) are the CLI's until
-/// the engine holds them.
+/// codes. Loading, the stack's identity, opening and saving its state and
+/// reaching AWS are the engine's (`engine::open`); the other phases of a
+/// run (apply, import, export) are the CLI's until the engine holds them.
 pub const PHASES: &[(&str, &str)] = &[
     ("parse", "syntax"),
     ("lang", "lang"),
@@ -19,9 +19,10 @@ pub const PHASES: &[(&str, &str)] = &[
     ("cli", "cli"),
     ("identity", "engine"),
     ("load", "engine"),
-    ("aws", "cli"),
+    ("engine", "engine"),
+    ("aws", "engine"),
     ("apply", "cli"),
-    ("state", "cli"),
+    ("state", "engine"),
     ("import", "cli"),
     ("export", "cli"),
 ];
@@ -195,7 +196,7 @@ pub const CODES: &[(&str, &str)] = &[
         "cli::no_moodle_config",
         "an estate without the output asked for",
     ),
-    ("cli::runtime", "the async runtime could not start"),
+    ("engine::runtime", "the async runtime could not start"),
     (
         "cli::saved_plan_args",
         "flags that a saved plan already fixed",
@@ -230,7 +231,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("aws::config", "no AWS configuration to connect with"),
     ("aws::read_failed", "reading resources from AWS failed"),
     (
-        "aws::untag_failed",
+        "cli::untag_failed",
         "removing mdl's tags from a resource failed",
     ),
     ("apply::failed", "a change AWS refused or that failed"),
@@ -241,15 +242,15 @@ pub const CODES: &[(&str, &str)] = &[
     ("apply::stale_plan", "a saved plan older than the state"),
     ("state::backend", "a state backend that cannot be used"),
     (
-        "state::cannot_move",
+        "cli::cannot_move",
         "a state move to an address that is taken",
     ),
     ("state::locked", "a state another run holds"),
     (
-        "state::no_such_resource",
+        "cli::no_such_resource",
         "an address the state does not have",
     ),
-    ("state::unlock_refused", "a lock that is not the one named"),
+    ("cli::unlock_refused", "a lock that is not the one named"),
     ("state::unreadable", "a state file that cannot be read"),
     ("state::unwritable", "a state file that cannot be written"),
     ("state::write_failed", "saving the state failed"),

@@ -8,6 +8,7 @@
 
 pub mod identity;
 mod load;
+pub mod open;
 
 use std::sync::OnceLock;
 

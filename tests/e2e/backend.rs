@@ -114,7 +114,7 @@ fn two_applies_one_lock_and_force_unlock_after_a_kill() {
     let wrong = ws.mdl(&["force-unlock", "prod.moodle", "0000", "--backend", BACKEND]);
     assert_eq!(wrong.code, 1, "{}", wrong.all());
     assert!(
-        wrong.stderr.contains("state::unlock_refused"),
+        wrong.stderr.contains("cli::unlock_refused"),
         "{}",
         wrong.all()
     );
