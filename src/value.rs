@@ -26,6 +26,25 @@ pub enum Value {
 }
 
 impl Value {
+    /// Every string in the value, nested ones included, appended to `out`.
+    pub fn collect_strings(&self, out: &mut Vec<String>) {
+        match self {
+            Value::String(s) => out.push(s.clone()),
+            Value::List(items) => items.iter().for_each(|i| i.collect_strings(out)),
+            Value::Map(m) => m.values().for_each(|i| i.collect_strings(out)),
+            _ => {}
+        }
+    }
+
+    /// Whether one of its strings holds one of `secrets`, alone or inside
+    /// a longer string.
+    pub fn holds_any(&self, secrets: &[String]) -> bool {
+        let mut held = Vec::new();
+        self.collect_strings(&mut held);
+        held.iter()
+            .any(|h| secrets.iter().any(|s| h.contains(s.as_str())))
+    }
+
     pub fn str(s: impl Into<String>) -> Value {
         Value::String(s.into())
     }

@@ -7,10 +7,9 @@ use clap::Args;
 
 use super::plan::{Prepared, SAVED_PLAN_KEY, SavedPlan, prepare};
 use super::{AwsArgs, FileArgs, Ui, command_line_diag};
-use crate::apply::{Event, Outcome, StepKind, apply};
-use crate::diagnostics::{Diagnostic, SourceMap};
-use crate::engine::open;
-use crate::lang::Evaluator;
+use crate::apply::{Event, Outcome, StepKind};
+use crate::diagnostics::SourceMap;
+use crate::engine;
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
@@ -157,16 +156,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     } else {
         "destroy"
     };
-    let Prepared {
-        mut loaded,
-        state,
-        store,
-        lock,
-        provider,
-        plan,
-        runtime,
-        ..
-    } = match prepare(
+    let mut prepared = match prepare(
         ui,
         &args.file,
         &args.aws,
@@ -182,57 +172,53 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         Err(code) => return code,
     };
     let style = ui.style();
-    if let Some(saved) = saved {
-        let stale = if super::plan::config_digest(&loaded) != saved.config_digest {
-            Some((
-                "the configuration changed since the plan was saved",
-                "the .moodle file, a module it uses or a param value differs",
-            ))
-        } else if crate::plan::json::digest(&plan) != saved.plan_digest {
-            Some((
-                "AWS or the state changed since the plan was saved",
-                "the plan below is what applying now would do",
-            ))
-        } else {
-            None
-        };
-        if let Some((message, label)) = stale {
-            out!("{}", crate::plan::render::render(&plan, style));
-            let d = command_line_diag(
-                &mut loaded.sources,
-                "apply::stale_plan",
-                message,
-                label,
-                "nothing was changed; make a new plan with `mdl plan --out` and review it",
-            );
-            ui.report(&[d], &loaded.sources);
-            drop(lock);
-            return 1;
-        }
+    if let Some(saved) = saved
+        && let Some(d) = engine::apply::stale(
+            &mut prepared.loaded,
+            &prepared.plan,
+            &saved.config_digest,
+            &saved.plan_digest,
+        )
+    {
+        out!("{}", crate::plan::render::render(&prepared.plan, style));
+        ui.report(&[d], &prepared.loaded.sources);
+        return 1;
     }
     // Each allowed address names a resource or a module instance exactly.
-    let allowed =
-        match super::plan::resolve_selection(&mut loaded, &state, &args.allow_destroy, true) {
-            Ok(a) => a,
-            Err(diags) => {
-                ui.report(&diags, &loaded.sources);
-                outln!("\nNothing was changed.");
-                return 1;
-            }
-        };
-    out!("{}", crate::plan::render::render(&plan, style));
-    if !plan.has_changes() {
+    let allowed = match engine::plan::resolve_selection(
+        &mut prepared.loaded,
+        &prepared.state,
+        &args.allow_destroy,
+        true,
+    ) {
+        Ok(a) => a,
+        Err(diags) => {
+            ui.report(&diags, &prepared.loaded.sources);
+            outln!("\nNothing was changed.");
+            return 1;
+        }
+    };
+    out!("{}", crate::plan::render::render(&prepared.plan, style));
+    if !prepared.plan.has_changes() {
+        let Prepared {
+            mut loaded,
+            state,
+            store,
+            provider,
+            plan,
+            runtime,
+            ..
+        } = prepared;
         let mut new_state =
-            super::plan::record_live(&runtime, &plan, &loaded.config, provider.clone(), state);
-        set_outputs(&loaded.config, &mut new_state, mode);
+            engine::plan::record_live(&runtime, &plan, &loaded.config, provider, state);
+        engine::apply::set_outputs(&loaded.config, &mut new_state, mode == Mode::Destroy);
         if let Err(code) = super::plan::save_state(ui, &mut loaded, &store, &new_state) {
             return code;
         }
-        drop(lock);
         return 0;
     }
-    if let Err(diags) = check_protection(&mut loaded, &plan, &allowed) {
-        ui.report(&diags, &loaded.sources);
+    if let Err(diags) = engine::apply::protection(&mut prepared.loaded, &prepared.plan, &allowed) {
+        ui.report(&diags, &prepared.loaded.sources);
         outln!("\nNothing was changed.");
         return 1;
     }
@@ -252,13 +238,13 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             }
             Err(msg) => {
                 let d = command_line_diag(
-                    &mut loaded.sources,
+                    &mut prepared.loaded.sources,
                     "cli::confirmation_required",
                     msg,
                     "this command needs a yes",
                     format!("pass --auto-approve to {operation} without asking"),
                 );
-                ui.report(&[d], &loaded.sources);
+                ui.report(&[d], &prepared.loaded.sources);
                 return 1;
             }
         }
@@ -304,66 +290,28 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     // First SIGINT or SIGTERM (Ctrl-C, a CI cancel): start nothing new,
     // let the calls in flight finish, save state. A second one exits at
     // once, the lock released; state is saved after every step.
-    // The state must be writable, and the lock held (it is, since
-    // prepare), before AWS changes: write it once as it is.
-    if let Err(d) = open::writable(&mut loaded.sources, &store, &state) {
-        ui.report(&[d], &loaded.sources);
-        return 1;
-    }
     let graceful = super::signals::graceful();
-    let cancel = super::signals::cancelled();
-    let (mut report, mut new_state) = runtime.block_on(apply(
-        &plan,
-        &loaded.config,
-        provider.clone(),
-        state,
-        Some(store.clone()),
+    let applied = engine::apply::execute(
+        prepared,
+        mode == Mode::Destroy,
         crate::apply::Pace::new(usize::from(args.parallelism)),
         &reporter,
-        cancel,
-    ));
+        super::signals::cancelled(),
+    );
     drop(graceful);
-    set_outputs(&loaded.config, &mut new_state, mode);
-    let save_error = store.save(&new_state).err().or(report.store_error.take());
-    drop(lock);
-
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    for (s, o) in &report.outcomes {
-        if let Outcome::Failed(e) = o {
-            diags.push(open::aws_failure(
-                &mut loaded,
-                "apply::failed",
-                e,
-                Some(&s.addr),
-            ));
+    let engine::apply::Applied {
+        loaded,
+        report,
+        state: new_state,
+        diags,
+        saved,
+    } = match applied {
+        Ok(a) => a,
+        Err(failed) => {
+            ui.report(&failed.diags, &failed.sources);
+            return 1;
         }
-    }
-    let saved = save_error.is_none();
-    if let Some(e) = save_error {
-        let missing = unrecorded_changes(&store, &new_state);
-        let kept = match store.recovery_copy(&new_state) {
-            Ok(path) => format!(
-                "a full copy of the state as it should be is in {}: once {} can be written, put it back there (for a local state, `mv` it over the state file)",
-                path.display(),
-                store.describe()
-            ),
-            Err(copy_error) => format!(
-                "no copy of the state could be written either ({copy_error}); `mdl state rebuild FILE` finds them again by their tags"
-            ),
-        };
-        diags.push(open::write_failed(
-            &mut loaded.sources,
-            format!(
-                "{e}; no further step was started.\nAWS holds what the saved state does not record:\n{}",
-                if missing.is_empty() {
-                    "  (nothing: every finished step was saved)".to_string()
-                } else {
-                    missing.join("\n")
-                }
-            ),
-            kept,
-        ));
-    }
+    };
     let done = |k: StepKind| {
         report
             .outcomes
@@ -433,30 +381,6 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     1
 }
 
-/// What `state` records that the state in `store` does not, one line
-/// each: resources created or changed (and their ids), and resources
-/// deleted that the store still lists.
-fn unrecorded_changes(store: &crate::state::Store, state: &crate::state::State) -> Vec<String> {
-    let saved = store.load(&state.stack).unwrap_or_default();
-    let mut lines = Vec::new();
-    for (addr, r) in &state.resources {
-        match saved.resources.get(addr) {
-            Some(old) if old.id == r.id && old.pending == r.pending => {}
-            _ if r.id.is_empty() => lines.push(format!("  {addr}: creation started, id not known")),
-            _ => lines.push(format!("  {addr} = {}", r.id)),
-        }
-    }
-    for (addr, r) in &saved.resources {
-        if !state.resources.contains_key(addr) {
-            lines.push(format!(
-                "  {addr} ({}): deleted in AWS, still in the saved state",
-                r.id
-            ));
-        }
-    }
-    lines
-}
-
 /// `--timings`: wall time against the critical path, and its steps.
 fn print_timings(report: &crate::apply::ApplyReport) {
     let secs = |d: std::time::Duration| d.as_secs_f64();
@@ -486,93 +410,11 @@ fn print_timings(report: &crate::apply::ApplyReport) {
     outln!();
 }
 
-/// Refuse a plan that destroys a protected resource the user has not named.
-fn check_protection(
-    loaded: &mut super::validate::Loaded,
-    plan: &crate::plan::Plan,
-    allowed: &[crate::lang::ResourceAddr],
-) -> Result<(), Vec<Diagnostic>> {
-    let mut diags = Vec::new();
-    for c in plan.changes.iter().filter(|c| c.destroys_protected()) {
-        if allowed.contains(&c.addr) {
-            continue;
-        }
-        let what = if c.action == crate::plan::Action::Replace {
-            "replace"
-        } else {
-            "destroy"
-        };
-        let message = format!(
-            "refusing to {what} `{}`: it is protected and holds data",
-            c.addr
-        );
-        let help = format!(
-            "if losing its data is intended, pass --allow-destroy {addr}, or set `protect = false` in the block and apply that first",
-            addr = c.addr
-        );
-        diags.push(match loaded.config.resources.get(&c.addr) {
-            Some(r) => Diagnostic::error(
-                "apply::protected_resource",
-                message,
-                r.block.name.span,
-                format!(
-                    "this would be {}",
-                    if what == "replace" {
-                        "replaced"
-                    } else {
-                        "destroyed"
-                    }
-                ),
-            )
-            .with_help(help),
-            None => command_line_diag(
-                &mut loaded.sources,
-                "apply::protected_resource",
-                message,
-                "no longer in the file, so it would be destroyed",
-                help,
-            ),
-        });
-    }
-    if diags.is_empty() { Ok(()) } else { Err(diags) }
-}
-
 fn confirm(mode: Mode) -> Result<bool, String> {
     match mode {
         Mode::Apply => super::ask_yes("apply", "perform these actions"),
         Mode::Destroy => super::ask_yes("destroy", "destroy all resources of this stack"),
     }
-}
-
-/// Evaluate the outputs against the new state.
-fn set_outputs(config: &crate::lang::Config, state: &mut crate::state::State, mode: Mode) {
-    if mode == Mode::Destroy {
-        state.outputs.clear();
-        return;
-    }
-    let snapshot = state.clone();
-    let eval = Evaluator::new(config, &snapshot);
-    // An output that holds a secret value (alone or inside a longer
-    // string) is recorded and shown as `(sensitive)`, never in clear.
-    let secrets = super::plan::secret_values(config, &snapshot);
-    state.outputs = config
-        .outputs
-        .iter()
-        .map(|(name, o)| (name.clone(), eval.eval(&o.value, &mut Vec::new())))
-        .filter(|(_, v)| !v.has_unknown())
-        .map(|(name, v)| {
-            let mut held = Vec::new();
-            super::plan::collect_strings(&v, &mut held);
-            if held
-                .iter()
-                .any(|h| secrets.iter().any(|s| h.contains(s.as_str())))
-            {
-                (name, crate::value::Value::Sensitive)
-            } else {
-                (name, v)
-            }
-        })
-        .collect();
 }
 
 fn print_outputs(state: &crate::state::State) {

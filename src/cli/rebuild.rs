@@ -154,7 +154,8 @@ pub fn run(ui: &Ui, args: &RebuildArgs) -> u8 {
             .collect(),
         ..Plan::default()
     };
-    let new_state = super::plan::record_live(&runtime, &record, &loaded.config, provider, state);
+    let new_state =
+        crate::engine::plan::record_live(&runtime, &record, &loaded.config, provider, state);
     if let Err(code) = super::plan::save_state(ui, &mut loaded, &store, &new_state) {
         return code;
     }

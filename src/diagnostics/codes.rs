@@ -20,8 +20,9 @@ pub const PHASES: &[(&str, &str)] = &[
     ("identity", "engine"),
     ("load", "engine"),
     ("engine", "engine"),
+    ("plan", "engine"),
     ("aws", "engine"),
-    ("apply", "cli"),
+    ("apply", "engine"),
     ("state", "engine"),
     ("import", "cli"),
     ("export", "cli"),
@@ -206,11 +207,11 @@ pub const CODES: &[(&str, &str)] = &[
         "a saved plan whose secrets are not given again",
     ),
     (
-        "cli::target_destroy",
+        "plan::target_destroy",
         "a --target that would destroy what others need",
     ),
     (
-        "cli::unknown_address",
+        "plan::unknown_address",
         "an address the configuration does not have",
     ),
     (

@@ -1,14 +1,16 @@
-//! The engine: what mdl does, as a library. Load, check, graph, and (as
-//! they move here from the CLI) refresh, plan and apply, returning values
-//! and diagnostics and never printing. `cli/` parses arguments, calls the
+//! The engine: what mdl does, as a library. Load, check and graph
+//! (`load`), open a stack (`open`), refresh and plan (`plan`), apply
+//! (`apply`), returning values and diagnostics and never printing. `cli/` parses arguments, calls the
 //! engine and renders what it returns; a language server calls the same
 //! functions without the CLI.
 //!
 //! Must not import: `cli`.
 
+pub mod apply;
 pub mod identity;
 mod load;
 pub mod open;
+pub mod plan;
 
 use std::sync::OnceLock;
 

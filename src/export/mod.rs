@@ -1613,7 +1613,7 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         let kind = config.resources[*addr].kind;
         for (name, v) in attrs.iter() {
             if kind.is_sensitive(name, attrs) {
-                collect_strings(v, &mut secrets);
+                v.collect_strings(&mut secrets);
             }
         }
         if kind.name == "ssm_parameter"
@@ -1653,12 +1653,7 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         }
         // An output is shown in clear by CloudFormation (a NoEcho
         // parameter it refers to too): one that holds a secret is left out.
-        let mut held = Vec::new();
-        collect_strings(&v, &mut held);
-        if held
-            .iter()
-            .any(|h| secrets.iter().any(|s| h.contains(s.as_str())))
-        {
+        if v.holds_any(&secrets) {
             secret_outputs.push(name.clone());
             continue;
         }
@@ -1730,15 +1725,6 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         template.insert("Metadata".into(), json!({ "mdl": metadata }));
     }
     Ok(Json::Object(template))
-}
-
-fn collect_strings(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::List(items) => items.iter().for_each(|i| collect_strings(i, out)),
-        Value::Map(m) => m.values().for_each(|i| collect_strings(i, out)),
-        _ => {}
-    }
 }
 
 /// Replace every string in `json` that holds a secret by a reference to a

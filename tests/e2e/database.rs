@@ -185,7 +185,7 @@ fn caches_and_aurora_create_update_protect_and_delete_with_a_final_snapshot() {
     ] {
         let run = ws.expect("destroy", &["--auto-approve", "--allow-destroy", wrong], 1);
         assert!(
-            run.stderr.contains("cli::unknown_address") && run.stderr.contains(hint),
+            run.stderr.contains("plan::unknown_address") && run.stderr.contains(hint),
             "{wrong}:\n{}",
             run.all()
         );

@@ -233,7 +233,7 @@ fn export_diagnostics_params_files_digests_and_short_secrets_leak_nothing() {
     // A diagnostic about the command line quotes it with values masked.
     let bad_target = ws.expect("plan", &[&p[..], &["--target", "vpc.nope"]].concat(), 1);
     assert!(
-        bad_target.stderr.contains("cli::unknown_address")
+        bad_target.stderr.contains("plan::unknown_address")
             && bad_target.stderr.contains("smtp_password=***"),
         "{}",
         bad_target.all()

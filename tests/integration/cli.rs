@@ -325,3 +325,36 @@ fn fmt_and_state_commands_refuse_special_files_too() {
         assert!(!all.contains(secret), "{args:?}: {all}");
     }
 }
+
+#[test]
+fn destroy_refuses_target_before_it_opens_state_or_asks_aws() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("network.moodle");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle"),
+        &file,
+    )
+    .unwrap();
+    // An endpoint nothing listens on: had mdl asked AWS first, the error
+    // would be the refused connection.
+    let out = Command::new(env!("CARGO_BIN_EXE_mdl"))
+        .args(["destroy", file.to_str().unwrap(), "--target", "vpc.main"])
+        .env("NO_COLOR", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "eu-west-2")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("plan::target_destroy"), "{err}");
+    assert!(err.contains("--target cannot limit a destroy"), "{err}");
+    assert!(!err.contains("identity::"), "{err}");
+    assert!(
+        !dir.path().join(".mdl").exists(),
+        "the refusal came after the state was opened"
+    );
+}

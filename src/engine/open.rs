@@ -1,0 +1,269 @@
+//! Opening a stack for a command: its state store (the local file or the
+//! S3 backend), the lock, the state, the async runtime and a provider
+//! connected to AWS. Every command that reads or changes a stack's state
+//! opens it here, so a failure says the same thing whichever command met
+//! it. Each step returns a diagnostic on the command line; the caller
+//! renders it.
+
+use std::path::Path;
+
+use super::command_line_diag;
+use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::provider::ProviderError;
+use crate::provider::aws::{AwsProvider, Connection};
+use crate::state::{State, StateLock, Store};
+
+/// What to do about a held state lock.
+pub const LOCKED_HELP: &str = "wait for it to finish; a local lock is released when its process ends, a remote one (its id is above) with `mdl force-unlock FILE ID` if that run is gone";
+
+/// What to do about a state file that cannot be read.
+pub const UNREADABLE_HELP: &str = "restore the file from a backup, or move it away and run `mdl state rebuild FILE`, which finds the resources by their mdl:* tags";
+
+const LABEL: &str = "while running this command";
+
+/// The state store of `stack`: the local file beside `file`, or the S3
+/// backend `--backend` (or MDL_BACKEND) names, reached with the standard
+/// AWS settings.
+///
+/// # Errors
+/// `state::backend`: a bad URL, or no region for the bucket.
+pub fn store(
+    sources: &mut SourceMap,
+    file: &Path,
+    stack: &str,
+    backend: Option<&str>,
+    conn: &Connection,
+) -> Result<Store, Diagnostic> {
+    let opened = match backend.filter(|b| !b.is_empty()) {
+        None => Ok(crate::state::LocalStore::for_config(file, stack).into()),
+        Some(url) => crate::provider::aws::s3::S3Backend::connect(url, conn)
+            .map(|(backend, prefix)| Store::remote(std::sync::Arc::new(backend), &prefix, stack)),
+    };
+    opened.map_err(|e| {
+        command_line_diag(
+            sources,
+            "state::backend",
+            e,
+            LABEL,
+            "--backend takes s3://BUCKET/PREFIX",
+        )
+    })
+}
+
+/// The stack's lock, for `operation`, held by what `hold` makes of it (the
+/// CLI releases it on a signal).
+///
+/// # Errors
+/// `state::locked`: another run holds it.
+pub fn lock<H>(
+    sources: &mut SourceMap,
+    store: &Store,
+    operation: &str,
+    hold: impl FnOnce(StateLock) -> H,
+) -> Result<H, Diagnostic> {
+    store
+        .lock(operation)
+        .map(hold)
+        .map_err(|e| command_line_diag(sources, "state::locked", e.to_string(), LABEL, LOCKED_HELP))
+}
+
+/// The stack's state (empty when none was saved yet).
+///
+/// # Errors
+/// `state::unreadable`, with `help`.
+pub fn state(
+    sources: &mut SourceMap,
+    store: &Store,
+    stack: &str,
+    help: &str,
+) -> Result<State, Diagnostic> {
+    store
+        .load(stack)
+        .map_err(|e| command_line_diag(sources, "state::unreadable", e.to_string(), LABEL, help))
+}
+
+/// Save `state`.
+///
+/// # Errors
+/// `state::write_failed`, with `help` (what was at stake).
+pub fn save(
+    sources: &mut SourceMap,
+    store: &Store,
+    state: &State,
+    help: &str,
+) -> Result<(), Diagnostic> {
+    store
+        .save(state)
+        .map_err(|e| write_failed(sources, e.to_string(), help))
+}
+
+/// `state::write_failed`: state could not be saved, `message` says what
+/// that leaves.
+pub fn write_failed(
+    sources: &mut SourceMap,
+    message: impl Into<String>,
+    help: impl Into<String>,
+) -> Diagnostic {
+    command_line_diag(
+        sources,
+        "state::write_failed",
+        message,
+        "while saving state",
+        help,
+    )
+}
+
+/// Save `state` as it is before changing AWS: mdl saves state after every
+/// step and changes nothing it could not record.
+///
+/// # Errors
+/// `state::unwritable`.
+pub fn writable(sources: &mut SourceMap, store: &Store, state: &State) -> Result<(), Diagnostic> {
+    store.save(state).map_err(|e| {
+        command_line_diag(
+            sources,
+            "state::unwritable",
+            format!("{e}; nothing was changed"),
+            "while checking that state can be saved",
+            "mdl saves state after every step and will not change AWS without it: fix the permissions or the backend, then run again",
+        )
+    })
+}
+
+/// The async runtime a command's AWS calls run on.
+///
+/// # Errors
+/// `engine::runtime`: the operating system refused its threads.
+pub fn runtime(sources: &mut SourceMap) -> Result<tokio::runtime::Runtime, Diagnostic> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        // Steps evaluate expressions once their dependencies are known.
+        .thread_stack_size(16 * 1024 * 1024)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            command_line_diag(
+                sources,
+                "engine::runtime",
+                format!("cannot start the async runtime: {e}"),
+                LABEL,
+                "the operating system refused mdl its threads; check the process limits (`ulimit -u`)",
+            )
+        })
+}
+
+/// A provider for `conn`. Its clients are built as the run needs them.
+///
+/// # Errors
+/// `aws::config`: no region.
+pub fn connect(
+    sources: &mut SourceMap,
+    runtime: &tokio::runtime::Runtime,
+    conn: &Connection,
+) -> Result<AwsProvider, Diagnostic> {
+    runtime
+        .block_on(AwsProvider::connect(conn))
+        .map_err(|e| configless(sources, &e))
+}
+
+/// `aws::config`: the SDK could not be set up.
+pub fn configless(sources: &mut SourceMap, e: &ProviderError) -> Diagnostic {
+    command_line_diag(
+        sources,
+        "aws::config",
+        e.message.clone(),
+        LABEL,
+        "set AWS_REGION=eu-west-2 (for example) or pass --region",
+    )
+}
+
+/// A runtime and a provider in the account and region the stack names
+/// (`identity::confirm_where`, which records them in `state` the first
+/// time).
+///
+/// # Errors
+/// `engine::runtime`, `aws::config`, or the identity's refusal.
+pub fn connect_to(
+    sources: &mut SourceMap,
+    conn: &Connection,
+    identity: &super::identity::Identity,
+    state: &mut State,
+) -> Result<(tokio::runtime::Runtime, AwsProvider), Diagnostic> {
+    let runtime = runtime(sources)?;
+    let provider = connect(sources, &runtime, conn)?;
+    super::identity::confirm_where(&runtime, &provider, sources, identity, state)?;
+    Ok((runtime, provider))
+}
+
+/// An AWS failure as a diagnostic on the block of the resource involved,
+/// else on the command line.
+pub fn aws_failure(
+    loaded: &mut super::Loaded,
+    code: &'static str,
+    e: &ProviderError,
+    addr: Option<&crate::addr::ResourceAddr>,
+) -> Diagnostic {
+    let help = aws_help(e);
+    let addr = addr.or(e.addr.as_deref());
+    let message = match addr {
+        Some(a) => format!("{a}: {e}"),
+        None => e.to_string(),
+    };
+    match addr.and_then(|a| loaded.config.resources.get(a)) {
+        Some(r) => Diagnostic::error(
+            code,
+            message,
+            r.block.name.span,
+            "AWS refused this resource",
+        )
+        .with_help(help),
+        None => command_line_diag(&mut loaded.sources, code, message, LABEL, help),
+    }
+}
+
+/// `aws::read_failed` for the resources of a CloudFormation stack.
+pub fn stack_unread(sources: &mut SourceMap, e: &ProviderError) -> Diagnostic {
+    command_line_diag(
+        sources,
+        "aws::read_failed",
+        e.to_string(),
+        LABEL,
+        "nothing was written; check the credentials' read permissions",
+    )
+}
+
+/// `aws::read_failed`: reading what exists failed.
+pub fn read_failed(
+    loaded: &mut super::Loaded,
+    e: &ProviderError,
+    addr: Option<&crate::addr::ResourceAddr>,
+) -> Diagnostic {
+    aws_failure(loaded, "aws::read_failed", e, addr)
+}
+
+fn aws_help(e: &ProviderError) -> String {
+    match e.code.as_deref() {
+        Some(c) if c.contains("Conflict") || c.contains("InvalidSubnet.Range") => {
+            "a CIDR block overlaps or lies outside its VPC: check cidr_block values".into()
+        }
+        Some(c) if c.contains("DependencyViolation") => {
+            "something outside this stack still uses the resource; remove that first".into()
+        }
+        Some(c)
+            if c.contains("UnauthorizedOperation")
+                || c.contains("AuthFailure")
+                || c.contains("AccessDenied") =>
+        {
+            "the credentials in use may not do this; check the IAM policy of the profile or role"
+                .into()
+        }
+        Some(c) if c.contains("NotFound") => {
+            "it was changed outside mdl; run `mdl plan` again to see the current state".into()
+        }
+        Some(c) if c.contains("LimitExceeded") => {
+            "an account quota is reached; ask AWS for a higher limit or remove unused resources"
+                .into()
+        }
+        _ => "the AWS message above says what was wrong; `mdl plan` shows the current state".into(),
+    }
+}
