@@ -163,11 +163,11 @@ pub fn connect(
 ) -> Result<AwsProvider, Diagnostic> {
     runtime
         .block_on(AwsProvider::connect(conn))
-        .map_err(|e| configless(sources, &e))
+        .map_err(|e| no_configuration(sources, &e))
 }
 
 /// `aws::config`: the SDK could not be set up.
-pub fn configless(sources: &mut SourceMap, e: &ProviderError) -> Diagnostic {
+pub fn no_configuration(sources: &mut SourceMap, e: &ProviderError) -> Diagnostic {
     command_line_diag(
         sources,
         "aws::config",
