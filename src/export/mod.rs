@@ -77,6 +77,8 @@ struct Exporter<'a> {
     /// and StringList), so they are created outside the stack, referred
     /// to by name, and their values read with `{{resolve:ssm-secure:...}}`.
     secure: IndexMap<ResourceAddr, Json>,
+    /// The block a kind's mapping is rendering.
+    current: std::cell::RefCell<Option<ResourceAddr>>,
 }
 
 impl Exporter<'_> {
@@ -100,6 +102,7 @@ impl Exporter<'_> {
             return match m.attributes.iter().find(|(a, _)| *a == attr) {
                 Some((_, crate::kinds::CfnAttr::Ref)) => json!({ "Ref": id }),
                 Some((_, crate::kinds::CfnAttr::GetAtt(at))) => json!({ "Fn::GetAtt": [id, at] }),
+                Some((_, crate::kinds::CfnAttr::Expr(f))) => f(&id),
                 Some((_, crate::kinds::CfnAttr::Unavailable)) => self.cannot_name(addr, attr),
                 // The mapping does not say (the registry's test makes sure
                 // it says for every value AWS assigns): left out, as a
@@ -147,18 +150,9 @@ impl Exporter<'_> {
             ("ecs_task_definition" | "ecs_service" | "listener_rule", "arn") => {
                 json!({ "Ref": id })
             }
-            ("scheduled_task", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
             ("efs_access_point", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
-            ("secret", "arn") => json!({ "Ref": id }),
             ("instance", "private_ip") => json!({ "Fn::GetAtt": [id, "PrivateIp"] }),
             ("instance", "public_ip") => json!({ "Fn::GetAtt": [id, "PublicIp"] }),
-            ("dns_zone", "name_servers") => json!({ "Fn::GetAtt": [id, "NameServers"] }),
-            ("cdn", "dns_name") => json!({ "Fn::GetAtt": [id, "DomainName"] }),
-            // Every CloudFront distribution lives in this hosted zone.
-            ("cdn", "zone_id") => json!("Z2FDTNDATAQYW2"),
-            ("cdn", "arn") => json!({
-                "Fn::Join": ["", ["arn:", { "Ref": "AWS::Partition" }, ":cloudfront::", { "Ref": "AWS::AccountId" }, ":distribution/", { "Ref": id }]]
-            }),
             ("launch_template", "latest_version") => {
                 json!({ "Fn::GetAtt": [id, "LatestVersionNumber"] })
             }
@@ -175,8 +169,8 @@ impl Exporter<'_> {
             ("ecs_service", "name") => json!({ "Fn::GetAtt": [id, "Name"] }),
             // Their `Ref` is their name.
             (
-                "scheduled_task" | "cache_subnet_group" | "db_subnet_group" | "aurora_cluster"
-                | "aurora_instance" | "cache" | "autoscaling_group" | "ecs_cluster",
+                "cache_subnet_group" | "db_subnet_group" | "aurora_cluster" | "aurora_instance"
+                | "cache" | "autoscaling_group" | "ecs_cluster",
                 "name",
             ) => json!({ "Ref": id }),
             // CloudFormation gives no such attribute: the block that needs
@@ -315,7 +309,9 @@ impl Exporter<'_> {
         if let Some(crate::kinds::Cloudformation::Mapped(m)) =
             crate::kinds::of(schema).map(|k| &k.cloudformation)
         {
-            self.add(id, m.type_name, (m.properties)(self, attrs), Vec::new());
+            *self.current.borrow_mut() = Some(addr.clone());
+            let props = (m.properties)(self, attrs);
+            self.add(id, m.type_name, props, Vec::new());
             return true;
         }
         let kind = schema.name;
@@ -998,57 +994,6 @@ impl Exporter<'_> {
                     }
                 }
             }
-            "scheduled_task" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("Name", "name"),
-                        ("ScheduleExpression", "schedule"),
-                        ("Description", "description"),
-                    ],
-                );
-                let on = get("enabled") != Some(&Value::Bool(false));
-                props.insert(
-                    "State".into(),
-                    json!(if on { "ENABLED" } else { "DISABLED" }),
-                );
-                let mut target = serde_json::Map::new();
-                target.insert("Id".into(), json!("mdl-task"));
-                self.props_from(
-                    &mut target,
-                    attrs,
-                    &[("Arn", "cluster_arn"), ("RoleArn", "role_arn")],
-                );
-                let mut ecs = serde_json::Map::new();
-                self.props_from(
-                    &mut ecs,
-                    attrs,
-                    &[
-                        ("TaskDefinitionArn", "task_definition_arn"),
-                        ("TaskCount", "task_count"),
-                    ],
-                );
-                ecs.insert("LaunchType".into(), json!("FARGATE"));
-                let network = self.awsvpc(attrs);
-                ecs.insert(
-                    "NetworkConfiguration".into(),
-                    json!({ "AwsVpcConfiguration": network["AwsvpcConfiguration"].clone() }),
-                );
-                target.insert("EcsParameters".into(), Json::Object(ecs));
-                if let (Some(Value::String(container)), Some(Value::List(command))) =
-                    (get("container_name"), get("command"))
-                    && !command.is_empty()
-                {
-                    let command: Vec<Json> = command.iter().map(Value::to_json).collect();
-                    target.insert(
-                        "Input".into(),
-                        json!(json!({ "containerOverrides": [{ "name": container, "command": command }] }).to_string()),
-                    );
-                }
-                props.insert("Targets".into(), json!([target]));
-                self.add(id, "AWS::Events::Rule", props, Vec::new());
-            }
             "efs_access_point" => {
                 set(&mut props, "FileSystemId", get("file_system_id"));
                 let mut root = serde_json::Map::new();
@@ -1112,151 +1057,6 @@ impl Exporter<'_> {
                 }
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::EC2::Instance", props, Vec::new());
-            }
-            "secret" => {
-                set(&mut props, "Name", get("name"));
-                set(
-                    &mut props,
-                    "Description",
-                    get("description").filter(|d| d.as_str() != Some("")),
-                );
-                set(&mut props, "KmsKeyId", get("kms_key_id"));
-                if get("value").is_some() {
-                    // The value is not written into the template: it is a
-                    // NoEcho parameter given when the stack is created.
-                    let param = format!("{id}Value");
-                    self.parameters.borrow_mut().insert(
-                        param.clone(),
-                        json!({
-                            "Type": "String",
-                            "NoEcho": true,
-                            "Description": format!("The value of the secret {addr}"),
-                        }),
-                    );
-                    props.insert("SecretString".into(), json!({ "Ref": param }));
-                } else {
-                    let length = get("generate_length").and_then(Value::as_i64).unwrap_or(32);
-                    props.insert(
-                        "GenerateSecretString".into(),
-                        json!({ "PasswordLength": length, "ExcludePunctuation": true }),
-                    );
-                }
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::SecretsManager::Secret", props, Vec::new());
-            }
-            "dns_zone" => {
-                set(&mut props, "Name", get("name"));
-                if let Some(c) = get("comment") {
-                    props.insert(
-                        "HostedZoneConfig".into(),
-                        json!({ "Comment": self.value(c) }),
-                    );
-                }
-                if let Some(vpc) = get("vpc_id") {
-                    props.insert(
-                        "VPCs".into(),
-                        json!([{ "VPCId": self.value(vpc), "VPCRegion": { "Ref": "AWS::Region" } }]),
-                    );
-                }
-                if let Some(Value::Map(tags)) = get("tags")
-                    && !tags.is_empty()
-                {
-                    props.insert(
-                        "HostedZoneTags".into(),
-                        Json::Array(
-                            tags.iter()
-                                .map(|(k, v)| json!({ "Key": k, "Value": self.value(v) }))
-                                .collect(),
-                        ),
-                    );
-                }
-                self.add(id, "AWS::Route53::HostedZone", props, Vec::new());
-            }
-            "dns_record" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("HostedZoneId", "zone_id"),
-                        ("Name", "name"),
-                        ("Type", "type"),
-                    ],
-                );
-                if let Some(target) = get("alias_name") {
-                    let mut alias = serde_json::Map::new();
-                    alias.insert("DNSName".into(), self.value(target));
-                    set(&mut alias, "HostedZoneId", get("alias_zone_id"));
-                    alias.insert(
-                        "EvaluateTargetHealth".into(),
-                        json!(get("evaluate_target_health") == Some(&Value::Bool(true))),
-                    );
-                    props.insert("AliasTarget".into(), Json::Object(alias));
-                } else {
-                    props.insert(
-                        "TTL".into(),
-                        get("ttl").map_or_else(|| json!("300"), |t| self.text(t)),
-                    );
-                    set(&mut props, "ResourceRecords", get("records"));
-                }
-                self.add(id, "AWS::Route53::RecordSet", props, Vec::new());
-            }
-            "cdn" => {
-                let mut origin = serde_json::Map::new();
-                origin.insert("Id".into(), json!("mdl-origin"));
-                set(&mut origin, "DomainName", get("origin_domain_name"));
-                origin.insert(
-                    "CustomOriginConfig".into(),
-                    json!({
-                        "HTTPPort": 80,
-                        "HTTPSPort": 443,
-                        "OriginProtocolPolicy": get("origin_protocol").map_or_else(|| json!("https-only"), |p| self.value(p)),
-                        "OriginSSLProtocols": ["TLSv1.2"],
-                    }),
-                );
-                let mut behavior = serde_json::Map::new();
-                behavior.insert("TargetOriginId".into(), json!("mdl-origin"));
-                behavior.insert("ViewerProtocolPolicy".into(), json!("redirect-to-https"));
-                set(&mut behavior, "CachePolicyId", get("cache_policy_id"));
-                set(
-                    &mut behavior,
-                    "OriginRequestPolicyId",
-                    get("origin_request_policy_id"),
-                );
-                behavior.insert("Compress".into(), json!(true));
-                behavior.insert(
-                    "AllowedMethods".into(),
-                    json!(["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]),
-                );
-                behavior.insert("CachedMethods".into(), json!(["GET", "HEAD"]));
-                let mut dist = serde_json::Map::new();
-                dist.insert("Origins".into(), json!([origin]));
-                dist.insert("DefaultCacheBehavior".into(), Json::Object(behavior));
-                if let Some(Value::List(aliases)) = get("aliases")
-                    && !aliases.is_empty()
-                {
-                    dist.insert("Aliases".into(), self.value(&Value::List(aliases.clone())));
-                }
-                set(&mut dist, "Comment", get("comment"));
-                dist.insert(
-                    "Enabled".into(),
-                    get("enabled").map_or_else(|| json!(true), |e| self.value(e)),
-                );
-                set(&mut dist, "PriceClass", get("price_class"));
-                dist.insert("HttpVersion".into(), json!("http2and3"));
-                dist.insert(
-                    "ViewerCertificate".into(),
-                    match get("certificate_arn") {
-                        Some(arn) => json!({
-                            "AcmCertificateArn": self.value(arn),
-                            "SslSupportMethod": "sni-only",
-                            "MinimumProtocolVersion": "TLSv1.2_2021",
-                        }),
-                        None => json!({ "CloudFrontDefaultCertificate": true }),
-                    },
-                );
-                props.insert("DistributionConfig".into(), Json::Object(dist));
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::CloudFront::Distribution", props, Vec::new());
             }
             "ssm_parameter" if self.secure.contains_key(addr) => {}
             "ssm_parameter" => {
@@ -1369,21 +1169,7 @@ impl Exporter<'_> {
     /// A Fargate network configuration from subnet_ids, security_group_ids
     /// and assign_public_ip.
     fn awsvpc(&self, attrs: &IndexMap<String, Value>) -> Json {
-        let mut vpc = serde_json::Map::new();
-        self.props_from(
-            &mut vpc,
-            attrs,
-            &[
-                ("Subnets", "subnet_ids"),
-                ("SecurityGroups", "security_group_ids"),
-            ],
-        );
-        let public = attrs.get("assign_public_ip") == Some(&Value::Bool(true));
-        vpc.insert(
-            "AssignPublicIp".into(),
-            json!(if public { "ENABLED" } else { "DISABLED" }),
-        );
-        json!({ "AwsvpcConfiguration": vpc })
+        json!({ "AwsvpcConfiguration": crate::kinds::awsvpc(self, attrs) })
     }
 
     /// One container definition.
@@ -1576,6 +1362,24 @@ impl crate::kinds::CfnValues for Exporter<'_> {
         Exporter::tags(self, &mut props, attrs);
         props.remove("Tags")
     }
+
+    fn no_echo(&self, suffix: &str, what: &str) -> Json {
+        let addr = self
+            .current
+            .borrow()
+            .clone()
+            .expect("a mapping renders only inside resource()");
+        let param = format!("{}{suffix}", logical_id(&addr));
+        self.parameters.borrow_mut().insert(
+            param.clone(),
+            json!({
+                "Type": "String",
+                "NoEcho": true,
+                "Description": format!("{what} {addr}"),
+            }),
+        );
+        json!({ "Ref": param })
+    }
 }
 
 fn camel(s: &str) -> String {
@@ -1607,6 +1411,7 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         missing: std::cell::RefCell::new(Vec::new()),
         parameters: std::cell::RefCell::new(serde_json::Map::new()),
         secure: IndexMap::new(),
+        current: std::cell::RefCell::new(None),
     };
     let mut secrets: Vec<String> = Vec::new();
     for (addr, attrs) in &evaluated {

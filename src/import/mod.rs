@@ -164,28 +164,7 @@ pub fn mapping(resource_type: &str) -> Mapping {
         .map_or(Mapping::Unsupported, |(_, m)| *m)
 }
 
-/// The partition, region and account of a stack, from its ARN
-/// (`arn:aws:cloudformation:eu-west-2:123456789012:stack/NAME/UUID`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StackArn {
-    pub partition: String,
-    pub region: String,
-    pub account: String,
-}
-
-impl StackArn {
-    pub fn parse(arn: &str) -> Option<StackArn> {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        match parts.as_slice() {
-            ["arn", partition, "cloudformation", region, account, _] => Some(StackArn {
-                partition: (*partition).to_string(),
-                region: (*region).to_string(),
-                account: (*account).to_string(),
-            }),
-            _ => None,
-        }
-    }
-}
+pub use crate::kinds::StackArn;
 
 /// The id mdl reads a resource by, from its physical id and (for record
 /// sets, whose physical id is only a name) its template properties.
@@ -199,46 +178,22 @@ pub fn mdl_id(
     properties: Option<&serde_json::Value>,
     physical_of: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
+    let physical = crate::kinds::Physical {
+        id: physical_id,
+        stack: arn,
+        properties,
+        physical_of,
+    };
+    if let Some(crate::kinds::Cloudformation::Mapped(m)) =
+        crate::kinds::named(kind).map(|k| &k.cloudformation)
+    {
+        return (m.import_id)(&physical);
+    }
     match kind {
         "ecs_cluster" if !physical_id.starts_with("arn:") => Ok(format!(
             "arn:{}:ecs:{}:{}:cluster/{physical_id}",
             arn.partition, arn.region, arn.account
         )),
-        "dns_zone" => Ok(physical_id.trim_start_matches("/hostedzone/").to_string()),
-        "dns_record" => {
-            let Some(props) = properties else {
-                return Err(
-                    "a record set is matched by the zone and type in the stack's template, which is not JSON (or lacks this resource)"
-                        .into(),
-                );
-            };
-            let zone = match props.get("HostedZoneId") {
-                Some(serde_json::Value::String(z)) => z.clone(),
-                Some(serde_json::Value::Object(o)) => o
-                    .get("Ref")
-                    .and_then(serde_json::Value::as_str)
-                    .and_then(physical_of)
-                    .ok_or("its HostedZoneId refers to something outside the stack")?,
-                _ => {
-                    return Err(
-                        "its zone is given by HostedZoneName; only HostedZoneId is read".into(),
-                    );
-                }
-            };
-            let name = props
-                .get("Name")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or(physical_id);
-            let ty = props
-                .get("Type")
-                .and_then(serde_json::Value::as_str)
-                .ok_or("its Type is not a plain string in the template")?;
-            Ok(format!(
-                "{}/{}/{ty}",
-                zone.trim_start_matches("/hostedzone/"),
-                crate::schema::dns_name(name)
-            ))
-        }
         _ => Ok(physical_id.to_string()),
     }
 }

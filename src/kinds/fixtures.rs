@@ -465,15 +465,6 @@ pub static SSM_PARAMETER: Fixture = Fixture {
     emulator_lacks: None,
 };
 
-pub static SECRET: Fixture = Fixture {
-    create: "secret contract {\n  name        = \"contract/secret/a\"\n  description = \"one\"\n}\n",
-    update: "secret contract {\n  name        = \"contract/secret/a\"\n  description = \"two\"\n  tags        = { team = \"web\" }\n}\n",
-    replace: Some(
-        "secret contract {\n  name        = \"contract/secret/b\"\n  description = \"two\"\n}\n",
-    ),
-    emulator_lacks: None,
-};
-
 pub static CACHE_SUBNET_GROUP: Fixture = Fixture {
     create: concat!(
         net!(),
@@ -786,64 +777,6 @@ pub static LISTENER_RULE: Fixture = Fixture {
     emulator_lacks: None,
 };
 
-pub static DNS_ZONE: Fixture = Fixture {
-    create: "dns_zone contract {\n  name    = \"contract.example.ac.uk\"\n  comment = \"one\"\n}\n",
-    update: "dns_zone contract {\n  name    = \"contract.example.ac.uk\"\n  comment = \"two\"\n  tags    = { team = \"web\" }\n}\n",
-    replace: Some(
-        "dns_zone contract {\n  name    = \"contract2.example.ac.uk\"\n  comment = \"two\"\n}\n",
-    ),
-    emulator_lacks: None,
-};
-
-pub static DNS_RECORD: Fixture = Fixture {
-    create: r#"dns_zone main {
-  name = "records.example.ac.uk"
-}
-
-dns_record contract {
-  zone_id = dns_zone.main.id
-  name    = "www.records.example.ac.uk"
-  type    = "A"
-  records = ["10.0.0.1"]
-}
-"#,
-    update: r#"dns_zone main {
-  name = "records.example.ac.uk"
-}
-
-dns_record contract {
-  zone_id = dns_zone.main.id
-  name    = "www.records.example.ac.uk"
-  type    = "A"
-  ttl     = 60
-  records = ["10.0.0.1", "10.0.0.2"]
-}
-"#,
-    replace: Some(
-        r#"dns_zone main {
-  name = "records.example.ac.uk"
-}
-
-dns_record contract {
-  zone_id = dns_zone.main.id
-  name    = "vle.records.example.ac.uk"
-  type    = "A"
-  ttl     = 60
-  records = ["10.0.0.1", "10.0.0.2"]
-}
-"#,
-    ),
-    emulator_lacks: None,
-};
-
-pub static CDN: Fixture = Fixture {
-    create: "cdn contract {\n  origin_domain_name = \"origin.example.ac.uk\"\n  comment            = \"one\"\n}\n",
-    update: "cdn contract {\n  origin_domain_name = \"origin.example.ac.uk\"\n  comment            = \"two\"\n  price_class        = \"PriceClass_100\"\n}\n",
-    // Every attribute of a distribution changes in place.
-    replace: None,
-    emulator_lacks: None,
-};
-
 pub static ECS_CLUSTER: Fixture = Fixture {
     create: "ecs_cluster contract {\n}\n",
     // moto 5.2.5 has no UpdateClusterSettings (container_insights): the
@@ -955,44 +888,6 @@ macro_rules! scheduled {
         )
     };
 }
-
-pub static SCHEDULED_TASK: Fixture = Fixture {
-    create: concat!(
-        scheduled!(),
-        r#"scheduled_task contract {
-  schedule            = "rate(1 hour)"
-  cluster_arn         = ecs_cluster.main.arn
-  task_definition_arn = ecs_task_definition.main.arn
-  role_arn            = iam_role.events.arn
-  subnet_ids          = [subnet.a.id, subnet.b.id]
-}
-"#
-    ),
-    update: concat!(
-        scheduled!(),
-        r#"scheduled_task contract {
-  schedule            = "rate(2 hours)"
-  cluster_arn         = ecs_cluster.main.arn
-  task_definition_arn = ecs_task_definition.main.arn
-  role_arn            = iam_role.events.arn
-  subnet_ids          = [subnet.a.id, subnet.b.id]
-}
-"#
-    ),
-    replace: Some(concat!(
-        scheduled!(),
-        r#"scheduled_task contract {
-  name                = "contract-cron-2"
-  schedule            = "rate(2 hours)"
-  cluster_arn         = ecs_cluster.main.arn
-  task_definition_arn = ecs_task_definition.main.arn
-  role_arn            = iam_role.events.arn
-  subnet_ids          = [subnet.a.id, subnet.b.id]
-}
-"#
-    )),
-    emulator_lacks: None,
-};
 
 pub static LAUNCH_TEMPLATE: Fixture = Fixture {
     create: concat!(

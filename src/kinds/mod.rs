@@ -13,10 +13,16 @@
 //!
 //! Must not import: `cli`, `plan`, `apply`, `state`.
 
-pub mod certificate;
+#[macro_use]
 mod fixtures;
+pub mod cdn;
+pub mod certificate;
+pub mod dns_record;
+pub mod dns_zone;
 pub mod iam_role;
 pub mod log_group;
+pub mod scheduled_task;
+pub mod secret;
 
 use indexmap::IndexMap;
 
@@ -90,17 +96,6 @@ fn route_id(attrs: &IndexMap<String, Value>) -> Option<String> {
     ))
 }
 
-/// A record's id: `ZONE/NAME/TYPE`, the name as mdl compares DNS names.
-fn record_id(attrs: &IndexMap<String, Value>) -> Option<String> {
-    let s = |k: &str| attrs.get(k).and_then(Value::as_str);
-    Some(format!(
-        "{}/{}/{}",
-        s("zone_id")?.trim_start_matches("/hostedzone/"),
-        schema::dns_name(s("name")?),
-        s("type")?
-    ))
-}
-
 /// What a kind is in a CloudFormation template.
 pub enum Cloudformation {
     /// Rendered by the exporter's table, and adopted per `import::TYPES`
@@ -119,18 +114,68 @@ pub struct CfnMapping {
     pub attributes: &'static [(&'static str, CfnAttr)],
     /// The template's `Properties` from the block's evaluated attributes.
     pub properties: Properties,
+    /// The id mdl reads a resource of the type by, from what its stack
+    /// says of it (`physical_id` for most kinds).
+    pub import_id: ImportId,
+}
+
+/// The id mdl reads an imported resource by, or what is missing to work
+/// it out, for the user.
+pub type ImportId = fn(&Physical<'_>) -> Result<String, String>;
+
+/// What a CloudFormation stack says of one of its resources.
+pub struct Physical<'a> {
+    /// Its physical id.
+    pub id: &'a str,
+    /// The stack's partition, region and account.
+    pub stack: &'a StackArn,
+    /// Its `Properties` in the stack's template, when the template is JSON.
+    pub properties: Option<&'a Json>,
+    /// The physical id of another resource of the stack, by logical id.
+    pub physical_of: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// The physical id as it is: the id mdl reads most kinds by.
+pub fn physical_id(p: &Physical<'_>) -> Result<String, String> {
+    Ok(p.id.to_string())
+}
+
+/// The partition, region and account of a stack, from its ARN
+/// (`arn:aws:cloudformation:eu-west-2:123456789012:stack/NAME/UUID`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl StackArn {
+    pub fn parse(arn: &str) -> Option<StackArn> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        match parts.as_slice() {
+            ["arn", partition, "cloudformation", region, account, _] => Some(StackArn {
+                partition: (*partition).to_string(),
+                region: (*region).to_string(),
+                account: (*account).to_string(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A template's `Properties` from a block's evaluated attributes.
 pub type Properties = fn(&dyn CfnValues, &IndexMap<String, Value>) -> serde_json::Map<String, Json>;
 
 /// How a template refers to one value of a resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum CfnAttr {
     /// `{ "Ref": LogicalId }`
     Ref,
     /// `{ "Fn::GetAtt": [LogicalId, "Name"] }`
     GetAtt(&'static str),
+    /// Worked out by the template from the logical id (an ARN joined from
+    /// its parts), or a constant.
+    Expr(fn(&str) -> Json),
     /// CloudFormation gives no way to name it: an output of it is left
     /// out (and said so), a block that needs it is refused.
     Unavailable,
@@ -144,6 +189,10 @@ pub use serde_json::Value as Json;
 pub trait CfnValues {
     fn value(&self, v: &Value) -> Json;
     fn tags(&self, attrs: &IndexMap<String, Value>) -> Option<Json>;
+    /// A secret the template must not hold: a NoEcho template parameter
+    /// named after the block (`<LogicalId><suffix>`), described as
+    /// `<what> <address>` and given when the stack is created; its `Ref`.
+    fn no_echo(&self, suffix: &str, what: &str) -> Json;
 }
 
 /// Template properties from the attributes of the same meaning
@@ -154,16 +203,46 @@ pub fn cfn_properties(
     attrs: &IndexMap<String, Value>,
     pairs: &[(&str, &str)],
 ) -> serde_json::Map<String, Json> {
+    let mut props = cfn_values(cfn, attrs, pairs);
+    if let Some(tags) = cfn.tags(attrs) {
+        props.insert("Tags".into(), tags);
+    }
+    props
+}
+
+/// Template properties from the attributes of the same meaning, unset
+/// ones left out (`cfn_properties` without the tags).
+pub fn cfn_values(
+    cfn: &dyn CfnValues,
+    attrs: &IndexMap<String, Value>,
+    pairs: &[(&str, &str)],
+) -> serde_json::Map<String, Json> {
     let mut props = serde_json::Map::new();
     for (prop, attr) in pairs {
         if let Some(v) = attrs.get(*attr).filter(|v| **v != Value::Null) {
             props.insert((*prop).to_string(), cfn.value(v));
         }
     }
-    if let Some(tags) = cfn.tags(attrs) {
-        props.insert("Tags".into(), tags);
-    }
     props
+}
+
+/// A Fargate task's network (`AwsvpcConfiguration`'s value), from
+/// `subnet_ids`, `security_group_ids` and `assign_public_ip`.
+pub fn awsvpc(cfn: &dyn CfnValues, attrs: &IndexMap<String, Value>) -> Json {
+    let mut vpc = cfn_values(
+        cfn,
+        attrs,
+        &[
+            ("Subnets", "subnet_ids"),
+            ("SecurityGroups", "security_group_ids"),
+        ],
+    );
+    let public = attrs.get("assign_public_ip") == Some(&Value::Bool(true));
+    vpc.insert(
+        "AssignPublicIp".into(),
+        serde_json::json!(if public { "ENABLED" } else { "DISABLED" }),
+    );
+    Json::Object(vpc)
 }
 
 /// A minimal estate for the contract test: the blocks the kind needs (a
@@ -249,7 +328,7 @@ pub static KINDS: &[&Kind] = &[
     &table(&schema::data::SSM_PARAMETER, &ByService::Ssm, true)
         .known_as(Identity::GivenName)
         .tested_by(&fixtures::SSM_PARAMETER),
-    &table(&schema::data::SECRET, &ByService::SecretsManager, false).tested_by(&fixtures::SECRET),
+    &secret::KIND,
     &table(
         &schema::database::CACHE_SUBNET_GROUP,
         &ByService::ElastiCache,
@@ -276,11 +355,9 @@ pub static KINDS: &[&Kind] = &[
     &table(&schema::edge::LISTENER_RULE, &ByService::Elbv2, false)
         .tested_by(&fixtures::LISTENER_RULE),
     &certificate::KIND,
-    &table(&schema::edge::DNS_ZONE, &ByService::Route53, true).tested_by(&fixtures::DNS_ZONE),
-    &table(&schema::edge::DNS_RECORD, &ByService::Route53, true)
-        .known_as(Identity::Derived(record_id))
-        .tested_by(&fixtures::DNS_RECORD),
-    &table(&schema::edge::CDN, &ByService::CloudFront, false).tested_by(&fixtures::CDN),
+    &dns_zone::KIND,
+    &dns_record::KIND,
+    &cdn::KIND,
     &iam_role::KIND,
     &table(&schema::compute::ECS_CLUSTER, &ByService::Ecs, false).tested_by(&fixtures::ECS_CLUSTER),
     &table(
@@ -290,12 +367,7 @@ pub static KINDS: &[&Kind] = &[
     )
     .tested_by(&fixtures::ECS_TASK_DEFINITION),
     &table(&schema::compute::ECS_SERVICE, &ByService::Ecs, false).tested_by(&fixtures::ECS_SERVICE),
-    &table(
-        &schema::compute::SCHEDULED_TASK,
-        &ByService::EventBridge,
-        false,
-    )
-    .tested_by(&fixtures::SCHEDULED_TASK),
+    &scheduled_task::KIND,
     &table(&schema::compute::LAUNCH_TEMPLATE, &ByService::Ec2, true)
         .tested_by(&fixtures::LAUNCH_TEMPLATE),
     &table(

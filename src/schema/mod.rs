@@ -78,6 +78,9 @@ pub struct AttrSchema {
     /// An engine version: "8.0" matches the "8.0.mysql_aurora.3.02.2" AWS
     /// reports, so patch versions AWS picks cause no diff.
     pub version: bool,
+    /// A DNS name: compared without case and without the trailing dot
+    /// Route 53 adds.
+    pub dns_name: bool,
     /// Not compared while this other attribute is set (an ECS service's
     /// desired count while autoscaling owns it).
     pub ignored_when: Option<&'static str>,
@@ -202,22 +205,28 @@ pub fn kind(name: &str) -> Option<&'static KindSchema> {
     kinds().iter().copied().find(|k| k.name == name)
 }
 
-/// Shorthands for the kind tables.
-pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) -> AttrSchema {
+/// An attribute with nothing but its name, type, presence and doc.
+const fn attr(name: &'static str, ty: Type, presence: Presence, doc: &'static str) -> AttrSchema {
     AttrSchema {
         name,
         ty,
-        presence: Presence::Required,
+        presence,
         force_new: false,
         allowed: &[],
         create_only: false,
         sensitive: false,
         sensitive_if: None,
         version: false,
+        dns_name: false,
         ignored_when: None,
         validate: None,
         doc,
     }
+}
+
+/// Shorthands for the kind tables.
+pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) -> AttrSchema {
+    attr(name, ty, Presence::Required, doc)
 }
 
 pub(crate) const fn optional(
@@ -226,20 +235,7 @@ pub(crate) const fn optional(
     default: &'static str,
     doc: &'static str,
 ) -> AttrSchema {
-    AttrSchema {
-        name,
-        ty,
-        presence: Presence::Default(default),
-        force_new: false,
-        allowed: &[],
-        create_only: false,
-        sensitive: false,
-        sensitive_if: None,
-        version: false,
-        ignored_when: None,
-        validate: None,
-        doc,
-    }
+    attr(name, ty, Presence::Default(default), doc)
 }
 
 pub(crate) const fn computed_optional(
@@ -247,20 +243,7 @@ pub(crate) const fn computed_optional(
     ty: Type,
     doc: &'static str,
 ) -> AttrSchema {
-    AttrSchema {
-        name,
-        ty,
-        presence: Presence::Computed,
-        force_new: false,
-        allowed: &[],
-        create_only: false,
-        sensitive: false,
-        sensitive_if: None,
-        version: false,
-        ignored_when: None,
-        validate: None,
-        doc,
-    }
+    attr(name, ty, Presence::Computed, doc)
 }
 
 impl AttrSchema {
@@ -288,6 +271,11 @@ impl AttrSchema {
         self
     }
 
+    pub(crate) const fn dns_name(mut self) -> AttrSchema {
+        self.dns_name = true;
+        self
+    }
+
     pub(crate) const fn ignored_when(mut self, other: &'static str) -> AttrSchema {
         self.ignored_when = Some(other);
         self
@@ -308,6 +296,18 @@ impl AttrSchema {
         self
     }
 }
+
+/// The `id` most kinds have.
+pub(crate) const ID: ComputedSchema = ComputedSchema {
+    name: "id",
+    doc: "The AWS id of the resource.",
+};
+
+/// The `arn` most kinds have.
+pub(crate) const ARN: ComputedSchema = ComputedSchema {
+    name: "arn",
+    doc: "The ARN of the resource.",
+};
 
 pub(crate) const TAGS: AttrSchema = optional(
     "tags",

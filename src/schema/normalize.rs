@@ -45,7 +45,7 @@ fn normalize_attr(kind: &KindSchema, name: &str, value: &Value) -> Value {
         Some(schema) if kind.name == "security_group" && matches!(name, "ingress" | "egress") => {
             rules(schema, value)
         }
-        Some(_) if is_domain_name(kind.name, name) => domain_name(value),
+        Some(schema) if schema.dns_name => domain_name(value),
         Some(schema) => by_type(&schema.ty, value),
         None => value.clone(),
     }
@@ -53,13 +53,6 @@ fn normalize_attr(kind: &KindSchema, name: &str, value: &Value) -> Value {
 
 /// DNS names compare without case and without the trailing dot Route 53
 /// adds.
-fn is_domain_name(kind: &str, attr: &str) -> bool {
-    matches!(
-        (kind, attr),
-        ("dns_zone", "name") | ("dns_record", "name" | "alias_name")
-    )
-}
-
 fn domain_name(value: &Value) -> Value {
     match value {
         Value::String(s) => Value::String(s.trim_end_matches('.').to_ascii_lowercase()),

@@ -81,6 +81,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
         ("validation_records", CfnAttr::Unavailable),
     ],
     properties,
+    import_id: super::physical_id,
 };
 
 static FIXTURE: Fixture = Fixture {

@@ -103,6 +103,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
         ("arn", CfnAttr::GetAtt("Arn")),
     ],
     properties,
+    import_id: super::physical_id,
 };
 
 static FIXTURE: Fixture = Fixture {

@@ -102,6 +102,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
     type_name: "AWS::Logs::LogGroup",
     attributes: &[("name", CfnAttr::Ref), ("arn", CfnAttr::GetAtt("Arn"))],
     properties,
+    import_id: super::physical_id,
 };
 
 static FIXTURE: Fixture = Fixture {

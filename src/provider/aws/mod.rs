@@ -22,19 +22,15 @@ pub(crate) mod tags;
 
 mod autoscaling;
 mod cloudformation;
-mod cloudfront;
 mod ec2;
 mod ec2_instances;
 mod ecs;
 mod efs;
 mod elasticache;
 mod elasticloadbalancingv2;
-mod eventbridge;
 pub(crate) mod fields;
 mod rds;
-mod route53;
 pub mod s3;
-mod secretsmanager;
 mod ssm;
 mod sts;
 
@@ -66,15 +62,11 @@ pub struct AwsProvider {
     ec2: OnceLock<ec2::Ec2>,
     efs: OnceLock<efs::Efs>,
     ssm: OnceLock<ssm::Ssm>,
-    secrets: OnceLock<secretsmanager::SecretsManager>,
     elasticache: OnceLock<elasticache::ElastiCache>,
     rds: OnceLock<rds::Rds>,
     elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
     ecs: OnceLock<ecs::Ecs>,
     autoscaling: OnceLock<autoscaling::AutoScaling>,
-    route53: OnceLock<route53::Route53>,
-    cloudfront: OnceLock<cloudfront::CloudFront>,
-    eventbridge: OnceLock<eventbridge::EventBridge>,
     pub region: String,
 }
 
@@ -99,16 +91,12 @@ sdk_client!(
     aws_sdk_ec2::Client,
     aws_sdk_efs::Client,
     aws_sdk_ssm::Client,
-    aws_sdk_secretsmanager::Client,
     aws_sdk_elasticache::Client,
     aws_sdk_rds::Client,
     aws_sdk_elasticloadbalancingv2::Client,
     aws_sdk_ecs::Client,
     aws_sdk_applicationautoscaling::Client,
     aws_sdk_autoscaling::Client,
-    aws_sdk_route53::Client,
-    aws_sdk_cloudfront::Client,
-    aws_sdk_eventbridge::Client,
     aws_sdk_cloudformation::Client,
     aws_sdk_sts::Client,
 );
@@ -150,15 +138,11 @@ impl AwsProvider {
     service!(ec2: ec2::Ec2 = |p| ec2::Ec2::new(p.client()));
     service!(efs: efs::Efs = |p| efs::Efs::new(p.client(), p.region.clone()));
     service!(ssm: ssm::Ssm = |p| ssm::Ssm::new(p.client()));
-    service!(secrets: secretsmanager::SecretsManager = |p| secretsmanager::SecretsManager::new(p.client()));
     service!(elasticache: elasticache::ElastiCache = |p| elasticache::ElastiCache::new(p.client()));
     service!(rds: rds::Rds = |p| rds::Rds::new(p.client()));
     service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
     service!(ecs: ecs::Ecs = |p| ecs::Ecs::new(p.client(), p.client(), p.region.clone()));
     service!(autoscaling: autoscaling::AutoScaling = |p| autoscaling::AutoScaling::new(p.client()));
-    service!(route53: route53::Route53 = |p| route53::Route53::new(p.client(), p.region.clone()));
-    service!(cloudfront: cloudfront::CloudFront = |p| cloudfront::CloudFront::new(p.client()));
-    service!(eventbridge: eventbridge::EventBridge = |p| eventbridge::EventBridge::new(p.client()));
 
     /// Load credentials and region from the standard chain.
     ///
@@ -195,15 +179,11 @@ impl AwsProvider {
             ec2: OnceLock::new(),
             efs: OnceLock::new(),
             ssm: OnceLock::new(),
-            secrets: OnceLock::new(),
             elasticache: OnceLock::new(),
             rds: OnceLock::new(),
             elbv2: OnceLock::new(),
             ecs: OnceLock::new(),
             autoscaling: OnceLock::new(),
-            route53: OnceLock::new(),
-            cloudfront: OnceLock::new(),
-            eventbridge: OnceLock::new(),
             region,
         })
     }
@@ -254,15 +234,11 @@ pub enum ByService {
     Ec2,
     Efs,
     Ssm,
-    SecretsManager,
     ElastiCache,
     Rds,
     Elbv2,
     Ecs,
     AutoScaling,
-    Route53,
-    CloudFront,
-    EventBridge,
 }
 
 #[async_trait::async_trait]
@@ -276,15 +252,11 @@ impl AwsKind for ByService {
             ByService::Ec2 => aws.ec2().read(req).await,
             ByService::Efs => aws.efs().read(req).await,
             ByService::Ssm => aws.ssm().read(req).await,
-            ByService::SecretsManager => aws.secrets().read(req).await,
             ByService::ElastiCache => aws.elasticache().read(req).await,
             ByService::Rds => aws.rds().read(req).await,
             ByService::Elbv2 => aws.elbv2().read(req).await,
             ByService::Ecs => aws.ecs().read(req).await,
             ByService::AutoScaling => aws.autoscaling().read(req).await,
-            ByService::Route53 => aws.route53().read(req).await,
-            ByService::CloudFront => aws.cloudfront().read(req).await,
-            ByService::EventBridge => aws.eventbridge().read(req).await,
         }
     }
 
@@ -297,15 +269,11 @@ impl AwsKind for ByService {
             ByService::Ec2 => aws.ec2().apply(req).await,
             ByService::Efs => aws.efs().apply(req).await,
             ByService::Ssm => aws.ssm().apply(req).await,
-            ByService::SecretsManager => aws.secrets().apply(req).await,
             ByService::ElastiCache => aws.elasticache().apply(req).await,
             ByService::Rds => aws.rds().apply(req).await,
             ByService::Elbv2 => aws.elbv2().apply(req).await,
             ByService::Ecs => aws.ecs().apply(req).await,
             ByService::AutoScaling => aws.autoscaling().apply(req).await,
-            ByService::Route53 => aws.route53().apply(req).await,
-            ByService::CloudFront => aws.cloudfront().apply(req).await,
-            ByService::EventBridge => aws.eventbridge().apply(req).await,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Secrets Manager secrets.
+//! Secrets Manager secrets: how mdl reads and changes them.
 //!
 //! One paginated `ListSecrets` filtered by the stack tag (tags come with
 //! it), then `BatchGetSecretValue` twenty at a time for the values, which
@@ -10,9 +10,10 @@ use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use indexmap::IndexMap;
 use rand::Rng;
 
-use super::call::failed;
-use super::fields::s;
 use crate::lang::ResourceAddr;
+use crate::provider::aws::call::failed;
+use crate::provider::aws::fields::s;
+use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
     STACK_TAG,
@@ -20,6 +21,8 @@ use crate::provider::{
 use crate::value::Value;
 
 const SERVICE: &str = "secretsmanager";
+
+crate::sdk_client!(Client);
 
 pub struct SecretsManager {
     client: Client,
@@ -76,7 +79,8 @@ impl SecretsManager {
             let (Some(arn), Some(name)) = (e.arn(), e.name()) else {
                 continue;
             };
-            let super::tags::Split { addr, stack, user } = super::tags::split(e.tags());
+            let crate::provider::aws::tags::Split { addr, stack, user } =
+                crate::provider::aws::tags::split(e.tags());
             if stack.as_deref() != Some(req.stack) && !req.known_ids.iter().any(|k| k == arn) {
                 continue;
             }
@@ -133,7 +137,8 @@ impl SecretsManager {
                         .clamp(8, 4096);
                     generate(len as usize)
                 });
-                let tags: Vec<Tag> = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
+                let tags: Vec<Tag> =
+                    crate::provider::aws::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 let out = self
                     .client
                     .create_secret()
@@ -146,7 +151,12 @@ impl SecretsManager {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "CreateSecret"))?;
-                let arn = super::fields::answered(out.arn(), SERVICE, "CreateSecret", "ARN")?;
+                let arn = crate::provider::aws::fields::answered(
+                    out.arn(),
+                    SERVICE,
+                    "CreateSecret",
+                    "ARN",
+                )?;
                 let mut live_attrs = attrs.clone();
                 live_attrs.insert("value".into(), Value::String(value));
                 let mut computed = IndexMap::new();
@@ -185,7 +195,7 @@ impl SecretsManager {
                         .await
                         .map_err(failed(SERVICE, "PutSecretValue"))?;
                 }
-                retag_by!(self.client, SERVICE, &prior.id, &prior, &attrs,
+                crate::retag_by!(self.client, SERVICE, &prior.id, &prior, &attrs,
                     remove: untag_resource(secret_id).set_tag_keys => "UntagResource",
                     set: tag_resource(secret_id).set_tags => "TagResource")?;
                 let mut live = prior.clone();
@@ -210,5 +220,27 @@ impl SecretsManager {
                 Ok(ApplyResponse { live: None })
             }
         }
+    }
+}
+
+/// The `secret` kind's AWS side.
+pub struct Secrets;
+
+#[async_trait::async_trait]
+impl AwsKind for Secrets {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        SecretsManager::new(aws.client()).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        SecretsManager::new(aws.client()).apply(req).await
     }
 }

@@ -15,16 +15,19 @@ use aws_sdk_cloudfront::types::{
 };
 use indexmap::IndexMap;
 
-use super::call::{failed, unbuilt};
-use super::fields::{b, list, opt, req_s, s, strings, to_i32, with_applied};
-use super::wait_until;
 use crate::lang::ResourceAddr;
+use crate::provider::aws::call::{failed, unbuilt};
+use crate::provider::aws::fields::{b, list, opt, req_s, s, strings, to_i32, with_applied};
+use crate::provider::aws::wait_until;
+use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "cloudfront";
+
+crate::sdk_client!(Client);
 /// The hosted zone of every CloudFront distribution, for alias records.
 const ZONE_ID: &str = "Z2FDTNDATAQYW2";
 const ORIGIN_ID: &str = "mdl-origin";
@@ -38,7 +41,7 @@ fn tags_for(
     addr: &ResourceAddr,
     attrs: &IndexMap<String, Value>,
 ) -> Result<Tags, ProviderError> {
-    let items = super::tags::sdk_tags(stack, addr, attrs)?;
+    let items = crate::provider::aws::tags::sdk_tags(stack, addr, attrs)?;
     Ok(Tags::builder().set_items(Some(items)).build())
 }
 
@@ -230,7 +233,10 @@ impl CloudFront {
         let tags = futures_util::future::join_all(tag_reads).await;
         for (r, t) in all.iter_mut().zip(tags) {
             let t = t?;
-            super::tags::read_sdk(r, t.tags().map(|t| t.items()).unwrap_or_default());
+            crate::provider::aws::tags::read_sdk(
+                r,
+                t.tags().map(|t| t.items()).unwrap_or_default(),
+            );
         }
         all.retain(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id));
         Ok(ReadResponse { resources: all })
@@ -288,7 +294,7 @@ impl CloudFront {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "CreateDistributionWithTags"))?;
-                let id = super::fields::answered(
+                let id = crate::provider::aws::fields::answered(
                     out.distribution().map(|d| d.id()),
                     SERVICE,
                     "CreateDistributionWithTags",
@@ -402,7 +408,7 @@ impl CloudFront {
             .and_then(Value::as_str)
             .unwrap_or_default();
         // CloudFront wraps both lists in an `Items` structure.
-        super::tags::retag(
+        crate::provider::aws::tags::retag(
             prior,
             attrs,
             |keys| async move {
@@ -420,7 +426,7 @@ impl CloudFront {
                     .map_err(failed(SERVICE, "UntagResource"))
             },
             |pairs| async move {
-                let items = super::tags::of_pairs(&pairs)?;
+                let items = crate::provider::aws::tags::of_pairs(&pairs)?;
                 self.client
                     .tag_resource()
                     .resource(arn)
@@ -432,5 +438,27 @@ impl CloudFront {
             },
         )
         .await
+    }
+}
+
+/// The `cdn` kind's AWS side.
+pub struct Distributions;
+
+#[async_trait::async_trait]
+impl AwsKind for Distributions {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        CloudFront::new(aws.client()).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        CloudFront::new(aws.client()).apply(req).await
     }
 }

@@ -12,14 +12,17 @@ use aws_sdk_eventbridge::types::{
 };
 use indexmap::IndexMap;
 
-use super::call::{failed, unbuilt};
-use super::fields::{b, int, list, opt, req_s, s, strings, with_applied};
+use crate::provider::aws::call::{failed, unbuilt};
+use crate::provider::aws::fields::{b, int, list, opt, req_s, s, strings, with_applied};
+use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
 const SERVICE: &str = "eventbridge";
+
+crate::sdk_client!(Client);
 const TARGET_ID: &str = "mdl-task";
 
 pub struct EventBridge {
@@ -107,7 +110,7 @@ impl EventBridge {
         let mut out = Vec::new();
         for (rule, t) in rules.iter().zip(tags) {
             let mut r = rule_value(rule);
-            super::tags::read_sdk(&mut r, t?.tags());
+            crate::provider::aws::tags::read_sdk(&mut r, t?.tags());
             if r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id) {
                 self.read_target(&mut r).await?;
                 out.push(r);
@@ -232,7 +235,9 @@ impl EventBridge {
                 self.put(
                     &name,
                     &attrs,
-                    Some(super::tags::sdk_tags(req.stack, req.addr, &attrs)?),
+                    Some(crate::provider::aws::tags::sdk_tags(
+                        req.stack, req.addr, &attrs,
+                    )?),
                 )
                 .await?;
                 let live = self.find(&name).await?;
@@ -325,7 +330,7 @@ impl EventBridge {
             .get("arn")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        retag_by!(self.client, SERVICE, arn, prior, attrs,
+        crate::retag_by!(self.client, SERVICE, arn, prior, attrs,
             remove: untag_resource(resource_arn).set_tag_keys => "UntagResource",
             set: tag_resource(resource_arn).set_tags => "TagResource")
     }
@@ -365,4 +370,26 @@ fn rule_resource(
     );
     r.attrs.insert("description".into(), opt(description));
     r
+}
+
+/// The `scheduled_task` kind's AWS side.
+pub struct Rules;
+
+#[async_trait::async_trait]
+impl AwsKind for Rules {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        EventBridge::new(aws.client()).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        EventBridge::new(aws.client()).apply(req).await
+    }
 }
