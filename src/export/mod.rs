@@ -72,27 +72,27 @@ struct Exporter<'a> {
     /// Template parameters: secret values, passed at stack creation
     /// (NoEcho) rather than written into the template.
     parameters: std::cell::RefCell<serde_json::Map<String, Json>>,
-    /// SecureString parameters, by address, with their names:
-    /// CloudFormation cannot create them (AWS::SSM::Parameter takes String
-    /// and StringList), so they are created outside the stack, referred
-    /// to by name, and their values read with `{{resolve:ssm-secure:...}}`.
-    secure: IndexMap<ResourceAddr, Json>,
+    /// Blocks CloudFormation cannot create (SecureString parameters), by
+    /// address, with their names in template form: created outside the
+    /// stack and referred to by name.
+    outside: IndexMap<ResourceAddr, (Json, &'static crate::kinds::Outside)>,
     /// The block a kind's mapping is rendering.
     current: std::cell::RefCell<Option<ResourceAddr>>,
 }
 
 impl Exporter<'_> {
+    /// The block a kind's mapping is rendering.
+    fn rendering(&self) -> ResourceAddr {
+        self.current
+            .borrow()
+            .clone()
+            .expect("a mapping renders only inside resource()")
+    }
+
     /// A reference to `attr` of the resource at `addr`.
     fn reference(&self, addr: &ResourceAddr, attr: &str) -> Json {
-        if let Some(name) = self.secure.get(addr) {
-            return match (attr, name.as_str()) {
-                ("arn", _) => json!({ "Fn::Sub": [
-                    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Name}",
-                    { "Name": { "Fn::Select": [1, { "Fn::Split": ["/", { "Fn::Join": ["", ["/", name.clone()]] }] }] } }
-                ] }),
-                ("value", Some(n)) => json!(format!("{{{{resolve:ssm-secure:{n}}}}}")),
-                _ => name.clone(),
-            };
+        if let Some((name, outside)) = self.outside.get(addr) {
+            return (outside.reference)(name, attr);
         }
         let id = logical_id(addr);
         let schema = self.config.resources.get(addr).map(|r| r.kind);
@@ -103,6 +103,10 @@ impl Exporter<'_> {
                 Some((_, crate::kinds::CfnAttr::Ref)) => json!({ "Ref": id }),
                 Some((_, crate::kinds::CfnAttr::GetAtt(at))) => json!({ "Fn::GetAtt": [id, at] }),
                 Some((_, crate::kinds::CfnAttr::Expr(f))) => f(&id),
+                Some((_, crate::kinds::CfnAttr::GetAttBy(by))) => {
+                    let attrs = self.evaluated(addr);
+                    json!({ "Fn::GetAtt": [id, by(&attrs)] })
+                }
                 Some((_, crate::kinds::CfnAttr::Unavailable)) => self.cannot_name(addr, attr),
                 // The mapping does not say (the registry's test makes sure
                 // it says for every value AWS assigns): left out, as a
@@ -128,17 +132,6 @@ impl Exporter<'_> {
             ("aurora_cluster", "port") => json!({ "Fn::GetAtt": [id, "Endpoint.Port"] }),
             ("aurora_cluster", "master_user_secret_arn") => {
                 json!({ "Fn::GetAtt": [id, "MasterUserSecret.SecretArn"] })
-            }
-            ("cache", "endpoint" | "reader_endpoint" | "port") => {
-                let redis = self.engine_of(addr).as_deref() != Some("memcached");
-                let at = match (redis, attr) {
-                    (true, "endpoint") => "PrimaryEndPoint.Address",
-                    (true, "reader_endpoint") => "ReaderEndPoint.Address",
-                    (true, _) => "PrimaryEndPoint.Port",
-                    (false, "port") => "ConfigurationEndpoint.Port",
-                    (false, _) => "ConfigurationEndpoint.Address",
-                };
-                json!({ "Fn::GetAtt": [id, at] })
             }
             ("aurora_instance", "endpoint") => json!({ "Fn::GetAtt": [id, "Endpoint.Address"] }),
             ("load_balancer" | "target_group" | "listener", "arn") => json!({ "Ref": id }),
@@ -168,11 +161,9 @@ impl Exporter<'_> {
             ("target_group", "name") => json!({ "Fn::GetAtt": [id, "TargetGroupName"] }),
             ("ecs_service", "name") => json!({ "Fn::GetAtt": [id, "Name"] }),
             // Their `Ref` is their name.
-            (
-                "cache_subnet_group" | "db_subnet_group" | "aurora_cluster" | "aurora_instance"
-                | "cache" | "autoscaling_group" | "ecs_cluster",
-                "name",
-            ) => json!({ "Ref": id }),
+            ("db_subnet_group" | "aurora_cluster" | "aurora_instance" | "ecs_cluster", "name") => {
+                json!({ "Ref": id })
+            }
             // CloudFormation gives no such attribute: the block that needs
             // it is refused by name, not sent a guess.
             _ => self.cannot_name(addr, attr),
@@ -304,14 +295,22 @@ impl Exporter<'_> {
     /// Add the resource's template entries; false when the exporter has
     /// nothing for its kind.
     fn resource(&self, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> bool {
+        if self.outside.contains_key(addr) {
+            // Created outside the stack; the metadata says so.
+            return true;
+        }
         let id = logical_id(addr);
         let schema = self.config.resources[addr].kind;
         if let Some(crate::kinds::Cloudformation::Mapped(m)) =
             crate::kinds::of(schema).map(|k| &k.cloudformation)
         {
             *self.current.borrow_mut() = Some(addr.clone());
+            // The block's own resource comes before any other it becomes.
+            self.resources.borrow_mut().insert(id.clone(), Json::Null);
             let props = (m.properties)(self, attrs);
-            self.add(id, m.type_name, props, Vec::new());
+            let type_name = m.type_by.map_or(m.type_name, |by| by(attrs));
+            let policy = m.deletion_policy.and_then(|policy| policy(self, attrs));
+            self.add_with(id, type_name, props, Vec::new(), policy);
             return true;
         }
         let kind = schema.name;
@@ -743,77 +742,6 @@ impl Exporter<'_> {
                 props.insert("LaunchTemplateData".into(), Json::Object(data));
                 self.add(id, "AWS::EC2::LaunchTemplate", props, Vec::new());
             }
-            "autoscaling_group" => {
-                set(&mut props, "AutoScalingGroupName", get("name"));
-                let template = get("launch_template_id").map_or(Json::Null, |t| self.value(t));
-                let version = match get("launch_template_version").and_then(Value::as_str) {
-                    Some("$Latest") => self.template_version(&template, "LatestVersionNumber"),
-                    Some(v) if v != "$Default" => json!(v),
-                    _ => self.template_version(&template, "DefaultVersionNumber"),
-                };
-                props.insert(
-                    "LaunchTemplate".into(),
-                    json!({ "LaunchTemplateId": template, "Version": version }),
-                );
-                for (name, key) in [
-                    ("MinSize", "min_size"),
-                    ("MaxSize", "max_size"),
-                    ("DesiredCapacity", "desired_capacity"),
-                ] {
-                    if let Some(n) = get(key).and_then(Value::as_i64) {
-                        props.insert(name.into(), json!(n.to_string()));
-                    }
-                }
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("VPCZoneIdentifier", "subnet_ids"),
-                        ("TargetGroupARNs", "target_group_arns"),
-                        ("HealthCheckType", "health_check_type"),
-                    ],
-                );
-                set(
-                    &mut props,
-                    "HealthCheckGracePeriod",
-                    get("health_check_grace_period"),
-                );
-                if let Some(Value::Map(tags)) = get("tags") {
-                    props.insert(
-                        "Tags".into(),
-                        Json::Array(
-                            tags.iter()
-                                .map(|(k, v)| json!({ "Key": k, "Value": self.value(v), "PropagateAtLaunch": true }))
-                                .collect(),
-                        ),
-                    );
-                }
-                self.add(
-                    id.clone(),
-                    "AWS::AutoScaling::AutoScalingGroup",
-                    props,
-                    Vec::new(),
-                );
-                if let Some(target) = get("cpu_target") {
-                    let policy = serde_json::Map::from_iter([
-                        ("AutoScalingGroupName".to_string(), json!({ "Ref": id })),
-                        ("PolicyType".to_string(), json!("TargetTrackingScaling")),
-                        (
-                            "TargetTrackingConfiguration".to_string(),
-                            json!({
-                                "PredefinedMetricSpecification": { "PredefinedMetricType": "ASGAverageCPUUtilization" },
-                                "TargetValue": self.value(target)
-                            }),
-                        ),
-                    ]);
-                    self.add(
-                        format!("{id}CpuPolicy"),
-                        "AWS::AutoScaling::ScalingPolicy",
-                        policy,
-                        Vec::new(),
-                    );
-                }
-            }
             "ecs_cluster" => {
                 self.props_from(&mut props, attrs, &[("ClusterName", "name")]);
                 let on = get("container_insights") == Some(&Value::Bool(true));
@@ -1058,109 +986,6 @@ impl Exporter<'_> {
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::EC2::Instance", props, Vec::new());
             }
-            "ssm_parameter" if self.secure.contains_key(addr) => {}
-            "ssm_parameter" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[("Name", "name"), ("Type", "type"), ("Value", "value")],
-                );
-                set(
-                    &mut props,
-                    "Description",
-                    get("description").filter(|d| d.as_str() != Some("")),
-                );
-                if let Some(Value::Map(tags)) = get("tags")
-                    && !tags.is_empty()
-                {
-                    props.insert(
-                        "Tags".into(),
-                        Json::Object(
-                            tags.iter()
-                                .map(|(k, v)| (k.clone(), self.value(v)))
-                                .collect(),
-                        ),
-                    );
-                }
-                self.add(id, "AWS::SSM::Parameter", props, Vec::new());
-            }
-            "cache_subnet_group" => {
-                set(&mut props, "CacheSubnetGroupName", get("name"));
-                props.insert(
-                    "Description".into(),
-                    get("description").map_or_else(|| json!("Managed by mdl"), |d| self.value(d)),
-                );
-                set(&mut props, "SubnetIds", get("subnet_ids"));
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::ElastiCache::SubnetGroup", props, Vec::new());
-            }
-            "cache" if get("engine").and_then(Value::as_str) == Some("memcached") => {
-                set(&mut props, "ClusterName", get("name"));
-                props.insert("Engine".into(), json!("memcached"));
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("EngineVersion", "engine_version"),
-                        ("CacheNodeType", "node_type"),
-                        ("NumCacheNodes", "num_nodes"),
-                        ("AZMode", "az_mode"),
-                        ("CacheSubnetGroupName", "subnet_group_name"),
-                        ("VpcSecurityGroupIds", "security_group_ids"),
-                    ],
-                );
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::ElastiCache::CacheCluster", props, Vec::new());
-            }
-            "cache" => {
-                set(&mut props, "ReplicationGroupId", get("name"));
-                props.insert(
-                    "ReplicationGroupDescription".into(),
-                    json!(addr.to_string()),
-                );
-                props.insert("Engine".into(), json!("redis"));
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("EngineVersion", "engine_version"),
-                        ("CacheNodeType", "node_type"),
-                        ("NumCacheClusters", "num_nodes"),
-                        ("MultiAZEnabled", "multi_az"),
-                    ],
-                );
-                set(
-                    &mut props,
-                    "AutomaticFailoverEnabled",
-                    get("automatic_failover"),
-                );
-                set(
-                    &mut props,
-                    "AtRestEncryptionEnabled",
-                    get("at_rest_encryption"),
-                );
-                set(
-                    &mut props,
-                    "TransitEncryptionEnabled",
-                    get("transit_encryption"),
-                );
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("CacheSubnetGroupName", "subnet_group_name"),
-                        ("SecurityGroupIds", "security_group_ids"),
-                    ],
-                );
-                self.tags(&mut props, attrs);
-                self.add_with(
-                    id,
-                    "AWS::ElastiCache::ReplicationGroup",
-                    props,
-                    Vec::new(),
-                    self.retain(addr),
-                );
-            }
             _ => return false,
         }
         true
@@ -1239,14 +1064,13 @@ impl Exporter<'_> {
         Json::Object(d)
     }
 
-    /// A cache's engine, as its block says.
-    fn engine_of(&self, addr: &ResourceAddr) -> Option<String> {
-        let res = self.config.resources.get(addr)?;
-        let attrs = Evaluator::new(self.config, &Markers).resource(res, &mut Vec::new());
-        attrs
-            .get("engine")
-            .and_then(Value::as_str)
-            .map(ToString::to_string)
+    /// A block's attributes, values AWS assigns as markers.
+    fn evaluated(&self, addr: &ResourceAddr) -> IndexMap<String, Value> {
+        self.config
+            .resources
+            .get(addr)
+            .map(|res| Evaluator::new(self.config, &Markers).resource(res, &mut Vec::new()))
+            .unwrap_or_default()
     }
 
     /// Data the stack must not take with it when deleted: kept unless the
@@ -1269,14 +1093,6 @@ impl Exporter<'_> {
         let res = self.config.resources.get(&addr)?;
         let attrs = Evaluator::new(self.config, &Markers).resource(res, &mut Vec::new());
         attrs.get("engine").map(|e| self.value(e))
-    }
-
-    /// A version attribute of the launch template a reference points at.
-    fn template_version(&self, template: &Json, attr: &str) -> Json {
-        match template.get("Ref").and_then(Json::as_str) {
-            Some(id) => json!({ "Fn::GetAtt": [id, attr] }),
-            None => json!("1"),
-        }
     }
 
     /// Security group rules, one per source, as CloudFormation writes them.
@@ -1364,11 +1180,7 @@ impl crate::kinds::CfnValues for Exporter<'_> {
     }
 
     fn no_echo(&self, suffix: &str, what: &str) -> Json {
-        let addr = self
-            .current
-            .borrow()
-            .clone()
-            .expect("a mapping renders only inside resource()");
+        let addr = self.rendering();
         let param = format!("{}{suffix}", logical_id(&addr));
         self.parameters.borrow_mut().insert(
             param.clone(),
@@ -1379,6 +1191,22 @@ impl crate::kinds::CfnValues for Exporter<'_> {
             }),
         );
         json!({ "Ref": param })
+    }
+
+    fn address(&self) -> ResourceAddr {
+        self.rendering()
+    }
+
+    fn logical_id(&self) -> String {
+        logical_id(&self.rendering())
+    }
+
+    fn protected(&self) -> bool {
+        self.retain(&self.rendering()).is_some()
+    }
+
+    fn also(&self, logical_id: String, type_name: &str, props: serde_json::Map<String, Json>) {
+        self.add(logical_id, type_name, props, Vec::new());
     }
 }
 
@@ -1410,7 +1238,7 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         unavailable: std::cell::Cell::new(false),
         missing: std::cell::RefCell::new(Vec::new()),
         parameters: std::cell::RefCell::new(serde_json::Map::new()),
-        secure: IndexMap::new(),
+        outside: IndexMap::new(),
         current: std::cell::RefCell::new(None),
     };
     let mut secrets: Vec<String> = Vec::new();
@@ -1421,11 +1249,13 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
                 v.collect_strings(&mut secrets);
             }
         }
-        if kind.name == "ssm_parameter"
-            && attrs.get("type").and_then(Value::as_str) == Some("SecureString")
+        if let Some(crate::kinds::Cloudformation::Mapped(m)) =
+            crate::kinds::of(kind).map(|k| &k.cloudformation)
+            && let Some(outside) = m.outside
+            && (outside.when)(attrs)
         {
-            let name = exporter.value(attrs.get("name").unwrap_or(&Value::Null));
-            exporter.secure.insert((*addr).clone(), name);
+            let name = exporter.value(attrs.get(outside.name).unwrap_or(&Value::Null));
+            exporter.outside.insert((*addr).clone(), (name, outside));
         }
     }
     secrets.retain(|s| !s.is_empty());
@@ -1510,18 +1340,20 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
     if !secret_outputs.is_empty() {
         metadata.insert("secret_outputs_left_out".into(), json!(secret_outputs));
     }
-    if !exporter.secure.is_empty() {
+    if !exporter.outside.is_empty() {
         metadata.insert(
             "created_outside".into(),
             Json::Array(
                 exporter
-                    .secure
+                    .outside
                     .iter()
-                    .map(|(addr, name)| json!({
-                        "address": addr.to_string(),
-                        "name": name,
-                        "why": "CloudFormation cannot create SecureString parameters: create it first (aws ssm put-parameter --type SecureString); the template refers to it by name",
-                    }))
+                    .map(|(addr, (name, outside))| {
+                        json!({
+                            "address": addr.to_string(),
+                            "name": name,
+                            "why": outside.why,
+                        })
+                    })
                     .collect(),
             ),
         );

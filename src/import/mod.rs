@@ -87,14 +87,6 @@ const TYPES: &[(&str, Mapping)] = &[
     ("AWS::EFS::FileSystem", Mapping::Kind("efs")),
     ("AWS::EFS::MountTarget", Mapping::Kind("efs_mount_target")),
     ("AWS::EFS::AccessPoint", Mapping::Kind("efs_access_point")),
-    ("AWS::SSM::Parameter", Mapping::Kind("ssm_parameter")),
-    ("AWS::SecretsManager::Secret", Mapping::Kind("secret")),
-    (
-        "AWS::ElastiCache::SubnetGroup",
-        Mapping::Kind("cache_subnet_group"),
-    ),
-    ("AWS::ElastiCache::ReplicationGroup", Mapping::Kind("cache")),
-    ("AWS::ElastiCache::CacheCluster", Mapping::Kind("cache")),
     ("AWS::RDS::DBSubnetGroup", Mapping::Kind("db_subnet_group")),
     ("AWS::RDS::DBCluster", Mapping::Kind("aurora_cluster")),
     ("AWS::RDS::DBInstance", Mapping::Kind("aurora_instance")),
@@ -114,9 +106,6 @@ const TYPES: &[(&str, Mapping)] = &[
         "AWS::ElasticLoadBalancingV2::ListenerRule",
         Mapping::Kind("listener_rule"),
     ),
-    ("AWS::Route53::HostedZone", Mapping::Kind("dns_zone")),
-    ("AWS::Route53::RecordSet", Mapping::Kind("dns_record")),
-    ("AWS::CloudFront::Distribution", Mapping::Kind("cdn")),
     ("AWS::ECS::Cluster", Mapping::Kind("ecs_cluster")),
     (
         "AWS::ECS::TaskDefinition",
@@ -137,12 +126,7 @@ const TYPES: &[(&str, Mapping)] = &[
             as_what: "its cpu_target",
         },
     ),
-    ("AWS::Events::Rule", Mapping::Kind("scheduled_task")),
     ("AWS::EC2::LaunchTemplate", Mapping::Kind("launch_template")),
-    (
-        "AWS::AutoScaling::AutoScalingGroup",
-        Mapping::Kind("autoscaling_group"),
-    ),
     (
         "AWS::AutoScaling::ScalingPolicy",
         Mapping::Part {

@@ -456,36 +456,6 @@ efs_access_point contract {
     }),
 };
 
-pub static SSM_PARAMETER: Fixture = Fixture {
-    create: "ssm_parameter contract {\n  name  = \"/contract/ssm/a\"\n  value = \"one\"\n}\n",
-    update: "ssm_parameter contract {\n  name        = \"/contract/ssm/a\"\n  value       = \"two\"\n  description = \"The contract test's\"\n}\n",
-    replace: Some(
-        "ssm_parameter contract {\n  name        = \"/contract/ssm/b\"\n  value       = \"two\"\n  description = \"The contract test's\"\n}\n",
-    ),
-    emulator_lacks: None,
-};
-
-pub static CACHE_SUBNET_GROUP: Fixture = Fixture {
-    create: concat!(
-        net!(),
-        "cache_subnet_group contract {\n  subnet_ids = [subnet.a.id]\n}\n"
-    ),
-    update: concat!(
-        net!(),
-        "cache_subnet_group contract {\n  subnet_ids = [subnet.a.id, subnet.b.id]\n}\n"
-    ),
-    replace: Some(concat!(
-        net!(),
-        "cache_subnet_group contract {\n  name       = \"contract-cache-subnets\"\n  subnet_ids = [subnet.a.id, subnet.b.id]\n}\n"
-    )),
-    // moto 5.2.5 has neither ModifyCacheSubnetGroup nor
-    // DeleteCacheSubnetGroup.
-    emulator_lacks: Some(Lack {
-        call: "ModifyCacheSubnetGroup",
-        at: Step::Update,
-    }),
-};
-
 /// The network and a cache subnet group.
 macro_rules! cache_net {
     () => {
@@ -495,49 +465,6 @@ macro_rules! cache_net {
         )
     };
 }
-
-pub static CACHE: Fixture = Fixture {
-    create: concat!(
-        cache_net!(),
-        r#"cache contract {
-  engine              = "redis"
-  node_type           = "cache.t4g.small"
-  subnet_group_name   = cache_subnet_group.main.id
-  skip_final_snapshot = true
-  protect             = false
-}
-"#
-    ),
-    update: concat!(
-        cache_net!(),
-        r#"cache contract {
-  engine              = "redis"
-  node_type           = "cache.t4g.medium"
-  subnet_group_name   = cache_subnet_group.main.id
-  skip_final_snapshot = true
-  protect             = false
-}
-"#
-    ),
-    replace: Some(concat!(
-        cache_net!(),
-        r#"cache contract {
-  name                = "contract-cache-2"
-  engine              = "redis"
-  node_type           = "cache.t4g.medium"
-  transit_encryption  = true
-  subnet_group_name   = cache_subnet_group.main.id
-  skip_final_snapshot = true
-  protect             = false
-}
-"#
-    )),
-    // The destroy deletes the subnet group too.
-    emulator_lacks: Some(Lack {
-        call: "DeleteCacheSubnetGroup",
-        at: Step::Destroy,
-    }),
-};
 
 pub static DB_SUBNET_GROUP: Fixture = Fixture {
     create: concat!(
@@ -919,41 +846,6 @@ macro_rules! templated {
         )
     };
 }
-
-pub static AUTOSCALING_GROUP: Fixture = Fixture {
-    create: concat!(
-        templated!(),
-        r#"autoscaling_group contract {
-  launch_template_id = launch_template.main.id
-  min_size           = 0
-  max_size           = 2
-  subnet_ids         = [subnet.a.id, subnet.b.id]
-}
-"#
-    ),
-    update: concat!(
-        templated!(),
-        r#"autoscaling_group contract {
-  launch_template_id = launch_template.main.id
-  min_size           = 0
-  max_size           = 3
-  subnet_ids         = [subnet.a.id, subnet.b.id]
-}
-"#
-    ),
-    replace: Some(concat!(
-        templated!(),
-        r#"autoscaling_group contract {
-  name               = "contract-group-2"
-  launch_template_id = launch_template.main.id
-  min_size           = 0
-  max_size           = 3
-  subnet_ids         = [subnet.a.id, subnet.b.id]
-}
-"#
-    )),
-    emulator_lacks: None,
-};
 
 pub static INSTANCE: Fixture = Fixture {
     create: concat!(

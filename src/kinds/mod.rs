@@ -15,6 +15,9 @@
 
 #[macro_use]
 mod fixtures;
+pub mod autoscaling_group;
+pub mod cache;
+pub mod cache_subnet_group;
 pub mod cdn;
 pub mod certificate;
 pub mod dns_record;
@@ -23,6 +26,7 @@ pub mod iam_role;
 pub mod log_group;
 pub mod scheduled_task;
 pub mod secret;
+pub mod ssm_parameter;
 
 use indexmap::IndexMap;
 
@@ -117,6 +121,45 @@ pub struct CfnMapping {
     /// The id mdl reads a resource of the type by, from what its stack
     /// says of it (`physical_id` for most kinds).
     pub import_id: ImportId,
+    /// Blocks CloudFormation cannot create, if the kind has such.
+    pub outside: Option<&'static Outside>,
+    /// The type of a block, where it depends on the block (a Memcached
+    /// cluster or a Redis replication group); `type_name` otherwise.
+    pub type_by: Option<ByBlock>,
+    /// Other types a stack may hold that import adopts as this kind.
+    pub adopts: &'static [&'static str],
+    /// The block's `DeletionPolicy` (and `UpdateReplacePolicy`), if any.
+    pub deletion_policy: Option<DeletionPolicy>,
+}
+
+/// A name that depends on a block's attributes.
+pub type ByBlock = fn(&IndexMap<String, Value>) -> &'static str;
+
+/// What happens to a resource's data when the stack deletes or replaces
+/// it: `Retain`, `Snapshot`, or none for CloudFormation's `Delete`.
+pub type DeletionPolicy = fn(&dyn CfnValues, &IndexMap<String, Value>) -> Option<&'static str>;
+
+/// The usual policy of a protected kind: kept (`Retain`) unless the block
+/// says `protect = false`.
+pub fn retained_unless_unprotected(
+    cfn: &dyn CfnValues,
+    _: &IndexMap<String, Value>,
+) -> Option<&'static str> {
+    cfn.protected().then_some("Retain")
+}
+
+/// A resource CloudFormation cannot create (a SecureString parameter):
+/// the template leaves it out and refers to it by name, and the export's
+/// metadata says to create it first.
+pub struct Outside {
+    /// Whether a block is one.
+    pub when: fn(&IndexMap<String, Value>) -> bool,
+    /// The attribute holding its name.
+    pub name: &'static str,
+    /// A value of it (`attr`), from its name in template form.
+    pub reference: fn(&Json, &str) -> Json,
+    /// Why, and how to create it.
+    pub why: &'static str,
 }
 
 /// The id mdl reads an imported resource by, or what is missing to work
@@ -176,6 +219,9 @@ pub enum CfnAttr {
     /// Worked out by the template from the logical id (an ARN joined from
     /// its parts), or a constant.
     Expr(fn(&str) -> Json),
+    /// `Fn::GetAtt` of an attribute that depends on the referenced block's
+    /// attributes (a Redis or a Memcached endpoint).
+    GetAttBy(ByBlock),
     /// CloudFormation gives no way to name it: an output of it is left
     /// out (and said so), a block that needs it is refused.
     Unavailable,
@@ -193,6 +239,26 @@ pub trait CfnValues {
     /// named after the block (`<LogicalId><suffix>`), described as
     /// `<what> <address>` and given when the stack is created; its `Ref`.
     fn no_echo(&self, suffix: &str, what: &str) -> Json;
+    /// The address of the block being rendered.
+    fn address(&self) -> crate::addr::ResourceAddr;
+    /// The logical id of the block being rendered.
+    fn logical_id(&self) -> String;
+    /// Whether the block is protected (its kind's default, or its
+    /// `protect` meta attribute).
+    fn protected(&self) -> bool;
+    /// Another resource the block becomes besides its own (a group's
+    /// scaling policy).
+    fn also(&self, logical_id: String, type_name: &str, props: serde_json::Map<String, Json>);
+}
+
+/// A launch template's version number by `Fn::GetAtt` of `attr`
+/// (`LatestVersionNumber`, `DefaultVersionNumber`) when the template is
+/// in the stack; "1" for a template outside it.
+pub fn template_version(template: &Json, attr: &str) -> Json {
+    match template.get("Ref").and_then(Json::as_str) {
+        Some(id) => serde_json::json!({ "Fn::GetAtt": [id, attr] }),
+        None => serde_json::json!("1"),
+    }
 }
 
 /// Template properties from the attributes of the same meaning
@@ -325,20 +391,10 @@ pub static KINDS: &[&Kind] = &[
         .tested_by(&fixtures::EFS_MOUNT_TARGET),
     &table(&schema::data::EFS_ACCESS_POINT, &ByService::Efs, false)
         .tested_by(&fixtures::EFS_ACCESS_POINT),
-    &table(&schema::data::SSM_PARAMETER, &ByService::Ssm, true)
-        .known_as(Identity::GivenName)
-        .tested_by(&fixtures::SSM_PARAMETER),
+    &ssm_parameter::KIND,
     &secret::KIND,
-    &table(
-        &schema::database::CACHE_SUBNET_GROUP,
-        &ByService::ElastiCache,
-        false,
-    )
-    .known_as(Identity::LowercaseName)
-    .tested_by(&fixtures::CACHE_SUBNET_GROUP),
-    &table(&schema::database::CACHE, &ByService::ElastiCache, false)
-        .known_as(Identity::LowercaseName)
-        .tested_by(&fixtures::CACHE),
+    &cache_subnet_group::KIND,
+    &cache::KIND,
     &table(&schema::database::DB_SUBNET_GROUP, &ByService::Rds, false)
         .known_as(Identity::LowercaseName)
         .tested_by(&fixtures::DB_SUBNET_GROUP),
@@ -370,13 +426,7 @@ pub static KINDS: &[&Kind] = &[
     &scheduled_task::KIND,
     &table(&schema::compute::LAUNCH_TEMPLATE, &ByService::Ec2, true)
         .tested_by(&fixtures::LAUNCH_TEMPLATE),
-    &table(
-        &schema::compute::AUTOSCALING_GROUP,
-        &ByService::AutoScaling,
-        false,
-    )
-    .known_as(Identity::Name)
-    .tested_by(&fixtures::AUTOSCALING_GROUP),
+    &autoscaling_group::KIND,
     &table(&schema::compute::INSTANCE, &ByService::Ec2, true).tested_by(&fixtures::INSTANCE),
     &log_group::KIND,
 ];
@@ -403,7 +453,9 @@ pub fn of(schema: &KindSchema) -> Option<&'static Kind> {
 /// The kinds whose mapping adopts a CloudFormation resource type.
 pub fn adopting(resource_type: &str) -> Option<&'static Kind> {
     KINDS.iter().copied().find(|k| match &k.cloudformation {
-        Cloudformation::Mapped(m) => m.type_name == resource_type,
+        Cloudformation::Mapped(m) => {
+            m.type_name == resource_type || m.adopts.contains(&resource_type)
+        }
         Cloudformation::Table => false,
     })
 }

@@ -181,39 +181,3 @@ pub static EFS_ACCESS_POINT: KindSchema = KindSchema {
     protected: false,
     exactly_one_of: &[],
 };
-
-pub static SSM_PARAMETER: KindSchema = KindSchema {
-    name: "ssm_parameter",
-    service: "ssm",
-    summary: "An SSM Parameter Store parameter holding a setting; SecureString values are secrets.",
-    attrs: &[
-        required(
-            "name",
-            Type::String,
-            "The parameter name, such as \"/Moodle/prod/DomainName\".",
-        )
-        .force_new(),
-        optional(
-            "type",
-            Type::String,
-            "\"String\"",
-            "String, StringList or SecureString.",
-        )
-        .force_new()
-        .one_of(&["String", "StringList", "SecureString"]),
-        required("value", Type::String, "The value.").sensitive_if("type", "SecureString"),
-        optional(
-            "description",
-            Type::String,
-            "\"\"",
-            "What the parameter is for.",
-        ),
-        TAGS,
-    ],
-    computed: &[ID, ARN],
-    taggable: true,
-    rank: 6,
-    slow: false,
-    protected: false,
-    exactly_one_of: &[],
-};

@@ -187,6 +187,10 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
     ],
     properties,
     import_id: super::physical_id,
+    outside: None,
+    type_by: None,
+    adopts: &[],
+    deletion_policy: None,
 };
 
 static FIXTURE: Fixture = Fixture {

@@ -170,6 +170,10 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
     attributes: &[("id", CfnAttr::Ref)],
     properties,
     import_id,
+    outside: None,
+    type_by: None,
+    adopts: &[],
+    deletion_policy: None,
 };
 
 static FIXTURE: Fixture = Fixture {

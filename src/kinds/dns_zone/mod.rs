@@ -92,6 +92,10 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
     ],
     properties,
     import_id,
+    outside: None,
+    type_by: None,
+    adopts: &[],
+    deletion_policy: None,
 };
 
 static FIXTURE: Fixture = Fixture {

@@ -103,6 +103,10 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
     attributes: &[("name", CfnAttr::Ref), ("arn", CfnAttr::GetAtt("Arn"))],
     properties,
     import_id: super::physical_id,
+    outside: None,
+    type_by: None,
+    adopts: &[],
+    deletion_policy: None,
 };
 
 static FIXTURE: Fixture = Fixture {

@@ -156,6 +156,10 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
     ],
     properties,
     import_id: super::physical_id,
+    outside: None,
+    type_by: None,
+    adopts: &[],
+    deletion_policy: None,
 };
 
 static FIXTURE: Fixture = Fixture {

@@ -108,6 +108,10 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
     attributes: &[("id", CfnAttr::Ref), ("arn", CfnAttr::Ref)],
     properties,
     import_id: super::physical_id,
+    outside: None,
+    type_by: None,
+    adopts: &[],
+    deletion_policy: None,
 };
 
 static FIXTURE: Fixture = Fixture {

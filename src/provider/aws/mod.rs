@@ -20,18 +20,16 @@ pub(crate) mod call;
 #[macro_use]
 pub(crate) mod tags;
 
-mod autoscaling;
 mod cloudformation;
 mod ec2;
 mod ec2_instances;
 mod ecs;
 mod efs;
-mod elasticache;
+pub(crate) mod elasticache;
 mod elasticloadbalancingv2;
 pub(crate) mod fields;
 mod rds;
 pub mod s3;
-mod ssm;
 mod sts;
 
 use std::any::{Any, TypeId};
@@ -61,12 +59,9 @@ pub struct AwsProvider {
     clients: Clients,
     ec2: OnceLock<ec2::Ec2>,
     efs: OnceLock<efs::Efs>,
-    ssm: OnceLock<ssm::Ssm>,
-    elasticache: OnceLock<elasticache::ElastiCache>,
     rds: OnceLock<rds::Rds>,
     elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
     ecs: OnceLock<ecs::Ecs>,
-    autoscaling: OnceLock<autoscaling::AutoScaling>,
     pub region: String,
 }
 
@@ -90,13 +85,10 @@ macro_rules! sdk_client {
 sdk_client!(
     aws_sdk_ec2::Client,
     aws_sdk_efs::Client,
-    aws_sdk_ssm::Client,
-    aws_sdk_elasticache::Client,
     aws_sdk_rds::Client,
     aws_sdk_elasticloadbalancingv2::Client,
     aws_sdk_ecs::Client,
     aws_sdk_applicationautoscaling::Client,
-    aws_sdk_autoscaling::Client,
     aws_sdk_cloudformation::Client,
     aws_sdk_sts::Client,
 );
@@ -137,12 +129,9 @@ macro_rules! service {
 impl AwsProvider {
     service!(ec2: ec2::Ec2 = |p| ec2::Ec2::new(p.client()));
     service!(efs: efs::Efs = |p| efs::Efs::new(p.client(), p.region.clone()));
-    service!(ssm: ssm::Ssm = |p| ssm::Ssm::new(p.client()));
-    service!(elasticache: elasticache::ElastiCache = |p| elasticache::ElastiCache::new(p.client()));
     service!(rds: rds::Rds = |p| rds::Rds::new(p.client()));
     service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
     service!(ecs: ecs::Ecs = |p| ecs::Ecs::new(p.client(), p.client(), p.region.clone()));
-    service!(autoscaling: autoscaling::AutoScaling = |p| autoscaling::AutoScaling::new(p.client()));
 
     /// Load credentials and region from the standard chain.
     ///
@@ -178,12 +167,9 @@ impl AwsProvider {
             clients: Clients::default(),
             ec2: OnceLock::new(),
             efs: OnceLock::new(),
-            ssm: OnceLock::new(),
-            elasticache: OnceLock::new(),
             rds: OnceLock::new(),
             elbv2: OnceLock::new(),
             ecs: OnceLock::new(),
-            autoscaling: OnceLock::new(),
             region,
         })
     }
@@ -233,12 +219,9 @@ pub trait AwsKind: Send + Sync {
 pub enum ByService {
     Ec2,
     Efs,
-    Ssm,
-    ElastiCache,
     Rds,
     Elbv2,
     Ecs,
-    AutoScaling,
 }
 
 #[async_trait::async_trait]
@@ -251,12 +234,9 @@ impl AwsKind for ByService {
         match self {
             ByService::Ec2 => aws.ec2().read(req).await,
             ByService::Efs => aws.efs().read(req).await,
-            ByService::Ssm => aws.ssm().read(req).await,
-            ByService::ElastiCache => aws.elasticache().read(req).await,
             ByService::Rds => aws.rds().read(req).await,
             ByService::Elbv2 => aws.elbv2().read(req).await,
             ByService::Ecs => aws.ecs().read(req).await,
-            ByService::AutoScaling => aws.autoscaling().read(req).await,
         }
     }
 
@@ -268,12 +248,9 @@ impl AwsKind for ByService {
         match self {
             ByService::Ec2 => aws.ec2().apply(req).await,
             ByService::Efs => aws.efs().apply(req).await,
-            ByService::Ssm => aws.ssm().apply(req).await,
-            ByService::ElastiCache => aws.elasticache().apply(req).await,
             ByService::Rds => aws.rds().apply(req).await,
             ByService::Elbv2 => aws.elbv2().apply(req).await,
             ByService::Ecs => aws.ecs().apply(req).await,
-            ByService::AutoScaling => aws.autoscaling().apply(req).await,
         }
     }
 }

@@ -13,10 +13,11 @@ use aws_sdk_autoscaling::types::{
 };
 use indexmap::IndexMap;
 
-use super::call::failed;
-use super::fields::{b, int, list, n, opt, s, strings, to_i32, with_applied};
-use super::wait_until;
 use crate::lang::ResourceAddr;
+use crate::provider::aws::call::failed;
+use crate::provider::aws::fields::{b, int, list, n, opt, s, strings, to_i32, with_applied};
+use crate::provider::aws::wait_until;
+use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
     ReadResponse, STACK_TAG,
@@ -24,6 +25,8 @@ use crate::provider::{
 use crate::value::Value;
 
 const SERVICE: &str = "autoscaling";
+
+crate::sdk_client!(Client);
 /// The name the CPU policy had before it was named after its group; still
 /// read, and replaced by the new name at the next change.
 const LEGACY_POLICY: &str = "mdl-cpu";
@@ -110,7 +113,7 @@ impl AutoScaling {
     }
 
     async fn describe(&self, filter: Option<Filter>) -> Result<Vec<LiveResource>, ProviderError> {
-        let groups = all_items!(
+        let groups = crate::all_items!(
             self.client
                 .describe_auto_scaling_groups()
                 .set_filters(filter.map(|f| vec![f])),
@@ -122,7 +125,7 @@ impl AutoScaling {
     async fn describe_names(&self, names: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
         let mut out = Vec::new();
         for chunk in names.chunks(50) {
-            let groups = all_items!(
+            let groups = crate::all_items!(
                 self.client
                     .describe_auto_scaling_groups()
                     .set_auto_scaling_group_names(Some(chunk.to_vec())),
@@ -137,7 +140,7 @@ impl AutoScaling {
         if groups.is_empty() {
             return Ok(());
         }
-        let policies = all_items!(self.client.describe_policies(), "DescribePolicies");
+        let policies = crate::all_items!(self.client.describe_policies(), "DescribePolicies");
         for g in groups.iter_mut() {
             let name = policy_name(&g.id);
             let of_group = |wanted: &str| {
@@ -386,7 +389,7 @@ impl AutoScaling {
             &format!("{min} instance(s) of Auto Scaling group {group} to be in service"),
             Duration::from_secs(15 * 60),
             || async {
-                let groups = all_items!(
+                let groups = crate::all_items!(
                     self.client
                         .describe_auto_scaling_groups()
                         .auto_scaling_group_names(group),
@@ -409,7 +412,7 @@ impl AutoScaling {
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
         // Auto Scaling's tags name the group they are on.
-        super::tags::retag(
+        crate::provider::aws::tags::retag(
             prior,
             attrs,
             |keys| async move {
@@ -488,11 +491,33 @@ fn group_value(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> LiveResource
         "health_check_grace_period".into(),
         num(g.health_check_grace_period()),
     );
-    super::tags::read_into(
+    crate::provider::aws::tags::read_into(
         &mut r,
         g.tags()
             .iter()
             .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
     );
     r
+}
+
+/// The `autoscaling_group` kind's AWS side.
+pub struct Groups;
+
+#[async_trait::async_trait]
+impl AwsKind for Groups {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        AutoScaling::new(aws.client()).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        AutoScaling::new(aws.client()).apply(req).await
+    }
 }

@@ -9,8 +9,9 @@ use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, ResourceTypeForTa
 use futures_util::StreamExt;
 use indexmap::IndexMap;
 
-use super::call::{failed, unbuilt};
-use super::fields::s;
+use crate::provider::aws::call::{failed, unbuilt};
+use crate::provider::aws::fields::s;
+use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
     STACK_TAG,
@@ -18,6 +19,8 @@ use crate::provider::{
 use crate::value::Value;
 
 const SERVICE: &str = "ssm";
+
+crate::sdk_client!(Client);
 
 /// GetParameters calls in flight at once within one read: enough to keep
 /// pace with the scan (a page of 50 names a call, GetParameters ten a
@@ -185,7 +188,7 @@ impl Ssm {
             .send()
             .await
             .map_err(failed(SERVICE, "ListTagsForResource"))?;
-        super::tags::read_sdk(live, out.tag_list());
+        crate::provider::aws::tags::read_sdk(live, out.tag_list());
         Ok(())
     }
 
@@ -195,7 +198,8 @@ impl Ssm {
                 let name = s(&attrs, "name").ok_or_else(|| {
                     ProviderError::new(SERVICE, "PutParameter", "`name` has no value")
                 })?;
-                let tags: Vec<Tag> = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
+                let tags: Vec<Tag> =
+                    crate::provider::aws::tags::sdk_tags(req.stack, req.addr, &attrs)?;
                 self.client
                     .put_parameter()
                     .name(&name)
@@ -231,7 +235,7 @@ impl Ssm {
                 }
                 // SSM's tagging calls name the resource's type as well.
                 let id: &str = &prior.id;
-                super::tags::retag(
+                crate::provider::aws::tags::retag(
                     &prior,
                     &attrs,
                     |keys| async move {
@@ -250,7 +254,7 @@ impl Ssm {
                             .add_tags_to_resource()
                             .resource_type(ResourceTypeForTagging::Parameter)
                             .resource_id(id)
-                            .set_tags(Some(super::tags::of_pairs(&pairs)?))
+                            .set_tags(Some(crate::provider::aws::tags::of_pairs(&pairs)?))
                             .send()
                             .await
                             .map(drop)
@@ -286,5 +290,27 @@ impl Ssm {
             attrs: attrs.clone(),
             computed,
         }
+    }
+}
+
+/// The `ssm_parameter` kind's AWS side.
+pub struct Parameters;
+
+#[async_trait::async_trait]
+impl AwsKind for Parameters {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        Ssm::new(aws.client()).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        Ssm::new(aws.client()).apply(req).await
     }
 }
