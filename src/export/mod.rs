@@ -125,15 +125,6 @@ impl Exporter<'_> {
             }
             (_, "id") => json!({ "Ref": id }),
             ("subnet", "availability_zone") => json!({ "Fn::GetAtt": [id, "AvailabilityZone"] }),
-            ("aurora_cluster", "endpoint") => json!({ "Fn::GetAtt": [id, "Endpoint.Address"] }),
-            ("aurora_cluster", "reader_endpoint") => {
-                json!({ "Fn::GetAtt": [id, "ReadEndpoint.Address"] })
-            }
-            ("aurora_cluster", "port") => json!({ "Fn::GetAtt": [id, "Endpoint.Port"] }),
-            ("aurora_cluster", "master_user_secret_arn") => {
-                json!({ "Fn::GetAtt": [id, "MasterUserSecret.SecretArn"] })
-            }
-            ("aurora_instance", "endpoint") => json!({ "Fn::GetAtt": [id, "Endpoint.Address"] }),
             ("load_balancer" | "target_group" | "listener", "arn") => json!({ "Ref": id }),
             ("load_balancer", "dns_name") => json!({ "Fn::GetAtt": [id, "DNSName"] }),
             ("load_balancer", "zone_id") => json!({ "Fn::GetAtt": [id, "CanonicalHostedZoneID"] }),
@@ -155,13 +146,11 @@ impl Exporter<'_> {
                 { "FileSystem": { "Ref": id } }
             ] }),
             ("efs_mount_target", "ip_address") => json!({ "Fn::GetAtt": [id, "IpAddress"] }),
-            ("aurora_cluster", "arn") => json!({ "Fn::GetAtt": [id, "DBClusterArn"] }),
-            ("aurora_instance", "arn") => json!({ "Fn::GetAtt": [id, "DBInstanceArn"] }),
             ("load_balancer", "name") => json!({ "Fn::GetAtt": [id, "LoadBalancerName"] }),
             ("target_group", "name") => json!({ "Fn::GetAtt": [id, "TargetGroupName"] }),
             ("ecs_service", "name") => json!({ "Fn::GetAtt": [id, "Name"] }),
             // Their `Ref` is their name.
-            ("db_subnet_group" | "aurora_cluster" | "aurora_instance" | "ecs_cluster", "name") => {
+            ("ecs_cluster", "name") => {
                 json!({ "Ref": id })
             }
             // CloudFormation gives no such attribute: the block that needs
@@ -543,83 +532,6 @@ impl Exporter<'_> {
                     ],
                 );
                 self.add(id, "AWS::EFS::MountTarget", props, Vec::new());
-            }
-            "db_subnet_group" => {
-                set(&mut props, "DBSubnetGroupName", get("name"));
-                props.insert(
-                    "DBSubnetGroupDescription".into(),
-                    get("description").map_or_else(|| json!("Managed by mdl"), |d| self.value(d)),
-                );
-                set(&mut props, "SubnetIds", get("subnet_ids"));
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::RDS::DBSubnetGroup", props, Vec::new());
-            }
-            "aurora_cluster" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("DBClusterIdentifier", "name"),
-                        ("Engine", "engine"),
-                        ("EngineVersion", "engine_version"),
-                        ("DatabaseName", "database_name"),
-                        ("MasterUsername", "master_username"),
-                    ],
-                );
-                props.insert("ManageMasterUserPassword".into(), json!(true));
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("DBSubnetGroupName", "subnet_group_name"),
-                        ("VpcSecurityGroupIds", "security_group_ids"),
-                    ],
-                );
-                if let (Some(min), Some(max)) = (
-                    get("serverless_min_capacity"),
-                    get("serverless_max_capacity"),
-                ) {
-                    props.insert(
-                        "ServerlessV2ScalingConfiguration".into(),
-                        json!({ "MinCapacity": self.value(min), "MaxCapacity": self.value(max) }),
-                    );
-                }
-                set(
-                    &mut props,
-                    "BackupRetentionPeriod",
-                    get("backup_retention_days"),
-                );
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("StorageEncrypted", "storage_encrypted"),
-                        ("KmsKeyId", "kms_key_id"),
-                    ],
-                );
-                self.tags(&mut props, attrs);
-                let policy = if get("skip_final_snapshot") == Some(&Value::Bool(true)) {
-                    "Delete"
-                } else {
-                    "Snapshot"
-                };
-                self.add_with(id, "AWS::RDS::DBCluster", props, Vec::new(), Some(policy));
-            }
-            "aurora_instance" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("DBClusterIdentifier", "cluster_id"),
-                        ("DBInstanceClass", "instance_class"),
-                        ("DBInstanceIdentifier", "name"),
-                    ],
-                );
-                if let Some(engine) = self.cluster_engine(get("cluster_id")) {
-                    props.insert("Engine".into(), engine);
-                }
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::RDS::DBInstance", props, Vec::new());
             }
             "load_balancer" => {
                 set(&mut props, "Name", get("name"));
@@ -1083,16 +995,15 @@ impl Exporter<'_> {
         }
     }
 
-    /// The engine of the cluster a `cluster_id` refers to.
-    fn cluster_engine(&self, cluster: Option<&Value>) -> Option<Json> {
-        let Some(Value::String(s)) = cluster else {
+    /// The block a marker names, evaluated.
+    fn referenced_block(&self, v: &Value) -> Option<IndexMap<String, Value>> {
+        let Value::String(s) = v else {
             return None;
         };
         let inner = s.strip_prefix(OPEN)?.strip_suffix(CLOSE)?;
         let addr = ResourceAddr::parse(inner.split_once('|')?.0)?;
-        let res = self.config.resources.get(&addr)?;
-        let attrs = Evaluator::new(self.config, &Markers).resource(res, &mut Vec::new());
-        attrs.get("engine").map(|e| self.value(e))
+        self.config.resources.get(&addr)?;
+        Some(self.evaluated(&addr))
     }
 
     /// Security group rules, one per source, as CloudFormation writes them.
@@ -1191,6 +1102,10 @@ impl crate::kinds::CfnValues for Exporter<'_> {
             }),
         );
         json!({ "Ref": param })
+    }
+
+    fn referenced(&self, v: &Value) -> Option<IndexMap<String, Value>> {
+        self.referenced_block(v)
     }
 
     fn address(&self) -> ResourceAddr {

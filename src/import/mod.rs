@@ -87,9 +87,6 @@ const TYPES: &[(&str, Mapping)] = &[
     ("AWS::EFS::FileSystem", Mapping::Kind("efs")),
     ("AWS::EFS::MountTarget", Mapping::Kind("efs_mount_target")),
     ("AWS::EFS::AccessPoint", Mapping::Kind("efs_access_point")),
-    ("AWS::RDS::DBSubnetGroup", Mapping::Kind("db_subnet_group")),
-    ("AWS::RDS::DBCluster", Mapping::Kind("aurora_cluster")),
-    ("AWS::RDS::DBInstance", Mapping::Kind("aurora_instance")),
     (
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
         Mapping::Kind("load_balancer"),

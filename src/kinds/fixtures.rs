@@ -466,24 +466,6 @@ macro_rules! cache_net {
     };
 }
 
-pub static DB_SUBNET_GROUP: Fixture = Fixture {
-    create: concat!(
-        net!(),
-        "db_subnet_group contract {\n  subnet_ids = [subnet.a.id, subnet.b.id]\n}\n"
-    ),
-    update: concat!(
-        net!(),
-        "db_subnet_group contract {\n  subnet_ids = [subnet.a.id, subnet.b.id]\n  tags       = { team = \"web\" }\n}\n"
-    ),
-    // moto 5.2.5's ModifyDBSubnetGroup loses the group: the update
-    // changes tags only.
-    replace: Some(concat!(
-        net!(),
-        "db_subnet_group contract {\n  name       = \"contract-db-subnets\"\n  subnet_ids = [subnet.a.id, subnet.b.id]\n}\n"
-    )),
-    emulator_lacks: None,
-};
-
 /// The network and a database subnet group.
 macro_rules! db_net {
     () => {
@@ -493,44 +475,6 @@ macro_rules! db_net {
         )
     };
 }
-
-pub static AURORA_CLUSTER: Fixture = Fixture {
-    create: concat!(
-        db_net!(),
-        r#"aurora_cluster contract {
-  engine              = "aurora-postgresql"
-  subnet_group_name   = db_subnet_group.main.id
-  skip_final_snapshot = true
-  protect             = false
-}
-"#
-    ),
-    update: concat!(
-        db_net!(),
-        r#"aurora_cluster contract {
-  engine                = "aurora-postgresql"
-  subnet_group_name     = db_subnet_group.main.id
-  backup_retention_days = 7
-  skip_final_snapshot   = true
-  protect               = false
-}
-"#
-    ),
-    replace: Some(concat!(
-        db_net!(),
-        r#"aurora_cluster contract {
-  name                  = "contract-cluster-2"
-  engine                = "aurora-postgresql"
-  subnet_group_name     = db_subnet_group.main.id
-  database_name         = "moodle"
-  backup_retention_days = 7
-  skip_final_snapshot   = true
-  protect               = false
-}
-"#
-    )),
-    emulator_lacks: None,
-};
 
 /// The network and an Aurora cluster.
 macro_rules! cluster {
@@ -548,22 +492,6 @@ macro_rules! cluster {
         )
     };
 }
-
-pub static AURORA_INSTANCE: Fixture = Fixture {
-    create: concat!(
-        cluster!(),
-        "aurora_instance contract {\n  cluster_id     = aurora_cluster.main.id\n  instance_class = \"db.r6g.large\"\n}\n"
-    ),
-    update: concat!(
-        cluster!(),
-        "aurora_instance contract {\n  cluster_id     = aurora_cluster.main.id\n  instance_class = \"db.r6g.xlarge\"\n}\n"
-    ),
-    replace: Some(concat!(
-        cluster!(),
-        "aurora_instance contract {\n  name           = \"contract-instance-2\"\n  cluster_id     = aurora_cluster.main.id\n  instance_class = \"db.r6g.xlarge\"\n}\n"
-    )),
-    emulator_lacks: None,
-};
 
 pub static LOAD_BALANCER: Fixture = Fixture {
     create: concat!(

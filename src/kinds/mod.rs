@@ -15,11 +15,14 @@
 
 #[macro_use]
 mod fixtures;
+pub mod aurora_cluster;
+pub mod aurora_instance;
 pub mod autoscaling_group;
 pub mod cache;
 pub mod cache_subnet_group;
 pub mod cdn;
 pub mod certificate;
+pub mod db_subnet_group;
 pub mod dns_record;
 pub mod dns_zone;
 pub mod iam_role;
@@ -239,6 +242,10 @@ pub trait CfnValues {
     /// named after the block (`<LogicalId><suffix>`), described as
     /// `<what> <address>` and given when the stack is created; its `Ref`.
     fn no_echo(&self, suffix: &str, what: &str) -> Json;
+    /// The attributes of the block a value refers to (a cluster by its
+    /// `id`), values AWS assigns as references; none for a value that is
+    /// not a reference to a block.
+    fn referenced(&self, v: &Value) -> Option<IndexMap<String, Value>>;
     /// The address of the block being rendered.
     fn address(&self) -> crate::addr::ResourceAddr;
     /// The logical id of the block being rendered.
@@ -395,15 +402,9 @@ pub static KINDS: &[&Kind] = &[
     &secret::KIND,
     &cache_subnet_group::KIND,
     &cache::KIND,
-    &table(&schema::database::DB_SUBNET_GROUP, &ByService::Rds, false)
-        .known_as(Identity::LowercaseName)
-        .tested_by(&fixtures::DB_SUBNET_GROUP),
-    &table(&schema::database::AURORA_CLUSTER, &ByService::Rds, false)
-        .known_as(Identity::LowercaseName)
-        .tested_by(&fixtures::AURORA_CLUSTER),
-    &table(&schema::database::AURORA_INSTANCE, &ByService::Rds, false)
-        .known_as(Identity::LowercaseName)
-        .tested_by(&fixtures::AURORA_INSTANCE),
+    &db_subnet_group::KIND,
+    &aurora_cluster::KIND,
+    &aurora_instance::KIND,
     &table(&schema::edge::LOAD_BALANCER, &ByService::Elbv2, true)
         .tested_by(&fixtures::LOAD_BALANCER),
     &table(&schema::edge::TARGET_GROUP, &ByService::Elbv2, true).tested_by(&fixtures::TARGET_GROUP),

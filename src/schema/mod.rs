@@ -6,7 +6,6 @@
 
 pub mod compute;
 pub mod data;
-pub mod database;
 pub mod edge;
 pub mod network;
 pub mod normalize;

@@ -9,8 +9,15 @@ use std::process::Command;
 
 use crate::harness::Workspace;
 
+/// cfn-lint beside the moto_server the tests use (`MDL_MOTO_SERVER`, as
+/// scripts/test.sh sets it from `MDL_MOTO_VENV`), else in the project's
+/// virtualenv.
 fn cfn_lint() -> std::path::PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/moto-venv/bin/cfn-lint");
+    let path = std::env::var_os("MDL_MOTO_SERVER")
+        .and_then(|server| Path::new(&server).parent().map(|bin| bin.join("cfn-lint")))
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/moto-venv/bin/cfn-lint")
+        });
     assert!(
         path.exists(),
         "cfn-lint not found at {}: run scripts/moto-env.sh (moto[server] installs it)",

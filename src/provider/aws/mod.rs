@@ -28,7 +28,7 @@ mod efs;
 pub(crate) mod elasticache;
 mod elasticloadbalancingv2;
 pub(crate) mod fields;
-mod rds;
+pub(crate) mod rds;
 pub mod s3;
 mod sts;
 
@@ -59,7 +59,6 @@ pub struct AwsProvider {
     clients: Clients,
     ec2: OnceLock<ec2::Ec2>,
     efs: OnceLock<efs::Efs>,
-    rds: OnceLock<rds::Rds>,
     elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
     ecs: OnceLock<ecs::Ecs>,
     pub region: String,
@@ -85,7 +84,6 @@ macro_rules! sdk_client {
 sdk_client!(
     aws_sdk_ec2::Client,
     aws_sdk_efs::Client,
-    aws_sdk_rds::Client,
     aws_sdk_elasticloadbalancingv2::Client,
     aws_sdk_ecs::Client,
     aws_sdk_applicationautoscaling::Client,
@@ -129,7 +127,6 @@ macro_rules! service {
 impl AwsProvider {
     service!(ec2: ec2::Ec2 = |p| ec2::Ec2::new(p.client()));
     service!(efs: efs::Efs = |p| efs::Efs::new(p.client(), p.region.clone()));
-    service!(rds: rds::Rds = |p| rds::Rds::new(p.client()));
     service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
     service!(ecs: ecs::Ecs = |p| ecs::Ecs::new(p.client(), p.client(), p.region.clone()));
 
@@ -167,7 +164,6 @@ impl AwsProvider {
             clients: Clients::default(),
             ec2: OnceLock::new(),
             efs: OnceLock::new(),
-            rds: OnceLock::new(),
             elbv2: OnceLock::new(),
             ecs: OnceLock::new(),
             region,
@@ -219,7 +215,6 @@ pub trait AwsKind: Send + Sync {
 pub enum ByService {
     Ec2,
     Efs,
-    Rds,
     Elbv2,
     Ecs,
 }
@@ -234,7 +229,6 @@ impl AwsKind for ByService {
         match self {
             ByService::Ec2 => aws.ec2().read(req).await,
             ByService::Efs => aws.efs().read(req).await,
-            ByService::Rds => aws.rds().read(req).await,
             ByService::Elbv2 => aws.elbv2().read(req).await,
             ByService::Ecs => aws.ecs().read(req).await,
         }
@@ -248,7 +242,6 @@ impl AwsKind for ByService {
         match self {
             ByService::Ec2 => aws.ec2().apply(req).await,
             ByService::Efs => aws.efs().apply(req).await,
-            ByService::Rds => aws.rds().apply(req).await,
             ByService::Elbv2 => aws.elbv2().apply(req).await,
             ByService::Ecs => aws.ecs().apply(req).await,
         }
