@@ -134,18 +134,11 @@ impl Exporter<'_> {
             ("ecs_task_definition" | "ecs_service" | "listener_rule", "arn") => {
                 json!({ "Ref": id })
             }
-            ("efs_access_point", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
             ("instance", "private_ip") => json!({ "Fn::GetAtt": [id, "PrivateIp"] }),
             ("instance", "public_ip") => json!({ "Fn::GetAtt": [id, "PublicIp"] }),
             ("launch_template", "latest_version") => {
                 json!({ "Fn::GetAtt": [id, "LatestVersionNumber"] })
             }
-            ("efs", "arn") => json!({ "Fn::GetAtt": [id, "Arn"] }),
-            ("efs", "dns_name") => json!({ "Fn::Sub": [
-                "${FileSystem}.efs.${AWS::Region}.${AWS::URLSuffix}",
-                { "FileSystem": { "Ref": id } }
-            ] }),
-            ("efs_mount_target", "ip_address") => json!({ "Fn::GetAtt": [id, "IpAddress"] }),
             ("load_balancer", "name") => json!({ "Fn::GetAtt": [id, "LoadBalancerName"] }),
             ("target_group", "name") => json!({ "Fn::GetAtt": [id, "TargetGroupName"] }),
             ("ecs_service", "name") => json!({ "Fn::GetAtt": [id, "Name"] }),
@@ -165,15 +158,6 @@ impl Exporter<'_> {
         self.unavailable.set(true);
         self.missing.borrow_mut().push(format!("{addr}.{attr}"));
         Json::Null
-    }
-
-    /// A value for a property CloudFormation types as a string (a uid, a
-    /// TTL): numbers written as text.
-    fn text(&self, v: &Value) -> Json {
-        match v.as_i64() {
-            Some(n) => json!(n.to_string()),
-            None => self.value(v),
-        }
     }
 
     /// A value in template form: markers turned into references.
@@ -475,64 +459,6 @@ impl Exporter<'_> {
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::EC2::SecurityGroup", props, Vec::new());
             }
-            "efs" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("Encrypted", "encrypted"),
-                        ("KmsKeyId", "kms_key_id"),
-                        ("PerformanceMode", "performance_mode"),
-                        ("ThroughputMode", "throughput_mode"),
-                    ],
-                );
-                set(
-                    &mut props,
-                    "ProvisionedThroughputInMibps",
-                    get("provisioned_throughput"),
-                );
-                if let Some(t) = get("transition_to_ia") {
-                    props.insert(
-                        "LifecyclePolicies".into(),
-                        json!([{ "TransitionToIA": self.value(t) }]),
-                    );
-                }
-                if let Some(Value::Bool(b)) = get("backup") {
-                    props.insert(
-                        "BackupPolicy".into(),
-                        json!({ "Status": if *b { "ENABLED" } else { "DISABLED" } }),
-                    );
-                }
-                if let Some(Value::Map(tags)) = get("tags") {
-                    props.insert(
-                        "FileSystemTags".into(),
-                        Json::Array(
-                            tags.iter()
-                                .map(|(k, v)| json!({ "Key": k, "Value": self.value(v) }))
-                                .collect(),
-                        ),
-                    );
-                }
-                self.add_with(
-                    id,
-                    "AWS::EFS::FileSystem",
-                    props,
-                    Vec::new(),
-                    self.retain(addr),
-                );
-            }
-            "efs_mount_target" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("FileSystemId", "file_system_id"),
-                        ("SubnetId", "subnet_id"),
-                        ("SecurityGroups", "security_groups"),
-                    ],
-                );
-                self.add(id, "AWS::EFS::MountTarget", props, Vec::new());
-            }
             "load_balancer" => {
                 set(&mut props, "Name", get("name"));
                 props.insert("Type".into(), json!("application"));
@@ -833,41 +759,6 @@ impl Exporter<'_> {
                         );
                     }
                 }
-            }
-            "efs_access_point" => {
-                set(&mut props, "FileSystemId", get("file_system_id"));
-                let mut root = serde_json::Map::new();
-                set(&mut root, "Path", get("root_path"));
-                if let (Some(uid), Some(gid)) = (get("owner_uid"), get("owner_gid")) {
-                    let mut info = serde_json::Map::new();
-                    info.insert("OwnerUid".into(), self.text(uid));
-                    info.insert("OwnerGid".into(), self.text(gid));
-                    info.insert(
-                        "Permissions".into(),
-                        get("permissions").map_or_else(|| json!("0755"), |p| self.text(p)),
-                    );
-                    root.insert("CreationInfo".into(), Json::Object(info));
-                }
-                props.insert("RootDirectory".into(), Json::Object(root));
-                if let (Some(uid), Some(gid)) = (get("posix_uid"), get("posix_gid")) {
-                    props.insert(
-                        "PosixUser".into(),
-                        json!({ "Uid": self.text(uid), "Gid": self.text(gid) }),
-                    );
-                }
-                if let Some(Value::Map(tags)) = get("tags")
-                    && !tags.is_empty()
-                {
-                    props.insert(
-                        "AccessPointTags".into(),
-                        Json::Array(
-                            tags.iter()
-                                .map(|(k, v)| json!({ "Key": k, "Value": self.value(v) }))
-                                .collect(),
-                        ),
-                    );
-                }
-                self.add(id, "AWS::EFS::AccessPoint", props, Vec::new());
             }
             "instance" => {
                 set(&mut props, "ImageId", get("image_id"));

@@ -84,9 +84,6 @@ const TYPES: &[(&str, Mapping)] = &[
             as_what: "an egress block",
         },
     ),
-    ("AWS::EFS::FileSystem", Mapping::Kind("efs")),
-    ("AWS::EFS::MountTarget", Mapping::Kind("efs_mount_target")),
-    ("AWS::EFS::AccessPoint", Mapping::Kind("efs_access_point")),
     (
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
         Mapping::Kind("load_balancer"),

@@ -4,7 +4,7 @@
 //! with an attribute AWS changes in place, and with one that forces a
 //! replacement.
 
-use super::{Fixture, Lack, Step};
+use super::Fixture;
 
 /// A VPC with two subnets, in two zones.
 macro_rules! net {
@@ -349,15 +349,6 @@ security_group contract {
     emulator_lacks: None,
 };
 
-pub static EFS: Fixture = Fixture {
-    create: "efs contract {\n  protect          = false\n  transition_to_ia = \"AFTER_30_DAYS\"\n}\n",
-    update: "efs contract {\n  protect          = false\n  transition_to_ia = \"AFTER_7_DAYS\"\n  tags             = { team = \"web\" }\n}\n",
-    replace: Some(
-        "efs contract {\n  protect          = false\n  encrypted        = false\n  transition_to_ia = \"AFTER_7_DAYS\"\n}\n",
-    ),
-    emulator_lacks: None,
-};
-
 /// The network, two security groups and a file system, for mount targets.
 macro_rules! storage {
     () => {
@@ -379,82 +370,6 @@ efs data {
         )
     };
 }
-
-pub static EFS_MOUNT_TARGET: Fixture = Fixture {
-    create: concat!(
-        storage!(),
-        r#"efs_mount_target contract {
-  file_system_id  = efs.data.id
-  subnet_id       = subnet.a.id
-  security_groups = [security_group.efs.id]
-}
-"#
-    ),
-    update: concat!(
-        storage!(),
-        r#"efs_mount_target contract {
-  file_system_id  = efs.data.id
-  subnet_id       = subnet.a.id
-  security_groups = [security_group.efs.id, security_group.extra.id]
-}
-"#
-    ),
-    replace: Some(concat!(
-        storage!(),
-        r#"efs_mount_target contract {
-  file_system_id  = efs.data.id
-  subnet_id       = subnet.b.id
-  security_groups = [security_group.efs.id, security_group.extra.id]
-}
-"#
-    )),
-    emulator_lacks: None,
-};
-
-pub static EFS_ACCESS_POINT: Fixture = Fixture {
-    create: r#"efs data {
-  protect = false
-}
-
-efs_access_point contract {
-  file_system_id = efs.data.id
-  root_path      = "/moodle"
-  posix_uid      = 33
-  posix_gid      = 33
-}
-"#,
-    update: r#"efs data {
-  protect = false
-}
-
-efs_access_point contract {
-  file_system_id = efs.data.id
-  root_path      = "/moodle"
-  posix_uid      = 33
-  posix_gid      = 33
-  tags           = { team = "web" }
-}
-"#,
-    replace: Some(
-        r#"efs data {
-  protect = false
-}
-
-efs_access_point contract {
-  file_system_id = efs.data.id
-  root_path      = "/other"
-  posix_uid      = 33
-  posix_gid      = 33
-  tags           = { team = "web" }
-}
-"#,
-    ),
-    // moto 5.2.5 tags file systems only.
-    emulator_lacks: Some(Lack {
-        call: "efs TagResource",
-        at: Step::Update,
-    }),
-};
 
 /// The network and a cache subnet group.
 macro_rules! cache_net {

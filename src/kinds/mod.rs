@@ -25,6 +25,9 @@ pub mod certificate;
 pub mod db_subnet_group;
 pub mod dns_record;
 pub mod dns_zone;
+pub mod efs;
+pub mod efs_access_point;
+pub mod efs_mount_target;
 pub mod iam_role;
 pub mod log_group;
 pub mod scheduled_task;
@@ -299,6 +302,15 @@ pub fn cfn_values(
     props
 }
 
+/// A value CloudFormation types as a string (a uid, a TTL): numbers
+/// written as text.
+pub fn cfn_text(cfn: &dyn CfnValues, v: &Value) -> Json {
+    match v.as_i64() {
+        Some(n) => Json::String(n.to_string()),
+        None => cfn.value(v),
+    }
+}
+
 /// A Fargate task's network (`AwsvpcConfiguration`'s value), from
 /// `subnet_ids`, `security_group_ids` and `assign_public_ip`.
 pub fn awsvpc(cfn: &dyn CfnValues, attrs: &IndexMap<String, Value>) -> Json {
@@ -393,11 +405,9 @@ pub static KINDS: &[&Kind] = &[
         .tested_by(&fixtures::ROUTE),
     &table(&schema::network::SECURITY_GROUP, &ByService::Ec2, true)
         .tested_by(&fixtures::SECURITY_GROUP),
-    &table(&schema::data::EFS, &ByService::Efs, false).tested_by(&fixtures::EFS),
-    &table(&schema::data::EFS_MOUNT_TARGET, &ByService::Efs, false)
-        .tested_by(&fixtures::EFS_MOUNT_TARGET),
-    &table(&schema::data::EFS_ACCESS_POINT, &ByService::Efs, false)
-        .tested_by(&fixtures::EFS_ACCESS_POINT),
+    &efs::KIND,
+    &efs_mount_target::KIND,
+    &efs_access_point::KIND,
     &ssm_parameter::KIND,
     &secret::KIND,
     &cache_subnet_group::KIND,

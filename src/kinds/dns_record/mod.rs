@@ -116,13 +116,7 @@ fn properties(
         props.insert("AliasTarget".into(), Json::Object(alias));
     } else {
         // CloudFormation types a TTL as a string.
-        let ttl = get("ttl").map_or_else(
-            || json!("300"),
-            |t| match t.as_i64() {
-                Some(n) => json!(n.to_string()),
-                None => cfn.value(t),
-            },
-        );
+        let ttl = get("ttl").map_or_else(|| json!("300"), |t| super::cfn_text(cfn, t));
         props.insert("TTL".into(), ttl);
         props.extend(super::cfn_values(
             cfn,

@@ -24,7 +24,7 @@ mod cloudformation;
 mod ec2;
 mod ec2_instances;
 mod ecs;
-mod efs;
+pub(crate) mod efs;
 pub(crate) mod elasticache;
 mod elasticloadbalancingv2;
 pub(crate) mod fields;
@@ -58,7 +58,6 @@ pub struct AwsProvider {
     config: aws_config::SdkConfig,
     clients: Clients,
     ec2: OnceLock<ec2::Ec2>,
-    efs: OnceLock<efs::Efs>,
     elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
     ecs: OnceLock<ecs::Ecs>,
     pub region: String,
@@ -83,7 +82,6 @@ macro_rules! sdk_client {
 
 sdk_client!(
     aws_sdk_ec2::Client,
-    aws_sdk_efs::Client,
     aws_sdk_elasticloadbalancingv2::Client,
     aws_sdk_ecs::Client,
     aws_sdk_applicationautoscaling::Client,
@@ -126,7 +124,6 @@ macro_rules! service {
 
 impl AwsProvider {
     service!(ec2: ec2::Ec2 = |p| ec2::Ec2::new(p.client()));
-    service!(efs: efs::Efs = |p| efs::Efs::new(p.client(), p.region.clone()));
     service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
     service!(ecs: ecs::Ecs = |p| ecs::Ecs::new(p.client(), p.client(), p.region.clone()));
 
@@ -163,7 +160,6 @@ impl AwsProvider {
             config,
             clients: Clients::default(),
             ec2: OnceLock::new(),
-            efs: OnceLock::new(),
             elbv2: OnceLock::new(),
             ecs: OnceLock::new(),
             region,
@@ -214,7 +210,6 @@ pub trait AwsKind: Send + Sync {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ByService {
     Ec2,
-    Efs,
     Elbv2,
     Ecs,
 }
@@ -228,7 +223,6 @@ impl AwsKind for ByService {
     ) -> Result<ReadResponse, ProviderError> {
         match self {
             ByService::Ec2 => aws.ec2().read(req).await,
-            ByService::Efs => aws.efs().read(req).await,
             ByService::Elbv2 => aws.elbv2().read(req).await,
             ByService::Ecs => aws.ecs().read(req).await,
         }
@@ -241,7 +235,6 @@ impl AwsKind for ByService {
     ) -> Result<ApplyResponse, ProviderError> {
         match self {
             ByService::Ec2 => aws.ec2().apply(req).await,
-            ByService::Efs => aws.efs().apply(req).await,
             ByService::Elbv2 => aws.elbv2().apply(req).await,
             ByService::Ecs => aws.ecs().apply(req).await,
         }
