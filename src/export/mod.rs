@@ -117,7 +117,6 @@ impl Exporter<'_> {
         let kind = schema.map_or("", |k| k.name);
         match (kind, attr) {
             ("security_group", "id") => json!({ "Fn::GetAtt": [id, "GroupId"] }),
-            ("ecs_cluster", "id") => json!({ "Fn::GetAtt": [id, "Arn"] }),
             ("vpc", "owner_id") => json!({ "Ref": "AWS::AccountId" }),
             ("nat_gateway", "public_ip") => json!({ "Ref": format!("{id}Eip") }),
             ("nat_gateway", "allocation_id") => {
@@ -128,10 +127,7 @@ impl Exporter<'_> {
             ("load_balancer" | "target_group" | "listener", "arn") => json!({ "Ref": id }),
             ("load_balancer", "dns_name") => json!({ "Fn::GetAtt": [id, "DNSName"] }),
             ("load_balancer", "zone_id") => json!({ "Fn::GetAtt": [id, "CanonicalHostedZoneID"] }),
-            ("ecs_cluster", "arn") => {
-                json!({ "Fn::GetAtt": [id, "Arn"] })
-            }
-            ("ecs_task_definition" | "ecs_service" | "listener_rule", "arn") => {
+            ("listener_rule", "arn") => {
                 json!({ "Ref": id })
             }
             ("instance", "private_ip") => json!({ "Fn::GetAtt": [id, "PrivateIp"] }),
@@ -141,11 +137,6 @@ impl Exporter<'_> {
             }
             ("load_balancer", "name") => json!({ "Fn::GetAtt": [id, "LoadBalancerName"] }),
             ("target_group", "name") => json!({ "Fn::GetAtt": [id, "TargetGroupName"] }),
-            ("ecs_service", "name") => json!({ "Fn::GetAtt": [id, "Name"] }),
-            // Their `Ref` is their name.
-            ("ecs_cluster", "name") => {
-                json!({ "Ref": id })
-            }
             // CloudFormation gives no such attribute: the block that needs
             // it is refused by name, not sent a guess.
             _ => self.cannot_name(addr, attr),
@@ -580,16 +571,6 @@ impl Exporter<'_> {
                 props.insert("LaunchTemplateData".into(), Json::Object(data));
                 self.add(id, "AWS::EC2::LaunchTemplate", props, Vec::new());
             }
-            "ecs_cluster" => {
-                self.props_from(&mut props, attrs, &[("ClusterName", "name")]);
-                let on = get("container_insights") == Some(&Value::Bool(true));
-                props.insert(
-                    "ClusterSettings".into(),
-                    json!([{ "Name": "containerInsights", "Value": if on { "enabled" } else { "disabled" } }]),
-                );
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::ECS::Cluster", props, Vec::new());
-            }
             "listener_rule" => {
                 self.props_from(
                     &mut props,
@@ -633,133 +614,6 @@ impl Exporter<'_> {
                     Vec::new(),
                 );
             }
-            "ecs_task_definition" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("Family", "family"),
-                        ("ExecutionRoleArn", "execution_role_arn"),
-                        ("TaskRoleArn", "task_role_arn"),
-                    ],
-                );
-                for (name, key) in [("Cpu", "cpu"), ("Memory", "memory")] {
-                    if let Some(n) = get(key).and_then(Value::as_i64) {
-                        props.insert(name.into(), json!(n.to_string()));
-                    }
-                }
-                props.insert("NetworkMode".into(), json!("awsvpc"));
-                props.insert("RequiresCompatibilities".into(), json!(["FARGATE"]));
-                let family = get("family").map_or_else(|| json!(id.clone()), |f| self.value(f));
-                let containers: Vec<Json> = get("container")
-                    .and_then(Value::as_list)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(Value::as_map)
-                    .map(|c| self.container(c, &family))
-                    .collect();
-                props.insert("ContainerDefinitions".into(), Json::Array(containers));
-                let volumes: Vec<Json> = get("volume")
-                    .and_then(Value::as_list)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(Value::as_map)
-                    .map(|v| {
-                        let mut efs = serde_json::Map::new();
-                        self.props_from(&mut efs, v, &[("FilesystemId", "efs_file_system_id")]);
-                        let tls = v.get("transit_encryption") != Some(&Value::Bool(false));
-                        efs.insert("TransitEncryption".into(), json!(if tls { "ENABLED" } else { "DISABLED" }));
-                        if let Some(ap) = v.get("efs_access_point_id").filter(|a| **a != Value::Null) {
-                            efs.insert("AuthorizationConfig".into(), json!({ "AccessPointId": self.value(ap) }));
-                        }
-                        json!({ "Name": v.get("name").map_or(Json::Null, |n| self.value(n)), "EFSVolumeConfiguration": efs })
-                    })
-                    .collect();
-                if !volumes.is_empty() {
-                    props.insert("Volumes".into(), Json::Array(volumes));
-                }
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::ECS::TaskDefinition", props, Vec::new());
-            }
-            "ecs_service" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("ServiceName", "name"),
-                        ("Cluster", "cluster_arn"),
-                        ("TaskDefinition", "task_definition_arn"),
-                        ("DesiredCount", "desired_count"),
-                        ("EnableExecuteCommand", "enable_execute_command"),
-                    ],
-                );
-                props.insert("LaunchType".into(), json!("FARGATE"));
-                props.insert("NetworkConfiguration".into(), self.awsvpc(attrs));
-                if let Some(tg) = get("target_group_arn") {
-                    props.insert(
-                        "LoadBalancers".into(),
-                        json!([{
-                            "TargetGroupArn": self.value(tg),
-                            "ContainerName": get("container_name").map_or(Json::Null, |c| self.value(c)),
-                            "ContainerPort": get("container_port").map_or(json!(80), |p| self.value(p))
-                        }]),
-                    );
-                }
-                self.tags(&mut props, attrs);
-                let cluster = get("cluster_arn").map_or(Json::Null, |c| self.value(c));
-                self.add(id.clone(), "AWS::ECS::Service", props, Vec::new());
-                if let Some(max) = get("max_count") {
-                    let target = serde_json::Map::from_iter([
-                        ("ServiceNamespace".to_string(), json!("ecs")),
-                        (
-                            "ScalableDimension".to_string(),
-                            json!("ecs:service:DesiredCount"),
-                        ),
-                        (
-                            "MinCapacity".to_string(),
-                            get("min_count").map_or(json!(1), |m| self.value(m)),
-                        ),
-                        ("MaxCapacity".to_string(), self.value(max)),
-                        (
-                            "ResourceId".to_string(),
-                            json!({ "Fn::Join": ["/", [
-                                "service",
-                                { "Fn::Select": [1, { "Fn::Split": ["/", cluster] }] },
-                                { "Fn::GetAtt": [id, "Name"] }
-                            ]] }),
-                        ),
-                    ]);
-                    self.add(
-                        format!("{id}ScalingTarget"),
-                        "AWS::ApplicationAutoScaling::ScalableTarget",
-                        target,
-                        Vec::new(),
-                    );
-                    if let Some(cpu) = get("cpu_target") {
-                        let policy = serde_json::Map::from_iter([
-                            ("PolicyName".to_string(), json!(format!("{id}-cpu"))),
-                            ("PolicyType".to_string(), json!("TargetTrackingScaling")),
-                            (
-                                "ScalingTargetId".to_string(),
-                                json!({ "Ref": format!("{id}ScalingTarget") }),
-                            ),
-                            (
-                                "TargetTrackingScalingPolicyConfiguration".to_string(),
-                                json!({
-                                    "TargetValue": self.value(cpu),
-                                    "PredefinedMetricSpecification": { "PredefinedMetricType": "ECSServiceAverageCPUUtilization" }
-                                }),
-                            ),
-                        ]);
-                        self.add(
-                            format!("{id}CpuPolicy"),
-                            "AWS::ApplicationAutoScaling::ScalingPolicy",
-                            policy,
-                            Vec::new(),
-                        );
-                    }
-                }
-            }
             "instance" => {
                 set(&mut props, "ImageId", get("image_id"));
                 set(&mut props, "InstanceType", get("instance_type"));
@@ -792,79 +646,6 @@ impl Exporter<'_> {
             _ => return false,
         }
         true
-    }
-
-    /// A Fargate network configuration from subnet_ids, security_group_ids
-    /// and assign_public_ip.
-    fn awsvpc(&self, attrs: &IndexMap<String, Value>) -> Json {
-        json!({ "AwsvpcConfiguration": crate::kinds::awsvpc(self, attrs) })
-    }
-
-    /// One container definition.
-    fn container(&self, c: &IndexMap<String, Value>, family: &Json) -> Json {
-        let mut d = serde_json::Map::new();
-        self.props_from(
-            &mut d,
-            c,
-            &[
-                ("Name", "name"),
-                ("Image", "image"),
-                ("Cpu", "cpu"),
-                ("Memory", "memory"),
-                ("Essential", "essential"),
-                ("Command", "command"),
-            ],
-        );
-        if d.get("Command")
-            .and_then(Json::as_array)
-            .is_some_and(Vec::is_empty)
-        {
-            d.remove("Command");
-        }
-        if let Some(port) = c.get("port").filter(|p| **p != Value::Null) {
-            d.insert(
-                "PortMappings".into(),
-                json!([{ "ContainerPort": self.value(port), "Protocol": "tcp" }]),
-            );
-        }
-        let pairs = |key: &str, value_name: &str| -> Vec<Json> {
-            c.get(key)
-                .and_then(Value::as_map)
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| json!({ "Name": k, value_name: self.value(v) }))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let env = pairs("environment", "Value");
-        if !env.is_empty() {
-            d.insert("Environment".into(), Json::Array(env));
-        }
-        let secrets = pairs("secrets", "ValueFrom");
-        if !secrets.is_empty() {
-            d.insert("Secrets".into(), Json::Array(secrets));
-        }
-        if let (Some(volume), Some(path)) = (
-            c.get("volume").filter(|v| **v != Value::Null),
-            c.get("mount_path").filter(|v| **v != Value::Null),
-        ) {
-            d.insert(
-                "MountPoints".into(),
-                json!([{ "SourceVolume": self.value(volume), "ContainerPath": self.value(path) }]),
-            );
-        }
-        if let Some(group) = c.get("log_group").filter(|v| **v != Value::Null) {
-            d.insert(
-                "LogConfiguration".into(),
-                json!({ "LogDriver": "awslogs", "Options": {
-                    "awslogs-group": self.value(group),
-                    "awslogs-region": { "Ref": "AWS::Region" },
-                    "awslogs-stream-prefix": family
-                } }),
-            );
-        }
-        Json::Object(d)
     }
 
     /// A block's attributes, values AWS assigns as markers.

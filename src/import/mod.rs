@@ -100,12 +100,6 @@ const TYPES: &[(&str, Mapping)] = &[
         "AWS::ElasticLoadBalancingV2::ListenerRule",
         Mapping::Kind("listener_rule"),
     ),
-    ("AWS::ECS::Cluster", Mapping::Kind("ecs_cluster")),
-    (
-        "AWS::ECS::TaskDefinition",
-        Mapping::Kind("ecs_task_definition"),
-    ),
-    ("AWS::ECS::Service", Mapping::Kind("ecs_service")),
     (
         "AWS::ApplicationAutoScaling::ScalableTarget",
         Mapping::Part {
@@ -167,13 +161,7 @@ pub fn mdl_id(
     {
         return (m.import_id)(&physical);
     }
-    match kind {
-        "ecs_cluster" if !physical_id.starts_with("arn:") => Ok(format!(
-            "arn:{}:ecs:{}:{}:cluster/{physical_id}",
-            arn.partition, arn.region, arn.account
-        )),
-        _ => Ok(physical_id.to_string()),
-    }
+    Ok(physical_id.to_string())
 }
 
 /// A block name from a logical id: snake case, without a leading kind

@@ -547,49 +547,6 @@ pub static LISTENER_RULE: Fixture = Fixture {
     emulator_lacks: None,
 };
 
-pub static ECS_CLUSTER: Fixture = Fixture {
-    create: "ecs_cluster contract {\n}\n",
-    // moto 5.2.5 has no UpdateClusterSettings (container_insights): the
-    // update changes tags.
-    update: "ecs_cluster contract {\n  tags = { team = \"web\" }\n}\n",
-    replace: Some("ecs_cluster contract {\n  name = \"contract-cluster-2\"\n}\n"),
-    emulator_lacks: None,
-};
-
-pub static ECS_TASK_DEFINITION: Fixture = Fixture {
-    create: r#"ecs_task_definition contract {
-  container {
-    name  = "moodle"
-    image = "moodle:4.4-php8.0"
-    port  = 80
-  }
-}
-"#,
-    update: r#"ecs_task_definition contract {
-  container {
-    name  = "moodle"
-    image = "moodle:4.4-php8.0"
-    port  = 80
-  }
-  tags = { team = "web" }
-}
-"#,
-    replace: Some(
-        r#"ecs_task_definition contract {
-  cpu    = 1024
-  memory = 2048
-  container {
-    name  = "moodle"
-    image = "moodle:4.4-php8.0"
-    port  = 80
-  }
-  tags = { team = "web" }
-}
-"#,
-    ),
-    emulator_lacks: None,
-};
-
 /// The network, a cluster and a task definition, for services and tasks.
 macro_rules! tasks {
     () => {
@@ -610,40 +567,6 @@ ecs_task_definition main {
         )
     };
 }
-
-pub static ECS_SERVICE: Fixture = Fixture {
-    create: concat!(
-        tasks!(),
-        r#"ecs_service contract {
-  cluster_arn         = ecs_cluster.main.arn
-  task_definition_arn = ecs_task_definition.main.arn
-  subnet_ids          = [subnet.a.id, subnet.b.id]
-}
-"#
-    ),
-    update: concat!(
-        tasks!(),
-        r#"ecs_service contract {
-  cluster_arn         = ecs_cluster.main.arn
-  task_definition_arn = ecs_task_definition.main.arn
-  subnet_ids          = [subnet.a.id, subnet.b.id]
-  desired_count       = 2
-}
-"#
-    ),
-    replace: Some(concat!(
-        tasks!(),
-        r#"ecs_service contract {
-  name                = "contract-service-2"
-  cluster_arn         = ecs_cluster.main.arn
-  task_definition_arn = ecs_task_definition.main.arn
-  subnet_ids          = [subnet.a.id, subnet.b.id]
-  desired_count       = 2
-}
-"#
-    )),
-    emulator_lacks: None,
-};
 
 /// Tasks and the role EventBridge runs them as.
 macro_rules! scheduled {

@@ -25,6 +25,9 @@ pub mod certificate;
 pub mod db_subnet_group;
 pub mod dns_record;
 pub mod dns_zone;
+pub mod ecs_cluster;
+pub mod ecs_service;
+pub mod ecs_task_definition;
 pub mod efs;
 pub mod efs_access_point;
 pub mod efs_mount_target;
@@ -264,6 +267,7 @@ pub trait CfnValues {
 /// A launch template's version number by `Fn::GetAtt` of `attr`
 /// (`LatestVersionNumber`, `DefaultVersionNumber`) when the template is
 /// in the stack; "1" for a template outside it.
+#[must_use]
 pub fn template_version(template: &Json, attr: &str) -> Json {
     match template.get("Ref").and_then(Json::as_str) {
         Some(id) => serde_json::json!({ "Fn::GetAtt": [id, attr] }),
@@ -274,6 +278,7 @@ pub fn template_version(template: &Json, attr: &str) -> Json {
 /// Template properties from the attributes of the same meaning
 /// (`(Property, attribute)` pairs; unset ones left out), and the user's
 /// tags as `Tags`.
+#[must_use]
 pub fn cfn_properties(
     cfn: &dyn CfnValues,
     attrs: &IndexMap<String, Value>,
@@ -288,6 +293,7 @@ pub fn cfn_properties(
 
 /// Template properties from the attributes of the same meaning, unset
 /// ones left out (`cfn_properties` without the tags).
+#[must_use]
 pub fn cfn_values(
     cfn: &dyn CfnValues,
     attrs: &IndexMap<String, Value>,
@@ -304,6 +310,7 @@ pub fn cfn_values(
 
 /// A value CloudFormation types as a string (a uid, a TTL): numbers
 /// written as text.
+#[must_use]
 pub fn cfn_text(cfn: &dyn CfnValues, v: &Value) -> Json {
     match v.as_i64() {
         Some(n) => Json::String(n.to_string()),
@@ -313,6 +320,7 @@ pub fn cfn_text(cfn: &dyn CfnValues, v: &Value) -> Json {
 
 /// A Fargate task's network (`AwsvpcConfiguration`'s value), from
 /// `subnet_ids`, `security_group_ids` and `assign_public_ip`.
+#[must_use]
 pub fn awsvpc(cfn: &dyn CfnValues, attrs: &IndexMap<String, Value>) -> Json {
     let mut vpc = cfn_values(
         cfn,
@@ -426,14 +434,9 @@ pub static KINDS: &[&Kind] = &[
     &dns_record::KIND,
     &cdn::KIND,
     &iam_role::KIND,
-    &table(&schema::compute::ECS_CLUSTER, &ByService::Ecs, false).tested_by(&fixtures::ECS_CLUSTER),
-    &table(
-        &schema::compute::ECS_TASK_DEFINITION,
-        &ByService::Ecs,
-        false,
-    )
-    .tested_by(&fixtures::ECS_TASK_DEFINITION),
-    &table(&schema::compute::ECS_SERVICE, &ByService::Ecs, false).tested_by(&fixtures::ECS_SERVICE),
+    &ecs_cluster::KIND,
+    &ecs_task_definition::KIND,
+    &ecs_service::KIND,
     &scheduled_task::KIND,
     &table(&schema::compute::LAUNCH_TEMPLATE, &ByService::Ec2, true)
         .tested_by(&fixtures::LAUNCH_TEMPLATE),

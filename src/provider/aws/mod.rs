@@ -23,7 +23,7 @@ pub(crate) mod tags;
 mod cloudformation;
 mod ec2;
 mod ec2_instances;
-mod ecs;
+pub(crate) mod ecs;
 pub(crate) mod efs;
 pub(crate) mod elasticache;
 mod elasticloadbalancingv2;
@@ -59,7 +59,6 @@ pub struct AwsProvider {
     clients: Clients,
     ec2: OnceLock<ec2::Ec2>,
     elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
-    ecs: OnceLock<ecs::Ecs>,
     pub region: String,
 }
 
@@ -83,8 +82,6 @@ macro_rules! sdk_client {
 sdk_client!(
     aws_sdk_ec2::Client,
     aws_sdk_elasticloadbalancingv2::Client,
-    aws_sdk_ecs::Client,
-    aws_sdk_applicationautoscaling::Client,
     aws_sdk_cloudformation::Client,
     aws_sdk_sts::Client,
 );
@@ -125,7 +122,6 @@ macro_rules! service {
 impl AwsProvider {
     service!(ec2: ec2::Ec2 = |p| ec2::Ec2::new(p.client()));
     service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
-    service!(ecs: ecs::Ecs = |p| ecs::Ecs::new(p.client(), p.client(), p.region.clone()));
 
     /// Load credentials and region from the standard chain.
     ///
@@ -161,7 +157,6 @@ impl AwsProvider {
             clients: Clients::default(),
             ec2: OnceLock::new(),
             elbv2: OnceLock::new(),
-            ecs: OnceLock::new(),
             region,
         })
     }
@@ -211,7 +206,6 @@ pub trait AwsKind: Send + Sync {
 pub enum ByService {
     Ec2,
     Elbv2,
-    Ecs,
 }
 
 #[async_trait::async_trait]
@@ -224,7 +218,6 @@ impl AwsKind for ByService {
         match self {
             ByService::Ec2 => aws.ec2().read(req).await,
             ByService::Elbv2 => aws.elbv2().read(req).await,
-            ByService::Ecs => aws.ecs().read(req).await,
         }
     }
 
@@ -236,7 +229,6 @@ impl AwsKind for ByService {
         match self {
             ByService::Ec2 => aws.ec2().apply(req).await,
             ByService::Elbv2 => aws.elbv2().apply(req).await,
-            ByService::Ecs => aws.ecs().apply(req).await,
         }
     }
 }
