@@ -124,19 +124,11 @@ impl Exporter<'_> {
             }
             (_, "id") => json!({ "Ref": id }),
             ("subnet", "availability_zone") => json!({ "Fn::GetAtt": [id, "AvailabilityZone"] }),
-            ("load_balancer" | "target_group" | "listener", "arn") => json!({ "Ref": id }),
-            ("load_balancer", "dns_name") => json!({ "Fn::GetAtt": [id, "DNSName"] }),
-            ("load_balancer", "zone_id") => json!({ "Fn::GetAtt": [id, "CanonicalHostedZoneID"] }),
-            ("listener_rule", "arn") => {
-                json!({ "Ref": id })
-            }
             ("instance", "private_ip") => json!({ "Fn::GetAtt": [id, "PrivateIp"] }),
             ("instance", "public_ip") => json!({ "Fn::GetAtt": [id, "PublicIp"] }),
             ("launch_template", "latest_version") => {
                 json!({ "Fn::GetAtt": [id, "LatestVersionNumber"] })
             }
-            ("load_balancer", "name") => json!({ "Fn::GetAtt": [id, "LoadBalancerName"] }),
-            ("target_group", "name") => json!({ "Fn::GetAtt": [id, "TargetGroupName"] }),
             // CloudFormation gives no such attribute: the block that needs
             // it is refused by name, not sent a guess.
             _ => self.cannot_name(addr, attr),
@@ -450,99 +442,6 @@ impl Exporter<'_> {
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::EC2::SecurityGroup", props, Vec::new());
             }
-            "load_balancer" => {
-                set(&mut props, "Name", get("name"));
-                props.insert("Type".into(), json!("application"));
-                props.insert(
-                    "Scheme".into(),
-                    json!(if get("internal") == Some(&Value::Bool(true)) {
-                        "internal"
-                    } else {
-                        "internet-facing"
-                    }),
-                );
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("Subnets", "subnet_ids"),
-                        ("SecurityGroups", "security_group_ids"),
-                    ],
-                );
-                if let Some(t) = get("idle_timeout").and_then(Value::as_i64) {
-                    props.insert(
-                        "LoadBalancerAttributes".into(),
-                        json!([{ "Key": "idle_timeout.timeout_seconds", "Value": t.to_string() }]),
-                    );
-                }
-                self.tags(&mut props, attrs);
-                self.add(
-                    id,
-                    "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                    props,
-                    Vec::new(),
-                );
-            }
-            "target_group" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("Name", "name"),
-                        ("Port", "port"),
-                        ("Protocol", "protocol"),
-                        ("TargetType", "target_type"),
-                        ("VpcId", "vpc_id"),
-                        ("HealthCheckPath", "health_check_path"),
-                    ],
-                );
-                self.tags(&mut props, attrs);
-                self.add(
-                    id,
-                    "AWS::ElasticLoadBalancingV2::TargetGroup",
-                    props,
-                    Vec::new(),
-                );
-            }
-            "listener" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("LoadBalancerArn", "load_balancer_arn"),
-                        ("Port", "port"),
-                        ("Protocol", "protocol"),
-                    ],
-                );
-                if let Some(c) = get("certificate_arn") {
-                    props.insert(
-                        "Certificates".into(),
-                        json!([{ "CertificateArn": self.value(c) }]),
-                    );
-                    set(&mut props, "SslPolicy", get("ssl_policy"));
-                }
-                let action = match get("default_action").and_then(Value::as_str) {
-                    Some("redirect-https") => json!({
-                        "Type": "redirect",
-                        "RedirectConfig": { "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301" }
-                    }),
-                    Some("fixed-response") => json!({
-                        "Type": "fixed-response",
-                        "FixedResponseConfig": { "StatusCode": "404", "ContentType": "text/plain" }
-                    }),
-                    _ => json!({
-                        "Type": "forward",
-                        "TargetGroupArn": get("target_group_arn").map_or(Json::Null, |t| self.value(t))
-                    }),
-                };
-                props.insert("DefaultActions".into(), json!([action]));
-                self.add(
-                    id,
-                    "AWS::ElasticLoadBalancingV2::Listener",
-                    props,
-                    Vec::new(),
-                );
-            }
             "launch_template" => {
                 set(&mut props, "LaunchTemplateName", get("name"));
                 let mut data = serde_json::Map::new();
@@ -570,49 +469,6 @@ impl Exporter<'_> {
                 data.insert("MetadataOptions".into(), json!({ "HttpTokens": tokens }));
                 props.insert("LaunchTemplateData".into(), Json::Object(data));
                 self.add(id, "AWS::EC2::LaunchTemplate", props, Vec::new());
-            }
-            "listener_rule" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[("ListenerArn", "listener_arn"), ("Priority", "priority")],
-                );
-                if !props.contains_key("Priority") {
-                    // mdl assigns free priorities when applying; a template
-                    // needs them written: the rule's place among its kind.
-                    let place = self
-                        .config
-                        .resources
-                        .keys()
-                        .filter(|a| a.kind == "listener_rule")
-                        .position(|a| a == addr)
-                        .unwrap_or(0);
-                    props.insert("Priority".into(), json!(place + 1));
-                }
-                let mut conditions = Vec::new();
-                for (field, key, config) in [
-                    ("host-header", "host_headers", "HostHeaderConfig"),
-                    ("path-pattern", "path_patterns", "PathPatternConfig"),
-                ] {
-                    if let Some(values) =
-                        get(key).filter(|v| v.as_list().is_some_and(|l| !l.is_empty()))
-                    {
-                        conditions.push(
-                            json!({ "Field": field, config: { "Values": self.value(values) } }),
-                        );
-                    }
-                }
-                props.insert("Conditions".into(), Json::Array(conditions));
-                props.insert(
-                    "Actions".into(),
-                    json!([{ "Type": "forward", "TargetGroupArn": get("target_group_arn").map_or(Json::Null, |t| self.value(t)) }]),
-                );
-                self.add(
-                    id,
-                    "AWS::ElasticLoadBalancingV2::ListenerRule",
-                    props,
-                    Vec::new(),
-                );
             }
             "instance" => {
                 set(&mut props, "ImageId", get("image_id"));
@@ -778,6 +634,17 @@ impl crate::kinds::CfnValues for Exporter<'_> {
 
     fn referenced(&self, v: &Value) -> Option<IndexMap<String, Value>> {
         self.referenced_block(v)
+    }
+
+    fn place(&self) -> usize {
+        let addr = self.rendering();
+        self.config
+            .resources
+            .keys()
+            .filter(|a| a.kind == addr.kind)
+            .position(|a| *a == addr)
+            .unwrap_or(0)
+            + 1
     }
 
     fn address(&self) -> ResourceAddr {

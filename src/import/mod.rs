@@ -85,22 +85,6 @@ const TYPES: &[(&str, Mapping)] = &[
         },
     ),
     (
-        "AWS::ElasticLoadBalancingV2::LoadBalancer",
-        Mapping::Kind("load_balancer"),
-    ),
-    (
-        "AWS::ElasticLoadBalancingV2::TargetGroup",
-        Mapping::Kind("target_group"),
-    ),
-    (
-        "AWS::ElasticLoadBalancingV2::Listener",
-        Mapping::Kind("listener"),
-    ),
-    (
-        "AWS::ElasticLoadBalancingV2::ListenerRule",
-        Mapping::Kind("listener_rule"),
-    ),
-    (
         "AWS::ApplicationAutoScaling::ScalableTarget",
         Mapping::Part {
             of: "ecs_service",

@@ -408,31 +408,6 @@ macro_rules! cluster {
     };
 }
 
-pub static LOAD_BALANCER: Fixture = Fixture {
-    create: concat!(
-        net!(),
-        "load_balancer contract {\n  subnet_ids = [subnet.a.id, subnet.b.id]\n}\n"
-    ),
-    update: concat!(
-        net!(),
-        "load_balancer contract {\n  subnet_ids   = [subnet.a.id, subnet.b.id]\n  idle_timeout = 120\n}\n"
-    ),
-    replace: Some(concat!(
-        net!(),
-        "load_balancer contract {\n  internal     = true\n  subnet_ids   = [subnet.a.id, subnet.b.id]\n  idle_timeout = 120\n}\n"
-    )),
-    emulator_lacks: None,
-};
-
-pub static TARGET_GROUP: Fixture = Fixture {
-    create: "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n\ntarget_group contract {\n  vpc_id = vpc.main.id\n}\n",
-    update: "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n\ntarget_group contract {\n  vpc_id            = vpc.main.id\n  health_check_path = \"/status.txt\"\n}\n",
-    replace: Some(
-        "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n\ntarget_group contract {\n  vpc_id            = vpc.main.id\n  port              = 8080\n  health_check_path = \"/status.txt\"\n}\n",
-    ),
-    emulator_lacks: None,
-};
-
 /// The network, two load balancers and a target group.
 macro_rules! balanced {
     () => {
@@ -454,40 +429,6 @@ target_group main {
         )
     };
 }
-
-pub static LISTENER: Fixture = Fixture {
-    create: concat!(
-        balanced!(),
-        r#"listener contract {
-  load_balancer_arn = load_balancer.main.arn
-  port              = 80
-  protocol          = "HTTP"
-  target_group_arn  = target_group.main.arn
-}
-"#
-    ),
-    update: concat!(
-        balanced!(),
-        r#"listener contract {
-  load_balancer_arn = load_balancer.main.arn
-  port              = 8080
-  protocol          = "HTTP"
-  target_group_arn  = target_group.main.arn
-}
-"#
-    ),
-    replace: Some(concat!(
-        balanced!(),
-        r#"listener contract {
-  load_balancer_arn = load_balancer.other.arn
-  port              = 8080
-  protocol          = "HTTP"
-  target_group_arn  = target_group.main.arn
-}
-"#
-    )),
-    emulator_lacks: None,
-};
 
 /// Two listeners on a load balancer, for rules.
 macro_rules! listening {
@@ -512,40 +453,6 @@ listener other {
         )
     };
 }
-
-pub static LISTENER_RULE: Fixture = Fixture {
-    create: concat!(
-        listening!(),
-        r#"listener_rule contract {
-  listener_arn     = listener.main.arn
-  priority         = 10
-  path_patterns    = ["/a/*"]
-  target_group_arn = target_group.main.arn
-}
-"#
-    ),
-    update: concat!(
-        listening!(),
-        r#"listener_rule contract {
-  listener_arn     = listener.main.arn
-  priority         = 10
-  path_patterns    = ["/b/*"]
-  target_group_arn = target_group.main.arn
-}
-"#
-    ),
-    replace: Some(concat!(
-        listening!(),
-        r#"listener_rule contract {
-  listener_arn     = listener.other.arn
-  priority         = 10
-  path_patterns    = ["/b/*"]
-  target_group_arn = target_group.main.arn
-}
-"#
-    )),
-    emulator_lacks: None,
-};
 
 /// The network, a cluster and a task definition, for services and tasks.
 macro_rules! tasks {

@@ -32,10 +32,14 @@ pub mod efs;
 pub mod efs_access_point;
 pub mod efs_mount_target;
 pub mod iam_role;
+pub mod listener;
+pub mod listener_rule;
+pub mod load_balancer;
 pub mod log_group;
 pub mod scheduled_task;
 pub mod secret;
 pub mod ssm_parameter;
+pub mod target_group;
 
 use indexmap::IndexMap;
 
@@ -252,6 +256,9 @@ pub trait CfnValues {
     /// `id`), values AWS assigns as references; none for a value that is
     /// not a reference to a block.
     fn referenced(&self, v: &Value) -> Option<IndexMap<String, Value>>;
+    /// The block's place among the blocks of its kind, from 1 (a listener
+    /// rule's priority where the block gives none).
+    fn place(&self) -> usize;
     /// The address of the block being rendered.
     fn address(&self) -> crate::addr::ResourceAddr;
     /// The logical id of the block being rendered.
@@ -423,12 +430,10 @@ pub static KINDS: &[&Kind] = &[
     &db_subnet_group::KIND,
     &aurora_cluster::KIND,
     &aurora_instance::KIND,
-    &table(&schema::edge::LOAD_BALANCER, &ByService::Elbv2, true)
-        .tested_by(&fixtures::LOAD_BALANCER),
-    &table(&schema::edge::TARGET_GROUP, &ByService::Elbv2, true).tested_by(&fixtures::TARGET_GROUP),
-    &table(&schema::edge::LISTENER, &ByService::Elbv2, false).tested_by(&fixtures::LISTENER),
-    &table(&schema::edge::LISTENER_RULE, &ByService::Elbv2, false)
-        .tested_by(&fixtures::LISTENER_RULE),
+    &load_balancer::KIND,
+    &target_group::KIND,
+    &listener::KIND,
+    &listener_rule::KIND,
     &certificate::KIND,
     &dns_zone::KIND,
     &dns_record::KIND,

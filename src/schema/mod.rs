@@ -5,7 +5,6 @@
 //! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
 
 pub mod compute;
-pub mod edge;
 pub mod network;
 pub mod normalize;
 

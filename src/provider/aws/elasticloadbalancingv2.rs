@@ -1,57 +1,44 @@
-//! Elastic Load Balancing v2: application load balancers, target groups,
-//! listeners and listener rules.
-//!
-//! A refresh makes one paginated describe of load balancers and of target
-//! groups, then lists the listeners of the stack's load balancers and the
-//! rules of their listeners; tags come from `DescribeTags`, twenty ARNs a
-//! call. The four kinds share these reads (`ReadShare`): each is made once
-//! per refresh.
+//! What the load balancing kinds share (`load_balancer`, `target_group`,
+//! `listener`, `listener_rule`, in src/kinds): a refresh makes one
+//! paginated describe of load balancers and of target groups, then lists
+//! the listeners of the stack's load balancers and the rules of their
+//! listeners; tags come from `DescribeTags`, twenty ARNs a call. The four
+//! kinds share these reads (`ReadShare`): each is made once per refresh.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_elasticloadbalancingv2::Client;
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, HostHeaderConditionConfig,
-    LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
-    PathPatternConditionConfig, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
-    RuleCondition, Tag, TargetTypeEnum,
-};
 use futures_util::StreamExt;
 use indexmap::IndexMap;
-use tokio::sync::Mutex;
 
 use super::call::failed;
-use super::fields::{b, int, list, n, opt, req_s, s, strings, to_i32, with_applied};
-use super::{CALLS_AT_ONCE, all_at_once, wait_until};
-use crate::lang::ResourceAddr;
-use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
-    ReadShare,
-};
+use super::{CALLS_AT_ONCE, all_at_once};
+use crate::provider::aws::fields::{list, opt};
+use crate::provider::{LiveResource, ProviderError, ReadRequest, ReadShare};
 use crate::value::Value;
 
-const SERVICE: &str = "elasticloadbalancingv2";
+pub(crate) const SERVICE: &str = "elasticloadbalancingv2";
+
+crate::sdk_client!(Client);
 
 /// The account's load balancers and target groups, tagged.
-struct Balancers {
-    lbs: Vec<LiveResource>,
-    groups: Vec<LiveResource>,
+pub(crate) struct Balancers {
+    pub lbs: Vec<LiveResource>,
+    pub groups: Vec<LiveResource>,
 }
 
 /// The listeners of the stack's load balancers and their rules, tagged.
-struct Listeners {
-    listeners: Vec<LiveResource>,
-    rules: Vec<LiveResource>,
+pub(crate) struct Listeners {
+    pub listeners: Vec<LiveResource>,
+    pub rules: Vec<LiveResource>,
 }
 
-pub struct Elbv2 {
-    client: Client,
-    /// Rule priorities are chosen and claimed one at a time.
-    priorities: Mutex<()>,
+/// The ELBv2 client.
+pub(crate) struct Elbv2 {
+    pub client: Client,
 }
 
-fn resource(
+pub(crate) fn resource(
     id: &str,
     attrs: IndexMap<String, Value>,
     mut computed: IndexMap<String, Value>,
@@ -67,23 +54,10 @@ fn resource(
     }
 }
 
-/// A load balancer or target group name: 32 characters at most, letters,
-/// digits, hyphens. A longer default name keeps its start and ends in a
-/// digest of the whole, so that names stay unique.
-fn lb_name(stack: &str, addr: &ResourceAddr) -> String {
-    let name = crate::schema::default_name(stack, addr);
-    if name.len() <= 32 {
-        return name.trim_end_matches('-').to_string();
-    }
-    let digest = crate::schema::digest(&name);
-    let hash = &digest["sha256:".len().."sha256:".len() + 8];
-    format!("{}-{hash}", name[..23].trim_end_matches('-'))
-}
-
 /// The load balancer of a listener or rule, from its ARN:
 /// `...:listener/app/NAME/LB/L` and `...:listener-rule/app/NAME/LB/L/R`
 /// belong to `...:loadbalancer/app/NAME/LB`.
-fn load_balancer_of(arn: &str) -> Option<String> {
+pub(crate) fn load_balancer_of(arn: &str) -> Option<String> {
     let (prefix, path) = arn
         .split_once(":listener-rule/")
         .or_else(|| arn.split_once(":listener/"))?;
@@ -92,7 +66,7 @@ fn load_balancer_of(arn: &str) -> Option<String> {
 }
 
 /// Load balancers as live resources.
-fn load_balancers(
+pub(crate) fn load_balancers(
     lbs: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancer],
 ) -> Vec<LiveResource> {
     lbs.iter()
@@ -125,7 +99,7 @@ fn load_balancers(
 }
 
 /// Target groups as live resources.
-fn target_groups(
+pub(crate) fn target_groups(
     groups: &[aws_sdk_elasticloadbalancingv2::types::TargetGroup],
 ) -> Vec<LiveResource> {
     groups
@@ -151,116 +125,93 @@ fn target_groups(
         .collect()
 }
 
+/// The resources of the stack, or known to state, among `all`.
+pub(crate) fn of_stack(all: Vec<LiveResource>, req: &ReadRequest<'_>) -> Vec<LiveResource> {
+    all.into_iter()
+        .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
+        .collect()
+}
+
+/// The resource `arn` among `all`, read right after a change.
+pub(crate) fn changed(
+    kind: &str,
+    arn: &str,
+    all: Vec<LiveResource>,
+) -> Result<LiveResource, ProviderError> {
+    all.into_iter().find(|r| r.id == arn).ok_or_else(|| {
+        ProviderError::new(
+            SERVICE,
+            "describe",
+            format!("{kind} {arn} was not found right after it was changed"),
+        )
+    })
+}
+
 impl Elbv2 {
-    pub fn new(client: Client) -> Elbv2 {
+    pub(crate) fn of(aws: &super::AwsProvider) -> Elbv2 {
         Elbv2 {
-            client,
-            priorities: Mutex::new(()),
+            client: aws.client(),
         }
     }
 
-    pub async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        let all = match req.kind.name {
-            "load_balancer" if req.ids_only => {
-                let mut lbs = self.read_load_balancers_by(&req.known_ids).await?;
-                self.tag(&mut lbs).await?;
-                lbs
-            }
-            "target_group" if req.ids_only => {
-                let mut groups = self.read_target_groups_by(&req.known_ids).await?;
-                self.tag(&mut groups).await?;
-                groups
-            }
-            "load_balancer" => self.balancers(req.share).await?.lbs.clone(),
-            "target_group" => self.balancers(req.share).await?.groups.clone(),
-            "listener" | "listener_rule" => {
-                let rules = req.kind.name == "listener_rule";
-                let balancers = self.balancers(req.share).await?;
-                let shared = req
-                    .share
-                    .get_or_read("elbv2/listeners", || {
-                        self.read_listeners_and_rules(&balancers, req.stack)
-                    })
-                    .await?;
-                let mut all = if rules {
-                    shared.rules.clone()
-                } else {
-                    shared.listeners.clone()
-                };
-                // Listeners and rules state knows of load balancers
-                // outside the stack (an import).
-                let mut outside: Vec<&str> = req
-                    .known_ids
-                    .iter()
-                    .filter_map(|a| load_balancer_of(a))
-                    .filter_map(|lb| {
-                        balancers
-                            .lbs
-                            .iter()
-                            .find(|l| l.id == lb && l.stack.as_deref() != Some(req.stack))
-                            .map(|l| l.id.as_str())
-                    })
-                    .collect();
-                outside.sort_unstable();
-                outside.dedup();
-                let mut more = Vec::new();
-                for lb in outside {
-                    let listeners = self.read_listeners(lb).await?;
-                    if rules {
-                        for l in &listeners {
-                            more.extend(self.read_rules(&l.id).await?);
-                        }
-                    } else {
-                        more.extend(listeners);
-                    }
-                }
-                self.tag(&mut more).await?;
-                all.extend(more);
-                all
-            }
-            other => {
-                return Err(ProviderError::new(
-                    SERVICE,
-                    "read",
-                    format!("kind `{other}` is not a load balancing kind"),
-                ));
-            }
+    /// The listeners (`rules` false) or the listener rules of the stack,
+    /// and those state knows of load balancers outside it (an import).
+    pub(crate) async fn listeners_or_rules(
+        &self,
+        req: &ReadRequest<'_>,
+        rules: bool,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let balancers = self.balancers(req.share).await?;
+        let shared = req
+            .share
+            .get_or_read("elbv2/listeners", || {
+                self.read_listeners_and_rules(&balancers, req.stack)
+            })
+            .await?;
+        let mut all = if rules {
+            shared.rules.clone()
+        } else {
+            shared.listeners.clone()
         };
-        let mut resources: Vec<LiveResource> = all
-            .into_iter()
-            .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
-            .collect();
-        // The idle timeout is an attribute, one call per load balancer:
-        // read for those state does not know.
-        if req.kind.name == "load_balancer" {
-            for lb in resources
-                .iter_mut()
-                .filter(|r| req.full || !req.known_ids.contains(&r.id))
-            {
-                let out = self
-                    .client
-                    .describe_load_balancer_attributes()
-                    .load_balancer_arn(&lb.id)
-                    .send()
-                    .await
-                    .map_err(failed(SERVICE, "DescribeLoadBalancerAttributes"))?;
-                let timeout = out
-                    .attributes()
+        // Listeners and rules state knows of load balancers
+        // outside the stack (an import).
+        let mut outside: Vec<&str> = req
+            .known_ids
+            .iter()
+            .filter_map(|a| load_balancer_of(a))
+            .filter_map(|lb| {
+                balancers
+                    .lbs
                     .iter()
-                    .find(|a| a.key() == Some("idle_timeout.timeout_seconds"))
-                    .and_then(|a| a.value()?.parse::<f64>().ok())
-                    .unwrap_or(60.0);
-                lb.attrs
-                    .insert("idle_timeout".into(), Value::Number(timeout));
+                    .find(|l| l.id == lb && l.stack.as_deref() != Some(req.stack))
+                    .map(|l| l.id.as_str())
+            })
+            .collect();
+        outside.sort_unstable();
+        outside.dedup();
+        let mut more = Vec::new();
+        for lb in outside {
+            let listeners = self.read_listeners(lb).await?;
+            if rules {
+                for l in &listeners {
+                    more.extend(self.read_rules(&l.id).await?);
+                }
+            } else {
+                more.extend(listeners);
             }
         }
-        Ok(ReadResponse { resources })
+        self.tag(&mut more).await?;
+        all.extend(more);
+        Ok(of_stack(all, req))
     }
 
     /// The account's load balancers and target groups, tagged: one
     /// paginated describe of each, at once, then their tags together; made
     /// once per refresh for the four kinds.
-    async fn balancers(&self, share: &ReadShare) -> Result<Arc<Balancers>, ProviderError> {
+    pub(crate) async fn balancers(
+        &self,
+        share: &ReadShare,
+    ) -> Result<Arc<Balancers>, ProviderError> {
         share
             .get_or_read("elbv2/balancers", || async {
                 let (lbs, groups) = futures_util::future::join(
@@ -309,7 +260,7 @@ impl Elbv2 {
     }
 
     /// Fill in tags, address and stack, twenty resources a call.
-    async fn tag(&self, resources: &mut [LiveResource]) -> Result<(), ProviderError> {
+    pub(crate) async fn tag(&self, resources: &mut [LiveResource]) -> Result<(), ProviderError> {
         let chunks: Vec<Vec<String>> = resources
             .iter()
             .map(|r| r.id.clone())
@@ -337,14 +288,14 @@ impl Elbv2 {
                 else {
                     continue;
                 };
-                super::tags::read_sdk(r, d.tags());
+                crate::provider::aws::tags::read_sdk(r, d.tags());
             }
         }
         Ok(())
     }
 
-    async fn read_load_balancers(&self) -> Result<Vec<LiveResource>, ProviderError> {
-        let lbs = all_items!(
+    pub(crate) async fn read_load_balancers(&self) -> Result<Vec<LiveResource>, ProviderError> {
+        let lbs = crate::all_items!(
             self.client.describe_load_balancers(),
             "DescribeLoadBalancers"
         );
@@ -352,7 +303,7 @@ impl Elbv2 {
     }
 
     /// These load balancers only (per-resource reads); none when gone.
-    async fn read_load_balancers_by(
+    pub(crate) async fn read_load_balancers_by(
         &self,
         arns: &[String],
     ) -> Result<Vec<LiveResource>, ProviderError> {
@@ -375,7 +326,7 @@ impl Elbv2 {
     }
 
     /// These target groups only (per-resource reads); none when gone.
-    async fn read_target_groups_by(
+    pub(crate) async fn read_target_groups_by(
         &self,
         arns: &[String],
     ) -> Result<Vec<LiveResource>, ProviderError> {
@@ -397,13 +348,17 @@ impl Elbv2 {
         }
     }
 
-    async fn read_target_groups(&self) -> Result<Vec<LiveResource>, ProviderError> {
-        let groups = all_items!(self.client.describe_target_groups(), "DescribeTargetGroups");
+    pub(crate) async fn read_target_groups(&self) -> Result<Vec<LiveResource>, ProviderError> {
+        let groups =
+            crate::all_items!(self.client.describe_target_groups(), "DescribeTargetGroups");
         Ok(target_groups(&groups))
     }
 
-    async fn read_listeners(&self, lb_arn: &str) -> Result<Vec<LiveResource>, ProviderError> {
-        let listeners = all_items!(
+    pub(crate) async fn read_listeners(
+        &self,
+        lb_arn: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let listeners = crate::all_items!(
             self.client.describe_listeners().load_balancer_arn(lb_arn),
             "DescribeListeners"
         );
@@ -440,7 +395,10 @@ impl Elbv2 {
             .collect())
     }
 
-    async fn read_rules(&self, listener_arn: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    pub(crate) async fn read_rules(
+        &self,
+        listener_arn: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut out = Vec::new();
         let mut marker = None;
         loop {
@@ -493,452 +451,13 @@ impl Elbv2 {
         }
     }
 
-    pub async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
-        let kind = req.kind.name;
-        match req.op {
-            Operation::Create { attrs } => {
-                let tags = super::tags::sdk_tags(req.stack, req.addr, &attrs)?;
-                let arn = match kind {
-                    "load_balancer" => {
-                        self.create_load_balancer(req.stack, req.addr, &attrs, tags)
-                            .await?
-                    }
-                    "target_group" => {
-                        let out = self
-                            .client
-                            .create_target_group()
-                            .name(s(&attrs, "name").unwrap_or_else(|| lb_name(req.stack, req.addr)))
-                            .port(int(&attrs, "port", SERVICE)?.unwrap_or(80))
-                            .protocol(ProtocolEnum::from(
-                                s(&attrs, "protocol").as_deref().unwrap_or("HTTP"),
-                            ))
-                            .target_type(TargetTypeEnum::from(
-                                s(&attrs, "target_type").as_deref().unwrap_or("ip"),
-                            ))
-                            .vpc_id(req_s(&attrs, "vpc_id", SERVICE, "CreateTargetGroup")?)
-                            .set_health_check_path(s(&attrs, "health_check_path"))
-                            .set_tags(Some(tags))
-                            .send()
-                            .await
-                            .map_err(failed(SERVICE, "CreateTargetGroup"))?;
-                        super::fields::answered(
-                            out.target_groups()
-                                .first()
-                                .and_then(|g| g.target_group_arn()),
-                            SERVICE,
-                            "CreateTargetGroup",
-                            "TargetGroupArn",
-                        )?
-                    }
-                    "listener" => {
-                        let out = self
-                            .client
-                            .create_listener()
-                            .load_balancer_arn(req_s(
-                                &attrs,
-                                "load_balancer_arn",
-                                SERVICE,
-                                "CreateListener",
-                            )?)
-                            .port(int(&attrs, "port", SERVICE)?.unwrap_or(80))
-                            .protocol(ProtocolEnum::from(
-                                s(&attrs, "protocol").as_deref().unwrap_or("HTTP"),
-                            ))
-                            .set_certificates(certificates(&attrs))
-                            .set_ssl_policy(s(&attrs, "ssl_policy"))
-                            .default_actions(default_action(&attrs)?)
-                            .set_tags(Some(tags))
-                            .send()
-                            .await
-                            .map_err(failed(SERVICE, "CreateListener"))?;
-                        super::fields::answered(
-                            out.listeners().first().and_then(|l| l.listener_arn()),
-                            SERVICE,
-                            "CreateListener",
-                            "ListenerArn",
-                        )?
-                    }
-                    "listener_rule" => self.create_rule(&attrs, tags).await?,
-                    other => return Err(super::call::not_this_services(SERVICE, "create", other)),
-                };
-                let live = self.find(kind, &arn, &attrs).await?;
-                Ok(ApplyResponse {
-                    live: Some(with_applied(live, &attrs)),
-                })
-            }
-            Operation::Update { prior, attrs } => {
-                let changed = |k: &str| attrs.get(k).is_some_and(|v| prior.attrs.get(k) != Some(v));
-                match kind {
-                    "load_balancer" => {
-                        if changed("subnet_ids") {
-                            self.client
-                                .set_subnets()
-                                .load_balancer_arn(&prior.id)
-                                .set_subnets(Some(strings(&attrs, "subnet_ids")))
-                                .send()
-                                .await
-                                .map_err(failed(SERVICE, "SetSubnets"))?;
-                        }
-                        if changed("security_group_ids") {
-                            self.client
-                                .set_security_groups()
-                                .load_balancer_arn(&prior.id)
-                                .set_security_groups(Some(strings(&attrs, "security_group_ids")))
-                                .send()
-                                .await
-                                .map_err(failed(SERVICE, "SetSecurityGroups"))?;
-                        }
-                        if changed("idle_timeout") {
-                            self.set_idle_timeout(&prior.id, &attrs).await?;
-                        }
-                    }
-                    "target_group" if changed("health_check_path") => {
-                        self.client
-                            .modify_target_group()
-                            .target_group_arn(&prior.id)
-                            .set_health_check_path(s(&attrs, "health_check_path"))
-                            .send()
-                            .await
-                            .map_err(failed(SERVICE, "ModifyTargetGroup"))?;
-                    }
-                    "listener"
-                        if [
-                            "port",
-                            "protocol",
-                            "certificate_arn",
-                            "ssl_policy",
-                            "default_action",
-                            "target_group_arn",
-                        ]
-                        .iter()
-                        .any(|k| changed(k)) =>
-                    {
-                        self.client
-                            .modify_listener()
-                            .listener_arn(&prior.id)
-                            .port(int(&attrs, "port", SERVICE)?.unwrap_or(80))
-                            .protocol(ProtocolEnum::from(
-                                s(&attrs, "protocol").as_deref().unwrap_or("HTTP"),
-                            ))
-                            .set_certificates(certificates(&attrs))
-                            .set_ssl_policy(s(&attrs, "ssl_policy"))
-                            .default_actions(default_action(&attrs)?)
-                            .send()
-                            .await
-                            .map_err(failed(SERVICE, "ModifyListener"))?;
-                    }
-                    "listener_rule" => {
-                        if ["host_headers", "path_patterns", "target_group_arn"]
-                            .iter()
-                            .any(|k| changed(k))
-                        {
-                            self.client
-                                .modify_rule()
-                                .rule_arn(&prior.id)
-                                .set_conditions(Some(conditions(&attrs)))
-                                .actions(forward(&attrs)?)
-                                .send()
-                                .await
-                                .map_err(failed(SERVICE, "ModifyRule"))?;
-                        }
-                        if let Some(p) = n(&attrs, "priority")
-                            && changed("priority")
-                        {
-                            self.client
-                                .set_rule_priorities()
-                                .rule_priorities(
-                                    aws_sdk_elasticloadbalancingv2::types::RulePriorityPair::builder()
-                                        .rule_arn(&prior.id)
-                                        .priority(to_i32(p, "priority", SERVICE)?)
-                                        .build(),
-                                )
-                                .send()
-                                .await
-                                .map_err(failed(SERVICE, "SetRulePriorities"))?;
-                        }
-                    }
-                    _ => {}
-                }
-                self.update_tags(&prior, &attrs).await?;
-                let live = self.find(kind, &prior.id, &attrs).await?;
-                Ok(ApplyResponse {
-                    live: Some(with_applied(live, &attrs)),
-                })
-            }
-            Operation::Delete { prior } => {
-                match kind {
-                    "load_balancer" => {
-                        self.client
-                            .delete_load_balancer()
-                            .load_balancer_arn(&prior.id)
-                            .send()
-                            .await
-                            .map_err(failed(SERVICE, "DeleteLoadBalancer"))?;
-                        let id = prior.id.clone();
-                        wait_until(
-                            &format!("load balancer {id} to be deleted"),
-                            Duration::from_secs(10 * 60),
-                            || async {
-                                Ok(!self.read_load_balancers().await?.iter().any(|l| l.id == id))
-                            },
-                        )
-                        .await?;
-                    }
-                    "target_group" => {
-                        self.client
-                            .delete_target_group()
-                            .target_group_arn(&prior.id)
-                            .send()
-                            .await
-                            .map_err(failed(SERVICE, "DeleteTargetGroup"))?;
-                    }
-                    "listener" => {
-                        self.client
-                            .delete_listener()
-                            .listener_arn(&prior.id)
-                            .send()
-                            .await
-                            .map_err(failed(SERVICE, "DeleteListener"))?;
-                    }
-                    "listener_rule" => {
-                        self.client
-                            .delete_rule()
-                            .rule_arn(&prior.id)
-                            .send()
-                            .await
-                            .map_err(failed(SERVICE, "DeleteRule"))?;
-                    }
-                    other => return Err(super::call::not_this_services(SERVICE, "delete", other)),
-                }
-                Ok(ApplyResponse { live: None })
-            }
-        }
-    }
-
-    async fn create_load_balancer(
-        &self,
-        stack: &str,
-        addr: &ResourceAddr,
-        attrs: &IndexMap<String, Value>,
-        tags: Vec<Tag>,
-    ) -> Result<String, ProviderError> {
-        let scheme = if b(attrs, "internal") == Some(true) {
-            LoadBalancerSchemeEnum::Internal
-        } else {
-            LoadBalancerSchemeEnum::InternetFacing
-        };
-        let out = self
-            .client
-            .create_load_balancer()
-            .name(s(attrs, "name").unwrap_or_else(|| lb_name(stack, addr)))
-            .set_subnets(Some(strings(attrs, "subnet_ids")))
-            .set_security_groups(Some(strings(attrs, "security_group_ids")))
-            .scheme(scheme)
-            .r#type(LoadBalancerTypeEnum::Application)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(failed(SERVICE, "CreateLoadBalancer"))?;
-        let arn = super::fields::answered(
-            out.load_balancers()
-                .first()
-                .and_then(|l| l.load_balancer_arn()),
-            SERVICE,
-            "CreateLoadBalancer",
-            "LoadBalancerArn",
-        )?;
-        wait_until(
-            &format!("load balancer {arn}"),
-            Duration::from_secs(15 * 60),
-            || async {
-                let all = self.read_load_balancers().await?;
-                Ok(all.iter().any(|l| {
-                    l.id == arn && l.computed.get("state").and_then(Value::as_str) == Some("active")
-                }))
-            },
-        )
-        .await?;
-        if n(attrs, "idle_timeout").is_some_and(|t| t != 60) {
-            self.set_idle_timeout(&arn, attrs).await?;
-        }
-        Ok(arn)
-    }
-
-    async fn set_idle_timeout(
-        &self,
-        arn: &str,
-        attrs: &IndexMap<String, Value>,
-    ) -> Result<(), ProviderError> {
-        self.client
-            .modify_load_balancer_attributes()
-            .load_balancer_arn(arn)
-            .attributes(
-                LoadBalancerAttribute::builder()
-                    .key("idle_timeout.timeout_seconds")
-                    .value(n(attrs, "idle_timeout").unwrap_or(60).to_string())
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(failed(SERVICE, "ModifyLoadBalancerAttributes"))?;
-        Ok(())
-    }
-
-    /// Create a rule at its priority, or at the next free one: one past the
-    /// highest in use on the listener.
-    async fn create_rule(
-        &self,
-        attrs: &IndexMap<String, Value>,
-        tags: Vec<Tag>,
-    ) -> Result<String, ProviderError> {
-        let listener = req_s(attrs, "listener_arn", SERVICE, "CreateRule")?;
-        let _claim = self.priorities.lock().await;
-        let priority = match n(attrs, "priority") {
-            Some(p) => p,
-            None => {
-                let rules = self.read_rules(&listener).await?;
-                rules
-                    .iter()
-                    .filter_map(|r| n(&r.attrs, "priority"))
-                    .max()
-                    .unwrap_or(0)
-                    + 1
-            }
-        };
-        let out = self
-            .client
-            .create_rule()
-            .listener_arn(&listener)
-            .priority(to_i32(priority, "priority", SERVICE)?)
-            .set_conditions(Some(conditions(attrs)))
-            .actions(forward(attrs)?)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(failed(SERVICE, "CreateRule"))?;
-        super::fields::answered(
-            out.rules().first().and_then(|r| r.rule_arn()),
-            SERVICE,
-            "CreateRule",
-            "RuleArn",
-        )
-    }
-
-    async fn find(
-        &self,
-        kind: &str,
-        arn: &str,
-        attrs: &IndexMap<String, Value>,
-    ) -> Result<LiveResource, ProviderError> {
-        let all = match kind {
-            "load_balancer" => self.read_load_balancers().await?,
-            "target_group" => self.read_target_groups().await?,
-            "listener" => {
-                self.read_listeners(&req_s(
-                    attrs,
-                    "load_balancer_arn",
-                    SERVICE,
-                    "DescribeListeners",
-                )?)
-                .await?
-            }
-            "listener_rule" => {
-                self.read_rules(&req_s(attrs, "listener_arn", SERVICE, "DescribeRules")?)
-                    .await?
-            }
-            other => return Err(super::call::not_this_services(SERVICE, "describe", other)),
-        };
-        all.into_iter().find(|r| r.id == arn).ok_or_else(|| {
-            ProviderError::new(
-                SERVICE,
-                "describe",
-                format!("{kind} {arn} was not found right after it was changed"),
-            )
-        })
-    }
-
-    async fn update_tags(
+    pub(crate) async fn update_tags(
         &self,
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
-        retag_by!(self.client, SERVICE, &prior.id, prior, attrs,
+        crate::retag_by!(self.client, SERVICE, &prior.id, prior, attrs,
             remove: remove_tags(resource_arns).set_tag_keys => "RemoveTags",
             set: add_tags(resource_arns).set_tags => "AddTags")
     }
-}
-
-fn certificates(attrs: &IndexMap<String, Value>) -> Option<Vec<Certificate>> {
-    s(attrs, "certificate_arn").map(|arn| vec![Certificate::builder().certificate_arn(arn).build()])
-}
-
-fn default_action(attrs: &IndexMap<String, Value>) -> Result<Action, ProviderError> {
-    match s(attrs, "default_action").as_deref().unwrap_or("forward") {
-        "redirect-https" => Ok(Action::builder()
-            .r#type(ActionTypeEnum::Redirect)
-            .redirect_config(
-                RedirectActionConfig::builder()
-                    .protocol("HTTPS")
-                    .port("443")
-                    .status_code(RedirectActionStatusCodeEnum::Http301)
-                    .build(),
-            )
-            .build()),
-        "fixed-response" => Ok(Action::builder()
-            .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(
-                FixedResponseActionConfig::builder()
-                    .status_code("404")
-                    .content_type("text/plain")
-                    .message_body("Not found")
-                    .build(),
-            )
-            .build()),
-        _ => forward(attrs),
-    }
-}
-
-fn forward(attrs: &IndexMap<String, Value>) -> Result<Action, ProviderError> {
-    let tg = s(attrs, "target_group_arn").ok_or_else(|| {
-        ProviderError::new(
-            SERVICE,
-            "forward",
-            "a forward action needs `target_group_arn`; or set default_action = \"redirect-https\"",
-        )
-    })?;
-    Ok(Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .target_group_arn(tg)
-        .build())
-}
-
-fn conditions(attrs: &IndexMap<String, Value>) -> Vec<RuleCondition> {
-    let mut out = Vec::new();
-    let hosts = strings(attrs, "host_headers");
-    if !hosts.is_empty() {
-        out.push(
-            RuleCondition::builder()
-                .field("host-header")
-                .host_header_config(
-                    HostHeaderConditionConfig::builder()
-                        .set_values(Some(hosts))
-                        .build(),
-                )
-                .build(),
-        );
-    }
-    let paths = strings(attrs, "path_patterns");
-    if !paths.is_empty() {
-        out.push(
-            RuleCondition::builder()
-                .field("path-pattern")
-                .path_pattern_config(
-                    PathPatternConditionConfig::builder()
-                        .set_values(Some(paths))
-                        .build(),
-                )
-                .build(),
-        );
-    }
-    out
 }

@@ -26,7 +26,7 @@ mod ec2_instances;
 pub(crate) mod ecs;
 pub(crate) mod efs;
 pub(crate) mod elasticache;
-mod elasticloadbalancingv2;
+pub(crate) mod elasticloadbalancingv2;
 pub(crate) mod fields;
 pub(crate) mod rds;
 pub mod s3;
@@ -58,7 +58,6 @@ pub struct AwsProvider {
     config: aws_config::SdkConfig,
     clients: Clients,
     ec2: OnceLock<ec2::Ec2>,
-    elbv2: OnceLock<elasticloadbalancingv2::Elbv2>,
     pub region: String,
 }
 
@@ -81,7 +80,6 @@ macro_rules! sdk_client {
 
 sdk_client!(
     aws_sdk_ec2::Client,
-    aws_sdk_elasticloadbalancingv2::Client,
     aws_sdk_cloudformation::Client,
     aws_sdk_sts::Client,
 );
@@ -121,7 +119,6 @@ macro_rules! service {
 
 impl AwsProvider {
     service!(ec2: ec2::Ec2 = |p| ec2::Ec2::new(p.client()));
-    service!(elbv2: elasticloadbalancingv2::Elbv2 = |p| elasticloadbalancingv2::Elbv2::new(p.client()));
 
     /// Load credentials and region from the standard chain.
     ///
@@ -156,7 +153,6 @@ impl AwsProvider {
             config,
             clients: Clients::default(),
             ec2: OnceLock::new(),
-            elbv2: OnceLock::new(),
             region,
         })
     }
@@ -205,7 +201,6 @@ pub trait AwsKind: Send + Sync {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ByService {
     Ec2,
-    Elbv2,
 }
 
 #[async_trait::async_trait]
@@ -217,7 +212,6 @@ impl AwsKind for ByService {
     ) -> Result<ReadResponse, ProviderError> {
         match self {
             ByService::Ec2 => aws.ec2().read(req).await,
-            ByService::Elbv2 => aws.elbv2().read(req).await,
         }
     }
 
@@ -228,7 +222,6 @@ impl AwsKind for ByService {
     ) -> Result<ApplyResponse, ProviderError> {
         match self {
             ByService::Ec2 => aws.ec2().apply(req).await,
-            ByService::Elbv2 => aws.elbv2().apply(req).await,
         }
     }
 }

@@ -1,0 +1,237 @@
+//! Application load balancers: from the shared describe of load
+//! balancers (tags included); the idle timeout, an attribute, read per
+//! load balancer only for those state does not know.
+
+use std::time::Duration;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Tag,
+};
+use indexmap::IndexMap;
+
+use crate::lang::ResourceAddr;
+use crate::provider::aws::call::failed;
+use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
+use crate::provider::aws::fields::{b, n, s, strings, with_applied};
+use crate::provider::aws::wait_until;
+use crate::provider::aws::{AwsKind, AwsProvider};
+use crate::provider::{
+    ApplyRequest, ApplyResponse, Operation, ProviderError, ReadRequest, ReadResponse,
+};
+use crate::value::Value;
+
+/// A load balancer or target group name: 32 characters at most, letters,
+/// digits, hyphens. A longer default name keeps its start and ends in a
+/// digest of the whole, so that names stay unique.
+pub(crate) fn lb_name(stack: &str, addr: &ResourceAddr) -> String {
+    let name = crate::schema::default_name(stack, addr);
+    if name.len() <= 32 {
+        return name.trim_end_matches('-').to_string();
+    }
+    let digest = crate::schema::digest(&name);
+    let hash = &digest["sha256:".len().."sha256:".len() + 8];
+    format!("{}-{hash}", name[..23].trim_end_matches('-'))
+}
+
+struct Balancers(Elbv2);
+
+impl std::ops::Deref for Balancers {
+    type Target = Elbv2;
+    fn deref(&self) -> &Elbv2 {
+        &self.0
+    }
+}
+
+impl Balancers {
+    async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let all = if req.ids_only {
+            let mut lbs = self.read_load_balancers_by(&req.known_ids).await?;
+            self.tag(&mut lbs).await?;
+            lbs
+        } else {
+            self.balancers(req.share).await?.lbs.clone()
+        };
+        let mut resources = elbv2::of_stack(all, &req);
+        // The idle timeout is an attribute, one call per load balancer:
+        // read for those state does not know.
+        {
+            for lb in resources
+                .iter_mut()
+                .filter(|r| req.full || !req.known_ids.contains(&r.id))
+            {
+                let out = self
+                    .client
+                    .describe_load_balancer_attributes()
+                    .load_balancer_arn(&lb.id)
+                    .send()
+                    .await
+                    .map_err(failed(SERVICE, "DescribeLoadBalancerAttributes"))?;
+                let timeout = out
+                    .attributes()
+                    .iter()
+                    .find(|a| a.key() == Some("idle_timeout.timeout_seconds"))
+                    .and_then(|a| a.value()?.parse::<f64>().ok())
+                    .unwrap_or(60.0);
+                lb.attrs
+                    .insert("idle_timeout".into(), Value::Number(timeout));
+            }
+        }
+        Ok(ReadResponse { resources })
+    }
+
+    async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        match req.op {
+            Operation::Create { attrs } => {
+                let tags = crate::provider::aws::tags::sdk_tags(req.stack, req.addr, &attrs)?;
+                let arn = self
+                    .create_load_balancer(req.stack, req.addr, &attrs, tags)
+                    .await?;
+                let live =
+                    elbv2::changed("load_balancer", &arn, self.read_load_balancers().await?)?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Update { prior, attrs } => {
+                let changed = |k: &str| attrs.get(k).is_some_and(|v| prior.attrs.get(k) != Some(v));
+                if changed("subnet_ids") {
+                    self.client
+                        .set_subnets()
+                        .load_balancer_arn(&prior.id)
+                        .set_subnets(Some(strings(&attrs, "subnet_ids")))
+                        .send()
+                        .await
+                        .map_err(failed(SERVICE, "SetSubnets"))?;
+                }
+                if changed("security_group_ids") {
+                    self.client
+                        .set_security_groups()
+                        .load_balancer_arn(&prior.id)
+                        .set_security_groups(Some(strings(&attrs, "security_group_ids")))
+                        .send()
+                        .await
+                        .map_err(failed(SERVICE, "SetSecurityGroups"))?;
+                }
+                if changed("idle_timeout") {
+                    self.set_idle_timeout(&prior.id, &attrs).await?;
+                }
+                self.update_tags(&prior, &attrs).await?;
+                let live = elbv2::changed(
+                    "load_balancer",
+                    &prior.id,
+                    self.read_load_balancers().await?,
+                )?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Delete { prior } => {
+                self.client
+                    .delete_load_balancer()
+                    .load_balancer_arn(&prior.id)
+                    .send()
+                    .await
+                    .map_err(failed(SERVICE, "DeleteLoadBalancer"))?;
+                let id = prior.id.clone();
+                wait_until(
+                    &format!("load balancer {id} to be deleted"),
+                    Duration::from_secs(10 * 60),
+                    || async { Ok(!self.read_load_balancers().await?.iter().any(|l| l.id == id)) },
+                )
+                .await?;
+                Ok(ApplyResponse { live: None })
+            }
+        }
+    }
+
+    async fn create_load_balancer(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+        tags: Vec<Tag>,
+    ) -> Result<String, ProviderError> {
+        let scheme = if b(attrs, "internal") == Some(true) {
+            LoadBalancerSchemeEnum::Internal
+        } else {
+            LoadBalancerSchemeEnum::InternetFacing
+        };
+        let out = self
+            .client
+            .create_load_balancer()
+            .name(s(attrs, "name").unwrap_or_else(|| lb_name(stack, addr)))
+            .set_subnets(Some(strings(attrs, "subnet_ids")))
+            .set_security_groups(Some(strings(attrs, "security_group_ids")))
+            .scheme(scheme)
+            .r#type(LoadBalancerTypeEnum::Application)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(failed(SERVICE, "CreateLoadBalancer"))?;
+        let arn = crate::provider::aws::fields::answered(
+            out.load_balancers()
+                .first()
+                .and_then(|l| l.load_balancer_arn()),
+            SERVICE,
+            "CreateLoadBalancer",
+            "LoadBalancerArn",
+        )?;
+        wait_until(
+            &format!("load balancer {arn}"),
+            Duration::from_secs(15 * 60),
+            || async {
+                let all = self.read_load_balancers().await?;
+                Ok(all.iter().any(|l| {
+                    l.id == arn && l.computed.get("state").and_then(Value::as_str) == Some("active")
+                }))
+            },
+        )
+        .await?;
+        if n(attrs, "idle_timeout").is_some_and(|t| t != 60) {
+            self.set_idle_timeout(&arn, attrs).await?;
+        }
+        Ok(arn)
+    }
+
+    async fn set_idle_timeout(
+        &self,
+        arn: &str,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        self.client
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .attributes(
+                LoadBalancerAttribute::builder()
+                    .key("idle_timeout.timeout_seconds")
+                    .value(n(attrs, "idle_timeout").unwrap_or(60).to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(failed(SERVICE, "ModifyLoadBalancerAttributes"))?;
+        Ok(())
+    }
+}
+
+/// The `load_balancer` kind's AWS side.
+pub struct LoadBalancerKind;
+
+#[async_trait::async_trait]
+impl AwsKind for LoadBalancerKind {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        Balancers(Elbv2::of(aws)).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        Balancers(Elbv2::of(aws)).apply(req).await
+    }
+}

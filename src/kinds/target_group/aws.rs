@@ -1,0 +1,126 @@
+//! Target groups: from the shared describe of target groups (tags
+//! included).
+
+use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetTypeEnum};
+
+use crate::provider::aws::call::failed;
+use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
+use crate::provider::aws::fields::{int, req_s, s, with_applied};
+use crate::provider::aws::{AwsKind, AwsProvider};
+use crate::provider::{
+    ApplyRequest, ApplyResponse, Operation, ProviderError, ReadRequest, ReadResponse,
+};
+
+struct Groups(Elbv2);
+
+impl std::ops::Deref for Groups {
+    type Target = Elbv2;
+    fn deref(&self) -> &Elbv2 {
+        &self.0
+    }
+}
+
+impl Groups {
+    async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
+        let all = if req.ids_only {
+            let mut groups = self.read_target_groups_by(&req.known_ids).await?;
+            self.tag(&mut groups).await?;
+            groups
+        } else {
+            self.balancers(req.share).await?.groups.clone()
+        };
+        Ok(ReadResponse {
+            resources: elbv2::of_stack(all, &req),
+        })
+    }
+
+    async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
+        match req.op {
+            Operation::Create { attrs } => {
+                let tags = crate::provider::aws::tags::sdk_tags(req.stack, req.addr, &attrs)?;
+                let out = self
+                    .client
+                    .create_target_group()
+                    .name(s(&attrs, "name").unwrap_or_else(|| {
+                        crate::kinds::load_balancer::aws::lb_name(req.stack, req.addr)
+                    }))
+                    .port(int(&attrs, "port", SERVICE)?.unwrap_or(80))
+                    .protocol(ProtocolEnum::from(
+                        s(&attrs, "protocol").as_deref().unwrap_or("HTTP"),
+                    ))
+                    .target_type(TargetTypeEnum::from(
+                        s(&attrs, "target_type").as_deref().unwrap_or("ip"),
+                    ))
+                    .vpc_id(req_s(&attrs, "vpc_id", SERVICE, "CreateTargetGroup")?)
+                    .set_health_check_path(s(&attrs, "health_check_path"))
+                    .set_tags(Some(tags))
+                    .send()
+                    .await
+                    .map_err(failed(SERVICE, "CreateTargetGroup"))?;
+                let arn = crate::provider::aws::fields::answered(
+                    out.target_groups()
+                        .first()
+                        .and_then(|g| g.target_group_arn()),
+                    SERVICE,
+                    "CreateTargetGroup",
+                    "TargetGroupArn",
+                )?;
+                let live = elbv2::changed("target_group", &arn, self.read_target_groups().await?)?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Update { prior, attrs } => {
+                if attrs
+                    .get("health_check_path")
+                    .is_some_and(|v| prior.attrs.get("health_check_path") != Some(v))
+                {
+                    self.client
+                        .modify_target_group()
+                        .target_group_arn(&prior.id)
+                        .set_health_check_path(s(&attrs, "health_check_path"))
+                        .send()
+                        .await
+                        .map_err(failed(SERVICE, "ModifyTargetGroup"))?;
+                }
+                self.update_tags(&prior, &attrs).await?;
+                let live =
+                    elbv2::changed("target_group", &prior.id, self.read_target_groups().await?)?;
+                Ok(ApplyResponse {
+                    live: Some(with_applied(live, &attrs)),
+                })
+            }
+            Operation::Delete { prior } => {
+                self.client
+                    .delete_target_group()
+                    .target_group_arn(&prior.id)
+                    .send()
+                    .await
+                    .map_err(failed(SERVICE, "DeleteTargetGroup"))?;
+                Ok(ApplyResponse { live: None })
+            }
+        }
+    }
+}
+
+/// The `target_group` kind's AWS side.
+pub struct TargetGroupKind;
+
+#[async_trait::async_trait]
+impl AwsKind for TargetGroupKind {
+    async fn read(
+        &self,
+        aws: &AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        Groups(Elbv2::of(aws)).read(req).await
+    }
+
+    async fn apply(
+        &self,
+        aws: &AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        Groups(Elbv2::of(aws)).apply(req).await
+    }
+}
