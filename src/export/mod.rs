@@ -124,11 +124,6 @@ impl Exporter<'_> {
             }
             (_, "id") => json!({ "Ref": id }),
             ("subnet", "availability_zone") => json!({ "Fn::GetAtt": [id, "AvailabilityZone"] }),
-            ("instance", "private_ip") => json!({ "Fn::GetAtt": [id, "PrivateIp"] }),
-            ("instance", "public_ip") => json!({ "Fn::GetAtt": [id, "PublicIp"] }),
-            ("launch_template", "latest_version") => {
-                json!({ "Fn::GetAtt": [id, "LatestVersionNumber"] })
-            }
             // CloudFormation gives no such attribute: the block that needs
             // it is refused by name, not sent a guess.
             _ => self.cannot_name(addr, attr),
@@ -441,63 +436,6 @@ impl Exporter<'_> {
                 }
                 self.tags(&mut props, attrs);
                 self.add(id, "AWS::EC2::SecurityGroup", props, Vec::new());
-            }
-            "launch_template" => {
-                set(&mut props, "LaunchTemplateName", get("name"));
-                let mut data = serde_json::Map::new();
-                set(&mut data, "ImageId", get("image_id"));
-                set(&mut data, "InstanceType", get("instance_type"));
-                set(&mut data, "SecurityGroupIds", get("security_group_ids"));
-                set(&mut data, "KeyName", get("key_name"));
-                if let Some(p) = get("instance_profile_arn") {
-                    data.insert("IamInstanceProfile".into(), json!({ "Arn": self.value(p) }));
-                }
-                if let Some(u) = get("user_data") {
-                    data.insert("UserData".into(), json!({ "Fn::Base64": self.value(u) }));
-                }
-                if let Some(size) = get("root_volume_gib") {
-                    data.insert(
-                        "BlockDeviceMappings".into(),
-                        json!([{ "DeviceName": "/dev/xvda", "Ebs": { "VolumeSize": self.value(size), "VolumeType": "gp3", "Encrypted": true } }]),
-                    );
-                }
-                let tokens = if get("require_imdsv2") == Some(&Value::Bool(false)) {
-                    "optional"
-                } else {
-                    "required"
-                };
-                data.insert("MetadataOptions".into(), json!({ "HttpTokens": tokens }));
-                props.insert("LaunchTemplateData".into(), Json::Object(data));
-                self.add(id, "AWS::EC2::LaunchTemplate", props, Vec::new());
-            }
-            "instance" => {
-                set(&mut props, "ImageId", get("image_id"));
-                set(&mut props, "InstanceType", get("instance_type"));
-                if get("associate_public_ip") == Some(&Value::Bool(true)) {
-                    let mut nic = serde_json::Map::new();
-                    nic.insert("DeviceIndex".into(), json!("0"));
-                    nic.insert("AssociatePublicIpAddress".into(), json!(true));
-                    set(&mut nic, "SubnetId", get("subnet_id"));
-                    set(&mut nic, "GroupSet", get("security_group_ids"));
-                    props.insert("NetworkInterfaces".into(), json!([nic]));
-                } else {
-                    set(&mut props, "SubnetId", get("subnet_id"));
-                    set(&mut props, "SecurityGroupIds", get("security_group_ids"));
-                }
-                set(&mut props, "KeyName", get("key_name"));
-                if let Some(arn) = get("instance_profile_arn") {
-                    // The property takes the profile's name, the last part
-                    // of its ARN.
-                    props.insert(
-                        "IamInstanceProfile".into(),
-                        json!({ "Fn::Select": [1, { "Fn::Split": ["instance-profile/", self.value(arn)] }] }),
-                    );
-                }
-                if let Some(u) = get("user_data") {
-                    props.insert("UserData".into(), json!({ "Fn::Base64": self.value(u) }));
-                }
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::EC2::Instance", props, Vec::new());
             }
             _ => return false,
         }

@@ -98,7 +98,6 @@ const TYPES: &[(&str, Mapping)] = &[
             as_what: "its cpu_target",
         },
     ),
-    ("AWS::EC2::LaunchTemplate", Mapping::Kind("launch_template")),
     (
         "AWS::AutoScaling::ScalingPolicy",
         Mapping::Part {
@@ -106,7 +105,6 @@ const TYPES: &[(&str, Mapping)] = &[
             as_what: "its cpu_target",
         },
     ),
-    ("AWS::EC2::Instance", Mapping::Kind("instance")),
 ];
 
 /// What a CloudFormation resource type becomes in mdl.

@@ -489,25 +489,6 @@ macro_rules! scheduled {
     };
 }
 
-pub static LAUNCH_TEMPLATE: Fixture = Fixture {
-    create: concat!(
-        "launch_template contract {\n  image_id      = \"",
-        ami!(),
-        "\"\n  instance_type = \"t4g.nano\"\n}\n"
-    ),
-    update: concat!(
-        "launch_template contract {\n  image_id      = \"",
-        ami!(),
-        "\"\n  instance_type = \"t4g.micro\"\n}\n"
-    ),
-    replace: Some(concat!(
-        "launch_template contract {\n  name          = \"contract-template-2\"\n  image_id      = \"",
-        ami!(),
-        "\"\n  instance_type = \"t4g.micro\"\n}\n"
-    )),
-    emulator_lacks: None,
-};
-
 /// The network and a launch template, for groups.
 macro_rules! templated {
     () => {
@@ -519,25 +500,3 @@ macro_rules! templated {
         )
     };
 }
-
-pub static INSTANCE: Fixture = Fixture {
-    create: concat!(
-        net!(),
-        "instance contract {\n  image_id      = \"",
-        ami!(),
-        "\"\n  instance_type = \"t4g.nano\"\n  subnet_id     = subnet.a.id\n}\n"
-    ),
-    update: concat!(
-        net!(),
-        "instance contract {\n  image_id      = \"",
-        ami!(),
-        "\"\n  instance_type = \"t4g.micro\"\n  subnet_id     = subnet.a.id\n}\n"
-    ),
-    replace: Some(concat!(
-        net!(),
-        "instance contract {\n  image_id      = \"",
-        ami!(),
-        "\"\n  instance_type = \"t4g.micro\"\n  subnet_id     = subnet.b.id\n}\n"
-    )),
-    emulator_lacks: None,
-};

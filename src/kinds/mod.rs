@@ -32,6 +32,8 @@ pub mod efs;
 pub mod efs_access_point;
 pub mod efs_mount_target;
 pub mod iam_role;
+pub mod instance;
+pub mod launch_template;
 pub mod listener;
 pub mod listener_rule;
 pub mod load_balancer;
@@ -443,10 +445,9 @@ pub static KINDS: &[&Kind] = &[
     &ecs_task_definition::KIND,
     &ecs_service::KIND,
     &scheduled_task::KIND,
-    &table(&schema::compute::LAUNCH_TEMPLATE, &ByService::Ec2, true)
-        .tested_by(&fixtures::LAUNCH_TEMPLATE),
+    &launch_template::KIND,
     &autoscaling_group::KIND,
-    &table(&schema::compute::INSTANCE, &ByService::Ec2, true).tested_by(&fixtures::INSTANCE),
+    &instance::KIND,
     &log_group::KIND,
 ];
 

@@ -4,11 +4,8 @@
 //!
 //! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
 
-pub mod compute;
 pub mod network;
 pub mod normalize;
-
-pub use compute::schedule_expression;
 
 use crate::value::Value;
 

@@ -32,7 +32,7 @@ pub struct EventBridge {
 /// A schedule expression EventBridge accepts (also checked by `mdl
 /// validate` when the value is known then).
 fn check_schedule(expr: &str) -> Result<(), ProviderError> {
-    crate::schema::schedule_expression(expr).map_err(|why| {
+    super::schedule_expression(expr).map_err(|why| {
         ProviderError::new(
             SERVICE,
             "PutRule",

@@ -36,7 +36,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::String,
             "When to run: \"rate(1 minute)\", \"rate(5 minutes)\" or \"cron(0/2 * * * ? *)\".",
         )
-        .validate(crate::schema::schedule_expression),
+        .validate(schedule_expression),
         required("cluster_arn", Type::String, "The cluster to run in."),
         required(
             "task_definition_arn",
@@ -208,3 +208,61 @@ pub static KIND: Kind = Kind {
     cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
     fixture: Some(&FIXTURE),
 };
+
+/// A schedule expression EventBridge accepts: `rate(N unit)` or
+/// `cron(six fields)`.
+///
+/// # Errors
+/// What is wrong with it.
+pub fn schedule_expression(expr: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(why.to_string());
+    if let Some(inner) = expr.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
+        let mut parts = inner.split_whitespace();
+        let (Some(count), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
+            return bad("is not a rate of the form rate(N unit)");
+        };
+        let Ok(count) = count.parse::<u32>() else {
+            return bad("does not start with a whole number");
+        };
+        let singular = matches!(unit, "minute" | "hour" | "day");
+        let plural = matches!(unit, "minutes" | "hours" | "days");
+        if count == 0 || (count == 1 && !singular) || (count > 1 && !plural) {
+            return bad("has a unit that does not match its number");
+        }
+        return Ok(());
+    }
+    if let Some(inner) = expr.strip_prefix("cron(").and_then(|r| r.strip_suffix(')')) {
+        if inner.split_whitespace().count() != 6 {
+            return bad("does not have the six fields of an EventBridge cron");
+        }
+        return Ok(());
+    }
+    bad("is neither rate(...) nor cron(...)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schedule_expression;
+
+    #[test]
+    fn schedules_eventbridge_accepts_pass_and_others_say_how_to_write_one() {
+        for ok in [
+            "rate(1 minute)",
+            "rate(5 minutes)",
+            "rate(2 hours)",
+            "cron(0/2 * * * ? *)",
+        ] {
+            assert!(schedule_expression(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "rate(1 minutes)",
+            "rate(5 minute)",
+            "rate(0 minutes)",
+            "rate(five minutes)",
+            "cron(*/2 * * * *)",
+            "*/2 * * * *",
+        ] {
+            assert!(schedule_expression(bad).is_err(), "{bad}");
+        }
+    }
+}

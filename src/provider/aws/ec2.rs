@@ -24,26 +24,26 @@ use crate::provider::{
 };
 use crate::value::Value;
 
-const SERVICE: &str = "ec2";
+pub(crate) const SERVICE: &str = "ec2";
 
 pub struct Ec2 {
-    pub(super) client: Client,
+    pub(crate) client: Client,
 }
 
-pub(super) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
+pub(crate) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
     Filter::builder()
         .name(name)
         .set_values(Some(values.into_iter().map(Into::into).collect()))
         .build()
 }
 
-pub(super) fn missing(op: &'static str, what: &str) -> ProviderError {
+pub(crate) fn missing(op: &'static str, what: &str) -> ProviderError {
     ProviderError::new(SERVICE, op, format!("the response has no {what}"))
 }
 
-pub(super) use super::tags::Split as Tags;
+pub(crate) use super::tags::Split as Tags;
 
-pub(super) fn tag_spec(
+pub(crate) fn tag_spec(
     rt: ResourceType,
     stack: &str,
     addr: &ResourceAddr,
@@ -63,7 +63,7 @@ fn bool_attr(v: bool) -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(v).build()
 }
 
-pub(super) fn live(
+pub(crate) fn live(
     tags: Tags,
     id: &str,
     mut attrs: IndexMap<String, Value>,
@@ -81,7 +81,7 @@ pub(super) fn live(
 }
 
 /// A resource known only by its id (just created).
-pub(super) fn bare(id: &str) -> LiveResource {
+pub(crate) fn bare(id: &str) -> LiveResource {
     LiveResource {
         addr: None,
         stack: None,
@@ -105,8 +105,6 @@ fn id_filter(kind: &str) -> Result<&'static str, ProviderError> {
         "nat_gateway" => "nat-gateway-id",
         "route_table" => "route-table-id",
         "vpc_peering" => "vpc-peering-connection-id",
-        "launch_template" => "launch-template-id",
-        "instance" => "instance-id",
         "security_group" => "group-id",
         other => return Err(super::call::not_this_services(SERVICE, "describe", other)),
     })
@@ -201,8 +199,6 @@ impl Ec2 {
             "route_table" => self.read_route_tables(f).await,
             "vpc_peering" => self.read_peerings(f).await,
             "security_group" => self.read_security_groups(f).await,
-            "launch_template" => self.read_launch_templates(f).await,
-            "instance" => self.read_instances(f).await,
             other => Err(ProviderError::new(
                 SERVICE,
                 "read",
@@ -226,11 +222,6 @@ impl Ec2 {
                         self.create_security_group(req.stack, req.addr, &attrs)
                             .await?
                     }
-                    "launch_template" => {
-                        self.create_launch_template(req.stack, req.addr, &attrs)
-                            .await?
-                    }
-                    "instance" => self.create_instance(req.stack, req.addr, &attrs).await?,
                     "route" => self.put_route(&attrs, false).await?,
                     other => {
                         return Err(ProviderError::new(
@@ -254,8 +245,6 @@ impl Ec2 {
                     "internet_gateway" => self.update_igw(&prior, &attrs).await?,
                     "route_table" => self.update_route_table(&prior, &attrs).await?,
                     "security_group" => self.update_security_group(&prior, &attrs).await?,
-                    "launch_template" => self.update_launch_template(&prior, &attrs).await?,
-                    "instance" => self.update_instance(&prior, &attrs).await?,
                     "route" => {
                         self.put_route(&attrs, true).await?;
                     }
@@ -312,15 +301,6 @@ impl Ec2 {
                         .await
                         .map(|_| ())
                         .map_err(failed(SERVICE, "DeleteSecurityGroup"))?,
-                    "launch_template" => self
-                        .client
-                        .delete_launch_template()
-                        .launch_template_id(&prior.id)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(failed(SERVICE, "DeleteLaunchTemplate"))?,
-                    "instance" => self.terminate_instance(&prior).await?,
                     "route" => {
                         let (table, cidr) = split_route_id(&prior.id);
                         self.client
@@ -360,7 +340,7 @@ impl Ec2 {
         })
     }
 
-    async fn update_tags(
+    pub(crate) async fn update_tags(
         &self,
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
@@ -1492,4 +1472,135 @@ fn rule_to_permission(own_id: &str, rule: &Value) -> Result<IpPermission, Provid
         return Err(unusable());
     }
     Ok(b.build())
+}
+
+/// How one tagged EC2 kind is described, created, changed and deleted; a
+/// kind's folder implements it on a wrapper of `Ec2`, and `Tagged` reads
+/// and applies it as every tagged EC2 kind is: one describe filtered by
+/// the stack tag, one by id for state's ids the filter missed.
+#[async_trait::async_trait]
+pub(crate) trait Ec2Resource:
+    std::ops::Deref<Target = Ec2> + Send + Sync + Sized + 'static
+{
+    /// The describe filter that selects the kind by id.
+    const ID_FILTER: &'static str;
+
+    fn of(ec2: Ec2) -> Self;
+
+    async fn describe(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError>;
+
+    /// What the describe cannot show: read per resource, only for those
+    /// state does not know.
+    async fn details(&self, _resource: &mut LiveResource) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
+    /// Create it; its id.
+    async fn create(
+        &self,
+        stack: &str,
+        addr: &ResourceAddr,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError>;
+
+    /// Change what differs from `prior` (tags aside).
+    async fn update(
+        &self,
+        _prior: &LiveResource,
+        _attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
+    async fn delete(&self, prior: &LiveResource) -> Result<(), ProviderError>;
+
+    /// The resource as it is right after a change.
+    async fn read_one(&self, id: &str) -> Result<LiveResource, ProviderError> {
+        self.describe(filter(Self::ID_FILTER, [id]))
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    SERVICE,
+                    "describe",
+                    format!("`{id}` was not found right after it was changed"),
+                )
+            })
+    }
+}
+
+/// A tagged EC2 kind's AWS side.
+pub(crate) struct Tagged<K>(pub std::marker::PhantomData<K>);
+
+#[async_trait::async_trait]
+impl<K: Ec2Resource> super::AwsKind for Tagged<K> {
+    async fn read(
+        &self,
+        aws: &super::AwsProvider,
+        req: ReadRequest<'_>,
+    ) -> Result<ReadResponse, ProviderError> {
+        let kind = K::of(Ec2::new(aws.client()));
+        // Filters are checked again here: not every AWS-compatible
+        // endpoint applies every filter.
+        let mut resources = if req.ids_only {
+            Vec::new()
+        } else {
+            kind.describe(filter(&format!("tag:{STACK_TAG}"), [req.stack]))
+                .await?
+        };
+        resources.retain(|r| r.stack.as_deref() == Some(req.stack));
+        let found: HashSet<&str> = resources.iter().map(|r| r.id.as_str()).collect();
+        let lost: Vec<String> = req
+            .known_ids
+            .iter()
+            .filter(|id| !found.contains(id.as_str()))
+            .cloned()
+            .collect();
+        if !lost.is_empty() {
+            let mut more = kind.describe(filter(K::ID_FILTER, lost.clone())).await?;
+            more.retain(|r| lost.contains(&r.id));
+            resources.extend(more);
+        }
+        for r in resources
+            .iter_mut()
+            .filter(|r| req.full || !req.known_ids.contains(&r.id))
+        {
+            kind.details(r).await?;
+        }
+        Ok(ReadResponse { resources })
+    }
+
+    async fn apply(
+        &self,
+        aws: &super::AwsProvider,
+        req: ApplyRequest<'_>,
+    ) -> Result<ApplyResponse, ProviderError> {
+        let kind = K::of(Ec2::new(aws.client()));
+        match req.op {
+            Operation::Create { attrs } => {
+                let id = kind.create(req.stack, req.addr, &attrs).await?;
+                // Attributes the describe cannot see (user data) are
+                // recorded as applied.
+                let live = kind.read_one(&id).await?;
+                Ok(ApplyResponse {
+                    live: Some(super::fields::with_applied(live, &attrs)),
+                })
+            }
+            Operation::Update { prior, attrs } => {
+                kind.update_tags(&prior, &attrs).await?;
+                kind.update(&prior, &attrs).await?;
+                let mut live = kind.read_one(&prior.id).await?;
+                // Attributes the describe cannot see keep their applied value.
+                for (k, v) in &attrs {
+                    live.attrs.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                Ok(ApplyResponse { live: Some(live) })
+            }
+            Operation::Delete { prior } => {
+                kind.delete(&prior).await?;
+                Ok(ApplyResponse { live: None })
+            }
+        }
+    }
 }

@@ -21,8 +21,7 @@ pub(crate) mod call;
 pub(crate) mod tags;
 
 mod cloudformation;
-mod ec2;
-mod ec2_instances;
+pub(crate) mod ec2;
 pub(crate) mod ecs;
 pub(crate) mod efs;
 pub(crate) mod elasticache;
