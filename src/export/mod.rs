@@ -78,6 +78,8 @@ struct Exporter<'a> {
     outside: IndexMap<ResourceAddr, (Json, &'static crate::kinds::Outside)>,
     /// The block a kind's mapping is rendering.
     current: std::cell::RefCell<Option<ResourceAddr>>,
+    /// What the block being rendered is created after (logical ids).
+    depends: std::cell::RefCell<Vec<String>>,
 }
 
 impl Exporter<'_> {
@@ -95,38 +97,31 @@ impl Exporter<'_> {
             return (outside.reference)(name, attr);
         }
         let id = logical_id(addr);
-        let schema = self.config.resources.get(addr).map(|r| r.kind);
-        if let Some(crate::kinds::Cloudformation::Mapped(m)) =
-            schema.and_then(crate::kinds::of).map(|k| &k.cloudformation)
+        let Some(kind) = self
+            .config
+            .resources
+            .get(addr)
+            .and_then(|r| crate::kinds::of(r.kind))
+        else {
+            return self.cannot_name(addr, attr);
+        };
+        match kind
+            .cloudformation
+            .attributes
+            .iter()
+            .find(|(a, _)| *a == attr)
         {
-            return match m.attributes.iter().find(|(a, _)| *a == attr) {
-                Some((_, crate::kinds::CfnAttr::Ref)) => json!({ "Ref": id }),
-                Some((_, crate::kinds::CfnAttr::GetAtt(at))) => json!({ "Fn::GetAtt": [id, at] }),
-                Some((_, crate::kinds::CfnAttr::Expr(f))) => f(&id),
-                Some((_, crate::kinds::CfnAttr::GetAttBy(by))) => {
-                    let attrs = self.evaluated(addr);
-                    json!({ "Fn::GetAtt": [id, by(&attrs)] })
-                }
-                Some((_, crate::kinds::CfnAttr::Unavailable)) => self.cannot_name(addr, attr),
-                // The mapping does not say (the registry's test makes sure
-                // it says for every value AWS assigns): left out, as a
-                // value CloudFormation does not provide.
-                None => self.cannot_name(addr, attr),
-            };
-        }
-        let kind = schema.map_or("", |k| k.name);
-        match (kind, attr) {
-            ("security_group", "id") => json!({ "Fn::GetAtt": [id, "GroupId"] }),
-            ("vpc", "owner_id") => json!({ "Ref": "AWS::AccountId" }),
-            ("nat_gateway", "public_ip") => json!({ "Ref": format!("{id}Eip") }),
-            ("nat_gateway", "allocation_id") => {
-                json!({ "Fn::GetAtt": [format!("{id}Eip"), "AllocationId"] })
+            Some((_, crate::kinds::CfnAttr::Ref)) => json!({ "Ref": id }),
+            Some((_, crate::kinds::CfnAttr::GetAtt(at))) => json!({ "Fn::GetAtt": [id, at] }),
+            Some((_, crate::kinds::CfnAttr::Expr(f))) => f(&id),
+            Some((_, crate::kinds::CfnAttr::GetAttBy(by))) => {
+                let attrs = self.evaluated(addr);
+                json!({ "Fn::GetAtt": [id, by(&attrs)] })
             }
-            (_, "id") => json!({ "Ref": id }),
-            ("subnet", "availability_zone") => json!({ "Fn::GetAtt": [id, "AvailabilityZone"] }),
-            // CloudFormation gives no such attribute: the block that needs
-            // it is refused by name, not sent a guess.
-            _ => self.cannot_name(addr, attr),
+            // CloudFormation gives no such attribute (the registry's test
+            // makes sure the mapping says so for every value AWS assigns):
+            // the block that needs it is refused by name, not sent a guess.
+            Some((_, crate::kinds::CfnAttr::Unavailable)) | None => self.cannot_name(addr, attr),
         }
     }
 
@@ -208,237 +203,25 @@ impl Exporter<'_> {
         self.resources.borrow_mut().insert(id, Json::Object(r));
     }
 
-    /// CloudFormation properties from attributes of the same meaning:
-    /// (property, attribute) pairs; unset attributes are left out.
-    fn props_from(
-        &self,
-        props: &mut serde_json::Map<String, Json>,
-        attrs: &IndexMap<String, Value>,
-        pairs: &[(&str, &str)],
-    ) {
-        for (name, key) in pairs {
-            if let Some(v) = attrs.get(*key).filter(|v| **v != Value::Null) {
-                props.insert((*name).to_string(), self.value(v));
-            }
-        }
-    }
-
-    /// The internet gateway a value refers to, if any: a route through it
-    /// must wait for the gateway's attachment.
-    fn gateway_attachment(&self, v: Option<&Value>) -> Vec<String> {
-        let Some(Value::String(s)) = v else {
-            return Vec::new();
-        };
-        let Some(inner) = s.strip_prefix(OPEN).and_then(|r| r.strip_suffix(CLOSE)) else {
-            return Vec::new();
-        };
-        match inner
-            .split_once('|')
-            .and_then(|(a, _)| ResourceAddr::parse(a))
-        {
-            Some(a) if a.kind == "internet_gateway" => {
-                vec![format!("{}Attachment", logical_id(&a))]
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// Add the resource's template entries; false when the exporter has
-    /// nothing for its kind.
+    /// Add the resource's template entries, as its kind's mapping says.
     fn resource(&self, addr: &ResourceAddr, attrs: &IndexMap<String, Value>) -> bool {
         if self.outside.contains_key(addr) {
             // Created outside the stack; the metadata says so.
             return true;
         }
-        let id = logical_id(addr);
-        let schema = self.config.resources[addr].kind;
-        if let Some(crate::kinds::Cloudformation::Mapped(m)) =
-            crate::kinds::of(schema).map(|k| &k.cloudformation)
-        {
-            *self.current.borrow_mut() = Some(addr.clone());
-            // The block's own resource comes before any other it becomes.
-            self.resources.borrow_mut().insert(id.clone(), Json::Null);
-            let props = (m.properties)(self, attrs);
-            let type_name = m.type_by.map_or(m.type_name, |by| by(attrs));
-            let policy = m.deletion_policy.and_then(|policy| policy(self, attrs));
-            self.add_with(id, type_name, props, Vec::new(), policy);
-            return true;
-        }
-        let kind = schema.name;
-        let get = |k: &str| attrs.get(k).filter(|v| **v != Value::Null);
-        let mut props = serde_json::Map::new();
-        let set = |props: &mut serde_json::Map<String, Json>, name: &str, v: Option<&Value>| {
-            if let Some(v) = v {
-                props.insert(name.to_string(), self.value(v));
-            }
+        let Some(kind) = crate::kinds::of(self.config.resources[addr].kind) else {
+            return false;
         };
-        match kind {
-            "vpc" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("CidrBlock", "cidr_block"),
-                        ("EnableDnsSupport", "enable_dns_support"),
-                    ],
-                );
-                set(
-                    &mut props,
-                    "EnableDnsHostnames",
-                    get("enable_dns_hostnames"),
-                );
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::EC2::VPC", props, Vec::new());
-            }
-            "subnet" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("VpcId", "vpc_id"),
-                        ("CidrBlock", "cidr_block"),
-                        ("AvailabilityZone", "availability_zone"),
-                    ],
-                );
-                set(
-                    &mut props,
-                    "MapPublicIpOnLaunch",
-                    get("map_public_ip_on_launch"),
-                );
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::EC2::Subnet", props, Vec::new());
-            }
-            "internet_gateway" => {
-                self.tags(&mut props, attrs);
-                self.add(id.clone(), "AWS::EC2::InternetGateway", props, Vec::new());
-                if let Some(vpc) = get("vpc_id") {
-                    let mut attach = serde_json::Map::new();
-                    attach.insert("VpcId".into(), self.value(vpc));
-                    attach.insert("InternetGatewayId".into(), json!({ "Ref": id }));
-                    self.add(
-                        format!("{id}Attachment"),
-                        "AWS::EC2::VPCGatewayAttachment",
-                        attach,
-                        Vec::new(),
-                    );
-                }
-            }
-            "nat_gateway" => {
-                let public = get("connectivity_type").and_then(Value::as_str) != Some("private");
-                if public {
-                    let mut eip = serde_json::Map::new();
-                    eip.insert("Domain".into(), json!("vpc"));
-                    self.add(format!("{id}Eip"), "AWS::EC2::EIP", eip, Vec::new());
-                    props.insert(
-                        "AllocationId".into(),
-                        json!({ "Fn::GetAtt": [format!("{id}Eip"), "AllocationId"] }),
-                    );
-                }
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("SubnetId", "subnet_id"),
-                        ("ConnectivityType", "connectivity_type"),
-                    ],
-                );
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::EC2::NatGateway", props, Vec::new());
-            }
-            "route_table" => {
-                set(&mut props, "VpcId", get("vpc_id"));
-                self.tags(&mut props, attrs);
-                self.add(id.clone(), "AWS::EC2::RouteTable", props, Vec::new());
-                let routes = get("route")
-                    .and_then(Value::as_list)
-                    .unwrap_or_default()
-                    .to_vec();
-                for (i, route) in routes.iter().enumerate() {
-                    let Some(r) = route.as_map() else { continue };
-                    let mut p = serde_json::Map::new();
-                    p.insert("RouteTableId".into(), json!({ "Ref": id }));
-                    let rget = |k: &str| r.get(k).filter(|v| **v != Value::Null);
-                    for (name, key) in [
-                        ("DestinationCidrBlock", "cidr_block"),
-                        ("GatewayId", "gateway_id"),
-                        ("NatGatewayId", "nat_gateway_id"),
-                        ("VpcPeeringConnectionId", "vpc_peering_connection_id"),
-                    ] {
-                        if let Some(v) = rget(key) {
-                            p.insert(name.into(), self.value(v));
-                        }
-                    }
-                    let depends = self.gateway_attachment(rget("gateway_id"));
-                    self.add(format!("{id}Route{}", i + 1), "AWS::EC2::Route", p, depends);
-                }
-                let subnets = get("subnet_ids")
-                    .and_then(Value::as_list)
-                    .unwrap_or_default()
-                    .to_vec();
-                for (i, subnet) in subnets.iter().enumerate() {
-                    let mut p = serde_json::Map::new();
-                    p.insert("RouteTableId".into(), json!({ "Ref": id }));
-                    p.insert("SubnetId".into(), self.value(subnet));
-                    self.add(
-                        format!("{id}Association{}", i + 1),
-                        "AWS::EC2::SubnetRouteTableAssociation",
-                        p,
-                        Vec::new(),
-                    );
-                }
-            }
-            "route" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("RouteTableId", "route_table_id"),
-                        ("DestinationCidrBlock", "destination_cidr"),
-                        ("GatewayId", "gateway_id"),
-                        ("NatGatewayId", "nat_gateway_id"),
-                    ],
-                );
-                set(
-                    &mut props,
-                    "VpcPeeringConnectionId",
-                    get("vpc_peering_connection_id"),
-                );
-                let depends = self.gateway_attachment(get("gateway_id"));
-                self.add(id, "AWS::EC2::Route", props, depends);
-            }
-            "vpc_peering" => {
-                self.props_from(
-                    &mut props,
-                    attrs,
-                    &[
-                        ("VpcId", "vpc_id"),
-                        ("PeerVpcId", "peer_vpc_id"),
-                        ("PeerOwnerId", "peer_owner_id"),
-                        ("PeerRegion", "peer_region"),
-                    ],
-                );
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::EC2::VPCPeeringConnection", props, Vec::new());
-            }
-            "security_group" => {
-                set(&mut props, "GroupName", get("name"));
-                props.insert(
-                    "GroupDescription".into(),
-                    get("description").map_or_else(|| json!("Managed by mdl"), |d| self.value(d)),
-                );
-                set(&mut props, "VpcId", get("vpc_id"));
-                for (name, key) in [
-                    ("SecurityGroupIngress", "ingress"),
-                    ("SecurityGroupEgress", "egress"),
-                ] {
-                    let rules = self.rules(get(key), &id, key == "ingress");
-                    props.insert(name.into(), Json::Array(rules));
-                }
-                self.tags(&mut props, attrs);
-                self.add(id, "AWS::EC2::SecurityGroup", props, Vec::new());
-            }
-            _ => return false,
-        }
+        let m = kind.cloudformation;
+        let id = logical_id(addr);
+        *self.current.borrow_mut() = Some(addr.clone());
+        // The block's own resource comes before any other it becomes.
+        self.resources.borrow_mut().insert(id.clone(), Json::Null);
+        let props = (m.properties)(self, attrs);
+        let type_name = m.type_by.map_or(m.type_name, |by| by(attrs));
+        let policy = m.deletion_policy.and_then(|policy| policy(self, attrs));
+        let depends = std::mem::take(&mut *self.depends.borrow_mut());
+        self.add_with(id, type_name, props, depends, policy);
         true
     }
 
@@ -470,63 +253,6 @@ impl Exporter<'_> {
         let addr = ResourceAddr::parse(inner.split_once('|')?.0)?;
         self.config.resources.get(&addr)?;
         Some(self.evaluated(&addr))
-    }
-
-    /// Security group rules, one per source, as CloudFormation writes them.
-    fn rules(&self, blocks: Option<&Value>, own: &str, ingress: bool) -> Vec<Json> {
-        let mut out = Vec::new();
-        for rule in blocks.and_then(Value::as_list).unwrap_or_default() {
-            let Some(r) = rule.as_map() else { continue };
-            let protocol = r.get("protocol").and_then(Value::as_str).unwrap_or("tcp");
-            let mut base = serde_json::Map::new();
-            base.insert("IpProtocol".into(), json!(protocol));
-            if protocol != "-1" {
-                base.insert(
-                    "FromPort".into(),
-                    json!(r.get("from_port").and_then(Value::as_i64).unwrap_or(0)),
-                );
-                base.insert(
-                    "ToPort".into(),
-                    json!(r.get("to_port").and_then(Value::as_i64).unwrap_or(0)),
-                );
-            }
-            if let Some(d) = r
-                .get("description")
-                .and_then(Value::as_str)
-                .filter(|d| !d.is_empty())
-            {
-                base.insert("Description".into(), json!(d));
-            }
-            let (cidr_key, group_key) = if ingress {
-                ("CidrIp", "SourceSecurityGroupId")
-            } else {
-                ("CidrIp", "DestinationSecurityGroupId")
-            };
-            for c in r
-                .get("cidr_blocks")
-                .and_then(Value::as_list)
-                .unwrap_or_default()
-            {
-                let mut m = base.clone();
-                m.insert(cidr_key.into(), self.value(c));
-                out.push(Json::Object(m));
-            }
-            for g in r
-                .get("security_groups")
-                .and_then(Value::as_list)
-                .unwrap_or_default()
-            {
-                let mut m = base.clone();
-                m.insert(group_key.into(), self.value(g));
-                out.push(Json::Object(m));
-            }
-            if r.get("self") == Some(&Value::Bool(true)) {
-                let mut m = base.clone();
-                m.insert(group_key.into(), json!({ "Fn::GetAtt": [own, "GroupId"] }));
-                out.push(Json::Object(m));
-            }
-        }
-        out
     }
 
     fn tags(&self, props: &mut serde_json::Map<String, Json>, attrs: &IndexMap<String, Value>) {
@@ -597,8 +323,38 @@ impl crate::kinds::CfnValues for Exporter<'_> {
         self.retain(&self.rendering()).is_some()
     }
 
-    fn also(&self, logical_id: String, type_name: &str, props: serde_json::Map<String, Json>) {
+    fn also(
+        &self,
+        logical_id: String,
+        type_name: &str,
+        props: serde_json::Map<String, Json>,
+        depends: Vec<String>,
+    ) {
+        self.add(logical_id, type_name, props, depends);
+    }
+
+    fn before(&self, logical_id: String, type_name: &str, props: serde_json::Map<String, Json>) {
         self.add(logical_id, type_name, props, Vec::new());
+        // The block's own place moves after it.
+        let own = crate::export::logical_id(&self.rendering());
+        let mut resources = self.resources.borrow_mut();
+        if let Some(placeholder) = resources.shift_remove(&own) {
+            resources.insert(own, placeholder);
+        }
+    }
+
+    fn depends_on(&self, logical_ids: Vec<String>) {
+        self.depends.borrow_mut().extend(logical_ids);
+    }
+
+    fn reference_to(&self, v: &Value) -> Option<(ResourceAddr, String)> {
+        let Value::String(s) = v else {
+            return None;
+        };
+        let inner = s.strip_prefix(OPEN)?.strip_suffix(CLOSE)?;
+        let addr = ResourceAddr::parse(inner.split_once('|').map_or(inner, |(a, _)| a))?;
+        let id = logical_id(&addr);
+        Some((addr, id))
     }
 }
 
@@ -632,6 +388,7 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
         parameters: std::cell::RefCell::new(serde_json::Map::new()),
         outside: IndexMap::new(),
         current: std::cell::RefCell::new(None),
+        depends: std::cell::RefCell::new(Vec::new()),
     };
     let mut secrets: Vec<String> = Vec::new();
     for (addr, attrs) in &evaluated {
@@ -641,9 +398,7 @@ pub fn cloudformation(config: &Config, source_name: &str) -> Result<Json, Vec<Un
                 v.collect_strings(&mut secrets);
             }
         }
-        if let Some(crate::kinds::Cloudformation::Mapped(m)) =
-            crate::kinds::of(kind).map(|k| &k.cloudformation)
-            && let Some(outside) = m.outside
+        if let Some(outside) = crate::kinds::of(kind).and_then(|k| k.cloudformation.outside)
             && (outside.when)(attrs)
         {
             let name = exporter.value(attrs.get(outside.name).unwrap_or(&Value::Null));

@@ -28,94 +28,18 @@ pub enum Mapping {
     Unsupported,
 }
 
-const TYPES: &[(&str, Mapping)] = &[
-    ("AWS::EC2::VPC", Mapping::Kind("vpc")),
-    ("AWS::EC2::Subnet", Mapping::Kind("subnet")),
-    (
-        "AWS::EC2::InternetGateway",
-        Mapping::Kind("internet_gateway"),
-    ),
-    (
-        "AWS::EC2::VPCGatewayAttachment",
-        Mapping::Part {
-            of: "internet_gateway",
-            as_what: "its vpc_id",
-        },
-    ),
-    ("AWS::EC2::NatGateway", Mapping::Kind("nat_gateway")),
-    (
-        "AWS::EC2::EIP",
-        Mapping::Part {
-            of: "nat_gateway",
-            as_what: "its elastic IP",
-        },
-    ),
-    ("AWS::EC2::RouteTable", Mapping::Kind("route_table")),
-    (
-        "AWS::EC2::Route",
-        Mapping::Part {
-            of: "route_table",
-            as_what: "a route block",
-        },
-    ),
-    (
-        "AWS::EC2::SubnetRouteTableAssociation",
-        Mapping::Part {
-            of: "route_table",
-            as_what: "its subnet_ids",
-        },
-    ),
-    (
-        "AWS::EC2::VPCPeeringConnection",
-        Mapping::Kind("vpc_peering"),
-    ),
-    ("AWS::EC2::SecurityGroup", Mapping::Kind("security_group")),
-    (
-        "AWS::EC2::SecurityGroupIngress",
-        Mapping::Part {
-            of: "security_group",
-            as_what: "an ingress block",
-        },
-    ),
-    (
-        "AWS::EC2::SecurityGroupEgress",
-        Mapping::Part {
-            of: "security_group",
-            as_what: "an egress block",
-        },
-    ),
-    (
-        "AWS::ApplicationAutoScaling::ScalableTarget",
-        Mapping::Part {
-            of: "ecs_service",
-            as_what: "its min_count and max_count",
-        },
-    ),
-    (
-        "AWS::ApplicationAutoScaling::ScalingPolicy",
-        Mapping::Part {
-            of: "ecs_service",
-            as_what: "its cpu_target",
-        },
-    ),
-    (
-        "AWS::AutoScaling::ScalingPolicy",
-        Mapping::Part {
-            of: "autoscaling_group",
-            as_what: "its cpu_target",
-        },
-    ),
-];
-
 /// What a CloudFormation resource type becomes in mdl.
 pub fn mapping(resource_type: &str) -> Mapping {
-    if let Some(kind) = crate::kinds::adopting(resource_type) {
-        return Mapping::Kind(kind.schema.name);
+    // A part first: a route is a `route` block of its table when the table
+    // is in the stack, not a `route` of its own.
+    if let Some((kind, as_what)) = crate::kinds::part_of(resource_type) {
+        return Mapping::Part {
+            of: kind.schema.name,
+            as_what,
+        };
     }
-    TYPES
-        .iter()
-        .find(|(t, _)| *t == resource_type)
-        .map_or(Mapping::Unsupported, |(_, m)| *m)
+    crate::kinds::adopting(resource_type)
+        .map_or(Mapping::Unsupported, |kind| Mapping::Kind(kind.schema.name))
 }
 
 pub use crate::kinds::StackArn;
@@ -138,10 +62,8 @@ pub fn mdl_id(
         properties,
         physical_of,
     };
-    if let Some(crate::kinds::Cloudformation::Mapped(m)) =
-        crate::kinds::named(kind).map(|k| &k.cloudformation)
-    {
-        return (m.import_id)(&physical);
+    if let Some(k) = crate::kinds::named(kind) {
+        return (k.cloudformation.import_id)(&physical);
     }
     Ok(physical_id.to_string())
 }

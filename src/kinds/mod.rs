@@ -3,13 +3,11 @@
 //! `mdl docs`, export, import and the contract test are all driven from
 //! `all()`; a kind that is not here does not exist for any of them.
 //!
-//! A kind written in the registry's shape is one folder (`log_group/`):
-//! its schema and docs, its AWS reader and changer, its CloudFormation
-//! mapping both ways, and its contract-test fixture, all in one `Kind`.
-//! The kinds written before it keep their schema in `schema/`, their AWS
-//! code in their service's provider (`ByService`) and their template
-//! mapping in the exporter's table (`Cloudformation::Table`); they move
-//! into folders of their own one by one.
+//! A kind is one folder (`log_group/`): its schema and docs, its AWS
+//! reader and changer (`aws.rs`), its CloudFormation mapping both ways,
+//! and its contract-test fixture, all in one `Kind`. What the kinds of one
+//! AWS service share (a describe several kinds read, tags) is that
+//! service's file in `provider/aws/`.
 //!
 //! Must not import: `cli`, `plan`, `apply`, `state`.
 
@@ -33,21 +31,74 @@ pub mod efs_access_point;
 pub mod efs_mount_target;
 pub mod iam_role;
 pub mod instance;
+pub mod internet_gateway;
 pub mod launch_template;
 pub mod listener;
 pub mod listener_rule;
 pub mod load_balancer;
 pub mod log_group;
+pub mod nat_gateway;
+pub mod route;
+pub mod route_table;
 pub mod scheduled_task;
 pub mod secret;
+pub mod security_group;
 pub mod ssm_parameter;
+pub mod subnet;
 pub mod target_group;
+pub mod vpc;
+pub mod vpc_peering;
 
 use indexmap::IndexMap;
 
-use crate::provider::aws::{AwsKind, ByService};
+use crate::provider::aws::AwsKind;
 use crate::schema::{self, KindSchema};
 use crate::value::Value;
+
+/// A kind's code on a service's shared client: `$name` derefs to
+/// `$inner`, so the kind's methods reach the client and the shared reads.
+#[macro_export]
+macro_rules! on_service {
+    ($name:ident($inner:ty)) => {
+        pub(crate) struct $name($inner);
+
+        impl std::ops::Deref for $name {
+            type Target = $inner;
+            fn deref(&self) -> &$inner {
+                &self.0
+            }
+        }
+    };
+}
+
+/// A kind's `AwsKind`, `$unit`, whose reads and changes are the `read`
+/// and `apply` of what `$make` builds from the provider (`$aws`).
+#[macro_export]
+macro_rules! aws_kind {
+    ($(#[$meta:meta])* $unit:ident => |$aws:ident| $make:expr) => {
+        $(#[$meta])*
+        pub struct $unit;
+
+        #[async_trait::async_trait]
+        impl $crate::provider::aws::AwsKind for $unit {
+            async fn read(
+                &self,
+                $aws: &$crate::provider::aws::AwsProvider,
+                req: $crate::provider::ReadRequest<'_>,
+            ) -> Result<$crate::provider::ReadResponse, $crate::provider::ProviderError> {
+                $make.read(req).await
+            }
+
+            async fn apply(
+                &self,
+                $aws: &$crate::provider::aws::AwsProvider,
+                req: $crate::provider::ApplyRequest<'_>,
+            ) -> Result<$crate::provider::ApplyResponse, $crate::provider::ProviderError> {
+                $make.apply(req).await
+            }
+        }
+    };
+}
 
 /// Everything mdl knows about one kind.
 pub struct Kind {
@@ -59,10 +110,9 @@ pub struct Kind {
     /// Its reader can read one resource by its id alone (`ids_only`).
     pub per_resource_reads: bool,
     /// What it is in a CloudFormation template, for export and import.
-    pub cloudformation: Cloudformation,
-    /// The contract test's fixture; `None` for a kind whose fixture is
-    /// still to be written (the test lists them).
-    pub fixture: Option<&'static Fixture>,
+    pub cloudformation: &'static CfnMapping,
+    /// The contract test's fixture.
+    pub fixture: &'static Fixture,
 }
 
 /// How a resource's id is known before AWS answers. The intent to create
@@ -105,25 +155,6 @@ pub fn derived_id(
     }
 }
 
-/// A route's id: its table and destination, `rtb-1_0.0.0.0/0`.
-fn route_id(attrs: &IndexMap<String, Value>) -> Option<String> {
-    let s = |k: &str| attrs.get(k).and_then(Value::as_str);
-    Some(format!(
-        "{}_{}",
-        s("route_table_id")?,
-        s("destination_cidr")?
-    ))
-}
-
-/// What a kind is in a CloudFormation template.
-pub enum Cloudformation {
-    /// Rendered by the exporter's table, and adopted per `import::TYPES`
-    /// (the kinds written before the registry).
-    Table,
-    /// Rendered and adopted as the kind's own mapping says.
-    Mapped(&'static CfnMapping),
-}
-
 /// A kind's CloudFormation resource type, both ways.
 pub struct CfnMapping {
     pub type_name: &'static str,
@@ -145,6 +176,67 @@ pub struct CfnMapping {
     pub adopts: &'static [&'static str],
     /// The block's `DeletionPolicy` (and `UpdateReplacePolicy`), if any.
     pub deletion_policy: Option<DeletionPolicy>,
+    /// Types a stack may hold that are part of this kind's block (a
+    /// route table's routes), with what they become: imported with the
+    /// block, not as blocks of their own.
+    pub parts: &'static [(&'static str, &'static str)],
+}
+
+impl CfnMapping {
+    /// A mapping of one type, imported by its physical id, with no
+    /// `DeletionPolicy` and nothing CloudFormation cannot create; the
+    /// methods below say otherwise.
+    pub const fn of(
+        type_name: &'static str,
+        attributes: &'static [(&'static str, CfnAttr)],
+        properties: Properties,
+    ) -> CfnMapping {
+        CfnMapping {
+            type_name,
+            attributes,
+            properties,
+            import_id: physical_id,
+            outside: None,
+            type_by: None,
+            adopts: &[],
+            deletion_policy: None,
+            parts: &[],
+        }
+    }
+
+    /// Imported by this id rather than the physical id.
+    pub const fn importing(mut self, import_id: ImportId) -> CfnMapping {
+        self.import_id = import_id;
+        self
+    }
+
+    /// Some blocks CloudFormation cannot create.
+    pub const fn outside(mut self, outside: &'static Outside) -> CfnMapping {
+        self.outside = Some(outside);
+        self
+    }
+
+    /// The type by block, and the other types import adopts as the kind.
+    pub const fn typed_by(mut self, by: ByBlock, adopts: &'static [&'static str]) -> CfnMapping {
+        self.type_by = Some(by);
+        self.adopts = adopts;
+        self
+    }
+
+    /// Types that are part of the kind's block, with what they become.
+    pub const fn with_parts(
+        mut self,
+        parts: &'static [(&'static str, &'static str)],
+    ) -> CfnMapping {
+        self.parts = parts;
+        self
+    }
+
+    /// A `DeletionPolicy`.
+    pub const fn deleting(mut self, policy: DeletionPolicy) -> CfnMapping {
+        self.deletion_policy = Some(policy);
+        self
+    }
 }
 
 /// A name that depends on a block's attributes.
@@ -269,8 +361,22 @@ pub trait CfnValues {
     /// `protect` meta attribute).
     fn protected(&self) -> bool;
     /// Another resource the block becomes besides its own (a group's
-    /// scaling policy).
-    fn also(&self, logical_id: String, type_name: &str, props: serde_json::Map<String, Json>);
+    /// scaling policy), created after `depends` (logical ids).
+    fn also(
+        &self,
+        logical_id: String,
+        type_name: &str,
+        props: serde_json::Map<String, Json>,
+        depends: Vec<String>,
+    );
+    /// Another resource the block becomes, written before the block's own
+    /// in the template (a NAT gateway's elastic IP).
+    fn before(&self, logical_id: String, type_name: &str, props: serde_json::Map<String, Json>);
+    /// The block's own resource is created after these (logical ids).
+    fn depends_on(&self, logical_ids: Vec<String>);
+    /// The block a value refers to, and its logical id; none for a value
+    /// that is not a reference to a block.
+    fn reference_to(&self, v: &Value) -> Option<(crate::addr::ResourceAddr, String)>;
 }
 
 /// A launch template's version number by `Fn::GetAtt` of `attr`
@@ -379,49 +485,16 @@ pub enum Step {
     Destroy,
 }
 
-/// A kind written before the registry.
-const fn table(
-    schema: &'static KindSchema,
-    aws: &'static ByService,
-    per_resource_reads: bool,
-) -> Kind {
-    Kind {
-        schema,
-        aws,
-        identity: Identity::Assigned,
-        per_resource_reads,
-        cloudformation: Cloudformation::Table,
-        fixture: None,
-    }
-}
-
-impl Kind {
-    const fn known_as(self, identity: Identity) -> Kind {
-        Kind { identity, ..self }
-    }
-
-    const fn tested_by(self, fixture: &'static Fixture) -> Kind {
-        Kind {
-            fixture: Some(fixture),
-            ..self
-        }
-    }
-}
-
 /// Every kind, in documentation order.
 pub static KINDS: &[&Kind] = &[
-    &table(&schema::network::VPC, &ByService::Ec2, true).tested_by(&fixtures::VPC),
-    &table(&schema::network::SUBNET, &ByService::Ec2, true).tested_by(&fixtures::SUBNET),
-    &table(&schema::network::INTERNET_GATEWAY, &ByService::Ec2, true)
-        .tested_by(&fixtures::INTERNET_GATEWAY),
-    &table(&schema::network::NAT_GATEWAY, &ByService::Ec2, true).tested_by(&fixtures::NAT_GATEWAY),
-    &table(&schema::network::ROUTE_TABLE, &ByService::Ec2, true).tested_by(&fixtures::ROUTE_TABLE),
-    &table(&schema::network::VPC_PEERING, &ByService::Ec2, true).tested_by(&fixtures::VPC_PEERING),
-    &table(&schema::network::ROUTE_KIND, &ByService::Ec2, true)
-        .known_as(Identity::Derived(route_id))
-        .tested_by(&fixtures::ROUTE),
-    &table(&schema::network::SECURITY_GROUP, &ByService::Ec2, true)
-        .tested_by(&fixtures::SECURITY_GROUP),
+    &vpc::KIND,
+    &subnet::KIND,
+    &internet_gateway::KIND,
+    &nat_gateway::KIND,
+    &route_table::KIND,
+    &vpc_peering::KIND,
+    &route::KIND,
+    &security_group::KIND,
     &efs::KIND,
     &efs_mount_target::KIND,
     &efs_access_point::KIND,
@@ -471,18 +544,28 @@ pub fn of(schema: &KindSchema) -> Option<&'static Kind> {
 }
 
 /// The kinds whose mapping adopts a CloudFormation resource type.
+/// The kind whose block a CloudFormation resource type is part of, and
+/// what it becomes there.
+pub fn part_of(resource_type: &str) -> Option<(&'static Kind, &'static str)> {
+    KINDS.iter().copied().find_map(|k| {
+        k.cloudformation
+            .parts
+            .iter()
+            .find(|(t, _)| *t == resource_type)
+            .map(|(_, what)| (k, *what))
+    })
+}
+
 pub fn adopting(resource_type: &str) -> Option<&'static Kind> {
-    KINDS.iter().copied().find(|k| match &k.cloudformation {
-        Cloudformation::Mapped(m) => {
-            m.type_name == resource_type || m.adopts.contains(&resource_type)
-        }
-        Cloudformation::Table => false,
+    KINDS.iter().copied().find(|k| {
+        k.cloudformation.type_name == resource_type
+            || k.cloudformation.adopts.contains(&resource_type)
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Cloudformation, KINDS};
+    use super::KINDS;
 
     #[test]
     fn every_kind_is_registered_once_and_mapped_attributes_exist() {
@@ -492,22 +575,21 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), before, "a kind is registered twice");
         for k in KINDS {
-            if let Cloudformation::Mapped(m) = &k.cloudformation {
-                for (attr, _) in m.attributes {
-                    assert!(
-                        k.schema.referenceable().any(|r| r == *attr),
-                        "{}: the mapping names `{attr}`, which the kind does not have",
-                        k.schema.name
-                    );
-                }
-                for c in k.schema.computed {
-                    assert!(
-                        m.attributes.iter().any(|(a, _)| *a == c.name),
-                        "{}: the mapping does not say what `{}` is in a template",
-                        k.schema.name,
-                        c.name
-                    );
-                }
+            let m = k.cloudformation;
+            for (attr, _) in m.attributes {
+                assert!(
+                    k.schema.referenceable().any(|r| r == *attr),
+                    "{}: the mapping names `{attr}`, which the kind does not have",
+                    k.schema.name
+                );
+            }
+            for c in k.schema.computed {
+                assert!(
+                    m.attributes.iter().any(|(a, _)| *a == c.name),
+                    "{}: the mapping does not say what `{}` is in a template",
+                    k.schema.name,
+                    c.name
+                );
             }
         }
     }

@@ -4,7 +4,6 @@
 //!
 //! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
 
-pub mod network;
 pub mod normalize;
 
 use crate::value::Value;

@@ -7,9 +7,8 @@
 //! its block exports to CloudFormation. Where moto lacks a call the kind
 //! declares it, and the test expects the diagnostic that names it.
 //!
-//! A kind without a fixture fails the test unless it is listed in
-//! `WITHOUT_FIXTURE` (empty: every kind has one), and a listed kind that has
-//! one fails it too.
+//! A kind without a fixture does not compile: `Kind::fixture` is not
+//! optional.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,41 +17,13 @@ use mdl::kinds::Step;
 
 use crate::harness::{Moto, Workspace};
 
-/// Kinds whose fixture is still to be written. Shrinks to nothing.
-const WITHOUT_FIXTURE: &[&str] = &[];
-
 /// Kinds checked at once, on one emulator.
 const AT_ONCE: usize = 4;
 
 #[test]
 fn every_kind_keeps_its_contract() {
-    let kinds = mdl::kinds::all();
+    let with = mdl::kinds::all();
     let mut wrong: Vec<String> = Vec::new();
-    for k in kinds {
-        let listed = WITHOUT_FIXTURE.contains(&k.schema.name);
-        match (k.fixture.is_some(), listed) {
-            (false, false) => wrong.push(format!(
-                "`{}` has no fixture: give its registry entry one (src/kinds)",
-                k.schema.name
-            )),
-            (true, true) => wrong.push(format!(
-                "`{}` has a fixture now: take it off WITHOUT_FIXTURE",
-                k.schema.name
-            )),
-            _ => {}
-        }
-    }
-    for name in WITHOUT_FIXTURE {
-        if !kinds.iter().any(|k| k.schema.name == *name) {
-            wrong.push(format!("`{name}` in WITHOUT_FIXTURE is not a kind"));
-        }
-    }
-    let with: Vec<&mdl::kinds::Kind> = kinds
-        .iter()
-        .copied()
-        .filter(|k| k.fixture.is_some())
-        .collect();
-    assert!(!with.is_empty(), "no kind has a fixture");
     let moto = Arc::new(Moto::start());
     let failures = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
@@ -76,7 +47,7 @@ fn every_kind_keeps_its_contract() {
 
 /// One kind's contract; the first broken step, with mdl's output.
 fn contract(moto: &Arc<Moto>, kind: &mdl::kinds::Kind) -> Result<(), String> {
-    let fixture = kind.fixture.ok_or("no fixture")?;
+    let fixture = kind.fixture;
     let name = kind.schema.name;
     let stack = format!("contract-{}", name.replace('_', "-"));
     let file = format!("{stack}.moodle");
@@ -123,8 +94,15 @@ fn contract(moto: &Arc<Moto>, kind: &mdl::kinds::Kind) -> Result<(), String> {
         "export",
     )?;
     let json = std::fs::read_to_string(&template).map_err(|e| format!("no template: {e}"))?;
-    if !json.contains("\"Type\"") {
-        return Err(format!("export wrote no resource:\n{json}"));
+    let mapped = kind.cloudformation;
+    if !std::iter::once(mapped.type_name)
+        .chain(mapped.adopts.iter().copied())
+        .any(|ty| json.contains(&format!("\"Type\": \"{ty}\"")))
+    {
+        return Err(format!(
+            "export wrote no {} for the block:\n{json}",
+            mapped.type_name
+        ));
     }
 
     // At the step that makes a call moto lacks, the failure names it and

@@ -13,7 +13,7 @@ pub(crate) mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{
     ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional, required,
 };
@@ -135,9 +135,9 @@ fn deletion_policy(_: &dyn CfnValues, attrs: &IndexMap<String, Value>) -> Option
     }
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::RDS::DBCluster",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::RDS::DBCluster",
+    &[
         // A cluster's `Ref` is its identifier, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("name", CfnAttr::Ref),
@@ -151,12 +151,8 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
         ),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: Some(deletion_policy),
-};
+)
+.deleting(deletion_policy);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -201,6 +197,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Clusters,
     identity: Identity::LowercaseName,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -8,7 +8,7 @@ mod aws;
 
 use indexmap::IndexMap;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{ComputedSchema, KindSchema, TAGS, Type, computed_optional, required};
 use crate::value::Value;
 
@@ -87,9 +87,9 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::RDS::DBInstance",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::RDS::DBInstance",
+    &[
         // An instance's `Ref` is its identifier, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("name", CfnAttr::Ref),
@@ -98,12 +98,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
         ("availability_zone", CfnAttr::Unavailable),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -126,6 +121,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Instances,
     identity: Identity::LowercaseName,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -17,7 +17,6 @@ use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::fields::{b, int, list, n, opt, s, strings, to_i32, with_applied};
 use crate::provider::aws::wait_until;
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
     ReadResponse, STACK_TAG,
@@ -500,24 +499,7 @@ fn group_value(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> LiveResource
     r
 }
 
-/// The `autoscaling_group` kind's AWS side.
-pub struct Groups;
-
-#[async_trait::async_trait]
-impl AwsKind for Groups {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        AutoScaling::new(aws.client()).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        AutoScaling::new(aws.client()).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `autoscaling_group` kind's AWS side.
+    Groups => |aws| AutoScaling::new(aws.client())
+);

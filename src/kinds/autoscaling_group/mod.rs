@@ -12,7 +12,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{KindSchema, TAGS, Type, computed_optional, optional, required};
 use crate::value::Value;
 
@@ -159,26 +159,23 @@ fn properties(
             format!("{id}CpuPolicy"),
             "AWS::AutoScaling::ScalingPolicy",
             policy,
+            Vec::new(),
         );
     }
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::AutoScaling::AutoScalingGroup",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::AutoScaling::AutoScalingGroup",
+    &[
         // A group's `Ref` is its name, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("name", CfnAttr::Ref),
         ("arn", CfnAttr::Unavailable),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+)
+.with_parts(&[("AWS::AutoScaling::ScalingPolicy", "its cpu_target")]);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -220,6 +217,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Groups,
     identity: Identity::Name,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

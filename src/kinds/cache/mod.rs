@@ -13,9 +13,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{
-    CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind, Lack, Step,
-};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind, Lack, Step};
 use crate::schema::{
     ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional, required,
 };
@@ -221,9 +219,9 @@ fn deletion_policy(cfn: &dyn CfnValues, attrs: &IndexMap<String, Value>) -> Opti
     }
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::ElastiCache::ReplicationGroup",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::ElastiCache::ReplicationGroup",
+    &[
         // A cache's `Ref` is its name, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("name", CfnAttr::Ref),
@@ -233,12 +231,9 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
         ("port", CfnAttr::GetAttBy(port)),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: Some(type_by),
-    adopts: &["AWS::ElastiCache::CacheCluster"],
-    deletion_policy: Some(deletion_policy),
-};
+)
+.typed_by(type_by, &["AWS::ElastiCache::CacheCluster"])
+.deleting(deletion_policy);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -288,6 +283,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::CacheKind,
     identity: Identity::LowercaseName,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

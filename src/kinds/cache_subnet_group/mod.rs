@@ -9,9 +9,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{
-    CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind, Lack, Step,
-};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind, Lack, Step};
 use crate::schema::{KindSchema, TAGS, Type, computed_optional, optional, required};
 use crate::value::Value;
 
@@ -72,21 +70,16 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::ElastiCache::SubnetGroup",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::ElastiCache::SubnetGroup",
+    &[
         // A subnet group's `Ref` is its name, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("name", CfnAttr::Ref),
         ("arn", CfnAttr::Unavailable),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -114,6 +107,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::SubnetGroups,
     identity: Identity::LowercaseName,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

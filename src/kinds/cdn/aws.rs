@@ -19,7 +19,6 @@ use crate::lang::ResourceAddr;
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::fields::{b, list, opt, req_s, s, strings, to_i32, with_applied};
 use crate::provider::aws::wait_until;
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -441,24 +440,7 @@ impl CloudFront {
     }
 }
 
-/// The `cdn` kind's AWS side.
-pub struct Distributions;
-
-#[async_trait::async_trait]
-impl AwsKind for Distributions {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        CloudFront::new(aws.client()).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        CloudFront::new(aws.client()).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `cdn` kind's AWS side.
+    Distributions => |aws| CloudFront::new(aws.client())
+);

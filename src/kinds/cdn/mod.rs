@@ -11,7 +11,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{ComputedSchema, KindSchema, TAGS, Type, optional, required};
 use crate::value::Value;
 
@@ -177,21 +177,16 @@ fn zone_id(_: &str) -> Json {
     json!("Z2FDTNDATAQYW2")
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::CloudFront::Distribution",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::CloudFront::Distribution",
+    &[
         ("id", CfnAttr::Ref),
         ("arn", CfnAttr::Expr(arn)),
         ("dns_name", CfnAttr::GetAtt("DomainName")),
         ("zone_id", CfnAttr::Expr(zone_id)),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: "cdn contract {\n  origin_domain_name = \"origin.example.ac.uk\"\n  comment            = \"one\"\n}\n",
@@ -206,6 +201,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Distributions,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -10,7 +10,6 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::fields::{list, req_s, s, strings};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -223,24 +222,7 @@ impl Acm {
 
 crate::sdk_client!(Client);
 
-/// Certificates, through `Acm`.
-pub struct Certificates;
-
-#[async_trait::async_trait]
-impl AwsKind for Certificates {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Acm::new(aws.client()).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Acm::new(aws.client()).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// Certificates, through `Acm`.
+    Certificates => |aws| Acm::new(aws.client())
+);

@@ -6,7 +6,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{ComputedSchema, KindSchema, TAGS, Type, optional, required};
 use crate::value::Value;
 
@@ -70,9 +70,9 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::CertificateManager::Certificate",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::CertificateManager::Certificate",
+    &[
         ("id", CfnAttr::Ref),
         ("arn", CfnAttr::Ref),
         ("status", CfnAttr::Unavailable),
@@ -81,12 +81,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
         ("validation_records", CfnAttr::Unavailable),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: "certificate contract {\n  domain_name = \"contract.example.ac.uk\"\n}\n",
@@ -102,6 +97,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Certificates,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -11,9 +11,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{
-    CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind, Physical,
-};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind, Physical};
 use crate::schema::{ComputedSchema, KindSchema, Type, optional, required};
 use crate::value::Value;
 
@@ -159,16 +157,12 @@ fn import_id(p: &Physical<'_>) -> Result<String, String> {
     ))
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::Route53::RecordSet",
-    attributes: &[("id", CfnAttr::Ref)],
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::Route53::RecordSet",
+    &[("id", CfnAttr::Ref)],
     properties,
-    import_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+)
+.importing(import_id);
 
 static FIXTURE: Fixture = Fixture {
     create: r#"dns_zone main {
@@ -216,6 +210,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Records,
     identity: Identity::Derived(record_id),
     per_resource_reads: true,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -9,9 +9,7 @@ pub(crate) mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{
-    CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind, Physical,
-};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind, Physical};
 use crate::schema::{ComputedSchema, KindSchema, TAGS, Type, optional, required};
 use crate::value::Value;
 
@@ -84,19 +82,15 @@ fn import_id(p: &Physical<'_>) -> Result<String, String> {
     Ok(aws::zone_id(p.id))
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::Route53::HostedZone",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::Route53::HostedZone",
+    &[
         ("id", CfnAttr::Ref),
         ("name_servers", CfnAttr::GetAtt("NameServers")),
     ],
     properties,
-    import_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+)
+.importing(import_id);
 
 static FIXTURE: Fixture = Fixture {
     create: "dns_zone contract {\n  name    = \"contract.example.ac.uk\"\n  comment = \"one\"\n}\n",
@@ -112,6 +106,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Zones,
     identity: Identity::Assigned,
     per_resource_reads: true,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -7,20 +7,12 @@ use indexmap::IndexMap;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ecs::{self, Ecs, SERVICE};
 use crate::provider::aws::fields::{b, with_applied};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
-struct Clusters(Ecs);
-
-impl std::ops::Deref for Clusters {
-    type Target = Ecs;
-    fn deref(&self) -> &Ecs {
-        &self.0
-    }
-}
+crate::on_service!(Clusters(Ecs));
 
 impl Clusters {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -94,24 +86,7 @@ fn insights(attrs: &IndexMap<String, Value>) -> ClusterSetting {
         .build()
 }
 
-/// The `ecs_cluster` kind's AWS side.
-pub struct ClusterKind;
-
-#[async_trait::async_trait]
-impl AwsKind for ClusterKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Clusters(Ecs::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Clusters(Ecs::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `ecs_cluster` kind's AWS side.
+    ClusterKind => |aws| Clusters(Ecs::of(aws))
+);

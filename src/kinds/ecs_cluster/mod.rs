@@ -8,7 +8,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{KindSchema, TAGS, Type, computed_optional, optional};
 use crate::value::Value;
 
@@ -71,21 +71,17 @@ fn import_id(p: &super::Physical<'_>) -> Result<String, String> {
     ))
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::ECS::Cluster",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::ECS::Cluster",
+    &[
         // mdl's id for a cluster is its ARN; its `Ref` is its name.
         ("id", CfnAttr::GetAtt("Arn")),
         ("arn", CfnAttr::GetAtt("Arn")),
         ("name", CfnAttr::Ref),
     ],
     properties,
-    import_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+)
+.importing(import_id);
 
 static FIXTURE: Fixture = Fixture {
     create: "ecs_cluster contract {\n}\n",
@@ -101,6 +97,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::ClusterKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

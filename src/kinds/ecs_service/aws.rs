@@ -19,7 +19,6 @@ use crate::provider::aws::ecs::resource;
 use crate::provider::aws::ecs::{self, Ecs, SERVICE};
 use crate::provider::aws::fields::{b, int, list, n, opt, req_s, s, strings, to_i32};
 use crate::provider::aws::wait_until;
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -28,14 +27,7 @@ use crate::value::Value;
 /// The target-tracking CPU policy mdl puts on a scaled service.
 const POLICY: &str = "mdl-cpu";
 
-struct Services(Ecs);
-
-impl std::ops::Deref for Services {
-    type Target = Ecs;
-    fn deref(&self) -> &Ecs {
-        &self.0
-    }
-}
+crate::on_service!(Services(Ecs));
 
 impl Services {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -449,24 +441,7 @@ fn load_balancers(
     ]))
 }
 
-/// The `ecs_service` kind's AWS side.
-pub struct ServiceKind;
-
-#[async_trait::async_trait]
-impl AwsKind for ServiceKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Services(Ecs::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Services(Ecs::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `ecs_service` kind's AWS side.
+    ServiceKind => |aws| Services(Ecs::of(aws))
+);

@@ -12,7 +12,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{KindSchema, TAGS, Type, computed_optional, optional, required};
 use crate::value::Value;
 
@@ -174,6 +174,7 @@ fn properties(
             format!("{id}ScalingTarget"),
             "AWS::ApplicationAutoScaling::ScalableTarget",
             target,
+            Vec::new(),
         );
         if let Some(cpu) = get("cpu_target") {
             let policy = serde_json::Map::from_iter([
@@ -195,27 +196,33 @@ fn properties(
                 format!("{id}CpuPolicy"),
                 "AWS::ApplicationAutoScaling::ScalingPolicy",
                 policy,
+                Vec::new(),
             );
         }
     }
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::ECS::Service",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::ECS::Service",
+    &[
         // A service's `Ref` is its ARN, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("arn", CfnAttr::Ref),
         ("name", CfnAttr::GetAtt("Name")),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+)
+.with_parts(&[
+    (
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "its min_count and max_count",
+    ),
+    (
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "its cpu_target",
+    ),
+]);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -256,6 +263,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::ServiceKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -13,20 +13,12 @@ use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::ecs::{self, Ecs, SERVICE};
 use crate::provider::aws::ecs::{blocks, map_pairs, resource, string_map};
 use crate::provider::aws::fields::{b, int, list, n, opt, s, strings, to_i32, with_applied};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
-struct TaskDefinitions(Ecs);
-
-impl std::ops::Deref for TaskDefinitions {
-    type Target = Ecs;
-    fn deref(&self) -> &Ecs {
-        &self.0
-    }
-}
+crate::on_service!(TaskDefinitions(Ecs));
 
 impl TaskDefinitions {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -341,24 +333,7 @@ fn container_value(c: &ContainerDefinition) -> Value {
     Value::Map(m)
 }
 
-/// The `ecs_task_definition` kind's AWS side.
-pub struct TaskDefinitionKind;
-
-#[async_trait::async_trait]
-impl AwsKind for TaskDefinitionKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        TaskDefinitions(Ecs::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        TaskDefinitions(Ecs::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `ecs_task_definition` kind's AWS side.
+    TaskDefinitionKind => |aws| TaskDefinitions(Ecs::of(aws))
+);

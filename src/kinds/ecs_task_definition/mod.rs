@@ -10,7 +10,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{
     BlockSchema, ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional, required,
 };
@@ -294,21 +294,16 @@ fn container(cfn: &dyn CfnValues, c: &IndexMap<String, Value>, family: &Json) ->
     Json::Object(d)
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::ECS::TaskDefinition",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::ECS::TaskDefinition",
+    &[
         // A task definition's `Ref` is its ARN, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("arn", CfnAttr::Ref),
         ("revision", CfnAttr::Unavailable),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: r#"ecs_task_definition contract {
@@ -349,6 +344,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::TaskDefinitionKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -13,21 +13,13 @@ use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::efs::{Efs, SERVICE, token};
 use crate::provider::aws::fields::s;
 use crate::provider::aws::wait_until;
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
     ReadShare,
 };
 use crate::value::Value;
 
-struct FileSystems(Efs);
-
-impl std::ops::Deref for FileSystems {
-    type Target = Efs;
-    fn deref(&self) -> &Efs {
-        &self.0
-    }
-}
+crate::on_service!(FileSystems(Efs));
 
 impl FileSystems {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -312,24 +304,7 @@ impl FileSystems {
     }
 }
 
-/// The `efs` kind's AWS side.
-pub struct FileSystemKind;
-
-#[async_trait::async_trait]
-impl AwsKind for FileSystemKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        FileSystems(Efs::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        FileSystems(Efs::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `efs` kind's AWS side.
+    FileSystemKind => |aws| FileSystems(Efs::of(aws))
+);

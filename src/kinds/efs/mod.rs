@@ -11,7 +11,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{ARN, ComputedSchema, ID, KindSchema, TAGS, Type, computed_optional, optional};
 use crate::value::Value;
 
@@ -138,21 +138,17 @@ fn dns_name(id: &str) -> Json {
     ] })
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::EFS::FileSystem",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::EFS::FileSystem",
+    &[
         ("id", CfnAttr::Ref),
         ("arn", CfnAttr::GetAtt("Arn")),
         ("dns_name", CfnAttr::Expr(dns_name)),
         ("kms_key_id", CfnAttr::Unavailable),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: Some(super::retained_unless_unprotected),
-};
+)
+.deleting(super::retained_unless_unprotected);
 
 static FIXTURE: Fixture = Fixture {
     create: "efs contract {\n  protect          = false\n  transition_to_ia = \"AFTER_30_DAYS\"\n}\n",
@@ -168,6 +164,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::FileSystemKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

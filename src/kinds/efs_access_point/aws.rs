@@ -8,21 +8,13 @@ use crate::lang::ResourceAddr;
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::efs::{Efs, SERVICE, split_tags, token};
 use crate::provider::aws::fields::{n, opt_num, req_s, s};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
     ReadShare,
 };
 use crate::value::Value;
 
-struct AccessPoints(Efs);
-
-impl std::ops::Deref for AccessPoints {
-    type Target = Efs;
-    fn deref(&self) -> &Efs {
-        &self.0
-    }
-}
+crate::on_service!(AccessPoints(Efs));
 
 impl AccessPoints {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -209,24 +201,7 @@ impl AccessPoints {
     }
 }
 
-/// The `efs_access_point` kind's AWS side.
-pub struct AccessPointKind;
-
-#[async_trait::async_trait]
-impl AwsKind for AccessPointKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        AccessPoints(Efs::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        AccessPoints(Efs::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `efs_access_point` kind's AWS side.
+    AccessPointKind => |aws| AccessPoints(Efs::of(aws))
+);

@@ -9,9 +9,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{
-    CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind, Lack, Step,
-};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind, Lack, Step};
 use crate::schema::{ARN, ID, KindSchema, TAGS, Type, optional, required};
 use crate::value::Value;
 
@@ -104,16 +102,11 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::EFS::AccessPoint",
-    attributes: &[("id", CfnAttr::Ref), ("arn", CfnAttr::GetAtt("Arn"))],
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::EFS::AccessPoint",
+    &[("id", CfnAttr::Ref), ("arn", CfnAttr::GetAtt("Arn"))],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: r#"efs data {
@@ -165,6 +158,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::AccessPointKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -12,20 +12,12 @@ use crate::provider::aws::call::failed;
 use crate::provider::aws::efs::{Efs, SERVICE};
 use crate::provider::aws::fields::{req_s, s, strings};
 use crate::provider::aws::wait_until;
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
-struct MountTargets(Efs);
-
-impl std::ops::Deref for MountTargets {
-    type Target = Efs;
-    fn deref(&self) -> &Efs {
-        &self.0
-    }
-}
+crate::on_service!(MountTargets(Efs));
 
 impl MountTargets {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -184,24 +176,7 @@ impl MountTargets {
     }
 }
 
-/// The `efs_mount_target` kind's AWS side.
-pub struct MountTargetKind;
-
-#[async_trait::async_trait]
-impl AwsKind for MountTargetKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        MountTargets(Efs::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        MountTargets(Efs::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `efs_mount_target` kind's AWS side.
+    MountTargetKind => |aws| MountTargets(Efs::of(aws))
+);

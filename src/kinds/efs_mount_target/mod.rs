@@ -10,7 +10,7 @@ mod aws;
 
 use indexmap::IndexMap;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{ComputedSchema, ID, KindSchema, Type, optional, required};
 use crate::value::Value;
 
@@ -66,20 +66,15 @@ fn properties(
     )
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::EFS::MountTarget",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::EFS::MountTarget",
+    &[
         ("id", CfnAttr::Ref),
         ("ip_address", CfnAttr::GetAtt("IpAddress")),
         ("availability_zone", CfnAttr::Unavailable),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -117,6 +112,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::MountTargetKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

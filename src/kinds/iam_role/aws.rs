@@ -8,7 +8,6 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
 use crate::provider::aws::fields::{list, s, strings};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -295,24 +294,7 @@ impl Iam {
 
 crate::sdk_client!(Client);
 
-/// IAM roles, through `Iam`.
-pub struct Roles;
-
-#[async_trait::async_trait]
-impl AwsKind for Roles {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Iam::new(aws.client()).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Iam::new(aws.client()).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// IAM roles, through `Iam`.
+    Roles => |aws| Iam::new(aws.client())
+);

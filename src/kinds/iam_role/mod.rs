@@ -8,7 +8,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{
     ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional, required,
 };
@@ -95,20 +95,15 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::IAM::Role",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::IAM::Role",
+    &[
         ("id", CfnAttr::Ref),
         ("name", CfnAttr::Ref),
         ("arn", CfnAttr::GetAtt("Arn")),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: "iam_role contract {\n  trusted_service = \"ecs-tasks.amazonaws.com\"\n}\n",
@@ -124,6 +119,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Roles,
     identity: Identity::Name,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -18,14 +18,7 @@ use crate::provider::aws::wait_until;
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
-pub(crate) struct Instances(Ec2);
-
-impl std::ops::Deref for Instances {
-    type Target = Ec2;
-    fn deref(&self) -> &Ec2 {
-        &self.0
-    }
-}
+crate::on_service!(Instances(Ec2));
 
 #[async_trait::async_trait]
 impl Ec2Resource for Instances {
@@ -36,33 +29,6 @@ impl Ec2Resource for Instances {
     }
 
     async fn describe(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        self.read_instances(f).await
-    }
-
-    async fn create(
-        &self,
-        stack: &str,
-        addr: &ResourceAddr,
-        attrs: &IndexMap<String, Value>,
-    ) -> Result<String, ProviderError> {
-        self.create_instance(stack, addr, attrs).await
-    }
-
-    async fn update(
-        &self,
-        prior: &LiveResource,
-        attrs: &IndexMap<String, Value>,
-    ) -> Result<(), ProviderError> {
-        self.update_instance(prior, attrs).await
-    }
-
-    async fn delete(&self, prior: &LiveResource) -> Result<(), ProviderError> {
-        self.terminate_instance(prior).await
-    }
-}
-
-impl Instances {
-    async fn read_instances(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
         let reservations = crate::all_items!(
             self.client.describe_instances().filters(f),
             "DescribeInstances"
@@ -129,7 +95,7 @@ impl Instances {
         Ok(out)
     }
 
-    async fn create_instance(
+    async fn create(
         &self,
         stack: &str,
         addr: &ResourceAddr,
@@ -180,7 +146,7 @@ impl Instances {
         Ok(id)
     }
 
-    async fn update_instance(
+    async fn update(
         &self,
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
@@ -229,7 +195,7 @@ impl Instances {
         Ok(())
     }
 
-    async fn terminate_instance(&self, prior: &LiveResource) -> Result<(), ProviderError> {
+    async fn delete(&self, prior: &LiveResource) -> Result<(), ProviderError> {
         self.client
             .terminate_instances()
             .instance_ids(&prior.id)
@@ -239,7 +205,9 @@ impl Instances {
         self.wait_instance(&prior.id, InstanceStateName::Terminated)
             .await
     }
+}
 
+impl Instances {
     /// Wait until the instance reaches `want` (terminated instances may
     /// also simply vanish).
     async fn wait_instance(&self, id: &str, want: InstanceStateName) -> Result<(), ProviderError> {

@@ -10,7 +10,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{
     ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional, required,
 };
@@ -131,20 +131,15 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::EC2::Instance",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::EC2::Instance",
+    &[
         ("id", CfnAttr::Ref),
         ("private_ip", CfnAttr::GetAtt("PrivateIp")),
         ("public_ip", CfnAttr::GetAtt("PublicIp")),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -173,6 +168,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::AWS,
     identity: Identity::Assigned,
     per_resource_reads: true,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -80,14 +80,7 @@ fn decode_user_data(encoded: Option<&str>) -> Value {
         .map_or(Value::Null, Value::String)
 }
 
-pub(crate) struct Templates(Ec2);
-
-impl std::ops::Deref for Templates {
-    type Target = Ec2;
-    fn deref(&self) -> &Ec2 {
-        &self.0
-    }
-}
+crate::on_service!(Templates(Ec2));
 
 #[async_trait::async_trait]
 impl Ec2Resource for Templates {
@@ -98,39 +91,6 @@ impl Ec2Resource for Templates {
     }
 
     async fn describe(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
-        self.read_launch_templates(f).await
-    }
-
-    async fn create(
-        &self,
-        stack: &str,
-        addr: &ResourceAddr,
-        attrs: &IndexMap<String, Value>,
-    ) -> Result<String, ProviderError> {
-        self.create_launch_template(stack, addr, attrs).await
-    }
-
-    async fn update(
-        &self,
-        prior: &LiveResource,
-        attrs: &IndexMap<String, Value>,
-    ) -> Result<(), ProviderError> {
-        self.update_launch_template(prior, attrs).await
-    }
-
-    async fn delete(&self, prior: &LiveResource) -> Result<(), ProviderError> {
-        self.client
-            .delete_launch_template()
-            .launch_template_id(&prior.id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(failed(SERVICE, "DeleteLaunchTemplate"))
-    }
-}
-
-impl Templates {
-    async fn read_launch_templates(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
         // DescribeLaunchTemplates selects by id with a parameter, not a filter.
         let mut call = self.client.describe_launch_templates();
         if f.name() == Some("launch-template-id") {
@@ -225,7 +185,7 @@ impl Templates {
         Ok(out)
     }
 
-    async fn create_launch_template(
+    async fn create(
         &self,
         stack: &str,
         addr: &ResourceAddr,
@@ -248,7 +208,7 @@ impl Templates {
     }
 
     /// A new version with the whole template data, made the default.
-    async fn update_launch_template(
+    async fn update(
         &self,
         prior: &LiveResource,
         attrs: &IndexMap<String, Value>,
@@ -280,6 +240,16 @@ impl Templates {
             .await
             .map_err(failed(SERVICE, "ModifyLaunchTemplate"))?;
         Ok(())
+    }
+
+    async fn delete(&self, prior: &LiveResource) -> Result<(), ProviderError> {
+        self.client
+            .delete_launch_template()
+            .launch_template_id(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(failed(SERVICE, "DeleteLaunchTemplate"))
     }
 }
 

@@ -10,20 +10,12 @@ use indexmap::IndexMap;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
 use crate::provider::aws::fields::{int, req_s, s, with_applied};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 use crate::value::Value;
 
-struct Listeners(Elbv2);
-
-impl std::ops::Deref for Listeners {
-    type Target = Elbv2;
-    fn deref(&self) -> &Elbv2 {
-        &self.0
-    }
-}
+crate::on_service!(Listeners(Elbv2));
 
 impl Listeners {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -153,24 +145,7 @@ fn default_action(attrs: &IndexMap<String, Value>) -> Result<Action, ProviderErr
     }
 }
 
-/// The `listener` kind's AWS side.
-pub struct ListenerKind;
-
-#[async_trait::async_trait]
-impl AwsKind for ListenerKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Listeners(Elbv2::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Listeners(Elbv2::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `listener` kind's AWS side.
+    ListenerKind => |aws| Listeners(Elbv2::of(aws))
+);

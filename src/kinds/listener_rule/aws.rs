@@ -12,7 +12,6 @@ use tokio::sync::Mutex;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
 use crate::provider::aws::fields::{n, req_s, s, strings, to_i32, with_applied};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -21,14 +20,7 @@ use crate::value::Value;
 /// Rule priorities are chosen and claimed one at a time, in the process.
 static PRIORITIES: Mutex<()> = Mutex::const_new(());
 
-struct Rules(Elbv2);
-
-impl std::ops::Deref for Rules {
-    type Target = Elbv2;
-    fn deref(&self) -> &Elbv2 {
-        &self.0
-    }
-}
+crate::on_service!(Rules(Elbv2));
 
 impl Rules {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -191,24 +183,7 @@ fn conditions(attrs: &IndexMap<String, Value>) -> Vec<RuleCondition> {
     out
 }
 
-/// The `listener_rule` kind's AWS side.
-pub struct RuleKind;
-
-#[async_trait::async_trait]
-impl AwsKind for RuleKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Rules(Elbv2::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Rules(Elbv2::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `listener_rule` kind's AWS side.
+    RuleKind => |aws| Rules(Elbv2::of(aws))
+);

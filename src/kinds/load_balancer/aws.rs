@@ -14,7 +14,6 @@ use crate::provider::aws::call::failed;
 use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
 use crate::provider::aws::fields::{b, n, s, strings, with_applied};
 use crate::provider::aws::wait_until;
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -33,14 +32,7 @@ pub(crate) fn lb_name(stack: &str, addr: &ResourceAddr) -> String {
     format!("{}-{hash}", name[..23].trim_end_matches('-'))
 }
 
-struct Balancers(Elbv2);
-
-impl std::ops::Deref for Balancers {
-    type Target = Elbv2;
-    fn deref(&self) -> &Elbv2 {
-        &self.0
-    }
-}
+crate::on_service!(Balancers(Elbv2));
 
 impl Balancers {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -214,24 +206,7 @@ impl Balancers {
     }
 }
 
-/// The `load_balancer` kind's AWS side.
-pub struct LoadBalancerKind;
-
-#[async_trait::async_trait]
-impl AwsKind for LoadBalancerKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Balancers(Elbv2::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Balancers(Elbv2::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `load_balancer` kind's AWS side.
+    LoadBalancerKind => |aws| Balancers(Elbv2::of(aws))
+);

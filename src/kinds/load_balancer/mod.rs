@@ -10,7 +10,7 @@ pub(crate) mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{
     ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional, required,
 };
@@ -111,9 +111,9 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    &[
         // A load balancer's `Ref` is its ARN, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("arn", CfnAttr::Ref),
@@ -122,12 +122,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping {
         ("zone_id", CfnAttr::GetAtt("CanonicalHostedZoneID")),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -150,6 +145,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::LoadBalancerKind,
     identity: Identity::Assigned,
     per_resource_reads: true,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

@@ -12,7 +12,7 @@ mod aws;
 
 use indexmap::IndexMap;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{
     AttrSchema, ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional,
 };
@@ -98,16 +98,11 @@ fn properties(
     )
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::Logs::LogGroup",
-    attributes: &[("name", CfnAttr::Ref), ("arn", CfnAttr::GetAtt("Arn"))],
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::Logs::LogGroup",
+    &[("name", CfnAttr::Ref), ("arn", CfnAttr::GetAtt("Arn"))],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: "log_group contract {\n  retention_days = 7\n  tags           = { team = \"web\" }\n}\n",
@@ -123,8 +118,8 @@ pub static KIND: Kind = Kind {
     aws: &aws::LogGroups,
     identity: Identity::Name,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::fields::{b, int, list, opt, req_s, s, strings, with_applied};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -372,24 +371,7 @@ fn rule_resource(
     r
 }
 
-/// The `scheduled_task` kind's AWS side.
-pub struct Rules;
-
-#[async_trait::async_trait]
-impl AwsKind for Rules {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        EventBridge::new(aws.client()).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        EventBridge::new(aws.client()).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `scheduled_task` kind's AWS side.
+    Rules => |aws| EventBridge::new(aws.client())
+);

@@ -11,7 +11,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{KindSchema, TAGS, Type, computed_optional, optional, required};
 use crate::value::Value;
 
@@ -146,21 +146,16 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::Events::Rule",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::Events::Rule",
+    &[
         // A rule's `Ref` is its name.
         ("id", CfnAttr::Ref),
         ("name", CfnAttr::Ref),
         ("arn", CfnAttr::GetAtt("Arn")),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -205,8 +200,8 @@ pub static KIND: Kind = Kind {
     aws: &aws::Rules,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };
 
 /// A schedule expression EventBridge accepts: `rate(N unit)` or

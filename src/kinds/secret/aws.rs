@@ -13,7 +13,6 @@ use rand::Rng;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::fields::s;
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
     STACK_TAG,
@@ -223,24 +222,7 @@ impl SecretsManager {
     }
 }
 
-/// The `secret` kind's AWS side.
-pub struct Secrets;
-
-#[async_trait::async_trait]
-impl AwsKind for Secrets {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        SecretsManager::new(aws.client()).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        SecretsManager::new(aws.client()).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `secret` kind's AWS side.
+    Secrets => |aws| SecretsManager::new(aws.client())
+);

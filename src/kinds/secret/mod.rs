@@ -12,7 +12,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{ARN, ID, KindSchema, TAGS, Type, computed_optional, optional, required};
 use crate::value::Value;
 
@@ -102,17 +102,12 @@ fn properties(
     props
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::SecretsManager::Secret",
-    // A secret's `Ref` is its ARN.
-    attributes: &[("id", CfnAttr::Ref), ("arn", CfnAttr::Ref)],
+// A secret's `Ref` is its ARN.
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::SecretsManager::Secret",
+    &[("id", CfnAttr::Ref), ("arn", CfnAttr::Ref)],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: "secret contract {\n  name        = \"contract/secret/a\"\n  description = \"one\"\n}\n",
@@ -128,6 +123,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Secrets,
     identity: Identity::Assigned,
     per_resource_reads: false,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

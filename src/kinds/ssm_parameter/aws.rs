@@ -11,7 +11,6 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::fields::s;
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
     STACK_TAG,
@@ -293,24 +292,7 @@ impl Ssm {
     }
 }
 
-/// The `ssm_parameter` kind's AWS side.
-pub struct Parameters;
-
-#[async_trait::async_trait]
-impl AwsKind for Parameters {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Ssm::new(aws.client()).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Ssm::new(aws.client()).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `ssm_parameter` kind's AWS side.
+    Parameters => |aws| Ssm::new(aws.client())
+);

@@ -14,9 +14,7 @@ mod aws;
 use indexmap::IndexMap;
 use serde_json::json;
 
-use super::{
-    CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind, Outside,
-};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind, Outside};
 use crate::schema::{ARN, ID, KindSchema, TAGS, Type, optional, required};
 use crate::value::Value;
 
@@ -111,21 +109,17 @@ static SECURE_STRING: Outside = Outside {
     why: "CloudFormation cannot create SecureString parameters: create it first (aws ssm put-parameter --type SecureString); the template refers to it by name",
 };
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::SSM::Parameter",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::SSM::Parameter",
+    &[
         // A parameter's `Ref` is its name, mdl's id for it.
         ("id", CfnAttr::Ref),
         // AWS::SSM::Parameter returns no ARN.
         ("arn", CfnAttr::Unavailable),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: Some(&SECURE_STRING),
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+)
+.outside(&SECURE_STRING);
 
 static FIXTURE: Fixture = Fixture {
     create: "ssm_parameter contract {\n  name  = \"/contract/ssm/a\"\n  value = \"one\"\n}\n",
@@ -141,6 +135,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::Parameters,
     identity: Identity::GivenName,
     per_resource_reads: true,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

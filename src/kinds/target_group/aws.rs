@@ -6,19 +6,11 @@ use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetTypeEnum};
 use crate::provider::aws::call::failed;
 use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
 use crate::provider::aws::fields::{int, req_s, s, with_applied};
-use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Operation, ProviderError, ReadRequest, ReadResponse,
 };
 
-struct Groups(Elbv2);
-
-impl std::ops::Deref for Groups {
-    type Target = Elbv2;
-    fn deref(&self) -> &Elbv2 {
-        &self.0
-    }
-}
+crate::on_service!(Groups(Elbv2));
 
 impl Groups {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
@@ -103,24 +95,7 @@ impl Groups {
     }
 }
 
-/// The `target_group` kind's AWS side.
-pub struct TargetGroupKind;
-
-#[async_trait::async_trait]
-impl AwsKind for TargetGroupKind {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        Groups(Elbv2::of(aws)).read(req).await
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        Groups(Elbv2::of(aws)).apply(req).await
-    }
-}
+crate::aws_kind!(
+    /// The `target_group` kind's AWS side.
+    TargetGroupKind => |aws| Groups(Elbv2::of(aws))
+);

@@ -9,7 +9,7 @@ mod aws;
 
 use indexmap::IndexMap;
 
-use super::{CfnAttr, CfnMapping, CfnValues, Cloudformation, Fixture, Identity, Json, Kind};
+use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{KindSchema, TAGS, Type, computed_optional, optional, required};
 use crate::value::Value;
 
@@ -81,21 +81,16 @@ fn properties(
     )
 }
 
-static CLOUDFORMATION: CfnMapping = CfnMapping {
-    type_name: "AWS::ElasticLoadBalancingV2::TargetGroup",
-    attributes: &[
+static CLOUDFORMATION: CfnMapping = CfnMapping::of(
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    &[
         // A target group's `Ref` is its ARN, mdl's id for it.
         ("id", CfnAttr::Ref),
         ("arn", CfnAttr::Ref),
         ("name", CfnAttr::GetAtt("TargetGroupName")),
     ],
     properties,
-    import_id: super::physical_id,
-    outside: None,
-    type_by: None,
-    adopts: &[],
-    deletion_policy: None,
-};
+);
 
 static FIXTURE: Fixture = Fixture {
     create: "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n\ntarget_group contract {\n  vpc_id = vpc.main.id\n}\n",
@@ -111,6 +106,6 @@ pub static KIND: Kind = Kind {
     aws: &aws::TargetGroupKind,
     identity: Identity::Assigned,
     per_resource_reads: true,
-    cloudformation: Cloudformation::Mapped(&CLOUDFORMATION),
-    fixture: Some(&FIXTURE),
+    cloudformation: &CLOUDFORMATION,
+    fixture: &FIXTURE,
 };

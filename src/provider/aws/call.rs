@@ -59,17 +59,3 @@ pub(crate) fn unbuilt<E: std::fmt::Display>(
 ) -> impl FnOnce(E) -> ProviderError {
     move |e| ProviderError::new(service, "build", e.to_string())
 }
-
-/// A kind sent to a service's provider that does not hold it: a fault of
-/// the registry's, named rather than served by another kind's code.
-pub(crate) fn not_this_services(
-    service: &'static str,
-    operation: &'static str,
-    kind: &str,
-) -> ProviderError {
-    ProviderError::new(
-        service,
-        operation,
-        format!("kind `{kind}` is not one of {service}'s (see src/kinds)"),
-    )
-}

@@ -33,7 +33,6 @@ mod sts;
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -56,7 +55,6 @@ pub struct Connection {
 pub struct AwsProvider {
     config: aws_config::SdkConfig,
     clients: Clients,
-    ec2: OnceLock<ec2::Ec2>,
     pub region: String,
 }
 
@@ -77,11 +75,7 @@ macro_rules! sdk_client {
     };
 }
 
-sdk_client!(
-    aws_sdk_ec2::Client,
-    aws_sdk_cloudformation::Client,
-    aws_sdk_sts::Client,
-);
+sdk_client!(aws_sdk_cloudformation::Client, aws_sdk_sts::Client);
 
 /// Clients by type, each built once, when first asked for.
 #[derive(Default)]
@@ -106,19 +100,7 @@ impl AwsProvider {
     }
 }
 
-/// A service's provider, built once, on first use.
-macro_rules! service {
-    ($name:ident: $ty:ty = |$p:ident| $make:expr) => {
-        fn $name(&self) -> &$ty {
-            let $p = self;
-            self.$name.get_or_init(|| $make)
-        }
-    };
-}
-
 impl AwsProvider {
-    service!(ec2: ec2::Ec2 = |p| ec2::Ec2::new(p.client()));
-
     /// Load credentials and region from the standard chain.
     ///
     /// # Errors
@@ -151,7 +133,6 @@ impl AwsProvider {
         Ok(AwsProvider {
             config,
             clients: Clients::default(),
-            ec2: OnceLock::new(),
             region,
         })
     }
@@ -192,37 +173,6 @@ pub trait AwsKind: Send + Sync {
         aws: &AwsProvider,
         req: ApplyRequest<'_>,
     ) -> Result<ApplyResponse, ProviderError>;
-}
-
-/// The kinds written before the registry: each is read and changed by the
-/// provider of its service, which dispatches on the kind's name and
-/// refuses a kind not its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ByService {
-    Ec2,
-}
-
-#[async_trait::async_trait]
-impl AwsKind for ByService {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        match self {
-            ByService::Ec2 => aws.ec2().read(req).await,
-        }
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        match self {
-            ByService::Ec2 => aws.ec2().apply(req).await,
-        }
-    }
 }
 
 /// The registry's entry of a kind, or an error naming it.
