@@ -78,7 +78,7 @@ fn properties(
 
 static CLOUDFORMATION: CfnMapping = CfnMapping::of(
     "AWS::EC2::VPCPeeringConnection",
-    &[("id", CfnAttr::Ref)],
+    &[("id", CfnAttr::Ref), ("status", CfnAttr::Unavailable)],
     properties,
 );
 
