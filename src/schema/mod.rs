@@ -74,6 +74,9 @@ pub struct AttrSchema {
     /// A DNS name: compared without case and without the trailing dot
     /// Route 53 adds.
     pub dns_name: bool,
+    /// Rule blocks compared one per source (a CIDR block, a group, the
+    /// group itself), as AWS reports them: a security group's rules.
+    pub per_source: bool,
     /// Not compared while this other attribute is set (an ECS service's
     /// desired count while autoscaling owns it).
     pub ignored_when: Option<&'static str>,
@@ -211,6 +214,7 @@ const fn attr(name: &'static str, ty: Type, presence: Presence, doc: &'static st
         sensitive_if: None,
         version: false,
         dns_name: false,
+        per_source: false,
         ignored_when: None,
         validate: None,
         doc,
@@ -266,6 +270,11 @@ impl AttrSchema {
 
     pub(crate) const fn dns_name(mut self) -> AttrSchema {
         self.dns_name = true;
+        self
+    }
+
+    pub(crate) const fn per_source(mut self) -> AttrSchema {
+        self.per_source = true;
         self
     }
 

@@ -42,9 +42,7 @@ pub fn normalize_one(kind: &KindSchema, name: &str, value: &Value, salt: &str) -
 /// One attribute in canonical form, secrets aside.
 fn normalize_attr(kind: &KindSchema, name: &str, value: &Value) -> Value {
     match kind.attr(name) {
-        Some(schema) if kind.name == "security_group" && matches!(name, "ingress" | "egress") => {
-            rules(schema, value)
-        }
+        Some(schema) if schema.per_source => rules(schema, value),
         Some(schema) if schema.dns_name => domain_name(value),
         Some(schema) => by_type(&schema.ty, value),
         None => value.clone(),

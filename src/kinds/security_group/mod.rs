@@ -82,13 +82,15 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::Blocks(&RULE),
             "[]",
             "An inbound rule; one `ingress { ... }` block each.",
-        ),
+        )
+        .per_source(),
         optional(
             "egress",
             Type::Blocks(&RULE),
             r#"[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"], "security_groups": [], "self": false, "description": ""}]"#,
             "An outbound rule; one `egress { ... }` block each.",
-        ),
+        )
+        .per_source(),
         TAGS,
     ],
     computed: &[ID],
