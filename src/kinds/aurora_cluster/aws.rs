@@ -252,7 +252,10 @@ impl AwsKind for Clusters {
         req: ReadRequest<'_>,
     ) -> Result<ReadResponse, ProviderError> {
         let client: Client = aws.client();
-        Ok(rds::of_stack(read_clusters(&client).await?, &req))
+        Ok(crate::provider::aws::of_stack(
+            read_clusters(&client).await?,
+            &req,
+        ))
     }
 
     async fn apply(

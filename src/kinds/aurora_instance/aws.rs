@@ -127,7 +127,10 @@ impl AwsKind for Instances {
         req: ReadRequest<'_>,
     ) -> Result<ReadResponse, ProviderError> {
         let client: Client = aws.client();
-        Ok(rds::of_stack(read_instances(&client).await?, &req))
+        Ok(crate::provider::aws::of_stack(
+            read_instances(&client).await?,
+            &req,
+        ))
     }
 
     async fn apply(

@@ -150,7 +150,7 @@ impl AwsKind for SubnetGroups {
         for g in groups.iter_mut().filter(|g| !req.known_ids.contains(&g.id)) {
             read_tags(&client, g).await?;
         }
-        Ok(rds::of_stack(groups, &req))
+        Ok(crate::provider::aws::of_stack(groups, &req))
     }
 
     async fn apply(

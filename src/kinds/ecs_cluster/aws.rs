@@ -5,7 +5,7 @@ use aws_sdk_ecs::types::{ClusterSetting, ClusterSettingName};
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
-use crate::provider::aws::ecs::{self, Ecs, SERVICE};
+use crate::provider::aws::ecs::{Ecs, SERVICE};
 use crate::provider::aws::fields::{b, with_applied};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -16,7 +16,10 @@ crate::on_service!(Clusters(Ecs));
 
 impl Clusters {
     async fn read(&self, req: ReadRequest<'_>) -> Result<ReadResponse, ProviderError> {
-        Ok(ecs::of_stack(self.read_clusters().await?, &req))
+        Ok(crate::provider::aws::of_stack(
+            self.read_clusters().await?,
+            &req,
+        ))
     }
 
     async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {
@@ -40,7 +43,12 @@ impl Clusters {
                     "CreateCluster",
                     "clusterArn",
                 )?;
-                let live = ecs::changed("ecs_cluster", &arn, self.read_clusters().await?)?;
+                let live = crate::provider::aws::changed(
+                    SERVICE,
+                    "ecs_cluster",
+                    &arn,
+                    self.read_clusters().await?,
+                )?;
                 Ok(ApplyResponse {
                     live: Some(with_applied(live, &attrs)),
                 })
@@ -59,7 +67,12 @@ impl Clusters {
                         .map_err(failed(SERVICE, "UpdateClusterSettings"))?;
                 }
                 self.update_tags(&prior, &attrs).await?;
-                let mut live = ecs::changed("ecs_cluster", &prior.id, self.read_clusters().await?)?;
+                let mut live = crate::provider::aws::changed(
+                    SERVICE,
+                    "ecs_cluster",
+                    &prior.id,
+                    self.read_clusters().await?,
+                )?;
                 for (k, v) in &attrs {
                     live.attrs.insert(k.clone(), v.clone());
                 }

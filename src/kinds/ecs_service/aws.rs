@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::ecs::resource;
-use crate::provider::aws::ecs::{self, Ecs, SERVICE};
+use crate::provider::aws::ecs::{Ecs, SERVICE};
 use crate::provider::aws::fields::{b, int, list, n, opt, req_s, s, strings, to_i32};
 use crate::provider::aws::wait_until;
 use crate::provider::{
@@ -54,7 +54,7 @@ impl Services {
             self.read_scaling(&mut services).await?;
             services
         };
-        Ok(ecs::of_stack(all, &req))
+        Ok(crate::provider::aws::of_stack(all, &req))
     }
 
     async fn read_services(&self, cluster: &str) -> Result<Vec<LiveResource>, ProviderError> {
@@ -204,7 +204,7 @@ impl Services {
             .read_services(&req_s(attrs, "cluster_arn", SERVICE, "DescribeServices")?)
             .await?;
         self.read_scaling(&mut services).await?;
-        ecs::changed("ecs_service", arn, services)
+        crate::provider::aws::changed(SERVICE, "ecs_service", arn, services)
     }
 
     async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {

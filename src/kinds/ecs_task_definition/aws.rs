@@ -10,7 +10,7 @@ use aws_sdk_ecs::types::{
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::{failed, unbuilt};
-use crate::provider::aws::ecs::{self, Ecs, SERVICE};
+use crate::provider::aws::ecs::{Ecs, SERVICE};
 use crate::provider::aws::ecs::{blocks, map_pairs, resource, string_map};
 use crate::provider::aws::fields::{b, int, list, n, opt, s, strings, to_i32, with_applied};
 use crate::provider::{
@@ -25,7 +25,7 @@ impl TaskDefinitions {
         let all = self
             .read_task_definitions(req.stack, &req.known_ids)
             .await?;
-        Ok(ecs::of_stack(all, &req))
+        Ok(crate::provider::aws::of_stack(all, &req))
     }
 
     async fn read_task_definitions(
@@ -141,7 +141,8 @@ impl TaskDefinitions {
                 let all = self
                     .read_task_definitions(req.stack, std::slice::from_ref(&arn))
                     .await?;
-                let live = ecs::changed("ecs_task_definition", &arn, all)?;
+                let live =
+                    crate::provider::aws::changed(SERVICE, "ecs_task_definition", &arn, all)?;
                 Ok(ApplyResponse {
                     live: Some(with_applied(live, &attrs)),
                 })
@@ -151,7 +152,8 @@ impl TaskDefinitions {
                 let all = self
                     .read_task_definitions(req.stack, std::slice::from_ref(&prior.id))
                     .await?;
-                let mut live = ecs::changed("ecs_task_definition", &prior.id, all)?;
+                let mut live =
+                    crate::provider::aws::changed(SERVICE, "ecs_task_definition", &prior.id, all)?;
                 for (k, v) in &attrs {
                     live.attrs.insert(k.clone(), v.clone());
                 }

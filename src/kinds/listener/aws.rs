@@ -8,7 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
-use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
+use crate::provider::aws::elasticloadbalancingv2::{Elbv2, SERVICE};
 use crate::provider::aws::fields::{int, req_s, s, with_applied};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -31,7 +31,7 @@ impl Listeners {
         attrs: &IndexMap<String, Value>,
     ) -> Result<LiveResource, ProviderError> {
         let lb = req_s(attrs, "load_balancer_arn", SERVICE, "DescribeListeners")?;
-        elbv2::changed("listener", arn, self.read_listeners(&lb).await?)
+        crate::provider::aws::changed(SERVICE, "listener", arn, self.read_listeners(&lb).await?)
     }
 
     async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {

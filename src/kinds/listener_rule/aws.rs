@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use tokio::sync::Mutex;
 
 use crate::provider::aws::call::failed;
-use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
+use crate::provider::aws::elasticloadbalancingv2::{Elbv2, SERVICE};
 use crate::provider::aws::fields::{n, req_s, s, strings, to_i32, with_applied};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -36,7 +36,12 @@ impl Rules {
         attrs: &IndexMap<String, Value>,
     ) -> Result<LiveResource, ProviderError> {
         let listener = req_s(attrs, "listener_arn", SERVICE, "DescribeRules")?;
-        elbv2::changed("listener_rule", arn, self.read_rules(&listener).await?)
+        crate::provider::aws::changed(
+            SERVICE,
+            "listener_rule",
+            arn,
+            self.read_rules(&listener).await?,
+        )
     }
 
     async fn apply(&self, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
-use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
+use crate::provider::aws::elasticloadbalancingv2::{Elbv2, SERVICE};
 use crate::provider::aws::fields::{b, n, s, strings, with_applied};
 use crate::provider::aws::wait_until;
 use crate::provider::{
@@ -43,7 +43,7 @@ impl Balancers {
         } else {
             self.balancers(req.share).await?.lbs.clone()
         };
-        let mut resources = elbv2::of_stack(all, &req);
+        let mut resources = crate::provider::aws::of_stack(all, &req).resources;
         // The idle timeout is an attribute, one call per load balancer:
         // read for those state does not know.
         {
@@ -78,8 +78,12 @@ impl Balancers {
                 let arn = self
                     .create_load_balancer(req.stack, req.addr, &attrs, tags)
                     .await?;
-                let live =
-                    elbv2::changed("load_balancer", &arn, self.read_load_balancers().await?)?;
+                let live = crate::provider::aws::changed(
+                    SERVICE,
+                    "load_balancer",
+                    &arn,
+                    self.read_load_balancers().await?,
+                )?;
                 Ok(ApplyResponse {
                     live: Some(with_applied(live, &attrs)),
                 })
@@ -108,7 +112,8 @@ impl Balancers {
                     self.set_idle_timeout(&prior.id, &attrs).await?;
                 }
                 self.update_tags(&prior, &attrs).await?;
-                let live = elbv2::changed(
+                let live = crate::provider::aws::changed(
+                    SERVICE,
                     "load_balancer",
                     &prior.id,
                     self.read_load_balancers().await?,

@@ -4,7 +4,7 @@
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetTypeEnum};
 
 use crate::provider::aws::call::failed;
-use crate::provider::aws::elasticloadbalancingv2::{self as elbv2, Elbv2, SERVICE};
+use crate::provider::aws::elasticloadbalancingv2::{Elbv2, SERVICE};
 use crate::provider::aws::fields::{int, req_s, s, with_applied};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -22,7 +22,7 @@ impl Groups {
             self.balancers(req.share).await?.groups.clone()
         };
         Ok(ReadResponse {
-            resources: elbv2::of_stack(all, &req),
+            resources: crate::provider::aws::of_stack(all, &req).resources,
         })
     }
 
@@ -57,7 +57,12 @@ impl Groups {
                     "CreateTargetGroup",
                     "TargetGroupArn",
                 )?;
-                let live = elbv2::changed("target_group", &arn, self.read_target_groups().await?)?;
+                let live = crate::provider::aws::changed(
+                    SERVICE,
+                    "target_group",
+                    &arn,
+                    self.read_target_groups().await?,
+                )?;
                 Ok(ApplyResponse {
                     live: Some(with_applied(live, &attrs)),
                 })
@@ -76,8 +81,12 @@ impl Groups {
                         .map_err(failed(SERVICE, "ModifyTargetGroup"))?;
                 }
                 self.update_tags(&prior, &attrs).await?;
-                let live =
-                    elbv2::changed("target_group", &prior.id, self.read_target_groups().await?)?;
+                let live = crate::provider::aws::changed(
+                    SERVICE,
+                    "target_group",
+                    &prior.id,
+                    self.read_target_groups().await?,
+                )?;
                 Ok(ApplyResponse {
                     live: Some(with_applied(live, &attrs)),
                 })

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
 use crate::provider::aws::fields::opt;
-use crate::provider::{LiveResource, ProviderError, ReadRequest, ReadResponse};
+use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
 pub(crate) const SERVICE: &str = "ecs";
@@ -67,30 +67,6 @@ pub(crate) fn blocks<'a>(
         .iter()
         .filter_map(Value::as_map)
         .collect()
-}
-
-/// The resources of the stack, or known to state, among `all`.
-pub(crate) fn of_stack(all: Vec<LiveResource>, req: &ReadRequest<'_>) -> ReadResponse {
-    let resources = all
-        .into_iter()
-        .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
-        .collect();
-    ReadResponse { resources }
-}
-
-/// The resource `arn` among `all`, read right after a change.
-pub(crate) fn changed(
-    kind: &str,
-    arn: &str,
-    all: Vec<LiveResource>,
-) -> Result<LiveResource, ProviderError> {
-    all.into_iter().find(|r| r.id == arn).ok_or_else(|| {
-        ProviderError::new(
-            SERVICE,
-            "describe",
-            format!("{kind} {arn} was not found right after it was changed"),
-        )
-    })
 }
 
 impl Ecs {

@@ -125,28 +125,6 @@ pub(crate) fn target_groups(
         .collect()
 }
 
-/// The resources of the stack, or known to state, among `all`.
-pub(crate) fn of_stack(all: Vec<LiveResource>, req: &ReadRequest<'_>) -> Vec<LiveResource> {
-    all.into_iter()
-        .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
-        .collect()
-}
-
-/// The resource `arn` among `all`, read right after a change.
-pub(crate) fn changed(
-    kind: &str,
-    arn: &str,
-    all: Vec<LiveResource>,
-) -> Result<LiveResource, ProviderError> {
-    all.into_iter().find(|r| r.id == arn).ok_or_else(|| {
-        ProviderError::new(
-            SERVICE,
-            "describe",
-            format!("{kind} {arn} was not found right after it was changed"),
-        )
-    })
-}
-
 impl Elbv2 {
     pub(crate) fn of(aws: &super::AwsProvider) -> Elbv2 {
         Elbv2 {
@@ -202,7 +180,7 @@ impl Elbv2 {
         }
         self.tag(&mut more).await?;
         all.extend(more);
-        Ok(of_stack(all, req))
+        Ok(super::of_stack(all, req).resources)
     }
 
     /// The account's load balancers and target groups, tagged: one

@@ -40,7 +40,9 @@ use aws_config::retry::RetryConfig;
 
 pub use cloudformation::{Stack, StackResource};
 
-use super::{ApplyRequest, ApplyResponse, Provider, ProviderError, ReadRequest, ReadResponse};
+use super::{
+    ApplyRequest, ApplyResponse, LiveResource, Provider, ProviderError, ReadRequest, ReadResponse,
+};
 
 /// Where to reach AWS: both optional, both default to the standard chain
 /// (`AWS_REGION`, profiles, `AWS_ENDPOINT_URL`, ...).
@@ -219,6 +221,32 @@ impl Provider for AwsProvider {
         };
         result.map_err(|e| e.for_addr(&addr))
     }
+}
+
+/// The resources of the stack, or known to state, among one describe's
+/// answer.
+pub(crate) fn of_stack(all: Vec<LiveResource>, req: &ReadRequest<'_>) -> ReadResponse {
+    let resources = all
+        .into_iter()
+        .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
+        .collect();
+    ReadResponse { resources }
+}
+
+/// The resource `id` among `all`, read right after `kind` changed it.
+pub(crate) fn changed(
+    service: &'static str,
+    kind: &str,
+    id: &str,
+    all: Vec<LiveResource>,
+) -> Result<LiveResource, ProviderError> {
+    all.into_iter().find(|r| r.id == id).ok_or_else(|| {
+        ProviderError::new(
+            service,
+            "describe",
+            format!("{kind} {id} was not found right after it was changed"),
+        )
+    })
 }
 
 /// Calls in flight at once within one read, where a read needs a call per

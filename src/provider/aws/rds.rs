@@ -8,21 +8,12 @@ use aws_sdk_rds::Client;
 use indexmap::IndexMap;
 
 use super::wait_until;
-use crate::provider::{LiveResource, ProviderError, ReadRequest, ReadResponse};
+use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
 pub(crate) const SERVICE: &str = "rds";
 
 crate::sdk_client!(Client);
-
-/// The resources of the stack, or known to state, among `all`.
-pub(crate) fn of_stack(all: Vec<LiveResource>, req: &ReadRequest<'_>) -> ReadResponse {
-    let resources = all
-        .into_iter()
-        .filter(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id))
-        .collect();
-    ReadResponse { resources }
-}
 
 /// Tags changed to what the attributes say, by the resource's ARN.
 pub(crate) async fn retag(
