@@ -114,7 +114,7 @@ fn child(n: usize, dir: &std::path::Path) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let kinds: Vec<_> = mdl::schema::kinds().to_vec();
+    let kinds: Vec<_> = mdl::kinds::schemas().all().to_vec();
     let live = rt
         .block_on(mdl::plan::refresh(&provider, "bench", &kinds, &state))
         .expect("read");
@@ -129,7 +129,8 @@ fn child(n: usize, dir: &std::path::Path) {
         let t0 = Instant::now();
         let mut sources = SourceMap::new();
         let id = sources.add("estate.moodle", None, text.clone());
-        let (config, diags) = mdl::lang::load_source(&mut sources, id, "bench", &[]);
+        let (config, diags) =
+            mdl::lang::load_source(&mut sources, id, "bench", &[], mdl::kinds::schemas());
         assert!(
             !diags.iter().any(mdl::diagnostics::Diagnostic::is_error),
             "the estate of {n} does not load"
@@ -177,7 +178,7 @@ fn ms(samples: &mut [Duration]) -> f64 {
 fn applied(text: &str) -> (State, Arc<MockProvider>) {
     let mut sources = SourceMap::new();
     let id = sources.add("estate.moodle", None, text.to_string());
-    let config = mdl::lang::load_source(&mut sources, id, "bench", &[]).0;
+    let config = mdl::lang::load_source(&mut sources, id, "bench", &[], mdl::kinds::schemas()).0;
     mdl::bench::applied(&config)
 }
 

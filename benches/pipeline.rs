@@ -18,13 +18,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn load(text: &str) -> mdl::lang::Config {
     let mut sources = SourceMap::new();
     let id = sources.add("estate.moodle", None, text.to_string());
-    mdl::lang::load_source(&mut sources, id, "bench", &[]).0
+    mdl::lang::load_source(&mut sources, id, "bench", &[], mdl::kinds::schemas()).0
 }
 
 /// State and live resources of the estate once applied, from the mock.
 fn applied(config: &mdl::lang::Config) -> (State, mdl::plan::Live) {
     let (state, provider) = mdl::bench::applied(config);
-    let kinds: Vec<_> = mdl::schema::kinds().to_vec();
+    let kinds: Vec<_> = mdl::kinds::schemas().all().to_vec();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -102,7 +102,7 @@ pub fn applied(
         .expect("runtime");
     let provider = std::sync::Arc::new(crate::provider::mock::MockProvider::default());
     let graph = crate::graph::Graph::build(config);
-    let kinds: Vec<_> = crate::schema::kinds().to_vec();
+    let kinds: Vec<_> = crate::kinds::schemas().all().to_vec();
     let empty = State::new("bench");
     let live = rt
         .block_on(crate::plan::refresh(&*provider, "bench", &kinds, &empty))
@@ -129,7 +129,8 @@ mod tests {
     fn clean(text: String) -> crate::lang::Config {
         let mut sources = crate::diagnostics::SourceMap::new();
         let id = sources.add("estate.moodle", None, text);
-        let (config, diags) = crate::lang::load_source(&mut sources, id, "bench", &[]);
+        let (config, diags) =
+            crate::lang::load_source(&mut sources, id, "bench", &[], crate::kinds::schemas());
         let errors: Vec<_> = diags
             .iter()
             .filter(|d| d.severity == crate::diagnostics::Severity::Error)

@@ -5,23 +5,17 @@
 //! `apply` (execute), with `state` keeping what was applied. See
 //! ARCHITECTURE.md for the code map and the invariants.
 
-pub mod addr;
 pub mod apply;
 pub mod bench;
-pub mod check;
 pub mod cli;
-pub mod diagnostics;
-pub mod digest;
 pub mod engine;
 pub mod export;
-pub mod graph;
 pub mod import;
 pub mod kinds;
-pub mod lang;
 pub mod plan;
 pub mod provider;
-pub mod schema;
 pub mod state;
-pub mod stdlib;
-pub mod syntax;
-pub mod value;
+
+// The language, below everything here: its own crate, which no AWS crate
+// is under (crates/mdl-lang). Its modules keep their paths in this one.
+pub use mdl_lang::{addr, check, diagnostics, digest, graph, lang, schema, stdlib, syntax, value};

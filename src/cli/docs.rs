@@ -12,7 +12,7 @@ pub struct DocsArgs {
 pub fn run(args: &DocsArgs) -> u8 {
     match &args.kind {
         None => {
-            let kinds = crate::schema::kinds();
+            let kinds = crate::kinds::schemas().all();
             let width = kinds.iter().map(|k| k.name.len()).max().unwrap_or(0);
             for k in kinds {
                 outln!("{:<width$}  {}", k.name, k.summary);
@@ -50,7 +50,7 @@ pub fn run(args: &DocsArgs) -> u8 {
             out!("{}", crate::lang::stack::DOCS);
             0
         }
-        Some(name) => match crate::schema::kind(name) {
+        Some(name) => match crate::kinds::schema(name) {
             Some(k) => {
                 out!("{}", crate::schema::docs(k));
                 0
@@ -58,7 +58,7 @@ pub fn run(args: &DocsArgs) -> u8 {
             None => {
                 let hint = crate::diagnostics::suggest(
                     name,
-                    crate::schema::kinds().iter().map(|k| k.name),
+                    crate::kinds::schemas().all().iter().map(|k| k.name),
                 )
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();

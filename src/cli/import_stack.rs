@@ -310,7 +310,7 @@ async fn read_stack(
             }
             Mapping::Kind(k) => k,
         };
-        let Some(schema) = crate::schema::kind(kind) else {
+        let Some(schema) = crate::kinds::schema(kind) else {
             left.push(leave(format!("mdl has no kind `{kind}`")));
             continue;
         };
@@ -333,7 +333,8 @@ async fn read_stack(
         }
     }
     let order = |k: &KindSchema| {
-        crate::schema::kinds()
+        crate::kinds::schemas()
+            .all()
             .iter()
             .position(|x| x.name == k.name)
             .unwrap_or(usize::MAX)

@@ -175,7 +175,7 @@ fn noop(plan: &Plan, addr: ResourceAddr, live: LiveResource) -> Option<Change> {
     // The planned change of a configured block (a create, since the state
     // did not know it) carries its dependencies and protection.
     let planned = plan.changes.iter().find(|c| c.addr == addr);
-    let kind = crate::schema::kind(&addr.kind)?;
+    let kind = crate::kinds::schema(&addr.kind)?;
     Some(Change {
         kind,
         action: Action::NoOp,

@@ -389,7 +389,7 @@ async fn untag(
     stack: &str,
 ) -> Result<Untag, crate::provider::ProviderError> {
     use crate::provider::{ApplyRequest, Operation, Provider, ReadRequest};
-    let Some(kind) = crate::schema::kind(&record.addr.kind) else {
+    let Some(kind) = crate::kinds::schema(&record.addr.kind) else {
         return Ok(Untag::NotTagged);
     };
     if !kind.taggable {

@@ -47,6 +47,7 @@ pub fn load(args: &Source) -> Result<(Loaded, Vec<Diagnostic>), Failed> {
         &args.file,
         &identity::default_name(&args.file),
         &params,
+        crate::kinds::schemas(),
     ) {
         Ok(x) => x,
         Err(e) => {

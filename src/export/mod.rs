@@ -570,7 +570,8 @@ mod tests {
     fn export(text: &str) -> Result<serde_json::Value, Vec<super::Unsupported>> {
         let mut sources = crate::diagnostics::SourceMap::new();
         let id = sources.add("t.moodle", None, text.to_string());
-        let (config, diags) = crate::lang::load_source(&mut sources, id, "t", &[]);
+        let (config, diags) =
+            crate::lang::load_source(&mut sources, id, "t", &[], crate::kinds::schemas());
         assert!(diags.is_empty(), "{diags:?}");
         super::cloudformation(&config, "t.moodle")
     }

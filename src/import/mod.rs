@@ -494,7 +494,7 @@ mod tests {
 
     #[test]
     fn blocks_refer_to_each_other_keep_secrets_out_and_parse() {
-        let kind = |k| crate::schema::kind(k).unwrap();
+        let kind = |k| crate::kinds::schema(k).unwrap();
         let mut adopted = vec![
             Adopted::new(
                 "VpcMain".into(),

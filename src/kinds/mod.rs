@@ -529,13 +529,25 @@ pub fn all() -> &'static [&'static Kind] {
     KINDS
 }
 
+/// The registry's schemas, as the language crate takes them
+/// (`lang::load_source`, `lang::load_file`).
+pub fn schemas() -> &'static crate::schema::Kinds {
+    static SCHEMAS: std::sync::OnceLock<crate::schema::Kinds> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| crate::schema::Kinds::new(KINDS.iter().map(|k| k.schema).collect()))
+}
+
+/// The schema of a kind's name.
+pub fn schema(name: &str) -> Option<&'static KindSchema> {
+    named(name).map(|k| k.schema)
+}
+
 /// The kind of a name.
 pub fn named(name: &str) -> Option<&'static Kind> {
     KINDS.iter().copied().find(|k| k.schema.name == name)
 }
 
 /// The registry's entry of a schema: `None` only for a schema made
-/// outside the registry (which `schema::kinds` never hands out).
+/// outside the registry (which `schemas` never hands out).
 pub fn of(schema: &KindSchema) -> Option<&'static Kind> {
     KINDS
         .iter()

@@ -205,7 +205,7 @@ pub fn diff_with(
         .map(|(a, r)| (a.clone(), r.clone()))
         .chain(live.duplicates.iter().cloned());
     for (addr, prior) in doomed {
-        let Some(kind) = crate::schema::kind(&addr.kind) else {
+        let Some(kind) = crate::kinds::schema(&addr.kind) else {
             continue;
         };
         deletes.push(Change {

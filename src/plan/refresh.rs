@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use crate::provider::{
     LiveResource, Provider, ProviderError, ReadRequest, ReadResponse, ReadShare,
 };
-use crate::schema::{self, KindSchema};
+use crate::schema::KindSchema;
 use crate::state::State;
 
 /// What exists in AWS for this stack.
@@ -94,10 +94,11 @@ pub async fn refresh_with(
         state
             .resources
             .keys()
-            .filter_map(|a| schema::kind(&a.kind))
+            .filter_map(|a| crate::kinds::schema(&a.kind))
             .map(|k| k.service),
     );
-    let all_kinds: Vec<&'static KindSchema> = schema::kinds()
+    let all_kinds: Vec<&'static KindSchema> = crate::kinds::schemas()
+        .all()
         .iter()
         .copied()
         .filter(|k| services.contains(&k.service))

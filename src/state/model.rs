@@ -153,7 +153,7 @@ fn new_salt() -> String {
 /// Secrets as states before digest maps kept them (a `sha256:` string)
 /// become digest maps; the digest itself is unchanged (unsalted).
 fn upgrade_digests(addr: &ResourceAddr, attrs: &mut IndexMap<String, Value>) {
-    let Some(kind) = crate::schema::kind(&addr.kind) else {
+    let Some(kind) = crate::kinds::schema(&addr.kind) else {
         return;
     };
     let secret: Vec<String> = attrs

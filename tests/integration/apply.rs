@@ -46,7 +46,8 @@ struct Run {
 fn run(text: &str, provider: MockProvider, parallelism: usize, destroy: bool, state: State) -> Run {
     let mut sources = SourceMap::new();
     let id = sources.add("main.moodle", None, text.to_string());
-    let (mut config, diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    let (mut config, diags) =
+        mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
     assert!(diags.is_empty());
     if destroy {
         config.resources.clear();
@@ -58,7 +59,7 @@ fn run(text: &str, provider: MockProvider, parallelism: usize, destroy: bool, st
         .enable_all()
         .build()
         .unwrap();
-    let kinds: Vec<_> = mdl::schema::kinds().to_vec();
+    let kinds: Vec<_> = mdl::kinds::schemas().all().to_vec();
     let live = rt
         .block_on(refresh(&*provider, "test", &kinds, &state))
         .unwrap();
@@ -175,7 +176,8 @@ fn parallelism_bounds_the_calls_in_flight() {
         let provider = Arc::new(provider);
         let mut sources = SourceMap::new();
         let id = sources.add("main.moodle", None, text.clone());
-        let (config, _) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+        let (config, _) =
+            mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
         let graph = mdl::graph::Graph::build(&config);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -187,7 +189,7 @@ fn parallelism_bounds_the_calls_in_flight() {
             .block_on(refresh(
                 &*provider,
                 "test",
-                &[mdl::schema::kind("vpc").unwrap()],
+                &[mdl::kinds::schema("vpc").unwrap()],
                 &state,
             ))
             .unwrap();
@@ -222,7 +224,7 @@ fn slow_steps_report_while_they_run() {
         None,
         "vpc slow { cidr_block = \"10.0.0.0/16\" }\n".into(),
     );
-    let (config, _) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    let (config, _) = mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
     let graph = mdl::graph::Graph::build(&config);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -233,7 +235,7 @@ fn slow_steps_report_while_they_run() {
         .block_on(refresh(
             &*provider,
             "test",
-            &[mdl::schema::kind("vpc").unwrap()],
+            &[mdl::kinds::schema("vpc").unwrap()],
             &state,
         ))
         .unwrap();

@@ -23,7 +23,8 @@ fn every_diagnostic_has_a_code_label_and_help() {
         }
         let mut sources = mdl::diagnostics::SourceMap::new();
         let id = sources.add("x", Some(&path), std::fs::read_to_string(&path).unwrap());
-        let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+        let (config, mut diags) =
+            mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
         diags.extend(mdl::check::check(&config));
         diags.extend(mdl::graph::Graph::build(&config).cycles());
         assert!(!diags.is_empty(), "{}", path.display());

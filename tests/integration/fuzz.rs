@@ -25,7 +25,7 @@ fn pipeline(text: &str) {
         let twice = mdl::syntax::fmt::format(&again, &once);
         assert_eq!(once, twice, "formatting is not a fixed point for:\n{text}");
     }
-    let (config, _) = mdl::lang::load_source(&mut sources, id, "fuzz", &[]);
+    let (config, _) = mdl::lang::load_source(&mut sources, id, "fuzz", &[], mdl::kinds::schemas());
     let _ = mdl::graph::Graph::build(&config);
 }
 

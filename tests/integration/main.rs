@@ -3,6 +3,7 @@
 mod apply;
 mod check;
 mod cli;
+mod codes;
 mod examples;
 mod fmt;
 mod fuzz;

@@ -16,7 +16,8 @@ pub fn plan_dir(dir: &Path) -> (Plan, String) {
     let mut sources = SourceMap::new();
     let text = std::fs::read_to_string(dir.join("main.moodle")).unwrap();
     let id = sources.add("main.moodle", None, text);
-    let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    let (config, mut diags) =
+        mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
     diags.extend(mdl::check::check(&config));
     assert!(diags.is_empty(), "{}", render_diags(&diags, &sources));
     let graph = mdl::graph::Graph::build(&config);
@@ -26,7 +27,7 @@ pub fn plan_dir(dir: &Path) -> (Plan, String) {
         Ok(t) => State::from_file(serde_json::from_str(&t).unwrap()).unwrap(),
         Err(_) => recorded(&provider),
     };
-    let kinds = mdl::schema::kinds().to_vec();
+    let kinds = mdl::kinds::schemas().all().to_vec();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -47,7 +48,7 @@ fn recorded(provider: &MockProvider) -> State {
         let Some(addr) = live.addr.clone() else {
             continue;
         };
-        let protected = mdl::schema::kind(&addr.kind).is_some_and(|k| k.protected);
+        let protected = mdl::kinds::schema(&addr.kind).is_some_and(|k| k.protected);
         state.resources.insert(
             addr.clone(),
             mdl::state::ResourceRecord {

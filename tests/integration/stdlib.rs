@@ -7,7 +7,8 @@ use mdl::diagnostics::SourceMap;
 fn check(text: &str) -> String {
     let mut sources = SourceMap::new();
     let id = sources.add("estate.moodle", None, text.to_string());
-    let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    let (config, mut diags) =
+        mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
     diags.extend(mdl::check::check(&config));
     diags.extend(mdl::graph::Graph::build(&config).cycles());
     let errors: Vec<_> = diags.into_iter().filter(|d| d.is_error()).collect();
@@ -173,7 +174,8 @@ ha vle {
 fn all(text: &str) -> String {
     let mut sources = SourceMap::new();
     let id = sources.add("estate.moodle", None, text.to_string());
-    let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    let (config, mut diags) =
+        mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
     diags.extend(mdl::check::check(&config));
     crate::support::render(&diags, &sources)
 }

@@ -15,7 +15,8 @@ pub fn check_file(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let id = sources.add(name, Some(path), text);
-    let (config, mut diags) = mdl::lang::load_source(&mut sources, id, "test", &[]);
+    let (config, mut diags) =
+        mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
     diags.extend(mdl::check::check(&config));
     diags.extend(mdl::graph::Graph::build(&config).cycles());
     render(&diags, &sources)

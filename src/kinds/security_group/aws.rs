@@ -180,7 +180,7 @@ impl Ec2Resource for Groups {
             .to_string();
         // A new group comes with AWS's allow-all egress rule.
         let mut prior = bare(&id);
-        let default_egress = crate::schema::kind("security_group")
+        let default_egress = crate::kinds::schema("security_group")
             .and_then(|k| k.attr("egress"))
             .and_then(|a| a.default_value())
             .unwrap_or(Value::List(Vec::new()));
@@ -195,7 +195,7 @@ impl Ec2Resource for Groups {
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
         for direction in ["ingress", "egress"] {
-            let kind = crate::schema::kind("security_group");
+            let kind = crate::kinds::schema("security_group");
             let norm = |a: &IndexMap<String, Value>| -> Vec<Value> {
                 let mut only = IndexMap::new();
                 if let Some(v) = a.get(direction) {

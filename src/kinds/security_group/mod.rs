@@ -258,3 +258,47 @@ pub static KIND: Kind = Kind {
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };
+
+#[cfg(test)]
+mod tests {
+    use indexmap::IndexMap;
+
+    use crate::schema::normalize::normalize;
+    use crate::value::Value;
+
+    fn rule(cidrs: &[&str], from: f64) -> Value {
+        let mut m = IndexMap::new();
+        m.insert("from_port".into(), Value::Number(from));
+        m.insert("to_port".into(), Value::Number(from));
+        m.insert(
+            "cidr_blocks".into(),
+            Value::List(cidrs.iter().map(|c| Value::str(*c)).collect()),
+        );
+        Value::Map(m)
+    }
+
+    #[test]
+    fn rules_with_several_sources_equal_their_exploded_form() {
+        let kind = &super::SCHEMA;
+        let mut a = IndexMap::new();
+        a.insert(
+            "ingress".to_string(),
+            Value::List(vec![rule(&["10.0.0.0/8", "192.168.0.0/16"], 443.0)]),
+        );
+        let mut b = IndexMap::new();
+        b.insert(
+            "ingress".to_string(),
+            Value::List(vec![
+                rule(&["192.168.0.0/16"], 443.0),
+                rule(&["10.0.0.0/8"], 443.0),
+            ]),
+        );
+        assert_eq!(normalize(kind, &a, ""), normalize(kind, &b, ""));
+        let mut c = IndexMap::new();
+        c.insert(
+            "ingress".to_string(),
+            Value::List(vec![rule(&["10.0.0.0/8"], 80.0)]),
+        );
+        assert_ne!(normalize(kind, &a, ""), normalize(kind, &c, ""));
+    }
+}

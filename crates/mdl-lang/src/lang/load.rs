@@ -140,6 +140,8 @@ pub struct Config {
     pub param_spans: IndexMap<String, Span>,
     /// The root file's `stack` declaration.
     pub identity: Option<super::stack::StackDecl>,
+    /// The kinds this load knew (`load_source`'s).
+    pub kinds: &'static schema::Kinds,
 }
 
 impl Config {
@@ -171,21 +173,24 @@ pub fn load_file(
     path: &Path,
     stack: &str,
     params: &[ParamValue],
+    kinds: &'static schema::Kinds,
 ) -> Result<(Config, Vec<Diagnostic>), super::files::ReadError> {
     let text = super::files::read_given(path)?;
     let id = sources.add(path.display().to_string(), Some(path), text);
-    Ok(load_source(sources, id, stack, params))
+    Ok(load_source(sources, id, stack, params, kinds))
 }
 
 /// Modules deeper than this are refused (a module using itself).
 const MAX_MODULE_DEPTH: usize = 16;
 
 /// Parse and load an already registered source, with the modules it uses.
+/// A block is a resource when `kinds` has its kind.
 pub fn load_source(
     sources: &mut SourceMap,
     id: SourceId,
     stack: &str,
     params: &[ParamValue],
+    kinds: &'static schema::Kinds,
 ) -> (Config, Vec<Diagnostic>) {
     let (file, diags) = crate::syntax::parse(id, sources.text(id));
     let root = super::files::tree_of(sources.path(id));
@@ -197,6 +202,7 @@ pub fn load_source(
         loading: Vec::new(),
         config: Config {
             stack: stack.to_string(),
+            kinds,
             ..Config::default()
         },
     };
@@ -332,7 +338,7 @@ impl Loader<'_> {
             )
         };
         let name = u.alias.as_ref().map_or(name, |a| a.name.clone());
-        if schema::kind(&name).is_some() || name == "module" {
+        if self.config.kinds.kind(&name).is_some() || name == "module" {
             self.diags.push(
                 Diagnostic::error(
                     "module::name_taken",
@@ -588,9 +594,9 @@ impl Loader<'_> {
                 continue;
             }
             let def = uses.get(&b.kind.name).cloned();
-            let kind_schema = schema::kind(&b.kind.name);
+            let kind_schema = self.config.kinds.kind(&b.kind.name);
             if def.is_none() && kind_schema.is_none() {
-                self.diags.push(unknown_kind(b, uses));
+                self.diags.push(unknown_kind(b, uses, self.config.kinds));
                 continue;
             }
             let decl_kind = if def.is_some() {
@@ -730,27 +736,28 @@ fn display_path(from: &str, written: &str) -> String {
     parts.join("/")
 }
 
-fn unknown_kind(b: &ast::Block, uses: &IndexMap<String, Arc<ModuleDef>>) -> Diagnostic {
+fn unknown_kind(
+    b: &ast::Block,
+    uses: &IndexMap<String, Arc<ModuleDef>>,
+    kinds: &schema::Kinds,
+) -> Diagnostic {
     let d = Diagnostic::error(
         "lang::unknown_kind",
         format!("unknown resource kind `{}`", b.kind.name),
         b.kind.span,
         "not a resource kind or a module",
     );
-    let names: Vec<&str> = schema::kinds()
+    let names: Vec<&str> = kinds
+        .all()
         .iter()
-        .map(|k| k.name)
+        .map(|k| -> &str { k.name })
         .chain(uses.keys().map(String::as_str))
         .collect();
     match suggest(&b.kind.name, names.iter().copied()) {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help(format!(
             "the kinds are: {}; a module needs `use \"std/NAME\"` or `use \"PATH\"` first",
-            schema::kinds()
-                .iter()
-                .map(|k| k.name)
-                .collect::<Vec<_>>()
-                .join(", ")
+            kinds.names().collect::<Vec<_>>().join(", ")
         )),
     }
 }

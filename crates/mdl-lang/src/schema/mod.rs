@@ -1,8 +1,10 @@
-//! Resource kinds, described once: attributes, types, defaults, computed
-//! outputs, which attributes force replacement. Validation (`check`), the
-//! diff (`plan`), plan rendering and `mdl docs` all read this description.
+//! The types resource kinds are described in, once: attributes, types,
+//! defaults, computed outputs, which attributes force replacement.
+//! Validation (`check`), the diff (`mdl::plan`), plan rendering and
+//! `mdl docs` all read these descriptions. The kinds themselves are the
+//! `mdl` crate's (`mdl::kinds`), given to a load as `Kinds`.
 //!
-//! Must not import: `syntax`, `lang`, `provider`, `plan`, `apply`.
+//! Must not import: `syntax`, `lang`.
 
 pub mod normalize;
 
@@ -174,11 +176,45 @@ impl KindSchema {
     }
 }
 
-/// Every kind mdl knows, in documentation order: the registry's
-/// (`crate::kinds`) schemas.
-pub fn kinds() -> &'static [&'static KindSchema] {
-    static ALL: std::sync::OnceLock<Vec<&'static KindSchema>> = std::sync::OnceLock::new();
-    ALL.get_or_init(|| crate::kinds::all().iter().map(|k| k.schema).collect())
+/// The kinds a load knows, in documentation order: the `mdl` crate's
+/// registry gives them (`mdl::kinds::schemas()`); this crate names none.
+pub struct Kinds {
+    all: Vec<&'static KindSchema>,
+}
+
+impl Kinds {
+    /// No kinds: every block is an unknown kind.
+    pub const NONE: Kinds = Kinds { all: Vec::new() };
+
+    pub fn new(all: Vec<&'static KindSchema>) -> Kinds {
+        Kinds { all }
+    }
+
+    /// Every kind, in documentation order.
+    pub fn all(&self) -> &[&'static KindSchema] {
+        &self.all
+    }
+
+    pub fn kind(&self, name: &str) -> Option<&'static KindSchema> {
+        self.all.iter().copied().find(|k| k.name == name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.all.iter().map(|k| k.name)
+    }
+}
+
+impl std::fmt::Debug for Kinds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl Default for &'static Kinds {
+    fn default() -> Self {
+        static NONE: Kinds = Kinds::NONE;
+        &NONE
+    }
 }
 
 /// A DNS name as mdl compares it: lower case, no trailing dot, `*` for
@@ -195,10 +231,6 @@ pub fn default_name(stack: &str, addr: &crate::addr::ResourceAddr) -> String {
     format!("{stack}-{}", addr.slug())
         .to_lowercase()
         .replace('_', "-")
-}
-
-pub fn kind(name: &str) -> Option<&'static KindSchema> {
-    kinds().iter().copied().find(|k| k.name == name)
 }
 
 /// An attribute with nothing but its name, type, presence and doc.
@@ -222,11 +254,11 @@ const fn attr(name: &'static str, ty: Type, presence: Presence, doc: &'static st
 }
 
 /// Shorthands for the kind tables.
-pub(crate) const fn required(name: &'static str, ty: Type, doc: &'static str) -> AttrSchema {
+pub const fn required(name: &'static str, ty: Type, doc: &'static str) -> AttrSchema {
     attr(name, ty, Presence::Required, doc)
 }
 
-pub(crate) const fn optional(
+pub const fn optional(
     name: &'static str,
     ty: Type,
     default: &'static str,
@@ -235,83 +267,75 @@ pub(crate) const fn optional(
     attr(name, ty, Presence::Default(default), doc)
 }
 
-pub(crate) const fn computed_optional(
-    name: &'static str,
-    ty: Type,
-    doc: &'static str,
-) -> AttrSchema {
+pub const fn computed_optional(name: &'static str, ty: Type, doc: &'static str) -> AttrSchema {
     attr(name, ty, Presence::Computed, doc)
 }
 
 impl AttrSchema {
-    pub(crate) const fn force_new(mut self) -> AttrSchema {
+    pub const fn force_new(mut self) -> AttrSchema {
         self.force_new = true;
         self
     }
 
-    pub(crate) const fn sensitive(mut self) -> AttrSchema {
+    pub const fn sensitive(mut self) -> AttrSchema {
         self.sensitive = true;
         self
     }
 
-    pub(crate) const fn sensitive_if(
-        mut self,
-        attr: &'static str,
-        value: &'static str,
-    ) -> AttrSchema {
+    pub const fn sensitive_if(mut self, attr: &'static str, value: &'static str) -> AttrSchema {
         self.sensitive_if = Some((attr, value));
         self
     }
 
-    pub(crate) const fn version(mut self) -> AttrSchema {
+    pub const fn version(mut self) -> AttrSchema {
         self.version = true;
         self
     }
 
-    pub(crate) const fn dns_name(mut self) -> AttrSchema {
+    pub const fn dns_name(mut self) -> AttrSchema {
         self.dns_name = true;
         self
     }
 
-    pub(crate) const fn per_source(mut self) -> AttrSchema {
+    pub const fn per_source(mut self) -> AttrSchema {
         self.per_source = true;
         self
     }
 
-    pub(crate) const fn ignored_when(mut self, other: &'static str) -> AttrSchema {
+    pub const fn ignored_when(mut self, other: &'static str) -> AttrSchema {
         self.ignored_when = Some(other);
         self
     }
 
-    pub(crate) const fn create_only(mut self) -> AttrSchema {
+    pub const fn create_only(mut self) -> AttrSchema {
         self.create_only = true;
         self
     }
 
-    pub(crate) const fn validate(mut self, f: Validator) -> AttrSchema {
+    pub const fn validate(mut self, f: Validator) -> AttrSchema {
         self.validate = Some(f);
         self
     }
 
-    pub(crate) const fn one_of(mut self, allowed: &'static [&'static str]) -> AttrSchema {
+    pub const fn one_of(mut self, allowed: &'static [&'static str]) -> AttrSchema {
         self.allowed = allowed;
         self
     }
 }
 
 /// The `id` most kinds have.
-pub(crate) const ID: ComputedSchema = ComputedSchema {
+pub const ID: ComputedSchema = ComputedSchema {
     name: "id",
     doc: "The AWS id of the resource.",
 };
 
 /// The `arn` most kinds have.
-pub(crate) const ARN: ComputedSchema = ComputedSchema {
+pub const ARN: ComputedSchema = ComputedSchema {
     name: "arn",
     doc: "The ARN of the resource.",
 };
 
-pub(crate) const TAGS: AttrSchema = optional(
+pub const TAGS: AttrSchema = optional(
     "tags",
     Type::Map(&Type::String),
     "{}",

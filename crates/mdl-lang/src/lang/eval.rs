@@ -654,7 +654,7 @@ impl<'a> Evaluator<'a> {
         );
         let Some(decl) = self.config.declared.get(&decl_key) else {
             let span = head.span.to(name.span);
-            let known = crate::schema::kind(&head.name).is_some();
+            let known = self.config.kinds.kind(&head.name).is_some();
             let mut d = Diagnostic::error(
                 "lang::unresolved_reference",
                 if known {

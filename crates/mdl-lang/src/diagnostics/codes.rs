@@ -1,9 +1,11 @@
 //! Every diagnostic code mdl emits, `<phase>::<problem>`, in one registry.
 //! A phase is emitted by one module only (`PHASES`); a code not listed
 //! here is a bug, caught by a debug assertion when the diagnostic is made
-//! and by the test below, which reads every code the source names.
+//! and by tests/integration/codes.rs, which reads every code the source of
+//! both crates (this one and `mdl`) names.
 
-/// A phase and the one top-level module (`src/<module>`) that emits its
+/// A phase and the one top-level module (`src/<module>` of either crate)
+/// that emits its
 /// codes. Loading, the stack's identity, opening and saving its state and
 /// reaching AWS are the engine's (`engine::open`); the other phases of a
 /// run (apply, import, export) are the CLI's until the engine holds them.
@@ -296,98 +298,4 @@ pub const CODES: &[(&str, &str)] = &[
 /// Whether `code` is in the registry.
 pub fn is_registered(code: &str) -> bool {
     CODES.iter().any(|(c, _)| *c == code)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{CODES, PHASES, is_registered};
-
-    /// Every code the source names (outside test modules) is registered,
-    /// under a phase, and named only in the module that owns the phase;
-    /// every registered code is used.
-    #[test]
-    fn every_code_is_registered_and_emitted_by_its_phase() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = Vec::new();
-        let mut dirs = vec![root.clone()];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    files.push(path);
-                }
-            }
-        }
-        let mut used = std::collections::HashSet::new();
-        let mut wrong = Vec::new();
-        for path in &files {
-            if path.ends_with("diagnostics/codes.rs") {
-                continue;
-            }
-            let text = std::fs::read_to_string(path).unwrap();
-            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-            let module = path
-                .strip_prefix(&root)
-                .unwrap()
-                .components()
-                .next()
-                .unwrap()
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".rs")
-                .to_string();
-            for code in quoted_codes(text) {
-                let phase = code.split("::").next().unwrap_or_default();
-                let owner = PHASES.iter().find(|(p, _)| *p == phase).map(|(_, m)| *m);
-                if !is_registered(&code) {
-                    wrong.push(format!("{}: `{code}` is not registered", path.display()));
-                } else if owner != Some(module.as_str()) {
-                    wrong.push(format!(
-                        "{}: `{code}` belongs to {}, not to {module}",
-                        path.display(),
-                        owner.unwrap_or("no phase")
-                    ));
-                }
-                used.insert(code);
-            }
-        }
-        for (code, _) in CODES {
-            if !used.contains(*code) {
-                wrong.push(format!("`{code}` is registered but nothing emits it"));
-            }
-            let phase = code.split("::").next().unwrap_or_default();
-            if !PHASES.iter().any(|(p, _)| *p == phase) {
-                wrong.push(format!("`{code}` has no phase in PHASES"));
-            }
-        }
-        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-        assert!(used.len() > 80, "found only {} codes", used.len());
-    }
-
-    /// The `"phase::problem"` string literals of a text: a quote, two
-    /// words of lower case and `_` joined by `::`, a quote.
-    fn quoted_codes(text: &str) -> Vec<String> {
-        let word =
-            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-        let mut out = Vec::new();
-        for (at, _) in text.match_indices('"') {
-            let rest = &text[at + 1..];
-            let Some(end) = rest.find(|c: char| !(c.is_ascii_lowercase() || c == '_' || c == ':'))
-            else {
-                continue;
-            };
-            if !rest[end..].starts_with('"') {
-                continue;
-            }
-            if let Some((phase, problem)) = rest[..end].split_once("::")
-                && word(phase)
-                && word(problem)
-            {
-                out.push(rest[..end].to_string());
-            }
-        }
-        out
-    }
 }

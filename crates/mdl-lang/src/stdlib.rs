@@ -2,10 +2,16 @@
 //! Their sources live in `stdlib/` at the project root.
 
 const MODULES: &[(&str, &str)] = &[
-    ("network", include_str!("../stdlib/network.moodle")),
-    ("ha", include_str!("../stdlib/ha.moodle")),
-    ("ecs_preview", include_str!("../stdlib/ecs_preview.moodle")),
-    ("single_node", include_str!("../stdlib/single_node.moodle")),
+    ("network", include_str!("../../../stdlib/network.moodle")),
+    ("ha", include_str!("../../../stdlib/ha.moodle")),
+    (
+        "ecs_preview",
+        include_str!("../../../stdlib/ecs_preview.moodle"),
+    ),
+    (
+        "single_node",
+        include_str!("../../../stdlib/single_node.moodle"),
+    ),
 ];
 
 /// The source of a stdlib module.
