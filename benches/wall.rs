@@ -80,7 +80,7 @@ fn prod_text() -> String {
 
 /// The requests of a no-op plan of prod, by operation.
 fn prod_requests() {
-    let ws = Workspace::new("prod.moodle", &prod_text());
+    let ws = Workspace::own("prod.moodle", &prod_text());
     ws.expect("apply", &["--auto-approve"], 0);
     let proxy = Proxy::start(&ws.moto.endpoint, Faults::default());
     let run = ws.mdl_at(
@@ -109,7 +109,7 @@ fn prod_apply(latency: Duration, runs: usize) {
     let mut totals = Vec::new();
     let mut sample = String::new();
     for _ in 0..runs {
-        let ws = Workspace::new("prod.moodle", &prod_text());
+        let ws = Workspace::own("prod.moodle", &prod_text());
         let proxy = Proxy::start(
             &ws.moto.endpoint,
             Faults {
@@ -219,7 +219,7 @@ fn copies_plans(copies: usize, latency: Duration, runs: usize) {
 /// A workspace with `text` in `file`, applied to its moto_server without
 /// latency, and the seconds the apply took.
 fn applied(file: &str, text: &str) -> (Workspace, f64) {
-    let ws = Workspace::new(file, text);
+    let ws = Workspace::own(file, text);
     let start = Instant::now();
     let run = ws.mdl(&["apply", file, "--auto-approve", "--parallelism", "32"]);
     assert_eq!(run.code, 0, "{}", run.all());

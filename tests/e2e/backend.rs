@@ -29,7 +29,7 @@ fn object(ws: &Workspace, key: &str) -> Option<String> {
 
 #[test]
 fn two_applies_one_lock_and_force_unlock_after_a_kill() {
-    let ws = Workspace::new("prod.moodle", PROD);
+    let ws = Workspace::own("prod.moodle", PROD);
     ws.moto.create_bucket("mdl-state");
     let proxy = Proxy::start(
         &ws.moto.endpoint,

@@ -24,7 +24,7 @@ const AT_ONCE: usize = 4;
 fn every_kind_keeps_its_contract() {
     let with = mdl::kinds::all();
     let mut wrong: Vec<String> = Vec::new();
-    let moto = Arc::new(Moto::start());
+    let moto = Arc::new(Moto::lease());
     let failures = Mutex::new(Vec::new());
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {

@@ -1,14 +1,51 @@
 //! The emulator and the binary.
+//!
+//! Most tests lease an emulator from a pool (`Moto::lease`): servers that
+//! outlive one test and serve the next, each test in an account of its own
+//! (from STS AssumeRole into a fresh account id, which moto honours), so no
+//! test sees what another left. A test that needs the emulator's default
+//! account, a global S3 bucket name or the server's process starts its own
+//! (`Moto::start`, `Workspace::own`).
 
+use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Moto {
-    child: Child,
+    /// The server, when this `Moto` started it and stops it when dropped.
+    child: Option<Child>,
+    /// The pool slot this test holds (an exclusive flock) while it runs.
+    _lease: Option<File>,
     pub endpoint: String,
+    /// Every call of this test is made in their account.
+    credentials: Credentials,
 }
+
+#[derive(Clone)]
+struct Credentials {
+    key: String,
+    secret: String,
+    token: Option<String>,
+}
+
+impl Credentials {
+    /// moto's default account, 123456789012.
+    fn testing() -> Credentials {
+        Credentials {
+            key: "testing".into(),
+            secret: "testing".into(),
+            token: None,
+        }
+    }
+}
+
+/// Pool slots, at most: more tests than this at once would each wait.
+const SLOTS: usize = 16;
+
+/// A pooled server stops when no test has held it for this long.
+const IDLE_SECONDS: &str = "10";
 
 fn moto_server_path() -> PathBuf {
     if let Some(p) = std::env::var_os("MDL_MOTO_SERVER") {
@@ -18,6 +55,55 @@ fn moto_server_path() -> PathBuf {
 }
 
 impl Moto {
+    /// A server from the pool, in an account no other test uses. The
+    /// pool lives in the target directory (`CARGO_TARGET_TMPDIR`); each
+    /// slot is a server kept by tests/e2e/moto_keeper.py, which stops
+    /// it when the slot has been free for `IDLE_SECONDS`. Without the
+    /// virtualenv's python beside moto_server, a server of its own.
+    pub fn lease() -> Moto {
+        let python = moto_server_path().with_file_name("python");
+        if !python.exists() {
+            return Moto::start();
+        }
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-pool");
+        std::fs::create_dir_all(&dir).expect("the moto pool's directory");
+        // Live servers first, twice over (a keeper holds its slot's lock
+        // for an instant each half second); then a slot with no server.
+        for pass in 0..3 {
+            for slot in 0..SLOTS {
+                let port_file = dir.join(format!("{slot}.port"));
+                if pass < 2 && !port_file.exists() {
+                    continue;
+                }
+                let lease_file = dir.join(format!("{slot}.lease"));
+                let lease = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .read(true)
+                    .write(true)
+                    .open(&lease_file)
+                    .expect("a moto pool lease file");
+                if lease.try_lock().is_err() {
+                    continue;
+                }
+                let port = match live_port(&port_file) {
+                    Some(port) => port,
+                    None => keep(&python, &lease_file, &port_file),
+                };
+                let endpoint = format!("http://127.0.0.1:{port}");
+                let credentials = new_account(&endpoint);
+                return Moto {
+                    child: None,
+                    _lease: Some(lease),
+                    endpoint,
+                    credentials,
+                };
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("all {SLOTS} moto pool slots in {} are taken", dir.display());
+    }
+
     /// Start moto_server on a free loopback port and wait until it answers.
     pub fn start() -> Moto {
         let path = moto_server_path();
@@ -47,8 +133,10 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(50));
         }
         Moto {
-            child,
+            child: Some(child),
+            _lease: None,
             endpoint: format!("http://127.0.0.1:{port}"),
+            credentials: Credentials::testing(),
         }
     }
 
@@ -56,7 +144,11 @@ impl Moto {
     /// /proc/PID/stat, in the kernel's clock ticks of 1/100 s).
     #[allow(dead_code, reason = "used by benches/wall.rs")]
     pub fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+        let child = self
+            .child
+            .as_ref()
+            .expect("a server of its own (Moto::start)");
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id()))
             .expect("moto_server's /proc/PID/stat");
         // The fields after the command name (in parentheses): utime and
         // stime are the 12th and 13th.
@@ -69,7 +161,9 @@ impl Moto {
     /// Settings for SDK clients that check what exists, independent of
     /// mdl: `aws_sdk_x::Client::new(&ws.moto.sdk())`.
     pub fn sdk(&self) -> aws_config::SdkConfig {
-        let creds = aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "e2e");
+        let c = &self.credentials;
+        let creds =
+            aws_sdk_ec2::config::Credentials::new(&c.key, &c.secret, c.token.clone(), None, "e2e");
         aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("eu-west-2"))
@@ -91,8 +185,13 @@ impl Moto {
         )
     }
 
-    /// Create the bucket `name` in eu-west-2, for the state backend.
+    /// Create the bucket `name` in eu-west-2, for the state backend. On a
+    /// server of its own only: bucket names are global across accounts.
     pub fn create_bucket(&self, name: &str) {
+        assert!(
+            self.child.is_some(),
+            "a bucket needs a server of its own (Workspace::own): bucket names are global"
+        );
         let client = self.s3();
         Workspace::runtime().block_on(async {
             client
@@ -127,8 +226,92 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The port a slot's server listens on, if it answers.
+fn live_port(port_file: &Path) -> Option<u16> {
+    let port: u16 = std::fs::read_to_string(port_file)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    TcpStream::connect(("127.0.0.1", port)).ok()?;
+    Some(port)
+}
+
+/// Start a slot's keeper (its own process group, so that it outlives the
+/// test that started it) and wait for the port it serves on.
+fn keep(python: &Path, lease_file: &Path, port_file: &Path) -> u16 {
+    use std::os::unix::process::CommandExt;
+    let _ = std::fs::remove_file(port_file);
+    let keeper = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/moto_keeper.py");
+    #[allow(
+        clippy::zombie_processes,
+        reason = "the keeper outlives this test: it stops only once the slot this test holds is free"
+    )]
+    Command::new(python)
+        .arg(&keeper)
+        .arg(lease_file)
+        .arg(port_file)
+        .arg(IDLE_SECONDS)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", keeper.display()));
+    let start = Instant::now();
+    loop {
+        if let Some(port) = live_port(port_file) {
+            return port;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{} did not serve within 30s",
+            keeper.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// An account no other test uses: AssumeRole into a role of it, which moto
+/// answers for any account, and whose credentials it then serves in that
+/// account.
+fn new_account(endpoint: &str) -> Credentials {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let seed = nanos ^ (u64::from(std::process::id()) << 24) ^ NEXT.fetch_add(1, Ordering::SeqCst);
+    // 2xxxxxxxxxxx: never moto's default 123456789012.
+    let account = format!("2{:011}", seed % 100_000_000_000);
+    let own = Moto {
+        child: None,
+        _lease: None,
+        endpoint: endpoint.to_string(),
+        credentials: Credentials::testing(),
+    };
+    let sts = aws_sdk_sts::Client::new(&own.sdk());
+    let answer = Workspace::runtime().block_on(async {
+        sts.assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/e2e"))
+            .role_session_name("e2e")
+            .send()
+            .await
+            .expect("moto's AssumeRole")
+    });
+    let c = answer.credentials().expect("AssumeRole's credentials");
+    Credentials {
+        key: c.access_key_id().to_string(),
+        secret: c.secret_access_key().to_string(),
+        token: Some(c.session_token().to_string()),
     }
 }
 
@@ -154,7 +337,14 @@ impl Run {
 }
 
 impl Workspace {
+    /// A workspace on a pooled emulator, in an account of its own.
     pub fn new(file: &str, text: &str) -> Workspace {
+        Workspace::sharing(&std::sync::Arc::new(Moto::lease()), file, text)
+    }
+
+    /// A workspace on an emulator of its own, in moto's default account
+    /// (123456789012).
+    pub fn own(file: &str, text: &str) -> Workspace {
         Workspace::sharing(&std::sync::Arc::new(Moto::start()), file, text)
     }
 
@@ -235,12 +425,25 @@ impl Workspace {
             .env("NO_COLOR", "1")
             .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_REGION", "eu-west-2")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_ACCESS_KEY_ID", &self.moto.credentials.key)
+            .env("AWS_SECRET_ACCESS_KEY", &self.moto.credentials.secret)
             .env("AWS_CONFIG_FILE", "/nonexistent")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
             .env_remove("AWS_PROFILE")
             .stdin(Stdio::null());
+        // Straight to moto, a 5xx answer is an operation it lacks, not a
+        // passing fault: two retries, not mdl's nine, so a test meeting a
+        // gap waits a second, not half a minute. Through a proxy (which
+        // injects faults) mdl keeps its own retries.
+        if endpoint == self.moto.endpoint {
+            cmd.env("AWS_MAX_ATTEMPTS", "3");
+        } else {
+            cmd.env_remove("AWS_MAX_ATTEMPTS");
+        }
+        match &self.moto.credentials.token {
+            Some(token) => cmd.env("AWS_SESSION_TOKEN", token),
+            None => cmd.env_remove("AWS_SESSION_TOKEN"),
+        };
         cmd
     }
 

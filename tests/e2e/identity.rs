@@ -205,7 +205,7 @@ fn a_lost_state_is_adopted_only_through_state_rebuild() {
 fn a_run_in_another_account_or_region_is_refused_before_any_read() {
     // moto's account is 123456789012.
     let pinned = format!("stack site {{\n  account_id = \"111111111111\"\n}}\n{SITE_A}");
-    let ws = Workspace::new("site.moodle", &pinned);
+    let ws = Workspace::own("site.moodle", &pinned);
     let run = ws.expect("apply", &["--auto-approve"], 1);
     assert!(
         run.stderr.contains("identity::wrong_account")
@@ -278,7 +278,7 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
 
 #[test]
 fn the_declared_name_and_backend_are_the_stacks() {
-    let ws = Workspace::new(
+    let ws = Workspace::own(
         "site.moodle",
         &format!("stack training {{\n  backend = \"s3://mdl-state/uni\"\n}}\n{SITE_A}"),
     );

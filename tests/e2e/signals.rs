@@ -164,7 +164,7 @@ fn lock_object(ws: &Workspace) -> bool {
 
 #[test]
 fn a_plan_interrupted_on_the_s3_backend_releases_its_lock() {
-    let ws = Workspace::new("prod.moodle", PROD);
+    let ws = Workspace::own("prod.moodle", PROD);
     ws.moto.create_bucket("mdl-state");
     ws.expect(
         "apply",

@@ -102,6 +102,25 @@ impl AwsProvider {
     }
 }
 
+/// Attempts per AWS call: `AWS_MAX_ATTEMPTS` when set (as every AWS SDK
+/// reads it), else 10.
+fn max_attempts() -> Result<u32, ProviderError> {
+    let Some(text) = std::env::var_os("AWS_MAX_ATTEMPTS") else {
+        return Ok(10);
+    };
+    match text.to_str().and_then(|t| t.trim().parse::<u32>().ok()) {
+        Some(n) if n >= 1 => Ok(n),
+        _ => Err(ProviderError::new(
+            "config",
+            "load",
+            format!(
+                "AWS_MAX_ATTEMPTS is {:?}: it must be a whole number of at least 1 (1 means no retries)",
+                text.to_string_lossy()
+            ),
+        )),
+    }
+}
+
 impl AwsProvider {
     /// Load credentials and region from the standard chain.
     ///
@@ -109,12 +128,13 @@ impl AwsProvider {
     /// No region configured anywhere.
     pub async fn connect(conn: &Connection) -> Result<AwsProvider, ProviderError> {
         // Throttling, 5xx answers and dropped connections are retried with
-        // exponential backoff and full jitter, up to ten attempts and 20 s
-        // between two; other errors are not retried. tests/e2e/faults.rs
-        // applies through 30 % throttling.
+        // exponential backoff and full jitter, up to ten attempts (or
+        // AWS_MAX_ATTEMPTS, the SDKs' own setting) and 20 s between two;
+        // other errors are not retried. tests/e2e/faults.rs applies through
+        // 30 % throttling.
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
             RetryConfig::standard()
-                .with_max_attempts(10)
+                .with_max_attempts(max_attempts()?)
                 .with_initial_backoff(Duration::from_millis(200))
                 .with_max_backoff(Duration::from_secs(20)),
         );
