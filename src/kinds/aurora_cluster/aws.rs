@@ -7,7 +7,7 @@ use aws_sdk_rds::types::ServerlessV2ScalingConfiguration;
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
-use crate::provider::aws::fields::{list, opt, s, strings, with_applied};
+use crate::provider::aws::fields::{always, list, opt, s, strings, with_applied};
 use crate::provider::aws::rds::{self, SERVICE};
 use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
@@ -31,11 +31,16 @@ fn scaling(attrs: &IndexMap<String, Value>) -> Option<ServerlessV2ScalingConfigu
 
 pub(crate) async fn read_clusters(client: &Client) -> Result<Vec<LiveResource>, ProviderError> {
     let clusters = crate::all_items!(client.describe_db_clusters(), "DescribeDBClusters");
-    Ok(clusters
+    clusters
         .iter()
         .filter(|c| c.status() != Some("deleting"))
-        .filter_map(|c| {
-            let id = c.db_cluster_identifier()?;
+        .map(|c| {
+            let id = always(
+                c.db_cluster_identifier(),
+                SERVICE,
+                "DescribeDBClusters",
+                "DBClusterIdentifier",
+            )?;
             let crate::provider::aws::tags::Split { addr, stack, user } =
                 crate::provider::aws::tags::split(c.tag_list());
             let mut attrs = IndexMap::new();
@@ -92,7 +97,7 @@ pub(crate) async fn read_clusters(client: &Client) -> Result<Vec<LiveResource>, 
                 opt(c.master_user_secret().and_then(|m| m.secret_arn())),
             );
             computed.insert("status".into(), opt(c.status()));
-            Some(LiveResource {
+            Ok(LiveResource {
                 addr,
                 stack,
                 id: id.to_string(),
@@ -100,7 +105,7 @@ pub(crate) async fn read_clusters(client: &Client) -> Result<Vec<LiveResource>, 
                 computed,
             })
         })
-        .collect())
+        .collect()
 }
 
 async fn apply(client: &Client, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {

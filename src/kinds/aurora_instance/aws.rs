@@ -5,7 +5,7 @@ use aws_sdk_rds::Client;
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
-use crate::provider::aws::fields::{opt, s, with_applied};
+use crate::provider::aws::fields::{always, opt, s, with_applied};
 use crate::provider::aws::rds::{self, SERVICE};
 use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
@@ -15,11 +15,16 @@ use crate::value::Value;
 
 async fn read_instances(client: &Client) -> Result<Vec<LiveResource>, ProviderError> {
     let instances = crate::all_items!(client.describe_db_instances(), "DescribeDBInstances");
-    Ok(instances
+    instances
         .iter()
         .filter(|i| i.db_instance_status() != Some("deleting"))
-        .filter_map(|i| {
-            let id = i.db_instance_identifier()?;
+        .map(|i| {
+            let id = always(
+                i.db_instance_identifier(),
+                SERVICE,
+                "DescribeDBInstances",
+                "DBInstanceIdentifier",
+            )?;
             let crate::provider::aws::tags::Split { addr, stack, user } =
                 crate::provider::aws::tags::split(i.tag_list());
             let mut attrs = IndexMap::new();
@@ -36,7 +41,7 @@ async fn read_instances(client: &Client) -> Result<Vec<LiveResource>, ProviderEr
             );
             computed.insert("availability_zone".into(), opt(i.availability_zone()));
             computed.insert("status".into(), opt(i.db_instance_status()));
-            Some(LiveResource {
+            Ok(LiveResource {
                 addr,
                 stack,
                 id: id.to_string(),
@@ -44,7 +49,7 @@ async fn read_instances(client: &Client) -> Result<Vec<LiveResource>, ProviderEr
                 computed,
             })
         })
-        .collect())
+        .collect()
 }
 
 async fn apply(client: &Client, req: ApplyRequest<'_>) -> Result<ApplyResponse, ProviderError> {

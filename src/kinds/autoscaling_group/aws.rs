@@ -15,7 +15,9 @@ use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
-use crate::provider::aws::fields::{b, int, list, n, opt, s, strings, to_i32, with_applied};
+use crate::provider::aws::fields::{
+    always, b, int, list, n, opt, s, strings, to_i32, with_applied,
+};
 use crate::provider::aws::wait_until;
 use crate::provider::{
     ADDRESS_TAG, ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest,
@@ -118,7 +120,7 @@ impl AutoScaling {
                 .set_filters(filter.map(|f| vec![f])),
             "DescribeAutoScalingGroups"
         );
-        Ok(groups.iter().map(group_value).collect())
+        groups.iter().map(group_value).collect()
     }
 
     async fn describe_names(&self, names: &[String]) -> Result<Vec<LiveResource>, ProviderError> {
@@ -130,7 +132,9 @@ impl AutoScaling {
                     .set_auto_scaling_group_names(Some(chunk.to_vec())),
                 "DescribeAutoScalingGroups"
             );
-            out.extend(groups.iter().map(group_value));
+            for g in groups.iter() {
+                out.push(group_value(g)?);
+            }
         }
         Ok(out)
     }
@@ -368,9 +372,7 @@ impl AutoScaling {
             if p.auto_scaling_group_name() != Some(group) {
                 continue;
             }
-            let Some(name) = p.policy_name() else {
-                continue;
-            };
+            let name = always(p.policy_name(), SERVICE, "DescribePolicies", "PolicyName")?;
             self.client
                 .delete_policy()
                 .auto_scaling_group_name(group)
@@ -443,8 +445,15 @@ fn missing_attr(k: &str, op: &'static str) -> ProviderError {
     ProviderError::new(SERVICE, op, format!("`{k}` has no value"))
 }
 
-fn group_value(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> LiveResource {
-    let name = g.auto_scaling_group_name().unwrap_or_default();
+fn group_value(
+    g: &aws_sdk_autoscaling::types::AutoScalingGroup,
+) -> Result<LiveResource, ProviderError> {
+    let name = always(
+        g.auto_scaling_group_name(),
+        SERVICE,
+        "DescribeAutoScalingGroups",
+        "AutoScalingGroupName",
+    )?;
     let mut r = LiveResource {
         addr: None,
         stack: None,
@@ -496,7 +505,7 @@ fn group_value(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> LiveResource
             .iter()
             .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
     );
-    r
+    Ok(r)
 }
 
 crate::aws_kind!(

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
 use crate::provider::aws::elasticache::{self, SERVICE};
-use crate::provider::aws::fields::{b, int, list, s, strings, with_applied};
+use crate::provider::aws::fields::{always, b, int, list, s, strings, with_applied};
 use crate::provider::aws::wait_until;
 use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
@@ -37,9 +37,12 @@ impl Caches {
         );
         let mut out = Vec::new();
         for g in &groups {
-            let Some(id) = g.replication_group_id() else {
-                continue;
-            };
+            let id = always(
+                g.replication_group_id(),
+                SERVICE,
+                "DescribeReplicationGroups",
+                "ReplicationGroupId",
+            )?;
             if matches!(g.status(), Some("deleting")) {
                 continue;
             }
@@ -133,9 +136,12 @@ impl Caches {
             .iter()
             .filter(|c| c.replication_group_id().is_none() && c.engine() == Some("memcached"))
         {
-            let Some(id) = c.cache_cluster_id() else {
-                continue;
-            };
+            let id = always(
+                c.cache_cluster_id(),
+                SERVICE,
+                "DescribeCacheClusters",
+                "CacheClusterId",
+            )?;
             if matches!(c.cache_cluster_status(), Some("deleting")) {
                 continue;
             }

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
 use crate::provider::aws::elasticache::{self, SERVICE};
-use crate::provider::aws::fields::{list, s, strings, with_applied};
+use crate::provider::aws::fields::{always, list, s, strings, with_applied};
 use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -18,15 +18,19 @@ async fn read_all(client: &Client) -> Result<Vec<LiveResource>, ProviderError> {
         client.describe_cache_subnet_groups(),
         "DescribeCacheSubnetGroups"
     );
-    Ok(groups
+    let field = |v, name| always(v, SERVICE, "DescribeCacheSubnetGroups", name);
+    groups
         .iter()
-        .filter_map(|g| {
-            let name = g.cache_subnet_group_name()?;
+        .map(|g| {
+            let name = field(g.cache_subnet_group_name(), "CacheSubnetGroupName")?;
             let mut attrs = IndexMap::new();
             attrs.insert("name".into(), Value::str(name));
             attrs.insert(
                 "description".into(),
-                Value::str(g.cache_subnet_group_description().unwrap_or_default()),
+                Value::str(field(
+                    g.cache_subnet_group_description(),
+                    "CacheSubnetGroupDescription",
+                )?),
             );
             attrs.insert(
                 "subnet_ids".into(),
@@ -35,7 +39,7 @@ async fn read_all(client: &Client) -> Result<Vec<LiveResource>, ProviderError> {
             let mut computed = IndexMap::new();
             computed.insert("id".into(), Value::str(name));
             computed.insert("arn".into(), g.arn().map_or(Value::Null, Value::str));
-            Some(LiveResource {
+            Ok(LiveResource {
                 addr: None,
                 stack: None,
                 id: name.to_string(),
@@ -43,7 +47,7 @@ async fn read_all(client: &Client) -> Result<Vec<LiveResource>, ProviderError> {
                 computed,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// The group as it is after a change.

@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::{failed, unbuilt};
-use crate::provider::aws::fields::{b, list, opt, req_s, s, strings, to_i32, with_applied};
+use crate::provider::aws::fields::{always, b, list, opt, req_s, s, strings, to_i32, with_applied};
 use crate::provider::aws::wait_until;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -347,11 +347,12 @@ impl CloudFront {
             .send()
             .await
             .map_err(failed(SERVICE, "GetDistributionConfig"))?;
+        let op = "GetDistributionConfig";
         Ok((
-            out.distribution_config()
-                .map(|c| c.caller_reference().to_string())
-                .unwrap_or_default(),
-            out.e_tag().unwrap_or_default().to_string(),
+            always(out.distribution_config(), SERVICE, op, "DistributionConfig")?
+                .caller_reference()
+                .to_string(),
+            always(out.e_tag(), SERVICE, op, "ETag")?.to_string(),
         ))
     }
 

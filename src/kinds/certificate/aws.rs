@@ -9,7 +9,7 @@ use aws_sdk_acm::types::{Tag, ValidationMethod};
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::{failed, unbuilt};
-use crate::provider::aws::fields::{list, req_s, s, strings};
+use crate::provider::aws::fields::{always, list, req_s, s, strings};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -30,9 +30,12 @@ impl Acm {
         let summaries = crate::all_items!(self.client.list_certificates(), "ListCertificates");
         let mut resources = Vec::new();
         for summary in &summaries {
-            let Some(arn) = summary.certificate_arn() else {
-                continue;
-            };
+            let arn = always(
+                summary.certificate_arn(),
+                SERVICE,
+                "ListCertificates",
+                "CertificateArn",
+            )?;
             let mut r = LiveResource {
                 addr: None,
                 stack: None,
@@ -75,7 +78,12 @@ impl Acm {
         let Some(c) = out.certificate() else {
             return Ok(());
         };
-        let domain = c.domain_name().unwrap_or_default();
+        let domain = always(
+            c.domain_name(),
+            SERVICE,
+            "DescribeCertificate",
+            "DomainName",
+        )?;
         r.attrs.insert("domain_name".into(), Value::str(domain));
         // AWS lists the main name among the alternative names too.
         r.attrs.insert(

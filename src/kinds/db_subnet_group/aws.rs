@@ -6,7 +6,7 @@ use aws_sdk_rds::Client;
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
-use crate::provider::aws::fields::{list, opt, s, strings, with_applied};
+use crate::provider::aws::fields::{always, list, opt, s, strings, with_applied};
 use crate::provider::aws::rds::{self, SERVICE};
 use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
@@ -39,15 +39,19 @@ async fn read_tags(client: &Client, r: &mut LiveResource) -> Result<(), Provider
 
 async fn read_subnet_groups(client: &Client) -> Result<Vec<LiveResource>, ProviderError> {
     let groups = crate::all_items!(client.describe_db_subnet_groups(), "DescribeDBSubnetGroups");
-    Ok(groups
+    let field = |v, name| always(v, SERVICE, "DescribeDBSubnetGroups", name);
+    groups
         .iter()
-        .filter_map(|g| {
-            let name = g.db_subnet_group_name()?;
+        .map(|g| {
+            let name = field(g.db_subnet_group_name(), "DBSubnetGroupName")?;
             let mut attrs = IndexMap::new();
             attrs.insert("name".into(), Value::str(name));
             attrs.insert(
                 "description".into(),
-                Value::str(g.db_subnet_group_description().unwrap_or_default()),
+                Value::str(field(
+                    g.db_subnet_group_description(),
+                    "DBSubnetGroupDescription",
+                )?),
             );
             attrs.insert(
                 "subnet_ids".into(),
@@ -56,7 +60,7 @@ async fn read_subnet_groups(client: &Client) -> Result<Vec<LiveResource>, Provid
             let mut computed = IndexMap::new();
             computed.insert("id".into(), Value::str(name));
             computed.insert("arn".into(), opt(g.db_subnet_group_arn()));
-            Some(LiveResource {
+            Ok(LiveResource {
                 addr: None,
                 stack: None,
                 id: name.to_string(),
@@ -64,7 +68,7 @@ async fn read_subnet_groups(client: &Client) -> Result<Vec<LiveResource>, Provid
                 computed,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// The group as it is after a change.

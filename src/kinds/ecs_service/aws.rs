@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::ecs::resource;
 use crate::provider::aws::ecs::{Ecs, SERVICE};
-use crate::provider::aws::fields::{b, int, list, n, opt, req_s, s, strings, to_i32};
+use crate::provider::aws::fields::{always, b, int, list, n, opt, req_s, s, strings, to_i32};
 use crate::provider::aws::wait_until;
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -75,9 +75,7 @@ impl Services {
                 .iter()
                 .filter(|s| s.status() == Some("ACTIVE"))
             {
-                let Some(arn) = svc.service_arn() else {
-                    continue;
-                };
+                let arn = always(svc.service_arn(), SERVICE, "DescribeServices", "serviceArn")?;
                 let mut r = resource(arn);
                 r.attrs.insert("name".into(), opt(svc.service_name()));
                 r.attrs.insert("cluster_arn".into(), opt(svc.cluster_arn()));
@@ -130,8 +128,13 @@ impl Services {
                 r.computed.insert(
                     "resource_id".into(),
                     Value::String(scaling_id(
-                        svc.cluster_arn().unwrap_or_default(),
-                        svc.service_name().unwrap_or_default(),
+                        always(svc.cluster_arn(), SERVICE, "DescribeServices", "clusterArn")?,
+                        always(
+                            svc.service_name(),
+                            SERVICE,
+                            "DescribeServices",
+                            "serviceName",
+                        )?,
                     )),
                 );
                 out.push(r);
@@ -241,8 +244,13 @@ impl Services {
                         "CreateService",
                         "serviceArn",
                     )?;
-                    let id =
-                        scaling_id(svc.and_then(|s| s.cluster_arn()).unwrap_or_default(), &name);
+                    let cluster = always(
+                        svc.and_then(|s| s.cluster_arn()),
+                        SERVICE,
+                        "CreateService",
+                        "clusterArn",
+                    )?;
+                    let id = scaling_id(cluster, &name);
                     self.update_scaling(&id, &IndexMap::new(), &attrs).await?;
                     arn
                 };

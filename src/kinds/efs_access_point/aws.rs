@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::efs::{Efs, SERVICE, split_tags, token};
-use crate::provider::aws::fields::{n, opt_num, req_s, s};
+use crate::provider::aws::fields::{always, n, opt_num, req_s, s};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
     ReadShare,
@@ -21,26 +21,27 @@ impl AccessPoints {
         let resources = {
             let points =
                 crate::all_items!(self.client.describe_access_points(), "DescribeAccessPoints");
-            points
-                .iter()
-                .filter_map(|p| {
-                    let id = p.access_point_id()?;
+            let field = |v, name| always(v, SERVICE, "DescribeAccessPoints", name);
+            let mut out = Vec::new();
+            for p in &points {
+                out.push({
+                    let id = field(p.access_point_id(), "AccessPointId")?;
                     let tags = split_tags(p.tags());
                     if tags.stack.as_deref() != Some(req.stack)
                         && !req.known_ids.iter().any(|k| k == id)
                     {
-                        return None;
+                        continue;
                     }
                     if matches!(
                         p.life_cycle_state().map(|s| s.as_str()),
                         Some("deleting" | "deleted")
                     ) {
-                        return None;
+                        continue;
                     }
                     let mut attrs = IndexMap::new();
                     attrs.insert(
                         "file_system_id".into(),
-                        Value::str(p.file_system_id().unwrap_or_default()),
+                        Value::str(field(p.file_system_id(), "FileSystemId")?),
                     );
                     let root = p.root_directory();
                     attrs.insert(
@@ -61,17 +62,18 @@ impl AccessPoints {
                     computed.insert("id".into(), Value::str(id));
                     computed.insert(
                         "arn".into(),
-                        Value::str(p.access_point_arn().unwrap_or_default()),
+                        Value::str(field(p.access_point_arn(), "AccessPointArn")?),
                     );
-                    Some(LiveResource {
+                    LiveResource {
                         addr: tags.addr,
                         stack: tags.stack,
                         id: id.to_string(),
                         attrs,
                         computed,
-                    })
-                })
-                .collect()
+                    }
+                });
+            }
+            out
         };
         Ok(ReadResponse { resources })
     }

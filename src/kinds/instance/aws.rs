@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, live, missing, tag_spec};
-use crate::provider::aws::fields::{b, list, opt, req_s, s, strings};
+use crate::provider::aws::fields::{always, b, list, opt, req_s, s, strings};
 use crate::provider::aws::wait_until;
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
@@ -50,7 +50,7 @@ impl Ec2Resource for Instances {
             {
                 continue;
             }
-            let Some(id) = i.instance_id() else { continue };
+            let id = always(i.instance_id(), SERVICE, "DescribeInstances", "InstanceId")?;
             let mut attrs = IndexMap::new();
             attrs.insert("image_id".into(), opt(i.image_id()));
             attrs.insert(

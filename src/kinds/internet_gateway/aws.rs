@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
-use crate::provider::aws::fields::s;
+use crate::provider::aws::fields::{always, s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
@@ -26,10 +26,14 @@ impl Ec2Resource for Gateways {
             self.client.describe_internet_gateways().filters(f),
             "DescribeInternetGateways"
         );
-        Ok(igws
-            .iter()
-            .filter_map(|g| {
-                let id = g.internet_gateway_id()?;
+        igws.iter()
+            .map(|g| {
+                let id = always(
+                    g.internet_gateway_id(),
+                    SERVICE,
+                    "DescribeInternetGateways",
+                    "InternetGatewayId",
+                )?;
                 let tags = crate::provider::aws::tags::split(g.tags());
                 let mut attrs = IndexMap::new();
                 let vpc = g
@@ -38,9 +42,9 @@ impl Ec2Resource for Gateways {
                     .and_then(|a| a.vpc_id())
                     .map_or(Value::Null, Value::str);
                 attrs.insert("vpc_id".into(), vpc);
-                Some(live(tags, id, attrs, IndexMap::new()))
+                Ok(live(tags, id, attrs, IndexMap::new()))
             })
-            .collect())
+            .collect()
     }
 
     async fn create(

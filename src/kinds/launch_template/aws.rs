@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, live, missing, tag_spec};
-use crate::provider::aws::fields::{b, list, n, opt, s, strings, to_i32};
+use crate::provider::aws::fields::{always, b, list, n, opt, s, strings, to_i32};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
@@ -125,9 +125,12 @@ impl Ec2Resource for Templates {
         }
         let mut out = Vec::new();
         for t in templates {
-            let Some(id) = t.launch_template_id() else {
-                continue;
-            };
+            let id = always(
+                t.launch_template_id(),
+                SERVICE,
+                "DescribeLaunchTemplates",
+                "LaunchTemplateId",
+            )?;
             let mut attrs = IndexMap::new();
             attrs.insert("name".into(), opt(t.launch_template_name()));
             if let Some(data) = defaults

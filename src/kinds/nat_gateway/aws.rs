@@ -10,7 +10,7 @@ use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{
     Ec2, Ec2Resource, SERVICE, Tagged, filter, live, missing, tag_spec,
 };
-use crate::provider::aws::fields::{req_s, s};
+use crate::provider::aws::fields::{always, req_s, s};
 use crate::provider::aws::wait_until;
 use crate::provider::{ADDRESS_TAG, LiveResource, ProviderError, STACK_TAG};
 use crate::value::Value;
@@ -33,15 +33,15 @@ impl Ec2Resource for NatGateways {
                 .filter(filter("state", ["pending", "available", "failed"])),
             "DescribeNatGateways"
         );
-        Ok(nats
-            .iter()
-            .filter_map(|n| {
-                let id = n.nat_gateway_id()?;
+        let field = |v, name| always(v, SERVICE, "DescribeNatGateways", name);
+        nats.iter()
+            .map(|n| {
+                let id = field(n.nat_gateway_id(), "NatGatewayId")?;
                 let tags = crate::provider::aws::tags::split(n.tags());
                 let mut attrs = IndexMap::new();
                 attrs.insert(
                     "subnet_id".into(),
-                    Value::str(n.subnet_id().unwrap_or_default()),
+                    Value::str(field(n.subnet_id(), "SubnetId")?),
                 );
                 let connectivity = n.connectivity_type().map_or("public", |c| c.as_str());
                 attrs.insert("connectivity_type".into(), Value::str(connectivity));
@@ -63,9 +63,9 @@ impl Ec2Resource for NatGateways {
                     "state".into(),
                     n.state().map_or(Value::Null, |s| Value::str(s.as_str())),
                 );
-                Some(live(tags, id, attrs, computed))
+                Ok(live(tags, id, attrs, computed))
             })
-            .collect())
+            .collect()
     }
 
     async fn create(

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, SERVICE, bare, filter};
-use crate::provider::aws::fields::{req_s, s, with_applied};
+use crate::provider::aws::fields::{always, req_s, s, with_applied};
 use crate::provider::aws::{AwsKind, AwsProvider};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
@@ -36,9 +36,12 @@ impl Routes {
         );
         let mut out = Vec::new();
         for t in found {
-            let Some(table) = t.route_table_id() else {
-                continue;
-            };
+            let table = always(
+                t.route_table_id(),
+                SERVICE,
+                "DescribeRouteTables",
+                "RouteTableId",
+            )?;
             for r in t.routes() {
                 let Some(cidr) = r.destination_cidr_block() else {
                     continue;

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
-use crate::provider::aws::fields::req_s;
+use crate::provider::aws::fields::{always, req_s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
@@ -26,24 +26,22 @@ impl Ec2Resource for Tables {
             self.client.describe_route_tables().filters(f),
             "DescribeRouteTables"
         );
-        Ok(tables
+        let field = |v, name| always(v, SERVICE, "DescribeRouteTables", name);
+        tables
             .iter()
-            .filter_map(|t| {
-                let id = t.route_table_id()?;
+            .map(|t| {
+                let id = field(t.route_table_id(), "RouteTableId")?;
                 let tags = crate::provider::aws::tags::split(t.tags());
                 let routes: Vec<Value> = t
                     .routes()
                     .iter()
-                    .filter(|r| {
-                        r.gateway_id() != Some("local") && r.destination_cidr_block().is_some()
-                    })
+                    .filter(|r| r.gateway_id() != Some("local"))
                     .filter(|r| r.origin().is_none_or(|o| o.as_str() == "CreateRoute"))
-                    .map(|r| {
+                    // Routes to a prefix list or an IPv6 block are not mdl's.
+                    .filter_map(|r| Some((r, r.destination_cidr_block()?)))
+                    .map(|(r, cidr)| {
                         let mut m = IndexMap::new();
-                        m.insert(
-                            "cidr_block".to_string(),
-                            Value::str(r.destination_cidr_block().unwrap_or_default()),
-                        );
+                        m.insert("cidr_block".to_string(), Value::str(cidr));
                         m.insert(
                             "gateway_id".to_string(),
                             r.gateway_id().map_or(Value::Null, Value::str),
@@ -61,28 +59,26 @@ impl Ec2Resource for Tables {
                     })
                     .collect();
                 let mut associations = IndexMap::new();
-                let subnets: Vec<Value> = t
-                    .associations()
-                    .iter()
-                    .filter(|a| a.main() != Some(true))
-                    .filter_map(|a| {
-                        let subnet = a.subnet_id()?;
-                        associations.insert(
-                            subnet.to_string(),
-                            Value::str(a.route_table_association_id().unwrap_or_default()),
-                        );
-                        Some(Value::str(subnet))
-                    })
-                    .collect();
+                let mut subnets = Vec::new();
+                // The main association, and a gateway's, name no subnet.
+                for a in t.associations().iter().filter(|a| a.main() != Some(true)) {
+                    let Some(subnet) = a.subnet_id() else {
+                        continue;
+                    };
+                    let association =
+                        field(a.route_table_association_id(), "RouteTableAssociationId")?;
+                    associations.insert(subnet.to_string(), Value::str(association));
+                    subnets.push(Value::str(subnet));
+                }
                 let mut attrs = IndexMap::new();
-                attrs.insert("vpc_id".into(), Value::str(t.vpc_id().unwrap_or_default()));
+                attrs.insert("vpc_id".into(), Value::str(field(t.vpc_id(), "VpcId")?));
                 attrs.insert("route".into(), Value::List(routes));
                 attrs.insert("subnet_ids".into(), Value::List(subnets));
                 let mut computed = IndexMap::new();
                 computed.insert("associations".into(), Value::Map(associations));
-                Some(live(tags, id, attrs, computed))
+                Ok(live(tags, id, attrs, computed))
             })
-            .collect())
+            .collect()
     }
 
     async fn create(

@@ -13,7 +13,7 @@ use aws_sdk_eventbridge::types::{
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::{failed, unbuilt};
-use crate::provider::aws::fields::{b, int, list, opt, req_s, s, strings, with_applied};
+use crate::provider::aws::fields::{always, b, int, list, opt, req_s, s, strings, with_applied};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -100,7 +100,7 @@ impl EventBridge {
         let tag_reads = rules.iter().map(|r| async move {
             self.client
                 .list_tags_for_resource()
-                .resource_arn(r.arn().unwrap_or_default())
+                .resource_arn(always(r.arn(), SERVICE, "ListRules", "Arn")?)
                 .send()
                 .await
                 .map_err(failed(SERVICE, "ListTagsForResource"))
@@ -108,7 +108,7 @@ impl EventBridge {
         let tags = futures_util::future::join_all(tag_reads).await;
         let mut out = Vec::new();
         for (rule, t) in rules.iter().zip(tags) {
-            let mut r = rule_value(rule);
+            let mut r = rule_value(rule)?;
             crate::provider::aws::tags::read_sdk(&mut r, t?.tags());
             if r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id) {
                 self.read_target(&mut r).await?;
@@ -335,14 +335,14 @@ impl EventBridge {
     }
 }
 
-fn rule_value(rule: &Rule) -> LiveResource {
-    rule_resource(
-        rule.name().unwrap_or_default(),
+fn rule_value(rule: &Rule) -> Result<LiveResource, ProviderError> {
+    Ok(rule_resource(
+        always(rule.name(), SERVICE, "ListRules", "Name")?,
         rule.arn(),
         rule.schedule_expression(),
         rule.state(),
         rule.description(),
-    )
+    ))
 }
 
 fn rule_resource(

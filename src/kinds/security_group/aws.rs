@@ -7,15 +7,16 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
-use crate::provider::aws::fields::{int, req_s, s};
+use crate::provider::aws::fields::{always, int, req_s, s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
 /// AWS groups rules by protocol and ports; mdl keeps one rule per source.
-fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Vec<Value> {
+fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Result<Vec<Value>, ProviderError> {
+    let field = |v, name| always(v, SERVICE, "DescribeSecurityGroups", name);
     let mut out = Vec::new();
     for p in perms {
-        let protocol = p.ip_protocol().unwrap_or("-1");
+        let protocol = field(p.ip_protocol(), "IpProtocol")?;
         let all = protocol == "-1";
         let port =
             |v: Option<i32>| Value::Number(if all { 0.0 } else { f64::from(v.unwrap_or(0)) });
@@ -41,10 +42,11 @@ fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Vec<Value> {
                 Value::Map(m)
             };
         for r in p.ip_ranges() {
-            out.push(rule(r.cidr_ip(), None, false, r.description()));
+            let cidr = field(r.cidr_ip(), "CidrIp")?;
+            out.push(rule(Some(cidr), None, false, r.description()));
         }
         for g in p.user_id_group_pairs() {
-            let gid = g.group_id().unwrap_or_default();
+            let gid = field(g.group_id(), "GroupId")?;
             if gid == own_id {
                 out.push(rule(None, None, true, g.description()));
             } else {
@@ -52,7 +54,7 @@ fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Vec<Value> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// One normalized rule (exactly one source) as an `IpPermission`.
@@ -129,32 +131,34 @@ impl Ec2Resource for Groups {
             self.client.describe_security_groups().filters(f),
             "DescribeSecurityGroups"
         );
-        Ok(groups
+        let field = |v, name| always(v, SERVICE, "DescribeSecurityGroups", name);
+        groups
             .iter()
-            .filter_map(|g| {
-                let id = g.group_id()?;
+            .map(|g| {
+                let id = field(g.group_id(), "GroupId")?;
                 let tags = crate::provider::aws::tags::split(g.tags());
                 let mut attrs = IndexMap::new();
                 attrs.insert(
                     "name".into(),
-                    Value::str(g.group_name().unwrap_or_default()),
+                    Value::str(field(g.group_name(), "GroupName")?),
                 );
+                // AWS requires a description; an empty one comes back absent.
                 attrs.insert(
                     "description".into(),
                     Value::str(g.description().unwrap_or_default()),
                 );
-                attrs.insert("vpc_id".into(), Value::str(g.vpc_id().unwrap_or_default()));
+                attrs.insert("vpc_id".into(), Value::str(field(g.vpc_id(), "VpcId")?));
                 attrs.insert(
                     "ingress".into(),
-                    Value::List(permissions_to_rules(id, g.ip_permissions())),
+                    Value::List(permissions_to_rules(id, g.ip_permissions())?),
                 );
                 attrs.insert(
                     "egress".into(),
-                    Value::List(permissions_to_rules(id, g.ip_permissions_egress())),
+                    Value::List(permissions_to_rules(id, g.ip_permissions_egress())?),
                 );
-                Some(live(tags, id, attrs, IndexMap::new()))
+                Ok(live(tags, id, attrs, IndexMap::new()))
             })
-            .collect())
+            .collect()
     }
 
     async fn create(

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::{failed, unbuilt};
-use crate::provider::aws::fields::s;
+use crate::provider::aws::fields::{always, s};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
     STACK_TAG,
@@ -110,7 +110,7 @@ impl Ssm {
         values.extend(self.values(&unread).await?);
         let mut resources = Vec::new();
         for m in &metas {
-            let Some(name) = m.name() else { continue };
+            let name = always(m.name(), SERVICE, "DescribeParameters", "Name")?;
             let mut attrs = IndexMap::new();
             attrs.insert("name".into(), Value::str(name));
             attrs.insert(

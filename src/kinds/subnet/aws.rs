@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
-use crate::provider::aws::fields::{b, req_s, s};
+use crate::provider::aws::fields::{always, b, req_s, s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
@@ -27,33 +27,29 @@ impl Ec2Resource for Subnets {
     async fn describe(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
         let subnets =
             crate::all_items!(self.client.describe_subnets().filters(f), "DescribeSubnets");
-        Ok(subnets
+        let field = |v, name| always(v, SERVICE, "DescribeSubnets", name);
+        subnets
             .iter()
-            .filter_map(|sn| {
-                let id = sn.subnet_id()?;
+            .map(|sn| {
+                let id = field(sn.subnet_id(), "SubnetId")?;
+                let zone = field(sn.availability_zone(), "AvailabilityZone")?;
                 let tags = crate::provider::aws::tags::split(sn.tags());
                 let mut attrs = IndexMap::new();
-                attrs.insert("vpc_id".into(), Value::str(sn.vpc_id().unwrap_or_default()));
+                attrs.insert("vpc_id".into(), Value::str(field(sn.vpc_id(), "VpcId")?));
                 attrs.insert(
                     "cidr_block".into(),
-                    Value::str(sn.cidr_block().unwrap_or_default()),
+                    Value::str(field(sn.cidr_block(), "CidrBlock")?),
                 );
-                attrs.insert(
-                    "availability_zone".into(),
-                    Value::str(sn.availability_zone().unwrap_or_default()),
-                );
+                attrs.insert("availability_zone".into(), Value::str(zone));
                 attrs.insert(
                     "map_public_ip_on_launch".into(),
                     Value::Bool(sn.map_public_ip_on_launch().unwrap_or(false)),
                 );
                 let mut computed = IndexMap::new();
-                computed.insert(
-                    "availability_zone".into(),
-                    Value::str(sn.availability_zone().unwrap_or_default()),
-                );
-                Some(live(tags, id, attrs, computed))
+                computed.insert("availability_zone".into(), Value::str(zone));
+                Ok(live(tags, id, attrs, computed))
             })
-            .collect())
+            .collect()
     }
 
     async fn create(

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
-use crate::provider::aws::fields::{b, req_s};
+use crate::provider::aws::fields::{always, b, req_s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
@@ -27,24 +27,24 @@ impl Ec2Resource for Vpcs {
 
     async fn describe(&self, f: Filter) -> Result<Vec<LiveResource>, ProviderError> {
         let vpcs = crate::all_items!(self.client.describe_vpcs().filters(f), "DescribeVpcs");
-        Ok(vpcs
-            .iter()
-            .filter_map(|v| {
-                let id = v.vpc_id()?;
+        let field = |v, name| always(v, SERVICE, "DescribeVpcs", name);
+        vpcs.iter()
+            .map(|v| {
+                let id = field(v.vpc_id(), "VpcId")?;
                 let tags = crate::provider::aws::tags::split(v.tags());
                 let mut attrs = IndexMap::new();
                 attrs.insert(
                     "cidr_block".into(),
-                    Value::str(v.cidr_block().unwrap_or_default()),
+                    Value::str(field(v.cidr_block(), "CidrBlock")?),
                 );
                 let mut computed = IndexMap::new();
                 computed.insert(
                     "owner_id".into(),
-                    Value::str(v.owner_id().unwrap_or_default()),
+                    Value::str(field(v.owner_id(), "OwnerId")?),
                 );
-                Some(live(tags, id, attrs, computed))
+                Ok(live(tags, id, attrs, computed))
             })
-            .collect())
+            .collect()
     }
 
     async fn details(&self, vpc: &mut LiveResource) -> Result<(), ProviderError> {

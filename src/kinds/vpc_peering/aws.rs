@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, live, missing, tag_spec};
-use crate::provider::aws::fields::{b, req_s, s};
+use crate::provider::aws::fields::{always, b, req_s, s};
 use crate::provider::aws::wait_until;
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
@@ -28,21 +28,21 @@ impl Ec2Resource for Peerings {
             self.client.describe_vpc_peering_connections().filters(f),
             "DescribeVpcPeeringConnections"
         );
-        Ok(peerings
-            .iter()
-            .filter(|p| {
-                let code = p
-                    .status()
-                    .and_then(|s| s.code())
-                    .map(|c| c.as_str())
-                    .unwrap_or_default();
-                !matches!(
-                    code,
-                    "deleted" | "deleting" | "rejected" | "failed" | "expired"
-                )
-            })
-            .filter_map(|p| {
-                let id = p.vpc_peering_connection_id()?;
+        let field = |v, name| always(v, SERVICE, "DescribeVpcPeeringConnections", name);
+        let mut out = Vec::new();
+        for p in &peerings {
+            let code = field(
+                p.status().and_then(|s| s.code()).map(|c| c.as_str()),
+                "Status.Code",
+            )?;
+            if matches!(
+                code,
+                "deleted" | "deleting" | "rejected" | "failed" | "expired"
+            ) {
+                continue;
+            }
+            out.push({
+                let id = field(p.vpc_peering_connection_id(), "VpcPeeringConnectionId")?;
                 let tags = crate::provider::aws::tags::split(p.tags());
                 let requester = p.requester_vpc_info();
                 let accepter = p.accepter_vpc_info();
@@ -72,14 +72,11 @@ impl Ec2Resource for Peerings {
                         .map_or(Value::Null, Value::str),
                 );
                 let mut computed = IndexMap::new();
-                let status = p
-                    .status()
-                    .and_then(|s| s.code())
-                    .map_or(Value::Null, |c| Value::str(c.as_str()));
-                computed.insert("status".into(), status);
-                Some(live(tags, id, attrs, computed))
-            })
-            .collect())
+                computed.insert("status".into(), Value::str(code));
+                live(tags, id, attrs, computed)
+            });
+        }
+        Ok(out)
     }
 
     async fn create(

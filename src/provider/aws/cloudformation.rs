@@ -4,6 +4,7 @@
 use aws_sdk_cloudformation::Client;
 
 use super::call::failed;
+use super::fields::always;
 use crate::provider::ProviderError;
 
 const SERVICE: &str = "cloudformation";
@@ -58,30 +59,35 @@ impl CloudFormation {
                 format!("no stack named `{name}`"),
             ));
         };
-        let stack_id = stack.stack_id().unwrap_or_default().to_string();
-        let status = stack
-            .stack_status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default();
+        let stack_id = always(stack.stack_id(), SERVICE, "DescribeStacks", "StackId")?.to_string();
+        let status = always(
+            stack.stack_status(),
+            SERVICE,
+            "DescribeStacks",
+            "StackStatus",
+        )?
+        .as_str()
+        .to_string();
         let summaries = all_items!(
             self.client.list_stack_resources().stack_name(name),
             "ListStackResources"
         );
+        let field = |v, name| always(v, SERVICE, "ListStackResources", name);
         let resources = summaries
             .iter()
-            .map(|r| StackResource {
-                logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
-                physical_id: r
-                    .physical_resource_id()
-                    .filter(|p| !p.is_empty())
-                    .map(ToString::to_string),
-                resource_type: r.resource_type().unwrap_or_default().to_string(),
-                status: r
-                    .resource_status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
+            .map(|r| {
+                Ok(StackResource {
+                    logical_id: field(r.logical_resource_id(), "LogicalResourceId")?.to_string(),
+                    physical_id: r
+                        .physical_resource_id()
+                        .filter(|p| !p.is_empty())
+                        .map(ToString::to_string),
+                    resource_type: field(r.resource_type(), "ResourceType")?.to_string(),
+                    status: field(r.resource_status().map(|s| s.as_str()), "ResourceStatus")?
+                        .to_string(),
+                })
             })
-            .collect();
+            .collect::<Result<_, ProviderError>>()?;
         let template = self
             .client
             .get_template()

@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::ClusterField;
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
-use crate::provider::aws::fields::opt;
+use crate::provider::aws::fields::{always, opt};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
 
@@ -96,7 +96,7 @@ impl Ecs {
                 .iter()
                 .filter(|c| c.status() != Some("INACTIVE"))
             {
-                let Some(arn) = c.cluster_arn() else { continue };
+                let arn = always(c.cluster_arn(), SERVICE, "DescribeClusters", "clusterArn")?;
                 let mut r = resource(arn);
                 r.attrs.insert("name".into(), opt(c.cluster_name()));
                 let insights = c.settings().iter().any(|st| {

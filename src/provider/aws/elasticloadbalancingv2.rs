@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 
 use super::call::failed;
 use super::{CALLS_AT_ONCE, all_at_once};
-use crate::provider::aws::fields::{list, opt};
+use crate::provider::aws::fields::{always, list, opt};
 use crate::provider::{LiveResource, ProviderError, ReadRequest, ReadShare};
 use crate::value::Value;
 
@@ -68,10 +68,15 @@ pub(crate) fn load_balancer_of(arn: &str) -> Option<String> {
 /// Load balancers as live resources.
 pub(crate) fn load_balancers(
     lbs: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancer],
-) -> Vec<LiveResource> {
+) -> Result<Vec<LiveResource>, ProviderError> {
     lbs.iter()
-        .filter_map(|lb| {
-            let arn = lb.load_balancer_arn()?;
+        .map(|lb| {
+            let arn = always(
+                lb.load_balancer_arn(),
+                SERVICE,
+                "DescribeLoadBalancers",
+                "LoadBalancerArn",
+            )?;
             let mut attrs = IndexMap::new();
             attrs.insert("name".into(), opt(lb.load_balancer_name()));
             attrs.insert(
@@ -93,7 +98,7 @@ pub(crate) fn load_balancers(
                 "state".into(),
                 opt(lb.state().and_then(|s| s.code()).map(|c| c.as_str())),
             );
-            Some(resource(arn, attrs, computed))
+            Ok(resource(arn, attrs, computed))
         })
         .collect()
 }
@@ -101,11 +106,16 @@ pub(crate) fn load_balancers(
 /// Target groups as live resources.
 pub(crate) fn target_groups(
     groups: &[aws_sdk_elasticloadbalancingv2::types::TargetGroup],
-) -> Vec<LiveResource> {
+) -> Result<Vec<LiveResource>, ProviderError> {
     groups
         .iter()
-        .filter_map(|g| {
-            let arn = g.target_group_arn()?;
+        .map(|g| {
+            let arn = always(
+                g.target_group_arn(),
+                SERVICE,
+                "DescribeTargetGroups",
+                "TargetGroupArn",
+            )?;
             let mut attrs = IndexMap::new();
             attrs.insert("name".into(), opt(g.target_group_name()));
             attrs.insert(
@@ -120,7 +130,7 @@ pub(crate) fn target_groups(
             );
             attrs.insert("vpc_id".into(), opt(g.vpc_id()));
             attrs.insert("health_check_path".into(), opt(g.health_check_path()));
-            Some(resource(arn, attrs, IndexMap::new()))
+            Ok(resource(arn, attrs, IndexMap::new()))
         })
         .collect()
 }
@@ -277,7 +287,7 @@ impl Elbv2 {
             self.client.describe_load_balancers(),
             "DescribeLoadBalancers"
         );
-        Ok(load_balancers(&lbs))
+        load_balancers(&lbs)
     }
 
     /// These load balancers only (per-resource reads); none when gone.
@@ -292,7 +302,7 @@ impl Elbv2 {
             .send()
             .await
         {
-            Ok(out) => Ok(load_balancers(out.load_balancers())),
+            Ok(out) => load_balancers(out.load_balancers()),
             Err(e)
                 if aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata::code(&e)
                     == Some("LoadBalancerNotFound") =>
@@ -315,7 +325,7 @@ impl Elbv2 {
             .send()
             .await
         {
-            Ok(out) => Ok(target_groups(out.target_groups())),
+            Ok(out) => target_groups(out.target_groups()),
             Err(e)
                 if aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata::code(&e)
                     == Some("TargetGroupNotFound") =>
@@ -329,7 +339,7 @@ impl Elbv2 {
     pub(crate) async fn read_target_groups(&self) -> Result<Vec<LiveResource>, ProviderError> {
         let groups =
             crate::all_items!(self.client.describe_target_groups(), "DescribeTargetGroups");
-        Ok(target_groups(&groups))
+        target_groups(&groups)
     }
 
     pub(crate) async fn read_listeners(
@@ -340,10 +350,15 @@ impl Elbv2 {
             self.client.describe_listeners().load_balancer_arn(lb_arn),
             "DescribeListeners"
         );
-        Ok(listeners
+        listeners
             .iter()
-            .filter_map(|l| {
-                let arn = l.listener_arn()?;
+            .map(|l| {
+                let arn = always(
+                    l.listener_arn(),
+                    SERVICE,
+                    "DescribeListeners",
+                    "ListenerArn",
+                )?;
                 let mut attrs = IndexMap::new();
                 attrs.insert("load_balancer_arn".into(), opt(l.load_balancer_arn()));
                 attrs.insert(
@@ -368,9 +383,9 @@ impl Elbv2 {
                     "target_group_arn".into(),
                     opt(action.and_then(|a| a.target_group_arn())),
                 );
-                Some(resource(arn, attrs, IndexMap::new()))
+                Ok(resource(arn, attrs, IndexMap::new()))
             })
-            .collect())
+            .collect()
     }
 
     pub(crate) async fn read_rules(
@@ -389,7 +404,7 @@ impl Elbv2 {
                 .await
                 .map_err(failed(SERVICE, "DescribeRules"))?;
             for r in page.rules().iter().filter(|r| r.is_default() != Some(true)) {
-                let Some(arn) = r.rule_arn() else { continue };
+                let arn = always(r.rule_arn(), SERVICE, "DescribeRules", "RuleArn")?;
                 let values = |field: &str| -> Vec<String> {
                     r.conditions()
                         .iter()

@@ -73,6 +73,20 @@ pub fn answered(
     }
 }
 
+/// A field AWS always returns in an answer (an id, a VPC's CIDR block, a
+/// subnet's zone), or an error naming the service, the operation and the
+/// field: never a default that would read as a change, or lose the
+/// resource. A field AWS may leave out (a description, a tag's value) is
+/// read with its default instead.
+pub fn always<T>(
+    v: Option<T>,
+    service: &'static str,
+    operation: &'static str,
+    field: &str,
+) -> Result<T, ProviderError> {
+    v.ok_or_else(|| ProviderError::new(service, operation, format!("the answer has no {field}")))
+}
+
 /// A bool attribute.
 pub fn b(attrs: &IndexMap<String, Value>, k: &str) -> Option<bool> {
     attrs.get(k).and_then(Value::as_bool)
