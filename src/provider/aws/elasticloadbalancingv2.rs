@@ -454,3 +454,38 @@ impl Elbv2 {
             set: add_tags(resource_arns).set_tags => "AddTags")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_elasticloadbalancingv2::types::{LoadBalancer, TargetGroup};
+
+    /// A load balancer or target group without its ARN fails the read, by
+    /// name, rather than vanishing from it (and being planned again).
+    #[test]
+    fn a_read_without_an_arn_fails_instead_of_leaving_the_resource_out() {
+        let lb = |arn: Option<&str>| {
+            LoadBalancer::builder()
+                .set_load_balancer_arn(arn.map(ToString::to_string))
+                .load_balancer_name("web")
+                .build()
+        };
+        let read = super::load_balancers(&[lb(Some("arn:lb/1")), lb(None)]);
+        assert_eq!(
+            read.unwrap_err().to_string(),
+            "elasticloadbalancingv2 DescribeLoadBalancers failed: the answer has no LoadBalancerArn"
+        );
+        assert_eq!(
+            super::load_balancers(&[lb(Some("arn:lb/1"))])
+                .unwrap()
+                .len(),
+            1
+        );
+        let tg = TargetGroup::builder().target_group_name("web").build();
+        assert!(
+            super::target_groups(&[tg])
+                .unwrap_err()
+                .to_string()
+                .contains("no TargetGroupArn")
+        );
+    }
+}

@@ -134,3 +134,21 @@ pub fn with_applied(mut live: LiveResource, attrs: &IndexMap<String, Value>) -> 
     }
     live
 }
+
+#[cfg(test)]
+mod tests {
+    use super::always;
+
+    #[test]
+    fn a_field_an_answer_lacks_is_an_error_naming_service_operation_and_field() {
+        assert_eq!(
+            always(Some("vpc-1"), "ec2", "DescribeVpcs", "VpcId").unwrap(),
+            "vpc-1"
+        );
+        let err = always(None::<&str>, "ec2", "DescribeVpcs", "VpcId").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ec2 DescribeVpcs failed: the answer has no VpcId"
+        );
+    }
+}
