@@ -45,6 +45,7 @@ pub mod secret;
 pub mod security_group;
 pub mod ssm_parameter;
 pub mod subnet;
+mod subnet_group;
 pub mod target_group;
 pub mod vpc;
 pub mod vpc_peering;

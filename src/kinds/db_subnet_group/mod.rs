@@ -7,10 +7,9 @@
 pub(crate) mod aws;
 
 use indexmap::IndexMap;
-use serde_json::json;
 
 use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
-use crate::schema::{KindSchema, TAGS, Type, computed_optional, optional, required};
+use crate::schema::KindSchema;
 use crate::value::Value;
 
 const ID: crate::schema::ComputedSchema = crate::schema::ComputedSchema {
@@ -22,26 +21,9 @@ pub static SCHEMA: KindSchema = KindSchema {
     name: "db_subnet_group",
     service: "rds",
     summary: "The subnets an Aurora cluster may use.",
-    attrs: &[
-        computed_optional(
-            "name",
-            Type::String,
-            "The group name; defaults to `<stack>-<block name>`.",
-        )
-        .force_new(),
-        optional(
-            "description",
-            Type::String,
-            "\"Managed by mdl\"",
-            "What the group is for.",
-        ),
-        required(
-            "subnet_ids",
-            Type::Set(&Type::String),
-            "The (data tier) subnets, in at least two availability zones.",
-        ),
-        TAGS,
-    ],
+    attrs: &super::subnet_group::attrs(
+        "The (data tier) subnets, in at least two availability zones.",
+    ),
     computed: &[ID, crate::schema::ARN],
     taggable: true,
     rank: 3,
@@ -54,20 +36,7 @@ fn properties(
     cfn: &dyn CfnValues,
     attrs: &IndexMap<String, Value>,
 ) -> serde_json::Map<String, Json> {
-    let mut props = super::cfn_values(cfn, attrs, &[("DBSubnetGroupName", "name")]);
-    props.insert(
-        "DBSubnetGroupDescription".into(),
-        attrs
-            .get("description")
-            .filter(|d| **d != Value::Null)
-            .map_or_else(|| json!("Managed by mdl"), |d| cfn.value(d)),
-    );
-    props.extend(super::cfn_properties(
-        cfn,
-        attrs,
-        &[("SubnetIds", "subnet_ids")],
-    ));
-    props
+    super::subnet_group::properties(cfn, attrs, "DBSubnetGroupName", "DBSubnetGroupDescription")
 }
 
 static CLOUDFORMATION: CfnMapping = CfnMapping::of(

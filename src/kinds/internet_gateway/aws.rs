@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
-use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
+use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, live, tag_spec};
 use crate::provider::aws::fields::{always, s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
@@ -60,14 +60,9 @@ impl Ec2Resource for Gateways {
             .send()
             .await
             .map_err(failed(SERVICE, "CreateInternetGateway"))?;
-        let id = out
-            .internet_gateway()
-            .and_then(|g| g.internet_gateway_id())
-            .ok_or_else(|| missing("CreateInternetGateway", "gateway id"))?
-            .to_string();
-        let prior = bare(&id);
-        self.update(&prior, attrs).await?;
-        Ok(id)
+        let id = out.internet_gateway().and_then(|g| g.internet_gateway_id());
+        self.created("CreateInternetGateway", id, "gateway id", attrs)
+            .await
     }
 
     /// Move the attachment: detach from the old VPC, attach to the new.

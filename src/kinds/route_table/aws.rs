@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
-use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
+use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, live, tag_spec};
 use crate::provider::aws::fields::{always, req_s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
@@ -95,14 +95,9 @@ impl Ec2Resource for Tables {
             .send()
             .await
             .map_err(failed(SERVICE, "CreateRouteTable"))?;
-        let id = out
-            .route_table()
-            .and_then(|t| t.route_table_id())
-            .ok_or_else(|| missing("CreateRouteTable", "route table id"))?
-            .to_string();
-        let prior = bare(&id);
-        self.update(&prior, attrs).await?;
-        Ok(id)
+        let id = out.route_table().and_then(|t| t.route_table_id());
+        self.created("CreateRouteTable", id, "route table id", attrs)
+            .await
     }
 
     async fn update(

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
-use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
+use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, live, tag_spec};
 use crate::provider::aws::fields::{always, b, req_s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
@@ -87,14 +87,8 @@ impl Ec2Resource for Vpcs {
             .send()
             .await
             .map_err(failed(SERVICE, "CreateVpc"))?;
-        let id = out
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .ok_or_else(|| missing("CreateVpc", "VPC id"))?
-            .to_string();
-        let prior = bare(&id);
-        self.update(&prior, attrs).await?;
-        Ok(id)
+        let id = out.vpc().and_then(|v| v.vpc_id());
+        self.created("CreateVpc", id, "VPC id", attrs).await
     }
 
     async fn update(

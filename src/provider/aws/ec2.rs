@@ -165,6 +165,21 @@ pub(crate) trait Ec2Resource:
 
     async fn delete(&self, prior: &LiveResource) -> Result<(), ProviderError>;
 
+    /// What a create ends with: the new id from `op`'s answer (an error
+    /// naming `what` when the answer lacks it), then the attributes the
+    /// create call cannot set, applied as an update from nothing.
+    async fn created(
+        &self,
+        op: &'static str,
+        id: Option<&str>,
+        what: &str,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<String, ProviderError> {
+        let id = id.ok_or_else(|| missing(op, what))?.to_string();
+        self.update(&bare(&id), attrs).await?;
+        Ok(id)
+    }
+
     /// The resource as it is right after a change.
     async fn read_one(&self, id: &str) -> Result<LiveResource, ProviderError> {
         self.describe(filter(Self::ID_FILTER, [id]))
