@@ -99,6 +99,35 @@ macro_rules! aws_kind {
             }
         }
     };
+    // A kind read whole by one function of its client (`read`), kept to
+    // the stack's resources and those state knows, and changed by another
+    // (`apply`, of the client and the request).
+    ($(#[$meta:meta])* $unit:ident => read $read:path, apply $apply:path) => {
+        $(#[$meta])*
+        pub struct $unit;
+
+        #[async_trait::async_trait]
+        impl $crate::provider::aws::AwsKind for $unit {
+            async fn read(
+                &self,
+                aws: &$crate::provider::aws::AwsProvider,
+                req: $crate::provider::ReadRequest<'_>,
+            ) -> Result<$crate::provider::ReadResponse, $crate::provider::ProviderError> {
+                Ok($crate::provider::aws::of_stack(
+                    $read(&aws.client()).await?,
+                    &req,
+                ))
+            }
+
+            async fn apply(
+                &self,
+                aws: &$crate::provider::aws::AwsProvider,
+                req: $crate::provider::ApplyRequest<'_>,
+            ) -> Result<$crate::provider::ApplyResponse, $crate::provider::ProviderError> {
+                $apply(&aws.client(), req).await
+            }
+        }
+    };
 }
 
 /// Everything mdl knows about one kind.

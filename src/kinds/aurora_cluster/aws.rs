@@ -9,10 +9,7 @@ use indexmap::IndexMap;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::fields::{always, list, opt, s, strings, with_applied};
 use crate::provider::aws::rds::{self, SERVICE};
-use crate::provider::aws::{AwsKind, AwsProvider};
-use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
-};
+use crate::provider::{ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError};
 use crate::value::Value;
 
 fn scaling(attrs: &IndexMap<String, Value>) -> Option<ServerlessV2ScalingConfiguration> {
@@ -246,28 +243,7 @@ async fn apply(client: &Client, req: ApplyRequest<'_>) -> Result<ApplyResponse, 
     }
 }
 
-/// The `aurora_cluster` kind's AWS side.
-pub struct Clusters;
-
-#[async_trait::async_trait]
-impl AwsKind for Clusters {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        let client: Client = aws.client();
-        Ok(crate::provider::aws::of_stack(
-            read_clusters(&client).await?,
-            &req,
-        ))
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        apply(&aws.client(), req).await
-    }
-}
+crate::aws_kind!(
+    /// The `aurora_cluster` kind's AWS side.
+    Clusters => read read_clusters, apply apply
+);

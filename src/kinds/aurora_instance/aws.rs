@@ -7,10 +7,7 @@ use indexmap::IndexMap;
 use crate::provider::aws::call::failed;
 use crate::provider::aws::fields::{always, opt, s, with_applied};
 use crate::provider::aws::rds::{self, SERVICE};
-use crate::provider::aws::{AwsKind, AwsProvider};
-use crate::provider::{
-    ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
-};
+use crate::provider::{ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError};
 use crate::value::Value;
 
 async fn read_instances(client: &Client) -> Result<Vec<LiveResource>, ProviderError> {
@@ -121,28 +118,7 @@ async fn apply(client: &Client, req: ApplyRequest<'_>) -> Result<ApplyResponse, 
     }
 }
 
-/// The `aurora_instance` kind's AWS side.
-pub struct Instances;
-
-#[async_trait::async_trait]
-impl AwsKind for Instances {
-    async fn read(
-        &self,
-        aws: &AwsProvider,
-        req: ReadRequest<'_>,
-    ) -> Result<ReadResponse, ProviderError> {
-        let client: Client = aws.client();
-        Ok(crate::provider::aws::of_stack(
-            read_instances(&client).await?,
-            &req,
-        ))
-    }
-
-    async fn apply(
-        &self,
-        aws: &AwsProvider,
-        req: ApplyRequest<'_>,
-    ) -> Result<ApplyResponse, ProviderError> {
-        apply(&aws.client(), req).await
-    }
-}
+crate::aws_kind!(
+    /// The `aurora_instance` kind's AWS side.
+    Instances => read read_instances, apply apply
+);
