@@ -164,15 +164,12 @@ impl Ssm {
         for out in pages {
             let out = out.map_err(failed(SERVICE, "GetParameters"))?;
             for p in out.parameters() {
-                if let Some(name) = p.name() {
-                    values.insert(
-                        name.to_string(),
-                        (
-                            p.value().unwrap_or_default().to_string(),
-                            p.arn().map(ToString::to_string),
-                        ),
-                    );
-                }
+                let name = always(p.name(), SERVICE, "GetParameters", "Name")?;
+                let value = always(p.value(), SERVICE, "GetParameters", "Value")?;
+                values.insert(
+                    name.to_string(),
+                    (value.to_string(), p.arn().map(ToString::to_string)),
+                );
             }
         }
         Ok(values)
