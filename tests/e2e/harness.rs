@@ -23,7 +23,6 @@ pub struct Moto {
     credentials: Credentials,
 }
 
-#[derive(Clone)]
 struct Credentials {
     key: String,
     secret: String,
@@ -124,14 +123,9 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "moto_server did not start listening on port {port} within 30s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        serving(&format!("moto_server on port {port}"), || {
+            TcpStream::connect(("127.0.0.1", port)).ok().map(|_| port)
+        });
         Moto {
             child: Some(child),
             _lease: None,
@@ -161,15 +155,7 @@ impl Moto {
     /// Settings for SDK clients that check what exists, independent of
     /// mdl: `aws_sdk_x::Client::new(&ws.moto.sdk())`.
     pub fn sdk(&self) -> aws_config::SdkConfig {
-        let c = &self.credentials;
-        let creds =
-            aws_sdk_ec2::config::Credentials::new(&c.key, &c.secret, c.token.clone(), None, "e2e");
-        aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("eu-west-2"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(creds))
-            .build()
+        sdk(&self.endpoint, &self.credentials)
     }
 
     pub fn ec2(&self) -> aws_sdk_ec2::Client {
@@ -233,6 +219,33 @@ impl Drop for Moto {
     }
 }
 
+/// SDK settings for `endpoint` with `c`, in eu-west-2.
+fn sdk(endpoint: &str, c: &Credentials) -> aws_config::SdkConfig {
+    let creds =
+        aws_sdk_ec2::config::Credentials::new(&c.key, &c.secret, c.token.clone(), None, "e2e");
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("eu-west-2"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(creds))
+        .build()
+}
+
+/// Wait, up to 30 s, until `port` gives the port `what` serves on.
+fn serving(what: &str, port: impl Fn() -> Option<u16>) -> u16 {
+    let start = Instant::now();
+    loop {
+        if let Some(port) = port() {
+            return port;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} did not serve within 30s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The port a slot's server listens on, if it answers.
 fn live_port(port_file: &Path) -> Option<u16> {
     let port: u16 = std::fs::read_to_string(port_file)
@@ -265,18 +278,7 @@ fn keep(python: &Path, lease_file: &Path, port_file: &Path) -> u16 {
         .process_group(0)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", keeper.display()));
-    let start = Instant::now();
-    loop {
-        if let Some(port) = live_port(port_file) {
-            return port;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{} did not serve within 30s",
-            keeper.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    serving(&keeper.display().to_string(), || live_port(port_file))
 }
 
 /// An account no other test uses: AssumeRole into a role of it, which moto
@@ -292,13 +294,7 @@ fn new_account(endpoint: &str) -> Credentials {
     let seed = nanos ^ (u64::from(std::process::id()) << 24) ^ NEXT.fetch_add(1, Ordering::SeqCst);
     // 2xxxxxxxxxxx: never moto's default 123456789012.
     let account = format!("2{:011}", seed % 100_000_000_000);
-    let own = Moto {
-        child: None,
-        _lease: None,
-        endpoint: endpoint.to_string(),
-        credentials: Credentials::testing(),
-    };
-    let sts = aws_sdk_sts::Client::new(&own.sdk());
+    let sts = aws_sdk_sts::Client::new(&sdk(endpoint, &Credentials::testing()));
     let answer = Workspace::runtime().block_on(async {
         sts.assume_role()
             .role_arn(format!("arn:aws:iam::{account}:role/e2e"))

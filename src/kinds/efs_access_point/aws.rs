@@ -24,53 +24,51 @@ impl AccessPoints {
             let field = |v, name| always(v, SERVICE, "DescribeAccessPoints", name);
             let mut out = Vec::new();
             for p in &points {
-                out.push({
-                    let id = field(p.access_point_id(), "AccessPointId")?;
-                    let tags = split_tags(p.tags());
-                    if tags.stack.as_deref() != Some(req.stack)
-                        && !req.known_ids.iter().any(|k| k == id)
-                    {
-                        continue;
-                    }
-                    if matches!(
-                        p.life_cycle_state().map(|s| s.as_str()),
-                        Some("deleting" | "deleted")
-                    ) {
-                        continue;
-                    }
-                    let mut attrs = IndexMap::new();
-                    attrs.insert(
-                        "file_system_id".into(),
-                        Value::str(field(p.file_system_id(), "FileSystemId")?),
-                    );
-                    let root = p.root_directory();
-                    attrs.insert(
-                        "root_path".into(),
-                        Value::str(root.and_then(|r| r.path()).unwrap_or("/")),
-                    );
-                    attrs.insert("posix_uid".into(), opt_num(p.posix_user().map(|u| u.uid())));
-                    attrs.insert("posix_gid".into(), opt_num(p.posix_user().map(|u| u.gid())));
-                    let info = root.and_then(|r| r.creation_info());
-                    attrs.insert("owner_uid".into(), opt_num(info.map(|c| c.owner_uid())));
-                    attrs.insert("owner_gid".into(), opt_num(info.map(|c| c.owner_gid())));
-                    attrs.insert(
-                        "permissions".into(),
-                        info.map_or(Value::Null, |c| Value::str(c.permissions())),
-                    );
-                    attrs.insert("tags".into(), tags.user);
-                    let mut computed = IndexMap::new();
-                    computed.insert("id".into(), Value::str(id));
-                    computed.insert(
-                        "arn".into(),
-                        Value::str(field(p.access_point_arn(), "AccessPointArn")?),
-                    );
-                    LiveResource {
-                        addr: tags.addr,
-                        stack: tags.stack,
-                        id: id.to_string(),
-                        attrs,
-                        computed,
-                    }
+                let id = field(p.access_point_id(), "AccessPointId")?;
+                let tags = split_tags(p.tags());
+                if tags.stack.as_deref() != Some(req.stack)
+                    && !req.known_ids.iter().any(|k| k == id)
+                {
+                    continue;
+                }
+                if matches!(
+                    p.life_cycle_state().map(|s| s.as_str()),
+                    Some("deleting" | "deleted")
+                ) {
+                    continue;
+                }
+                let mut attrs = IndexMap::new();
+                attrs.insert(
+                    "file_system_id".into(),
+                    Value::str(field(p.file_system_id(), "FileSystemId")?),
+                );
+                let root = p.root_directory();
+                attrs.insert(
+                    "root_path".into(),
+                    Value::str(root.and_then(|r| r.path()).unwrap_or("/")),
+                );
+                attrs.insert("posix_uid".into(), opt_num(p.posix_user().map(|u| u.uid())));
+                attrs.insert("posix_gid".into(), opt_num(p.posix_user().map(|u| u.gid())));
+                let info = root.and_then(|r| r.creation_info());
+                attrs.insert("owner_uid".into(), opt_num(info.map(|c| c.owner_uid())));
+                attrs.insert("owner_gid".into(), opt_num(info.map(|c| c.owner_gid())));
+                attrs.insert(
+                    "permissions".into(),
+                    info.map_or(Value::Null, |c| Value::str(c.permissions())),
+                );
+                attrs.insert("tags".into(), tags.user);
+                let mut computed = IndexMap::new();
+                computed.insert("id".into(), Value::str(id));
+                computed.insert(
+                    "arn".into(),
+                    Value::str(field(p.access_point_arn(), "AccessPointArn")?),
+                );
+                out.push(LiveResource {
+                    addr: tags.addr,
+                    stack: tags.stack,
+                    id: id.to_string(),
+                    attrs,
+                    computed,
                 });
             }
             out

@@ -1,18 +1,16 @@
 //! Subnets: one describe by the stack tag.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType};
+use aws_sdk_ec2::types::{Filter, ResourceType};
 use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
-use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bare, live, missing, tag_spec};
+use crate::provider::aws::ec2::{
+    Ec2, Ec2Resource, SERVICE, Tagged, bare, bool_attr, live, missing, tag_spec,
+};
 use crate::provider::aws::fields::{always, b, req_s, s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
-
-fn bool_attr(v: bool) -> AttributeBooleanValue {
-    AttributeBooleanValue::builder().value(v).build()
-}
 
 crate::on_service!(Subnets(Ec2));
 

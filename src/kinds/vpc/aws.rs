@@ -1,19 +1,15 @@
 //! VPCs: one describe by the stack tag; DNS settings read per VPC only
 //! for VPCs state does not know.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType};
+use aws_sdk_ec2::types::{Filter, ResourceType};
 use indexmap::IndexMap;
 
 use crate::lang::ResourceAddr;
 use crate::provider::aws::call::failed;
-use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, live, tag_spec};
+use crate::provider::aws::ec2::{Ec2, Ec2Resource, SERVICE, Tagged, bool_attr, live, tag_spec};
 use crate::provider::aws::fields::{always, b, req_s};
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
-
-fn bool_attr(v: bool) -> AttributeBooleanValue {
-    AttributeBooleanValue::builder().value(v).build()
-}
 
 crate::on_service!(Vpcs(Ec2));
 

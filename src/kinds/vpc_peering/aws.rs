@@ -41,40 +41,38 @@ impl Ec2Resource for Peerings {
             ) {
                 continue;
             }
-            out.push({
-                let id = field(p.vpc_peering_connection_id(), "VpcPeeringConnectionId")?;
-                let tags = crate::provider::aws::tags::split(p.tags());
-                let requester = p.requester_vpc_info();
-                let accepter = p.accepter_vpc_info();
-                let mut attrs = IndexMap::new();
-                attrs.insert(
-                    "vpc_id".into(),
-                    requester
-                        .and_then(|r| r.vpc_id())
-                        .map_or(Value::Null, Value::str),
-                );
-                attrs.insert(
-                    "peer_vpc_id".into(),
-                    accepter
-                        .and_then(|r| r.vpc_id())
-                        .map_or(Value::Null, Value::str),
-                );
-                attrs.insert(
-                    "peer_owner_id".into(),
-                    accepter
-                        .and_then(|r| r.owner_id())
-                        .map_or(Value::Null, Value::str),
-                );
-                attrs.insert(
-                    "peer_region".into(),
-                    accepter
-                        .and_then(|r| r.region())
-                        .map_or(Value::Null, Value::str),
-                );
-                let mut computed = IndexMap::new();
-                computed.insert("status".into(), Value::str(code));
-                live(tags, id, attrs, computed)
-            });
+            let id = field(p.vpc_peering_connection_id(), "VpcPeeringConnectionId")?;
+            let tags = crate::provider::aws::tags::split(p.tags());
+            let requester = p.requester_vpc_info();
+            let accepter = p.accepter_vpc_info();
+            let mut attrs = IndexMap::new();
+            attrs.insert(
+                "vpc_id".into(),
+                requester
+                    .and_then(|r| r.vpc_id())
+                    .map_or(Value::Null, Value::str),
+            );
+            attrs.insert(
+                "peer_vpc_id".into(),
+                accepter
+                    .and_then(|r| r.vpc_id())
+                    .map_or(Value::Null, Value::str),
+            );
+            attrs.insert(
+                "peer_owner_id".into(),
+                accepter
+                    .and_then(|r| r.owner_id())
+                    .map_or(Value::Null, Value::str),
+            );
+            attrs.insert(
+                "peer_region".into(),
+                accepter
+                    .and_then(|r| r.region())
+                    .map_or(Value::Null, Value::str),
+            );
+            let mut computed = IndexMap::new();
+            computed.insert("status".into(), Value::str(code));
+            out.push(live(tags, id, attrs, computed));
         }
         Ok(out)
     }

@@ -35,6 +35,13 @@ pub(crate) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<Stri
         .build()
 }
 
+/// A boolean setting as EC2's modify calls take it.
+pub(crate) fn bool_attr(v: bool) -> aws_sdk_ec2::types::AttributeBooleanValue {
+    aws_sdk_ec2::types::AttributeBooleanValue::builder()
+        .value(v)
+        .build()
+}
+
 pub(crate) fn missing(op: &'static str, what: &str) -> ProviderError {
     ProviderError::new(SERVICE, op, format!("the response has no {what}"))
 }

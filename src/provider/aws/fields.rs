@@ -63,14 +63,7 @@ pub fn answered(
     operation: &'static str,
     field: &str,
 ) -> Result<String, ProviderError> {
-    match v {
-        Some(v) if !v.is_empty() => Ok(v.to_string()),
-        _ => Err(ProviderError::new(
-            service,
-            operation,
-            format!("the answer has no {field}"),
-        )),
-    }
+    always(v.filter(|v| !v.is_empty()), service, operation, field).map(ToString::to_string)
 }
 
 /// A field AWS always returns in an answer (an id, a VPC's CIDR block, a
