@@ -45,7 +45,11 @@ echo "== tests"
 # Inputs per fuzz property (tests/integration/fuzz.rs).
 export PROPTEST_CASES="${PROPTEST_CASES:-1000}"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --locked --no-fail-fast --failure-output final
+  # One test more than the machine has cores: many e2e tests wait on
+  # purpose (latency the proxy injects, a signal's grace period), and the
+  # cores would idle meanwhile.
+  cargo nextest run --locked --no-fail-fast --failure-output final \
+    --test-threads "$(($(nproc) + 1))"
 else
   cargo test --locked --no-fail-fast
 fi

@@ -10,14 +10,13 @@ use crate::harness::Workspace;
 use crate::proxy::{Faults, Proxy};
 
 const PROD: &str = include_str!("../../examples/prod.moodle");
-const BACKEND: &str = "s3://mdl-state/teams/vle";
 
 fn object(ws: &Workspace, key: &str) -> Option<String> {
     let client = ws.moto.s3();
     Workspace::runtime().block_on(async {
         let out = client
             .get_object()
-            .bucket("mdl-state")
+            .bucket(ws.moto.bucket("mdl-state"))
             .key(key)
             .send()
             .await
@@ -29,8 +28,11 @@ fn object(ws: &Workspace, key: &str) -> Option<String> {
 
 #[test]
 fn two_applies_one_lock_and_force_unlock_after_a_kill() {
-    let ws = Workspace::own("prod.moodle", PROD);
-    ws.moto.create_bucket("mdl-state");
+    let ws = Workspace::new("prod.moodle", PROD);
+    let bucket = ws.moto.bucket("mdl-state");
+    ws.moto.create_bucket(&bucket);
+    let backend = format!("s3://{bucket}/teams/vle");
+    let backend = backend.as_str();
     let proxy = Proxy::start(
         &ws.moto.endpoint,
         Faults {
@@ -38,13 +40,13 @@ fn two_applies_one_lock_and_force_unlock_after_a_kill() {
             ..Faults::default()
         },
     );
-    ws.expect("plan", &["--backend", BACKEND], 0);
+    ws.expect("plan", &["--backend", backend], 0);
     let args = [
         "apply",
         "prod.moodle",
         "--auto-approve",
         "--backend",
-        BACKEND,
+        backend,
     ];
     let spawn = || {
         ws.command(&proxy.endpoint, &args)
@@ -87,7 +89,7 @@ fn two_applies_one_lock_and_force_unlock_after_a_kill() {
     assert!(state.contains("module.vle.aurora_cluster.main"), "{state}");
     assert!(object(&ws, "teams/vle/prod.state.json.lock").is_none());
     assert!(!ws.state_path().exists());
-    ws.expect("plan", &["--backend", BACKEND, "--detailed-exitcode"], 0);
+    ws.expect("plan", &["--backend", backend, "--detailed-exitcode"], 0);
 
     // A run killed while it holds the lock leaves it behind.
     ws.edit("web_max         = 6", "web_max         = 8");
@@ -100,7 +102,7 @@ fn two_applies_one_lock_and_force_unlock_after_a_kill() {
     child.kill().unwrap();
     child.wait().unwrap();
     proxy.settle();
-    let locked = ws.mdl(&["plan", "prod.moodle", "--backend", BACKEND]);
+    let locked = ws.mdl(&["plan", "prod.moodle", "--backend", backend]);
     assert_eq!(locked.code, 1, "{}", locked.all());
     assert!(
         locked.stderr.contains("mdl force-unlock"),
@@ -111,16 +113,16 @@ fn two_applies_one_lock_and_force_unlock_after_a_kill() {
     let lock: serde_json::Value = serde_json::from_str(&lock).unwrap();
     let id = lock["id"].as_str().unwrap().to_string();
     assert!(locked.stderr.contains(&id), "{}", locked.all());
-    let wrong = ws.mdl(&["force-unlock", "prod.moodle", "0000", "--backend", BACKEND]);
+    let wrong = ws.mdl(&["force-unlock", "prod.moodle", "0000", "--backend", backend]);
     assert_eq!(wrong.code, 1, "{}", wrong.all());
     assert!(
         wrong.stderr.contains("cli::unlock_refused"),
         "{}",
         wrong.all()
     );
-    let unlock = ws.mdl(&["force-unlock", "prod.moodle", &id, "--backend", BACKEND]);
+    let unlock = ws.mdl(&["force-unlock", "prod.moodle", &id, "--backend", backend]);
     assert_eq!(unlock.code, 0, "{}", unlock.all());
     assert!(object(&ws, "teams/vle/prod.state.json.lock").is_none());
-    ws.expect("apply", &["--auto-approve", "--backend", BACKEND], 0);
-    ws.expect("plan", &["--backend", BACKEND, "--detailed-exitcode"], 0);
+    ws.expect("apply", &["--auto-approve", "--backend", backend], 0);
+    ws.expect("plan", &["--backend", backend, "--detailed-exitcode"], 0);
 }

@@ -5,7 +5,10 @@
 //! answer). After each kill a plain `mdl apply` converges, the next plan is
 //! empty, and what moto holds is exactly what state records: kind by kind,
 //! the same ids, so no duplicate and no orphan. `MDL_CRASH_RUNS` sets the
-//! number of runs (default 20); `MDL_CRASH_ONLY=N` repeats run N alone.
+//! number of runs (default 10, each killed in its tenth of the apply);
+//! where in its share each kill falls changes from one run of the suite to
+//! the next, and `MDL_CRASH_SEED` (printed first) repeats it;
+//! `MDL_CRASH_ONLY=N` repeats run N alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -245,17 +248,41 @@ pub(crate) fn inventory(ws: &Workspace) -> Inventory {
     })
 }
 
-/// How many runs (`MDL_CRASH_RUNS`, 20 by default), and the one run to
-/// repeat alone (`MDL_CRASH_ONLY=N`), to look into it.
-fn crash_runs() -> (u64, Option<u64>) {
-    let runs = std::env::var("MDL_CRASH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(20);
-    let only = std::env::var("MDL_CRASH_ONLY")
-        .ok()
-        .and_then(|r| r.parse().ok());
-    (runs, only)
+/// The rounds of a crash test: how many (`MDL_CRASH_RUNS`, 10 by default),
+/// the one to repeat alone (`MDL_CRASH_ONLY=N`, to look into it), and where
+/// in its share of the run each round's kill falls (`MDL_CRASH_SEED`).
+struct Runs {
+    runs: u64,
+    only: Option<u64>,
+    seed: u64,
+}
+
+impl Runs {
+    fn from_env() -> Runs {
+        let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+        // A seed of its own for each run of the suite, so that the kills of
+        // successive CI runs fall at different points; the report prints
+        // it, and MDL_CRASH_SEED repeats a run's points exactly.
+        let seed = var("MDL_CRASH_SEED").unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+                .into()
+        });
+        Runs {
+            runs: var("MDL_CRASH_RUNS").unwrap_or(10).max(1),
+            only: var("MDL_CRASH_ONLY"),
+            seed,
+        }
+    }
+
+    /// Round `i`'s kill: `start` plus its share of `span`, the rounds
+    /// spread evenly over the span, all moved by the seed within a share.
+    fn delay(&self, i: u64, start: u64, span: u64) -> Duration {
+        let share = span / self.runs;
+        Duration::from_millis(start + i * share + self.seed % share.max(1))
+    }
 }
 
 /// Rounds at once: each has an emulator of its own, and the kills land
@@ -265,8 +292,12 @@ const ROUNDS_AT_ONCE: usize = 3;
 /// Run `round` for each run number, `ROUNDS_AT_ONCE` at a time, and print
 /// their reports in order. A round that fails fails the test, with its
 /// message.
-fn rounds(runs: u64, only: Option<u64>, round: impl Fn(u64) -> String + Sync) {
-    let todo: Vec<u64> = (0..runs).filter(|i| only.is_none_or(|o| o == *i)).collect();
+fn rounds(runs: &Runs, round: impl Fn(u64) -> String + Sync) {
+    let todo: Vec<u64> = (0..runs.runs)
+        .filter(|i| runs.only.is_none_or(|o| o == *i))
+        .collect();
+    // First, so that a failing round's output says how to repeat it.
+    eprintln!("MDL_CRASH_SEED={} MDL_CRASH_RUNS={}", runs.seed, runs.runs);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let reports = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -289,8 +320,8 @@ fn rounds(runs: u64, only: Option<u64>, round: impl Fn(u64) -> String + Sync) {
 
 #[test]
 fn killed_applies_converge_without_duplicates_or_orphans() {
-    let (runs, only) = crash_runs();
-    rounds(runs, only, |i| {
+    let runs = Runs::from_env();
+    rounds(&runs, |i| {
         let ws = Workspace::new("prod.moodle", PROD);
         let proxy = Proxy::start(
             &ws.moto.endpoint,
@@ -303,7 +334,7 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
         // kill falls in the apply itself (about 1.5 s), not in moto's
         // start-up.
         ws.expect("plan", &[], 0);
-        let delay = Duration::from_millis(100 + i * 1500 / runs.max(1));
+        let delay = runs.delay(i, 100, 1500);
         let mut child = ws.spawn_at(&proxy.endpoint, &["apply", "prod.moodle", "--auto-approve"]);
         std::thread::sleep(delay);
         let finished = child.try_wait().unwrap().is_some();
@@ -427,8 +458,8 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
 
 #[test]
 fn killed_destroys_finish_without_orphans() {
-    let (runs, only) = crash_runs();
-    rounds(runs, only, |i| {
+    let runs = Runs::from_env();
+    rounds(&runs, |i| {
         let ws = Workspace::new("prod.moodle", PROD);
         ws.expect("apply", &["--auto-approve"], 0);
         // moto 5.2.5 has no DeleteCacheSubnetGroup and answers it with a
@@ -458,7 +489,7 @@ fn killed_destroys_finish_without_orphans() {
         // Spread over the destroy: about 0.8 s through the proxy, 1.8 s
         // with the NAT gateways' answers late.
         let span = if slow.is_some() { 1600 } else { 700 };
-        let delay = Duration::from_millis(150 + i * span / runs.max(1));
+        let delay = runs.delay(i, 150, span);
         let mut child = ws.spawn_at(
             &proxy.endpoint,
             &[

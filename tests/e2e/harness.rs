@@ -3,8 +3,9 @@
 //! Most tests lease an emulator from a pool (`Moto::lease`): servers that
 //! outlive one test and serve the next, each test in an account of its own
 //! (from STS AssumeRole into a fresh account id, which moto honours), so no
-//! test sees what another left. A test that needs the emulator's default
-//! account, a global S3 bucket name or the server's process starts its own
+//! test sees what another left. A bucket's name is global across accounts:
+//! a test names its buckets after its account (`Moto::bucket`). What needs
+//! the server's own process (the wall benchmark reads its CPU) starts one
 //! (`Moto::start`, `Workspace::own`).
 
 use std::fs::File;
@@ -24,6 +25,8 @@ pub struct Moto {
 }
 
 struct Credentials {
+    /// The account the credentials are served in.
+    account: String,
     key: String,
     secret: String,
     token: Option<String>,
@@ -33,6 +36,7 @@ impl Credentials {
     /// moto's default account, 123456789012.
     fn testing() -> Credentials {
         Credentials {
+            account: "123456789012".into(),
             key: "testing".into(),
             secret: "testing".into(),
             token: None,
@@ -45,6 +49,13 @@ const SLOTS: usize = 16;
 
 /// A pooled server stops when no test has held it for this long.
 const IDLE_SECONDS: &str = "10";
+
+/// moto's settings for every server the tests start. moto loads its
+/// catalogue of public AMIs into each account and region a test first
+/// touches (a tenth of a second of its CPU each time, measured); no test
+/// or kind looks an image up, and moto does not check that an image exists
+/// unless told to.
+const MOTO_ENV: [(&str, &str); 1] = [("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")];
 
 fn moto_server_path() -> PathBuf {
     if let Some(p) = std::env::var_os("MDL_MOTO_SERVER") {
@@ -119,6 +130,7 @@ impl Moto {
             .expect("no free port");
         let child = Command::new(&path)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(MOTO_ENV)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -171,13 +183,20 @@ impl Moto {
         )
     }
 
-    /// Create the bucket `name` in eu-west-2, for the state backend. On a
-    /// server of its own only: bucket names are global across accounts.
+    /// The account this test's calls are made in.
+    pub fn account(&self) -> &str {
+        &self.credentials.account
+    }
+
+    /// A bucket name of this test's own: `PREFIX-ACCOUNT`. Bucket names
+    /// are global across accounts, in moto as in AWS, and each test has
+    /// an account of its own.
+    pub fn bucket(&self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.credentials.account)
+    }
+
+    /// Create the bucket `name` in eu-west-2 (for the state backend).
     pub fn create_bucket(&self, name: &str) {
-        assert!(
-            self.child.is_some(),
-            "a bucket needs a server of its own (Workspace::own): bucket names are global"
-        );
         let client = self.s3();
         Workspace::runtime().block_on(async {
             client
@@ -268,6 +287,7 @@ fn keep(python: &Path, lease_file: &Path, port_file: &Path) -> u16 {
         reason = "the keeper outlives this test: it stops only once the slot this test holds is free"
     )]
     Command::new(python)
+        .envs(MOTO_ENV)
         .arg(&keeper)
         .arg(lease_file)
         .arg(port_file)
@@ -305,6 +325,7 @@ fn new_account(endpoint: &str) -> Credentials {
     });
     let c = answer.credentials().expect("AssumeRole's credentials");
     Credentials {
+        account,
         key: c.access_key_id().to_string(),
         secret: c.secret_access_key().to_string(),
         token: Some(c.session_token().to_string()),
@@ -340,6 +361,7 @@ impl Workspace {
 
     /// A workspace on an emulator of its own, in moto's default account
     /// (123456789012).
+    #[allow(dead_code, reason = "used by benches/wall.rs")]
     pub fn own(file: &str, text: &str) -> Workspace {
         Workspace::sharing(&std::sync::Arc::new(Moto::start()), file, text)
     }

@@ -203,14 +203,15 @@ fn a_lost_state_is_adopted_only_through_state_rebuild() {
 
 #[test]
 fn a_run_in_another_account_or_region_is_refused_before_any_read() {
-    // moto's account is 123456789012.
     let pinned = format!("stack site {{\n  account_id = \"111111111111\"\n}}\n{SITE_A}");
-    let ws = Workspace::own("site.moodle", &pinned);
+    let ws = Workspace::new("site.moodle", &pinned);
+    // The test's own account (never 111111111111: see harness::new_account).
+    let account = ws.moto.account().to_string();
     let run = ws.expect("apply", &["--auto-approve"], 1);
     assert!(
         run.stderr.contains("identity::wrong_account")
             && run.stderr.contains("pinned to account 111111111111")
-            && run.stderr.contains("123456789012"),
+            && run.stderr.contains(&account),
         "{}",
         run.all()
     );
@@ -218,7 +219,7 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
     assert!(!ws.state_path().exists());
 
     ws.write(&format!(
-        "stack site {{\n  account_id = \"123456789012\"\n  region = \"eu-west-1\"\n}}\n{SITE_A}"
+        "stack site {{\n  account_id = \"{account}\"\n  region = \"eu-west-1\"\n}}\n{SITE_A}"
     ));
     let run = ws.expect("plan", &[], 1);
     assert!(
@@ -230,12 +231,12 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
 
     // Pinned right: applies, and the state records where.
     ws.write(&format!(
-        "stack site {{\n  account_id = \"123456789012\"\n  region = \"eu-west-2\"\n}}\n{SITE_A}"
+        "stack site {{\n  account_id = \"{account}\"\n  region = \"eu-west-2\"\n}}\n{SITE_A}"
     ));
     ws.expect("apply", &["--auto-approve"], 0);
     let state = std::fs::read_to_string(ws.state_path()).unwrap();
     assert!(
-        state.contains("\"account_id\": \"123456789012\"")
+        state.contains(&format!("\"account_id\": \"{account}\""))
             && state.contains("\"region\": \"eu-west-2\""),
         "{state}"
     );
@@ -250,11 +251,7 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
         "{}",
         run.all()
     );
-    std::fs::write(
-        ws.state_path(),
-        state.replace("123456789012", "999999999999"),
-    )
-    .unwrap();
+    std::fs::write(ws.state_path(), state.replace(&account, "999999999999")).unwrap();
     let run = ws.expect("destroy", &["--auto-approve"], 1);
     assert!(
         run.stderr.contains("identity::wrong_account")
@@ -278,11 +275,12 @@ fn a_run_in_another_account_or_region_is_refused_before_any_read() {
 
 #[test]
 fn the_declared_name_and_backend_are_the_stacks() {
-    let ws = Workspace::own(
-        "site.moodle",
-        &format!("stack training {{\n  backend = \"s3://mdl-state/uni\"\n}}\n{SITE_A}"),
-    );
-    ws.moto.create_bucket("mdl-state");
+    let ws = Workspace::new("site.moodle", SITE_A);
+    let bucket = ws.moto.bucket("mdl-state");
+    ws.write(&format!(
+        "stack training {{\n  backend = \"s3://{bucket}/uni\"\n}}\n{SITE_A}"
+    ));
+    ws.moto.create_bucket(&bucket);
     let client = ws.moto.s3();
     ws.expect("apply", &["--auto-approve"], 0);
     // Nothing beside the file: the state is in the declared bucket, under
@@ -291,7 +289,7 @@ fn the_declared_name_and_backend_are_the_stacks() {
     let keys: Vec<String> = Workspace::runtime().block_on(async {
         client
             .list_objects_v2()
-            .bucket("mdl-state")
+            .bucket(&bucket)
             .send()
             .await
             .unwrap()

@@ -154,7 +154,7 @@ fn lock_object(ws: &Workspace) -> bool {
     Workspace::runtime().block_on(async {
         client
             .head_object()
-            .bucket("mdl-state")
+            .bucket(ws.moto.bucket("mdl-state"))
             .key("vle/prod.state.json.lock")
             .send()
             .await
@@ -164,13 +164,12 @@ fn lock_object(ws: &Workspace) -> bool {
 
 #[test]
 fn a_plan_interrupted_on_the_s3_backend_releases_its_lock() {
-    let ws = Workspace::own("prod.moodle", PROD);
-    ws.moto.create_bucket("mdl-state");
-    ws.expect(
-        "apply",
-        &["--auto-approve", "--backend", "s3://mdl-state/vle"],
-        0,
-    );
+    let ws = Workspace::new("prod.moodle", PROD);
+    let bucket = ws.moto.bucket("mdl-state");
+    ws.moto.create_bucket(&bucket);
+    let backend = format!("s3://{bucket}/vle");
+    let backend = backend.as_str();
+    ws.expect("apply", &["--auto-approve", "--backend", backend], 0);
     let proxy = Proxy::start(
         &ws.moto.endpoint,
         Faults {
@@ -182,7 +181,7 @@ fn a_plan_interrupted_on_the_s3_backend_releases_its_lock() {
         let mut child = ws
             .command(
                 &proxy.endpoint,
-                &["plan", "prod.moodle", "--backend", "s3://mdl-state/vle"],
+                &["plan", "prod.moodle", "--backend", backend],
             )
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -206,9 +205,5 @@ fn a_plan_interrupted_on_the_s3_backend_releases_its_lock() {
         assert!(!lock_object(&ws), "{signal}: the lock is left:\n{stderr}");
     }
     // The team goes on without force-unlock.
-    ws.expect(
-        "plan",
-        &["--detailed-exitcode", "--backend", "s3://mdl-state/vle"],
-        0,
-    );
+    ws.expect("plan", &["--detailed-exitcode", "--backend", backend], 0);
 }
