@@ -29,6 +29,7 @@ pub mod ecs_task_definition;
 pub mod efs;
 pub mod efs_access_point;
 pub mod efs_mount_target;
+pub mod iam_instance_profile;
 pub mod iam_role;
 pub mod instance;
 pub mod internet_gateway;
@@ -43,6 +44,7 @@ pub mod route_table;
 pub mod scheduled_task;
 pub mod secret;
 pub mod security_group;
+pub mod security_group_rule;
 pub mod ssm_parameter;
 pub mod subnet;
 mod subnet_group;
@@ -525,6 +527,7 @@ pub static KINDS: &[&Kind] = &[
     &vpc_peering::KIND,
     &route::KIND,
     &security_group::KIND,
+    &security_group_rule::KIND,
     &efs::KIND,
     &efs_mount_target::KIND,
     &efs_access_point::KIND,
@@ -544,6 +547,7 @@ pub static KINDS: &[&Kind] = &[
     &dns_record::KIND,
     &cdn::KIND,
     &iam_role::KIND,
+    &iam_instance_profile::KIND,
     &ecs_cluster::KIND,
     &ecs_task_definition::KIND,
     &ecs_service::KIND,

@@ -52,14 +52,19 @@ fn a_no_op_plan_of_prod_reads_each_kind_once() {
         // listed per load balancer and rules per listener, and prod has
         // one of each with rules; load balancers with target groups are
         // tagged in one DescribeTags, listeners with rules in another.
-        let most = if op.ends_with("elasticloadbalancing DescribeTags") {
+        // Standalone security group rules are listed twice: by their own
+        // kind, and by the groups' read, which leaves them out of the
+        // groups' own rules.
+        let most = if op.ends_with("elasticloadbalancing DescribeTags")
+            || op.ends_with("ec2 DescribeSecurityGroupRules")
+        {
             2
         } else {
             1
         };
         assert!(*n <= most, "{op} called {n} times:\n{listing}");
     }
-    assert!(total(&counts) <= 32, "{listing}");
+    assert!(total(&counts) <= 35, "{listing}");
     insta::assert_snapshot!(listing);
 }
 

@@ -12,7 +12,9 @@ use indexmap::IndexMap;
 use crate::provider::aws::call::{failed, unbuilt};
 use crate::provider::aws::ecs::{Ecs, SERVICE};
 use crate::provider::aws::ecs::{blocks, map_pairs, resource, string_map};
-use crate::provider::aws::fields::{b, int, list, n, opt, s, strings, to_i32, with_applied};
+use crate::provider::aws::fields::{
+    always, b, int, list, n, opt, s, strings, to_i32, with_applied,
+};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -93,7 +95,7 @@ impl TaskDefinitions {
                 .container_definitions()
                 .iter()
                 .map(container_value)
-                .collect();
+                .collect::<Result<_, _>>()?;
             r.attrs.insert("container".into(), Value::List(containers));
             let volumes = td
                 .volumes()
@@ -276,7 +278,7 @@ impl TaskDefinitions {
 }
 
 /// A container definition in the shape of the schema's `container` block.
-fn container_value(c: &ContainerDefinition) -> Value {
+fn container_value(c: &ContainerDefinition) -> Result<Value, ProviderError> {
     let mut m = IndexMap::new();
     m.insert("name".to_string(), opt(c.name()));
     m.insert("image".to_string(), opt(c.image()));
@@ -295,12 +297,25 @@ fn container_value(c: &ContainerDefinition) -> Value {
     );
     m.insert(
         "environment".to_string(),
-        string_map(c.environment().iter().map(|kv| {
-            (
-                kv.name().unwrap_or_default().to_string(),
-                kv.value().unwrap_or_default().to_string(),
-            )
-        })),
+        string_map(
+            c.environment()
+                .iter()
+                .map(|kv| {
+                    // A variable set to nothing comes back without a value.
+                    Ok((
+                        always(
+                            kv.name(),
+                            SERVICE,
+                            "DescribeTaskDefinition",
+                            "environment name",
+                        )?
+                        .to_string(),
+                        kv.value().unwrap_or_default().to_string(),
+                    ))
+                })
+                .collect::<Result<Vec<_>, ProviderError>>()?
+                .into_iter(),
+        ),
     );
     m.insert(
         "secrets".to_string(),
@@ -332,7 +347,7 @@ fn container_value(c: &ContainerDefinition) -> Value {
         "essential".to_string(),
         Value::Bool(c.essential().unwrap_or(true)),
     );
-    Value::Map(m)
+    Ok(Value::Map(m))
 }
 
 crate::aws_kind!(

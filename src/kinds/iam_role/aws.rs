@@ -13,14 +13,15 @@ use crate::provider::{
 };
 use crate::value::Value;
 
-const SERVICE: &str = "iam";
-const INLINE: &str = "mdl";
+pub(crate) const SERVICE: &str = "iam";
+/// The name of the inline policy `inline_policy` is.
+pub(crate) const INLINE: &str = "mdl";
 
 pub struct Iam {
     client: Client,
 }
 
-fn path(stack: &str) -> String {
+pub(crate) fn path(stack: &str) -> String {
     format!("/mdl/{stack}/")
 }
 
@@ -136,22 +137,29 @@ impl Iam {
             "managed_policy_arns".into(),
             list(attached.iter().filter_map(|p| p.policy_arn())),
         );
-        let inline = match self
-            .client
-            .get_role_policy()
-            .role_name(&r.id)
-            .policy_name(INLINE)
-            .send()
-            .await
-        {
-            Ok(out) => Value::String(decode(out.policy_document())),
-            Err(e)
-                if aws_sdk_iam::error::ProvideErrorMetadata::code(&e) == Some("NoSuchEntity") =>
-            {
-                Value::Null
+        let names = crate::all_items!(
+            self.client.list_role_policies().role_name(&r.id),
+            "ListRolePolicies"
+        );
+        let mut inline = Value::Null;
+        let mut others = IndexMap::new();
+        for name in &names {
+            let out = self
+                .client
+                .get_role_policy()
+                .role_name(&r.id)
+                .policy_name(name)
+                .send()
+                .await
+                .map_err(failed(SERVICE, "GetRolePolicy"))?;
+            let doc = Value::String(decode(out.policy_document()));
+            if name == INLINE {
+                inline = doc;
+            } else {
+                others.insert(name.clone(), doc);
             }
-            Err(e) => return Err(failed(SERVICE, "GetRolePolicy")(e)),
-        };
+        }
+        r.attrs.insert("inline_policies".into(), Value::Map(others));
         r.attrs.insert("inline_policy".into(), inline);
         Ok(())
     }
@@ -225,6 +233,7 @@ impl Iam {
                 let mut bare = IndexMap::new();
                 bare.insert("managed_policy_arns".to_string(), Value::List(vec![]));
                 bare.insert("inline_policy".to_string(), Value::Null);
+                bare.insert("inline_policies".to_string(), Value::Map(IndexMap::new()));
                 let mut current = prior.clone();
                 self.read_details(&mut current, None).await?;
                 self.update_policies(&current, &bare).await?;
@@ -265,28 +274,63 @@ impl Iam {
                 .await
                 .map_err(failed(SERVICE, "AttachRolePolicy"))?;
         }
-        let old_inline = s(&prior.attrs, "inline_policy");
-        match s(attrs, "inline_policy") {
-            Some(doc) if old_inline.as_deref() != Some(doc.as_str()) => {
+        // The policies by name, `inline_policy` as the one named `mdl`.
+        let inline =
+            |attrs: &IndexMap<String, Value>| -> Result<IndexMap<String, String>, ProviderError> {
+                let mut all = IndexMap::new();
+                for (name, doc) in attrs
+                    .get("inline_policies")
+                    .and_then(Value::as_map)
+                    .into_iter()
+                    .flatten()
+                {
+                    if name == INLINE {
+                        return Err(ProviderError::new(
+                            SERVICE,
+                            "PutRolePolicy",
+                            format!(
+                                "the inline policy named `{INLINE}` is `inline_policy`'s: give this one another name"
+                            ),
+                        ));
+                    }
+                    let Some(doc) = doc.as_str() else {
+                        return Err(ProviderError::new(
+                            SERVICE,
+                            "PutRolePolicy",
+                            format!(
+                                "inline policy `{name}` must be a JSON document as a string, not {doc}"
+                            ),
+                        ));
+                    };
+                    all.insert(name.clone(), doc.to_string());
+                }
+                if let Some(doc) = s(attrs, "inline_policy") {
+                    all.insert(INLINE.to_string(), doc);
+                }
+                Ok(all)
+            };
+        let old = inline(&prior.attrs)?;
+        let new = inline(attrs)?;
+        for (name, doc) in &new {
+            if old.get(name) != Some(doc) {
                 self.client
                     .put_role_policy()
                     .role_name(&prior.id)
-                    .policy_name(INLINE)
+                    .policy_name(name)
                     .policy_document(doc)
                     .send()
                     .await
                     .map_err(failed(SERVICE, "PutRolePolicy"))?;
             }
-            None if old_inline.is_some() => {
-                self.client
-                    .delete_role_policy()
-                    .role_name(&prior.id)
-                    .policy_name(INLINE)
-                    .send()
-                    .await
-                    .map_err(failed(SERVICE, "DeleteRolePolicy"))?;
-            }
-            _ => {}
+        }
+        for name in old.keys().filter(|n| !new.contains_key(*n)) {
+            self.client
+                .delete_role_policy()
+                .role_name(&prior.id)
+                .policy_name(name)
+                .send()
+                .await
+                .map_err(failed(SERVICE, "DeleteRolePolicy"))?;
         }
         Ok(())
     }

@@ -1,9 +1,10 @@
 //! `iam_role`: an IAM role a service assumes (a task execution role, a
 //! task role, EventBridge's role to run the cron task), with managed
-//! policies and one inline policy. Roles live under the path
+//! policies and inline policies: `inline_policy` (the policy named `mdl`)
+//! and any number more by name (`inline_policies`). Roles live under the path
 //! `/mdl/<stack>/`, so one paginated `ListRoles` finds the stack's.
 
-mod aws;
+pub(crate) mod aws;
 
 use indexmap::IndexMap;
 use serde_json::json;
@@ -40,7 +41,13 @@ pub static SCHEMA: KindSchema = KindSchema {
             "inline_policy",
             Type::String,
             "null",
-            "A policy document (JSON) kept on the role.",
+            "A policy document (JSON) kept on the role, as its inline policy named `mdl`.",
+        ),
+        optional(
+            "inline_policies",
+            Type::Map(&Type::String),
+            "{}",
+            "More inline policies, by name: `{ \"s3-access\" = jsonencode({ ... }) }`. The name `mdl` is `inline_policy`'s.",
         ),
         TAGS,
     ],
@@ -85,12 +92,24 @@ fn properties(
             }]
         }),
     );
+    let document = |doc: &str| serde_json::from_str::<Json>(doc).unwrap_or_else(|_| json!(doc));
+    let mut policies = Vec::new();
     if let Some(Value::String(doc)) = given("inline_policy") {
-        let document = serde_json::from_str::<Json>(doc).unwrap_or_else(|_| json!(doc));
-        props.insert(
-            "Policies".into(),
-            json!([{ "PolicyName": "mdl-inline", "PolicyDocument": document }]),
-        );
+        policies.push(json!({ "PolicyName": aws::INLINE, "PolicyDocument": document(doc) }));
+    }
+    for (name, doc) in given("inline_policies")
+        .and_then(Value::as_map)
+        .into_iter()
+        .flatten()
+    {
+        let doc = match doc {
+            Value::String(doc) => document(doc),
+            other => cfn.value(other),
+        };
+        policies.push(json!({ "PolicyName": name, "PolicyDocument": doc }));
+    }
+    if !policies.is_empty() {
+        props.insert("Policies".into(), Json::Array(policies));
     }
     props
 }
@@ -107,7 +126,16 @@ static CLOUDFORMATION: CfnMapping = CfnMapping::of(
 
 static FIXTURE: Fixture = Fixture {
     create: "iam_role contract {\n  trusted_service = \"ecs-tasks.amazonaws.com\"\n}\n",
-    update: "iam_role contract {\n  trusted_service = \"ecs-tasks.amazonaws.com\"\n  inline_policy   = \"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"logs:*\\\",\\\"Resource\\\":\\\"*\\\"}]}\"\n  tags            = { team = \"web\" }\n}\n",
+    update: r#"iam_role contract {
+  trusted_service = "ecs-tasks.amazonaws.com"
+  inline_policy   = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"logs:*\",\"Resource\":\"*\"}]}"
+  inline_policies = {
+    "s3-read" = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"
+    ssm       = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"ssm:GetParameter\",\"Resource\":\"*\"}]}"
+  }
+  tags = { team = "web" }
+}
+"#,
     replace: Some(
         "iam_role contract {\n  name            = \"contract-role-2\"\n  trusted_service = \"ecs-tasks.amazonaws.com\"\n}\n",
     ),

@@ -57,7 +57,44 @@ fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Result<Vec<Valu
     Ok(out)
 }
 
-/// One normalized rule (exactly one source) as an `IpPermission`.
+/// A rule's peer: a range, or a group (the rule's own for `self`).
+pub(crate) enum Peer<'a> {
+    Cidr(&'a str),
+    Group(&'a str),
+}
+
+/// One rule as EC2's permission: the protocol, ports (left out for all
+/// protocols, `-1`), one peer and a description.
+pub(crate) fn permission(
+    protocol: &str,
+    ports: (Option<i32>, Option<i32>),
+    peer: Peer<'_>,
+    description: Option<&str>,
+) -> IpPermission {
+    let mut b = IpPermission::builder().ip_protocol(protocol);
+    if protocol != "-1" {
+        b = b
+            .from_port(ports.0.unwrap_or(0))
+            .to_port(ports.1.unwrap_or(0));
+    }
+    let description = description.filter(|d| !d.is_empty()).map(Into::into);
+    match peer {
+        Peer::Cidr(cidr) => b.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(cidr)
+                .set_description(description)
+                .build(),
+        ),
+        Peer::Group(group) => b.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(group)
+                .set_description(description)
+                .build(),
+        ),
+    }
+    .build()
+}
+
 /// A normalised rule (one source) as EC2's permission; a rule without a
 /// protocol or a source is an error, not a rule left out.
 fn rule_to_permission(own_id: &str, rule: &Value) -> Result<IpPermission, ProviderError> {
@@ -73,47 +110,27 @@ fn rule_to_permission(own_id: &str, rule: &Value) -> Result<IpPermission, Provid
         .get("protocol")
         .and_then(Value::as_str)
         .ok_or_else(unusable)?;
-    let description = m
-        .get("description")
-        .and_then(Value::as_str)
-        .filter(|d| !d.is_empty());
-    let mut b = IpPermission::builder().ip_protocol(protocol);
-    if protocol != "-1" {
-        b = b
-            .from_port(int(m, "from_port", SERVICE)?.unwrap_or(0))
-            .to_port(int(m, "to_port", SERVICE)?.unwrap_or(0));
-    }
     let first = |k: &str| {
         m.get(k)
             .and_then(Value::as_list)
             .and_then(|l| l.first())
             .and_then(Value::as_str)
     };
-    if let Some(cidr) = first("cidr_blocks") {
-        b = b.ip_ranges(
-            IpRange::builder()
-                .cidr_ip(cidr)
-                .set_description(description.map(Into::into))
-                .build(),
-        );
+    let peer = if let Some(cidr) = first("cidr_blocks") {
+        Peer::Cidr(cidr)
     } else if let Some(group) = first("security_groups") {
-        b = b.user_id_group_pairs(
-            UserIdGroupPair::builder()
-                .group_id(group)
-                .set_description(description.map(Into::into))
-                .build(),
-        );
+        Peer::Group(group)
     } else if m.get("self").and_then(Value::as_bool) == Some(true) {
-        b = b.user_id_group_pairs(
-            UserIdGroupPair::builder()
-                .group_id(own_id)
-                .set_description(description.map(Into::into))
-                .build(),
-        );
+        Peer::Group(own_id)
     } else {
         return Err(unusable());
-    }
-    Ok(b.build())
+    };
+    Ok(permission(
+        protocol,
+        (int(m, "from_port", SERVICE)?, int(m, "to_port", SERVICE)?),
+        peer,
+        m.get("description").and_then(Value::as_str),
+    ))
 }
 
 crate::on_service!(Groups(Ec2));
@@ -132,6 +149,20 @@ impl Ec2Resource for Groups {
             "DescribeSecurityGroups"
         );
         let field = |v, name| always(v, SERVICE, "DescribeSecurityGroups", name);
+        let ids: Vec<&str> = groups.iter().filter_map(|g| g.group_id()).collect();
+        let standalone =
+            crate::kinds::security_group_rule::aws::standalone(&self.client, &ids).await?;
+        // A rule that is a block of its own is not the group's.
+        let own = |id: &str, egress: bool, rules: Vec<Value>| -> Vec<Value> {
+            rules
+                .into_iter()
+                .filter(|r| {
+                    !standalone
+                        .iter()
+                        .any(|s| s.group_id == id && s.egress == egress && s.is(r))
+                })
+                .collect()
+        };
         groups
             .iter()
             .map(|g| {
@@ -150,11 +181,19 @@ impl Ec2Resource for Groups {
                 attrs.insert("vpc_id".into(), Value::str(field(g.vpc_id(), "VpcId")?));
                 attrs.insert(
                     "ingress".into(),
-                    Value::List(permissions_to_rules(id, g.ip_permissions())?),
+                    Value::List(own(
+                        id,
+                        false,
+                        permissions_to_rules(id, g.ip_permissions())?,
+                    )),
                 );
                 attrs.insert(
                     "egress".into(),
-                    Value::List(permissions_to_rules(id, g.ip_permissions_egress())?),
+                    Value::List(own(
+                        id,
+                        true,
+                        permissions_to_rules(id, g.ip_permissions_egress())?,
+                    )),
                 );
                 Ok(live(tags, id, attrs, IndexMap::new()))
             })

@@ -1,6 +1,7 @@
 //! `security_group`: a security group with its ingress and egress rules,
 //! one per source. Without `egress` blocks the group keeps AWS's default
-//! allow-all egress.
+//! allow-all egress; `egress = []` allows none. Rules written as
+//! `security_group_rule` blocks are theirs, not the group's.
 //!
 //! Read: one describe by the stack tag. Changed in place: rules and tags;
 //! a new name, description or VPC is a new group.
@@ -61,7 +62,7 @@ static RULE: BlockSchema = BlockSchema {
 pub static SCHEMA: KindSchema = KindSchema {
     name: "security_group",
     service: "ec2",
-    summary: "A security group with its ingress and egress rules. Without `egress` blocks the group keeps AWS's default allow-all egress.",
+    summary: "A security group with its ingress and egress rules. Without `egress` blocks the group keeps AWS's default allow-all egress; `egress = []` allows none. Rules that are `security_group_rule` blocks are not the group's.",
     attrs: &[
         computed_optional(
             "name",
@@ -88,7 +89,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             "egress",
             Type::Blocks(&RULE),
             r#"[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"], "security_groups": [], "self": false, "description": ""}]"#,
-            "An outbound rule; one `egress { ... }` block each.",
+            "An outbound rule; one `egress { ... }` block each. Without any, AWS's default allows all outbound traffic; `egress = []` allows none.",
         )
         .per_source(),
         TAGS,
@@ -117,10 +118,19 @@ fn properties(
         ("SecurityGroupIngress", "ingress"),
         ("SecurityGroupEgress", "egress"),
     ] {
-        props.insert(
-            name.into(),
-            Json::Array(rules(cfn, get(key), &id, key == "ingress")),
-        );
+        let mut written = rules(cfn, get(key), &id, key == "ingress");
+        if key == "egress" && written.is_empty() {
+            // CloudFormation gives a group without egress rules AWS's
+            // allow-all one. `egress = []` is a rule that matches nothing.
+            written.push(json!({
+                "IpProtocol": "icmp",
+                "FromPort": 252,
+                "ToPort": 86,
+                "CidrIp": "255.255.255.255/32",
+                "Description": "Disallow all traffic",
+            }));
+        }
+        props.insert(name.into(), Json::Array(written));
     }
     if let Some(tags) = cfn.tags(attrs) {
         props.insert("Tags".into(), tags);

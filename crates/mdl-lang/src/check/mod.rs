@@ -416,6 +416,23 @@ fn check_body(
             continue;
         };
         if let Type::Blocks(_) = schema.ty {
+            // `egress = []`: none at all, where the default has some.
+            let none = matches!(&a.value.kind, crate::syntax::ast::ExprKind::List(items) if items.is_empty());
+            let blocks = body.nested().any(|n| n.name.name == schema.name);
+            if none && !blocks {
+                continue;
+            }
+            let help = if none {
+                format!(
+                    "`{0} = []` says there are none: remove it, or the `{0}` blocks",
+                    schema.name
+                )
+            } else {
+                format!(
+                    "write one `{0} {{ ... }}` block per entry, or `{0} = []` for none",
+                    schema.name
+                )
+            };
             diags.push(
                 Diagnostic::error(
                     "check::type_mismatch",
@@ -426,10 +443,7 @@ fn check_body(
                     a.span,
                     "written as `name = value`",
                 )
-                .with_help(format!(
-                    "write one `{} {{ ... }}` block per entry",
-                    schema.name
-                )),
+                .with_help(help),
             );
             continue;
         }

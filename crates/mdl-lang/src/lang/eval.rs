@@ -117,7 +117,12 @@ impl<'a> Evaluator<'a> {
                 Type::Blocks(block) => {
                     let blocks: Vec<_> = body.nested().filter(|n| n.name.name == a.name).collect();
                     if blocks.is_empty() {
-                        a.default_value()
+                        // `NAME = []` (the only form check lets through):
+                        // none, where the default has some.
+                        match body.attribute(a.name) {
+                            Some(_) => Some(Value::List(Vec::new())),
+                            None => a.default_value(),
+                        }
                     } else {
                         let mut items = Vec::new();
                         for n in blocks {
@@ -789,6 +794,7 @@ impl<'a> Evaluator<'a> {
         if let Some(schema) = res.kind.attr(attr) {
             if let Some(a) = res.block.body.attribute(attr)
                 && !META_ATTRIBUTES.contains(&attr)
+                && !matches!(schema.ty, Type::Blocks(_))
             {
                 // Errors inside another resource's attribute are reported
                 // when that resource itself is evaluated.
