@@ -41,6 +41,7 @@ pub mod log_group;
 pub mod nat_gateway;
 pub mod route;
 pub mod route_table;
+pub mod s3_bucket;
 pub mod scheduled_task;
 pub mod secret;
 pub mod security_group;
@@ -556,6 +557,7 @@ pub static KINDS: &[&Kind] = &[
     &autoscaling_group::KIND,
     &instance::KIND,
     &log_group::KIND,
+    &s3_bucket::KIND,
 ];
 
 /// Every kind, in documentation order.

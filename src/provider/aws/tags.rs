@@ -91,6 +91,7 @@ sdk_tag!(
 sdk_tag!(aws_sdk_eventbridge::types::Tag, "eventbridge", fallible);
 sdk_tag!(aws_sdk_rds::types::Tag, "rds", infallible);
 sdk_tag!(aws_sdk_route53::types::Tag, "route53", infallible);
+sdk_tag!(aws_sdk_s3::types::Tag, "s3", fallible);
 sdk_tag!(aws_sdk_ssm::types::Tag, "ssm", fallible);
 
 /// Whether a tag is the user's: not mdl's own, and not one of AWS's
