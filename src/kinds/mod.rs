@@ -13,6 +13,7 @@
 
 #[macro_use]
 mod fixtures;
+pub mod alarm;
 pub mod aurora_cluster;
 pub mod aurora_instance;
 pub mod autoscaling_group;
@@ -29,6 +30,7 @@ pub mod ecs_task_definition;
 pub mod efs;
 pub mod efs_access_point;
 pub mod efs_mount_target;
+pub mod flow_log;
 pub mod iam_instance_profile;
 pub mod iam_role;
 pub mod instance;
@@ -529,6 +531,7 @@ pub static KINDS: &[&Kind] = &[
     &route::KIND,
     &security_group::KIND,
     &security_group_rule::KIND,
+    &flow_log::KIND,
     &efs::KIND,
     &efs_mount_target::KIND,
     &efs_access_point::KIND,
@@ -558,6 +561,7 @@ pub static KINDS: &[&Kind] = &[
     &instance::KIND,
     &log_group::KIND,
     &s3_bucket::KIND,
+    &alarm::KIND,
 ];
 
 /// Every kind, in documentation order.

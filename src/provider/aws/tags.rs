@@ -80,6 +80,7 @@ sdk_tag!(
     "secretsmanager",
     infallible
 );
+sdk_tag!(aws_sdk_cloudwatch::types::Tag, "cloudwatch", infallible);
 sdk_tag!(aws_sdk_ecs::types::Tag, "ecs", infallible);
 sdk_tag!(aws_sdk_efs::types::Tag, "efs", fallible);
 sdk_tag!(aws_sdk_elasticache::types::Tag, "elasticache", infallible);
