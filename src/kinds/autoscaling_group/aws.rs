@@ -203,6 +203,7 @@ impl AutoScaling {
                     .health_check_grace_period(
                         int(&attrs, "health_check_grace_period", SERVICE)?.unwrap_or(300),
                     )
+                    .set_default_cooldown(int(&attrs, "default_cooldown", SERVICE)?)
                     .set_tags(Some(tags_for(&name, req.stack, req.addr, &attrs)))
                     .send()
                     .await
@@ -233,6 +234,7 @@ impl AutoScaling {
                         "subnet_ids",
                         "health_check_type",
                         "health_check_grace_period",
+                        "default_cooldown",
                     ]
                     .iter()
                     .any(|k| changed(k))
@@ -251,6 +253,7 @@ impl AutoScaling {
                             "health_check_grace_period",
                             SERVICE,
                         )?)
+                        .set_default_cooldown(int(&attrs, "default_cooldown", SERVICE)?)
                         .send()
                         .await
                         .map_err(failed(SERVICE, "UpdateAutoScalingGroup"))?;
@@ -499,6 +502,8 @@ fn group_value(
         "health_check_grace_period".into(),
         num(g.health_check_grace_period()),
     );
+    r.attrs
+        .insert("default_cooldown".into(), num(g.default_cooldown()));
     crate::provider::aws::tags::read_into(
         &mut r,
         g.tags()

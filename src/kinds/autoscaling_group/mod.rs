@@ -72,6 +72,12 @@ pub static SCHEMA: KindSchema = KindSchema {
             "Seconds after launch before health checks count.",
         ),
         optional(
+            "default_cooldown",
+            Type::Number,
+            "300",
+            "Seconds after a simple scaling activity before another may start.",
+        ),
+        optional(
             "cpu_target",
             Type::Number,
             "null",
@@ -112,11 +118,12 @@ fn properties(
         "LaunchTemplate".into(),
         json!({ "LaunchTemplateId": template, "Version": version }),
     );
-    // CloudFormation types the sizes as strings.
+    // CloudFormation types the sizes and the cooldown as strings.
     for (name, key) in [
         ("MinSize", "min_size"),
         ("MaxSize", "max_size"),
         ("DesiredCapacity", "desired_capacity"),
+        ("Cooldown", "default_cooldown"),
     ] {
         if let Some(n) = get(key).and_then(Value::as_i64) {
             props.insert(name.into(), json!(n.to_string()));

@@ -6,8 +6,8 @@ use aws_sdk_ec2::types::{
     Filter, InstanceType, LaunchTemplateBlockDeviceMappingRequest,
     LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateHttpTokensState,
     LaunchTemplateIamInstanceProfileSpecificationRequest,
-    LaunchTemplateInstanceMetadataOptionsRequest, RequestLaunchTemplateData, ResourceType,
-    VolumeType,
+    LaunchTemplateInstanceMetadataOptionsRequest, LaunchTemplatesMonitoringRequest,
+    RequestLaunchTemplateData, ResourceType, VolumeType,
 };
 use aws_smithy_types::base64;
 use indexmap::IndexMap;
@@ -29,6 +29,7 @@ const TEMPLATE_DATA: &[&str] = &[
     "user_data",
     "root_volume_gib",
     "require_imdsv2",
+    "detailed_monitoring",
 ];
 
 fn template_data(
@@ -49,6 +50,13 @@ fn template_data(
                 })
                 .build(),
         );
+    if b(attrs, "detailed_monitoring") == Some(true) {
+        data = data.monitoring(
+            LaunchTemplatesMonitoringRequest::builder()
+                .enabled(true)
+                .build(),
+        );
+    }
     if let Some(profile) = s(attrs, "instance_profile_arn") {
         data = data.iam_instance_profile(
             LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
@@ -162,6 +170,10 @@ impl Ec2Resource for Templates {
                 attrs.insert(
                     "root_volume_gib".into(),
                     root.map_or(Value::Null, |v| Value::Number(f64::from(v))),
+                );
+                attrs.insert(
+                    "detailed_monitoring".into(),
+                    Value::Bool(data.monitoring().and_then(|m| m.enabled()) == Some(true)),
                 );
                 // An endpoint that leaves metadata options out keeps the
                 // applied value.

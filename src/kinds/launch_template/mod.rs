@@ -69,6 +69,12 @@ pub static SCHEMA: KindSchema = KindSchema {
             "true",
             "Require session tokens for the instance metadata service.",
         ),
+        optional(
+            "detailed_monitoring",
+            Type::Bool,
+            "false",
+            "CloudWatch metrics every minute instead of every five (charged per instance).",
+        ),
         TAGS,
     ],
     computed: &[
@@ -121,6 +127,9 @@ fn properties(
         "required"
     };
     data.insert("MetadataOptions".into(), json!({ "HttpTokens": tokens }));
+    if get("detailed_monitoring") == Some(&Value::Bool(true)) {
+        data.insert("Monitoring".into(), json!({ "Enabled": true }));
+    }
     props.insert("LaunchTemplateData".into(), Json::Object(data));
     props
 }

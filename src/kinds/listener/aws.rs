@@ -52,7 +52,10 @@ impl Listeners {
                         s(&attrs, "protocol").as_deref().unwrap_or("HTTP"),
                     ))
                     .set_certificates(certificates(&attrs))
-                    .set_ssl_policy(s(&attrs, "ssl_policy"))
+                    .set_ssl_policy(s(&attrs, "ssl_policy").or_else(|| {
+                        (s(&attrs, "protocol").as_deref() == Some("HTTPS"))
+                            .then(|| super::DEFAULT_SSL_POLICY.to_string())
+                    }))
                     .default_actions(default_action(&attrs)?)
                     .set_tags(Some(tags))
                     .send()

@@ -19,6 +19,10 @@ const ARN_ID: crate::schema::ComputedSchema = crate::schema::ComputedSchema {
     doc: "The ARN of the resource.",
 };
 
+/// The TLS policy of a new HTTPS listener that names none: TLS 1.3 and
+/// 1.2 only, where AWS's own default still takes TLS 1.0.
+pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
 pub static SCHEMA: KindSchema = KindSchema {
     name: "listener",
     service: "elasticloadbalancingv2",
@@ -36,7 +40,7 @@ pub static SCHEMA: KindSchema = KindSchema {
         computed_optional(
             "ssl_policy",
             Type::String,
-            "The TLS policy of an HTTPS listener.",
+            "The TLS policy of an HTTPS listener. A new HTTPS listener without one gets ELBSecurityPolicy-TLS13-1-2-2021-06 (TLS 1.3 and 1.2 only); an existing listener keeps its own until one is given.",
         ),
         optional(
             "default_action",
@@ -81,11 +85,10 @@ fn properties(
             "Certificates".into(),
             json!([{ "CertificateArn": cfn.value(c) }]),
         );
-        props.extend(super::cfn_values(
-            cfn,
-            attrs,
-            &[("SslPolicy", "ssl_policy")],
-        ));
+        props.insert(
+            "SslPolicy".into(),
+            get("ssl_policy").map_or_else(|| json!(DEFAULT_SSL_POLICY), |p| cfn.value(p)),
+        );
     }
     let action = match get("default_action").and_then(Value::as_str) {
         Some("redirect-https") => json!({

@@ -58,14 +58,33 @@ impl Balancers {
                     .send()
                     .await
                     .map_err(failed(SERVICE, "DescribeLoadBalancerAttributes"))?;
-                let timeout = out
-                    .attributes()
-                    .iter()
-                    .find(|a| a.key() == Some("idle_timeout.timeout_seconds"))
-                    .and_then(|a| a.value()?.parse::<f64>().ok())
+                let attribute = |key: &str| {
+                    out.attributes()
+                        .iter()
+                        .find(|a| a.key() == Some(key))
+                        .and_then(|a| a.value())
+                };
+                let timeout = attribute("idle_timeout.timeout_seconds")
+                    .and_then(|v| v.parse::<f64>().ok())
                     .unwrap_or(60.0);
                 lb.attrs
                     .insert("idle_timeout".into(), Value::Number(timeout));
+                let logs = match attribute("access_logs.s3.bucket") {
+                    Some(bucket)
+                        if attribute("access_logs.s3.enabled") == Some("true")
+                            && !bucket.is_empty() =>
+                    {
+                        let mut m = IndexMap::new();
+                        m.insert("bucket".to_string(), Value::str(bucket));
+                        m.insert(
+                            "prefix".to_string(),
+                            Value::str(attribute("access_logs.s3.prefix").unwrap_or_default()),
+                        );
+                        vec![Value::Map(m)]
+                    }
+                    _ => Vec::new(),
+                };
+                lb.attrs.insert("access_logs".into(), Value::List(logs));
             }
         }
         Ok(ReadResponse { resources })
@@ -108,8 +127,8 @@ impl Balancers {
                         .await
                         .map_err(failed(SERVICE, "SetSecurityGroups"))?;
                 }
-                if changed("idle_timeout") {
-                    self.set_idle_timeout(&prior.id, &attrs).await?;
+                if changed("idle_timeout") || changed("access_logs") {
+                    self.set_attributes(&prior.id, &attrs).await?;
                 }
                 self.update_tags(&prior, &attrs).await?;
                 let live = crate::provider::aws::changed(
@@ -184,29 +203,68 @@ impl Balancers {
             },
         )
         .await?;
-        if n(attrs, "idle_timeout").is_some_and(|t| t != 60) {
-            self.set_idle_timeout(&arn, attrs).await?;
+        let logs = attrs
+            .get("access_logs")
+            .and_then(Value::as_list)
+            .is_some_and(|l| !l.is_empty());
+        if logs || n(attrs, "idle_timeout").is_some_and(|t| t != 60) {
+            self.set_attributes(&arn, attrs).await?;
         }
         Ok(arn)
     }
 
-    async fn set_idle_timeout(
+    /// The attributes mdl manages: the idle timeout and access logs.
+    async fn set_attributes(
         &self,
         arn: &str,
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
+        const OP: &str = "ModifyLoadBalancerAttributes";
+        let logs = attrs
+            .get("access_logs")
+            .and_then(Value::as_list)
+            .unwrap_or_default();
+        if logs.len() > 1 {
+            return Err(ProviderError::new(
+                SERVICE,
+                OP,
+                "a load balancer writes its access logs to one place: give one `access_logs` block",
+            ));
+        }
+        let log = logs.first().and_then(Value::as_map);
+        let text = |k: &str| {
+            log.and_then(|m| m.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let attribute = |key: &str, value: String| {
+            LoadBalancerAttribute::builder()
+                .key(key)
+                .value(value)
+                .build()
+        };
         self.client
             .modify_load_balancer_attributes()
             .load_balancer_arn(arn)
-            .attributes(
-                LoadBalancerAttribute::builder()
-                    .key("idle_timeout.timeout_seconds")
-                    .value(n(attrs, "idle_timeout").unwrap_or(60).to_string())
-                    .build(),
-            )
+            .attributes(attribute(
+                "idle_timeout.timeout_seconds",
+                n(attrs, "idle_timeout").unwrap_or(60).to_string(),
+            ))
+            .attributes(attribute(
+                "access_logs.s3.enabled",
+                log.is_some().to_string(),
+            ))
+            .attributes(attribute(
+                "access_logs.s3.bucket",
+                text("bucket").to_string(),
+            ))
+            .attributes(attribute(
+                "access_logs.s3.prefix",
+                text("prefix").to_string(),
+            ))
             .send()
             .await
-            .map_err(failed(SERVICE, "ModifyLoadBalancerAttributes"))?;
+            .map_err(failed(SERVICE, OP))?;
         Ok(())
     }
 }

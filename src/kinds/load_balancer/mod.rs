@@ -12,13 +12,30 @@ use serde_json::json;
 
 use super::{CfnAttr, CfnMapping, CfnValues, Fixture, Identity, Json, Kind};
 use crate::schema::{
-    ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional, required,
+    BlockSchema, ComputedSchema, KindSchema, TAGS, Type, computed_optional, optional, required,
 };
 use crate::value::Value;
 
 const ARN_ID: crate::schema::ComputedSchema = crate::schema::ComputedSchema {
     name: "id",
     doc: "The ARN of the resource.",
+};
+
+static ACCESS_LOGS: BlockSchema = BlockSchema {
+    attrs: &[
+        required(
+            "bucket",
+            Type::String,
+            "The S3 bucket's name, such as `s3_bucket.logs.name`.",
+        ),
+        optional(
+            "prefix",
+            Type::String,
+            "\"\"",
+            "The folder in the bucket; \"\" for its top.",
+        ),
+    ],
+    exactly_one_of: &[],
 };
 
 pub static SCHEMA: KindSchema = KindSchema {
@@ -55,6 +72,12 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::Number,
             "60",
             "Seconds an idle connection stays open.",
+        ),
+        optional(
+            "access_logs",
+            Type::Blocks(&ACCESS_LOGS),
+            "[]",
+            "Where the access logs go: one `access_logs { bucket = ..., prefix = ... }` block; none for no logs. The bucket's policy must let Elastic Load Balancing write to it.",
         ),
         TAGS,
     ],
@@ -99,11 +122,28 @@ fn properties(
             ("SecurityGroups", "security_group_ids"),
         ],
     ));
+    let mut settings = Vec::new();
     if let Some(t) = attrs.get("idle_timeout").and_then(Value::as_i64) {
-        props.insert(
-            "LoadBalancerAttributes".into(),
-            json!([{ "Key": "idle_timeout.timeout_seconds", "Value": t.to_string() }]),
-        );
+        settings.push(json!({ "Key": "idle_timeout.timeout_seconds", "Value": t.to_string() }));
+    }
+    if let Some(log) = attrs
+        .get("access_logs")
+        .and_then(Value::as_list)
+        .and_then(|l| l.first())
+        .and_then(Value::as_map)
+    {
+        settings.push(json!({ "Key": "access_logs.s3.enabled", "Value": "true" }));
+        for (key, attr) in [
+            ("access_logs.s3.bucket", "bucket"),
+            ("access_logs.s3.prefix", "prefix"),
+        ] {
+            if let Some(v) = log.get(attr).filter(|v| **v != Value::Null) {
+                settings.push(json!({ "Key": key, "Value": cfn.value(v) }));
+            }
+        }
+    }
+    if !settings.is_empty() {
+        props.insert("LoadBalancerAttributes".into(), Json::Array(settings));
     }
     if let Some(tags) = cfn.tags(attrs) {
         props.insert("Tags".into(), tags);
@@ -131,7 +171,20 @@ static FIXTURE: Fixture = Fixture {
     ),
     update: concat!(
         net!(),
-        "load_balancer contract {\n  subnet_ids   = [subnet.a.id, subnet.b.id]\n  idle_timeout = 120\n}\n"
+        r#"s3_bucket logs {
+  name    = "mdl-contract-alb-logs"
+  protect = false
+}
+
+load_balancer contract {
+  subnet_ids   = [subnet.a.id, subnet.b.id]
+  idle_timeout = 120
+  access_logs {
+    bucket = s3_bucket.logs.name
+    prefix = "alb"
+  }
+}
+"#
     ),
     replace: Some(concat!(
         net!(),

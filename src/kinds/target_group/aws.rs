@@ -1,7 +1,7 @@
 //! Target groups: from the shared describe of target groups (tags
 //! included).
 
-use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetTypeEnum};
+use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetTypeEnum};
 
 use crate::provider::aws::call::failed;
 use crate::provider::aws::elasticloadbalancingv2::{Elbv2, SERVICE};
@@ -9,6 +9,21 @@ use crate::provider::aws::fields::{int, req_s, s, with_applied};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Operation, ProviderError, ReadRequest, ReadResponse,
 };
+
+/// The health check's settings, changed together by `ModifyTargetGroup`.
+const HEALTH_CHECK: [&str; 6] = [
+    "health_check_path",
+    "health_check_interval",
+    "health_check_timeout",
+    "healthy_threshold",
+    "unhealthy_threshold",
+    "matcher",
+];
+
+/// The HTTP codes that pass the health check.
+fn matcher(attrs: &indexmap::IndexMap<String, crate::value::Value>) -> Option<Matcher> {
+    s(attrs, "matcher").map(|codes| Matcher::builder().http_code(codes).build())
+}
 
 crate::on_service!(Groups(Elbv2));
 
@@ -45,6 +60,15 @@ impl Groups {
                     ))
                     .vpc_id(req_s(&attrs, "vpc_id", SERVICE, "CreateTargetGroup")?)
                     .set_health_check_path(s(&attrs, "health_check_path"))
+                    .set_health_check_interval_seconds(int(
+                        &attrs,
+                        "health_check_interval",
+                        SERVICE,
+                    )?)
+                    .set_health_check_timeout_seconds(int(&attrs, "health_check_timeout", SERVICE)?)
+                    .set_healthy_threshold_count(int(&attrs, "healthy_threshold", SERVICE)?)
+                    .set_unhealthy_threshold_count(int(&attrs, "unhealthy_threshold", SERVICE)?)
+                    .set_matcher(matcher(&attrs))
                     .set_tags(Some(tags))
                     .send()
                     .await
@@ -68,14 +92,28 @@ impl Groups {
                 })
             }
             Operation::Update { prior, attrs } => {
-                if attrs
-                    .get("health_check_path")
-                    .is_some_and(|v| prior.attrs.get("health_check_path") != Some(v))
-                {
+                if HEALTH_CHECK.iter().any(|k| {
+                    attrs
+                        .get(*k)
+                        .is_some_and(|v| prior.attrs.get(*k) != Some(v))
+                }) {
                     self.client
                         .modify_target_group()
                         .target_group_arn(&prior.id)
                         .set_health_check_path(s(&attrs, "health_check_path"))
+                        .set_health_check_interval_seconds(int(
+                            &attrs,
+                            "health_check_interval",
+                            SERVICE,
+                        )?)
+                        .set_health_check_timeout_seconds(int(
+                            &attrs,
+                            "health_check_timeout",
+                            SERVICE,
+                        )?)
+                        .set_healthy_threshold_count(int(&attrs, "healthy_threshold", SERVICE)?)
+                        .set_unhealthy_threshold_count(int(&attrs, "unhealthy_threshold", SERVICE)?)
+                        .set_matcher(matcher(&attrs))
                         .send()
                         .await
                         .map_err(failed(SERVICE, "ModifyTargetGroup"))?;

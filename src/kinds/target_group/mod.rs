@@ -53,6 +53,36 @@ pub static SCHEMA: KindSchema = KindSchema {
             "\"/\"",
             "The path probed, such as \"/status.txt\".",
         ),
+        optional(
+            "health_check_interval",
+            Type::Number,
+            "30",
+            "Seconds between probes of one target (5 to 300).",
+        ),
+        optional(
+            "health_check_timeout",
+            Type::Number,
+            "5",
+            "Seconds a probe waits for its answer (2 to 120), less than the interval.",
+        ),
+        optional(
+            "healthy_threshold",
+            Type::Number,
+            "5",
+            "Probes in a row that must pass before a target takes traffic (2 to 10).",
+        ),
+        optional(
+            "unhealthy_threshold",
+            Type::Number,
+            "2",
+            "Probes in a row that must fail before a target is taken out (2 to 10).",
+        ),
+        optional(
+            "matcher",
+            Type::String,
+            "\"200\"",
+            "The HTTP codes that pass, such as \"200\" or \"200-399\".",
+        ),
         TAGS,
     ],
     computed: &[ARN_ID, crate::schema::ARN],
@@ -67,7 +97,7 @@ fn properties(
     cfn: &dyn CfnValues,
     attrs: &IndexMap<String, Value>,
 ) -> serde_json::Map<String, Json> {
-    super::cfn_properties(
+    let mut props = super::cfn_properties(
         cfn,
         attrs,
         &[
@@ -77,8 +107,19 @@ fn properties(
             ("TargetType", "target_type"),
             ("VpcId", "vpc_id"),
             ("HealthCheckPath", "health_check_path"),
+            ("HealthCheckIntervalSeconds", "health_check_interval"),
+            ("HealthCheckTimeoutSeconds", "health_check_timeout"),
+            ("HealthyThresholdCount", "healthy_threshold"),
+            ("UnhealthyThresholdCount", "unhealthy_threshold"),
         ],
-    )
+    );
+    if let Some(codes) = attrs.get("matcher").filter(|v| **v != Value::Null) {
+        props.insert(
+            "Matcher".into(),
+            serde_json::json!({ "HttpCode": cfn.value(codes) }),
+        );
+    }
+    props
 }
 
 static CLOUDFORMATION: CfnMapping = CfnMapping::of(
@@ -94,7 +135,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping::of(
 
 static FIXTURE: Fixture = Fixture {
     create: "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n\ntarget_group contract {\n  vpc_id = vpc.main.id\n}\n",
-    update: "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n\ntarget_group contract {\n  vpc_id            = vpc.main.id\n  health_check_path = \"/status.txt\"\n}\n",
+    update: "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n\ntarget_group contract {\n  vpc_id              = vpc.main.id\n  health_check_path   = \"/status.txt\"\n  unhealthy_threshold = 5\n  matcher             = \"200-399\"\n}\n",
     replace: Some(
         "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n\ntarget_group contract {\n  vpc_id            = vpc.main.id\n  port              = 8080\n  health_check_path = \"/status.txt\"\n}\n",
     ),

@@ -130,6 +130,27 @@ pub(crate) fn target_groups(
             );
             attrs.insert("vpc_id".into(), opt(g.vpc_id()));
             attrs.insert("health_check_path".into(), opt(g.health_check_path()));
+            let number = |n: Option<i32>| n.map_or(Value::Null, |n| Value::Number(f64::from(n)));
+            attrs.insert(
+                "health_check_interval".into(),
+                number(g.health_check_interval_seconds()),
+            );
+            attrs.insert(
+                "health_check_timeout".into(),
+                number(g.health_check_timeout_seconds()),
+            );
+            attrs.insert(
+                "healthy_threshold".into(),
+                number(g.healthy_threshold_count()),
+            );
+            attrs.insert(
+                "unhealthy_threshold".into(),
+                number(g.unhealthy_threshold_count()),
+            );
+            attrs.insert(
+                "matcher".into(),
+                opt(g.matcher().and_then(|m| m.http_code())),
+            );
             Ok(resource(arn, attrs, IndexMap::new()))
         })
         .collect()
