@@ -15,7 +15,7 @@
 //!    reads at parallelism 10 and 1 (the last takes minutes; QUICK=1
 //!    leaves it out).
 //! 4. 22 production estates in one stack (`mdl::bench::prod_copies`,
-//!    1,012 resources of 19 kinds), applied, then planned with nothing to
+//!    1,012 resources of 20 kinds), applied, then planned with nothing to
 //!    do at the latency, batched reads at parallelism 10 and 1.
 //!
 //! Sections 3 and 4 time each way twice: live, every call answered by

@@ -66,7 +66,7 @@ fn tenant(t: usize, vpc: &str, o1: usize, o2: usize) -> Vec<String> {
 
 /// `copies` production estates side by side in one stack: each the
 /// high-availability module set as in examples/prod.moodle (46 resources
-/// of 19 kinds in three zones), with its own name and network. The
+/// of 20 kinds in three zones), with its own name and network. The
 /// generated [`estate`] is mostly kinds read in one call; this is the mix
 /// of a real estate, with the kinds listed per parent (listeners per load
 /// balancer, rules per listener, mount targets per file system).
@@ -154,6 +154,6 @@ mod tests {
         let mut kinds: Vec<&str> = config.resources.values().map(|r| r.kind.name).collect();
         kinds.sort_unstable();
         kinds.dedup();
-        assert_eq!(kinds.len(), 19, "{kinds:?}");
+        assert_eq!(kinds.len(), 20, "{kinds:?}");
     }
 }

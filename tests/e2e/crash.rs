@@ -122,6 +122,19 @@ pub(crate) fn inventory(ws: &Workspace) -> Inventory {
                 put("security_group", g.group_id().unwrap());
             }
         }
+        // Standalone rules carry mdl's address tag; a group's own rules
+        // carry none.
+        for r in ec2
+            .describe_security_group_rules()
+            .send()
+            .await
+            .unwrap()
+            .security_group_rules()
+        {
+            if r.tags().iter().any(|t| t.key() == Some("mdl:address")) {
+                put("security_group_rule", r.security_group_rule_id().unwrap());
+            }
+        }
         for t in ec2
             .describe_launch_templates()
             .send()

@@ -75,6 +75,10 @@ impl Caches {
                 "transit_encryption".into(),
                 Value::Bool(g.transit_encryption_enabled().unwrap_or(false)),
             );
+            attrs.insert(
+                "snapshot_retention_days".into(),
+                Value::Number(f64::from(g.snapshot_retention_limit().unwrap_or(0))),
+            );
             // Version, subnet group and security groups are the member
             // clusters'; without one in the describe, state's stand.
             if let Some(m) = member {
@@ -148,6 +152,7 @@ impl Caches {
             let mut attrs = IndexMap::new();
             attrs.insert("engine".into(), Value::str("memcached"));
             attrs.insert("name".into(), Value::str(id));
+            attrs.insert("snapshot_retention_days".into(), Value::Number(0.0));
             attrs.insert(
                 "engine_version".into(),
                 c.engine_version().map_or(Value::Null, Value::str),
@@ -215,6 +220,13 @@ impl Caches {
             Operation::Create { attrs } => {
                 let name = s(&attrs, "name").unwrap_or_else(|| default_name(req.stack, req.addr));
                 if s(&attrs, "engine").as_deref() == Some("memcached") {
+                    if int(&attrs, "snapshot_retention_days", SERVICE)?.is_some_and(|d| d != 0) {
+                        return Err(ProviderError::new(
+                            SERVICE,
+                            "CreateCacheCluster",
+                            "Memcached keeps no data to snapshot: leave `snapshot_retention_days` at 0",
+                        ));
+                    }
                     let az_mode = if s(&attrs, "az_mode").as_deref() == Some("cross-az") {
                         AzMode::CrossAz
                     } else {
@@ -256,6 +268,11 @@ impl Caches {
                         .transit_encryption_enabled(
                             b(&attrs, "transit_encryption").unwrap_or(false),
                         )
+                        .set_snapshot_retention_limit(int(
+                            &attrs,
+                            "snapshot_retention_days",
+                            SERVICE,
+                        )?)
                         .set_cache_subnet_group_name(s(&attrs, "subnet_group_name"))
                         .set_security_group_ids(Some(strings(&attrs, "security_group_ids")))
                         .set_tags(Some(crate::provider::aws::tags::sdk_tags(
@@ -302,6 +319,7 @@ impl Caches {
                     "node_type",
                     "multi_az",
                     "automatic_failover",
+                    "snapshot_retention_days",
                 ]
                 .iter()
                 .any(|k| changed(k))
@@ -322,6 +340,11 @@ impl Caches {
                         })
                         .set_multi_az_enabled(b(&attrs, "multi_az"))
                         .set_automatic_failover_enabled(b(&attrs, "automatic_failover"))
+                        .set_snapshot_retention_limit(int(
+                            &attrs,
+                            "snapshot_retention_days",
+                            SERVICE,
+                        )?)
                         .apply_immediately(true)
                         .send()
                         .await

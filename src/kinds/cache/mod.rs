@@ -83,6 +83,12 @@ pub static SCHEMA: KindSchema = KindSchema {
         )
         .force_new(),
         optional(
+            "snapshot_retention_days",
+            Type::Number,
+            "0",
+            "Redis: days an automatic daily snapshot is kept (0 to 35); 0 takes none. Memcached keeps no data to snapshot.",
+        ),
+        optional(
             "az_mode",
             Type::String,
             "\"single-az\"",
@@ -179,6 +185,7 @@ fn properties(
             ("AutomaticFailoverEnabled", "automatic_failover"),
             ("AtRestEncryptionEnabled", "at_rest_encryption"),
             ("TransitEncryptionEnabled", "transit_encryption"),
+            ("SnapshotRetentionLimit", "snapshot_retention_days"),
             ("CacheSubnetGroupName", "subnet_group_name"),
             ("SecurityGroupIds", "security_group_ids"),
         ],

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{
-    Filter, InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, ResourceType,
+    Filter, HttpTokensState, InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification,
+    InstanceStateName, InstanceType, ResourceType,
 };
 use aws_smithy_types::base64;
 use indexmap::IndexMap;
@@ -17,6 +18,16 @@ use crate::provider::aws::fields::{always, b, list, opt, req_s, s, strings};
 use crate::provider::aws::wait_until;
 use crate::provider::{LiveResource, ProviderError};
 use crate::value::Value;
+
+/// Session tokens for the metadata service: required (IMDSv2) unless the
+/// block says otherwise.
+fn tokens(attrs: &IndexMap<String, Value>) -> HttpTokensState {
+    if b(attrs, "require_imdsv2").unwrap_or(true) {
+        HttpTokensState::Required
+    } else {
+        HttpTokensState::Optional
+    }
+}
 
 crate::on_service!(Instances(Ec2));
 
@@ -82,6 +93,14 @@ impl Ec2Resource for Instances {
                 "associate_public_ip".into(),
                 Value::Bool(i.public_ip_address().is_some()),
             );
+            // An endpoint that leaves metadata options out keeps the
+            // applied value.
+            if let Some(tokens) = i.metadata_options().and_then(|m| m.http_tokens()) {
+                attrs.insert(
+                    "require_imdsv2".into(),
+                    Value::Bool(*tokens == HttpTokensState::Required),
+                );
+            }
             let mut computed = IndexMap::new();
             computed.insert("private_ip".into(), opt(i.private_ip_address()));
             computed.insert("public_ip".into(), opt(i.public_ip_address()));
@@ -114,6 +133,11 @@ impl Ec2Resource for Instances {
             .max_count(1)
             .set_key_name(s(attrs, "key_name"))
             .set_user_data(s(attrs, "user_data").map(|u| base64::encode(u.as_bytes())))
+            .metadata_options(
+                InstanceMetadataOptionsRequest::builder()
+                    .http_tokens(tokens(attrs))
+                    .build(),
+            )
             .tag_specifications(tag_spec(ResourceType::Instance, stack, addr, attrs))
             .tag_specifications(tag_spec(ResourceType::Volume, stack, addr, attrs));
         if b(attrs, "associate_public_ip").unwrap_or(false) {
@@ -152,6 +176,15 @@ impl Ec2Resource for Instances {
         attrs: &IndexMap<String, Value>,
     ) -> Result<(), ProviderError> {
         let changed = |k: &str| attrs.get(k).is_some_and(|v| prior.attrs.get(k) != Some(v));
+        if changed("require_imdsv2") {
+            self.client
+                .modify_instance_metadata_options()
+                .instance_id(&prior.id)
+                .http_tokens(tokens(attrs))
+                .send()
+                .await
+                .map_err(failed(SERVICE, "ModifyInstanceMetadataOptions"))?;
+        }
         if changed("security_group_ids") {
             self.client
                 .modify_instance_attribute()

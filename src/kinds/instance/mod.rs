@@ -61,6 +61,12 @@ pub static SCHEMA: KindSchema = KindSchema {
             "A boot script, as text (mdl encodes it).",
         )
         .force_new(),
+        optional(
+            "require_imdsv2",
+            Type::Bool,
+            "true",
+            "Require session tokens for the instance metadata service (IMDSv2).",
+        ),
         TAGS,
     ],
     computed: &[
@@ -125,6 +131,12 @@ fn properties(
     if let Some(u) = get("user_data") {
         props.insert("UserData".into(), json!({ "Fn::Base64": cfn.value(u) }));
     }
+    let tokens = if get("require_imdsv2") == Some(&Value::Bool(false)) {
+        "optional"
+    } else {
+        "required"
+    };
+    props.insert("MetadataOptions".into(), json!({ "HttpTokens": tokens }));
     if let Some(tags) = cfn.tags(attrs) {
         props.insert("Tags".into(), tags);
     }
