@@ -1,4 +1,4 @@
-//! Crash safety: `mdl apply` of examples/prod.moodle (46 resources, 19
+//! Crash safety: `mdl apply` of examples/prod.moodle (49 resources, 23
 //! kinds) is killed with SIGKILL at moments spread over the whole apply
 //! (answers delayed 20 ms in the proxy, after moto has acted, so that the
 //! apply lasts about 1.5 s and a kill often falls between a change and its
@@ -257,6 +257,31 @@ pub(crate) fn inventory(ws: &Workspace) -> Inventory {
         for p in ssm.describe_parameters().send().await.unwrap().parameters() {
             put("ssm_parameter", p.name().unwrap());
         }
+        for f in ec2.describe_flow_logs().send().await.unwrap().flow_logs() {
+            put("flow_log", f.flow_log_id().unwrap());
+        }
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+        for g in logs
+            .describe_log_groups()
+            .send()
+            .await
+            .unwrap()
+            .log_groups()
+        {
+            put("log_group", g.log_group_name().unwrap());
+        }
+        // Roles mdl makes live under /mdl/.
+        let iam = aws_sdk_iam::Client::new(&sdk);
+        for r in iam
+            .list_roles()
+            .path_prefix("/mdl/")
+            .send()
+            .await
+            .unwrap()
+            .roles()
+        {
+            put("iam_role", r.role_name());
+        }
         out
     })
 }
@@ -382,7 +407,7 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
             "run {i} (killed after {delay:?}): elastic IPs {eips:?}"
         );
         let total: usize = held.values().map(BTreeSet::len).sum();
-        assert_eq!(total, 46, "run {i}");
+        assert_eq!(total, 49, "run {i}");
         format!(
             "run {i}: killed after {} ms{}, {recorded} records in state at the kill (intents included)",
             delay.as_millis(),
@@ -454,7 +479,7 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
         proxy.settle();
         let recorded = state_ids(&ws).values().map(BTreeSet::len).sum::<usize>();
         assert!(
-            recorded > 0 && recorded < 46,
+            recorded > 0 && recorded < 49,
             "{presses}: {recorded} in state"
         );
         // State is consistent: the next apply finishes, and what moto

@@ -47,7 +47,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             "inline_policies",
             Type::Map(&Type::String),
             "{}",
-            "More inline policies, by name: `{ \"s3-access\" = jsonencode({ ... }) }`. The name `mdl` is `inline_policy`'s.",
+            "More inline policies, by name, each a policy document (JSON) as a string: `{ \"s3-access\" = \"{...}\" }`. The name `mdl` is `inline_policy`'s.",
         ),
         TAGS,
     ],

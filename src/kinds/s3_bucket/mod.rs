@@ -133,7 +133,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             "policy",
             Type::String,
             "null",
-            "The bucket policy, a JSON document (`jsonencode({ ... })`); null for none.",
+            "The bucket policy, a JSON document as a string (`${...}` puts ARNs in it); null for none.",
         ),
         TAGS,
     ],
