@@ -1,4 +1,4 @@
-//! Crash safety: `mdl apply` of examples/prod.moodle (49 resources, 23
+//! Crash safety: `mdl apply` of examples/prod.moodle (51 resources, 24
 //! kinds) is killed with SIGKILL at moments spread over the whole apply
 //! (answers delayed 20 ms in the proxy, after moto has acted, so that the
 //! apply lasts about 1.5 s and a kill often falls between a change and its
@@ -282,6 +282,17 @@ pub(crate) fn inventory(ws: &Workspace) -> Inventory {
         {
             put("iam_role", r.role_name());
         }
+        for p in iam
+            .list_instance_profiles()
+            .send()
+            .await
+            .unwrap()
+            .instance_profiles()
+        {
+            if p.path().starts_with("/mdl/") {
+                put("iam_instance_profile", p.instance_profile_name());
+            }
+        }
         out
     })
 }
@@ -407,7 +418,7 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
             "run {i} (killed after {delay:?}): elastic IPs {eips:?}"
         );
         let total: usize = held.values().map(BTreeSet::len).sum();
-        assert_eq!(total, 49, "run {i}");
+        assert_eq!(total, 51, "run {i}");
         format!(
             "run {i}: killed after {} ms{}, {recorded} records in state at the kill (intents included)",
             delay.as_millis(),
@@ -479,7 +490,7 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
         proxy.settle();
         let recorded = state_ids(&ws).values().map(BTreeSet::len).sum::<usize>();
         assert!(
-            recorded > 0 && recorded < 49,
+            recorded > 0 && recorded < 51,
             "{presses}: {recorded} in state"
         );
         // State is consistent: the next apply finishes, and what moto

@@ -30,7 +30,7 @@ fn a_no_op_plan_of_prod_reads_each_kind_once() {
     let ws = Workspace::new("prod.moodle", PROD);
     ws.expect("apply", &["--auto-approve"], 0);
     let counts = plan_requests(&ws, &[]);
-    // 49 resources of 23 kinds, and one STS GetCallerIdentity: the
+    // 51 resources of 24 kinds, and one STS GetCallerIdentity: the
     // account is confirmed before anything is read.
     let listing: String = counts
         .iter()
