@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
 use crate::provider::aws::fields::{always, int, list, s, strings};
-use crate::provider::aws::{AwsKind, AwsProvider, all_at_once, tags};
+use crate::provider::aws::{AwsKind, AwsProvider, read_each, tags};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -190,14 +190,7 @@ impl AwsKind for Alarms {
         let client: Client = aws.client();
         let alarms = describe(&client, None).await?;
         let client = &client;
-        let calls = alarms
-            .iter()
-            .map(|a| async move { live(client, a).await.map(|l| vec![l]) })
-            .collect();
-        let mut resources = all_at_once(calls).await?;
-        resources
-            .retain(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id));
-        Ok(ReadResponse { resources })
+        read_each(alarms.iter().map(|a| live(client, a)).collect(), &req).await
     }
 
     async fn apply(

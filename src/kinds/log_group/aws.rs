@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
 use crate::provider::aws::fields::{opt, s};
-use crate::provider::aws::{AwsKind, AwsProvider, all_at_once, tags};
+use crate::provider::aws::{AwsKind, AwsProvider, read_each, tags};
 use crate::provider::{
     ApplyRequest, ApplyResponse, LiveResource, Operation, ProviderError, ReadRequest, ReadResponse,
 };
@@ -171,17 +171,8 @@ impl AwsKind for LogGroups {
     ) -> Result<ReadResponse, ProviderError> {
         let client: Client = aws.client();
         let groups = Self::describe(&client, None).await?;
-        let calls = groups
-            .iter()
-            .map(|g| {
-                let client = &client;
-                async move { Self::live(client, g).await.map(|l| vec![l]) }
-            })
-            .collect();
-        let mut resources = all_at_once(calls).await?;
-        resources
-            .retain(|r| r.stack.as_deref() == Some(req.stack) || req.known_ids.contains(&r.id));
-        Ok(ReadResponse { resources })
+        let client = &client;
+        read_each(groups.iter().map(|g| Self::live(client, g)).collect(), &req).await
     }
 
     async fn apply(

@@ -292,6 +292,26 @@ where
     Ok(all)
 }
 
+/// The stack's resources, and those state knows, among what `calls` read
+/// (one resource each, `CALLS_AT_ONCE` calls in flight): a kind read by a
+/// call per resource after one listing, its tags among them.
+pub(crate) async fn read_each<F>(
+    calls: Vec<F>,
+    req: &ReadRequest<'_>,
+) -> Result<ReadResponse, ProviderError>
+where
+    F: std::future::Future<Output = Result<LiveResource, ProviderError>>,
+{
+    let found = all_at_once(
+        calls
+            .into_iter()
+            .map(|call| async move { call.await.map(|live| vec![live]) })
+            .collect(),
+    )
+    .await?;
+    Ok(of_stack(found, req))
+}
+
 /// Poll `check` until it reports done, with a growing interval, up to
 /// `timeout`.
 pub(crate) async fn wait_until<F, Fut>(
