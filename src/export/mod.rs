@@ -271,9 +271,52 @@ impl Exporter<'_> {
     }
 }
 
+/// Markers inside a JSON document's text, as characters a JSON string may
+/// hold (the markers are control characters, which it may not).
+const DOC_OPEN: char = '\u{E000}';
+const DOC_CLOSE: char = '\u{E001}';
+
+impl Exporter<'_> {
+    /// A document's strings with markers back, as template values.
+    fn document_values(&self, j: Json) -> Json {
+        match j {
+            Json::String(s) if s.contains(DOC_OPEN) => self.value(&Value::String(
+                s.replace(DOC_OPEN, &OPEN.to_string())
+                    .replace(DOC_CLOSE, &CLOSE.to_string()),
+            )),
+            Json::Array(items) => {
+                Json::Array(items.into_iter().map(|i| self.document_values(i)).collect())
+            }
+            Json::Object(m) => Json::Object(
+                m.into_iter()
+                    .map(|(k, v)| (k, self.document_values(v)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
 impl crate::kinds::CfnValues for Exporter<'_> {
     fn value(&self, v: &Value) -> Json {
         Exporter::value(self, v)
+    }
+
+    fn document(&self, text: &str) -> Json {
+        let swapped: String = text
+            .chars()
+            .map(|c| match c {
+                OPEN => DOC_OPEN,
+                CLOSE => DOC_CLOSE,
+                c => c,
+            })
+            .collect();
+        match serde_json::from_str::<Json>(&swapped) {
+            Ok(parsed) => self.document_values(parsed),
+            // Not JSON: the text as it is (a template takes a policy as a
+            // string too).
+            Err(_) => self.value(&Value::String(text.to_string())),
+        }
     }
 
     fn tags(&self, attrs: &IndexMap<String, Value>) -> Option<Json> {
@@ -574,6 +617,36 @@ mod tests {
             crate::lang::load_source(&mut sources, id, "t", &[], crate::kinds::schemas());
         assert!(diags.is_empty(), "{diags:?}");
         super::cloudformation(&config, "t.moodle")
+    }
+
+    #[test]
+    fn policies_written_as_text_become_json_with_references_inside() {
+        let json = export(
+            r#"log_group flow {
+}
+
+iam_role flow {
+  trusted_service = "vpc-flow-logs.amazonaws.com"
+  inline_policy   = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"logs:PutLogEvents\",\"Resource\":\"${log_group.flow.arn}\"}]}"
+  inline_policies = {
+    text = "not JSON ${log_group.flow.arn}"
+  }
+}
+"#,
+        )
+        .unwrap();
+        let policies = &json["Resources"]["IamRoleFlow"]["Properties"]["Policies"];
+        assert_eq!(
+            policies[0]["PolicyDocument"]["Statement"][0]["Resource"],
+            serde_json::json!({ "Fn::GetAtt": ["LogGroupFlow", "Arn"] }),
+            "{policies}"
+        );
+        // Text that is not JSON is the template's text, references and all.
+        let text = policies[1]["PolicyDocument"].to_string();
+        assert!(
+            text.contains("Fn::") && !text.contains('\u{1}'),
+            "{policies}"
+        );
     }
 
     #[test]

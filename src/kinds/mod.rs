@@ -376,6 +376,9 @@ pub use serde_json::Value as Json;
 /// user's tags as CloudFormation's tag list.
 pub trait CfnValues {
     fn value(&self, v: &Value) -> Json;
+    /// A JSON document written as a string (a policy), as the template's
+    /// JSON, with the values AWS assigns inside its strings as references.
+    fn document(&self, text: &str) -> Json;
     fn tags(&self, attrs: &IndexMap<String, Value>) -> Option<Json>;
     /// A secret the template must not hold: a NoEcho template parameter
     /// named after the block (`<LogicalId><suffix>`), described as

@@ -92,7 +92,7 @@ fn properties(
             }]
         }),
     );
-    let document = |doc: &str| serde_json::from_str::<Json>(doc).unwrap_or_else(|_| json!(doc));
+    let document = |doc: &str| cfn.document(doc);
     let mut policies = Vec::new();
     if let Some(Value::String(doc)) = given("inline_policy") {
         policies.push(json!({ "PolicyName": aws::INLINE, "PolicyDocument": document(doc) }));

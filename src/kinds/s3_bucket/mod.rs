@@ -232,7 +232,7 @@ fn properties(
         props.insert("Tags".into(), tags);
     }
     if let Some(Value::String(doc)) = get("policy") {
-        let document = serde_json::from_str::<Json>(doc).unwrap_or_else(|_| json!(doc));
+        let document = cfn.document(doc);
         let own = cfn.logical_id();
         let mut policy = serde_json::Map::new();
         policy.insert("Bucket".into(), json!({ "Ref": own }));
