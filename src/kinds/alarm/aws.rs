@@ -22,23 +22,19 @@ pub struct Alarms;
 
 /// The region's metric alarms, or the one named `name`.
 async fn describe(client: &Client, name: Option<&str>) -> Result<Vec<MetricAlarm>, ProviderError> {
-    let mut alarms = Vec::new();
-    let mut next = None;
-    loop {
-        let page = client
-            .describe_alarms()
-            .alarm_types(AlarmType::MetricAlarm)
-            .set_alarm_names(name.map(|n| vec![n.to_string()]))
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(failed(SERVICE, "DescribeAlarms"))?;
-        alarms.extend(page.metric_alarms().iter().cloned());
-        next = page.next_token().map(ToString::to_string);
-        if next.is_none() {
-            return Ok(alarms);
-        }
-    }
+    let pages = client
+        .describe_alarms()
+        .alarm_types(AlarmType::MetricAlarm)
+        .set_alarm_names(name.map(|n| vec![n.to_string()]))
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(failed(SERVICE, "DescribeAlarms"))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.metric_alarms().iter().cloned())
+        .collect())
 }
 
 /// An alarm as mdl sees it, with its tags.

@@ -66,23 +66,13 @@ impl LogGroups {
         client: &Client,
         prefix: Option<&str>,
     ) -> Result<Vec<LogGroup>, ProviderError> {
-        let mut groups = Vec::new();
-        let mut next = None;
-        loop {
-            let page = client
+        Ok(crate::all_items!(
+            client
                 .describe_log_groups()
                 .set_log_group_name_prefix(prefix.map(ToString::to_string))
-                .limit(50)
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(failed(SERVICE, "DescribeLogGroups"))?;
-            groups.extend(page.log_groups().iter().cloned());
-            next = page.next_token().map(ToString::to_string);
-            if next.is_none() {
-                return Ok(groups);
-            }
-        }
+                .limit(50),
+            "DescribeLogGroups"
+        ))
     }
 
     /// A log group as mdl sees it, with its tags.

@@ -58,6 +58,7 @@ fn permissions_to_rules(own_id: &str, perms: &[IpPermission]) -> Result<Vec<Valu
 }
 
 /// A rule's peer: a range, or a group (the rule's own for `self`).
+#[derive(Clone, Copy)]
 pub(crate) enum Peer<'a> {
     Cidr(&'a str),
     Group(&'a str),

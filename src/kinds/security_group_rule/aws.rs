@@ -134,43 +134,44 @@ pub(crate) async fn standalone(
 
 /// The rule's protocol, ports, peer and description, as the calls that
 /// create and change it take them.
-struct Wanted {
+struct Wanted<'a> {
     protocol: String,
     ports: (Option<i32>, Option<i32>),
-    cidr: Option<String>,
-    group: Option<String>,
-    description: Option<String>,
+    peer: Peer<'a>,
+    description: Option<&'a str>,
 }
 
-impl Wanted {
-    fn of(attrs: &IndexMap<String, Value>, op: &'static str) -> Result<Wanted, ProviderError> {
-        let wanted = Wanted {
+impl<'a> Wanted<'a> {
+    fn of(
+        attrs: &'a IndexMap<String, Value>,
+        op: &'static str,
+    ) -> Result<Wanted<'a>, ProviderError> {
+        let text = |k: &str| attrs.get(k).and_then(Value::as_str);
+        let peer = match (text("cidr_block"), text("referenced_security_group_id")) {
+            (Some(cidr), None) => Peer::Cidr(cidr),
+            (None, Some(group)) => Peer::Group(group),
+            _ => {
+                return Err(ProviderError::new(
+                    SERVICE,
+                    op,
+                    "a rule needs exactly one of `cidr_block` and `referenced_security_group_id`",
+                ));
+            }
+        };
+        Ok(Wanted {
             protocol: s(attrs, "protocol").unwrap_or_else(|| "tcp".into()),
             ports: (
                 int(attrs, "from_port", SERVICE)?,
                 int(attrs, "to_port", SERVICE)?,
             ),
-            cidr: s(attrs, "cidr_block"),
-            group: s(attrs, "referenced_security_group_id"),
-            description: s(attrs, "description").filter(|d| !d.is_empty()),
-        };
-        if wanted.cidr.is_some() == wanted.group.is_some() {
-            return Err(ProviderError::new(
-                SERVICE,
-                op,
-                "a rule needs exactly one of `cidr_block` and `referenced_security_group_id`",
-            ));
-        }
-        Ok(wanted)
+            peer,
+            description: text("description").filter(|d| !d.is_empty()),
+        })
     }
 
-    fn peer(&self) -> Peer<'_> {
-        match (&self.cidr, &self.group) {
-            (Some(cidr), _) => Peer::Cidr(cidr),
-            (None, Some(group)) => Peer::Group(group),
-            // `of` refuses a rule with neither.
-            (None, None) => Peer::Cidr(""),
-        }
+    /// The rule as the authorize calls take it.
+    fn permission(&self) -> aws_sdk_ec2::types::IpPermission {
+        permission(&self.protocol, self.ports, self.peer, self.description)
     }
 }
 
@@ -214,49 +215,34 @@ impl Ec2Resource for Rules {
         addr: &ResourceAddr,
         attrs: &IndexMap<String, Value>,
     ) -> Result<String, ProviderError> {
-        let group = req_s(
-            attrs,
-            "security_group_id",
-            SERVICE,
-            "AuthorizeSecurityGroupIngress",
-        )?;
-        let tags = tag_spec(ResourceType::SecurityGroupRule, stack, addr, attrs);
-        let (op, added) = if egress(attrs) {
-            let op = "AuthorizeSecurityGroupEgress";
-            let w = Wanted::of(attrs, op)?;
-            let out = self
-                .client
-                .authorize_security_group_egress()
-                .group_id(&group)
-                .ip_permissions(permission(
-                    &w.protocol,
-                    w.ports,
-                    w.peer(),
-                    w.description.as_deref(),
-                ))
-                .tag_specifications(tags)
-                .send()
-                .await
-                .map_err(failed(SERVICE, op))?;
-            (op, out.security_group_rules)
+        let op = if egress(attrs) {
+            "AuthorizeSecurityGroupEgress"
         } else {
-            let op = "AuthorizeSecurityGroupIngress";
-            let w = Wanted::of(attrs, op)?;
-            let out = self
-                .client
-                .authorize_security_group_ingress()
-                .group_id(&group)
-                .ip_permissions(permission(
-                    &w.protocol,
-                    w.ports,
-                    w.peer(),
-                    w.description.as_deref(),
-                ))
+            "AuthorizeSecurityGroupIngress"
+        };
+        let group = req_s(attrs, "security_group_id", SERVICE, op)?;
+        let rule = Wanted::of(attrs, op)?.permission();
+        let tags = tag_spec(ResourceType::SecurityGroupRule, stack, addr, attrs);
+        let added = if egress(attrs) {
+            self.client
+                .authorize_security_group_egress()
+                .group_id(group)
+                .ip_permissions(rule)
                 .tag_specifications(tags)
                 .send()
                 .await
-                .map_err(failed(SERVICE, op))?;
-            (op, out.security_group_rules)
+                .map_err(failed(SERVICE, op))?
+                .security_group_rules
+        } else {
+            self.client
+                .authorize_security_group_ingress()
+                .group_id(group)
+                .ip_permissions(rule)
+                .tag_specifications(tags)
+                .send()
+                .await
+                .map_err(failed(SERVICE, op))?
+                .security_group_rules
         };
         let id = added
             .unwrap_or_default()
@@ -288,9 +274,11 @@ impl Ec2Resource for Rules {
         let w = Wanted::of(attrs, OP)?;
         let mut rule = SecurityGroupRuleRequest::builder()
             .ip_protocol(&w.protocol)
-            .set_cidr_ipv4(w.cidr.clone())
-            .set_referenced_group_id(w.group.clone())
-            .set_description(w.description.clone());
+            .set_description(w.description.map(ToString::to_string));
+        rule = match w.peer {
+            Peer::Cidr(cidr) => rule.cidr_ipv4(cidr),
+            Peer::Group(group) => rule.referenced_group_id(group),
+        };
         if w.protocol != "-1" {
             rule = rule
                 .from_port(w.ports.0.unwrap_or(0))
@@ -312,12 +300,12 @@ impl Ec2Resource for Rules {
     }
 
     async fn delete(&self, prior: &LiveResource) -> Result<(), ProviderError> {
-        let group = req_s(
-            &prior.attrs,
-            "security_group_id",
-            SERVICE,
-            "RevokeSecurityGroupIngress",
-        )?;
+        let op = if egress(&prior.attrs) {
+            "RevokeSecurityGroupEgress"
+        } else {
+            "RevokeSecurityGroupIngress"
+        };
+        let group = req_s(&prior.attrs, "security_group_id", SERVICE, op)?;
         let gone = if egress(&prior.attrs) {
             self.client
                 .revoke_security_group_egress()
@@ -326,7 +314,7 @@ impl Ec2Resource for Rules {
                 .send()
                 .await
                 .map(drop)
-                .map_err(failed(SERVICE, "RevokeSecurityGroupEgress"))
+                .map_err(failed(SERVICE, op))
         } else {
             self.client
                 .revoke_security_group_ingress()
@@ -335,7 +323,7 @@ impl Ec2Resource for Rules {
                 .send()
                 .await
                 .map(drop)
-                .map_err(failed(SERVICE, "RevokeSecurityGroupIngress"))
+                .map_err(failed(SERVICE, op))
         };
         match gone {
             // Already gone (or its group with it): what the delete wanted.
