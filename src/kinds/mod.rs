@@ -44,6 +44,7 @@ pub mod nat_gateway;
 pub mod route;
 pub mod route_table;
 pub mod s3_bucket;
+pub mod scaling_policy;
 pub mod scheduled_task;
 pub mod secret;
 pub mod security_group;
@@ -165,6 +166,10 @@ pub enum Identity {
     GivenName,
     /// Worked out from its attributes.
     Derived(fn(&IndexMap<String, Value>) -> Option<String>),
+    /// Its name, given or the default one, within what this attribute
+    /// names: `GROUP/NAME` for a scaling policy, whose name is unique
+    /// only in its group.
+    NameWithin(&'static str),
 }
 
 /// The id a resource will have, when its attributes determine it.
@@ -187,6 +192,11 @@ pub fn derived_id(
         Identity::LowercaseName => Some(name().to_lowercase()),
         Identity::GivenName => given(),
         Identity::Derived(f) => f(attrs),
+        Identity::NameWithin(scope) => Some(format!(
+            "{}/{}",
+            attrs.get(scope).and_then(Value::as_str)?,
+            name()
+        )),
     }
 }
 
@@ -561,6 +571,7 @@ pub static KINDS: &[&Kind] = &[
     &scheduled_task::KIND,
     &launch_template::KIND,
     &autoscaling_group::KIND,
+    &scaling_policy::KIND,
     &instance::KIND,
     &log_group::KIND,
     &s3_bucket::KIND,

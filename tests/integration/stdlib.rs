@@ -63,6 +63,7 @@ ha vle {
   ssh_cidr                   = "192.0.2.0/24"
   web_instance_profile_arn   = "arn:aws:iam::123456789012:instance-profile/web"
   web_user_data              = "echo moodle"
+  web_scaling                = "step"
 }
 "#,
     r#"

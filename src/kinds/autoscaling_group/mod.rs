@@ -182,7 +182,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping::of(
     ],
     properties,
 )
-.with_parts(&[("AWS::AutoScaling::ScalingPolicy", "its cpu_target")]);
+;
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(

@@ -566,9 +566,17 @@ fn check_body(
         }
     }
     if !exactly_one_of.is_empty() {
+        // An attribute written, or blocks of that name (`step { ... }`).
+        let written = |n: &str| {
+            body.attribute(n).map(|a| a.name.span).or_else(|| {
+                body.nested()
+                    .find(|b| b.name.name == n)
+                    .map(|b| b.name.span)
+            })
+        };
         let set: Vec<_> = exactly_one_of
             .iter()
-            .filter(|n| body.attribute(n).is_some())
+            .filter(|n| written(n).is_some())
             .collect();
         if set.len() != 1 {
             let mut d = Diagnostic::error(
@@ -597,8 +605,8 @@ fn check_body(
                     .join(" or ")
             ));
             for n in set.iter().skip(1) {
-                if let Some(a) = body.attribute(n) {
-                    d = d.with_label(a.name.span, "also set here");
+                if let Some(span) = written(n) {
+                    d = d.with_label(span, "also set here");
                 }
             }
             diags.push(d);
