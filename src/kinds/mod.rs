@@ -49,6 +49,7 @@ pub mod scheduled_task;
 pub mod secret;
 pub mod security_group;
 pub mod security_group_rule;
+pub mod serverless_cache;
 pub mod ssm_parameter;
 pub mod subnet;
 mod subnet_group;
@@ -145,6 +146,13 @@ pub struct Kind {
     pub identity: Identity,
     /// Its reader can read one resource by its id alone (`ids_only`).
     pub per_resource_reads: bool,
+    /// Read at every refresh of an estate that uses its service, even when
+    /// neither the configuration nor the state names the kind, so that a
+    /// resource whose block and state are both gone is still found by its
+    /// tags. False for a kind most estates of its service never use and
+    /// whose reads a least-privilege role may not be granted (serverless
+    /// caches, beside replication groups): it is read only when named.
+    pub read_when_unused: bool,
     /// What it is in a CloudFormation template, for export and import.
     pub cloudformation: &'static CfnMapping,
     /// The contract test's fixture.
@@ -552,6 +560,7 @@ pub static KINDS: &[&Kind] = &[
     &secret::KIND,
     &cache_subnet_group::KIND,
     &cache::KIND,
+    &serverless_cache::KIND,
     &db_subnet_group::KIND,
     &aurora_cluster::KIND,
     &aurora_instance::KIND,

@@ -102,6 +102,11 @@ pub async fn refresh_with(
         .iter()
         .copied()
         .filter(|k| services.contains(&k.service))
+        .filter(|k| {
+            crate::kinds::of(k).is_none_or(|kind| kind.read_when_unused)
+                || kinds.iter().any(|used| used.name == k.name)
+                || state.resources.keys().any(|a| a.kind == k.name)
+        })
         .collect();
     // Each read: the kind it is for (an index into all_kinds) and the ids.
     let mut reads: Vec<(usize, Vec<String>)> = Vec::new();

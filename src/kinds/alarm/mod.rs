@@ -209,6 +209,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Alarms,
     identity: Identity::Name,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -197,6 +197,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Clusters,
     identity: Identity::LowercaseName,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

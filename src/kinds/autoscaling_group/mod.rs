@@ -181,8 +181,7 @@ static CLOUDFORMATION: CfnMapping = CfnMapping::of(
         ("arn", CfnAttr::Unavailable),
     ],
     properties,
-)
-;
+);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -224,6 +223,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Groups,
     identity: Identity::Name,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

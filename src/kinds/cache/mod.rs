@@ -290,6 +290,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::CacheKind,
     identity: Identity::LowercaseName,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -74,6 +74,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::SubnetGroups,
     identity: Identity::LowercaseName,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -201,6 +201,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Distributions,
     identity: Identity::Assigned,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -210,6 +210,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Records,
     identity: Identity::Derived(record_id),
     per_resource_reads: true,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

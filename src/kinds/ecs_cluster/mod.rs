@@ -97,6 +97,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::ClusterKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -344,6 +344,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::TaskDefinitionKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

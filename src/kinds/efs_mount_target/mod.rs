@@ -112,6 +112,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::MountTargetKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -112,6 +112,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Profiles,
     identity: Identity::Name,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

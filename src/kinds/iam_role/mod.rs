@@ -147,6 +147,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Roles,
     identity: Identity::Name,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -157,6 +157,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::ListenerKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

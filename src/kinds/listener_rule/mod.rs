@@ -139,6 +139,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::RuleKind,
     identity: Identity::Assigned,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

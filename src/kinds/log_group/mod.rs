@@ -118,6 +118,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::LogGroups,
     identity: Identity::Name,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -115,6 +115,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::RouteKind,
     identity: Identity::Derived(route_id),
     per_resource_reads: true,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

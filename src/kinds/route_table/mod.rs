@@ -171,6 +171,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::AWS,
     identity: Identity::Assigned,
     per_resource_reads: true,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

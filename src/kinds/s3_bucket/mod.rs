@@ -287,6 +287,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Buckets,
     identity: Identity::Name,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -41,7 +41,12 @@ async fn describe(client: &Client, groups: &[&str]) -> Result<Vec<ScalingPolicy>
 /// A policy as mdl sees it.
 fn live(p: &ScalingPolicy) -> Result<LiveResource, ProviderError> {
     const OP: &str = "DescribePolicies";
-    let group = always(p.auto_scaling_group_name(), SERVICE, OP, "AutoScalingGroupName")?;
+    let group = always(
+        p.auto_scaling_group_name(),
+        SERVICE,
+        OP,
+        "AutoScalingGroupName",
+    )?;
     let name = always(p.policy_name(), SERVICE, OP, "PolicyName")?;
     let arn = always(p.policy_arn(), SERVICE, OP, "PolicyARN")?;
     let id = format!("{group}/{name}");
@@ -70,10 +75,7 @@ fn live(p: &ScalingPolicy) -> Result<LiveResource, ProviderError> {
                 s.metric_interval_upper_bound()
                     .map_or(Value::Null, Value::Number),
             );
-            step.insert(
-                "adjustment".into(),
-                number(s.scaling_adjustment()),
-            );
+            step.insert("adjustment".into(), number(s.scaling_adjustment()));
             Value::Map(step)
         })
         .collect();
@@ -130,7 +132,8 @@ async fn put(
         .set_estimated_instance_warmup(int(attrs, "estimated_instance_warmup", SERVICE)?);
     match ty {
         "TargetTrackingScaling" => {
-            let metric = s(attrs, "target_metric").unwrap_or_else(|| super::TARGET_METRICS[0].into());
+            let metric =
+                s(attrs, "target_metric").unwrap_or_else(|| super::TARGET_METRICS[0].into());
             call = call.target_tracking_configuration(
                 TargetTrackingConfiguration::builder()
                     .predefined_metric_specification(

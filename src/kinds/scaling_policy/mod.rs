@@ -333,6 +333,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Policies,
     identity: Identity::NameWithin("autoscaling_group"),
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };
@@ -344,7 +345,9 @@ mod tests {
     #[test]
     fn a_policy_arn_gives_its_group_and_name() {
         assert_eq!(
-            split_arn("arn:aws:autoscaling:eu-west-2:123456789012:scalingPolicy:0f1e2d3c-aaaa-bbbb-cccc-0123456789ab:autoScalingGroupName/web-asg:policyName/ScaleUp"),
+            split_arn(
+                "arn:aws:autoscaling:eu-west-2:123456789012:scalingPolicy:0f1e2d3c-aaaa-bbbb-cccc-0123456789ab:autoScalingGroupName/web-asg:policyName/ScaleUp"
+            ),
             Some(("web-asg", "ScaleUp"))
         );
         assert_eq!(split_arn("arn:aws:sns:eu-west-2:123456789012:topic"), None);

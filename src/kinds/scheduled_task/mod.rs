@@ -200,6 +200,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Rules,
     identity: Identity::Assigned,
     per_resource_reads: false,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

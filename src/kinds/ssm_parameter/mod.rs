@@ -135,6 +135,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::Parameters,
     identity: Identity::GivenName,
     per_resource_reads: true,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };

@@ -147,6 +147,7 @@ pub static KIND: Kind = Kind {
     aws: &aws::TargetGroupKind,
     identity: Identity::Assigned,
     per_resource_reads: true,
+    read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };
