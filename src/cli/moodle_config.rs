@@ -112,6 +112,7 @@ pub fn render(config: &Config, state: &State) -> Result<String, String> {
             }
         );
         let cache_engine = get("cache_engine")?.unwrap_or_else(|| "redis".into());
+        let tls = get("cache_tls")?.as_deref() == Some("true");
         let session = match get("session_cache_endpoint")? {
             Some(s) => Some(s),
             None => get("redis_endpoint")?,
@@ -136,6 +137,15 @@ pub fn render(config: &Config, state: &State) -> Result<String, String> {
                 );
                 let _ = writeln!(out, "$CFG->session_redis_host = {};", php(&endpoint));
                 let _ = writeln!(out, "$CFG->session_redis_port = 6379;");
+                if tls {
+                    // Moodle connects over TLS when this holds SSL context
+                    // options; ElastiCache's certificates verify against
+                    // the public roots.
+                    let _ = writeln!(
+                        out,
+                        "$CFG->session_redis_encrypt = ['verify_peer' => true, 'verify_peer_name' => true]; // the cache takes TLS only"
+                    );
+                }
                 let _ = writeln!(
                     out,
                     "$CFG->session_redis_prefix = {};",
@@ -165,12 +175,13 @@ pub fn render(config: &Config, state: &State) -> Result<String, String> {
             };
             let _ = writeln!(
                 out,
-                "// Application cache (MUC): add a {} store at {endpoint}:{port} in Site administration > Plugins > Caching.",
+                "// Application cache (MUC): add a {} store at {endpoint}:{port}{} in Site administration > Plugins > Caching.",
                 if cache_engine == "memcached" {
                     "Memcached"
                 } else {
                     "Redis"
-                }
+                },
+                if tls { ", with TLS encryption on," } else { "" }
             );
         }
         out.push('\n');

@@ -75,7 +75,7 @@ fn prod_example_applies_replans_clean_and_destroys() {
     let ws = Workspace::new("prod.moodle", include_str!("../../examples/prod.moodle"));
     let apply = ws.expect("apply", &["--auto-approve"], 0);
     assert!(
-        apply.stdout.contains("Resources: 51 added"),
+        apply.stdout.contains("Resources: 57 added"),
         "{}",
         apply.all()
     );
@@ -91,6 +91,8 @@ fn prod_example_applies_replans_clean_and_destroys() {
         "'dbport' => 5432,",
         "$CFG->dataroot  = '/var/www/moodle/data';",
         "$CFG->session_handler_class = '\\core\\session\\redis';",
+        // Redis takes TLS only (in-transit encryption), and Moodle is told.
+        "$CFG->session_redis_encrypt = ['verify_peer' => true, 'verify_peer_name' => true];",
         "// Application cache (MUC): add a Redis store at ",
     ] {
         assert!(php.contains(line), "{line}\n{php}");
@@ -115,6 +117,14 @@ fn prod_example_applies_replans_clean_and_destroys() {
         "module.vle.aurora_instance.reader",
         "module.vle.cache.session",
         "module.vle.cache.application",
+        // The reference architecture's parameter names, which its
+        // bootstrap scripts read.
+        "/Moodle/vle/DB/ClusterEndpoint",
+        "/Moodle/vle/DB/ClusterReadOnlyEndpoint",
+        "/Moodle/vle/SharedFile/ElasticFileSystem",
+        "/Moodle/vle/Cache/Session/ElastiCacheClusterEndpoint",
+        "/Moodle/vle/Cache/Application/Engine",
+        "/Moodle/vle/WebAppASGName",
     ] {
         assert!(state.contains(addr), "{addr} is not in state");
     }

@@ -30,7 +30,7 @@ fn a_no_op_plan_of_prod_reads_each_kind_once() {
     let ws = Workspace::new("prod.moodle", PROD);
     ws.expect("apply", &["--auto-approve"], 0);
     let counts = plan_requests(&ws, &[]);
-    // 51 resources of 24 kinds, and one STS GetCallerIdentity: the
+    // 57 resources of 24 kinds, and one STS GetCallerIdentity: the
     // account is confirmed before anything is read.
     let listing: String = counts
         .iter()
@@ -55,8 +55,13 @@ fn a_no_op_plan_of_prod_reads_each_kind_once() {
         // Standalone security group rules are listed twice: by their own
         // kind, and by the groups' read, which leaves them out of the
         // groups' own rules.
+        // prod's 12 SSM parameters take two GetParameters (ten names a
+        // call) and, against moto, two DescribeParameters pages (moto
+        // answers ten a page where mdl asks for 50; AWS answers 50).
         let most = if op.ends_with("elasticloadbalancing DescribeTags")
             || op.ends_with("ec2 DescribeSecurityGroupRules")
+            || op.ends_with("ssm GetParameters")
+            || op.ends_with("ssm DescribeParameters")
         {
             2
         } else {
@@ -64,7 +69,7 @@ fn a_no_op_plan_of_prod_reads_each_kind_once() {
         };
         assert!(*n <= most, "{op} called {n} times:\n{listing}");
     }
-    assert!(total(&counts) <= 38, "{listing}");
+    assert!(total(&counts) <= 40, "{listing}");
     insta::assert_snapshot!(listing);
 }
 

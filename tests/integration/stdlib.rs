@@ -64,6 +64,8 @@ ha vle {
   web_instance_profile_arn   = "arn:aws:iam::123456789012:instance-profile/web"
   web_user_data              = "echo moodle"
   web_scaling                = "step"
+  cache_serverless           = true
+  cache_serverless_max_gb    = 10
 }
 "#,
     r#"
