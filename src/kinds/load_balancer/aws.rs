@@ -85,6 +85,13 @@ impl Balancers {
                     _ => Vec::new(),
                 };
                 lb.attrs.insert("access_logs".into(), Value::List(logs));
+                lb.attrs.insert(
+                    "drop_invalid_header_fields".into(),
+                    Value::Bool(
+                        attribute("routing.http.drop_invalid_header_fields.enabled")
+                            == Some("true"),
+                    ),
+                );
             }
         }
         Ok(ReadResponse { resources })
@@ -127,7 +134,10 @@ impl Balancers {
                         .await
                         .map_err(failed(SERVICE, "SetSecurityGroups"))?;
                 }
-                if changed("idle_timeout") || changed("access_logs") {
+                if changed("idle_timeout")
+                    || changed("access_logs")
+                    || changed("drop_invalid_header_fields")
+                {
                     self.set_attributes(&prior.id, &attrs).await?;
                 }
                 self.update_tags(&prior, &attrs).await?;
@@ -207,13 +217,18 @@ impl Balancers {
             .get("access_logs")
             .and_then(Value::as_list)
             .is_some_and(|l| !l.is_empty());
-        if logs || n(attrs, "idle_timeout").is_some_and(|t| t != 60) {
+        // AWS makes a load balancer that keeps invalid headers.
+        if logs
+            || n(attrs, "idle_timeout").is_some_and(|t| t != 60)
+            || b(attrs, "drop_invalid_header_fields").unwrap_or(true)
+        {
             self.set_attributes(&arn, attrs).await?;
         }
         Ok(arn)
     }
 
-    /// The attributes mdl manages: the idle timeout and access logs.
+    /// The attributes mdl manages: the idle timeout, invalid headers and
+    /// access logs.
     async fn set_attributes(
         &self,
         arn: &str,
@@ -249,6 +264,12 @@ impl Balancers {
             .attributes(attribute(
                 "idle_timeout.timeout_seconds",
                 n(attrs, "idle_timeout").unwrap_or(60).to_string(),
+            ))
+            .attributes(attribute(
+                "routing.http.drop_invalid_header_fields.enabled",
+                b(attrs, "drop_invalid_header_fields")
+                    .unwrap_or(true)
+                    .to_string(),
             ))
             .attributes(attribute(
                 "access_logs.s3.enabled",

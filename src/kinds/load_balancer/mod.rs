@@ -74,6 +74,12 @@ pub static SCHEMA: KindSchema = KindSchema {
             "Seconds an idle connection stays open.",
         ),
         optional(
+            "drop_invalid_header_fields",
+            Type::Bool,
+            "true",
+            "Drop HTTP headers whose names are not valid before they reach the web servers (request smuggling); AWS's own default is false.",
+        ),
+        optional(
             "access_logs",
             Type::Blocks(&ACCESS_LOGS),
             "[]",
@@ -125,6 +131,12 @@ fn properties(
     let mut settings = Vec::new();
     if let Some(t) = attrs.get("idle_timeout").and_then(Value::as_i64) {
         settings.push(json!({ "Key": "idle_timeout.timeout_seconds", "Value": t.to_string() }));
+    }
+    if let Some(drop) = attrs
+        .get("drop_invalid_header_fields")
+        .and_then(Value::as_bool)
+    {
+        settings.push(json!({ "Key": "routing.http.drop_invalid_header_fields.enabled", "Value": drop.to_string() }));
     }
     if let Some(log) = attrs
         .get("access_logs")
