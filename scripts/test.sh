@@ -7,6 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 MDL_MOTO_SERVER="$(scripts/moto-env.sh)"
 export MDL_MOTO_SERVER
+# checkov, for the export's policy test, installs while mdl builds.
+checkov_out="$(mktemp)"
+scripts/checkov-env.sh >"$checkov_out" &
+checkov_pid=$!
 
 echo "== cargo fmt --check"
 cargo fmt --check
@@ -41,6 +45,13 @@ cargo build --locked --message-format=json-render-diagnostics >"$features/build"
 # --all-targets: the benches are compiled (and linted) too.
 cargo test --locked --no-run --all-targets --message-format=json-render-diagnostics >"$features/test"
 python3 scripts/same-features.py "$features/build" "$features/test"
+if ! wait "$checkov_pid"; then
+  echo "scripts/checkov-env.sh failed: checkov could not be installed" >&2
+  exit 1
+fi
+MDL_CHECKOV="$(cat "$checkov_out")"
+export MDL_CHECKOV
+rm -f "$checkov_out"
 echo "== tests"
 # Inputs per fuzz property (tests/integration/fuzz.rs).
 export PROPTEST_CASES="${PROPTEST_CASES:-1000}"

@@ -2,7 +2,8 @@
 //! covers (every example, a std/network instance, a Memcached and
 //! provisioned MySQL std/ha) pass cfn-lint (from the project's virtualenv, where moto[server]
 //! brings it) with no errors; an estate with kinds it does not cover yet
-//! is refused, block by block.
+//! is refused, block by block. checkov (from its own virtualenv) finds
+//! in the examples no failed check the README does not accept, with why.
 
 use std::path::Path;
 use std::process::Command;
@@ -201,5 +202,154 @@ output cache = module.vle.session_cache_endpoint
         "cfn-lint exited {code}:\n{}{}",
         String::from_utf8_lossy(&lint.stdout),
         String::from_utf8_lossy(&lint.stderr)
+    );
+}
+
+/// checkov from the project's virtualenv (`MDL_CHECKOV`, as scripts/test.sh
+/// sets it from scripts/checkov-env.sh).
+fn checkov() -> std::path::PathBuf {
+    let path = std::env::var_os("MDL_CHECKOV").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/checkov-venv/bin/checkov"),
+        std::path::PathBuf::from,
+    );
+    assert!(
+        path.exists(),
+        "checkov not found at {}: run scripts/checkov-env.sh, which installs it into .tools/checkov-venv",
+        path.display()
+    );
+    path
+}
+
+/// The accepted failures the README lists under "Policy checks": each
+/// check id with the examples it fails on.
+fn accepted_in_readme() -> Vec<(String, Vec<String>)> {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("\n## Policy checks\n")
+        .nth(1)
+        .expect("README.md has a `## Policy checks` section")
+        .split("\n## ")
+        .next()
+        .unwrap_or_default();
+    section
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            // | `CKV_AWS_260` | prod, preview, single | why |
+            let check = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            check.starts_with("CKV").then(|| {
+                (
+                    check.to_string(),
+                    cells[2].split(',').map(|e| e.trim().to_string()).collect(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn checkov_finds_no_failure_the_readme_does_not_accept() {
+    let examples = [
+        ("prod", include_str!("../../examples/prod.moodle")),
+        ("preview", include_str!("../../examples/preview.moodle")),
+        ("single", include_str!("../../examples/single.moodle")),
+    ];
+    let ws = Workspace::new("prod.moodle", "");
+    let mut args: Vec<String> = Vec::new();
+    for (name, text) in examples {
+        let file = format!("{name}.moodle");
+        std::fs::write(ws.dir.path().join(&file), text).unwrap();
+        let template = format!("{name}.json");
+        let out = ws.mdl(&["export", &file, "--cloudformation", "--out", &template]);
+        assert_eq!(out.code, 0, "{file}: {}", out.all());
+        args.extend(["-f".to_string(), template]);
+    }
+    // checkov sends nothing beyond loopback: no update check, nothing
+    // downloaded, and a proxy at a closed local port for anything else.
+    let out = Command::new(checkov())
+        .current_dir(ws.dir.path())
+        .args(&args)
+        .args([
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--compact",
+            "-o",
+            "json",
+        ])
+        .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env_remove("NO_PROXY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov's report is not JSON ({e}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let failed = report["results"]["failed_checks"].as_array().unwrap();
+    let passed = report["results"]["passed_checks"].as_array().unwrap();
+    let example_of = |c: &serde_json::Value| -> String {
+        let file = c["file_path"].as_str().unwrap_or_default();
+        file.trim_start_matches('/')
+            .trim_end_matches(".json")
+            .to_string()
+    };
+    let accepted = accepted_in_readme();
+    let mut unaccepted = Vec::new();
+    let mut seen: std::collections::BTreeSet<(String, String)> = Default::default();
+    for c in failed {
+        let (check, example) = (c["check_id"].as_str().unwrap().to_string(), example_of(c));
+        if !accepted
+            .iter()
+            .any(|(id, on)| *id == check && on.contains(&example))
+        {
+            unaccepted.push(format!(
+                "{example}: {check} {} ({})",
+                c["resource"].as_str().unwrap_or_default(),
+                c["check_name"].as_str().unwrap_or_default()
+            ));
+        }
+        seen.insert((check, example));
+    }
+    // The table stays true: every failure it accepts still happens.
+    let stale: Vec<String> = accepted
+        .iter()
+        .flat_map(|(id, on)| on.iter().map(move |e| (id.clone(), e.clone())))
+        .filter(|pair| !seen.contains(pair))
+        .map(|(id, e)| format!("{e}: {id}"))
+        .collect();
+    // Per example: resources, passed and failed checks; fewer failures a
+    // resource than the reference architecture's templates (31 for 124).
+    let mut table = String::new();
+    for (name, _) in examples {
+        let count =
+            |checks: &[serde_json::Value]| checks.iter().filter(|c| example_of(c) == name).count();
+        let template: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(ws.dir.path().join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let resources = template["Resources"].as_object().unwrap().len();
+        let (p, f) = (count(passed), count(failed));
+        table.push_str(&format!("| {name} | {resources} | {p} | {f} |\n"));
+        assert!(
+            f * 124 < 31 * resources,
+            "{name}: {f} failed checks for {resources} resources, not fewer a resource than the reference's 31 for 124"
+        );
+    }
+    eprintln!("| example | resources | passed | failed |\n{table}");
+    assert!(
+        unaccepted.is_empty(),
+        "checkov failures the README's \"Policy checks\" does not accept:\n{}",
+        unaccepted.join("\n")
+    );
+    assert!(
+        stale.is_empty(),
+        "the README's \"Policy checks\" accepts failures checkov no longer finds:\n{}",
+        stale.join("\n")
     );
 }
