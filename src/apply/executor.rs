@@ -178,10 +178,14 @@ fn steps(plan: &Plan) -> (Vec<Step>, HashMap<Step, Vec<Step>>) {
                     }
                     let recorded = other.prior_dependencies.contains(&s.addr)
                         || other.dependencies.contains(&s.addr);
-                    // Without any recorded dependency (a state rebuilt from
-                    // tags), the kinds' layering orders the deletes.
-                    let unknown =
-                        other.prior_dependencies.is_empty() && other.dependencies.is_empty();
+                    // Without any recorded dependency on either side (a
+                    // state rebuilt from tags), the kinds' layering orders
+                    // the deletes. One side alone having none says nothing:
+                    // a secret depends on nothing, and a cache that names
+                    // it must still go first.
+                    let none =
+                        |c: &Change| c.prior_dependencies.is_empty() && c.dependencies.is_empty();
+                    let unknown = none(other) && none(c);
                     if recorded || (unknown && other.kind.rank > c.kind.rank) {
                         w.push(step(&other.addr, StepKind::Delete));
                     }
@@ -419,8 +423,29 @@ pub async fn apply(
             }
         }
     }
+    // Steps left over without an interruption wait on each other: a cycle
+    // in the order of changes. Each fails saying what it waited for, not
+    // "interrupted", which no one did.
     for s in pending {
-        let outcome = Outcome::Cancelled;
+        let outcome = if cancelled {
+            Outcome::Cancelled
+        } else {
+            let waited: Vec<String> = waits
+                .get(&s)
+                .into_iter()
+                .flatten()
+                .filter(|n| !matches!(outcomes.get(*n), Some(Outcome::Done { .. })))
+                .map(|n| format!("{} ({})", n.addr, n.kind.noun().to_lowercase()))
+                .collect();
+            Outcome::Failed(ProviderError::new(
+                "mdl",
+                "apply",
+                format!(
+                    "not started: it waits for {}, which never became ready (the changes wait on each other in a cycle; this is a fault in mdl, please report it)",
+                    waited.join(", ")
+                ),
+            ))
+        };
         report_event(Event::Finished(&s, &outcome));
         outcomes.insert(s, outcome);
     }

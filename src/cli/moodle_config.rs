@@ -113,6 +113,7 @@ pub fn render(config: &Config, state: &State) -> Result<String, String> {
         );
         let cache_engine = get("cache_engine")?.unwrap_or_else(|| "redis".into());
         let tls = get("cache_tls")?.as_deref() == Some("true");
+        let auth = get("cache_auth_secret_arn")?;
         let session = match get("session_cache_endpoint")? {
             Some(s) => Some(s),
             None => get("redis_endpoint")?,
@@ -137,6 +138,17 @@ pub fn render(config: &Config, state: &State) -> Result<String, String> {
                 );
                 let _ = writeln!(out, "$CFG->session_redis_host = {};", php(&endpoint));
                 let _ = writeln!(out, "$CFG->session_redis_port = 6379;");
+                if let Some(secret) = &auth {
+                    let _ = writeln!(
+                        out,
+                        "// The cache's AUTH token is the value of secret {secret}"
+                    );
+                    let _ = writeln!(
+                        out,
+                        "$CFG->session_redis_auth = {};",
+                        env("MOODLE_REDIS_AUTH")
+                    );
+                }
                 if tls {
                     // Moodle connects over TLS when this holds SSL context
                     // options; ElastiCache's certificates verify against
@@ -181,7 +193,12 @@ pub fn render(config: &Config, state: &State) -> Result<String, String> {
                 } else {
                     "Redis"
                 },
-                if tls { ", with TLS encryption on," } else { "" }
+                match (tls, auth.is_some()) {
+                    (true, true) => ", with TLS encryption on and the AUTH token as its password,",
+                    (true, false) => ", with TLS encryption on,",
+                    (false, true) => ", with the AUTH token as its password,",
+                    (false, false) => "",
+                }
             );
         }
         out.push('\n');

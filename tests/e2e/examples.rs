@@ -75,7 +75,7 @@ fn prod_example_applies_replans_clean_and_destroys() {
     let ws = Workspace::new("prod.moodle", include_str!("../../examples/prod.moodle"));
     let apply = ws.expect("apply", &["--auto-approve"], 0);
     assert!(
-        apply.stdout.contains("Resources: 57 added"),
+        apply.stdout.contains("Resources: 58 added"),
         "{}",
         apply.all()
     );
@@ -93,6 +93,9 @@ fn prod_example_applies_replans_clean_and_destroys() {
         "$CFG->session_handler_class = '\\core\\session\\redis';",
         // Redis takes TLS only (in-transit encryption), and Moodle is told.
         "$CFG->session_redis_encrypt = ['verify_peer' => true, 'verify_peer_name' => true];",
+        // And takes an AUTH token, from the environment, never written.
+        "$CFG->session_redis_auth = getenv('MOODLE_REDIS_AUTH');",
+        "// The cache's AUTH token is the value of secret arn:aws:secretsmanager:",
         "// Application cache (MUC): add a Redis store at ",
     ] {
         assert!(php.contains(line), "{line}\n{php}");

@@ -258,7 +258,7 @@ impl Request {
 /// A call that changes nothing (by its `operation`): its answer can be
 /// given again. Route 53 lists the tags of several zones with a POST.
 fn is_read(operation: &str) -> bool {
-    ["Describe", "Get", "List", "GET "]
+    ["Describe", "Get", "List", "BatchGet", "GET "]
         .iter()
         .any(|p| operation.starts_with(p))
         || operation == "POST /2013-04-01/tags"

@@ -349,3 +349,57 @@ fn the_critical_path_is_the_longest_chain_of_steps() {
     assert!(serial.report.wall >= Duration::from_millis(240));
     assert_eq!(serial.report.critical_path.len(), 3);
 }
+
+/// A resource of a higher rank that depends on nothing (a secret) and one
+/// of a lower rank that names it (a cache's AUTH token): the recorded
+/// dependency orders the destroy, and the layering adds no edge against
+/// it (before, each waited for the other and nothing was deleted).
+#[test]
+fn a_destroy_orders_by_recorded_dependencies_before_ranks() {
+    const TOKEN: &str = r#"
+secret token {
+  name = "token"
+}
+cache session {
+  engine                = "redis"
+  node_type             = "cache.t4g.small"
+  subnet_group_name     = "sessions"
+  transit_encryption    = true
+  auth_token_secret_arn = secret.token.id
+}
+"#;
+    let first = run(
+        TOKEN,
+        MockProvider::default(),
+        10,
+        false,
+        State::new("test"),
+    );
+    assert!(first.report.ok(), "{:?}", first.report.outcomes);
+    let live: serde_json::Map<String, serde_json::Value> = first
+        .state
+        .resources
+        .values()
+        .map(|r| {
+            let attrs: serde_json::Map<_, _> = r
+                .attrs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect();
+            (
+                r.addr.to_string(),
+                serde_json::json!({ "id": r.id, "attrs": attrs }),
+            )
+        })
+        .collect();
+    let provider = MockProvider::from_json(&serde_json::Value::Object(live).to_string()).unwrap();
+    let r = run(TOKEN, provider, 10, true, first.state);
+    assert!(r.report.ok(), "{:?}", r.report.outcomes);
+    let calls: Vec<String> = r
+        .calls
+        .into_iter()
+        .filter(|c| !c.starts_with("read"))
+        .collect();
+    assert!(position(&calls, "delete cache.session") < position(&calls, "delete secret.token"));
+    assert!(r.saved.resources.is_empty());
+}

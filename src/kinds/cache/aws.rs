@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use aws_sdk_elasticache::Client;
-use aws_sdk_elasticache::types::AzMode;
+use aws_sdk_elasticache::types::{AuthTokenUpdateStrategyType, AzMode};
 use indexmap::IndexMap;
 
 use crate::provider::aws::call::failed;
@@ -21,6 +21,48 @@ use crate::value::Value;
 
 struct Caches {
     client: Client,
+    /// Secrets Manager, where an AUTH token is read from.
+    secrets: aws_sdk_secretsmanager::Client,
+}
+
+/// The AUTH token a block names by its secret's ARN, if any.
+async fn auth_token(
+    secrets: &aws_sdk_secretsmanager::Client,
+    attrs: &IndexMap<String, Value>,
+) -> Result<Option<String>, ProviderError> {
+    let Some(arn) = s(attrs, "auth_token_secret_arn") else {
+        return Ok(None);
+    };
+    if !b(attrs, "transit_encryption").unwrap_or(false) {
+        return Err(ProviderError::new(
+            SERVICE,
+            "CreateReplicationGroup",
+            "an AUTH token needs `transit_encryption = true`: ElastiCache takes a token only over TLS",
+        ));
+    }
+    let out = secrets
+        .get_secret_value()
+        .secret_id(&arn)
+        .send()
+        .await
+        .map_err(failed("secretsmanager", "GetSecretValue"))?;
+    let token = out.secret_string().unwrap_or_default().to_string();
+    // ElastiCache's rule for a token; saying so here names the secret
+    // rather than leaving AWS to refuse the cache.
+    let valid = (16..=128).contains(&token.len())
+        && token
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '@' | '"' | '/'));
+    if !valid {
+        return Err(ProviderError::new(
+            "secretsmanager",
+            "GetSecretValue",
+            format!(
+                "the value of secret {arn} is not a valid Redis AUTH token: it must be 16 to 128 printable ASCII characters, none of @ \" /"
+            ),
+        ));
+    }
+    Ok(Some(token))
 }
 
 impl Caches {
@@ -79,6 +121,11 @@ impl Caches {
                 "snapshot_retention_days".into(),
                 Value::Number(f64::from(g.snapshot_retention_limit().unwrap_or(0))),
             );
+            // AWS says only whether a token is set: without one, no
+            // secret's; with one, the ARN state holds stands.
+            if !g.auth_token_enabled().unwrap_or(false) {
+                attrs.insert("auth_token_secret_arn".into(), Value::Null);
+            }
             // Version, subnet group and security groups are the member
             // clusters'; without one in the describe, state's stand.
             if let Some(m) = member {
@@ -268,6 +315,7 @@ impl Caches {
                         .transit_encryption_enabled(
                             b(&attrs, "transit_encryption").unwrap_or(false),
                         )
+                        .set_auth_token(auth_token(&self.secrets, &attrs).await?)
                         .set_snapshot_retention_limit(int(
                             &attrs,
                             "snapshot_retention_days",
@@ -349,6 +397,28 @@ impl Caches {
                         .send()
                         .await
                         .map_err(failed(SERVICE, "ModifyReplicationGroup"))?;
+                }
+                if s(&attrs, "engine").as_deref() != Some("memcached")
+                    && changed("auth_token_secret_arn")
+                {
+                    // ROTATE adds the new token beside the old (or the
+                    // first one to a cache without); DELETE removes it.
+                    let token = auth_token(&self.secrets, &attrs).await?;
+                    let strategy = if token.is_some() {
+                        AuthTokenUpdateStrategyType::Rotate
+                    } else {
+                        AuthTokenUpdateStrategyType::Delete
+                    };
+                    self.client
+                        .modify_replication_group()
+                        .replication_group_id(&prior.id)
+                        .set_auth_token(token)
+                        .auth_token_update_strategy(strategy)
+                        .apply_immediately(true)
+                        .send()
+                        .await
+                        .map_err(failed(SERVICE, "ModifyReplicationGroup"))?;
+                    self.wait_available(&prior.id).await?;
                 }
                 elasticache::retag(&self.client, &prior, &attrs).await?;
                 let live = self.wait_available(&prior.id).await?;
@@ -441,6 +511,7 @@ impl AwsKind for CacheKind {
     ) -> Result<ReadResponse, ProviderError> {
         let caches = Caches {
             client: aws.client(),
+            secrets: aws.client(),
         };
         let candidates = caches.read_caches().await?;
         elasticache::of_stack(&caches.client, &req, candidates).await
@@ -453,6 +524,7 @@ impl AwsKind for CacheKind {
     ) -> Result<ApplyResponse, ProviderError> {
         Caches {
             client: aws.client(),
+            secrets: aws.client(),
         }
         .apply(req)
         .await

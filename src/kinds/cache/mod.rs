@@ -83,6 +83,12 @@ pub static SCHEMA: KindSchema = KindSchema {
         )
         .force_new(),
         optional(
+            "auth_token_secret_arn",
+            Type::String,
+            "null",
+            "Redis: a `secret` whose value is the AUTH token clients must give (16 to 128 printable characters, none of @ \" /); needs `transit_encryption`. mdl reads the token from Secrets Manager when it makes the cache or the ARN changes, and keeps only the ARN. A new ARN rotates the token: the old one keeps working too until AWS is told otherwise.",
+        ),
+        optional(
             "snapshot_retention_days",
             Type::Number,
             "0",
@@ -185,11 +191,21 @@ fn properties(
             ("AutomaticFailoverEnabled", "automatic_failover"),
             ("AtRestEncryptionEnabled", "at_rest_encryption"),
             ("TransitEncryptionEnabled", "transit_encryption"),
-            ("SnapshotRetentionLimit", "snapshot_retention_days"),
             ("CacheSubnetGroupName", "subnet_group_name"),
             ("SecurityGroupIds", "security_group_ids"),
         ],
     ));
+    // The token is resolved by CloudFormation from the secret, never
+    // written into the template.
+    if let Some(arn) = attrs
+        .get("auth_token_secret_arn")
+        .filter(|v| **v != Value::Null)
+    {
+        props.insert(
+            "AuthToken".into(),
+            json!({ "Fn::Sub": ["{{resolve:secretsmanager:${Arn}}}", { "Arn": cfn.value(arn) }] }),
+        );
+    }
     props
 }
 
