@@ -150,6 +150,25 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
             );
         }
     };
+    // The file must validate as written: one that does not is not written,
+    // and nothing is adopted.
+    let secrets = crate::import::secret_params(&adopted);
+    if let Err((checked, mut diags)) = validates(file, &text, &secrets) {
+        let n = diags.len();
+        diags.push(command_line_diag(
+            &mut sources,
+            "import::invalid_output",
+            format!(
+                "the file mdl would write for the stack `{stack_name}` does not validate ({n} error{}, above)",
+                if n == 1 { "" } else { "s" }
+            ),
+            "in this command",
+            "nothing was written and state is untouched; this is a fault in mdl's import, please report it with the stack's template".to_string(),
+        ));
+        ui.report(&diags[..n], &checked);
+        ui.report(&diags[n..], &sources);
+        return 1;
+    }
     if let Err(e) = std::fs::write(file, &text) {
         return fail(
             &mut sources,
@@ -161,7 +180,6 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     // The written file is loaded like any other: what it references is
     // what state records as dependencies. Secrets are params without a
     // value until the user passes them.
-    let secrets = crate::import::secret_params(&adopted);
     let graph = if secrets.is_empty() || secrets.iter().all(|p| given(args, p)) {
         super::validate::load(ui, &args.file).ok().map(|l| l.graph)
     } else {
@@ -392,6 +410,39 @@ fn name_blocks(adopted: &mut [Adopted]) {
             n += 1;
         }
         a.name = name;
+    }
+}
+
+/// Whether the text validates as `file` would: loaded, checked and
+/// graphed, with a stand-in for each secret param (their values are not
+/// read back from AWS). The errors otherwise, with their sources.
+fn validates(
+    file: &std::path::Path,
+    text: &str,
+    secrets: &[String],
+) -> Result<(), (SourceMap, Vec<crate::diagnostics::Diagnostic>)> {
+    let mut sources = SourceMap::new();
+    let name = file.display().to_string();
+    let id = sources.add(name, None, text.to_string());
+    let params: Vec<crate::lang::ParamValue> = secrets
+        .iter()
+        .map(|p| {
+            crate::lang::ParamValue::text(
+                p.clone(),
+                "stand-in-secret-value",
+                crate::diagnostics::Span::default(),
+            )
+        })
+        .collect();
+    let (config, mut diags) =
+        crate::lang::load_source(&mut sources, id, "import", &params, crate::kinds::schemas());
+    diags.extend(crate::check::check(&config));
+    diags.extend(crate::graph::Graph::build(&config).cycles());
+    diags.retain(crate::diagnostics::Diagnostic::is_error);
+    if diags.is_empty() {
+        Ok(())
+    } else {
+        Err((sources, diags))
     }
 }
 

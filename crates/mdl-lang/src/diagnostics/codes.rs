@@ -267,6 +267,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("import::file_exists", "an import output file that exists"),
     (
+        "import::invalid_output",
+        "an imported file that would not validate, not written",
+    ),
+    (
         "import::no_block",
         "an address without a block to import into",
     ),
