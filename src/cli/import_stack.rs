@@ -395,7 +395,198 @@ async fn read_stack(
             ));
         }
     }
+    split_cyclic_rules(provider, &mut adopted, &mut folded, template.as_ref()).await?;
     Ok((adopted, folded, left))
+}
+
+/// Rules by which security groups of the stack name each other in a
+/// cycle (the load balancer's egress to the web servers, theirs in from
+/// it) become `security_group_rule` blocks: written into the groups, the
+/// file's references would form a cycle and it could not be ordered.
+/// Rules outside a cycle stay in their groups.
+async fn split_cyclic_rules(
+    provider: &AwsProvider,
+    adopted: &mut Vec<Adopted>,
+    folded: &mut Vec<Left>,
+    template: Option<&serde_json::Value>,
+) -> Result<(), crate::provider::ProviderError> {
+    let peer = |entry: &crate::value::Value| -> Option<String> {
+        entry
+            .as_map()?
+            .get("security_groups")?
+            .as_list()?
+            .first()?
+            .as_str()
+            .map(ToString::to_string)
+    };
+    let groups: HashMap<String, usize> = adopted
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.kind.name == "security_group")
+        .map(|(i, a)| (a.live.id.clone(), i))
+        .collect();
+    let mut edges: HashMap<String, HashSet<String>> = HashMap::new();
+    for (id, &i) in &groups {
+        for direction in ["ingress", "egress"] {
+            for entry in adopted[i]
+                .live
+                .attrs
+                .get(direction)
+                .and_then(crate::value::Value::as_list)
+                .unwrap_or_default()
+            {
+                if let Some(h) = peer(entry).filter(|h| h != id && groups.contains_key(h)) {
+                    edges.entry(id.clone()).or_default().insert(h);
+                }
+            }
+        }
+    }
+    let reaches = |from: &str, to: &str| {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut todo = vec![from];
+        while let Some(g) = todo.pop() {
+            if g == to {
+                return true;
+            }
+            if seen.insert(g) {
+                todo.extend(edges.get(g).into_iter().flatten().map(String::as_str));
+            }
+        }
+        false
+    };
+    // (group, direction, entry index, peer) of each rule in a cycle.
+    let mut moves: Vec<(String, &'static str, usize, String)> = Vec::new();
+    for (id, &i) in &groups {
+        for direction in ["ingress", "egress"] {
+            let entries = adopted[i]
+                .live
+                .attrs
+                .get(direction)
+                .and_then(crate::value::Value::as_list)
+                .unwrap_or_default();
+            for (n, entry) in entries.iter().enumerate() {
+                if let Some(h) = peer(entry).filter(|h| h != id && groups.contains_key(h))
+                    && reaches(&h, id)
+                {
+                    moves.push((id.clone(), direction, n, h));
+                }
+            }
+        }
+    }
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let mut of_groups: Vec<String> = moves.iter().map(|(g, ..)| g.clone()).collect();
+    of_groups.sort();
+    of_groups.dedup();
+    let rules =
+        crate::kinds::security_group_rule::aws::rules_of(provider.client(), of_groups).await?;
+    let rule_kind = crate::kinds::schema("security_group_rule")
+        .expect("security_group_rule is a registered kind");
+    // Later entries first, so that each index still names its entry.
+    moves.sort_by_key(|m| std::cmp::Reverse(m.2));
+    let mut split = Vec::new();
+    for (group, direction, n, h) in moves {
+        let i = groups[&group];
+        let entry = adopted[i]
+            .live
+            .attrs
+            .get(direction)
+            .and_then(crate::value::Value::as_list)
+            .and_then(|l| l.get(n).cloned());
+        let Some(entry) = entry else { continue };
+        let Some(rule) = rules.iter().find(|r| {
+            r.attrs
+                .get("security_group_id")
+                .and_then(crate::value::Value::as_str)
+                == Some(group.as_str())
+                && r.attrs
+                    .get("direction")
+                    .and_then(crate::value::Value::as_str)
+                    == Some(direction)
+                && crate::kinds::security_group_rule::aws::is_entry(r, &entry)
+        }) else {
+            // Not found: the rule stays in its group, and the check of the
+            // written file names the cycle.
+            continue;
+        };
+        if let Some(crate::value::Value::List(list)) = adopted[i].live.attrs.get_mut(direction) {
+            list.remove(n);
+        }
+        // The stack's own resource for the rule, when it has one (a
+        // standalone SecurityGroupIngress or Egress): the block takes its
+        // logical id, and it is no longer reported as folded.
+        let (own, peer_logical) = (&adopted[i], &adopted[groups[&h]]);
+        let standalone = folded
+            .iter()
+            .position(|l| standalone_rule_is(l, template, direction, own, peer_logical, &entry));
+        let logical = match standalone {
+            Some(at) => folded.remove(at).logical_id,
+            None => format!(
+                "{}{}{}",
+                own.logical_id,
+                if direction == "egress" {
+                    "EgressTo"
+                } else {
+                    "IngressFrom"
+                },
+                peer_logical.logical_id
+            ),
+        };
+        split.push(Adopted::new(logical, rule_kind, rule.clone()));
+    }
+    adopted.extend(split);
+    Ok(())
+}
+
+/// Whether the folded stack resource `l` is the group `own`'s rule
+/// `entry` with the group `peer`: a standalone SecurityGroupIngress or
+/// Egress whose template names both groups (by `Ref` or id) and the ports.
+fn standalone_rule_is(
+    l: &Left,
+    template: Option<&serde_json::Value>,
+    direction: &str,
+    own: &Adopted,
+    peer: &Adopted,
+    entry: &crate::value::Value,
+) -> bool {
+    let (ty, peer_key) = if direction == "egress" {
+        (
+            "AWS::EC2::SecurityGroupEgress",
+            "DestinationSecurityGroupId",
+        )
+    } else {
+        ("AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId")
+    };
+    if l.resource_type != ty {
+        return false;
+    }
+    let Some(props) =
+        template.and_then(|t| t.get("Resources")?.get(&l.logical_id)?.get("Properties"))
+    else {
+        return false;
+    };
+    let names = |key: &str, a: &Adopted| match props.get(key) {
+        Some(serde_json::Value::String(id)) => *id == a.live.id,
+        Some(v) => v.get("Ref").and_then(serde_json::Value::as_str) == Some(&a.logical_id),
+        None => false,
+    };
+    let port = |key: &str| {
+        props.get(key).and_then(|v| {
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+    };
+    let entry_port = |key: &str| {
+        entry
+            .as_map()
+            .and_then(|m| m.get(key))
+            .and_then(crate::value::Value::as_f64)
+    };
+    names("GroupId", own)
+        && names(peer_key, peer)
+        && port("FromPort") == entry_port("from_port")
+        && port("ToPort") == entry_port("to_port")
 }
 
 /// Give each block its name from its logical id, unique within its kind.

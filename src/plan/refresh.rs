@@ -3,7 +3,7 @@
 //! For comparison (BENCHMARKS.md), refresh can also read resource by
 //! resource, the way tools that refresh each resource on its own do.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
@@ -123,7 +123,14 @@ pub async fn refresh_with(
             reads.push((i, known_ids));
         }
     }
-    let share = ReadShare::default();
+    let mut state_ids: HashMap<String, Vec<String>> = HashMap::new();
+    for r in state.resources.values().filter(|r| !r.id.is_empty()) {
+        state_ids
+            .entry(r.addr.kind.clone())
+            .or_default()
+            .push(r.id.clone());
+    }
+    let share = ReadShare::knowing(state_ids);
     let results: Vec<(usize, Result<ReadResponse, ProviderError>, Duration)> =
         futures_util::stream::iter(reads.into_iter().map(|(i, known_ids)| {
             let read = provider.read(ReadRequest {

@@ -59,9 +59,25 @@ pub struct ReadRequest<'a> {
 #[derive(Default)]
 pub struct ReadShare {
     cells: std::sync::Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
+    /// The ids state holds, by kind: a kind whose resources contain those
+    /// of another (a group's rules) leaves out what that kind claims.
+    state_ids: HashMap<String, Vec<String>>,
 }
 
 impl ReadShare {
+    /// A share that knows the ids state holds, by kind name.
+    pub fn knowing(state_ids: HashMap<String, Vec<String>>) -> ReadShare {
+        ReadShare {
+            state_ids,
+            ..ReadShare::default()
+        }
+    }
+
+    /// The ids state holds of `kind`.
+    pub fn state_ids(&self, kind: &str) -> &[String] {
+        self.state_ids.get(kind).map_or(&[], Vec::as_slice)
+    }
+
     /// What `read` returns, read once under `key`. A failed read is not
     /// kept: the next kind to ask reads again (and the refresh fails with
     /// the first error anyway).

@@ -316,3 +316,124 @@ fn a_cloudformation_stack_is_imported_and_adopted_with_an_empty_replan() {
         "{tags:?}"
     );
 }
+
+/// A hand-written stack whose two groups let each other in, by standalone
+/// `SecurityGroupIngress` resources (as the reference's security-groups
+/// stack does with its egress rules). Folded into the groups, the rules
+/// would make the groups refer to each other, and the file could not be
+/// ordered: they are written as `security_group_rule` blocks, and the
+/// file validates, plans only mdl's tags, and applies to an empty re-plan.
+#[test]
+fn groups_that_let_each_other_in_import_as_rule_blocks() {
+    let template = serde_json::json!({
+        "Resources": {
+            "Vpc": {
+                "Type": "AWS::EC2::VPC",
+                "Properties": { "CidrBlock": "10.40.0.0/16" }
+            },
+            "AlbSecurityGroup": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {
+                    "GroupDescription": "alb",
+                    "VpcId": { "Ref": "Vpc" },
+                    "SecurityGroupIngress": [
+                        { "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0" }
+                    ]
+                }
+            },
+            "WebSecurityGroup": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": { "GroupDescription": "web", "VpcId": { "Ref": "Vpc" } }
+            },
+            "WebFromAlb": {
+                "Type": "AWS::EC2::SecurityGroupIngress",
+                "Properties": {
+                    "GroupId": { "Ref": "WebSecurityGroup" },
+                    "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                    "SourceSecurityGroupId": { "Ref": "AlbSecurityGroup" }
+                }
+            },
+            "AlbFromWeb": {
+                "Type": "AWS::EC2::SecurityGroupIngress",
+                "Properties": {
+                    "GroupId": { "Ref": "AlbSecurityGroup" },
+                    "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+                    "SourceSecurityGroupId": { "Ref": "WebSecurityGroup" }
+                }
+            }
+        }
+    });
+    let ws = Workspace::new("unused.moodle", "");
+    let cfn = cloudformation(&ws);
+    let status = Workspace::runtime().block_on(async {
+        cfn.create_stack()
+            .stack_name("groups")
+            .template_body(template.to_string())
+            .send()
+            .await
+            .unwrap();
+        let out = cfn
+            .describe_stacks()
+            .stack_name("groups")
+            .send()
+            .await
+            .unwrap();
+        out.stacks()[0].stack_status().unwrap().as_str().to_string()
+    });
+    assert_eq!(status, "CREATE_COMPLETE");
+    let import = ws.mdl(&["import", "groups.moodle", "--from-stack", "groups"]);
+    assert_eq!(import.code, 0, "{}", import.all());
+    let text = std::fs::read_to_string(ws.dir.path().join("groups.moodle")).unwrap();
+    // The rules of the cycle are blocks of their own, naming both groups;
+    // the rule from the internet stays in its group.
+    assert_eq!(
+        text.matches("security_group_rule ").count(),
+        2,
+        "two rule blocks expected:\n{text}"
+    );
+    // Each takes the name of the stack's own resource for it, which is no
+    // longer reported as folded into a group.
+    for expected in [
+        "security_group_rule web_from_alb {",
+        "security_group_rule alb_from_web {",
+        "security_group_id            = security_group.alb_security_group.id",
+        "referenced_security_group_id = security_group.web_security_group.id",
+        "cidr_blocks = [\"0.0.0.0/0\"]",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    assert!(
+        !text.contains("security_groups = [security_group."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Imported as part of another block"),
+        "{text}"
+    );
+    let validate = ws.mdl(&["validate", "groups.moodle"]);
+    assert_eq!(validate.code, 0, "{}", validate.all());
+    // Only adoption: each group, rule and the VPC gets mdl's tags; no rule
+    // is taken from a group or added to one.
+    let plan = ws.mdl(&["plan", "groups.moodle"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    for line in plan.stdout.lines() {
+        let change = line.starts_with("      +")
+            || line.starts_with("      ~")
+            || line.starts_with("      -");
+        assert!(
+            !change || line.contains("mdl:address"),
+            "a change other than adoption: `{line}`\n{}",
+            plan.all()
+        );
+    }
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 5 to change, 0 to destroy."),
+        "{}",
+        plan.all()
+    );
+    let apply = ws.mdl(&["apply", "groups.moodle", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let replan = ws.mdl(&["plan", "groups.moodle", "--detailed-exitcode"]);
+    assert_eq!(replan.code, 0, "{}", replan.all());
+}

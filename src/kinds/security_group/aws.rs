@@ -151,8 +151,12 @@ impl Ec2Resource for Groups {
         );
         let field = |v, name| always(v, SERVICE, "DescribeSecurityGroups", name);
         let ids: Vec<&str> = groups.iter().filter_map(|g| g.group_id()).collect();
-        let standalone =
-            crate::kinds::security_group_rule::aws::standalone(&self.client, &ids).await?;
+        let standalone = crate::kinds::security_group_rule::aws::standalone(
+            &self.client,
+            &ids,
+            &self.claimed_rules,
+        )
+        .await?;
         // A rule that is a block of its own is not the group's.
         let own = |id: &str, egress: bool, rules: Vec<Value>| -> Vec<Value> {
             rules

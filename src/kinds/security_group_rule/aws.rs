@@ -101,27 +101,34 @@ impl Standalone {
 }
 
 /// The rules of these groups that are blocks of their own (of any stack):
-/// those tagged with an mdl address. One call, whatever the number of
-/// groups.
+/// those tagged with an mdl address, and those state holds as rules
+/// (`claimed`: adopted by an import, untagged until the next apply). One
+/// call, whatever the number of groups.
 pub(crate) async fn standalone(
     client: &Client,
     group_ids: &[&str],
+    claimed: &[String],
 ) -> Result<Vec<Standalone>, ProviderError> {
     if group_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rules = crate::all_items!(
-        client
-            .describe_security_group_rules()
-            .filters(filter("group-id", group_ids.iter().copied()))
-            .filters(filter("tag-key", [ADDRESS_TAG])),
-        "DescribeSecurityGroupRules"
-    );
+    let mut call = client
+        .describe_security_group_rules()
+        .filters(filter("group-id", group_ids.iter().copied()));
+    // Untagged claimed rules are among every rule of the groups.
+    if claimed.is_empty() {
+        call = call.filters(filter("tag-key", [ADDRESS_TAG]));
+    }
+    let rules = crate::all_items!(call, "DescribeSecurityGroupRules");
     rules
         .iter()
         // Filters are checked again: not every AWS-compatible endpoint
         // applies every filter.
-        .filter(|r| r.tags().iter().any(|t| t.key() == Some(ADDRESS_TAG)))
+        .filter(|r| {
+            r.tags().iter().any(|t| t.key() == Some(ADDRESS_TAG))
+                || r.security_group_rule_id()
+                    .is_some_and(|id| claimed.iter().any(|c| c == id))
+        })
         .map(|r| {
             Ok(Standalone {
                 group_id: always(r.group_id(), SERVICE, DESCRIBE, "GroupId")?.to_string(),
@@ -335,3 +342,28 @@ impl Ec2Resource for Rules {
 
 /// The `security_group_rule` kind's AWS side.
 pub static AWS: Tagged<Rules> = Tagged(std::marker::PhantomData);
+
+/// Every rule of these groups, as `security_group_rule` resources: for an
+/// import that writes some of a group's rules as blocks of their own.
+pub(crate) async fn rules_of(
+    client: Client,
+    group_ids: Vec<String>,
+) -> Result<Vec<LiveResource>, ProviderError> {
+    if group_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Rules(Ec2::new(client))
+        .describe(filter("group-id", group_ids))
+        .await
+}
+
+/// Whether `entry`, one of a group's `ingress` or `egress` entries (one
+/// source), is the rule `rule` read by [`rules_of`].
+pub(crate) fn is_entry(rule: &LiveResource, entry: &Value) -> bool {
+    Standalone {
+        group_id: s(&rule.attrs, "security_group_id").unwrap_or_default(),
+        egress: egress(&rule.attrs),
+        attrs: rule.attrs.clone(),
+    }
+    .is(entry)
+}

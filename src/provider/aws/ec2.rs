@@ -26,6 +26,10 @@ crate::sdk_client!(Client);
 
 pub(crate) struct Ec2 {
     pub(crate) client: Client,
+    /// Security group rules state holds as `security_group_rule`s: not
+    /// their groups' own, tagged or not (an imported rule is tagged only
+    /// by the first apply).
+    pub(crate) claimed_rules: Vec<String>,
 }
 
 pub(crate) fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
@@ -94,7 +98,10 @@ pub(crate) fn bare(id: &str) -> LiveResource {
 
 impl Ec2 {
     pub(crate) fn new(client: Client) -> Ec2 {
-        Ec2 { client }
+        Ec2 {
+            client,
+            claimed_rules: Vec::new(),
+        }
     }
 
     pub(crate) async fn update_tags(
@@ -213,7 +220,10 @@ impl<K: Ec2Resource> super::AwsKind for Tagged<K> {
         aws: &super::AwsProvider,
         req: ReadRequest<'_>,
     ) -> Result<ReadResponse, ProviderError> {
-        let kind = K::of(Ec2::new(aws.client()));
+        let kind = K::of(Ec2 {
+            claimed_rules: req.share.state_ids("security_group_rule").to_vec(),
+            ..Ec2::new(aws.client())
+        });
         // Filters are checked again here: not every AWS-compatible
         // endpoint applies every filter.
         let mut resources = if req.ids_only {
