@@ -115,7 +115,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     // The stack's ARN names the account and region its resources are in.
     state.account_id = Some(arn.account.clone());
     state.region = Some(arn.region.clone());
-    let (mut adopted, folded, mut left) =
+    let (mut adopted, mut folded, mut left) =
         match rt.block_on(read_stack(&provider, &stack, &arn, &mdl_stack)) {
             Ok(x) => x,
             Err(e) => {
@@ -138,7 +138,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         );
     }
     name_blocks(&mut adopted);
-    let text = crate::import::render(stack_name, &stack.stack_id, &adopted, &folded, &left);
+    let text = crate::import::render(stack_name, &stack.stack_id, &adopted, &folded, &left, &[]);
     let text = match canonical(&text) {
         Ok(t) => t,
         Err(message) => {
@@ -153,9 +153,11 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     // The file must validate as written: one that does not is not written,
     // and nothing is adopted.
     let secrets = crate::import::secret_params(&adopted);
-    if let Err((checked, mut diags)) = validates(file, &text, &secrets) {
-        let n = diags.len();
-        diags.push(command_line_diag(
+    let config = match validates(file, &text, &secrets) {
+        Ok(config) => config,
+        Err((checked, mut diags)) => {
+            let n = diags.len();
+            diags.push(command_line_diag(
             &mut sources,
             "import::invalid_output",
             format!(
@@ -165,10 +167,57 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
             "in this command",
             "nothing was written and state is untouched; this is a fault in mdl's import, please report it with the stack's template".to_string(),
         ));
-        ui.report(&diags[..n], &checked);
-        ui.report(&diags[n..], &sources);
-        return 1;
+            ui.report(&diags[..n], &checked);
+            ui.report(&diags[n..], &sources);
+            return 1;
+        }
+    };
+    // Every setting of the stack's template is in the file, or in its
+    // header with its value: what the file exports to is compared with
+    // the template.
+    let (unmanaged, uncompared, exported_types) =
+        settings_left(&stack, &config, file, &adopted, &folded);
+    // A fold is claimed only where the file carries it: a part whose type
+    // the file exports nothing of (an association AWS does not report) is
+    // not imported, and said so.
+    let mut unfolded = false;
+    if uncompared.is_none() {
+        let (carried, not): (Vec<Left>, Vec<Left>) = std::mem::take(&mut folded)
+            .into_iter()
+            .partition(|f| exported_types.contains(&f.resource_type));
+        folded = carried;
+        unfolded = !not.is_empty();
+        left.extend(not.into_iter().map(|mut f| {
+            f.reason = format!(
+                "folded into another block by its type, but AWS reports nothing of it there ({})",
+                f.reason
+            );
+            f
+        }));
     }
+    let text = if unmanaged.is_empty() && !unfolded {
+        text
+    } else {
+        let with = crate::import::render(
+            stack_name,
+            &stack.stack_id,
+            &adopted,
+            &folded,
+            &left,
+            &unmanaged,
+        );
+        match canonical(&with) {
+            Ok(t) => t,
+            Err(message) => {
+                return fail(
+                    &mut sources,
+                    "import::bad_output",
+                    message,
+                    "nothing was written; this is a bug in mdl, please report it with the stack's template".into(),
+                );
+            }
+        }
+    };
     if let Err(e) = std::fs::write(file, &text) {
         return fail(
             &mut sources,
@@ -231,6 +280,16 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
             "{} more are part of those blocks (routes, rules, attachments).",
             folded.len()
         );
+    }
+    match uncompared {
+        Some(why) => outln!("The stack's settings were not compared with the file: {why}."),
+        None if unmanaged.is_empty() => {
+            outln!("Every setting of the stack's template is in the file.");
+        }
+        None => outln!(
+            "{} settings of the stack's template are not managed by mdl: the file's header lists each, with its value and why.",
+            unmanaged.len()
+        ),
     }
     if !left.is_empty() {
         outln!("Not imported ({}):", left.len());
@@ -604,6 +663,67 @@ fn name_blocks(adopted: &mut [Adopted]) {
     }
 }
 
+/// The settings of the stack's template the file does not carry; or why
+/// they could not be compared.
+fn settings_left(
+    stack: &Stack,
+    config: &crate::lang::Config,
+    file: &std::path::Path,
+    adopted: &[Adopted],
+    folded: &[Left],
+) -> (
+    Vec<crate::import::Unmanaged>,
+    Option<String>,
+    HashSet<String>,
+) {
+    let Some(template) = stack
+        .template
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+    else {
+        return (
+            Vec::new(),
+            Some("the stack's template is not JSON (YAML is not read yet)".into()),
+            HashSet::new(),
+        );
+    };
+    let exported = match crate::export::cloudformation(config, &file.display().to_string()) {
+        Ok(t) => t,
+        Err(refused) => {
+            return (
+                Vec::new(),
+                Some(format!(
+                    "mdl cannot export {} of its blocks to compare with",
+                    refused.len()
+                )),
+                HashSet::new(),
+            );
+        }
+    };
+    let blocks: Vec<(String, String)> = adopted
+        .iter()
+        .map(|a| {
+            (
+                a.logical_id.clone(),
+                crate::export::logical_id(&ResourceAddr::new(a.kind.name, a.name.clone())),
+            )
+        })
+        .collect();
+    let types: HashSet<String> = exported
+        .get("Resources")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flat_map(|r| r.values())
+        .filter_map(|r| r.get("Type").and_then(serde_json::Value::as_str))
+        .map(ToString::to_string)
+        .collect();
+    (
+        crate::import::unmanaged(&template, &exported, &blocks, folded),
+        None,
+        types,
+    )
+}
+
 /// Whether the text validates as `file` would: loaded, checked and
 /// graphed, with a stand-in for each secret param (their values are not
 /// read back from AWS). The errors otherwise, with their sources.
@@ -611,7 +731,7 @@ fn validates(
     file: &std::path::Path,
     text: &str,
     secrets: &[String],
-) -> Result<(), (SourceMap, Vec<crate::diagnostics::Diagnostic>)> {
+) -> Result<crate::lang::Config, (SourceMap, Vec<crate::diagnostics::Diagnostic>)> {
     let mut sources = SourceMap::new();
     let name = file.display().to_string();
     let id = sources.add(name, None, text.to_string());
@@ -631,7 +751,7 @@ fn validates(
     diags.extend(crate::graph::Graph::build(&config).cycles());
     diags.retain(crate::diagnostics::Diagnostic::is_error);
     if diags.is_empty() {
-        Ok(())
+        Ok(config)
     } else {
         Err((sources, diags))
     }

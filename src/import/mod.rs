@@ -142,6 +142,184 @@ pub struct Left {
     pub reason: String,
 }
 
+/// A setting of the stack's template that the written file does not carry:
+/// kept in AWS as it is, neither read nor changed by mdl.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unmanaged {
+    /// The resource's logical id in the stack.
+    pub logical_id: String,
+    /// Where in the resource: `Properties.LaunchTemplateData.Monitoring`,
+    /// `Metadata`.
+    pub path: String,
+    /// Its value in the template, shortened.
+    pub value: String,
+    pub reason: String,
+}
+
+/// The shape of a template value: the keys of its objects, nested, with
+/// the entries of a list merged.
+#[derive(Default)]
+struct Shape(HashMap<String, Shape>);
+
+impl Shape {
+    fn add(&mut self, v: &serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) if !intrinsic(v) => {
+                for (k, v) in m {
+                    self.0.entry(k.clone()).or_default().add(v);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for i in items {
+                    self.add(i);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `{ "Ref": ... }` and `{ "Fn::...": ... }`: a value, not an object of
+/// settings.
+fn intrinsic(v: &serde_json::Value) -> bool {
+    v.as_object().is_some_and(|m| {
+        m.len() == 1
+            && m.keys()
+                .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+    })
+}
+
+/// A template value in one short line.
+fn short(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 72 {
+        format!("{}…", text.chars().take(71).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// The settings of `value` at `path` that `shape` has no key for.
+fn missing(
+    value: &serde_json::Value,
+    shape: &Shape,
+    path: &str,
+    out: &mut Vec<(String, serde_json::Value)>,
+) {
+    match value {
+        serde_json::Value::Object(m) if !intrinsic(value) => {
+            for (k, v) in m {
+                let here = format!("{path}.{k}");
+                match shape.0.get(k) {
+                    Some(inner) => missing(v, inner, &here, out),
+                    None => out.push((here, v.clone())),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for i in items {
+                missing(i, shape, path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What the stack's template sets that the file, exported the way
+/// `mdl export` writes it, does not: every property of every adopted
+/// block (by its logical id in the export), and of every resource folded
+/// into one (against the exported resources of its type), compared key by
+/// key, nested objects and list entries included; and the CloudFormation
+/// instructions (metadata such as `AWS::CloudFormation::Init`, creation
+/// and update policies), which go with the stack.
+pub fn unmanaged(
+    template: &serde_json::Value,
+    exported: &serde_json::Value,
+    blocks: &[(String, String)],
+    folded: &[Left],
+) -> Vec<Unmanaged> {
+    let resources = |t: &serde_json::Value| t.get("Resources").and_then(|r| r.as_object()).cloned();
+    let (Some(stack), Some(written)) = (resources(template), resources(exported)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut compare = |logical: &str, theirs: &serde_json::Value, shape: &Shape| {
+        let mut found = Vec::new();
+        if let Some(props) = theirs.get("Properties") {
+            missing(props, shape, "Properties", &mut found);
+        }
+        for (path, value) in found {
+            out.push(Unmanaged {
+                logical_id: logical.to_string(),
+                path,
+                value: short(&value),
+                reason: "not in the file: mdl has no attribute for it, or AWS reported no value"
+                    .into(),
+            });
+        }
+        for (key, reason) in [
+            (
+                "Metadata",
+                "CloudFormation metadata (cfn-init reads its AWS::CloudFormation::Init): it goes with the stack",
+            ),
+            (
+                "CreationPolicy",
+                "a CloudFormation instruction for the stack's own creates",
+            ),
+            (
+                "UpdatePolicy",
+                "a CloudFormation instruction for the stack's own updates",
+            ),
+        ] {
+            if let Some(v) = theirs.get(key) {
+                out.push(Unmanaged {
+                    logical_id: logical.to_string(),
+                    path: key.to_string(),
+                    value: short(v),
+                    reason: reason.into(),
+                });
+            }
+        }
+        // User data that calls cfn-init reads the stack's metadata.
+        if theirs
+            .get("Properties")
+            .is_some_and(|p| p.to_string().contains("cfn-init"))
+        {
+            out.push(Unmanaged {
+                logical_id: logical.to_string(),
+                path: "UserData".into(),
+                value: "(calls cfn-init)".into(),
+                reason: "its boot script runs cfn-init --stack, which stops working once the stack is deleted".into(),
+            });
+        }
+    };
+    for (logical, exported_id) in blocks {
+        let Some(theirs) = stack.get(logical) else {
+            continue;
+        };
+        let mut shape = Shape::default();
+        if let Some(props) = written.get(exported_id).and_then(|r| r.get("Properties")) {
+            shape.add(props);
+        }
+        compare(logical, theirs, &shape);
+    }
+    for f in folded {
+        let Some(theirs) = stack.get(&f.logical_id) else {
+            continue;
+        };
+        let mut shape = Shape::default();
+        for r in written.values() {
+            if r.get("Type").and_then(|t| t.as_str()) == Some(f.resource_type.as_str())
+                && let Some(props) = r.get("Properties")
+            {
+                shape.add(props);
+            }
+        }
+        compare(&f.logical_id, theirs, &shape);
+    }
+    out
+}
+
 /// The `.moodle` text: a header naming the stack and what was folded or
 /// left out, then one block per adopted resource. Values that are another
 /// adopted resource's id, ARN or DNS name become references. Secrets are
@@ -152,6 +330,7 @@ pub fn render(
     adopted: &[Adopted],
     folded: &[Left],
     left: &[Left],
+    unmanaged: &[Unmanaged],
 ) -> String {
     let refs = References::new(adopted);
     let mut out = String::new();
@@ -176,6 +355,15 @@ pub fn render(
             ));
         }
     }
+    if !unmanaged.is_empty() {
+        out.push_str("#\n# Not managed by mdl: set in the stack's template, kept in AWS as they are,\n# neither read nor changed by mdl:\n");
+        for u in unmanaged {
+            out.push_str(&format!(
+                "#   {}.{} = {}: {}\n",
+                u.logical_id, u.path, u.value, u.reason
+            ));
+        }
+    }
     let assumed: Vec<&Adopted> = adopted.iter().filter(|a| !a.assumed.is_empty()).collect();
     if !assumed.is_empty() {
         out.push_str("#\n# Settings AWS did not report, taken at mdl's defaults (check them):\n");
@@ -192,6 +380,7 @@ pub fn render(
     let mut blocks = String::new();
     for a in adopted {
         blocks.push('\n');
+        blocks.push_str(&format!("# {}\n", a.logical_id));
         blocks.push_str(&format!("{} {} {{\n", a.kind.name, a.name));
         for attr in a.kind.attrs {
             if attr.create_only {
@@ -440,6 +629,78 @@ fn key(k: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Settings nested in objects and list entries are compared key by
+    /// key; intrinsic functions are values; metadata, creation policies
+    /// and cfn-init in user data are named.
+    #[test]
+    fn every_setting_the_file_does_not_carry_is_named_with_its_value() {
+        let template = serde_json::json!({ "Resources": {
+            "Web": {
+                "Type": "AWS::EC2::LaunchTemplate",
+                "Metadata": { "AWS::CloudFormation::Init": { "config": {} } },
+                "CreationPolicy": { "ResourceSignal": { "Timeout": "PT15M" } },
+                "Properties": { "LaunchTemplateData": {
+                    "ImageId": { "Ref": "Ami" },
+                    "Monitoring": { "Enabled": true },
+                    "BlockDeviceMappings": [
+                        { "DeviceName": "/dev/xvda", "Ebs": { "VolumeSize": 10, "Iops": 3000 } }
+                    ],
+                    "UserData": { "Fn::Base64": "#!/bin/bash\n/opt/aws/bin/cfn-init --stack x" }
+                } }
+            },
+            "Assoc": {
+                "Type": "AWS::EC2::SubnetRouteTableAssociation",
+                "Properties": { "SubnetId": "subnet-1", "RouteTableId": "rtb-1" }
+            }
+        } });
+        let exported = serde_json::json!({ "Resources": {
+            "LaunchTemplateWeb": {
+                "Type": "AWS::EC2::LaunchTemplate",
+                "Properties": { "LaunchTemplateData": {
+                    "ImageId": "ami-1",
+                    "BlockDeviceMappings": [
+                        { "DeviceName": "/dev/xvda", "Ebs": { "VolumeSize": 10 } }
+                    ],
+                    "UserData": { "Fn::Base64": "#!/bin/bash" }
+                } }
+            },
+            "RouteTableMainAssociation1": {
+                "Type": "AWS::EC2::SubnetRouteTableAssociation",
+                "Properties": { "SubnetId": "subnet-1", "RouteTableId": "rtb-1" }
+            }
+        } });
+        let folded = [Left {
+            logical_id: "Assoc".into(),
+            resource_type: "AWS::EC2::SubnetRouteTableAssociation".into(),
+            reason: String::new(),
+        }];
+        let found = unmanaged(
+            &template,
+            &exported,
+            &[("Web".into(), "LaunchTemplateWeb".into())],
+            &folded,
+        );
+        let paths: Vec<String> = found
+            .iter()
+            .map(|u| format!("{}.{} = {}", u.logical_id, u.path, u.value))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "Web.Properties.LaunchTemplateData.Monitoring = {\"Enabled\":true}",
+                "Web.Properties.LaunchTemplateData.BlockDeviceMappings.Ebs.Iops = 3000",
+                "Web.Metadata = {\"AWS::CloudFormation::Init\":{\"config\":{}}}",
+                "Web.CreationPolicy = {\"ResourceSignal\":{\"Timeout\":\"PT15M\"}}",
+                "Web.UserData = (calls cfn-init)",
+            ]
+        );
+        assert!(
+            found[4]
+                .reason
+                .contains("stops working once the stack is deleted")
+        );
+    }
+
     #[test]
     fn block_names_drop_the_kind_and_keep_acronyms_whole() {
         assert_eq!(block_name("VpcMain", "vpc"), "main");
@@ -535,7 +796,7 @@ mod tests {
         for a in &mut adopted {
             a.name = block_name(&a.logical_id, a.kind.name);
         }
-        let text = render("legacy", "arn:x", &adopted, &[], &[]);
+        let text = render("legacy", "arn:x", &adopted, &[], &[], &[]);
         assert!(text.contains("vpc_id = vpc.main.id"), "{text}");
         // A value that only looks like an id, in an attribute that names
         // nothing, stays a string.
