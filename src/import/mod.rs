@@ -68,9 +68,10 @@ pub fn mdl_id(
     Ok(physical_id.to_string())
 }
 
-/// A block name from a logical id: snake case, without a leading kind
-/// name (`VpcMain` under `vpc` is `main`; `WebSecurityGroup` stays
-/// `web_security_group`).
+/// A block name from a logical id: snake case, without the kind's name
+/// (or a word CloudFormation users name it by) at its start or end, so
+/// that `VpcMain` under `vpc` is `main`, `WebSecurityGroup` is `web` and
+/// `Vpc` alone is `main`. Product names stay one word (`ElastiCache`).
 pub fn block_name(logical_id: &str, kind: &str) -> String {
     let mut snake = String::new();
     let chars: Vec<char> = logical_id.chars().collect();
@@ -90,13 +91,53 @@ pub fn block_name(logical_id: &str, kind: &str) -> String {
             snake.push('_');
         }
     }
-    let snake = snake.trim_matches('_').to_string();
-    let name = snake
-        .strip_prefix(&format!("{kind}_"))
-        .filter(|rest| !rest.is_empty())
-        .unwrap_or(&snake)
-        .to_string();
-    if name.starts_with(|c: char| c.is_ascii_digit()) || name.is_empty() {
+    let mut name = snake.trim_matches('_').to_string();
+    for (split, whole) in [
+        ("elasti_cache", "elasticache"),
+        ("cloud_front", "cloudfront"),
+        ("cloud_watch", "cloudwatch"),
+        ("cloud_formation", "cloudformation"),
+        ("postgre_sql", "postgresql"),
+        ("my_sql", "mysql"),
+    ] {
+        name = name.replace(split, whole);
+    }
+    // The kind's name, without its service's word too (`iam_role`: `role`),
+    // and the words CloudFormation's types use for it.
+    let mut words: Vec<String> = vec![kind.to_string()];
+    if let Some((service, rest)) = kind.split_once('_')
+        && ["iam", "ecs", "efs", "s3", "aurora", "dns", "db"].contains(&service)
+    {
+        words.push(rest.to_string());
+    }
+    let synonyms: &[&str] = match kind {
+        "efs" => &["file_system"],
+        "autoscaling_group" => &["auto_scaling_group"],
+        "cache" => &["replication_group", "cache_cluster"],
+        "iam_instance_profile" => &["instance_profile"],
+        "aurora_cluster" => &["db_cluster"],
+        "aurora_instance" => &["db_instance"],
+        _ => &[],
+    };
+    words.extend(synonyms.iter().map(ToString::to_string));
+    let mut stripped = true;
+    while stripped {
+        stripped = false;
+        for w in &words {
+            if name == *w {
+                name.clear();
+            } else if let Some(rest) = name
+                .strip_prefix(&format!("{w}_"))
+                .or_else(|| name.strip_suffix(&format!("_{w}")))
+            {
+                name = rest.to_string();
+                stripped = true;
+            }
+        }
+    }
+    if name.is_empty() {
+        "main".to_string()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("r_{name}")
     } else {
         name
@@ -704,14 +745,19 @@ mod tests {
     #[test]
     fn block_names_drop_the_kind_and_keep_acronyms_whole() {
         assert_eq!(block_name("VpcMain", "vpc"), "main");
+        assert_eq!(block_name("WebSecurityGroup", "security_group"), "web");
         assert_eq!(
-            block_name("WebSecurityGroup", "security_group"),
-            "web_security_group"
+            block_name("ElastiCacheSecurityGroup", "security_group"),
+            "elasticache"
         );
-        assert_eq!(block_name("ALBListener", "listener"), "alb_listener");
+        assert_eq!(block_name("ALBListener", "listener"), "alb");
         assert_eq!(block_name("SubnetAppEuWest2a", "subnet"), "app_eu_west2a");
-        assert_eq!(block_name("Vpc", "vpc"), "vpc");
-        assert_eq!(block_name("EFSFileSystem", "efs"), "file_system");
+        assert_eq!(block_name("Vpc", "vpc"), "main");
+        assert_eq!(block_name("EFSFileSystem", "efs"), "main");
+        assert_eq!(block_name("WebInstanceRole", "iam_role"), "web_instance");
+        assert_eq!(block_name("WebLaunchTemplate", "launch_template"), "web");
+        assert_eq!(block_name("SecurityGroup", "security_group"), "main");
+        assert_eq!(block_name("2ndVolume", "efs"), "r_2nd_volume");
     }
 
     #[test]

@@ -360,6 +360,21 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
                     "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
                     "SourceSecurityGroupId": { "Ref": "WebSecurityGroup" }
                 }
+            },
+            // The reference's web tier: cfn-init metadata, and a boot
+            // script that runs it.
+            "WebLaunchTemplate": {
+                "Type": "AWS::EC2::LaunchTemplate",
+                "Metadata": { "AWS::CloudFormation::Init": { "config": { "packages": { "yum": { "php": [] } } } } },
+                "Properties": {
+                    "LaunchTemplateName": "groups-web",
+                    "LaunchTemplateData": {
+                        "ImageId": "ami-0123456789abcdef0",
+                        "InstanceType": "t4g.small",
+                        "Monitoring": { "Enabled": true },
+                        "UserData": { "Fn::Base64": "#!/bin/bash\n/opt/aws/bin/cfn-init -v --stack groups --resource WebLaunchTemplate\n" }
+                    }
+                }
             }
         }
     });
@@ -396,8 +411,8 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
     for expected in [
         "security_group_rule web_from_alb {",
         "security_group_rule alb_from_web {",
-        "security_group_id            = security_group.alb_security_group.id",
-        "referenced_security_group_id = security_group.web_security_group.id",
+        "security_group_id            = security_group.alb.id",
+        "referenced_security_group_id = security_group.web.id",
         "cidr_blocks = [\"0.0.0.0/0\"]",
     ] {
         assert!(text.contains(expected), "`{expected}` not in:\n{text}");
@@ -409,6 +424,24 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
     assert!(
         !text.contains("Imported as part of another block"),
         "{text}"
+    );
+    // What the file cannot carry is in its header, with its value; the
+    // monitoring it can carry is in the block.
+    for expected in [
+        "# Not managed by mdl:",
+        "#   WebLaunchTemplate.Metadata = {\"AWS::CloudFormation::Init\"",
+        "#   WebLaunchTemplate.UserData = (calls cfn-init): its boot script runs cfn-init --stack, which stops working once the stack is deleted",
+        "detailed_monitoring",
+        "# WebLaunchTemplate\nlaunch_template web {",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    assert!(
+        import
+            .stdout
+            .contains("2 settings of the stack's template are not managed by mdl"),
+        "{}",
+        import.all()
     );
     let validate = ws.mdl(&["validate", "groups.moodle"]);
     assert_eq!(validate.code, 0, "{}", validate.all());
@@ -428,7 +461,7 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
     }
     assert!(
         plan.stdout
-            .contains("Plan: 0 to add, 5 to change, 0 to destroy."),
+            .contains("Plan: 0 to add, 6 to change, 0 to destroy."),
         "{}",
         plan.all()
     );
