@@ -315,10 +315,14 @@ impl Printer<'_> {
                             break;
                         }
                         if j > i {
-                            let prev_end = entries[j - 1].span().end as usize;
+                            let prev = entries[j - 1].span();
+                            let (prev_start, prev_end) = (prev.start as usize, prev.end as usize);
                             let this_start = entries[j].span().start as usize;
+                            // A comment inside the previous value is printed
+                            // on a line of its own after it, as one between
+                            // the two is.
                             if self.blank_line_between(prev_end, this_start)
-                                || self.has_own_line_comment(prev_end, this_start)
+                                || self.has_own_line_comment(prev_start, prev_end, this_start)
                             {
                                 break;
                             }
@@ -352,11 +356,14 @@ impl Printer<'_> {
         }
     }
 
-    fn has_own_line_comment(&self, a: usize, b: usize) -> bool {
+    /// Whether a comment from `from` up to `b` stands on a line of its own
+    /// once printed: any not on the line where the entry ending at `end`
+    /// ends.
+    fn has_own_line_comment(&self, from: usize, end: usize, b: usize) -> bool {
         self.comments[self.next_comment..]
             .iter()
             .take_while(|c| c.start < b)
-            .any(|c| c.start >= a && !self.same_line(a, c.start))
+            .any(|c| c.start >= from && !self.same_line(end, c.start))
     }
 }
 
