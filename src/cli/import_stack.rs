@@ -49,7 +49,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         Ok(p) => p,
         Err(d) => return report(&sources, d),
     };
-    let stack = match rt.block_on(provider.stack(stack_name)) {
+    let stack = match rt.block_on(with_nested(&provider, stack_name)) {
         Ok(s) => s,
         Err(e) => {
             return fail(
@@ -137,6 +137,12 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
                 .join("; "),
         );
     }
+    // The stack's own resources first, then each nested stack's together.
+    adopted.sort_by_key(|a| {
+        a.logical_id
+            .split_once('.')
+            .map(|(stack, _)| stack.to_string())
+    });
     name_blocks(&mut adopted);
     let text = crate::import::render(stack_name, &stack.stack_id, &adopted, &folded, &left, &[]);
     let text = match canonical(&text) {
@@ -316,6 +322,132 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         );
     }
     0
+}
+
+/// The stack, with the resources of its nested stacks (and theirs) as its
+/// own: each under the nested stack's logical id and a dot
+/// (`Database.Cluster`), its template's entries merged under the same ids,
+/// with the references inside renamed to match and the parameters the
+/// parent passes put in. The nested stack resources themselves are left
+/// out: their resources are imported instead.
+async fn with_nested(
+    provider: &AwsProvider,
+    name: &str,
+) -> Result<Stack, crate::provider::ProviderError> {
+    let mut stack = provider.stack(name).await?;
+    let mut template: Option<serde_json::Value> = stack
+        .template
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
+    let nested: Vec<crate::provider::aws::StackResource> = stack
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == "AWS::CloudFormation::Stack" && r.physical_id.is_some())
+        .cloned()
+        .collect();
+    if nested.is_empty() {
+        return Ok(stack);
+    }
+    stack
+        .resources
+        .retain(|r| !(r.resource_type == "AWS::CloudFormation::Stack" && r.physical_id.is_some()));
+    for n in nested {
+        let Some(physical) = &n.physical_id else {
+            continue;
+        };
+        let child = Box::pin(with_nested(provider, physical)).await?;
+        let prefix = format!("{}.", n.logical_id);
+        let passed = template
+            .as_ref()
+            .and_then(|t| {
+                t.get("Resources")?
+                    .get(&n.logical_id)?
+                    .get("Properties")?
+                    .get("Parameters")
+            })
+            .cloned()
+            .unwrap_or_default();
+        let own: HashSet<String> = child
+            .resources
+            .iter()
+            .map(|r| r.logical_id.clone())
+            .collect();
+        if let (Some(parent), Some(child_template)) = (
+            template
+                .as_mut()
+                .and_then(|t| t.get_mut("Resources"))
+                .and_then(serde_json::Value::as_object_mut),
+            child
+                .template
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok()),
+        ) {
+            parent.remove(&n.logical_id);
+            if let Some(resources) = child_template.get("Resources").and_then(|r| r.as_object()) {
+                for (logical, body) in resources {
+                    parent.insert(
+                        format!("{prefix}{logical}"),
+                        renamed(body.clone(), &prefix, &own, &passed),
+                    );
+                }
+            }
+        }
+        stack
+            .resources
+            .extend(child.resources.into_iter().map(|mut r| {
+                r.logical_id = format!("{prefix}{}", r.logical_id);
+                r
+            }));
+    }
+    stack.template = template.map(|t| t.to_string());
+    Ok(stack)
+}
+
+/// A nested template's value with its references as the parent sees them:
+/// `Ref` and `Fn::GetAtt` of its own resources under `prefix`, and `Ref`
+/// of a parameter as the value the parent passes.
+fn renamed(
+    v: serde_json::Value,
+    prefix: &str,
+    own: &HashSet<String>,
+    passed: &serde_json::Value,
+) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Object(m) => {
+            if m.len() == 1
+                && let Some(J::String(target)) = m.get("Ref")
+            {
+                if own.contains(target) {
+                    return serde_json::json!({ "Ref": format!("{prefix}{target}") });
+                }
+                if let Some(value) = passed.get(target) {
+                    return value.clone();
+                }
+            }
+            if m.len() == 1
+                && let Some(J::Array(parts)) = m.get("Fn::GetAtt")
+                && let Some(J::String(target)) = parts.first()
+                && own.contains(target)
+            {
+                let mut parts = parts.clone();
+                parts[0] = J::String(format!("{prefix}{target}"));
+                return serde_json::json!({ "Fn::GetAtt": parts });
+            }
+            J::Object(
+                m.into_iter()
+                    .map(|(k, v)| (k, renamed(v, prefix, own, passed)))
+                    .collect(),
+            )
+        }
+        J::Array(items) => J::Array(
+            items
+                .into_iter()
+                .map(|v| renamed(v, prefix, own, passed))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Whether `-p NAME=...` was given.

@@ -419,7 +419,17 @@ pub fn render(
     }
     let mut params = String::new();
     let mut blocks = String::new();
+    let mut section: Option<&str> = None;
     for a in adopted {
+        // A nested stack's resources (`Network.Vpc`) under a heading.
+        let nested = a.logical_id.split_once('.').map(|(stack, _)| stack);
+        if nested.is_some() && nested != section {
+            blocks.push_str(&format!(
+                "\n# ---- the nested stack {} ----\n",
+                nested.unwrap_or_default()
+            ));
+        }
+        section = nested;
         blocks.push('\n');
         blocks.push_str(&format!("# {}\n", a.logical_id));
         blocks.push_str(&format!("{} {} {{\n", a.kind.name, a.name));

@@ -2,6 +2,9 @@
 //! (in moto, from a template `mdl export` wrote, plus a queue mdl has no
 //! kind for) becomes a `.moodle` file and adopted state; the first plan
 //! only adds mdl's tags, and after that apply the plan is empty.
+//! Hand-written stacks too: groups that let each other in (rules written
+//! as blocks of their own), a launch template run by cfn-init (named in
+//! the header), and nested stacks (one file, a section each).
 
 use crate::harness::Workspace;
 
@@ -468,5 +471,133 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
     let apply = ws.mdl(&["apply", "groups.moodle", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}", apply.all());
     let replan = ws.mdl(&["plan", "groups.moodle", "--detailed-exitcode"]);
+    assert_eq!(replan.code, 0, "{}", replan.all());
+}
+
+/// A parent stack with two nested stacks (templates in S3, parameters
+/// passed down): one import writes one file with a section per nested
+/// stack, references within each, the parameters' values where the
+/// templates named them; it validates, plans only mdl's tags, and
+/// applies to an empty re-plan.
+#[test]
+fn nested_stacks_import_into_one_file() {
+    let ws = Workspace::new("unused.moodle", "");
+    let bucket = ws.moto.bucket("templates");
+    ws.moto.create_bucket(&bucket);
+    let network = serde_json::json!({
+        "Parameters": { "VpcCidr": { "Type": "String" } },
+        "Resources": {
+            "Vpc": { "Type": "AWS::EC2::VPC", "Properties": { "CidrBlock": { "Ref": "VpcCidr" } } },
+            "AppSubnet": {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {
+                    "VpcId": { "Ref": "Vpc" },
+                    "CidrBlock": "10.50.1.0/24",
+                    "AvailabilityZone": "eu-west-2a"
+                }
+            }
+        }
+    });
+    let logs = serde_json::json!({
+        "Parameters": { "Name": { "Type": "String" } },
+        "Resources": {
+            "WebLogGroup": {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": { "LogGroupName": { "Ref": "Name" }, "RetentionInDays": 30 }
+            }
+        }
+    });
+    let url = |key: &str| format!("https://s3.amazonaws.com/{bucket}/{key}");
+    let parent = serde_json::json!({
+        "Resources": {
+            "Network": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {
+                    "TemplateURL": url("network.json"),
+                    "Parameters": { "VpcCidr": "10.50.0.0/16" }
+                }
+            },
+            "Logs": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {
+                    "TemplateURL": url("logs.json"),
+                    "Parameters": { "Name": "nested-web" }
+                }
+            }
+        }
+    });
+    let s3 = ws.moto.s3();
+    let cfn = cloudformation(&ws);
+    let status = Workspace::runtime().block_on(async {
+        for (key, body) in [("network.json", &network), ("logs.json", &logs)] {
+            s3.put_object()
+                .bucket(&bucket)
+                .key(key)
+                .body(body.to_string().into_bytes().into())
+                .send()
+                .await
+                .unwrap();
+        }
+        cfn.create_stack()
+            .stack_name("parent")
+            .template_body(parent.to_string())
+            .send()
+            .await
+            .unwrap();
+        let out = cfn
+            .describe_stacks()
+            .stack_name("parent")
+            .send()
+            .await
+            .unwrap();
+        out.stacks()[0].stack_status().unwrap().as_str().to_string()
+    });
+    assert_eq!(status, "CREATE_COMPLETE");
+    let import = ws.mdl(&["import", "nested.moodle", "--from-stack", "parent"]);
+    assert_eq!(import.code, 0, "{}", import.all());
+    assert!(
+        import.stdout.contains("Imported 3 resources"),
+        "{}",
+        import.all()
+    );
+    assert!(
+        !import.stdout.contains("AWS::CloudFormation::Stack"),
+        "a nested stack reported as not imported:\n{}",
+        import.all()
+    );
+    let text = std::fs::read_to_string(ws.dir.path().join("nested.moodle")).unwrap();
+    for expected in [
+        "# ---- the nested stack Network ----",
+        "# ---- the nested stack Logs ----",
+        "# Network.Vpc\nvpc network {",
+        "vpc_id            = vpc.network.id",
+        "name           = \"nested-web\"",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    assert!(
+        import
+            .stdout
+            .contains("Every setting of the stack's template is in the file."),
+        "{}",
+        import.all()
+    );
+    let validate = ws.mdl(&["validate", "nested.moodle"]);
+    assert_eq!(validate.code, 0, "{}", validate.all());
+    let plan = ws.mdl(&["plan", "nested.moodle"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    for line in plan.stdout.lines() {
+        let change = line.starts_with("      +")
+            || line.starts_with("      ~")
+            || line.starts_with("      -");
+        assert!(
+            !change || line.contains("mdl:address"),
+            "a change other than adoption: `{line}`\n{}",
+            plan.all()
+        );
+    }
+    let apply = ws.mdl(&["apply", "nested.moodle", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let replan = ws.mdl(&["plan", "nested.moodle", "--detailed-exitcode"]);
     assert_eq!(replan.code, 0, "{}", replan.all());
 }
