@@ -170,6 +170,47 @@ fn stable(text: &str) -> String {
     out
 }
 
+/// Create the stack `name` from `template` in moto; its status.
+fn create_stack(ws: &Workspace, name: &str, template: &serde_json::Value) -> String {
+    let cfn = cloudformation(ws);
+    Workspace::runtime().block_on(async {
+        cfn.create_stack()
+            .stack_name(name)
+            .template_body(template.to_string())
+            .send()
+            .await
+            .unwrap();
+        let out = cfn.describe_stacks().stack_name(name).send().await.unwrap();
+        out.stacks()[0].stack_status().unwrap().as_str().to_string()
+    })
+}
+
+/// The plan of an imported file changes nothing but the tags that adopt
+/// each resource; the plan's output.
+fn plans_only_adoption(ws: &Workspace, file: &str) -> String {
+    let plan = ws.mdl(&["plan", file]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    for line in plan.stdout.lines() {
+        let change = line.starts_with("      +")
+            || line.starts_with("      ~")
+            || line.starts_with("      -");
+        assert!(
+            !change || line.contains("mdl:address"),
+            "a change other than adoption: `{line}`\n{}",
+            plan.all()
+        );
+    }
+    plan.stdout
+}
+
+/// The imported file applies, and the plan after it is empty.
+fn applies_to_an_empty_replan(ws: &Workspace, file: &str) {
+    let apply = ws.mdl(&["apply", file, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let replan = ws.mdl(&["plan", file, "--detailed-exitcode"]);
+    assert_eq!(replan.code, 0, "{}", replan.all());
+}
+
 #[test]
 fn a_cloudformation_stack_is_imported_and_adopted_with_an_empty_replan() {
     let ws = Workspace::new("source.moodle", SOURCE);
@@ -382,22 +423,7 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
         }
     });
     let ws = Workspace::new("unused.moodle", "");
-    let cfn = cloudformation(&ws);
-    let status = Workspace::runtime().block_on(async {
-        cfn.create_stack()
-            .stack_name("groups")
-            .template_body(template.to_string())
-            .send()
-            .await
-            .unwrap();
-        let out = cfn
-            .describe_stacks()
-            .stack_name("groups")
-            .send()
-            .await
-            .unwrap();
-        out.stacks()[0].stack_status().unwrap().as_str().to_string()
-    });
+    let status = create_stack(&ws, "groups", &template);
     assert_eq!(status, "CREATE_COMPLETE");
     let import = ws.mdl(&["import", "groups.moodle", "--from-stack", "groups"]);
     assert_eq!(import.code, 0, "{}", import.all());
@@ -450,28 +476,12 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
     assert_eq!(validate.code, 0, "{}", validate.all());
     // Only adoption: each group, rule and the VPC gets mdl's tags; no rule
     // is taken from a group or added to one.
-    let plan = ws.mdl(&["plan", "groups.moodle"]);
-    assert_eq!(plan.code, 0, "{}", plan.all());
-    for line in plan.stdout.lines() {
-        let change = line.starts_with("      +")
-            || line.starts_with("      ~")
-            || line.starts_with("      -");
-        assert!(
-            !change || line.contains("mdl:address"),
-            "a change other than adoption: `{line}`\n{}",
-            plan.all()
-        );
-    }
+    let plan = plans_only_adoption(&ws, "groups.moodle");
     assert!(
-        plan.stdout
-            .contains("Plan: 0 to add, 6 to change, 0 to destroy."),
-        "{}",
-        plan.all()
+        plan.contains("Plan: 0 to add, 6 to change, 0 to destroy."),
+        "{plan}"
     );
-    let apply = ws.mdl(&["apply", "groups.moodle", "--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.all());
-    let replan = ws.mdl(&["plan", "groups.moodle", "--detailed-exitcode"]);
-    assert_eq!(replan.code, 0, "{}", replan.all());
+    applies_to_an_empty_replan(&ws, "groups.moodle");
 }
 
 /// A parent stack with two nested stacks (templates in S3, parameters
@@ -527,8 +537,7 @@ fn nested_stacks_import_into_one_file() {
         }
     });
     let s3 = ws.moto.s3();
-    let cfn = cloudformation(&ws);
-    let status = Workspace::runtime().block_on(async {
+    Workspace::runtime().block_on(async {
         for (key, body) in [("network.json", &network), ("logs.json", &logs)] {
             s3.put_object()
                 .bucket(&bucket)
@@ -538,20 +547,8 @@ fn nested_stacks_import_into_one_file() {
                 .await
                 .unwrap();
         }
-        cfn.create_stack()
-            .stack_name("parent")
-            .template_body(parent.to_string())
-            .send()
-            .await
-            .unwrap();
-        let out = cfn
-            .describe_stacks()
-            .stack_name("parent")
-            .send()
-            .await
-            .unwrap();
-        out.stacks()[0].stack_status().unwrap().as_str().to_string()
     });
+    let status = create_stack(&ws, "parent", &parent);
     assert_eq!(status, "CREATE_COMPLETE");
     let import = ws.mdl(&["import", "nested.moodle", "--from-stack", "parent"]);
     assert_eq!(import.code, 0, "{}", import.all());
@@ -584,20 +581,6 @@ fn nested_stacks_import_into_one_file() {
     );
     let validate = ws.mdl(&["validate", "nested.moodle"]);
     assert_eq!(validate.code, 0, "{}", validate.all());
-    let plan = ws.mdl(&["plan", "nested.moodle"]);
-    assert_eq!(plan.code, 0, "{}", plan.all());
-    for line in plan.stdout.lines() {
-        let change = line.starts_with("      +")
-            || line.starts_with("      ~")
-            || line.starts_with("      -");
-        assert!(
-            !change || line.contains("mdl:address"),
-            "a change other than adoption: `{line}`\n{}",
-            plan.all()
-        );
-    }
-    let apply = ws.mdl(&["apply", "nested.moodle", "--auto-approve"]);
-    assert_eq!(apply.code, 0, "{}", apply.all());
-    let replan = ws.mdl(&["plan", "nested.moodle", "--detailed-exitcode"]);
-    assert_eq!(replan.code, 0, "{}", replan.all());
+    plans_only_adoption(&ws, "nested.moodle");
+    applies_to_an_empty_replan(&ws, "nested.moodle");
 }

@@ -93,6 +93,26 @@ fn run(text: &str, provider: MockProvider, parallelism: usize, destroy: bool, st
     }
 }
 
+/// A mock provider that holds what `state` records, as AWS would.
+fn holding(state: &State) -> MockProvider {
+    let live: serde_json::Map<String, serde_json::Value> = state
+        .resources
+        .values()
+        .map(|r| {
+            let attrs: serde_json::Map<_, _> = r
+                .attrs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect();
+            (
+                r.addr.to_string(),
+                serde_json::json!({ "id": r.id, "attrs": attrs }),
+            )
+        })
+        .collect();
+    MockProvider::from_json(&serde_json::Value::Object(live).to_string()).unwrap()
+}
+
 fn position(calls: &[String], call: &str) -> usize {
     calls
         .iter()
@@ -277,23 +297,7 @@ fn slow_steps_report_while_they_run() {
 #[test]
 fn destroy_goes_in_reverse_order() {
     let first = run(NET, MockProvider::default(), 10, false, State::new("test"));
-    let live: serde_json::Map<String, serde_json::Value> = first
-        .state
-        .resources
-        .values()
-        .map(|r| {
-            let attrs: serde_json::Map<_, _> = r
-                .attrs
-                .iter()
-                .map(|(k, v)| (k.clone(), v.to_json()))
-                .collect();
-            (
-                r.addr.to_string(),
-                serde_json::json!({ "id": r.id, "attrs": attrs }),
-            )
-        })
-        .collect();
-    let provider = MockProvider::from_json(&serde_json::Value::Object(live).to_string()).unwrap();
+    let provider = holding(&first.state);
     let r = run(NET, provider, 10, true, first.state);
     assert!(r.report.ok());
     let calls: Vec<String> = r
@@ -376,23 +380,7 @@ cache session {
         State::new("test"),
     );
     assert!(first.report.ok(), "{:?}", first.report.outcomes);
-    let live: serde_json::Map<String, serde_json::Value> = first
-        .state
-        .resources
-        .values()
-        .map(|r| {
-            let attrs: serde_json::Map<_, _> = r
-                .attrs
-                .iter()
-                .map(|(k, v)| (k.clone(), v.to_json()))
-                .collect();
-            (
-                r.addr.to_string(),
-                serde_json::json!({ "id": r.id, "attrs": attrs }),
-            )
-        })
-        .collect();
-    let provider = MockProvider::from_json(&serde_json::Value::Object(live).to_string()).unwrap();
+    let provider = holding(&first.state);
     let r = run(TOKEN, provider, 10, true, first.state);
     assert!(r.report.ok(), "{:?}", r.report.outcomes);
     let calls: Vec<String> = r
