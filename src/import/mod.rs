@@ -198,16 +198,20 @@ pub struct Unmanaged {
 }
 
 /// The shape of a template value: the keys of its objects, nested, with
-/// the entries of a list merged.
+/// the entries of a list merged; and whether a value stands there whole
+/// (a policy written as text), whose insides are carried with it.
 #[derive(Default)]
-struct Shape(HashMap<String, Shape>);
+struct Shape {
+    keys: HashMap<String, Shape>,
+    whole: bool,
+}
 
 impl Shape {
     fn add(&mut self, v: &serde_json::Value) {
         match v {
             serde_json::Value::Object(m) if !intrinsic(v) => {
                 for (k, v) in m {
-                    self.0.entry(k.clone()).or_default().add(v);
+                    self.keys.entry(k.clone()).or_default().add(v);
                 }
             }
             serde_json::Value::Array(items) => {
@@ -215,7 +219,8 @@ impl Shape {
                     self.add(i);
                 }
             }
-            _ => {}
+            serde_json::Value::Null => {}
+            _ => self.whole = true,
         }
     }
 }
@@ -247,11 +252,14 @@ fn missing(
     path: &str,
     out: &mut Vec<(String, serde_json::Value)>,
 ) {
+    if shape.whole {
+        return;
+    }
     match value {
         serde_json::Value::Object(m) if !intrinsic(value) => {
             for (k, v) in m {
                 let here = format!("{path}.{k}");
-                match shape.0.get(k) {
+                match shape.keys.get(k) {
                     Some(inner) => missing(v, inner, &here, out),
                     None => out.push((here, v.clone())),
                 }
@@ -567,6 +575,17 @@ impl References {
                     format!("{}.{}.{attr}", a.kind.name, a.name),
                 ));
             }
+            // Names, for the attributes that name another resource by its
+            // name (an instance profile's role, a flow log's log group).
+            if let Some(v) = a.live.attrs.get("name").and_then(Value::as_str)
+                && v.len() >= 4
+            {
+                by_value.entry(v.to_string()).or_default().push((
+                    i,
+                    "name",
+                    format!("{}.{}.name", a.kind.name, a.name),
+                ));
+            }
         }
         References { by_value }
     }
@@ -609,7 +628,8 @@ impl References {
     }
 
     fn reference(&self, s: &str, attr: &str, owner: &Adopted) -> Option<String> {
-        if !refers(attr) {
+        let by_name = refers_by_name(attr);
+        if !refers(attr) && !by_name {
             return None;
         }
         let holders: Vec<&(usize, &'static str, String)> = self
@@ -617,6 +637,8 @@ impl References {
             .get(s)?
             .iter()
             .filter(|(_, _, r)| !r.starts_with(&format!("{}.{}.", owner.kind.name, owner.name)))
+            // A name stands for its resource only where a name is asked.
+            .filter(|(_, a, _)| (*a == "name") == by_name)
             .collect();
         // A value two resources share (two load balancers' zone) names
         // neither.
@@ -646,6 +668,11 @@ fn refers(attr: &str) -> bool {
             attr,
             "security_groups" | "records" | "alias_name" | "origin_domain_name"
         )
+}
+
+/// Whether an attribute names another resource by that resource's name.
+fn refers_by_name(attr: &str) -> bool {
+    matches!(attr, "role" | "log_group_name" | "autoscaling_group")
 }
 
 /// A string literal of the language.

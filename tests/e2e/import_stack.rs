@@ -584,3 +584,204 @@ fn nested_stacks_import_into_one_file() {
     plans_only_adoption(&ws, "nested.moodle");
     applies_to_an_empty_replan(&ws, "nested.moodle");
 }
+
+/// An estate shaped like the reference architecture's sub-stacks, as far
+/// as moto's CloudFormation builds them (it makes no scaling policies,
+/// alarms or bucket policies, nor an HTTPS listener without a
+/// certificate): a 3-AZ VPC with a flow log to a log group, groups that
+/// let each other in, EFS, a load balancer with target-group thresholds,
+/// a launch template run by cfn-init with detailed monitoring, an Auto
+/// Scaling group with a cooldown, an instance profile whose role has two
+/// inline policies, and a bucket. The file validates, its header lists
+/// what it does not carry, and the first plan only adds mdl's tags.
+#[test]
+fn a_reference_shaped_stack_imports_without_losing_a_setting() {
+    let az = |s: &str| format!("eu-west-2{s}");
+    let mut resources = serde_json::json!({
+        "Vpc": { "Type": "AWS::EC2::VPC", "Properties": { "CidrBlock": "10.60.0.0/16" } },
+        "FlowLogGroup": {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": { "LogGroupName": "refarch-flow", "RetentionInDays": 7 }
+        },
+        "FlowLogRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "Path": "/",
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{ "Effect": "Allow", "Principal": { "Service": "vpc-flow-logs.amazonaws.com" }, "Action": "sts:AssumeRole" }]
+                }
+            }
+        },
+        "FlowLog": {
+            "Type": "AWS::EC2::FlowLog",
+            "Properties": {
+                "ResourceId": { "Ref": "Vpc" },
+                "ResourceType": "VPC",
+                "TrafficType": "ALL",
+                "LogGroupName": { "Ref": "FlowLogGroup" },
+                "DeliverLogsPermissionArn": { "Fn::GetAtt": ["FlowLogRole", "Arn"] }
+            }
+        },
+        "AlbSecurityGroup": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "alb",
+                "VpcId": { "Ref": "Vpc" },
+                "SecurityGroupIngress": [{ "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0" }]
+            }
+        },
+        "WebSecurityGroup": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": { "GroupDescription": "web", "VpcId": { "Ref": "Vpc" } }
+        },
+        "WebFromAlb": {
+            "Type": "AWS::EC2::SecurityGroupIngress",
+            "Properties": {
+                "GroupId": { "Ref": "WebSecurityGroup" }, "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                "SourceSecurityGroupId": { "Ref": "AlbSecurityGroup" }
+            }
+        },
+        "AlbFromWeb": {
+            "Type": "AWS::EC2::SecurityGroupIngress",
+            "Properties": {
+                "GroupId": { "Ref": "AlbSecurityGroup" }, "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
+                "SourceSecurityGroupId": { "Ref": "WebSecurityGroup" }
+            }
+        },
+        "FileSystem": {
+            "Type": "AWS::EFS::FileSystem",
+            "Properties": { "Encrypted": true, "PerformanceMode": "generalPurpose" }
+        },
+        "MountTargetA": {
+            "Type": "AWS::EFS::MountTarget",
+            "Properties": {
+                "FileSystemId": { "Ref": "FileSystem" },
+                "SubnetId": { "Ref": "SubnetA" },
+                "SecurityGroups": [{ "Ref": "WebSecurityGroup" }]
+            }
+        },
+        "LoadBalancer": {
+            "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "Properties": {
+                "Subnets": [{ "Ref": "SubnetA" }, { "Ref": "SubnetB" }],
+                "SecurityGroups": [{ "Ref": "AlbSecurityGroup" }]
+            }
+        },
+        "TargetGroup": {
+            "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+            "Properties": {
+                "VpcId": { "Ref": "Vpc" }, "Port": 80, "Protocol": "HTTP", "TargetType": "instance",
+                "HealthCheckPath": "/status.txt",
+                "HealthCheckIntervalSeconds": 30,
+                "UnhealthyThresholdCount": 5
+            }
+        },
+        "HttpListener": {
+            "Type": "AWS::ElasticLoadBalancingV2::Listener",
+            "Properties": {
+                "LoadBalancerArn": { "Ref": "LoadBalancer" }, "Port": 80, "Protocol": "HTTP",
+                "DefaultActions": [{ "Type": "forward", "TargetGroupArn": { "Ref": "TargetGroup" } }]
+            }
+        },
+        "WebRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "Path": "/",
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{ "Effect": "Allow", "Principal": { "Service": "ec2.amazonaws.com" }, "Action": "sts:AssumeRole" }]
+                },
+                "Policies": [
+                    { "PolicyName": "ssm", "PolicyDocument": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*" }] } },
+                    { "PolicyName": "logs", "PolicyDocument": { "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*" }] } }
+                ]
+            }
+        },
+        "WebInstanceProfile": {
+            "Type": "AWS::IAM::InstanceProfile",
+            "Properties": { "Path": "/", "Roles": [{ "Ref": "WebRole" }] }
+        },
+        "WebLaunchTemplate": {
+            "Type": "AWS::EC2::LaunchTemplate",
+            "Metadata": { "AWS::CloudFormation::Init": { "config": { "packages": { "yum": { "php": [] } } } } },
+            "Properties": {
+                "LaunchTemplateData": {
+                    "ImageId": "ami-0123456789abcdef0",
+                    "InstanceType": "t4g.small",
+                    "Monitoring": { "Enabled": true },
+                    "SecurityGroupIds": [{ "Ref": "WebSecurityGroup" }],
+                    "UserData": { "Fn::Base64": "#!/bin/bash\n/opt/aws/bin/cfn-init -v --stack refarch --resource WebLaunchTemplate\n" }
+                }
+            }
+        },
+        "WebAutoScalingGroup": {
+            "Type": "AWS::AutoScaling::AutoScalingGroup",
+            "Properties": {
+                "MinSize": "0", "MaxSize": "2", "DesiredCapacity": "0", "Cooldown": "60",
+                "HealthCheckType": "ELB", "HealthCheckGracePeriod": 120,
+                "LaunchTemplate": {
+                    "LaunchTemplateId": { "Ref": "WebLaunchTemplate" },
+                    "Version": { "Fn::GetAtt": ["WebLaunchTemplate", "LatestVersionNumber"] }
+                },
+                "VPCZoneIdentifier": [{ "Ref": "SubnetA" }, { "Ref": "SubnetB" }],
+                "TargetGroupARNs": [{ "Ref": "TargetGroup" }]
+            }
+        },
+        "AccessLogBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": { "BucketName": "refarch-access-logs-e2e" }
+        }
+    });
+    for (logical, letter, cidr) in [
+        ("SubnetA", "a", 1),
+        ("SubnetB", "b", 2),
+        ("SubnetC", "c", 3),
+    ] {
+        resources[logical] = serde_json::json!({
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {
+                "VpcId": { "Ref": "Vpc" },
+                "CidrBlock": format!("10.60.{cidr}.0/24"),
+                "AvailabilityZone": az(letter)
+            }
+        });
+    }
+    let template = serde_json::json!({ "Resources": resources });
+    let ws = Workspace::new("unused.moodle", "");
+    assert_eq!(create_stack(&ws, "refarch", &template), "CREATE_COMPLETE");
+    let import = ws.mdl(&["import", "refarch.moodle", "--from-stack", "refarch"]);
+    assert_eq!(import.code, 0, "{}", import.all());
+    let text = std::fs::read_to_string(ws.dir.path().join("refarch.moodle")).unwrap();
+    // Five settings it cannot carry: the roles' and profile's path "/"
+    // (mdl keeps its own under /mdl/), the cfn-init metadata and the boot
+    // script that runs it.
+    assert!(
+        import
+            .stdout
+            .contains("5 settings of the stack's template are not managed by mdl"),
+        "{}",
+        import.all()
+    );
+    // The settings the reference sets that mdl now carries, and references
+    // by name as well as by id.
+    for expected in [
+        "unhealthy_threshold = 5",
+        "default_cooldown          = 60",
+        "detailed_monitoring = true",
+        "ssm  = ",
+        "logs = ",
+        "role = iam_role.web.name",
+        "log_group_name = log_group.flow.name",
+        "iam_role_arn   = iam_role.flow_log.arn",
+        "security_group_rule web_from_alb {",
+        "security_group_rule alb_from_web {",
+        "#   WebLaunchTemplate.Metadata = ",
+        "#   WebLaunchTemplate.UserData = (calls cfn-init)",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    let validate = ws.mdl(&["validate", "refarch.moodle"]);
+    assert_eq!(validate.code, 0, "{}", validate.all());
+    plans_only_adoption(&ws, "refarch.moodle");
+}
