@@ -174,10 +174,10 @@ pub enum Identity {
     GivenName,
     /// Worked out from its attributes.
     Derived(fn(&IndexMap<String, Value>) -> Option<String>),
-    /// Its name, given or the default one, within what this attribute
-    /// names: `GROUP/NAME` for a scaling policy, whose name is unique
-    /// only in its group.
-    NameWithin(&'static str),
+    /// Its name, given or the default one, within what the first of these
+    /// attributes that is set names: `GROUP/NAME` for a scaling policy,
+    /// whose name is unique only in its group or service.
+    NameWithin(&'static [&'static str]),
 }
 
 /// The id a resource will have, when its attributes determine it.
@@ -200,9 +200,11 @@ pub fn derived_id(
         Identity::LowercaseName => Some(name().to_lowercase()),
         Identity::GivenName => given(),
         Identity::Derived(f) => f(attrs),
-        Identity::NameWithin(scope) => Some(format!(
+        Identity::NameWithin(scopes) => Some(format!(
             "{}/{}",
-            attrs.get(scope).and_then(Value::as_str)?,
+            scopes
+                .iter()
+                .find_map(|scope| attrs.get(*scope).and_then(Value::as_str))?,
             name()
         )),
     }

@@ -503,3 +503,111 @@ fn asg_behind_a_target_group_keeps_a_scaled_capacity_and_the_bastion_resizes_in_
     );
     assert!(running_instances(&ws).is_empty(), "every instance is gone");
 }
+
+/// The preview estate's scaling: a step policy of an ECS service (one
+/// task more above 85 % CPU), driven by an alarm. It applies, re-plans
+/// empty, changes a step in place, and is destroyed with the service.
+#[test]
+fn an_ecs_service_scales_by_a_step_policy_and_its_alarm() {
+    const SCALED: &str = r#"
+vpc main {
+  cidr_block = "10.71.0.0/16"
+}
+
+subnet a {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.71.1.0/24"
+  availability_zone = "eu-west-2a"
+}
+
+security_group tasks {
+  vpc_id = vpc.main.id
+}
+
+ecs_cluster moodle {}
+
+ecs_task_definition moodle {
+  cpu    = 512
+  memory = 1024
+  container {
+    name  = "moodle"
+    image = "moodle:4.4-php8.0"
+    port  = 80
+  }
+}
+
+ecs_service moodle {
+  cluster_arn         = ecs_cluster.moodle.arn
+  task_definition_arn = ecs_task_definition.moodle.arn
+  subnet_ids          = [subnet.a.id]
+  security_group_ids  = [security_group.tasks.id]
+  min_count           = 1
+  max_count           = 4
+}
+
+scaling_policy out {
+  ecs_service = ecs_service.moodle.resource_id
+  cooldown    = 300
+  step {
+    lower_bound = 0
+    adjustment  = 1
+  }
+}
+
+alarm busy {
+  namespace          = "AWS/ECS"
+  metric_name        = "CPUUtilization"
+  dimensions         = { ClusterName = "moodle", ServiceName = "moodle" }
+  threshold          = 85
+  comparison         = "GreaterThanOrEqualToThreshold"
+  alarm_actions      = [scaling_policy.out.arn]
+}
+"#;
+    let ws = Workspace::new("scaled.moodle", SCALED);
+    ws.expect("apply", &["--auto-approve"], 0);
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    let policies = Workspace::runtime().block_on(async {
+        aws_sdk_applicationautoscaling::Client::new(&ws.moto.sdk())
+            .describe_scaling_policies()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .send()
+            .await
+            .unwrap()
+    });
+    let policy = policies
+        .scaling_policies()
+        .iter()
+        .find(|p| p.policy_name() == "scaled-out")
+        .unwrap_or_else(|| panic!("no step policy: {policies:?}"));
+    assert_eq!(policy.resource_id(), "service/scaled-moodle/scaled-moodle");
+    let step = policy.step_scaling_policy_configuration().unwrap();
+    assert_eq!(step.cooldown(), Some(300));
+    assert_eq!(step.step_adjustments()[0].scaling_adjustment(), 1);
+    ws.edit("    adjustment  = 1", "    adjustment  = 2");
+    let plan = ws.expect("plan", &[], 0);
+    assert!(
+        plan.stdout
+            .contains("# scaling_policy.out will be updated in place"),
+        "{}",
+        plan.all()
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    // moto gives the policy a new ARN each time PutScalingPolicy changes
+    // it (AWS keeps the one it gave at creation): against moto, the alarm
+    // then moves to it, and nothing else changes.
+    let plan = ws.mdl(&["plan", "scaled.moodle", "--detailed-exitcode"]);
+    if plan.code == 2 {
+        assert!(
+            plan.stdout
+                .contains("# alarm.busy will be updated in place")
+                && plan
+                    .stdout
+                    .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+            "{}",
+            plan.all()
+        );
+        ws.expect("apply", &["--auto-approve"], 0);
+    }
+    ws.expect("plan", &["--detailed-exitcode"], 0);
+    ws.expect("destroy", &["--auto-approve"], 0);
+}

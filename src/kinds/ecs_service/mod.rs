@@ -103,7 +103,14 @@ pub static SCHEMA: KindSchema = KindSchema {
         ),
         TAGS,
     ],
-    computed: &[ID, crate::schema::ARN],
+    computed: &[
+        ID,
+        crate::schema::ARN,
+        crate::schema::ComputedSchema {
+            name: "resource_id",
+            doc: "The service in Application Auto Scaling, `service/CLUSTER/NAME`: what a `scaling_policy`'s `ecs_service` names.",
+        },
+    ],
     taggable: true,
     rank: 5,
     slow: true,
@@ -210,6 +217,8 @@ static CLOUDFORMATION: CfnMapping = CfnMapping::of(
         ("id", CfnAttr::Ref),
         ("arn", CfnAttr::Ref),
         ("name", CfnAttr::GetAtt("Name")),
+        // A scaling policy names the service's scalable target instead.
+        ("resource_id", CfnAttr::Unavailable),
     ],
     properties,
 )

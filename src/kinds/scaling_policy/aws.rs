@@ -20,10 +20,22 @@ const SERVICE: &str = "autoscaling";
 
 pub struct Policies;
 
-/// A policy's group and name, from its id `GROUP/NAME`. A group's name
-/// may hold no `/` (AWS refuses it), a policy's name may.
+/// A policy's group (or ECS service) and name, from its id: `GROUP/NAME`,
+/// or `service/CLUSTER/SERVICE/NAME`. Neither a group's name nor a
+/// service's holds a `/` (AWS refuses it); a policy's name may.
 fn split_id(id: &str) -> (&str, &str) {
+    if id.starts_with("service/") {
+        let mut cut = id.match_indices('/').map(|(i, _)| i);
+        if let Some(at) = cut.nth(2) {
+            return (&id[..at], &id[at + 1..]);
+        }
+    }
     id.split_once('/').unwrap_or((id, ""))
+}
+
+/// Whether a scope (the first half of an id) is an ECS service's.
+fn is_service(scope: &str) -> bool {
+    scope.starts_with("service/")
 }
 
 /// The policies of these groups.
@@ -54,6 +66,7 @@ fn live(p: &ScalingPolicy) -> Result<LiveResource, ProviderError> {
     let mut attrs = IndexMap::new();
     attrs.insert("name".into(), Value::str(name));
     attrs.insert("autoscaling_group".into(), Value::str(group));
+    attrs.insert("ecs_service".into(), Value::Null);
     attrs.insert(
         "adjustment_type".into(),
         Value::str(p.adjustment_type().unwrap_or("ChangeInCapacity")),
@@ -133,7 +146,7 @@ async fn put(
     match ty {
         "TargetTrackingScaling" => {
             let metric =
-                s(attrs, "target_metric").unwrap_or_else(|| super::TARGET_METRICS[0].into());
+                s(attrs, "target_metric").unwrap_or_else(|| super::default_metric(attrs).into());
             call = call.target_tracking_configuration(
                 TargetTrackingConfiguration::builder()
                     .predefined_metric_specification(
@@ -185,13 +198,23 @@ async fn put(
 }
 
 /// The policy `id`, after a change.
-async fn read_one(client: &Client, id: &str) -> Result<LiveResource, ProviderError> {
-    let (group, _) = split_id(id);
-    for p in describe(client, &[group]).await? {
-        let found = live(&p)?;
-        if found.id == id {
-            return Ok(found);
-        }
+async fn read_one(aws: &AwsProvider, id: &str) -> Result<LiveResource, ProviderError> {
+    let (scope, _) = split_id(id);
+    let found = if is_service(scope) {
+        ecs::describe(&aws.client(), &[scope])
+            .await?
+            .iter()
+            .map(ecs::live)
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        describe(&aws.client(), &[scope])
+            .await?
+            .iter()
+            .map(live)
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    if let Some(found) = found.into_iter().find(|f| f.id == id) {
+        return Ok(found);
     }
     Err(ProviderError::new(
         SERVICE,
@@ -209,23 +232,24 @@ impl AwsKind for Policies {
     ) -> Result<ReadResponse, ProviderError> {
         // Policies carry no tags: those state knows are read, from one
         // describe of each of their groups.
-        let mut groups: Vec<&str> = req.known_ids.iter().map(|id| split_id(id).0).collect();
-        groups.sort_unstable();
-        groups.dedup();
-        if groups.is_empty() {
-            return Ok(ReadResponse {
-                resources: Vec::new(),
-            });
-        }
-        let client: Client = aws.client();
-        let mut resources = Vec::new();
-        for p in describe(&client, &groups).await? {
-            let r = live(&p)?;
-            if req.known_ids.contains(&r.id) {
-                resources.push(r);
+        let mut scopes: Vec<&str> = req.known_ids.iter().map(|id| split_id(id).0).collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        let (services, groups): (Vec<&str>, Vec<&str>) =
+            scopes.into_iter().partition(|s| is_service(s));
+        let mut found = Vec::new();
+        if !groups.is_empty() {
+            for p in describe(&aws.client(), &groups).await? {
+                found.push(live(&p)?);
             }
         }
-        Ok(ReadResponse { resources })
+        if !services.is_empty() {
+            for p in ecs::describe(&aws.client(), &services).await? {
+                found.push(ecs::live(&p)?);
+            }
+        }
+        found.retain(|r| req.known_ids.contains(&r.id));
+        Ok(ReadResponse { resources: found })
     }
 
     async fn apply(
@@ -236,32 +260,275 @@ impl AwsKind for Policies {
         let client: Client = aws.client();
         match req.op {
             Operation::Create { attrs } => {
-                let group = s(&attrs, "autoscaling_group").ok_or_else(|| {
-                    ProviderError::new(SERVICE, "PutScalingPolicy", "the policy names no group")
-                })?;
+                let scope = match (s(&attrs, "autoscaling_group"), s(&attrs, "ecs_service")) {
+                    (Some(group), None) => group,
+                    (None, Some(service)) => service,
+                    _ => {
+                        return Err(ProviderError::new(
+                            SERVICE,
+                            "PutScalingPolicy",
+                            "a scaling policy belongs to one Auto Scaling group or one ECS service: set exactly one of `autoscaling_group` and `ecs_service`",
+                        ));
+                    }
+                };
                 let name = s(&attrs, "name")
                     .unwrap_or_else(|| crate::schema::default_name(req.stack, req.addr));
-                put(&client, &group, &name, &attrs).await?;
-                let live = read_one(&client, &format!("{group}/{name}")).await?;
+                if is_service(&scope) {
+                    ecs::put(&aws.client(), &scope, &name, &attrs).await?;
+                } else {
+                    put(&client, &scope, &name, &attrs).await?;
+                }
+                let live = read_one(aws, &format!("{scope}/{name}")).await?;
                 Ok(ApplyResponse { live: Some(live) })
             }
             Operation::Update { prior, attrs } => {
-                let (group, name) = split_id(&prior.id);
-                put(&client, group, name, &attrs).await?;
-                let live = read_one(&client, &prior.id).await?;
+                let (scope, name) = split_id(&prior.id);
+                if is_service(scope) {
+                    ecs::put(&aws.client(), scope, name, &attrs).await?;
+                } else {
+                    put(&client, scope, name, &attrs).await?;
+                }
+                let live = read_one(aws, &prior.id).await?;
                 Ok(ApplyResponse { live: Some(live) })
             }
             Operation::Delete { prior } => {
-                let (group, name) = split_id(&prior.id);
-                client
-                    .delete_policy()
-                    .auto_scaling_group_name(group)
-                    .policy_name(name)
-                    .send()
-                    .await
-                    .map_err(failed(SERVICE, "DeletePolicy"))?;
+                let (scope, name) = split_id(&prior.id);
+                if is_service(scope) {
+                    ecs::delete(&aws.client(), scope, name).await?;
+                } else {
+                    client
+                        .delete_policy()
+                        .auto_scaling_group_name(scope)
+                        .policy_name(name)
+                        .send()
+                        .await
+                        .map_err(failed(SERVICE, "DeletePolicy"))?;
+                }
                 Ok(ApplyResponse { live: None })
             }
         }
+    }
+}
+
+// ---- ECS services: Application Auto Scaling ----
+
+mod ecs {
+    use aws_sdk_applicationautoscaling::Client;
+    use aws_sdk_applicationautoscaling::types::{
+        AdjustmentType, MetricAggregationType, MetricType, PolicyType,
+        PredefinedMetricSpecification, ScalableDimension, ScalingPolicy, ServiceNamespace,
+        StepAdjustment, StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
+    };
+    use indexmap::IndexMap;
+
+    use super::super::{default_metric, policy_type};
+    use crate::provider::aws::call::failed;
+    use crate::provider::aws::fields::{always, int, opt, s};
+    use crate::provider::{LiveResource, ProviderError};
+    use crate::value::Value;
+
+    const SERVICE: &str = "application-autoscaling";
+
+    /// The policies of these services (`service/CLUSTER/NAME`).
+    pub(super) async fn describe(
+        client: &Client,
+        services: &[&str],
+    ) -> Result<Vec<ScalingPolicy>, ProviderError> {
+        let mut out = Vec::new();
+        for service in services {
+            let pages = client
+                .describe_scaling_policies()
+                .service_namespace(ServiceNamespace::Ecs)
+                .resource_id(*service)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .into_paginator()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(failed(SERVICE, "DescribeScalingPolicies"))?;
+            out.extend(
+                pages
+                    .iter()
+                    .flat_map(|p| p.scaling_policies().iter().cloned()),
+            );
+        }
+        Ok(out)
+    }
+
+    /// A service's policy as mdl sees it.
+    pub(super) fn live(p: &ScalingPolicy) -> Result<LiveResource, ProviderError> {
+        const OP: &str = "DescribeScalingPolicies";
+        let service = always(Some(p.resource_id()), SERVICE, OP, "ResourceId")?;
+        let name = always(Some(p.policy_name()), SERVICE, OP, "PolicyName")?;
+        let arn = always(Some(p.policy_arn()), SERVICE, OP, "PolicyARN")?;
+        let id = format!("{service}/{name}");
+        let number = |n: Option<i32>| n.map_or(Value::Null, |n| Value::Number(f64::from(n)));
+        let step = p.step_scaling_policy_configuration();
+        let tracking = p.target_tracking_scaling_policy_configuration();
+        let mut attrs = IndexMap::new();
+        attrs.insert("name".into(), Value::str(name));
+        attrs.insert("autoscaling_group".into(), Value::Null);
+        attrs.insert("ecs_service".into(), Value::str(service));
+        attrs.insert(
+            "adjustment_type".into(),
+            Value::str(
+                step.and_then(StepScalingPolicyConfiguration::adjustment_type)
+                    .map_or("ChangeInCapacity", AdjustmentType::as_str),
+            ),
+        );
+        attrs.insert("scaling_adjustment".into(), Value::Null);
+        attrs.insert(
+            "cooldown".into(),
+            number(step.and_then(StepScalingPolicyConfiguration::cooldown)),
+        );
+        let steps = step
+            .map(StepScalingPolicyConfiguration::step_adjustments)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| {
+                let mut m = IndexMap::new();
+                m.insert(
+                    "lower_bound".into(),
+                    s.metric_interval_lower_bound()
+                        .map_or(Value::Null, Value::Number),
+                );
+                m.insert(
+                    "upper_bound".into(),
+                    s.metric_interval_upper_bound()
+                        .map_or(Value::Null, Value::Number),
+                );
+                m.insert(
+                    "adjustment".into(),
+                    Value::Number(f64::from(s.scaling_adjustment())),
+                );
+                Value::Map(m)
+            })
+            .collect();
+        attrs.insert("step".into(), Value::List(steps));
+        attrs.insert(
+            "metric_aggregation_type".into(),
+            opt(step
+                .and_then(StepScalingPolicyConfiguration::metric_aggregation_type)
+                .map(MetricAggregationType::as_str)),
+        );
+        attrs.insert("estimated_instance_warmup".into(), Value::Null);
+        attrs.insert(
+            "target_value".into(),
+            tracking.map_or(Value::Null, |t| Value::Number(t.target_value())),
+        );
+        attrs.insert(
+            "target_metric".into(),
+            opt(tracking
+                .and_then(TargetTrackingScalingPolicyConfiguration::predefined_metric_specification)
+                .map(|m| m.predefined_metric_type().as_str())),
+        );
+        let mut computed = IndexMap::new();
+        computed.insert("id".into(), Value::str(&id));
+        computed.insert("arn".into(), Value::str(arn));
+        Ok(LiveResource {
+            addr: None,
+            stack: None,
+            id,
+            attrs,
+            computed,
+        })
+    }
+
+    /// Write the whole policy.
+    pub(super) async fn put(
+        client: &Client,
+        service: &str,
+        name: &str,
+        attrs: &IndexMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        const OP: &str = "PutScalingPolicy";
+        let call = client
+            .put_scaling_policy()
+            .policy_name(name)
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(service)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount);
+        let call = match policy_type(attrs) {
+            "TargetTrackingScaling" => {
+                let metric =
+                    s(attrs, "target_metric").unwrap_or_else(|| default_metric(attrs).into());
+                call.policy_type(PolicyType::TargetTrackingScaling)
+                    .target_tracking_scaling_policy_configuration(
+                        TargetTrackingScalingPolicyConfiguration::builder()
+                            .predefined_metric_specification(
+                                PredefinedMetricSpecification::builder()
+                                    .predefined_metric_type(MetricType::from(metric.as_str()))
+                                    .build()
+                                    .map_err(|e| ProviderError::new(SERVICE, OP, e.to_string()))?,
+                            )
+                            .set_target_value(attrs.get("target_value").and_then(Value::as_f64))
+                            .build()
+                            .map_err(|e| ProviderError::new(SERVICE, OP, e.to_string()))?,
+                    )
+            }
+            "StepScaling" => {
+                let mut steps = Vec::new();
+                for step in attrs
+                    .get("step")
+                    .and_then(Value::as_list)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Value::as_map)
+                {
+                    steps.push(
+                        StepAdjustment::builder()
+                            .set_metric_interval_lower_bound(
+                                step.get("lower_bound").and_then(Value::as_f64),
+                            )
+                            .set_metric_interval_upper_bound(
+                                step.get("upper_bound").and_then(Value::as_f64),
+                            )
+                            .set_scaling_adjustment(int(step, "adjustment", SERVICE)?)
+                            .build()
+                            .map_err(|e| ProviderError::new(SERVICE, OP, e.to_string()))?,
+                    );
+                }
+                call.policy_type(PolicyType::StepScaling)
+                    .step_scaling_policy_configuration(
+                        StepScalingPolicyConfiguration::builder()
+                            .set_adjustment_type(
+                                s(attrs, "adjustment_type")
+                                    .map(|a| AdjustmentType::from(a.as_str())),
+                            )
+                            .set_metric_aggregation_type(
+                                s(attrs, "metric_aggregation_type")
+                                    .map(|a| MetricAggregationType::from(a.as_str())),
+                            )
+                            .set_cooldown(int(attrs, "cooldown", SERVICE)?)
+                            .set_step_adjustments(Some(steps))
+                            .build(),
+                    )
+            }
+            _ => {
+                return Err(ProviderError::new(
+                    SERVICE,
+                    OP,
+                    "an ECS service's policies are step or target tracking (Application Auto Scaling has no simple scaling): write `step` blocks instead of `scaling_adjustment`",
+                ));
+            }
+        };
+        call.send().await.map(drop).map_err(failed(SERVICE, OP))
+    }
+
+    pub(super) async fn delete(
+        client: &Client,
+        service: &str,
+        name: &str,
+    ) -> Result<(), ProviderError> {
+        client
+            .delete_scaling_policy()
+            .policy_name(name)
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(service)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .send()
+            .await
+            .map(drop)
+            .map_err(failed(SERVICE, "DeleteScalingPolicy"))
     }
 }

@@ -52,12 +52,28 @@ const TARGET_METRICS: &[&str] = &[
     "ASGAverageCPUUtilization",
     "ASGAverageNetworkIn",
     "ASGAverageNetworkOut",
+    "ECSServiceAverageCPUUtilization",
+    "ECSServiceAverageMemoryUtilization",
 ];
+
+/// The default metric a target-tracking policy follows.
+pub(crate) fn default_metric(attrs: &IndexMap<String, Value>) -> &'static str {
+    if ecs(attrs) {
+        "ECSServiceAverageCPUUtilization"
+    } else {
+        "ASGAverageCPUUtilization"
+    }
+}
+
+/// Whether the policy is an ECS service's (Application Auto Scaling).
+pub(crate) fn ecs(attrs: &IndexMap<String, Value>) -> bool {
+    attrs.get("ecs_service").is_some_and(|v| *v != Value::Null)
+}
 
 pub static SCHEMA: KindSchema = KindSchema {
     name: "scaling_policy",
     service: "autoscaling",
-    summary: "A scaling policy of an Auto Scaling group: simple (`scaling_adjustment`), step (`step` blocks) or target tracking (`target_value`). Simple and step policies act when an `alarm` names their `arn` in its `alarm_actions`. Set exactly one of the three.",
+    summary: "A scaling policy of an Auto Scaling group or an ECS service: simple (`scaling_adjustment`, groups only), step (`step` blocks) or target tracking (`target_value`). Simple and step policies act when an `alarm` names their `arn` in its `alarm_actions`. Set exactly one of the three.",
     attrs: &[
         computed_optional(
             "name",
@@ -65,10 +81,18 @@ pub static SCHEMA: KindSchema = KindSchema {
             "The policy's name, unique within its group; defaults to `<stack>-<block name>`.",
         )
         .force_new(),
-        required(
+        optional(
             "autoscaling_group",
             Type::String,
-            "The group's name: `autoscaling_group.web.name`.",
+            "null",
+            "The Auto Scaling group's name: `autoscaling_group.web.name`. Set this or `ecs_service`.",
+        )
+        .force_new(),
+        optional(
+            "ecs_service",
+            Type::String,
+            "null",
+            "An ECS service's `resource_id` (`ecs_service.web.resource_id`), whose `max_count` registers it for scaling; its policies are step or target tracking. Set this or `autoscaling_group`.",
         )
         .force_new(),
         optional(
@@ -92,7 +116,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             "cooldown",
             Type::Number,
             "null",
-            "Simple scaling: seconds after an adjustment before another; null for the group's `default_cooldown`.",
+            "Seconds after an adjustment before another: simple scaling of a group (null for its `default_cooldown`), step scaling of an ECS service.",
         ),
         optional(
             "step",
@@ -121,7 +145,7 @@ pub static SCHEMA: KindSchema = KindSchema {
         computed_optional(
             "target_metric",
             Type::String,
-            "Target tracking: the group's predefined metric to follow; ASGAverageCPUUtilization when not given.",
+            "Target tracking: the predefined metric to follow; ASGAverageCPUUtilization (a group) or ECSServiceAverageCPUUtilization (a service) when not given.",
         )
         .one_of(TARGET_METRICS),
     ],
@@ -158,10 +182,111 @@ pub(crate) fn policy_type(attrs: &IndexMap<String, Value>) -> &'static str {
     }
 }
 
+/// An ECS service's policy: Application Auto Scaling's, on the service's
+/// scalable target.
+fn ecs_properties(
+    cfn: &dyn CfnValues,
+    attrs: &IndexMap<String, Value>,
+) -> serde_json::Map<String, Json> {
+    let get = |k: &str| attrs.get(k).filter(|v| **v != Value::Null);
+    let ty = policy_type(attrs);
+    let mut props = serde_json::Map::new();
+    props.insert(
+        "PolicyName".into(),
+        get("name").map_or_else(|| json!(cfn.logical_id()), |n| cfn.value(n)),
+    );
+    props.insert("PolicyType".into(), json!(ty));
+    let service = get("ecs_service");
+    match service.and_then(|v| cfn.reference_to(v)) {
+        // The service's block exports its scalable target beside it.
+        Some((_, service_id)) => {
+            props.insert(
+                "ScalingTargetId".into(),
+                json!({ "Ref": format!("{service_id}ScalingTarget") }),
+            );
+        }
+        None => {
+            props.insert("ServiceNamespace".into(), json!("ecs"));
+            props.insert(
+                "ScalableDimension".into(),
+                json!("ecs:service:DesiredCount"),
+            );
+            props.insert(
+                "ResourceId".into(),
+                service.map_or(Json::Null, |v| cfn.value(v)),
+            );
+        }
+    }
+    if ty == "TargetTrackingScaling" {
+        props.insert(
+            "TargetTrackingScalingPolicyConfiguration".into(),
+            json!({
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": get("target_metric").map_or(json!(default_metric(attrs)), |v| cfn.value(v))
+                },
+                "TargetValue": get("target_value").map_or(Json::Null, |v| cfn.value(v)),
+            }),
+        );
+        return props;
+    }
+    let mut config = super::cfn_values(
+        cfn,
+        attrs,
+        &[
+            ("AdjustmentType", "adjustment_type"),
+            ("MetricAggregationType", "metric_aggregation_type"),
+            ("Cooldown", "cooldown"),
+        ],
+    );
+    config.insert("StepAdjustments".into(), step_adjustments(cfn, attrs));
+    props.insert(
+        "StepScalingPolicyConfiguration".into(),
+        Json::Object(config),
+    );
+    props
+}
+
+/// The `step` blocks as CloudFormation's step adjustments.
+fn step_adjustments(cfn: &dyn CfnValues, attrs: &IndexMap<String, Value>) -> Json {
+    Json::Array(
+        attrs
+            .get("step")
+            .and_then(Value::as_list)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Value::as_map)
+            .map(|s| {
+                let mut step = serde_json::Map::new();
+                for (key, attr) in [
+                    ("MetricIntervalLowerBound", "lower_bound"),
+                    ("MetricIntervalUpperBound", "upper_bound"),
+                    ("ScalingAdjustment", "adjustment"),
+                ] {
+                    if let Some(v) = s.get(attr).filter(|v| **v != Value::Null) {
+                        step.insert(key.into(), cfn.value(v));
+                    }
+                }
+                Json::Object(step)
+            })
+            .collect(),
+    )
+}
+
+fn type_by(attrs: &IndexMap<String, Value>) -> &'static str {
+    if ecs(attrs) {
+        "AWS::ApplicationAutoScaling::ScalingPolicy"
+    } else {
+        "AWS::AutoScaling::ScalingPolicy"
+    }
+}
+
 fn properties(
     cfn: &dyn CfnValues,
     attrs: &IndexMap<String, Value>,
 ) -> serde_json::Map<String, Json> {
+    if ecs(attrs) {
+        return ecs_properties(cfn, attrs);
+    }
     let get = |k: &str| attrs.get(k).filter(|v| **v != Value::Null);
     let ty = policy_type(attrs);
     let mut props = super::cfn_values(cfn, attrs, &[("AutoScalingGroupName", "autoscaling_group")]);
@@ -172,7 +297,7 @@ fn properties(
                 "TargetTrackingConfiguration".into(),
                 json!({
                     "PredefinedMetricSpecification": {
-                        "PredefinedMetricType": get("target_metric").map_or(json!(TARGET_METRICS[0]), |v| cfn.value(v))
+                        "PredefinedMetricType": get("target_metric").map_or(json!(default_metric(attrs)), |v| cfn.value(v))
                     },
                     "TargetValue": get("target_value").map_or(Json::Null, |v| cfn.value(v)),
                 }),
@@ -193,26 +318,7 @@ fn properties(
                     ("EstimatedInstanceWarmup", "estimated_instance_warmup"),
                 ],
             ));
-            let steps: Vec<Json> = get("step")
-                .and_then(Value::as_list)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(Value::as_map)
-                .map(|s| {
-                    let mut step = serde_json::Map::new();
-                    for (key, attr) in [
-                        ("MetricIntervalLowerBound", "lower_bound"),
-                        ("MetricIntervalUpperBound", "upper_bound"),
-                        ("ScalingAdjustment", "adjustment"),
-                    ] {
-                        if let Some(v) = s.get(attr).filter(|v| **v != Value::Null) {
-                            step.insert(key.into(), cfn.value(v));
-                        }
-                    }
-                    Json::Object(step)
-                })
-                .collect();
-            props.insert("StepAdjustments".into(), Json::Array(steps));
+            props.insert("StepAdjustments".into(), step_adjustments(cfn, attrs));
         }
         _ => {
             props.extend(super::cfn_values(
@@ -240,11 +346,15 @@ fn import_id(p: &Physical<'_>) -> Result<String, String> {
         .ok_or_else(|| format!("`{}` is not a scaling policy's ARN", p.id))
 }
 
-/// The group and the name in a policy's ARN.
+/// The group (or the ECS service, `service/CLUSTER/NAME`) and the name in
+/// a policy's ARN.
 pub(crate) fn split_arn(arn: &str) -> Option<(&str, &str)> {
     let (rest, name) = arn.rsplit_once(":policyName/")?;
-    let (_, group) = rest.rsplit_once(":autoScalingGroupName/")?;
-    Some((group, name))
+    if let Some((_, group)) = rest.rsplit_once(":autoScalingGroupName/") {
+        return Some((group, name));
+    }
+    let (_, service) = rest.rsplit_once(":resource/ecs/")?;
+    Some((service, name))
 }
 
 static CLOUDFORMATION: CfnMapping = CfnMapping::of(
@@ -257,7 +367,8 @@ static CLOUDFORMATION: CfnMapping = CfnMapping::of(
     ],
     properties,
 )
-.importing(import_id);
+.importing(import_id)
+.typed_by(type_by, &["AWS::ApplicationAutoScaling::ScalingPolicy"]);
 
 static FIXTURE: Fixture = Fixture {
     create: concat!(
@@ -331,7 +442,7 @@ scaling_policy contract {
 pub static KIND: Kind = Kind {
     schema: &SCHEMA,
     aws: &aws::Policies,
-    identity: Identity::NameWithin("autoscaling_group"),
+    identity: Identity::NameWithin(&["autoscaling_group", "ecs_service"]),
     per_resource_reads: false,
     read_when_unused: true,
     cloudformation: &CLOUDFORMATION,
@@ -349,6 +460,12 @@ mod tests {
                 "arn:aws:autoscaling:eu-west-2:123456789012:scalingPolicy:0f1e2d3c-aaaa-bbbb-cccc-0123456789ab:autoScalingGroupName/web-asg:policyName/ScaleUp"
             ),
             Some(("web-asg", "ScaleUp"))
+        );
+        assert_eq!(
+            split_arn(
+                "arn:aws:autoscaling:eu-west-2:123456789012:scalingPolicy:0f1e2d3c-aaaa-bbbb-cccc-0123456789ab:resource/ecs/service/moodle/web:policyName/ScaleOut"
+            ),
+            Some(("service/moodle/web", "ScaleOut"))
         );
         assert_eq!(split_arn("arn:aws:sns:eu-west-2:123456789012:topic"), None);
     }
