@@ -2,7 +2,8 @@
 //! covers (every example, a std/network instance, a Memcached and
 //! provisioned MySQL std/ha) pass cfn-lint (from the project's virtualenv, where moto[server]
 //! brings it) with no errors; an estate with kinds it does not cover yet
-//! is refused, block by block. checkov (from its own virtualenv) finds
+//! is refused, block by block. Serverless caches and an ECS service's step
+//! policy with its alarm pass too. checkov (from its own virtualenv) finds
 //! in the examples no failed check the README does not accept, with why.
 
 use std::path::Path;
@@ -176,10 +177,77 @@ output db = module.vle.database_endpoint
 output cache = module.vle.session_cache_endpoint
 "#,
         ),
+        (
+            "serverless.moodle",
+            r#"
+use "std/ha"
+
+ha vle {
+  name                    = "vle"
+  web_image_id            = "ami-0123456789abcdef0"
+  cache_serverless        = true
+  cache_serverless_max_gb = 10
+  web_scaling             = "step"
+}
+
+output cache = module.vle.session_cache_endpoint
+"#,
+        ),
+        (
+            "ecs_scaling.moodle",
+            r#"
+vpc main {
+  cidr_block = "10.72.0.0/16"
+}
+
+subnet a {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.72.1.0/24"
+  availability_zone = "eu-west-2a"
+}
+
+ecs_cluster moodle {}
+
+ecs_task_definition moodle {
+  cpu    = 512
+  memory = 1024
+  container {
+    name  = "moodle"
+    image = "moodle:4.4-php8.0"
+    port  = 80
+  }
+}
+
+ecs_service moodle {
+  cluster_arn         = ecs_cluster.moodle.arn
+  task_definition_arn = ecs_task_definition.moodle.arn
+  subnet_ids          = [subnet.a.id]
+  min_count           = 1
+  max_count           = 4
+}
+
+scaling_policy out {
+  ecs_service = ecs_service.moodle.resource_id
+  cooldown    = 300
+  step {
+    lower_bound = 0
+    adjustment  = 1
+  }
+}
+
+alarm busy {
+  namespace     = "AWS/ECS"
+  metric_name   = "CPUUtilization"
+  threshold     = 85
+  comparison    = "GreaterThanOrEqualToThreshold"
+  alarm_actions = [scaling_policy.out.arn]
+}
+"#,
+        ),
     ];
-    // One workspace for the six files (export reads no AWS), and one
-    // cfn-lint for the six templates: its start-up, loading every
-    // resource schema, is most of its time.
+    // One workspace for the files (export reads no AWS), and one cfn-lint
+    // for their templates: its start-up, loading every resource schema, is
+    // most of its time.
     let ws = Workspace::new("network.moodle", "");
     let mut templates = Vec::new();
     for (file, text) in files {

@@ -144,6 +144,13 @@ fn properties(
 ) -> serde_json::Map<String, Json> {
     let get = |k: &str| attrs.get(k).filter(|v| **v != Value::Null);
     let mut props = super::cfn_values(cfn, attrs, &[("ServerlessCacheName", "name")]);
+    // CloudFormation needs a name (it makes none): the block's logical id,
+    // as ElastiCache takes names (lower case, at most 40 characters).
+    if !props.contains_key("ServerlessCacheName") {
+        let mut name = cfn.logical_id().to_lowercase();
+        name.truncate(40);
+        props.insert("ServerlessCacheName".into(), json!(name));
+    }
     props.extend(super::cfn_properties(
         cfn,
         attrs,
