@@ -67,10 +67,7 @@ fn live(p: &ScalingPolicy) -> Result<LiveResource, ProviderError> {
     attrs.insert("name".into(), Value::str(name));
     attrs.insert("autoscaling_group".into(), Value::str(group));
     attrs.insert("ecs_service".into(), Value::Null);
-    attrs.insert(
-        "adjustment_type".into(),
-        Value::str(p.adjustment_type().unwrap_or("ChangeInCapacity")),
-    );
+    attrs.insert("adjustment_type".into(), opt(p.adjustment_type()));
     attrs.insert("scaling_adjustment".into(), number(p.scaling_adjustment()));
     attrs.insert("cooldown".into(), number(p.cooldown()));
     let steps = p
@@ -180,13 +177,17 @@ async fn put(
                 );
             }
             call = call
-                .set_adjustment_type(s(attrs, "adjustment_type"))
+                .adjustment_type(
+                    s(attrs, "adjustment_type").unwrap_or_else(|| "ChangeInCapacity".into()),
+                )
                 .set_metric_aggregation_type(s(attrs, "metric_aggregation_type"))
                 .set_step_adjustments(Some(steps));
         }
         _ => {
             call = call
-                .set_adjustment_type(s(attrs, "adjustment_type"))
+                .adjustment_type(
+                    s(attrs, "adjustment_type").unwrap_or_else(|| "ChangeInCapacity".into()),
+                )
                 .set_scaling_adjustment(int(attrs, "scaling_adjustment", SERVICE)?)
                 .set_cooldown(int(attrs, "cooldown", SERVICE)?);
         }
@@ -371,10 +372,9 @@ mod ecs {
         attrs.insert("ecs_service".into(), Value::str(service));
         attrs.insert(
             "adjustment_type".into(),
-            Value::str(
-                step.and_then(StepScalingPolicyConfiguration::adjustment_type)
-                    .map_or("ChangeInCapacity", AdjustmentType::as_str),
-            ),
+            opt(step
+                .and_then(StepScalingPolicyConfiguration::adjustment_type)
+                .map(AdjustmentType::as_str)),
         );
         attrs.insert("scaling_adjustment".into(), Value::Null);
         attrs.insert(
@@ -491,10 +491,11 @@ mod ecs {
                 call.policy_type(PolicyType::StepScaling)
                     .step_scaling_policy_configuration(
                         StepScalingPolicyConfiguration::builder()
-                            .set_adjustment_type(
+                            .adjustment_type(AdjustmentType::from(
                                 s(attrs, "adjustment_type")
-                                    .map(|a| AdjustmentType::from(a.as_str())),
-                            )
+                                    .as_deref()
+                                    .unwrap_or("ChangeInCapacity"),
+                            ))
                             .set_metric_aggregation_type(
                                 s(attrs, "metric_aggregation_type")
                                     .map(|a| MetricAggregationType::from(a.as_str())),

@@ -95,11 +95,10 @@ pub static SCHEMA: KindSchema = KindSchema {
             "An ECS service's `resource_id` (`ecs_service.web.resource_id`), whose `max_count` registers it for scaling; its policies are step or target tracking. Set this or `autoscaling_group`.",
         )
         .force_new(),
-        optional(
+        computed_optional(
             "adjustment_type",
             Type::String,
-            "\"ChangeInCapacity\"",
-            "What an adjustment counts (simple and step): ChangeInCapacity (instances), ExactCapacity or PercentChangeInCapacity.",
+            "What an adjustment counts (simple and step): ChangeInCapacity (instances, when not given), ExactCapacity or PercentChangeInCapacity.",
         )
         .one_of(&[
             "ChangeInCapacity",
@@ -238,6 +237,9 @@ fn ecs_properties(
             ("Cooldown", "cooldown"),
         ],
     );
+    config
+        .entry("AdjustmentType")
+        .or_insert_with(|| json!("ChangeInCapacity"));
     config.insert("StepAdjustments".into(), step_adjustments(cfn, attrs));
     props.insert(
         "StepScalingPolicyConfiguration".into(),
@@ -287,6 +289,21 @@ fn properties(
     if ecs(attrs) {
         return ecs_properties(cfn, attrs);
     }
+    let mut props = asg_properties(cfn, attrs);
+    // Simple and step policies need one; AWS's usual is instances.
+    if !props.contains_key("TargetTrackingConfiguration") {
+        props
+            .entry("AdjustmentType")
+            .or_insert_with(|| json!("ChangeInCapacity"));
+    }
+    props
+}
+
+/// An Auto Scaling group's policy.
+fn asg_properties(
+    cfn: &dyn CfnValues,
+    attrs: &IndexMap<String, Value>,
+) -> serde_json::Map<String, Json> {
     let get = |k: &str| attrs.get(k).filter(|v| **v != Value::Null);
     let ty = policy_type(attrs);
     let mut props = super::cfn_values(cfn, attrs, &[("AutoScalingGroupName", "autoscaling_group")]);
