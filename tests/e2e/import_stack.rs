@@ -596,6 +596,9 @@ fn nested_stacks_import_into_one_file() {
 /// what it does not carry, and the first plan only adds mdl's tags.
 #[test]
 fn a_reference_shaped_stack_imports_without_losing_a_setting() {
+    // Bucket names are global: the stack's is its account's own.
+    let ws = Workspace::new("unused.moodle", "");
+    let bucket = ws.moto.bucket("refarch-logs");
     let az = |s: &str| format!("eu-west-2{s}");
     let mut resources = serde_json::json!({
         "Vpc": { "Type": "AWS::EC2::VPC", "Properties": { "CidrBlock": "10.60.0.0/16" } },
@@ -730,7 +733,7 @@ fn a_reference_shaped_stack_imports_without_losing_a_setting() {
         },
         "AccessLogBucket": {
             "Type": "AWS::S3::Bucket",
-            "Properties": { "BucketName": "refarch-access-logs-e2e" }
+            "Properties": { "BucketName": bucket }
         }
     });
     for (logical, letter, cidr) in [
@@ -748,7 +751,6 @@ fn a_reference_shaped_stack_imports_without_losing_a_setting() {
         });
     }
     let template = serde_json::json!({ "Resources": resources });
-    let ws = Workspace::new("unused.moodle", "");
     assert_eq!(create_stack(&ws, "refarch", &template), "CREATE_COMPLETE");
     let import = ws.mdl(&["import", "refarch.moodle", "--from-stack", "refarch"]);
     assert_eq!(import.code, 0, "{}", import.all());
