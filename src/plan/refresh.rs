@@ -108,27 +108,24 @@ pub async fn refresh_with(
                 || state.resources.keys().any(|a| a.kind == k.name)
         })
         .collect();
-    // Each read: the kind it is for (an index into all_kinds) and the ids.
-    let mut reads: Vec<(usize, Vec<String>)> = Vec::new();
-    for (i, kind) in all_kinds.iter().enumerate() {
-        let known_ids: Vec<String> = state
-            .resources
-            .values()
-            .filter(|r| r.addr.kind == kind.name && !r.id.is_empty())
-            .map(|r| r.id.clone())
-            .collect();
-        if options.per_resource {
-            reads.extend(known_ids.into_iter().map(|id| (i, vec![id])));
-        } else {
-            reads.push((i, known_ids));
-        }
-    }
+    // The ids state knows, by kind: each kind's read is given its own, and
+    // the share holds them all (a group's read leaves out its rules').
     let mut state_ids: HashMap<String, Vec<String>> = HashMap::new();
     for r in state.resources.values().filter(|r| !r.id.is_empty()) {
         state_ids
             .entry(r.addr.kind.clone())
             .or_default()
             .push(r.id.clone());
+    }
+    // Each read: the kind it is for (an index into all_kinds) and the ids.
+    let mut reads: Vec<(usize, Vec<String>)> = Vec::new();
+    for (i, kind) in all_kinds.iter().enumerate() {
+        let known_ids = state_ids.get(kind.name).cloned().unwrap_or_default();
+        if options.per_resource {
+            reads.extend(known_ids.into_iter().map(|id| (i, vec![id])));
+        } else {
+            reads.push((i, known_ids));
+        }
     }
     let share = ReadShare::knowing(state_ids);
     let results: Vec<(usize, Result<ReadResponse, ProviderError>, Duration)> =

@@ -504,12 +504,9 @@ fn asg_behind_a_target_group_keeps_a_scaled_capacity_and_the_bastion_resizes_in_
     assert!(running_instances(&ws).is_empty(), "every instance is gone");
 }
 
-/// The preview estate's scaling: a step policy of an ECS service (one
-/// task more above 85 % CPU), driven by an alarm. It applies, re-plans
-/// empty, changes a step in place, and is destroyed with the service.
-#[test]
-fn an_ecs_service_scales_by_a_step_policy_and_its_alarm() {
-    const SCALED: &str = r#"
+/// An ECS service scaled by a step policy that an alarm drives (the
+/// export test lints its template too).
+pub(crate) const ECS_STEP_SCALED: &str = r#"
 vpc main {
   cidr_block = "10.71.0.0/16"
 }
@@ -563,7 +560,13 @@ alarm busy {
   alarm_actions      = [scaling_policy.out.arn]
 }
 "#;
-    let ws = Workspace::new("scaled.moodle", SCALED);
+
+/// The preview estate's scaling: a step policy of an ECS service (one
+/// task more above 85 % CPU), driven by an alarm. It applies, re-plans
+/// empty, changes a step in place, and is destroyed with the service.
+#[test]
+fn an_ecs_service_scales_by_a_step_policy_and_its_alarm() {
+    let ws = Workspace::new("scaled.moodle", ECS_STEP_SCALED);
     ws.expect("apply", &["--auto-approve"], 0);
     ws.expect("plan", &["--detailed-exitcode"], 0);
     let policies = Workspace::runtime().block_on(async {

@@ -193,57 +193,7 @@ ha vle {
 output cache = module.vle.session_cache_endpoint
 "#,
         ),
-        (
-            "ecs_scaling.moodle",
-            r#"
-vpc main {
-  cidr_block = "10.72.0.0/16"
-}
-
-subnet a {
-  vpc_id            = vpc.main.id
-  cidr_block        = "10.72.1.0/24"
-  availability_zone = "eu-west-2a"
-}
-
-ecs_cluster moodle {}
-
-ecs_task_definition moodle {
-  cpu    = 512
-  memory = 1024
-  container {
-    name  = "moodle"
-    image = "moodle:4.4-php8.0"
-    port  = 80
-  }
-}
-
-ecs_service moodle {
-  cluster_arn         = ecs_cluster.moodle.arn
-  task_definition_arn = ecs_task_definition.moodle.arn
-  subnet_ids          = [subnet.a.id]
-  min_count           = 1
-  max_count           = 4
-}
-
-scaling_policy out {
-  ecs_service = ecs_service.moodle.resource_id
-  cooldown    = 300
-  step {
-    lower_bound = 0
-    adjustment  = 1
-  }
-}
-
-alarm busy {
-  namespace     = "AWS/ECS"
-  metric_name   = "CPUUtilization"
-  threshold     = 85
-  comparison    = "GreaterThanOrEqualToThreshold"
-  alarm_actions = [scaling_policy.out.arn]
-}
-"#,
-        ),
+        ("ecs_scaling.moodle", crate::compute::ECS_STEP_SCALED),
     ];
     // One workspace for the files (export reads no AWS), and one cfn-lint
     // for their templates: its start-up, loading every resource schema, is

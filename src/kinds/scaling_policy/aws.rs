@@ -18,6 +18,48 @@ use crate::value::Value;
 
 const SERVICE: &str = "autoscaling";
 
+/// The `step` blocks, as both APIs take them: lower and upper bound, and
+/// the adjustment.
+type Step = (Option<f64>, Option<f64>, Option<i32>);
+
+fn steps(
+    attrs: &IndexMap<String, Value>,
+    service: &'static str,
+) -> Result<Vec<Step>, ProviderError> {
+    attrs
+        .get("step")
+        .and_then(Value::as_list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_map)
+        .map(|step| {
+            Ok((
+                step.get("lower_bound").and_then(Value::as_f64),
+                step.get("upper_bound").and_then(Value::as_f64),
+                int(step, "adjustment", service)?,
+            ))
+        })
+        .collect()
+}
+
+/// A step as a `step` block, as both APIs answer it.
+fn step_value(lower: Option<f64>, upper: Option<f64>, adjustment: Option<i32>) -> Value {
+    let mut step = IndexMap::new();
+    step.insert(
+        "lower_bound".into(),
+        lower.map_or(Value::Null, Value::Number),
+    );
+    step.insert(
+        "upper_bound".into(),
+        upper.map_or(Value::Null, Value::Number),
+    );
+    step.insert(
+        "adjustment".into(),
+        adjustment.map_or(Value::Null, |a| Value::Number(f64::from(a))),
+    );
+    Value::Map(step)
+}
+
 pub struct Policies;
 
 /// A policy's group (or ECS service) and name, from its id: `GROUP/NAME`,
@@ -74,19 +116,11 @@ fn live(p: &ScalingPolicy) -> Result<LiveResource, ProviderError> {
         .step_adjustments()
         .iter()
         .map(|s| {
-            let mut step = IndexMap::new();
-            step.insert(
-                "lower_bound".into(),
-                s.metric_interval_lower_bound()
-                    .map_or(Value::Null, Value::Number),
-            );
-            step.insert(
-                "upper_bound".into(),
-                s.metric_interval_upper_bound()
-                    .map_or(Value::Null, Value::Number),
-            );
-            step.insert("adjustment".into(), number(s.scaling_adjustment()));
-            Value::Map(step)
+            step_value(
+                s.metric_interval_lower_bound(),
+                s.metric_interval_upper_bound(),
+                s.scaling_adjustment(),
+            )
         })
         .collect();
     attrs.insert("step".into(), Value::List(steps));
@@ -156,26 +190,16 @@ async fn put(
             );
         }
         "StepScaling" => {
-            let mut steps = Vec::new();
-            for step in attrs
-                .get("step")
-                .and_then(Value::as_list)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(Value::as_map)
-            {
-                steps.push(
+            let steps = steps(attrs, SERVICE)?
+                .into_iter()
+                .map(|(lower, upper, adjustment)| {
                     StepAdjustment::builder()
-                        .set_metric_interval_lower_bound(
-                            step.get("lower_bound").and_then(Value::as_f64),
-                        )
-                        .set_metric_interval_upper_bound(
-                            step.get("upper_bound").and_then(Value::as_f64),
-                        )
-                        .set_scaling_adjustment(int(step, "adjustment", SERVICE)?)
-                        .build(),
-                );
-            }
+                        .set_metric_interval_lower_bound(lower)
+                        .set_metric_interval_upper_bound(upper)
+                        .set_scaling_adjustment(adjustment)
+                        .build()
+                })
+                .collect();
             call = call
                 .adjustment_type(
                     s(attrs, "adjustment_type").unwrap_or_else(|| "ChangeInCapacity".into()),
@@ -323,7 +347,7 @@ mod ecs {
     use indexmap::IndexMap;
 
     use super::super::{default_metric, policy_type};
-    use crate::provider::aws::call::failed;
+    use crate::provider::aws::call::{failed, unbuilt};
     use crate::provider::aws::fields::{always, int, opt, s};
     use crate::provider::{LiveResource, ProviderError};
     use crate::value::Value;
@@ -386,22 +410,11 @@ mod ecs {
             .unwrap_or_default()
             .iter()
             .map(|s| {
-                let mut m = IndexMap::new();
-                m.insert(
-                    "lower_bound".into(),
-                    s.metric_interval_lower_bound()
-                        .map_or(Value::Null, Value::Number),
-                );
-                m.insert(
-                    "upper_bound".into(),
-                    s.metric_interval_upper_bound()
-                        .map_or(Value::Null, Value::Number),
-                );
-                m.insert(
-                    "adjustment".into(),
-                    Value::Number(f64::from(s.scaling_adjustment())),
-                );
-                Value::Map(m)
+                super::step_value(
+                    s.metric_interval_lower_bound(),
+                    s.metric_interval_upper_bound(),
+                    Some(s.scaling_adjustment()),
+                )
             })
             .collect();
         attrs.insert("step".into(), Value::List(steps));
@@ -459,35 +472,25 @@ mod ecs {
                                 PredefinedMetricSpecification::builder()
                                     .predefined_metric_type(MetricType::from(metric.as_str()))
                                     .build()
-                                    .map_err(|e| ProviderError::new(SERVICE, OP, e.to_string()))?,
+                                    .map_err(unbuilt(SERVICE))?,
                             )
                             .set_target_value(attrs.get("target_value").and_then(Value::as_f64))
                             .build()
-                            .map_err(|e| ProviderError::new(SERVICE, OP, e.to_string()))?,
+                            .map_err(unbuilt(SERVICE))?,
                     )
             }
             "StepScaling" => {
-                let mut steps = Vec::new();
-                for step in attrs
-                    .get("step")
-                    .and_then(Value::as_list)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(Value::as_map)
-                {
-                    steps.push(
+                let steps = super::steps(attrs, SERVICE)?
+                    .into_iter()
+                    .map(|(lower, upper, adjustment)| {
                         StepAdjustment::builder()
-                            .set_metric_interval_lower_bound(
-                                step.get("lower_bound").and_then(Value::as_f64),
-                            )
-                            .set_metric_interval_upper_bound(
-                                step.get("upper_bound").and_then(Value::as_f64),
-                            )
-                            .set_scaling_adjustment(int(step, "adjustment", SERVICE)?)
+                            .set_metric_interval_lower_bound(lower)
+                            .set_metric_interval_upper_bound(upper)
+                            .set_scaling_adjustment(adjustment)
                             .build()
-                            .map_err(|e| ProviderError::new(SERVICE, OP, e.to_string()))?,
-                    );
-                }
+                            .map_err(unbuilt(SERVICE))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 call.policy_type(PolicyType::StepScaling)
                     .step_scaling_policy_configuration(
                         StepScalingPolicyConfiguration::builder()
