@@ -9,7 +9,6 @@ use super::{Ui, command_line_diag};
 use crate::diagnostics::SourceMap;
 use crate::engine::open;
 use crate::import::{Adopted, Left, Mapping, StackArn};
-use crate::lang::ResourceAddr;
 use crate::provider::aws::{AwsProvider, Stack};
 use crate::provider::{Provider, ReadRequest};
 use crate::schema::KindSchema;
@@ -144,6 +143,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
             .map(|(stack, _)| stack.to_string())
     });
     name_blocks(&mut adopted);
+    crate::import::fold_repeated(&mut adopted);
     let text = crate::import::render(stack_name, &stack.stack_id, &adopted, &folded, &left, &[]);
     let text = match canonical(&text) {
         Ok(t) => t,
@@ -241,7 +241,7 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         None
     };
     for a in &adopted {
-        let addr = ResourceAddr::new(a.kind.name, a.name.clone());
+        let addr = a.addr();
         let mut attrs = a.live.attrs.clone();
         crate::schema::redact(a.kind, &mut attrs, &state.salt);
         state.resources.insert(
@@ -834,12 +834,7 @@ fn settings_left(
     };
     let blocks: Vec<(String, String)> = adopted
         .iter()
-        .map(|a| {
-            (
-                a.logical_id.clone(),
-                crate::export::logical_id(&ResourceAddr::new(a.kind.name, a.name.clone())),
-            )
-        })
+        .map(|a| (a.logical_id.clone(), crate::export::logical_id(&a.addr())))
         .collect();
     let types: HashSet<String> = exported
         .get("Resources")

@@ -152,6 +152,9 @@ pub struct Adopted {
     pub live: LiveResource,
     /// Settings AWS did not report, taken at mdl's defaults.
     pub assumed: Vec<&'static str>,
+    /// Its key in a block written once with `for_each` for resources
+    /// that differ only by index or AZ (`SubnetA`, `SubnetB`).
+    pub key: Option<String>,
 }
 
 impl Adopted {
@@ -172,7 +175,13 @@ impl Adopted {
             kind,
             live,
             assumed,
+            key: None,
         }
+    }
+
+    /// Its address in the written file.
+    pub fn addr(&self) -> crate::addr::ResourceAddr {
+        crate::addr::ResourceAddr::new(self.kind.name, self.name.clone()).with_key(self.key.clone())
     }
 }
 
@@ -418,9 +427,8 @@ pub fn render(
         out.push_str("#\n# Settings AWS did not report, taken at mdl's defaults (check them):\n");
         for a in assumed {
             out.push_str(&format!(
-                "#   {}.{}: {}\n",
-                a.kind.name,
-                a.name,
+                "#   {}: {}\n",
+                a.addr().local(),
                 a.assumed.join(", ")
             ));
         }
@@ -428,7 +436,18 @@ pub fn render(
     let mut params = String::new();
     let mut blocks = String::new();
     let mut section: Option<&str> = None;
-    for a in adopted {
+    let mut i = 0;
+    while i < adopted.len() {
+        let a = &adopted[i];
+        // A block written once with `for_each`: its members are adjacent.
+        let n = if a.key.is_some() {
+            adopted[i..]
+                .iter()
+                .take_while(|b| b.kind.name == a.kind.name && b.name == a.name && b.key.is_some())
+                .count()
+        } else {
+            1
+        };
         // A nested stack's resources (`Network.Vpc`) under a heading.
         let nested = a.logical_id.split_once('.').map(|(stack, _)| stack);
         if nested.is_some() && nested != section {
@@ -439,68 +458,123 @@ pub fn render(
         }
         section = nested;
         blocks.push('\n');
-        blocks.push_str(&format!("# {}\n", a.logical_id));
-        blocks.push_str(&format!("{} {} {{\n", a.kind.name, a.name));
-        for attr in a.kind.attrs {
-            if attr.create_only {
-                continue;
-            }
-            let Some(value) = a.live.attrs.get(attr.name) else {
-                continue;
-            };
-            // Unset where mdl's default is not: written as null, so that
-            // the default does not change it.
-            if *value == Value::Null
-                && attr.default_value().is_some_and(|d| d != Value::Null)
-                && !matches!(attr.ty, Type::Blocks(_))
-            {
-                blocks.push_str(&format!("  {} = null\n", attr.name));
-                continue;
-            }
-            if skip(attr, value, &a.live.attrs) {
-                continue;
-            }
-            if a.kind.is_sensitive(attr.name, &a.live.attrs) {
-                let param = secret_param(a, attr.name);
-                params.push_str(&format!(
-                    "\nparam {param}: string {{\n  doc = \"The {} of {}.{}: secrets are not read back from AWS.\"\n}}\n",
-                    attr.name, a.kind.name, a.name
-                ));
-                blocks.push_str(&format!("  {} = param.{param}\n", attr.name));
-                continue;
-            }
-            if let Type::Blocks(schema) = attr.ty {
-                for item in value.as_list().unwrap_or_default() {
-                    let Value::Map(fields) = item else { continue };
-                    blocks.push_str(&format!("  {} {{\n", attr.name));
-                    for field in schema.attrs {
-                        let Some(v) = fields.get(field.name) else {
-                            continue;
-                        };
-                        if skip(field, v, fields) {
-                            continue;
-                        }
-                        blocks.push_str(&format!(
-                            "    {} = {}\n",
-                            field.name,
-                            refs.render(v, field.name, a)
-                        ));
+        let members = &adopted[i..i + n];
+        let merged = (n > 1).then(|| repeated::merged(members, &refs)).flatten();
+        match merged {
+            Some(text) => blocks.push_str(&text),
+            // One by one: what `fold_repeated` did not merge (a merge it
+            // chose always succeeds here).
+            None => {
+                for (j, a) in members.iter().enumerate() {
+                    if j > 0 {
+                        blocks.push('\n');
                     }
-                    blocks.push_str("  }\n");
+                    let (lines, secrets) = body(a, &refs);
+                    params.push_str(&secrets);
+                    blocks.push_str(&format!(
+                        "# {}\n{} {} {{\n",
+                        a.logical_id, a.kind.name, a.name
+                    ));
+                    for l in lines {
+                        blocks.push_str(&l.text());
+                    }
+                    blocks.push_str("}\n");
                 }
-                continue;
             }
-            blocks.push_str(&format!(
-                "  {} = {}\n",
-                attr.name,
-                refs.render(value, attr.name, a)
-            ));
         }
-        blocks.push_str("}\n");
+        i += n;
     }
     out.push_str(&params);
     out.push_str(&blocks);
     out
+}
+
+/// One entry of a block's body as the file writes it.
+#[derive(Clone, Debug, PartialEq)]
+struct Line {
+    name: &'static str,
+    /// The value; for nested blocks, their whole text.
+    value: String,
+    nested: bool,
+}
+
+impl Line {
+    fn text(&self) -> String {
+        if self.nested {
+            self.value.clone()
+        } else {
+            format!("  {} = {}\n", self.name, self.value)
+        }
+    }
+}
+
+/// The entries of an adopted resource's block, and the params its secrets
+/// need.
+fn body(a: &Adopted, refs: &References) -> (Vec<Line>, String) {
+    let mut lines = Vec::new();
+    let mut params = String::new();
+    let attr_line = |name: &'static str, value: String| Line {
+        name,
+        value,
+        nested: false,
+    };
+    for attr in a.kind.attrs {
+        if attr.create_only {
+            continue;
+        }
+        let Some(value) = a.live.attrs.get(attr.name) else {
+            continue;
+        };
+        // Unset where mdl's default is not: written as null, so that
+        // the default does not change it.
+        if *value == Value::Null
+            && attr.default_value().is_some_and(|d| d != Value::Null)
+            && !matches!(attr.ty, Type::Blocks(_))
+        {
+            lines.push(attr_line(attr.name, "null".into()));
+            continue;
+        }
+        if skip(attr, value, &a.live.attrs) {
+            continue;
+        }
+        if a.kind.is_sensitive(attr.name, &a.live.attrs) {
+            let param = secret_param(a, attr.name);
+            params.push_str(&format!(
+                "\nparam {param}: string {{\n  doc = \"The {} of {}.{}: secrets are not read back from AWS.\"\n}}\n",
+                attr.name, a.kind.name, a.name
+            ));
+            lines.push(attr_line(attr.name, format!("param.{param}")));
+            continue;
+        }
+        if let Type::Blocks(schema) = attr.ty {
+            for item in value.as_list().unwrap_or_default() {
+                let Value::Map(fields) = item else { continue };
+                let mut text = format!("  {} {{\n", attr.name);
+                for field in schema.attrs {
+                    let Some(v) = fields.get(field.name) else {
+                        continue;
+                    };
+                    if skip(field, v, fields) {
+                        continue;
+                    }
+                    text.push_str(&format!(
+                        "    {} = {}\n",
+                        field.name,
+                        refs.render(v, field.name, a)
+                    ));
+                }
+                text.push_str("  }\n");
+                lines.push(Line {
+                    name: attr.name,
+                    value: text,
+                    nested: true,
+                });
+            }
+            continue;
+        }
+        lines.push(attr_line(attr.name, refs.render(value, attr.name, a)));
+    }
+    (lines, params)
 }
 
 /// The param that stands for a secret attribute of an adopted resource.
@@ -572,7 +646,7 @@ impl References {
                 by_value.entry(v.to_string()).or_default().push((
                     i,
                     attr,
-                    format!("{}.{}.{attr}", a.kind.name, a.name),
+                    format!("{}.{attr}", a.addr().local()),
                 ));
             }
             // Names, for the attributes that name another resource by its
@@ -583,7 +657,7 @@ impl References {
                 by_value.entry(v.to_string()).or_default().push((
                     i,
                     "name",
-                    format!("{}.{}.name", a.kind.name, a.name),
+                    format!("{}.name", a.addr().local()),
                 ));
             }
         }
@@ -636,7 +710,7 @@ impl References {
             .by_value
             .get(s)?
             .iter()
-            .filter(|(_, _, r)| !r.starts_with(&format!("{}.{}.", owner.kind.name, owner.name)))
+            .filter(|(_, _, r)| !r.starts_with(&format!("{}.", owner.addr().local())))
             // A name stands for its resource only where a name is asked.
             .filter(|(_, a, _)| (*a == "name") == by_name)
             .collect();
@@ -702,6 +776,9 @@ fn key(k: &str) -> String {
         && !matches!(k, "true" | "false" | "null");
     if ident { k.to_string() } else { quote(k) }
 }
+
+mod repeated;
+pub use repeated::fold as fold_repeated;
 
 #[cfg(test)]
 mod tests {
@@ -820,7 +897,11 @@ mod tests {
         assert_eq!(mdl_id("vpc", "vpc-1", &arn, None, &none).unwrap(), "vpc-1");
     }
 
-    fn live(id: &str, attrs: &[(&str, Value)], computed: &[(&str, &str)]) -> LiveResource {
+    pub(super) fn live(
+        id: &str,
+        attrs: &[(&str, Value)],
+        computed: &[(&str, &str)],
+    ) -> LiveResource {
         LiveResource {
             addr: None,
             stack: None,

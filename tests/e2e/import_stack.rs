@@ -741,6 +741,16 @@ fn a_reference_shaped_stack_imports_without_losing_a_setting() {
         ("SubnetB", "b", 2),
         ("SubnetC", "c", 3),
     ] {
+        if letter != "a" {
+            resources[format!("MountTarget{}", letter.to_uppercase())] = serde_json::json!({
+                "Type": "AWS::EFS::MountTarget",
+                "Properties": {
+                    "FileSystemId": { "Ref": "FileSystem" },
+                    "SubnetId": { "Ref": logical },
+                    "SecurityGroups": [{ "Ref": "WebSecurityGroup" }]
+                }
+            });
+        }
         resources[logical] = serde_json::json!({
             "Type": "AWS::EC2::Subnet",
             "Properties": {
@@ -780,6 +790,13 @@ fn a_reference_shaped_stack_imports_without_losing_a_setting() {
         "security_group_rule alb_from_web {",
         "#   WebLaunchTemplate.Metadata = ",
         "#   WebLaunchTemplate.UserData = (calls cfn-init)",
+        // Repeated per AZ: one block each, with `for_each`, and the mount
+        // targets refer to the subnet of their own key.
+        "# SubnetA, SubnetB, SubnetC\nsubnet main {\n  for_each = {",
+        "\"10.60.3.0/24\"",
+        "availability_zone = each.value.availability_zone",
+        "# MountTargetA, MountTargetB, MountTargetC\nefs_mount_target main {\n  for_each        = [\"a\", \"b\", \"c\"]",
+        "subnet_id       = subnet.main[each.key].id",
     ] {
         assert!(text.contains(expected), "`{expected}` not in:\n{text}");
     }
