@@ -441,7 +441,7 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
             "run {i} (killed after {delay:?}): elastic IPs {eips:?}"
         );
         let total: usize = held.values().map(BTreeSet::len).sum();
-        assert_eq!(total, 58, "run {i}");
+        assert_eq!(total, 59, "run {i}");
         format!(
             "run {i}: killed after {} ms{}, {recorded} records in state at the kill (intents included)",
             delay.as_millis(),
@@ -513,7 +513,7 @@ fn ctrl_c_once_finishes_the_calls_in_flight_and_twice_stops_at_once() {
         proxy.settle();
         let recorded = state_ids(&ws).values().map(BTreeSet::len).sum::<usize>();
         assert!(
-            recorded > 0 && recorded < 58,
+            recorded > 0 && recorded < 59,
             "{presses}: {recorded} in state"
         );
         // State is consistent: the next apply finishes, and what moto
