@@ -210,7 +210,7 @@ fn copies_plans(copies: usize, latency: Duration, runs: usize) {
     let (ws, took) = applied("estates.moodle", &mdl::bench::prod_copies(copies));
     println!(
         "\n## No-op plan of {copies} production estates, {} resources, at {} ms a call (applied without latency in {took:.1} s)",
-        copies * 59,
+        copies * 60,
         latency.as_millis(),
     );
     time_plans(&ws, "estates.moodle", latency, runs, &BATCHED);

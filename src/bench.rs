@@ -65,8 +65,8 @@ fn tenant(t: usize, vpc: &str, o1: usize, o2: usize) -> Vec<String> {
 }
 
 /// `copies` production estates side by side in one stack: each the
-/// high-availability module set as in examples/prod.moodle (59 resources
-/// of 25 kinds in three zones), with its own name and network. The
+/// high-availability module set as in examples/prod.moodle (60 resources
+/// of 26 kinds in three zones), with its own name and network. The
 /// generated [`estate`] is mostly kinds read in one call; this is the mix
 /// of a real estate, with the kinds listed per parent (listeners per load
 /// balancer, rules per listener, mount targets per file system).
@@ -150,10 +150,10 @@ mod tests {
     #[test]
     fn prod_copies_are_prod_many_times_over() {
         let config = clean(prod_copies(3));
-        assert_eq!(config.resources.len(), 3 * 59);
+        assert_eq!(config.resources.len(), 3 * 60);
         let mut kinds: Vec<&str> = config.resources.values().map(|r| r.kind.name).collect();
         kinds.sort_unstable();
         kinds.dedup();
-        assert_eq!(kinds.len(), 25, "{kinds:?}");
+        assert_eq!(kinds.len(), 26, "{kinds:?}");
     }
 }

@@ -18,6 +18,16 @@ pub fn run(args: &DocsArgs) -> u8 {
                 outln!("{:<width$}  {}", k.name, k.summary);
             }
             outln!(
+                "\nLookups (read what exists, at plan time; `KIND.NAME.VALUE` like a resource's):"
+            );
+            for k in crate::kinds::schemas().lookups() {
+                outln!(
+                    "  {:<width$}  {}",
+                    k.name,
+                    k.summary.trim_start_matches("Lookup: ")
+                );
+            }
+            outln!(
                 "\nStdlib modules (`use \"std/NAME\"`; `mdl docs std/NAME` lists their params):"
             );
             for name in crate::stdlib::names() {
@@ -50,18 +60,26 @@ pub fn run(args: &DocsArgs) -> u8 {
             out!("{}", crate::lang::stack::DOCS);
             0
         }
-        Some(name) => match crate::kinds::schema(name) {
+        Some(name) => match crate::kinds::schemas().kind(name) {
+            Some(k) if crate::kinds::schemas().is_lookup(name) => {
+                let text = crate::schema::docs(k)
+                    .replace("Attributes:\n\n", "Arguments: none.\n\n")
+                    .replace("Attributes:", "Arguments:")
+                    .replace(
+                        "Computed (known after apply):",
+                        "Answers (read at plan time, before anything changes; unknown to `mdl validate`):",
+                    );
+                out!("{text}");
+                0
+            }
             Some(k) => {
                 out!("{}", crate::schema::docs(k));
                 0
             }
             None => {
-                let hint = crate::diagnostics::suggest(
-                    name,
-                    crate::kinds::schemas().all().iter().map(|k| k.name),
-                )
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
+                let hint = crate::diagnostics::suggest(name, crate::kinds::schemas().names())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
                 eprintln!("mdl docs: no resource kind `{name}`{hint}; `mdl docs` lists them");
                 1
             }

@@ -29,8 +29,12 @@ pub fn load(ui: &Ui, args: &FileArgs) -> Result<Loaded, u8> {
 pub fn run(ui: &Ui, args: &FileArgs) -> u8 {
     match load(ui, args) {
         Ok(loaded) => {
+            let lookups = match loaded.config.lookups.len() {
+                0 => String::new(),
+                n => format!(", {n} lookup{}", plural(n)),
+            };
             outln!(
-                "{} is valid: {} resource{}, {} param{}, {} output{}.",
+                "{} is valid: {} resource{}{lookups}, {} param{}, {} output{}.",
                 args.file.display(),
                 loaded.config.resources.len(),
                 plural(loaded.config.resources.len()),

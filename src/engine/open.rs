@@ -209,7 +209,13 @@ pub fn aws_failure(
         Some(a) => format!("{a}: {e}"),
         None => e.to_string(),
     };
-    match addr.and_then(|a| loaded.config.resources.get(a)) {
+    match addr.and_then(|a| {
+        loaded
+            .config
+            .resources
+            .get(a)
+            .or_else(|| loaded.config.lookups.get(a))
+    }) {
         Some(r) => Diagnostic::error(
             code,
             message,

@@ -176,6 +176,28 @@ pub fn prepare<H>(
             fail!(vec![d]);
         }
     };
+    // Lookups, read once the account and region are confirmed; their
+    // answers are values like any resource's for the diff.
+    if !request.destroy && !loaded.config.lookups.is_empty() {
+        let region = state
+            .region
+            .clone()
+            .unwrap_or_else(|| provider.region.clone());
+        let account_id = state.account_id.clone().unwrap_or_default();
+        let cx = crate::lookups::Context {
+            provider: &provider,
+            account_id: &account_id,
+            region: &region,
+        };
+        match runtime.block_on(crate::lookups::read_all(&loaded.config, &cx)) {
+            Ok(answers) => live.lookups = answers,
+            Err(crate::lookups::Failure::Invalid(d)) => fail!(d),
+            Err(crate::lookups::Failure::Read(e)) => {
+                let d = open::read_failed(&mut loaded, &e, None);
+                fail!(vec![d]);
+            }
+        }
+    }
     let replace = match resolve_selection(&mut loaded, &state, request.replace, false) {
         Ok(r) => r,
         Err(d) => fail!(d),
@@ -198,6 +220,21 @@ pub fn prepare<H>(
     let options = crate::plan::Options { replace };
     let read_at = Instant::now();
     let (mut plan, warnings) = diff_with(&config, graph, &state, &live, &options);
+    // What the lookups answered, beside what the last apply recorded; the
+    // apply evaluates with these answers and records them.
+    for (addr, answer) in &live.lookups {
+        let before = state.lookups.get(addr);
+        for (attr, now) in answer {
+            let was = before.and_then(|b| b.get(attr));
+            if before.is_some() && was != Some(now) {
+                plan.lookups_changed
+                    .push((addr.clone(), attr.clone(), was.cloned(), now.clone()));
+            }
+        }
+    }
+    if !request.destroy {
+        state.lookups = std::mem::take(&mut live.lookups);
+    }
     let unrecorded = std::mem::take(&mut live.unrecorded);
     let timings = Timings {
         load: Duration::ZERO,

@@ -96,6 +96,15 @@ impl Exporter<'_> {
         if let Some((name, outside)) = self.outside.get(addr) {
             return (outside.reference)(name, attr);
         }
+        // A lookup's value: a pseudo parameter (`AWS::Region`) where
+        // CloudFormation has one.
+        if let Some(res) = self.config.lookups.get(addr) {
+            return match crate::lookups::named(res.kind.name).and_then(|l| (l.cloudformation)(attr))
+            {
+                Some(v) => v,
+                None => self.cannot_name(addr, attr),
+            };
+        }
         let id = logical_id(addr);
         let Some(kind) = self
             .config

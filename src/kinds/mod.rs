@@ -598,7 +598,12 @@ pub fn all() -> &'static [&'static Kind] {
 /// (`lang::load_source`, `lang::load_file`).
 pub fn schemas() -> &'static crate::schema::Kinds {
     static SCHEMAS: std::sync::OnceLock<crate::schema::Kinds> = std::sync::OnceLock::new();
-    SCHEMAS.get_or_init(|| crate::schema::Kinds::new(KINDS.iter().map(|k| k.schema).collect()))
+    SCHEMAS.get_or_init(|| {
+        crate::schema::Kinds::with_lookups(
+            KINDS.iter().map(|k| k.schema).collect(),
+            crate::lookups::LOOKUPS.iter().map(|l| l.schema).collect(),
+        )
+    })
 }
 
 /// The schema of a kind's name.

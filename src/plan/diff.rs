@@ -77,6 +77,9 @@ pub struct Plan {
     /// Resources tagged with this stack that the state does not record,
     /// with their AWS ids: left alone (`Live::unrecorded`).
     pub unrecorded: Vec<(ResourceAddr, String)>,
+    /// Lookups whose answer differs from the one state recorded: the
+    /// lookup, the value's name, and before and after.
+    pub lookups_changed: Vec<(ResourceAddr, String, Option<Value>, Value)>,
 }
 
 impl Plan {
@@ -98,6 +101,9 @@ pub struct PlanComputed<'a> {
 
 impl Computed for PlanComputed<'_> {
     fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
+        if let Some(answer) = self.live.lookups.get(addr) {
+            return answer.get(attr).cloned().filter(|v| *v != Value::Null);
+        }
         if self.pending.contains(addr) {
             return None;
         }

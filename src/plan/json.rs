@@ -69,6 +69,12 @@ pub fn to_json(plan: &Plan) -> Json {
                 "live": a.after.as_ref().map(value),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "lookups_changed": plan.lookups_changed.iter().map(|(addr, attr, before, after)| json!({
+            "address": addr.to_string(),
+            "name": attr,
+            "before": before.as_ref().map(value),
+            "after": value(after),
+        })).collect::<Vec<_>>(),
         "summary": {
             "add": plan.count(Action::Create) + plan.count(Action::Replace),
             "change": plan.count(Action::Update),

@@ -39,6 +39,8 @@ pub struct Live {
     /// How long each read took (from its start, not its wait for a turn),
     /// in the order they started: `mdl plan --timings`.
     pub read_times: Vec<(&'static str, Duration)>,
+    /// What each lookup answered (`crate::lookups`), read before the diff.
+    pub lookups: IndexMap<ResourceAddr, crate::lookups::Answer>,
 }
 
 /// How refresh reads AWS.

@@ -84,6 +84,28 @@ pub fn render(plan: &Plan, style: Style) -> String {
             out.push('\n');
         }
     }
+    if !plan.lookups_changed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}Lookups that answer otherwise{} than when the last apply read them (then -> now):\n",
+            style.bold, style.reset
+        );
+        let mut shown: Option<&crate::addr::ResourceAddr> = None;
+        for (addr, attr, before, after) in &plan.lookups_changed {
+            if shown != Some(addr) {
+                let _ = writeln!(out, "  {}<= {addr}{}", style.bold, style.reset);
+                shown = Some(addr);
+            }
+            let change = super::diff::AttrChange {
+                name: attr.clone(),
+                before: before.clone(),
+                after: Some(after.clone()),
+                forces_replacement: false,
+            };
+            render_attr_change(&mut out, &change, attr.len(), style);
+        }
+        out.push('\n');
+    }
     if !plan.unrecorded.is_empty() {
         render_unrecorded(&mut out, plan, style);
     }

@@ -53,6 +53,10 @@ pub struct State {
     pub serial: u64,
     pub resources: IndexMap<ResourceAddr, ResourceRecord>,
     pub outputs: IndexMap<String, Value>,
+    /// What each lookup answered when the last plan that was applied read
+    /// it: an apply evaluates with these, and a later plan shows what
+    /// changed.
+    pub lookups: IndexMap<ResourceAddr, IndexMap<String, Value>>,
 }
 
 impl State {
@@ -89,6 +93,16 @@ impl State {
                 })
                 .collect(),
             outputs: map_to_json(&self.outputs),
+            lookups: self
+                .lookups
+                .iter()
+                .map(|(a, answer)| {
+                    (
+                        a.to_string(),
+                        serde_json::Value::Object(map_to_json(answer)),
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -124,7 +138,17 @@ impl State {
                 },
             );
         }
+        let mut lookups = IndexMap::new();
+        for (address, answer) in &file.lookups {
+            let addr = ResourceAddr::parse(address)
+                .ok_or_else(|| format!("bad lookup address `{address}` in state"))?;
+            let answer = answer.as_object().ok_or_else(|| {
+                format!("the answer of lookup `{address}` in state is not an object")
+            })?;
+            lookups.insert(addr, map_from_json(answer));
+        }
         Ok(State {
+            lookups,
             stack: file.stack,
             account_id: file.account_id,
             region: file.region,
@@ -208,6 +232,9 @@ pub struct StateFile {
     pub resources: Vec<ResourceEntry>,
     #[serde(default)]
     pub outputs: serde_json::Map<String, serde_json::Value>,
+    /// What each lookup answered, by address.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub lookups: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize, Deserialize, Debug)]
@@ -233,6 +260,9 @@ pub struct ResourceEntry {
 /// values first, then the attributes as applied; null counts as not known.
 impl crate::lang::Computed for State {
     fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
+        if let Some(answer) = self.lookups.get(addr) {
+            return answer.get(attr).cloned().filter(|v| *v != Value::Null);
+        }
         let r = self.resources.get(addr)?;
         r.computed
             .get(attr)

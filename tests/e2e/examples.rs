@@ -75,7 +75,7 @@ fn prod_example_applies_replans_clean_and_destroys() {
     let ws = Workspace::new("prod.moodle", include_str!("../../examples/prod.moodle"));
     let apply = ws.expect("apply", &["--auto-approve"], 0);
     assert!(
-        apply.stdout.contains("Resources: 59 added"),
+        apply.stdout.contains("Resources: 60 added"),
         "{}",
         apply.all()
     );

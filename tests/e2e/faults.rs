@@ -23,7 +23,7 @@ fn apply_succeeds_through_30_percent_throttling() {
     );
     let apply = ws.mdl_at(&proxy.endpoint, &["apply", "prod.moodle", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}", apply.all());
-    assert!(apply.stdout.contains("59 added"), "{}", apply.all());
+    assert!(apply.stdout.contains("60 added"), "{}", apply.all());
     let throttled = proxy.counts.throttled.load(Ordering::SeqCst);
     let forwarded = proxy.counts.forwarded.load(Ordering::SeqCst);
     eprintln!("30% throttling: {throttled} throttled, {forwarded} forwarded");
@@ -102,7 +102,7 @@ fn a_call_that_keeps_failing_stops_the_apply_cleanly() {
     assert_eq!(count("aurora_cluster"), 0, "{recorded:?}");
     assert_eq!(count("aurora_instance"), 0, "{recorded:?}");
     let done: usize = recorded.values().map(std::collections::BTreeSet::len).sum();
-    assert!(done > 0 && done < 59, "{done} of 59 recorded: {recorded:?}");
+    assert!(done > 0 && done < 60, "{done} of 60 recorded: {recorded:?}");
     // With the refusal gone, the next apply creates exactly the rest.
     proxy.set(Faults::default());
     let again = ws.mdl_at(&proxy.endpoint, &["apply", "prod.moodle", "--auto-approve"]);
@@ -110,7 +110,7 @@ fn a_call_that_keeps_failing_stops_the_apply_cleanly() {
     assert!(
         again.stdout.contains(&format!(
             "Resources: {} added, 0 changed, 0 destroyed",
-            59 - done
+            60 - done
         )),
         "{done} were recorded before:\n{}",
         again.all()

@@ -193,15 +193,20 @@ impl Request {
             let line = self.head.lines().next().unwrap_or_default();
             let mut parts = line.split(' ');
             let method = parts.next().unwrap_or_default();
-            let path = parts
-                .next()
-                .unwrap_or_default()
-                .split('?')
-                .next()
-                .unwrap_or_default();
-            // Ids in REST paths are left out: `GET /2013-04-01/hostedzone`.
-            let shape: Vec<&str> = path.split('/').take(3).collect();
-            format!("{method} {}", shape.join("/"))
+            let target = parts.next().unwrap_or_default();
+            let path = target.split('?').next().unwrap_or_default();
+            let query = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
+            if service == "s3" && path.len() > 1 {
+                // S3 names the bucket in the path and the operation by the
+                // query's first key: `GET /BUCKET?tagging`.
+                let sub = query.split(['&', '=']).next().unwrap_or_default();
+                let sub = if sub.is_empty() { String::new() } else { format!("?{sub}") };
+                format!("{method} /BUCKET{sub}")
+            } else {
+                // Ids in REST paths are left out: `GET /2013-04-01/hostedzone`.
+                let shape: Vec<&str> = path.split('/').take(3).collect();
+                format!("{method} {}", shape.join("/"))
+            }
         };
         (service, action)
     }
@@ -327,6 +332,12 @@ fn error(conn: &mut TcpStream, req: &Request, status: &str, code: &str, message:
             &format!("x-amzn-ErrorType: {code}\r\n"),
             &body,
         );
+    } else if req.operation().0 == "s3" {
+        // S3's errors stand alone, without the query protocols' wrapper.
+        let body = format!(
+            "<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault</RequestId></Error>"
+        );
+        respond(conn, status, "application/xml", "", &body);
     } else if req.is_ec2() {
         let body = format!(
             "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>"
@@ -367,17 +378,20 @@ fn handle(
     let r = roll(seed);
     if r < faults.throttle_pct {
         counts.throttled.fetch_add(1, Ordering::SeqCst);
-        let code = if req.is_ec2() {
-            "RequestLimitExceeded"
+        // S3 throttles with 503 SlowDown; the others with a 400.
+        let (status, code) = if service == "s3" {
+            ("503 Slow Down", "SlowDown")
+        } else if req.is_ec2() {
+            ("400 Bad Request", "RequestLimitExceeded")
         } else if req.is_json() {
-            "ThrottlingException"
+            ("400 Bad Request", "ThrottlingException")
         } else {
-            "Throttling"
+            ("400 Bad Request", "Throttling")
         };
         error(
             &mut conn,
             &req,
-            "400 Bad Request",
+            status,
             code,
             "Rate exceeded (injected)",
         );

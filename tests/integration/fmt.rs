@@ -37,3 +37,13 @@ fn comments_survive_formatting() {
         assert!(out.contains(comment), "lost `{comment}`:\n{out}");
     }
 }
+
+/// A block with nothing inside stays on one line; one holding only a
+/// comment keeps it.
+#[test]
+fn an_empty_block_is_written_on_one_line() {
+    assert_eq!(format("caller me {\n\n}\n"), "caller me {}\n");
+    assert_eq!(format("caller me {}\n"), "caller me {}\n");
+    let kept = format("caller me {\n  # the account\n}\n");
+    assert!(kept.contains("# the account"), "{kept}");
+}

@@ -33,7 +33,7 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
             .iter()
             .any(|f| module == *f || module.starts_with(&format!("{f}.")))
     };
-    for res in config.resources.values() {
+    for res in config.resources.values().chain(config.lookups.values()) {
         if inside_failed(&res.addr.module) {
             continue;
         }

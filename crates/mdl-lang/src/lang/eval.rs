@@ -748,7 +748,12 @@ impl<'a> Evaluator<'a> {
         scope: Scope<'_>,
         diags: &mut Vec<Diagnostic>,
     ) -> Value {
-        let Some(res) = self.config.resources.get(addr) else {
+        let Some(res) = self
+            .config
+            .resources
+            .get(addr)
+            .or_else(|| self.config.lookups.get(addr))
+        else {
             return Value::Unknown;
         };
         let Some(Access::Name(attr)) = acc.first() else {

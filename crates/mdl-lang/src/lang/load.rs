@@ -132,6 +132,9 @@ pub struct Config {
     pub stack: String,
     pub params: IndexMap<String, (ast::ParamDecl, Value)>,
     pub resources: IndexMap<ResourceAddr, Resource>,
+    /// Blocks of lookup kinds (`caller me {}`): what exists, read at plan
+    /// time; their values are referred to like a resource's.
+    pub lookups: IndexMap<ResourceAddr, Resource>,
     pub outputs: IndexMap<String, ast::OutputDecl>,
     pub modules: IndexMap<String, ModuleInstance>,
     pub declared: IndexMap<(String, String, String), Declared>,
@@ -675,7 +678,12 @@ impl Loader<'_> {
                         let addr = ResourceAddr::new(&b.kind.name, &b.name.name)
                             .in_module(module)
                             .with_key(key);
-                        self.config.resources.insert(
+                        let into = if self.config.kinds.is_lookup(kind.name) {
+                            &mut self.config.lookups
+                        } else {
+                            &mut self.config.resources
+                        };
+                        into.insert(
                             addr.clone(),
                             Resource {
                                 addr,

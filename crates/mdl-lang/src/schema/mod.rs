@@ -180,27 +180,56 @@ impl KindSchema {
 /// registry gives them (`mdl::kinds::schemas()`); this crate names none.
 pub struct Kinds {
     all: Vec<&'static KindSchema>,
+    /// Kinds that read what exists instead of making it (`caller`): their
+    /// blocks are lookups, read at plan time, never changed.
+    lookups: Vec<&'static KindSchema>,
 }
 
 impl Kinds {
     /// No kinds: every block is an unknown kind.
-    pub const NONE: Kinds = Kinds { all: Vec::new() };
+    pub const NONE: Kinds = Kinds {
+        all: Vec::new(),
+        lookups: Vec::new(),
+    };
 
     pub fn new(all: Vec<&'static KindSchema>) -> Kinds {
-        Kinds { all }
+        Kinds {
+            all,
+            lookups: Vec::new(),
+        }
     }
 
-    /// Every kind, in documentation order.
+    /// Resource kinds and lookup kinds.
+    pub fn with_lookups(all: Vec<&'static KindSchema>, lookups: Vec<&'static KindSchema>) -> Kinds {
+        Kinds { all, lookups }
+    }
+
+    /// Every resource kind, in documentation order.
     pub fn all(&self) -> &[&'static KindSchema] {
         &self.all
     }
 
+    /// Every lookup kind, in documentation order.
+    pub fn lookups(&self) -> &[&'static KindSchema] {
+        &self.lookups
+    }
+
+    /// A resource kind or a lookup kind.
     pub fn kind(&self, name: &str) -> Option<&'static KindSchema> {
-        self.all.iter().copied().find(|k| k.name == name)
+        self.all
+            .iter()
+            .chain(&self.lookups)
+            .copied()
+            .find(|k| k.name == name)
+    }
+
+    /// Whether blocks of this kind are lookups.
+    pub fn is_lookup(&self, name: &str) -> bool {
+        self.lookups.iter().any(|k| k.name == name)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.all.iter().map(|k| k.name)
+        self.all.iter().chain(&self.lookups).map(|k| k.name)
     }
 }
 

@@ -240,6 +240,17 @@ impl Printer<'_> {
                 let line = format!("output {} = {}", o.name.name, expr(&o.value, 0));
                 self.push_multiline(&line, 0);
             }
+            Item::Block(b)
+                if b.body.entries.is_empty()
+                    && self
+                        .comments
+                        .get(self.next_comment)
+                        .is_none_or(|c| c.start >= b.span.end as usize) =>
+            {
+                // Nothing inside, not even a comment: `caller me {}`.
+                self.lines
+                    .push(format!("{} {} {{}}", b.kind.name, b.name.name));
+            }
             Item::Block(b) => {
                 self.lines
                     .push(format!("{} {} {{", b.kind.name, b.name.name));

@@ -1,0 +1,63 @@
+//! `caller`: the account and region a run is in, as confirmed before
+//! anything is read (STS GetCallerIdentity; no call of its own).
+
+use indexmap::IndexMap;
+
+use super::{Answer, Context, Lookup};
+use crate::schema::{ComputedSchema, KindSchema};
+use crate::value::Value;
+
+pub static SCHEMA: KindSchema = KindSchema {
+    name: "caller",
+    service: "sts",
+    summary: "Lookup: the AWS account, region and partition the run is in, for names unique across AWS and policies that name the account.",
+    attrs: &[],
+    computed: &[
+        ComputedSchema {
+            name: "account_id",
+            doc: "The 12-digit id of the account the credentials are for.",
+        },
+        ComputedSchema {
+            name: "region",
+            doc: "The region the stack lives in, such as `eu-west-2`.",
+        },
+        ComputedSchema {
+            name: "partition",
+            doc: "The ARN partition: `aws`, `aws-cn` or `aws-us-gov`.",
+        },
+    ],
+    taggable: false,
+    rank: 0,
+    slow: false,
+    protected: false,
+    exactly_one_of: &[],
+};
+
+fn read<'a>(
+    cx: &'a Context<'a>,
+    _args: &'a IndexMap<String, Value>,
+) -> futures_util::future::BoxFuture<'a, Result<Answer, crate::provider::ProviderError>> {
+    Box::pin(async move {
+        let mut answer = Answer::new();
+        answer.insert("account_id".into(), Value::str(cx.account_id));
+        answer.insert("region".into(), Value::str(cx.region));
+        answer.insert("partition".into(), Value::str(super::partition(cx.region)));
+        Ok(answer)
+    })
+}
+
+fn cloudformation(attr: &str) -> Option<serde_json::Value> {
+    let pseudo = match attr {
+        "account_id" => "AWS::AccountId",
+        "region" => "AWS::Region",
+        "partition" => "AWS::Partition",
+        _ => return None,
+    };
+    Some(serde_json::json!({ "Ref": pseudo }))
+}
+
+pub static LOOKUP: Lookup = Lookup {
+    schema: &SCHEMA,
+    read,
+    cloudformation,
+};
