@@ -200,7 +200,11 @@ impl Request {
                 // S3 names the bucket in the path and the operation by the
                 // query's first key: `GET /BUCKET?tagging`.
                 let sub = query.split(['&', '=']).next().unwrap_or_default();
-                let sub = if sub.is_empty() { String::new() } else { format!("?{sub}") };
+                let sub = if sub.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{sub}")
+                };
                 format!("{method} /BUCKET{sub}")
             } else {
                 // Ids in REST paths are left out: `GET /2013-04-01/hostedzone`.
@@ -388,13 +392,7 @@ fn handle(
         } else {
             ("400 Bad Request", "Throttling")
         };
-        error(
-            &mut conn,
-            &req,
-            status,
-            code,
-            "Rate exceeded (injected)",
-        );
+        error(&mut conn, &req, status, code, "Rate exceeded (injected)");
         return Ok(());
     }
     if r < faults.throttle_pct + faults.server_error_pct {
