@@ -28,6 +28,7 @@ pub const PHASES: &[(&str, &str)] = &[
     ("state", "engine"),
     ("import", "cli"),
     ("export", "cli"),
+    ("lookup", "lookups"),
 ];
 
 /// Every code, with what it means.
@@ -233,6 +234,11 @@ pub const CODES: &[(&str, &str)] = &[
     ("identity::wrong_region", "a region other than the stack's"),
     ("aws::config", "no AWS configuration to connect with"),
     ("aws::read_failed", "reading resources from AWS failed"),
+    (
+        "lookup::unknown_argument",
+        "a lookup's argument that is known only after the apply",
+    ),
+    ("lookup::cycle", "lookups that need each other's answers"),
     (
         "cli::untag_failed",
         "removing mdl's tags from a resource failed",
