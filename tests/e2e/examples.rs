@@ -188,7 +188,7 @@ fn preview_example_peers_with_onprem_and_keeps_scaled_tenants() {
     args.extend(params);
     let apply = ws.expect("apply", &args, 0);
     assert!(
-        apply.stdout.contains("Resources: 46 added"),
+        apply.stdout.contains("Resources: 47 added"),
         "{}",
         apply.all()
     );
@@ -291,7 +291,7 @@ fn single_example_applies_replans_clean_and_destroys_everything() {
     );
     let apply = ws.expect("apply", &["--auto-approve"], 0);
     assert!(
-        apply.stdout.contains("Resources: 27 added"),
+        apply.stdout.contains("Resources: 28 added"),
         "{}",
         apply.all()
     );
@@ -310,7 +310,7 @@ fn single_example_applies_replans_clean_and_destroys_everything() {
         0,
     );
     assert!(
-        destroy.stdout.contains("Resources: 27 destroyed."),
+        destroy.stdout.contains("Resources: 28 destroyed."),
         "{}",
         destroy.all()
     );

@@ -91,6 +91,23 @@ single_node training {
 }
 "#,
     r#"
+use "std/access_logs"
+
+access_logs lb {
+  name           = "vle"
+  prefix         = "moodle"
+  retention_days = 30
+}
+
+load_balancer web {
+  subnet_ids = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+  access_logs {
+    bucket = module.lb.bucket
+    prefix = module.lb.prefix
+  }
+}
+"#,
+    r#"
 use "std/ecs_preview"
 
 ecs_preview vle {

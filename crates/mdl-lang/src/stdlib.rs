@@ -12,6 +12,10 @@ const MODULES: &[(&str, &str)] = &[
         "single_node",
         include_str!("../../../stdlib/single_node.moodle"),
     ),
+    (
+        "access_logs",
+        include_str!("../../../stdlib/access_logs.moodle"),
+    ),
 ];
 
 /// The source of a stdlib module.
