@@ -18,6 +18,7 @@ mod faults;
 mod harness;
 mod identity;
 mod import_stack;
+mod lookups;
 mod network;
 mod pipes;
 mod proxy;
