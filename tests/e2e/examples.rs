@@ -188,7 +188,7 @@ fn preview_example_peers_with_onprem_and_keeps_scaled_tenants() {
     args.extend(params);
     let apply = ws.expect("apply", &args, 0);
     assert!(
-        apply.stdout.contains("Resources: 47 added"),
+        apply.stdout.contains("Resources: 48 added"),
         "{}",
         apply.all()
     );
