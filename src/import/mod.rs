@@ -607,7 +607,10 @@ pub fn secret_params(adopted: &[Adopted]) -> Vec<String> {
 /// Attributes not worth writing: unset, equal to the default, or owned by
 /// another attribute that is set.
 fn skip(attr: &AttrSchema, value: &Value, all: &IndexMap<String, Value>) -> bool {
-    if matches!(value, Value::Null | Value::Unknown | Value::Sensitive) {
+    if matches!(
+        value,
+        Value::Null | Value::Unknown | Value::NotNull | Value::Sensitive
+    ) {
         return true;
     }
     if attr
@@ -697,7 +700,7 @@ impl References {
                     .collect();
                 format!("{{\n{}\n}}", entries.join("\n"))
             }
-            Value::Null | Value::Unknown | Value::Sensitive => "null".into(),
+            Value::Null | Value::Unknown | Value::NotNull | Value::Sensitive => "null".into(),
         }
     }
 

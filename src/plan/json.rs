@@ -22,7 +22,9 @@ fn action(a: Action) -> &'static str {
 /// A value; one not known before apply is `"(known after apply)"`.
 fn value(v: &crate::value::Value) -> Json {
     match v {
-        crate::value::Value::Unknown => Json::String("(known after apply)".into()),
+        crate::value::Value::Unknown | crate::value::Value::NotNull => {
+            Json::String("(known after apply)".into())
+        }
         other => other.to_json(),
     }
 }

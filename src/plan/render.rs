@@ -175,11 +175,7 @@ pub(crate) fn masked(c: &Change) -> Change {
     let kind = c.kind;
     let sensitive = |name: &str| kind.is_sensitive(name, &attrs);
     let hide = |v: Value| {
-        if v == Value::Unknown {
-            v
-        } else {
-            Value::Sensitive
-        }
+        if v.is_unknown() { v } else { Value::Sensitive }
     };
     for a in &mut c.changes {
         if sensitive(&a.name) {
@@ -444,7 +440,9 @@ fn changed_block(kind: &str, name: &str, old: &Value, new: &Value, style: Style)
 
 fn inline(v: &Value, style: Style) -> String {
     match v {
-        Value::Unknown => format!("{}(known after apply){}", style.dim, style.reset),
+        Value::Unknown | Value::NotNull => {
+            format!("{}(known after apply){}", style.dim, style.reset)
+        }
         _ => v.to_string(),
     }
 }

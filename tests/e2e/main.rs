@@ -18,6 +18,7 @@ mod faults;
 mod harness;
 mod identity;
 mod import_stack;
+mod known;
 mod lookups;
 mod network;
 mod pipes;

@@ -231,3 +231,66 @@ single_node training {
         "{single}"
     );
 }
+
+/// Values AWS assigns are unknown, but an id, an ARN or a string built from
+/// one is known not to be null: `x != null` decides at plan time, in a
+/// module's `when` too, and `length` counts a list of them. A value AWS
+/// may leave null stays undecided.
+#[test]
+fn assigned_ids_are_known_not_to_be_null() {
+    let errors = check(
+        r#"
+use "std/single_node"
+
+dns_zone main { name = "learn.example.ac.uk" }
+
+certificate site { domain_name = "learn.example.ac.uk" }
+
+single_node site {
+  name            = "learn"
+  web_image_id    = "ami-0123456789abcdef0"
+  domain_name     = "learn.example.ac.uk"
+  hosted_zone_id  = dns_zone.main.id
+  certificate_arn = certificate.site.arn
+}
+
+vpc main { cidr_block = "10.0.0.0/16" }
+
+subnet counted {
+  for_each   = length([vpc.main.id, "${vpc.main.id}/x"]) == 2 && "${vpc.main.id}/x" != null ? { a = "10.0.1.0/24" } : {}
+  vpc_id     = vpc.main.id
+  cidr_block = each.value
+}
+"#,
+    );
+    assert!(errors.is_empty(), "{errors}");
+    let mut sources = SourceMap::new();
+    let text = "vpc main { cidr_block = \"10.0.0.0/16\" }\nsubnet counted {\n  for_each   = length([vpc.main.id]) == 1 && \"${vpc.main.id}/x\" != null ? { a = \"10.0.1.0/24\" } : {}\n  vpc_id     = vpc.main.id\n  cidr_block = each.value\n}\n";
+    let id = sources.add("estate.moodle", None, text.to_string());
+    let (config, diags) =
+        mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
+    assert!(diags.is_empty(), "{diags:?}");
+    assert!(
+        config
+            .resources
+            .keys()
+            .any(|a| a.to_string() == "subnet.counted[\"a\"]"),
+        "{:?}",
+        config.resources.keys().collect::<Vec<_>>()
+    );
+    let undecided = check(
+        r#"
+aurora_cluster main {
+  engine          = "aurora-postgresql"
+  master_username = "moodle"
+}
+
+ssm_parameter reader {
+  when  = aurora_cluster.main.reader_endpoint != null
+  name  = "/x/reader"
+  value = aurora_cluster.main.reader_endpoint
+}
+"#,
+    );
+    assert!(undecided.contains("lang::unknown_at_plan"), "{undecided}");
+}

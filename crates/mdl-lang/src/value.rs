@@ -21,6 +21,10 @@ pub enum Value {
     Map(IndexMap<String, Value>),
     /// Computed by AWS during apply (an id not yet assigned, say).
     Unknown,
+    /// Unknown until apply, but known not to be null: an id or ARN AWS
+    /// assigns to a resource that will exist, or a string built from one.
+    /// `x != null` and `x == null` decide on it at plan time.
+    NotNull,
     /// A secret, hidden for display.
     Sensitive,
 }
@@ -91,10 +95,15 @@ impl Value {
         }
     }
 
+    /// Whether the value itself is unknown (refined or not).
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown | Value::NotNull)
+    }
+
     /// Whether any part of this value is unknown.
     pub fn has_unknown(&self) -> bool {
         match self {
-            Value::Unknown => true,
+            Value::Unknown | Value::NotNull => true,
             Value::List(l) => l.iter().any(Value::has_unknown),
             Value::Map(m) => m.values().any(Value::has_unknown),
             _ => false,
@@ -109,7 +118,7 @@ impl Value {
             Value::String(_) => "string",
             Value::List(_) => "list",
             Value::Map(_) => "map",
-            Value::Unknown => "unknown",
+            Value::Unknown | Value::NotNull => "unknown",
             Value::Sensitive => "sensitive",
         }
     }
@@ -118,7 +127,7 @@ impl Value {
     /// it maps to null.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Null | Value::Unknown | Value::NotNull => serde_json::Value::Null,
             Value::Sensitive => serde_json::Value::String("(sensitive)".into()),
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => {
@@ -192,7 +201,7 @@ impl fmt::Display for Value {
                 }
                 f.write_str(if m.is_empty() { "}" } else { " }" })
             }
-            Value::Unknown => f.write_str("(known after apply)"),
+            Value::Unknown | Value::NotNull => f.write_str("(known after apply)"),
             Value::Sensitive => f.write_str("(sensitive)"),
         }
     }

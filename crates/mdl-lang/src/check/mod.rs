@@ -40,7 +40,7 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
         let scope = Scope::of(res);
         if let Some(expr) = res.protect_expr() {
             match eval.eval_in(expr, scope, &mut diags) {
-                Value::Bool(_) | Value::Unknown => {}
+                Value::Bool(_) | Value::Unknown | Value::NotNull => {}
                 v => diags.push(
                     Diagnostic::error(
                         "check::type_mismatch",
@@ -616,7 +616,7 @@ fn check_body(
 
 fn check_type(value: &Value, ty: &Type, span: Span, name: &str, diags: &mut Vec<Diagnostic>) {
     let ok = match (ty, value) {
-        (_, Value::Unknown) | (_, Value::Null) => true,
+        (_, Value::Unknown | Value::NotNull) | (_, Value::Null) => true,
         (Type::String, Value::String(_))
         | (Type::Number, Value::Number(_))
         | (Type::Bool, Value::Bool(_)) => true,

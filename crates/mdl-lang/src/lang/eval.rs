@@ -180,7 +180,7 @@ impl<'a> Evaluator<'a> {
                     .enumerate()
                     .map(|(index, (key, value))| Each { key, value, index })
                     .collect(),
-                Value::Unknown => {
+                Value::Unknown | Value::NotNull => {
                     diags.push(
                         Diagnostic::error(
                             "lang::unknown_at_plan",
@@ -225,7 +225,7 @@ impl<'a> Evaluator<'a> {
             None => true,
             Some(w) => match self.eval_in(&w.value, scope, diags) {
                 Value::Bool(b) => b,
-                Value::Unknown => true,
+                Value::Unknown | Value::NotNull => true,
                 v => {
                     diags.push(
                         Diagnostic::error(
@@ -268,11 +268,15 @@ impl<'a> Evaluator<'a> {
             ExprKind::Number(n, _) => Value::Number(*n),
             ExprKind::Str(parts) => {
                 let mut s = String::new();
+                // A string with a part AWS assigns is unknown, but it is a
+                // string: never null.
+                let mut refined = false;
                 for p in parts {
                     match p {
                         StrPart::Lit(l) => s.push_str(l),
                         StrPart::Interp(e) => match self.eval_in(e, scope, diags) {
                             Value::Unknown => return Value::Unknown,
+                            Value::NotNull => refined = true,
                             Value::String(v) => s.push_str(&v),
                             v @ (Value::Number(_) | Value::Bool(_)) => s.push_str(&v.to_string()),
                             Value::Null => {}
@@ -289,6 +293,9 @@ impl<'a> Evaluator<'a> {
                             }
                         },
                     }
+                }
+                if refined {
+                    return Value::NotNull;
                 }
                 Value::String(s)
             }
@@ -322,7 +329,7 @@ impl<'a> Evaluator<'a> {
             ExprKind::Cond(c, a, b) => match self.eval_in(c, scope, diags) {
                 Value::Bool(true) => self.eval_in(a, scope, diags),
                 Value::Bool(false) => self.eval_in(b, scope, diags),
-                Value::Unknown => Value::Unknown,
+                Value::Unknown | Value::NotNull => Value::Unknown,
                 v => {
                     diags.push(Diagnostic::error(
                         "lang::type_mismatch",
@@ -336,14 +343,22 @@ impl<'a> Evaluator<'a> {
             ExprKind::Binary(op, a, b) => {
                 let av = self.eval_in(a, scope, diags);
                 let bv = self.eval_in(b, scope, diags);
-                if av == Value::Unknown || bv == Value::Unknown {
+                // What AWS assigns is not null: `x != null` decides.
+                match (op, &av, &bv) {
+                    (BinOp::Eq | BinOp::Ne, Value::NotNull, Value::Null)
+                    | (BinOp::Eq | BinOp::Ne, Value::Null, Value::NotNull) => {
+                        return Value::Bool(*op == BinOp::Ne);
+                    }
+                    _ => {}
+                }
+                if av.is_unknown() || bv.is_unknown() {
                     return Value::Unknown;
                 }
                 binary(*op, av, bv, expr.span, diags)
             }
             ExprKind::Not(e) => match self.eval_in(e, scope, diags) {
                 Value::Bool(b) => Value::Bool(!b),
-                Value::Unknown => Value::Unknown,
+                Value::Unknown | Value::NotNull => Value::Unknown,
                 v => {
                     diags.push(Diagnostic::error(
                         "lang::type_mismatch",
@@ -722,7 +737,7 @@ impl<'a> Evaluator<'a> {
         if let Some(Access::Index(k)) = acc.first() {
             let key = match self.eval_in(k, scope, diags) {
                 Value::String(s) => s,
-                Value::Unknown => return Value::Unknown,
+                Value::Unknown | Value::NotNull => return Value::Unknown,
                 other => other.to_string(),
             };
             if !decl.keys.contains(&Some(key.clone())) {
@@ -818,13 +833,18 @@ impl<'a> Evaluator<'a> {
             }
             return Some(match schema.presence {
                 Presence::Default(_) => schema.default_value().unwrap_or(Value::Null),
-                Presence::Required | Presence::Computed => {
-                    self.computed.get(&res.addr, attr).unwrap_or(Value::Unknown)
-                }
+                Presence::Required | Presence::Computed => self
+                    .computed
+                    .get(&res.addr, attr)
+                    .unwrap_or_else(|| assigned(attr)),
             });
         }
         if res.kind.computed(attr).is_some() {
-            return Some(self.computed.get(&res.addr, attr).unwrap_or(Value::Unknown));
+            return Some(
+                self.computed
+                    .get(&res.addr, attr)
+                    .unwrap_or_else(|| assigned(attr)),
+            );
         }
         None
     }
@@ -1051,6 +1071,16 @@ fn no_key(key: &str, span: Span, keys: &[Option<String>]) -> Diagnostic {
     ))
 }
 
+/// What a reference to a value AWS has not yet assigned gives: an id, an
+/// ARN or a DNS name is never null once the resource exists.
+fn assigned(attr: &str) -> Value {
+    if matches!(attr, "id" | "arn" | "dns_name") {
+        Value::NotNull
+    } else {
+        Value::Unknown
+    }
+}
+
 /// `a OP b` for known values.
 fn binary(op: BinOp, a: Value, b: Value, span: Span, diags: &mut Vec<Diagnostic>) -> Value {
     let fail = |diags: &mut Vec<Diagnostic>, what: &str| {
@@ -1135,7 +1165,7 @@ fn walk_fields(
 ) -> Value {
     for seg in rest {
         v = match v {
-            Value::Unknown => return Value::Unknown,
+            Value::Unknown | Value::NotNull => return Value::Unknown,
             Value::Map(mut m) => match m.swap_remove(&seg.name) {
                 Some(x) => x,
                 None => {
@@ -1175,7 +1205,9 @@ fn index(
     diags: &mut Vec<Diagnostic>,
 ) -> Value {
     match (base, idx) {
-        (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
+        (Value::Unknown | Value::NotNull, _) | (_, Value::Unknown | Value::NotNull) => {
+            Value::Unknown
+        }
         (Value::List(l), Value::Number(n)) => {
             if n >= 0.0 && n.fract() == 0.0 && (n as usize) < l.len() {
                 l[n as usize].clone()

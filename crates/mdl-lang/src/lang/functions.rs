@@ -15,6 +15,9 @@ struct Function {
     signature: &'static str,
     arity: usize,
     run: FunctionBody,
+    /// Runs on a list or map whose items are not known yet (`length` of
+    /// a list of ids AWS assigns is known).
+    shallow: bool,
 }
 
 const FUNCTIONS: &[Function] = &[
@@ -23,54 +26,63 @@ const FUNCTIONS: &[Function] = &[
         signature: "cidrsubnet(prefix, newbits, netnum)",
         arity: 3,
         run: cidrsubnet,
+        shallow: false,
     },
     Function {
         name: "cidrhost",
         signature: "cidrhost(prefix, hostnum)",
         arity: 2,
         run: cidrhost,
+        shallow: false,
     },
     Function {
         name: "length",
         signature: "length(list_or_map_or_string)",
         arity: 1,
         run: length,
+        shallow: true,
     },
     Function {
         name: "concat",
         signature: "concat(list, list)",
         arity: 2,
         run: concat,
+        shallow: true,
     },
     Function {
         name: "join",
         signature: "join(separator, list)",
         arity: 2,
         run: join,
+        shallow: false,
     },
     Function {
         name: "lookup",
         signature: "lookup(map, key, default)",
         arity: 3,
         run: lookup,
+        shallow: true,
     },
     Function {
         name: "element",
         signature: "element(list, index)",
         arity: 2,
         run: element,
+        shallow: true,
     },
     Function {
         name: "lower",
         signature: "lower(string)",
         arity: 1,
         run: |a, _| string_arg(a, 0).map(|s| Value::String(s.to_lowercase())),
+        shallow: false,
     },
     Function {
         name: "upper",
         signature: "upper(string)",
         arity: 1,
         run: |a, _| string_arg(a, 0).map(|s| Value::String(s.to_uppercase())),
+        shallow: false,
     },
 ];
 
@@ -119,7 +131,12 @@ pub(super) fn call(
         );
         return Value::Null;
     }
-    if values.iter().any(Value::has_unknown) {
+    let unknown = if f.shallow {
+        values.iter().any(Value::is_unknown)
+    } else {
+        values.iter().any(Value::has_unknown)
+    };
+    if unknown {
         return Value::Unknown;
     }
     match (f.run)(&values, args) {

@@ -448,11 +448,11 @@ impl Loader<'_> {
         if failed {
             return None;
         }
-        if value == Value::Unknown && self.diags.iter().any(Diagnostic::is_error) {
+        if value.is_unknown() && self.diags.iter().any(Diagnostic::is_error) {
             // Most likely a param already reported as wrong.
             return None;
         }
-        if value == Value::Unknown {
+        if value.is_unknown() {
             self.diags.push(
                 Diagnostic::error(
                     "lang::unknown_at_plan",
@@ -944,7 +944,7 @@ pub fn type_text(t: &ast::TypeExpr) -> String {
 pub fn type_matches(t: &ast::TypeExpr, v: &Value) -> bool {
     let inner_ok = |v: &Value| t.inner.as_ref().is_none_or(|i| type_matches(i, v));
     match (t.name.as_str(), v) {
-        ("any", _) | (_, Value::Unknown) | (_, Value::Null) => true,
+        ("any", _) | (_, Value::Unknown | Value::NotNull) | (_, Value::Null) => true,
         ("string", Value::String(_)) | ("number", Value::Number(_)) | ("bool", Value::Bool(_)) => {
             true
         }

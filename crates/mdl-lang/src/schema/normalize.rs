@@ -136,14 +136,18 @@ fn rules(schema: &AttrSchema, value: &Value) -> Value {
             Some(Value::List(cidrs)) => {
                 out.extend(cidrs.iter().map(|c| atom(Some(c.clone()), None, false)))
             }
-            Some(Value::Unknown) => out.push(atom(Some(Value::Unknown), None, false)),
+            Some(v @ (Value::Unknown | Value::NotNull)) => {
+                out.push(atom(Some(v.clone()), None, false))
+            }
             _ => {}
         }
         match m.get("security_groups") {
             Some(Value::List(groups)) => {
                 out.extend(groups.iter().map(|g| atom(None, Some(g.clone()), false)))
             }
-            Some(Value::Unknown) => out.push(atom(None, Some(Value::Unknown), false)),
+            Some(v @ (Value::Unknown | Value::NotNull)) => {
+                out.push(atom(None, Some(v.clone()), false))
+            }
             _ => {}
         }
         if m.get("self") == Some(&Value::Bool(true)) {
