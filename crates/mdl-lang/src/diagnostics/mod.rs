@@ -131,6 +131,9 @@ impl SourceMap {
 pub enum Severity {
     Error,
     Warning,
+    /// A label in another file than the diagnostic's own, shown after it
+    /// (a module's line, beside the caller's).
+    Note,
 }
 
 /// A labelled location inside a diagnostic.
@@ -333,6 +336,27 @@ fn render_one(
     };
     let _ = handler.render_report(&mut out, &report);
     out.push('\n');
+    // Labels in another file than the diagnostic's own, each as a note
+    // quoting that file.
+    for l in diag
+        .labels
+        .iter()
+        .skip(1)
+        .filter(|l| l.span.source != diag.primary_span().source)
+    {
+        let note = Diagnostic {
+            code: diag.code,
+            severity: Severity::Note,
+            message: l.message.clone(),
+            labels: vec![Label {
+                span: l.span,
+                message: String::new(),
+            }],
+            help: None,
+            related: Vec::new(),
+        };
+        out.push_str(&render_one(&note, sources, handler));
+    }
     for r in &diag.related {
         out.push_str(&render_one(r, sources, handler));
     }
@@ -422,6 +446,7 @@ impl miette::Diagnostic for ReportWithSource<'_> {
         Some(match self.diag.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
         })
     }
 

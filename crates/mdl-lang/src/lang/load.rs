@@ -429,6 +429,58 @@ impl Loader<'_> {
         uses.insert(name, def);
     }
 
+    /// Inside a module, a `when` or `for_each` that cannot be decided
+    /// because of a value its caller passed: the diagnostic is on the
+    /// caller's line (the file the user can edit), with the module's line
+    /// beside it. `None` when no param given by a caller is unknown.
+    fn unknown_in_module(&self, module: &str, expr: &ast::Expr, what: &str) -> Option<Diagnostic> {
+        let mut path = module.to_string();
+        let mut names = params_in(expr);
+        let mut module_span = expr.span;
+        loop {
+            let inst = self.config.modules.get(&path)?;
+            let eval = super::Evaluator::new(&self.config, &super::NoComputed);
+            let (name, given) = names.iter().find_map(|n| {
+                let given = inst.block.body.attribute(n)?;
+                let scope = super::Scope {
+                    module: &inst.parent,
+                    each: inst.each.as_ref(),
+                };
+                eval.eval_in(&given.value, scope, &mut Vec::new())
+                    .has_unknown()
+                    .then(|| (n.clone(), given.clone()))
+            })?;
+            // Passed on from the caller's own param: follow it up.
+            let inner = params_in(&given.value);
+            if !inst.parent.is_empty()
+                && let Some(parent) = self.config.modules.get(&inst.parent)
+                && inner
+                    .iter()
+                    .any(|p| parent.block.body.attribute(p).is_some())
+            {
+                path = inst.parent.clone();
+                names = inner;
+                module_span = given.value.span;
+                continue;
+            }
+            return Some(
+                Diagnostic::error(
+                    "lang::unknown_at_plan",
+                    format!(
+                        "`{name}` is not known before the apply, and module `{}` needs it to decide `{what}`",
+                        inst.def.name
+                    ),
+                    given.value.span,
+                    "AWS assigns this during the apply, and may leave it null",
+                )
+                .with_label(module_span, format!("`{what}` decides on `param.{name}` here"))
+                .with_help(format!(
+                    "give `{name}` a value known before the apply: a literal, a param (`-p`), or an id or ARN (never null); or apply the resource it comes from first, in a stack of its own, and pass its value with `mdl output`"
+                )),
+            );
+        }
+    }
+
     /// Evaluate a load-time meta attribute (`when`, `for_each`): it must be
     /// known before anything is read from AWS.
     fn meta_value(
@@ -453,7 +505,7 @@ impl Loader<'_> {
             return None;
         }
         if value.is_unknown() {
-            self.diags.push(
+            let d = self.unknown_in_module(module, expr, what).unwrap_or_else(|| {
                 Diagnostic::error(
                     "lang::unknown_at_plan",
                     format!("`{what}` depends on a value AWS assigns"),
@@ -461,9 +513,10 @@ impl Loader<'_> {
                     "not known before apply",
                 )
                 .with_help(format!(
-                    "`{what}` decides which resources exist, so it may use params and literals only"
-                )),
-            );
+                    "`{what}` decides which resources exist, so it may use params, literals and ids or ARNs (which are never null); a value AWS may leave null is known only after the apply"
+                ))
+            });
+            self.diags.push(d);
             return None;
         }
         Some(value)
@@ -722,6 +775,43 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// The params an expression reads (`param.NAME`), in order, once each.
+fn params_in(expr: &ast::Expr) -> Vec<String> {
+    fn walk(e: &ast::Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::Path(segs) => {
+                if segs.len() >= 2 && segs[0].name == "param" && !out.contains(&segs[1].name) {
+                    out.push(segs[1].name.clone());
+                }
+            }
+            ExprKind::Str(parts) => {
+                for p in parts {
+                    if let ast::StrPart::Interp(i) = p {
+                        walk(i, out);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.iter().for_each(|i| walk(i, out)),
+            ExprKind::Map(entries) => entries.iter().for_each(|en| walk(&en.value, out)),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            ExprKind::Field(a, _) | ExprKind::Not(a) => walk(a, out),
+            ExprKind::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
+            ExprKind::Cond(c, a, b) => {
+                walk(c, out);
+                walk(a, out);
+                walk(b, out);
+            }
+            ExprKind::Null | ExprKind::Bool(_) | ExprKind::Number(..) => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(expr, &mut out);
+    out
 }
 
 /// How a module file is named in diagnostics: its path as written, next to
