@@ -164,12 +164,45 @@ pub fn protection(
             "refusing to {what} `{}`: it is protected and holds data",
             c.addr
         );
-        let help = format!(
-            "if losing its data is intended, pass --allow-destroy {addr}, or set `protect = false` in the block and apply that first",
-            addr = c.addr
-        );
-        diags.push(match loaded.config.resources.get(&c.addr) {
-            Some(r) => Diagnostic::error(
+        // A block inside a module is not the user's to edit: the refusal
+        // is on the module instance in the user's file, and says what
+        // works there.
+        let instance = top_instance(&c.addr.module).and_then(|path| {
+            loaded
+                .config
+                .modules
+                .get(&path)
+                .map(|m| (path, m.block.name.span))
+        });
+        let help = match &instance {
+            Some((path, _)) => format!(
+                "if losing its data is intended, pass --allow-destroy {addr} (or --allow-destroy {path} for every protected resource of the module); a block inside a module takes `protect` only from the module's params",
+                addr = c.addr
+            ),
+            None => format!(
+                "if losing its data is intended, pass --allow-destroy {addr}, or set `protect = false` in the block and apply that first",
+                addr = c.addr
+            ),
+        };
+        let block = loaded.config.resources.get(&c.addr);
+        diags.push(match (block, &instance) {
+            (Some(r), Some((_, span))) => Diagnostic::error(
+                "apply::protected_resource",
+                message,
+                *span,
+                format!(
+                    "its module instance; `{}` would be {}",
+                    c.addr.local(),
+                    if what == "replace" {
+                        "replaced"
+                    } else {
+                        "destroyed"
+                    }
+                ),
+            )
+            .with_label(r.block.name.span, "the protected block, in the module")
+            .with_help(help),
+            (Some(r), None) => Diagnostic::error(
                 "apply::protected_resource",
                 message,
                 r.block.name.span,
@@ -183,7 +216,7 @@ pub fn protection(
                 ),
             )
             .with_help(help),
-            None => command_line_diag(
+            (None, _) => command_line_diag(
                 &mut loaded.sources,
                 "apply::protected_resource",
                 message,
@@ -193,6 +226,26 @@ pub fn protection(
         });
     }
     if diags.is_empty() { Ok(()) } else { Err(diags) }
+}
+
+/// The module instance at the root of a module path (`module.vle` of
+/// `module.vle.module.net`): the block the user wrote.
+fn top_instance(module: &str) -> Option<String> {
+    let rest = module.strip_prefix("module.")?;
+    let mut depth = 0usize;
+    let mut end = rest.len();
+    for (i, ch) in rest.char_indices() {
+        match ch {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    Some(format!("module.{}", &rest[..end]))
 }
 
 /// Evaluate the outputs against the new state.

@@ -324,3 +324,42 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A protected block inside a module is not the user's to edit: the
+/// refusal points at the module instance in the user's file and says what
+/// works there.
+#[test]
+fn a_protected_block_in_a_module_is_refused_at_the_users_line() {
+    let ws = Workspace::new(
+        "single.moodle",
+        r#"use "std/single_node"
+
+single_node site {
+  name            = "learn"
+  web_image_id    = "ami-0123456789abcdef0"
+  database_engine = "mysql"
+}
+"#,
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    ws.edit(
+        "database_engine = \"mysql\"",
+        "database_engine = \"postgresql\"",
+    );
+    let refused = ws.expect("apply", &["--auto-approve"], 1);
+    // Wrapped to the terminal's width: compared word by word.
+    let words = refused
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "refusing to replace `module.site.aurora_cluster.main`",
+        "single.moodle:3:13",
+        "std/single_node.moodle",
+        "--allow-destroy module.site.aurora_cluster.main (or --allow-destroy module.site",
+        "takes `protect` only from the module's params",
+    ] {
+        assert!(words.contains(expected), "`{expected}`:\n{}", refused.all());
+    }
+}
