@@ -876,6 +876,7 @@ fn validates(
         crate::lang::load_source(&mut sources, id, "import", &params, crate::kinds::schemas());
     diags.extend(crate::check::check(&config));
     diags.extend(crate::graph::Graph::build(&config).cycles());
+    let mut diags = crate::check::one_report(&config, diags);
     diags.retain(crate::diagnostics::Diagnostic::is_error);
     if diags.is_empty() {
         Ok(config)

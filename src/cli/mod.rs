@@ -318,8 +318,40 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
     .collect()
 }
 
+/// Commands never offered as a did-you-mean: a typo must not lead to one.
+const DESTRUCTIVE: &[&str] = &["destroy", "apply", "force-unlock", "import", "refresh"];
+
+/// Parse the command line, as clap does, except that a mistyped command is
+/// never answered with a destructive one (`mdl test`: not `destroy`).
+fn parse() -> Cli {
+    use clap::Parser;
+    let args = normalize_args(std::env::args());
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => {
+            let suggested = match e.get(clap::error::ContextKind::SuggestedSubcommand) {
+                Some(clap::error::ContextValue::Strings(s)) => s.clone(),
+                Some(clap::error::ContextValue::String(s)) => vec![s.clone()],
+                _ => Vec::new(),
+            };
+            if suggested.iter().any(|s| DESTRUCTIVE.contains(&s.as_str())) {
+                let given = match e.get(clap::error::ContextKind::InvalidSubcommand) {
+                    Some(clap::error::ContextValue::String(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                eprintln!(
+                    "error: unrecognized subcommand '{given}'\n\n  tip: `mdl --help` lists the commands; validate, plan and output change nothing\n\nUsage: mdl [OPTIONS] <COMMAND>\n\nFor more information, try '--help'."
+                );
+                std::process::exit(2);
+            }
+            e.exit()
+        }
+        Err(e) => e.exit(),
+    }
+}
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse_from(normalize_args(std::env::args()));
+    let cli = parse();
     crate::engine::set_command_line(std::env::args());
     signals::listen();
     let ui = Ui::new(cli.no_color);

@@ -80,6 +80,7 @@ pub fn load(args: &Source) -> Result<(Loaded, Vec<Diagnostic>), Failed> {
     diags.extend(crate::check::check(&config));
     let graph = Graph::build(&config);
     diags.extend(graph.cycles());
+    let diags = crate::check::one_report(&config, diags);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Failed {
             checked: true,

@@ -358,3 +358,33 @@ fn destroy_refuses_target_before_it_opens_state_or_asks_aws() {
         "the refusal came after the state was opened"
     );
 }
+
+/// A value that is not of the param's type says the type, with an example
+/// of the flag written right.
+#[test]
+fn a_param_of_the_wrong_type_says_what_it_takes() {
+    let (code, _, err) = mdl(&[
+        "validate",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle"),
+        "-p",
+        "region_azs=maybe",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("param `region_azs` is a list(string): `maybe` is not one"),
+        "{err}"
+    );
+    assert!(err.contains("-p region_azs='[\"a\", \"b\"]'"), "{err}");
+}
+
+/// A mistyped command is never answered with a destructive one.
+#[test]
+fn a_typo_is_never_offered_a_destructive_command() {
+    let (code, _, err) = mdl(&["test"]);
+    assert_eq!(code, 2);
+    assert!(!err.contains("destroy"), "{err}");
+    assert!(err.contains("unrecognized subcommand 'test'"), "{err}");
+    let (code, _, err) = mdl(&["plna"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'plan'"), "{err}");
+}

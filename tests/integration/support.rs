@@ -19,5 +19,6 @@ pub fn check_file(path: &Path) -> String {
         mdl::lang::load_source(&mut sources, id, "test", &[], mdl::kinds::schemas());
     diags.extend(mdl::check::check(&config));
     diags.extend(mdl::graph::Graph::build(&config).cycles());
+    let diags = mdl::check::one_report(&config, diags);
     render(&diags, &sources)
 }

@@ -661,3 +661,117 @@ fn type_help(ty: &Type) -> String {
         Type::Blocks(_) => "write blocks".to_string(),
     }
 }
+
+/// The codes of an error in a value given to a module instance, reported
+/// at the caller.
+const GIVEN_WRONG: &[&str] = &[
+    "check::type_mismatch",
+    "check::param_rule_failed",
+    "check::missing_attribute",
+    "check::unknown_attribute",
+    "check::invalid_value",
+];
+
+/// One error, one report: an error that follows from one already reported
+/// is counted on it, not printed. What follows from a parse error (a
+/// reference to a block the parser could not read), and whatever goes
+/// wrong inside a module given a wrong value (its `for_each` over a string
+/// that should have been a list, and so on), are left out; the error they
+/// follow from says how many.
+pub fn one_report(config: &Config, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let parse_error = diags
+        .iter()
+        .position(|d| d.is_error() && d.code.starts_with("parse::"));
+    let within = |d: &Diagnostic, outer: Span| {
+        let s = d.primary_span();
+        s.source == outer.source && s.start >= outer.start && s.end <= outer.end
+    };
+    // Module instances given a wrong value, and those inside them.
+    let failed: Vec<&str> = config
+        .modules
+        .values()
+        .filter(|inst| {
+            diags.iter().any(|d| {
+                d.is_error() && GIVEN_WRONG.contains(&d.code) && within(d, inst.block.span)
+            })
+        })
+        .map(|inst| inst.path.as_str())
+        .collect();
+    let under_failed = |path: &str| {
+        failed
+            .iter()
+            .any(|f| path == *f || path.starts_with(&format!("{f}.")))
+    };
+    // Module files every instance of which is under a failed one: what is
+    // reported inside them follows from the wrong value.
+    let doomed: Vec<crate::diagnostics::SourceId> = config
+        .modules
+        .values()
+        .map(|i| i.def.source)
+        .filter(|src| {
+            config
+                .modules
+                .values()
+                .filter(|i| i.def.source == *src)
+                .all(|i| under_failed(&i.path))
+        })
+        .collect();
+    // The error a module's failures are counted on: the first one given
+    // at a failed instance that is not inside another failed one.
+    let root_cause = diags.iter().position(|d| {
+        d.is_error()
+            && GIVEN_WRONG.contains(&d.code)
+            && !doomed.contains(&d.primary_span().source)
+            && config
+                .modules
+                .values()
+                .any(|inst| failed.contains(&inst.path.as_str()) && within(d, inst.block.span))
+    });
+    let mut counted: Vec<(usize, usize)> = Vec::new();
+    let mut count_on = |i: Option<usize>, error: bool| {
+        if let (Some(i), true) = (i, error) {
+            match counted.iter_mut().find(|(at, _)| *at == i) {
+                Some((_, n)) => *n += 1,
+                None => counted.push((i, 1)),
+            }
+        }
+    };
+    let mut keep = vec![true; diags.len()];
+    for (i, d) in diags.iter().enumerate() {
+        if Some(i) == parse_error || Some(i) == root_cause {
+            continue;
+        }
+        if parse_error.is_some()
+            && matches!(
+                d.code,
+                "lang::unresolved_reference" | "check::unresolved_reference"
+            )
+        {
+            keep[i] = false;
+            count_on(parse_error, d.is_error());
+        } else if root_cause.is_some() && doomed.contains(&d.primary_span().source) {
+            keep[i] = false;
+            count_on(root_cause, d.is_error());
+        }
+    }
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    for (i, mut d) in diags.into_iter().enumerate() {
+        if !keep[i] {
+            continue;
+        }
+        if let Some((_, n)) = counted.iter().find(|(at, _)| *at == i) {
+            let more = format!(
+                "{n} more error{} that follow{} from this one {} not shown",
+                if *n == 1 { "" } else { "s" },
+                if *n == 1 { "s" } else { "" },
+                if *n == 1 { "is" } else { "are" },
+            );
+            d.help = Some(match d.help.take() {
+                Some(h) => format!("{h}\n{more}"),
+                None => more,
+            });
+        }
+        out.push(d);
+    }
+    out
+}

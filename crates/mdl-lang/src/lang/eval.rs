@@ -513,6 +513,15 @@ impl<'a> Evaluator<'a> {
             name.span,
             "not declared",
         );
+        // `param.n-1`: a name may hold `-`, so this is not a subtraction.
+        if let Some((before, after)) = name.name.split_once('-')
+            && known.contains(&before)
+        {
+            return d.with_help(format!(
+                "a name may hold `-`, so this reads as the param `{}`; to subtract, put spaces around it: `param.{before} - {after}`",
+                name.name
+            ));
+        }
         match suggest(&name.name, known.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `param.{s}`?")),
             None => d.with_help(format!(

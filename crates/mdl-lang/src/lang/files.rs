@@ -30,8 +30,13 @@ pub enum ReadError {
     Special(PathBuf),
     /// Larger than [`MAX_FILE_BYTES`]; the size read so far.
     TooLarge(u64),
-    /// Not UTF-8 text.
-    NotText,
+    /// Not UTF-8 text: the first byte that is not, and where it is (line
+    /// and column from 1, the column counted in characters).
+    NotText {
+        byte: u8,
+        line: usize,
+        column: usize,
+    },
 }
 
 impl std::fmt::Display for ReadError {
@@ -49,7 +54,10 @@ impl std::fmt::Display for ReadError {
                 MAX_FILE_BYTES / (1024 * 1024),
                 n / (1024 * 1024)
             ),
-            ReadError::NotText => write!(f, "it is not UTF-8 text"),
+            ReadError::NotText { byte, line, column } => write!(
+                f,
+                "it is not UTF-8 text: the byte 0x{byte:02X} at line {line}, column {column} is not (save the file as UTF-8)"
+            ),
         }
     }
 }
@@ -84,7 +92,30 @@ fn read_regular(real: &Path) -> Result<String, ReadError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge(bytes.len() as u64));
     }
-    String::from_utf8(bytes).map_err(|_| ReadError::NotText)
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        // Everything before `at` is valid: its lines and characters count.
+        let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1;
+        ReadError::NotText {
+            byte: bytes[at],
+            line,
+            column,
+        }
+    })?;
+    // A byte-order mark, as some Windows editors write, is not text.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// Why a `use` path was refused.
@@ -252,6 +283,31 @@ mod tests {
         assert!(matches!(read_given(&big), Err(ReadError::TooLarge(_))));
         let bad = dir.path().join("bad.moodle");
         std::fs::write(&bad, [0xff, 0xfe, b'a']).unwrap();
-        assert!(matches!(read_given(&bad), Err(ReadError::NotText)));
+        assert!(matches!(
+            read_given(&bad),
+            Err(ReadError::NotText {
+                byte: 0xff,
+                line: 1,
+                column: 1
+            })
+        ));
+        // The first byte that is not UTF-8, where an editor finds it.
+        std::fs::write(&bad, b"vpc main {\n  cidr_block = \"10.0.\xe9.0/16\"\n}\n").unwrap();
+        let e = read_given(&bad).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ReadError::NotText {
+                    byte: 0xe9,
+                    line: 2,
+                    column: 22
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("0xE9 at line 2, column 22"), "{e}");
+        // A byte-order mark is accepted and left out.
+        std::fs::write(&bad, "\u{feff}vpc main {}\n").unwrap();
+        assert_eq!(read_given(&bad).unwrap(), "vpc main {}\n");
     }
 }

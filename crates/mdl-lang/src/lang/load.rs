@@ -203,6 +203,7 @@ pub fn load_source(
         diags,
         cache: IndexMap::new(),
         loading: Vec::new(),
+        unusable: Vec::new(),
         config: Config {
             stack: stack.to_string(),
             kinds,
@@ -263,6 +264,9 @@ struct Loader<'a> {
     /// Modules being parsed, to refuse one that uses itself.
     loading: Vec<String>,
     config: Config,
+    /// The names of modules whose `use` failed (already reported): their
+    /// instances are not reported again as unknown kinds.
+    unusable: Vec<String>,
 }
 
 impl Loader<'_> {
@@ -284,6 +288,16 @@ impl Loader<'_> {
         let base = self.base_dir(from);
         let (key, name, text, path) = if let Some(std) = u.path.strip_prefix("std/") {
             let Some(text) = crate::stdlib::module(std) else {
+                let help = match suggest(std, crate::stdlib::names()) {
+                    Some(s) => format!("did you mean `std/{s}`?"),
+                    None => format!(
+                        "the stdlib modules are: {}",
+                        crate::stdlib::names()
+                            .map(|n| format!("std/{n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
                 self.diags.push(
                     Diagnostic::error(
                         "module::not_found",
@@ -291,14 +305,10 @@ impl Loader<'_> {
                         u.path_span,
                         "not in the stdlib",
                     )
-                    .with_help(format!(
-                        "the stdlib modules are: {}",
-                        crate::stdlib::names()
-                            .map(|n| format!("std/{n}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
+                    .with_help(help),
                 );
+                self.unusable
+                    .push(u.alias.as_ref().map_or(std.to_string(), |a| a.name.clone()));
                 return;
             };
             (u.path.clone(), std.to_string(), text.to_string(), None)
@@ -325,6 +335,12 @@ impl Loader<'_> {
                         )
                         .with_help(help),
                     );
+                    let stem = Path::new(&u.path)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().replace('.', "_"))
+                        .unwrap_or_default();
+                    self.unusable
+                        .push(u.alias.as_ref().map_or(stem, |a| a.name.clone()));
                     return;
                 }
             };
@@ -652,7 +668,11 @@ impl Loader<'_> {
             let def = uses.get(&b.kind.name).cloned();
             let kind_schema = self.config.kinds.kind(&b.kind.name);
             if def.is_none() && kind_schema.is_none() {
-                self.diags.push(unknown_kind(b, uses, self.config.kinds));
+                // An instance of a module whose `use` failed: that failure
+                // is the one report.
+                if !self.unusable.contains(&b.kind.name) {
+                    self.diags.push(unknown_kind(b, uses, self.config.kinds));
+                }
                 continue;
             }
             let decl_kind = if def.is_some() {
@@ -939,6 +959,31 @@ fn resolve_params(
                 super::load::ParamRaw::Text(t) => match parse_param_text(g.span, t, &eval) {
                     Ok(v) => v,
                     Err(d) => {
+                        // Say what the param takes, with an example.
+                        let d = match decl.ty.as_ref() {
+                            Some(t) => {
+                                let example = match t.name.as_str() {
+                                    "number" => "2",
+                                    "bool" => "true",
+                                    "list" => "'[\"a\", \"b\"]'",
+                                    "map" => "'{ a = \"x\" }'",
+                                    _ => "...",
+                                };
+                                Diagnostic {
+                                    message: format!(
+                                        "param `{name}` is a {}: `{t_given}` is not one",
+                                        type_text(t),
+                                        t_given = t_text(&g.raw)
+                                    ),
+                                    help: Some(format!(
+                                        "write `-p {name}={example}`; a string needs no quotes, other values are written as in a .moodle file"
+                                    )),
+                                    ..d
+                                }
+                                .with_label(t.span, "declared type")
+                            }
+                            None => d,
+                        };
                         diags.push(d);
                         // Known to be wrong: reported once, not again where it is used.
                         config.params.insert(name, (decl, Value::Unknown));
@@ -995,6 +1040,14 @@ fn resolve_params(
             config.param_spans.insert(name.clone(), d.span);
         }
         config.params.insert(name, (decl, value));
+    }
+}
+
+/// The text of a param given on the command line.
+fn t_text(raw: &super::load::ParamRaw) -> String {
+    match raw {
+        super::load::ParamRaw::Text(t) => t.clone(),
+        super::load::ParamRaw::Json(j) => j.to_string(),
     }
 }
 
