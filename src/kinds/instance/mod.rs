@@ -31,7 +31,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             "instance_type",
             Type::String,
             "The instance type, such as \"t4g.nano\"; a change stops and starts the instance.",
-        ),
+        )
+        .validate(instance_type),
         required("subnet_id", Type::String, "The subnet.").force_new(),
         // Without one, EC2 puts the instance in its VPC's default group.
         computed_optional(
@@ -184,3 +185,20 @@ pub static KIND: Kind = Kind {
     cloudformation: &CLOUDFORMATION,
     fixture: &FIXTURE,
 };
+
+/// An EC2 instance type the SDK knows (`aws_sdk_ec2::types::InstanceType`,
+/// generated from EC2's own model), with the nearest one when it is not.
+pub fn instance_type(text: &str) -> Result<(), String> {
+    let known = aws_sdk_ec2::types::InstanceType::values();
+    if known.contains(&text) {
+        return Ok(());
+    }
+    Err(
+        match crate::diagnostics::suggest(text, known.iter().copied()) {
+            Some(s) => format!("`{text}` is not an EC2 instance type: did you mean `{s}`?"),
+            None => format!(
+                "`{text}` is not an EC2 instance type, such as \"t4g.small\" or \"m6g.large\""
+            ),
+        },
+    )
+}

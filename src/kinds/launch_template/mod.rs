@@ -37,7 +37,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             "instance_type",
             Type::String,
             "The instance type, such as \"m6g.large\".",
-        ),
+        )
+        .validate(super::instance::instance_type),
         optional(
             "security_group_ids",
             Type::Set(&Type::String),

@@ -29,7 +29,7 @@ pub static SCHEMA: KindSchema = KindSchema {
     summary: "A listener of a load balancer: HTTP that redirects to HTTPS, or HTTPS that forwards to a target group.",
     attrs: &[
         required("load_balancer_arn", Type::String, "The load balancer.").force_new(),
-        required("port", Type::Number, "The port, such as 443."),
+        required("port", Type::Number, "The port, such as 443.").range(1.0, 65535.0),
         required("protocol", Type::String, "HTTP or HTTPS.").one_of(&["HTTP", "HTTPS"]),
         optional(
             "certificate_arn",

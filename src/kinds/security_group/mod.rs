@@ -34,14 +34,16 @@ static RULE: BlockSchema = BlockSchema {
             Type::Number,
             "0",
             "The first port of the range.",
-        ),
-        optional("to_port", Type::Number, "0", "The last port of the range."),
+        )
+        .range(-1.0, 65535.0),
+        optional("to_port", Type::Number, "0", "The last port of the range.").range(-1.0, 65535.0),
         optional(
             "cidr_blocks",
             Type::Set(&Type::String),
             "[]",
             "Source (ingress) or destination (egress) ranges.",
-        ),
+        )
+        .validate(crate::schema::any_cidr),
         optional(
             "security_groups",
             Type::Set(&Type::String),

@@ -52,19 +52,22 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::Number,
             "0",
             "The first port of the range (for icmp, the type; -1 for all).",
-        ),
+        )
+        .range(-1.0, 65535.0),
         optional(
             "to_port",
             Type::Number,
             "0",
             "The last port of the range (for icmp, the code; -1 for all).",
-        ),
+        )
+        .range(-1.0, 65535.0),
         optional(
             "cidr_block",
             Type::String,
             "null",
             "The IPv4 range traffic comes from (ingress) or goes to (egress).",
-        ),
+        )
+        .validate(crate::schema::any_cidr),
         optional(
             "referenced_security_group_id",
             Type::String,

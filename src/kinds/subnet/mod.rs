@@ -25,9 +25,10 @@ pub static SCHEMA: KindSchema = KindSchema {
         required(
             "cidr_block",
             Type::String,
-            "The IPv4 range of the subnet, inside the VPC's.",
+            "The IPv4 range of the subnet, inside the VPC's: a /16 to a /28.",
         )
-        .force_new(),
+        .force_new()
+        .validate(crate::schema::network_cidr),
         computed_optional(
             "availability_zone",
             Type::String,

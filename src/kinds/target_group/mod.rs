@@ -29,7 +29,9 @@ pub static SCHEMA: KindSchema = KindSchema {
             "The name (32 characters at most); defaults to `<stack>-<block name>`.",
         )
         .force_new(),
-        optional("port", Type::Number, "80", "The port targets listen on.").force_new(),
+        optional("port", Type::Number, "80", "The port targets listen on.")
+            .range(1.0, 65535.0)
+            .force_new(),
         optional(
             "protocol",
             Type::String,

@@ -26,9 +26,10 @@ pub static SCHEMA: KindSchema = KindSchema {
         required(
             "cidr_block",
             Type::String,
-            "The IPv4 range of the VPC, such as \"10.0.0.0/16\".",
+            "The IPv4 range of the VPC, such as \"10.0.0.0/16\": a /16 to a /28.",
         )
-        .force_new(),
+        .force_new()
+        .validate(crate::schema::network_cidr),
         optional(
             "enable_dns_support",
             Type::Bool,

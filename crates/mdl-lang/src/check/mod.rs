@@ -102,6 +102,7 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     for (decl, _) in config.params.values() {
         check_param_body(decl, &mut diags);
     }
+    moodle::subnets_in_their_vpc(config, &eval, &mut diags);
     if !diags.iter().any(Diagnostic::is_error) {
         diags.extend(moodle::check(config, &eval));
     }
@@ -447,7 +448,13 @@ fn check_body(
             );
             continue;
         }
+        let before = diags.len();
         let value = eval.eval_in(&a.value, scope, diags);
+        // A value whose evaluation failed is reported there, not checked
+        // again: what it became follows from that error.
+        if diags[before..].iter().any(Diagnostic::is_error) {
+            continue;
+        }
         check_type(&value, &schema.ty, a.value.span, schema.name, diags);
         // Allowed values are written as text; a number is compared as it
         // is written (`30`, not `30.0`).
@@ -483,27 +490,81 @@ fn check_body(
                     .filter_map(|a| a.parse::<f64>().ok().map(|v| (a, (v - n).abs())))
                     .min_by(|x, y| x.1.total_cmp(&y.1))
                     .map(|(a, _)| (*a).to_string()),
-                _ => suggest(s, schema.allowed.iter().copied()).map(ToString::to_string),
+                // `TCP`: the same word in another case is the one meant.
+                _ => schema
+                    .allowed
+                    .iter()
+                    .find(|a| a.eq_ignore_ascii_case(s))
+                    .copied()
+                    .or_else(|| suggest(s, schema.allowed.iter().copied()))
+                    .map(ToString::to_string),
             };
             if let Some(s) = near {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
             diags.push(d);
         }
-        if let Some(validate) = schema.validate
-            && let Value::String(s) = &value
-            && let Err(why) = validate(s)
+        if let Some(validate) = schema.validate {
+            // A string, or each string of a list.
+            let strings: Vec<&str> = match &value {
+                Value::String(s) => vec![s.as_str()],
+                Value::List(items) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            if let Some(why) = strings.into_iter().find_map(|s| validate(s).err()) {
+                diags.push(
+                    Diagnostic::error(
+                        "check::invalid_value",
+                        format!("`{}` {why}", schema.name),
+                        a.value.span,
+                        "written here",
+                    )
+                    .with_help(schema.doc),
+                );
+            }
+        }
+        if let (Some((lo, hi)), Value::Number(n)) = (schema.range, &value)
+            && (*n < lo || *n > hi)
         {
             diags.push(
                 Diagnostic::error(
                     "check::invalid_value",
-                    format!("`{}` {why}", schema.name),
+                    format!(
+                        "`{}` must be from {} to {}",
+                        schema.name,
+                        Value::Number(lo),
+                        Value::Number(hi)
+                    ),
                     a.value.span,
-                    "written here",
+                    format!("{} is out of range", Value::Number(*n)),
                 )
                 .with_help(schema.doc),
             );
         }
+    }
+    // A port range runs upwards.
+    if let (Some(from), Some(to)) = (body.attribute("from_port"), body.attribute("to_port"))
+        && attrs.iter().any(|a| a.name == "from_port")
+        && let (Value::Number(f), Value::Number(t)) = (
+            eval.eval_in(&from.value, scope, &mut Vec::new()),
+            eval.eval_in(&to.value, scope, &mut Vec::new()),
+        )
+        && f > t
+    {
+        diags.push(
+            Diagnostic::error(
+                "check::invalid_value",
+                format!(
+                    "`from_port` {} is above `to_port` {}",
+                    Value::Number(f),
+                    Value::Number(t)
+                ),
+                from.value.span,
+                "the range starts here",
+            )
+            .with_label(to.value.span, "and ends below it here")
+            .with_help("a range runs from the lower port to the higher: swap them"),
+        );
     }
     for n in body.nested() {
         match attrs.iter().find(|s| s.name == n.name.name) {

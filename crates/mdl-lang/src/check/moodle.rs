@@ -233,3 +233,73 @@ fn shared_session_cache(config: &Config, eval: &Evaluator<'_>, diags: &mut Vec<D
         }
     }
 }
+
+/// A subnet's range inside its VPC's, and the subnets of one VPC apart,
+/// where the ranges are known (AWS refuses either at apply).
+pub(super) fn subnets_in_their_vpc(
+    config: &Config,
+    eval: &Evaluator<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let cidr = |res: &crate::lang::Resource| {
+        eval.resource(res, &mut Vec::new())
+            .get("cidr_block")
+            .and_then(Value::as_str)
+            .filter(|c| crate::schema::network_cidr(c).is_ok())
+            .map(str::to_string)
+    };
+    let mut seen: Vec<(&crate::lang::ResourceAddr, String, &crate::lang::Resource)> = Vec::new();
+    for res in config
+        .resources
+        .values()
+        .filter(|r| r.kind.name == "subnet")
+    {
+        let Some(vpc) = eval
+            .references(res)
+            .into_iter()
+            .find(|(dep, _)| dep.kind == "vpc")
+            .and_then(|(dep, _)| config.resources.get(&dep))
+        else {
+            continue;
+        };
+        let (Some(inner), Some(outer)) = (cidr(res), cidr(vpc)) else {
+            continue;
+        };
+        if crate::schema::cidr_within(&inner, &outer) == Some(false) {
+            diags.push(
+                Diagnostic::error(
+                    "check::subnet_outside_vpc",
+                    format!("the subnet's range {inner} is not inside its VPC's {outer}"),
+                    res.attr_span("cidr_block"),
+                    "outside the VPC",
+                )
+                .with_label(vpc.attr_span("cidr_block"), "the VPC's range")
+                .with_help(
+                    "AWS refuses a subnet outside its VPC: give it a range inside the VPC's",
+                ),
+            );
+            continue;
+        }
+        if let Some((vpc_addr, theirs, other)) = seen.iter().find(|(vpc_addr, c, _)| {
+            **vpc_addr == vpc.addr && crate::schema::cidrs_overlap(&inner, c) == Some(true)
+        }) {
+            diags.push(
+                Diagnostic::error(
+                    "check::subnets_overlap",
+                    format!(
+                        "the subnet's range {inner} overlaps {theirs}, `{}`'s, in the same VPC",
+                        other.addr
+                    ),
+                    res.attr_span("cidr_block"),
+                    "overlaps another subnet",
+                )
+                .with_label(other.attr_span("cidr_block"), "the other subnet's range")
+                .with_help(format!(
+                    "AWS refuses overlapping subnets in one VPC (`{vpc_addr}`): give each a range of its own, such as with cidrsubnet()"
+                )),
+            );
+            continue;
+        }
+        seen.push((&vpc.addr, inner, res));
+    }
+}

@@ -235,6 +235,14 @@ pub const CODES: &[(&str, &str)] = &[
     ("aws::config", "no AWS configuration to connect with"),
     ("aws::read_failed", "reading resources from AWS failed"),
     (
+        "check::subnet_outside_vpc",
+        "a subnet's range outside its VPC's",
+    ),
+    (
+        "check::subnets_overlap",
+        "two subnets of one VPC with overlapping ranges",
+    ),
+    (
         "lookup::unknown_argument",
         "a lookup's argument that is known only after the apply",
     ),

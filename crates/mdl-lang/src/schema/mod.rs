@@ -82,9 +82,11 @@ pub struct AttrSchema {
     /// Not compared while this other attribute is set (an ECS service's
     /// desired count while autoscaling owns it).
     pub ignored_when: Option<&'static str>,
-    /// Checks a string value's form, saying what is wrong and how to write
-    /// it.
+    /// Checks a string value's form (or each string of a list), saying
+    /// what is wrong and how to write it.
     pub validate: Option<Validator>,
+    /// The least and the greatest number AWS takes.
+    pub range: Option<(f64, f64)>,
     pub doc: &'static str,
 }
 
@@ -278,6 +280,7 @@ const fn attr(name: &'static str, ty: Type, presence: Presence, doc: &'static st
         per_source: false,
         ignored_when: None,
         validate: None,
+        range: None,
         doc,
     }
 }
@@ -346,6 +349,12 @@ impl AttrSchema {
         self
     }
 
+    /// Numbers from `lo` to `hi`, both included.
+    pub const fn range(mut self, lo: f64, hi: f64) -> AttrSchema {
+        self.range = Some((lo, hi));
+        self
+    }
+
     pub const fn one_of(mut self, allowed: &'static [&'static str]) -> AttrSchema {
         self.allowed = allowed;
         self
@@ -370,6 +379,89 @@ pub const TAGS: AttrSchema = optional(
     "{}",
     "Tags to set on the resource, besides `mdl:stack` and `mdl:address`.",
 );
+
+/// An IPv4 CIDR block whose prefix is from `lo` to `hi`: the address, the
+/// prefix, and no bits set past it.
+pub fn cidr_v4(text: &str, lo: u8, hi: u8) -> Result<(), String> {
+    let Some((addr, prefix)) = text.split_once('/') else {
+        return Err(format!(
+            "`{text}` is not a CIDR block: write an address and a prefix, such as \"10.0.0.0/16\""
+        ));
+    };
+    let octets: Vec<&str> = addr.split('.').collect();
+    let parsed: Vec<u8> = octets
+        .iter()
+        .filter_map(|o| {
+            (!o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| o.parse::<u8>().ok())
+                .flatten()
+        })
+        .collect();
+    if octets.len() != 4 || parsed.len() != 4 {
+        return Err(format!(
+            "`{text}` is not a CIDR block: `{addr}` is not an IPv4 address (four numbers from 0 to 255)"
+        ));
+    }
+    let Ok(bits) = prefix.parse::<u8>() else {
+        return Err(format!(
+            "`{text}` is not a CIDR block: `/{prefix}` is not a prefix length"
+        ));
+    };
+    if bits > 32 {
+        return Err(format!(
+            "`{text}` is not a CIDR block: an IPv4 prefix is at most /32"
+        ));
+    }
+    if bits < lo || bits > hi {
+        return Err(format!(
+            "`{text}` has a /{bits} prefix; AWS takes /{lo} to /{hi} here"
+        ));
+    }
+    let value = u32::from_be_bytes([parsed[0], parsed[1], parsed[2], parsed[3]]);
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
+    if value & !mask != 0 {
+        let base = std::net::Ipv4Addr::from(value & mask);
+        return Err(format!(
+            "`{text}` has bits set past its /{bits} prefix: the block starts at {base}/{bits}"
+        ));
+    }
+    Ok(())
+}
+
+/// A VPC's or a subnet's CIDR block: /16 to /28.
+pub fn network_cidr(text: &str) -> Result<(), String> {
+    cidr_v4(text, 16, 28)
+}
+
+/// Any IPv4 CIDR block, /0 to /32 (a rule's source or destination).
+pub fn any_cidr(text: &str) -> Result<(), String> {
+    cidr_v4(text, 0, 32)
+}
+
+/// Whether the CIDR block `inner` lies inside `outer` (both well formed).
+pub fn cidr_within(inner: &str, outer: &str) -> Option<bool> {
+    let parse = |t: &str| -> Option<(u32, u8)> {
+        let (a, p) = t.split_once('/')?;
+        let addr: std::net::Ipv4Addr = a.parse().ok()?;
+        Some((u32::from(addr), p.parse().ok()?))
+    };
+    let (i, ib) = parse(inner)?;
+    let (o, ob) = parse(outer)?;
+    if ib < ob || ob > 32 || ib > 32 {
+        return Some(false);
+    }
+    let mask = if ob == 0 { 0 } else { u32::MAX << (32 - ob) };
+    Some(i & mask == o & mask)
+}
+
+/// Whether two CIDR blocks share an address.
+pub fn cidrs_overlap(a: &str, b: &str) -> Option<bool> {
+    Some(cidr_within(a, b)? || cidr_within(b, a)?)
+}
 
 /// Whether a configured version is satisfied by the version AWS reports:
 /// equal, or a prefix of it that ends at a component boundary.
