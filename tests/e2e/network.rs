@@ -257,9 +257,11 @@ subnet good {
   cidr_block = "10.0.1.0/24"
 }
 
+# AWS refuses an availability zone the region does not have, at apply.
 subnet bad {
-  vpc_id     = vpc.main.id
-  cidr_block = "10.9.1.0/24"
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.0.9.0/24"
+  availability_zone = "eu-west-2z"
 }
 
 route_table bad {
@@ -311,7 +313,7 @@ fn a_failed_resource_skips_its_dependents_and_the_rest_is_applied() {
     assert_eq!(bad["pending"], true, "{state}");
     assert_eq!(bad["id"], "", "{state}");
     // Fixing the file converges.
-    ws.edit("10.9.1.0/24", "10.0.2.0/24");
+    ws.edit("eu-west-2z", "eu-west-2a");
     let plan = ws.expect("plan", &["--detailed-exitcode"], 2);
     assert!(
         plan.stdout

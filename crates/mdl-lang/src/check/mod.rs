@@ -802,12 +802,7 @@ pub fn one_report(config: &Config, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
         if Some(i) == parse_error || Some(i) == root_cause {
             continue;
         }
-        if parse_error.is_some()
-            && matches!(
-                d.code,
-                "lang::unresolved_reference" | "check::unresolved_reference"
-            )
-        {
+        if parse_error.is_some() && d.code.ends_with("::unresolved_reference") {
             keep[i] = false;
             count_on(parse_error, d.is_error());
         } else if root_cause.is_some() && doomed.contains(&d.primary_span().source) {

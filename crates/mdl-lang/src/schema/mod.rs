@@ -557,8 +557,16 @@ pub fn docs(kind: &KindSchema) -> String {
             } else {
                 format!(", one of {}", a.allowed.join(" | "))
             };
+            let range = a.range.map_or(String::new(), |(lo, hi)| {
+                format!(", from {} to {}", Value::Number(lo), Value::Number(hi))
+            });
+            let checked = if a.validate.is_some() {
+                ", its form checked by validate"
+            } else {
+                ""
+            };
             out.push_str(&format!(
-                "{indent}{} ({}; {presence}{fnew}{secret}{allowed})\n{indent}    {}\n",
+                "{indent}{} ({}; {presence}{fnew}{secret}{allowed}{range}{checked})\n{indent}    {}\n",
                 a.name,
                 a.ty.describe(),
                 a.doc
