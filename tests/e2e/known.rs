@@ -6,21 +6,7 @@ use crate::harness::Workspace;
 
 /// Moodle on its own domain, with the zone and the certificate in the
 /// same file: std/single_node decides on `certificate_arn != null`.
-const OWN_DOMAIN: &str = r#"
-use "std/single_node"
-
-dns_zone main { name = "learn.example.ac.uk" }
-
-certificate site { domain_name = "learn.example.ac.uk" }
-
-single_node site {
-  name            = "learn"
-  web_image_id    = "ami-0123456789abcdef0"
-  domain_name     = "learn.example.ac.uk"
-  hosted_zone_id  = dns_zone.main.id
-  certificate_arn = certificate.site.arn
-}
-"#;
+const OWN_DOMAIN: &str = include_str!("../fixtures/estates/own_domain.moodle");
 
 #[test]
 fn a_site_on_its_own_domain_applies_in_one_stack() {

@@ -238,22 +238,10 @@ single_node training {
 /// may leave null stays undecided.
 #[test]
 fn assigned_ids_are_known_not_to_be_null() {
-    let errors = check(
+    let errors = check(&format!(
+        "{}\n{}",
+        include_str!("../fixtures/estates/own_domain.moodle"),
         r#"
-use "std/single_node"
-
-dns_zone main { name = "learn.example.ac.uk" }
-
-certificate site { domain_name = "learn.example.ac.uk" }
-
-single_node site {
-  name            = "learn"
-  web_image_id    = "ami-0123456789abcdef0"
-  domain_name     = "learn.example.ac.uk"
-  hosted_zone_id  = dns_zone.main.id
-  certificate_arn = certificate.site.arn
-}
-
 vpc main { cidr_block = "10.0.0.0/16" }
 
 subnet counted {
@@ -261,8 +249,8 @@ subnet counted {
   vpc_id     = vpc.main.id
   cidr_block = each.value
 }
-"#,
-    );
+"#
+    ));
     assert!(errors.is_empty(), "{errors}");
     let mut sources = SourceMap::new();
     let text = "vpc main { cidr_block = \"10.0.0.0/16\" }\nsubnet counted {\n  for_each   = length([vpc.main.id]) == 1 && \"${vpc.main.id}/x\" != null ? { a = \"10.0.1.0/24\" } : {}\n  vpc_id     = vpc.main.id\n  cidr_block = each.value\n}\n";

@@ -40,15 +40,7 @@ impl SdkClient for Client {
 pub struct Buckets;
 
 /// The ARN partition of a region.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
+use crate::lookups::partition;
 
 /// Whether an error says the thing asked for is not set (S3 answers a
 /// missing setting with an error of its own name for each).
