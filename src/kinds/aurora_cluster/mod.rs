@@ -33,7 +33,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             .force_new()
             .one_of(&["aurora-mysql", "aurora-postgresql"]),
         computed_optional("engine_version", Type::String, "Such as \"8.0.mysql_aurora.3.02.2\" or \"13.8\"; a prefix is enough.").version(),
-        computed_optional("name", Type::String, "The cluster identifier; defaults to `<stack>-<block name>`.").force_new(),
+        computed_optional("name", Type::String, "The cluster identifier; defaults to `<stack>-<block name>`.").force_new()
+        .validate(crate::schema::rds_id),
         optional("database_name", Type::String, "null", "A database to create with the cluster.").force_new(),
         optional("master_username", Type::String, "\"moodle\"", "The master user.").force_new(),
         required("subnet_group_name", Type::String, "The DB subnet group.").force_new(),

@@ -38,7 +38,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::String,
             "The instance identifier; defaults to `<stack>-<block name>`.",
         )
-        .force_new(),
+        .force_new()
+        .validate(crate::schema::rds_id),
         TAGS,
     ],
     computed: &[

@@ -37,7 +37,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::String,
             "The cache id; defaults to `<stack>-<block name>`.",
         )
-        .force_new(),
+        .force_new()
+        .validate(crate::schema::elasticache_id),
         computed_optional(
             "engine_version",
             Type::String,

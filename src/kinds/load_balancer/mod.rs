@@ -48,7 +48,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::String,
             "The name (32 characters at most); defaults to `<stack>-<block name>`.",
         )
-        .force_new(),
+        .force_new()
+        .validate(crate::schema::elb_name),
         optional(
             "internal",
             Type::Bool,

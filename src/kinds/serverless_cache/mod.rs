@@ -32,7 +32,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::String,
             "The cache's name (lower case, at most 40 characters); defaults to `<stack>-<block name>`.",
         )
-        .force_new(),
+        .force_new()
+        .validate(crate::schema::elasticache_id),
         required(
             "engine",
             Type::String,

@@ -28,7 +28,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             Type::String,
             "The name (32 characters at most); defaults to `<stack>-<block name>`.",
         )
-        .force_new(),
+        .force_new()
+        .validate(crate::schema::elb_name),
         optional("port", Type::Number, "80", "The port targets listen on.")
             .range(1.0, 65535.0)
             .force_new(),

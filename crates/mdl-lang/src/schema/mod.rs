@@ -442,6 +442,67 @@ pub fn any_cidr(text: &str) -> Result<(), String> {
     cidr_v4(text, 0, 32)
 }
 
+/// A name of letters, digits and hyphens, at most `max` long, that starts
+/// with a letter (`letter_first`), neither ends with a hyphen nor holds two
+/// in a row (`no_double`), in lower case only (`lower`).
+fn aws_name(
+    text: &str,
+    max: usize,
+    lower: bool,
+    letter_first: bool,
+    no_double: bool,
+) -> Result<(), String> {
+    let count = text.chars().count();
+    if count == 0 || count > max {
+        return Err(format!(
+            "`{text}` is {count} characters long; AWS takes 1 to {max}"
+        ));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-') || (lower && c.is_ascii_uppercase()))
+    {
+        return Err(format!(
+            "`{text}` holds `{c}`; AWS takes {} digits and hyphens",
+            if lower {
+                "lower-case letters,"
+            } else {
+                "letters,"
+            }
+        ));
+    }
+    if letter_first && !text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(format!("`{text}` must start with a letter"));
+    }
+    if text.starts_with('-') || text.ends_with('-') {
+        return Err(format!("`{text}` must not start or end with a hyphen"));
+    }
+    if no_double && text.contains("--") {
+        return Err(format!("`{text}` must not hold two hyphens in a row"));
+    }
+    Ok(())
+}
+
+/// A load balancer's or target group's name: 32 characters at most.
+pub fn elb_name(text: &str) -> Result<(), String> {
+    if text.starts_with("internal-") {
+        return Err(format!("`{text}` must not start with `internal-`"));
+    }
+    aws_name(text, 32, false, false, false)
+}
+
+/// An ElastiCache id: 40 characters at most, lower case, from a letter.
+pub fn elasticache_id(text: &str) -> Result<(), String> {
+    aws_name(text, 40, true, true, true)
+}
+
+/// An Aurora cluster's or instance's identifier: 63 characters at most,
+/// from a letter; lower case, as RDS keeps it (another case would show
+/// as a change in every plan).
+pub fn rds_id(text: &str) -> Result<(), String> {
+    aws_name(text, 63, true, true, true)
+}
+
 /// Whether the CIDR block `inner` lies inside `outer` (both well formed).
 pub fn cidr_within(inner: &str, outer: &str) -> Option<bool> {
     let parse = |t: &str| -> Option<(u32, u8)> {
