@@ -62,14 +62,7 @@ pub fn run(args: &DocsArgs) -> u8 {
         }
         Some(name) => match crate::kinds::schemas().kind(name) {
             Some(k) if crate::kinds::schemas().is_lookup(name) => {
-                let text = crate::schema::docs(k)
-                    .replace("Attributes:\n\n", "Arguments: none.\n\n")
-                    .replace("Attributes:", "Arguments:")
-                    .replace(
-                        "Computed (known after apply):",
-                        "Answers (read at plan time, before anything changes; unknown to `mdl validate`):",
-                    );
-                out!("{text}");
+                out!("{}", crate::schema::lookup_docs(k));
                 0
             }
             Some(k) => {

@@ -144,17 +144,30 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     });
     name_blocks(&mut adopted);
     crate::import::fold_repeated(&mut adopted);
-    let text = crate::import::render(stack_name, &stack.stack_id, &adopted, &folded, &left, &[]);
-    let text = match canonical(&text) {
+    // The file as written, in the formatter's shape; one that does not
+    // parse is a bug in the renderer.
+    let written = |folded: &[Left], left: &[Left], unmanaged: &[crate::import::Unmanaged]| {
+        canonical(&crate::import::render(
+            stack_name,
+            &stack.stack_id,
+            &adopted,
+            folded,
+            left,
+            unmanaged,
+        ))
+    };
+    let bad_output = |sources: &mut SourceMap, message: String| {
+        fail(
+            sources,
+            "import::bad_output",
+            message,
+            "nothing was written; this is a bug in mdl, please report it with the stack's template"
+                .into(),
+        )
+    };
+    let text = match written(&folded, &left, &[]) {
         Ok(t) => t,
-        Err(message) => {
-            return fail(
-&mut sources,
-                "import::bad_output",
-                message,
-                "nothing was written; this is a bug in mdl, please report it with the stack's template".into(),
-            );
-        }
+        Err(message) => return bad_output(&mut sources, message),
     };
     // The file must validate as written: one that does not is not written,
     // and nothing is adopted.
@@ -204,24 +217,9 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
     let text = if unmanaged.is_empty() && !unfolded {
         text
     } else {
-        let with = crate::import::render(
-            stack_name,
-            &stack.stack_id,
-            &adopted,
-            &folded,
-            &left,
-            &unmanaged,
-        );
-        match canonical(&with) {
+        match written(&folded, &left, &unmanaged) {
             Ok(t) => t,
-            Err(message) => {
-                return fail(
-                    &mut sources,
-                    "import::bad_output",
-                    message,
-                    "nothing was written; this is a bug in mdl, please report it with the stack's template".into(),
-                );
-            }
+            Err(message) => return bad_output(&mut sources, message),
         }
     };
     if let Err(e) = std::fs::write(file, &text) {

@@ -294,12 +294,7 @@ pub(crate) fn inventory(ws: &Workspace) -> Inventory {
             put("log_group", g.log_group_name().unwrap());
         }
         // Buckets are listed by account: these are this test's.
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk)
-                .force_path_style(true)
-                .build(),
-        );
-        for b in s3.list_buckets().send().await.unwrap().buckets() {
+        for b in ws.moto.s3().list_buckets().send().await.unwrap().buckets() {
             put("s3_bucket", b.name().unwrap());
         }
         // Roles mdl makes live under /mdl/.

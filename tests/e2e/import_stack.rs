@@ -203,6 +203,24 @@ fn plans_only_adoption(ws: &Workspace, file: &str) -> String {
     plan.stdout
 }
 
+/// The file an import wrote.
+fn written(ws: &Workspace, file: &str) -> String {
+    std::fs::read_to_string(ws.dir.path().join(file)).unwrap()
+}
+
+/// The written file holds each of `expected`.
+fn holds(text: &str, expected: &[&str]) {
+    for expected in expected {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+}
+
+/// The written file validates.
+fn validates(ws: &Workspace, file: &str) {
+    let validate = ws.mdl(&["validate", file]);
+    assert_eq!(validate.code, 0, "{}", validate.all());
+}
+
 /// The imported file applies, and the plan after it is empty.
 fn applies_to_an_empty_replan(ws: &Workspace, file: &str) {
     let apply = ws.mdl(&["apply", file, "--auto-approve"]);
@@ -266,18 +284,19 @@ fn a_cloudformation_stack_is_imported_and_adopted_with_an_empty_replan() {
         "{}",
         import.all()
     );
-    let text = std::fs::read_to_string(ws.dir.path().join("legacy.moodle")).unwrap();
+    let text = written(&ws, "legacy.moodle");
     // Ids of other imported resources are references; names stay names.
-    for expected in [
-        "vpc_id            = vpc.main.id",
-        "load_balancer_arn = load_balancer.web.arn",
-        "launch_template_id      = launch_template.web.id",
-        "security_groups = [security_group.web.id]",
-        "records = [load_balancer.web.dns_name]",
-        "name        = \"legacy-web\"",
-    ] {
-        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
-    }
+    holds(
+        &text,
+        &[
+            "vpc_id            = vpc.main.id",
+            "load_balancer_arn = load_balancer.web.arn",
+            "launch_template_id      = launch_template.web.id",
+            "security_groups = [security_group.web.id]",
+            "records = [load_balancer.web.dns_name]",
+            "name        = \"legacy-web\"",
+        ],
+    );
     insta::assert_snapshot!("imported_from_stack", stable(&text));
 
     // The file exists now: a second import does not overwrite it.
@@ -427,7 +446,7 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
     assert_eq!(status, "CREATE_COMPLETE");
     let import = ws.mdl(&["import", "groups.moodle", "--from-stack", "groups"]);
     assert_eq!(import.code, 0, "{}", import.all());
-    let text = std::fs::read_to_string(ws.dir.path().join("groups.moodle")).unwrap();
+    let text = written(&ws, "groups.moodle");
     // The rules of the cycle are blocks of their own, naming both groups;
     // the rule from the internet stays in its group.
     assert_eq!(
@@ -437,15 +456,16 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
     );
     // Each takes the name of the stack's own resource for it, which is no
     // longer reported as folded into a group.
-    for expected in [
-        "security_group_rule web_from_alb {",
-        "security_group_rule alb_from_web {",
-        "security_group_id            = security_group.alb.id",
-        "referenced_security_group_id = security_group.web.id",
-        "cidr_blocks = [\"0.0.0.0/0\"]",
-    ] {
-        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
-    }
+    holds(
+        &text,
+        &[
+            "security_group_rule web_from_alb {",
+            "security_group_rule alb_from_web {",
+            "security_group_id            = security_group.alb.id",
+            "referenced_security_group_id = security_group.web.id",
+            "cidr_blocks = [\"0.0.0.0/0\"]",
+        ],
+    );
     assert!(
         !text.contains("security_groups = [security_group."),
         "{text}"
@@ -456,15 +476,16 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
     );
     // What the file cannot carry is in its header, with its value; the
     // monitoring it can carry is in the block.
-    for expected in [
-        "# Not managed by mdl:",
-        "#   WebLaunchTemplate.Metadata = {\"AWS::CloudFormation::Init\"",
-        "#   WebLaunchTemplate.UserData = (calls cfn-init): its boot script runs cfn-init --stack, which stops working once the stack is deleted",
-        "detailed_monitoring",
-        "# WebLaunchTemplate\nlaunch_template web {",
-    ] {
-        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
-    }
+    holds(
+        &text,
+        &[
+            "# Not managed by mdl:",
+            "#   WebLaunchTemplate.Metadata = {\"AWS::CloudFormation::Init\"",
+            "#   WebLaunchTemplate.UserData = (calls cfn-init): its boot script runs cfn-init --stack, which stops working once the stack is deleted",
+            "detailed_monitoring",
+            "# WebLaunchTemplate\nlaunch_template web {",
+        ],
+    );
     assert!(
         import
             .stdout
@@ -472,8 +493,7 @@ fn groups_that_let_each_other_in_import_as_rule_blocks() {
         "{}",
         import.all()
     );
-    let validate = ws.mdl(&["validate", "groups.moodle"]);
-    assert_eq!(validate.code, 0, "{}", validate.all());
+    validates(&ws, "groups.moodle");
     // Only adoption: each group, rule and the VPC gets mdl's tags; no rule
     // is taken from a group or added to one.
     let plan = plans_only_adoption(&ws, "groups.moodle");
@@ -562,16 +582,17 @@ fn nested_stacks_import_into_one_file() {
         "a nested stack reported as not imported:\n{}",
         import.all()
     );
-    let text = std::fs::read_to_string(ws.dir.path().join("nested.moodle")).unwrap();
-    for expected in [
-        "# ---- the nested stack Network ----",
-        "# ---- the nested stack Logs ----",
-        "# Network.Vpc\nvpc network {",
-        "vpc_id            = vpc.network.id",
-        "name           = \"nested-web\"",
-    ] {
-        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
-    }
+    let text = written(&ws, "nested.moodle");
+    holds(
+        &text,
+        &[
+            "# ---- the nested stack Network ----",
+            "# ---- the nested stack Logs ----",
+            "# Network.Vpc\nvpc network {",
+            "vpc_id            = vpc.network.id",
+            "name           = \"nested-web\"",
+        ],
+    );
     assert!(
         import
             .stdout
@@ -579,8 +600,7 @@ fn nested_stacks_import_into_one_file() {
         "{}",
         import.all()
     );
-    let validate = ws.mdl(&["validate", "nested.moodle"]);
-    assert_eq!(validate.code, 0, "{}", validate.all());
+    validates(&ws, "nested.moodle");
     plans_only_adoption(&ws, "nested.moodle");
     applies_to_an_empty_replan(&ws, "nested.moodle");
 }
@@ -764,7 +784,7 @@ fn a_reference_shaped_stack_imports_without_losing_a_setting() {
     assert_eq!(create_stack(&ws, "refarch", &template), "CREATE_COMPLETE");
     let import = ws.mdl(&["import", "refarch.moodle", "--from-stack", "refarch"]);
     assert_eq!(import.code, 0, "{}", import.all());
-    let text = std::fs::read_to_string(ws.dir.path().join("refarch.moodle")).unwrap();
+    let text = written(&ws, "refarch.moodle");
     // Five settings it cannot carry: the roles' and profile's path "/"
     // (mdl keeps its own under /mdl/), the cfn-init metadata and the boot
     // script that runs it.
@@ -777,30 +797,30 @@ fn a_reference_shaped_stack_imports_without_losing_a_setting() {
     );
     // The settings the reference sets that mdl now carries, and references
     // by name as well as by id.
-    for expected in [
-        "unhealthy_threshold = 5",
-        "default_cooldown          = 60",
-        "detailed_monitoring = true",
-        "ssm  = ",
-        "logs = ",
-        "role = iam_role.web.name",
-        "log_group_name = log_group.flow.name",
-        "iam_role_arn   = iam_role.flow_log.arn",
-        "security_group_rule web_from_alb {",
-        "security_group_rule alb_from_web {",
-        "#   WebLaunchTemplate.Metadata = ",
-        "#   WebLaunchTemplate.UserData = (calls cfn-init)",
-        // Repeated per AZ: one block each, with `for_each`, and the mount
-        // targets refer to the subnet of their own key.
-        "# SubnetA, SubnetB, SubnetC\nsubnet main {\n  for_each = {",
-        "\"10.60.3.0/24\"",
-        "availability_zone = each.value.availability_zone",
-        "# MountTargetA, MountTargetB, MountTargetC\nefs_mount_target main {\n  for_each        = [\"a\", \"b\", \"c\"]",
-        "subnet_id       = subnet.main[each.key].id",
-    ] {
-        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
-    }
-    let validate = ws.mdl(&["validate", "refarch.moodle"]);
-    assert_eq!(validate.code, 0, "{}", validate.all());
+    holds(
+        &text,
+        &[
+            "unhealthy_threshold = 5",
+            "default_cooldown          = 60",
+            "detailed_monitoring = true",
+            "ssm  = ",
+            "logs = ",
+            "role = iam_role.web.name",
+            "log_group_name = log_group.flow.name",
+            "iam_role_arn   = iam_role.flow_log.arn",
+            "security_group_rule web_from_alb {",
+            "security_group_rule alb_from_web {",
+            "#   WebLaunchTemplate.Metadata = ",
+            "#   WebLaunchTemplate.UserData = (calls cfn-init)",
+            // Repeated per AZ: one block each, with `for_each`, and the mount
+            // targets refer to the subnet of their own key.
+            "# SubnetA, SubnetB, SubnetC\nsubnet main {\n  for_each = {",
+            "\"10.60.3.0/24\"",
+            "availability_zone = each.value.availability_zone",
+            "# MountTargetA, MountTargetB, MountTargetC\nefs_mount_target main {\n  for_each        = [\"a\", \"b\", \"c\"]",
+            "subnet_id       = subnet.main[each.key].id",
+        ],
+    );
+    validates(&ws, "refarch.moodle");
     plans_only_adoption(&ws, "refarch.moodle");
 }

@@ -26,12 +26,7 @@ fn steps(
     attrs: &IndexMap<String, Value>,
     service: &'static str,
 ) -> Result<Vec<Step>, ProviderError> {
-    attrs
-        .get("step")
-        .and_then(Value::as_list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(Value::as_map)
+    super::step_blocks(attrs)
         .map(|step| {
             Ok((
                 step.get("lower_bound").and_then(Value::as_f64),

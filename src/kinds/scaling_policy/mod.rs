@@ -248,15 +248,20 @@ fn ecs_properties(
     props
 }
 
+/// The `step` blocks of a policy's attributes, each as its map.
+fn step_blocks(attrs: &IndexMap<String, Value>) -> impl Iterator<Item = &IndexMap<String, Value>> {
+    attrs
+        .get("step")
+        .and_then(Value::as_list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_map)
+}
+
 /// The `step` blocks as CloudFormation's step adjustments.
 fn step_adjustments(cfn: &dyn CfnValues, attrs: &IndexMap<String, Value>) -> Json {
     Json::Array(
-        attrs
-            .get("step")
-            .and_then(Value::as_list)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Value::as_map)
+        step_blocks(attrs)
             .map(|s| {
                 let mut step = serde_json::Map::new();
                 for (key, attr) in [

@@ -376,6 +376,9 @@ fn check_body(
         scope
     };
     let mut seen: Vec<&crate::syntax::ast::Attribute> = Vec::new();
+    // The port range as evaluated below, with where each end is written.
+    let mut from_port: Option<(f64, Span)> = None;
+    let mut to_port: Option<(f64, Span)> = None;
     for a in body.attributes() {
         if let Some(first) = seen.iter().find(|f| f.name.name == a.name.name) {
             diags.push(
@@ -456,6 +459,13 @@ fn check_body(
             continue;
         }
         check_type(&value, &schema.ty, a.value.span, schema.name, diags);
+        if let Value::Number(n) = value {
+            match schema.name {
+                "from_port" => from_port = Some((n, a.value.span)),
+                "to_port" => to_port = Some((n, a.value.span)),
+                _ => {}
+            }
+        }
         // Allowed values are written as text; a number is compared as it
         // is written (`30`, not `30.0`).
         // Only attributes with allowed values pay for the text.
@@ -543,12 +553,7 @@ fn check_body(
         }
     }
     // A port range runs upwards.
-    if let (Some(from), Some(to)) = (body.attribute("from_port"), body.attribute("to_port"))
-        && attrs.iter().any(|a| a.name == "from_port")
-        && let (Value::Number(f), Value::Number(t)) = (
-            eval.eval_in(&from.value, scope, &mut Vec::new()),
-            eval.eval_in(&to.value, scope, &mut Vec::new()),
-        )
+    if let (Some((f, from_span)), Some((t, to_span))) = (from_port, to_port)
         && f > t
     {
         diags.push(
@@ -559,10 +564,10 @@ fn check_body(
                     Value::Number(f),
                     Value::Number(t)
                 ),
-                from.value.span,
+                from_span,
                 "the range starts here",
             )
-            .with_label(to.value.span, "and ends below it here")
+            .with_label(to_span, "and ends below it here")
             .with_help("a range runs from the lower port to the higher: swap them"),
         );
     }

@@ -241,12 +241,11 @@ pub(super) fn subnets_in_their_vpc(
     eval: &Evaluator<'_>,
     diags: &mut Vec<Diagnostic>,
 ) {
+    // The one attribute, not the whole resource, evaluated.
     let cidr = |res: &crate::lang::Resource| {
-        eval.resource(res, &mut Vec::new())
-            .get("cidr_block")
-            .and_then(Value::as_str)
+        eval.resource_attr(res, "cidr_block")
+            .and_then(|v| v.as_str().map(str::to_string))
             .filter(|c| crate::schema::network_cidr(c).is_ok())
-            .map(str::to_string)
     };
     let mut seen: Vec<(&crate::lang::ResourceAddr, String, &crate::lang::Resource)> = Vec::new();
     for res in config

@@ -453,9 +453,9 @@ impl Loader<'_> {
         let mut path = module.to_string();
         let mut names = params_in(expr);
         let mut module_span = expr.span;
+        let eval = super::Evaluator::new(&self.config, &super::NoComputed);
         loop {
             let inst = self.config.modules.get(&path)?;
-            let eval = super::Evaluator::new(&self.config, &super::NoComputed);
             let (name, given) = names.iter().find_map(|n| {
                 let given = inst.block.body.attribute(n)?;
                 let scope = super::Scope {

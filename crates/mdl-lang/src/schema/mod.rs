@@ -586,6 +586,25 @@ pub fn redact(kind: &KindSchema, attrs: &mut indexmap::IndexMap<String, Value>, 
 
 /// Render the documentation of one kind (used by `mdl docs`).
 pub fn docs(kind: &KindSchema) -> String {
+    render_docs(kind, "Attributes:", "Computed (known after apply):")
+}
+
+/// `mdl docs` of a lookup kind: its arguments, and the answers it reads
+/// before anything changes.
+pub fn lookup_docs(kind: &KindSchema) -> String {
+    let arguments = if kind.attrs.is_empty() {
+        "Arguments: none."
+    } else {
+        "Arguments:"
+    };
+    render_docs(
+        kind,
+        arguments,
+        "Answers (read at plan time, before anything changes; unknown to `mdl validate`):",
+    )
+}
+
+fn render_docs(kind: &KindSchema, attributes: &str, computed: &str) -> String {
     let mut out = format!(
         "{}\n\n{}\n\nAWS service: {}\n",
         kind.name, kind.summary, kind.service
@@ -593,7 +612,7 @@ pub fn docs(kind: &KindSchema) -> String {
     if kind.protected {
         out.push_str("\nProtected: holds data; deleting or replacing it needs `protect = false` in the block\nor `--allow-destroy ADDRESS` on the command line.\n");
     }
-    out.push_str("\nAttributes:\n");
+    out.push_str(&format!("\n{attributes}\n"));
     fn write_attrs(out: &mut String, attrs: &[AttrSchema], indent: &str) {
         for a in attrs {
             let presence = match a.presence {
@@ -638,7 +657,7 @@ pub fn docs(kind: &KindSchema) -> String {
         }
     }
     write_attrs(&mut out, kind.attrs, "  ");
-    out.push_str("\nComputed (known after apply):\n");
+    out.push_str(&format!("\n{computed}\n"));
     for c in kind.computed {
         out.push_str(&format!("  {}\n      {}\n", c.name, c.doc));
     }
