@@ -199,7 +199,19 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         }
     };
     out!("{}", crate::plan::render::render(&prepared.plan, style));
-    if !prepared.plan.has_changes() {
+    if !prepared.plan.has_changes() || only_refactors(&prepared.plan) {
+        if !prepared.forgotten.is_empty() && !args.auto_approve {
+            match confirm(mode) {
+                Ok(true) => {}
+                _ => {
+                    outln!("\nApply cancelled.");
+                    return 1;
+                }
+            }
+        }
+        if let Err(code) = forget(ui, &mut prepared) {
+            return code;
+        }
         let Prepared {
             mut loaded,
             state,
@@ -209,11 +221,17 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             runtime,
             ..
         } = prepared;
+        let before = state.outputs.clone();
         let mut new_state =
             engine::plan::record_live(&runtime, &plan, &loaded.config, provider, state);
         engine::apply::set_outputs(&loaded.config, &mut new_state, mode == Mode::Destroy);
         if let Err(code) = super::plan::save_state(ui, &mut loaded, &store, &new_state) {
             return code;
+        }
+        // Outputs that changed without a resource changing (a new output,
+        // a lookup's new answer) are shown, as an apply shows them.
+        if mode == Mode::Apply && new_state.outputs != before {
+            print_outputs(&new_state);
         }
         return 0;
     }
@@ -248,6 +266,9 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
                 return 1;
             }
         }
+    }
+    if let Err(code) = forget(ui, &mut prepared) {
+        return code;
     }
     outln!();
     let out = Mutex::new(std::io::stdout());
@@ -415,6 +436,43 @@ fn confirm(mode: Mode) -> Result<bool, String> {
         Mode::Apply => super::ask_yes("apply", "perform these actions"),
         Mode::Destroy => super::ask_yes("destroy", "destroy all resources of this stack"),
     }
+}
+
+/// Whether the plan only renames or forgets: nothing to do in AWS
+/// besides untagging.
+fn only_refactors(plan: &crate::plan::Plan) -> bool {
+    !plan
+        .changes
+        .iter()
+        .any(|c| c.action != crate::plan::Action::NoOp)
+}
+
+/// Remove the mdl tags of what `removed { keep = true }` blocks forget,
+/// before anything else is changed: a failure stops the apply with state
+/// as it was.
+fn forget(ui: &Ui, prepared: &mut super::plan::Prepared) -> Result<(), u8> {
+    for record in std::mem::take(&mut prepared.forgotten) {
+        let untagged = prepared.runtime.block_on(super::state::untag(
+            &prepared.provider,
+            &record,
+            &prepared.loaded.config.stack,
+        ));
+        match untagged {
+            Ok(_) => outln!("{}: forgotten, left in AWS ({})", record.addr, record.id),
+            Err(e) => {
+                let d = command_line_diag(
+                    &mut prepared.loaded.sources,
+                    "cli::untag_failed",
+                    format!("{}: {e}", record.addr),
+                    "while running this command",
+                    "nothing else was changed; the resource is still in state",
+                );
+                ui.report(&[d], &prepared.loaded.sources);
+                return Err(1);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn print_outputs(state: &crate::state::State) {

@@ -46,6 +46,9 @@ pub struct Prepared<H> {
     pub unrecorded: Vec<(ResourceAddr, crate::provider::LiveResource)>,
     /// What the diff warned of (no errors: they fail the plan).
     pub warnings: Vec<Diagnostic>,
+    /// Records a `removed { keep = true }` took out of state: their mdl
+    /// tags are removed when the plan is applied.
+    pub forgotten: Vec<crate::state::ResourceRecord>,
 }
 
 /// How long each stage of a plan took.
@@ -154,6 +157,10 @@ pub fn prepare<H>(
         Ok(s) => s,
         Err(d) => fail!(vec![d]),
     };
+    let (moved, forgotten) = match refactor(&loaded.config, &mut state) {
+        Ok(r) => r,
+        Err(d) => fail!(d),
+    };
     let identity = loaded.identity.clone();
     let (runtime, provider) =
         match open::connect_to(&mut loaded.sources, &request.conn, &identity, &mut state) {
@@ -163,39 +170,51 @@ pub fn prepare<H>(
     let provider = Arc::new(provider);
     let kinds: Vec<_> = loaded.config.resources.values().map(|r| r.kind).collect();
     let connected_at = Instant::now();
-    let mut live = match runtime.block_on(refresh_with(
-        &*provider,
-        &stack,
-        &kinds,
-        &state,
-        request.reads,
-    )) {
+    // Lookups are read beside the refresh, once the account and region are
+    // confirmed; their answers are values like any resource's for the diff.
+    let region = state
+        .region
+        .clone()
+        .unwrap_or_else(|| provider.region.clone());
+    let account_id = state.account_id.clone().unwrap_or_default();
+    let dir = request
+        .file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let cx = crate::lookups::Context {
+        provider: &provider,
+        account_id: &account_id,
+        region: &region,
+        dir,
+    };
+    let read_lookups = !request.destroy && !loaded.config.lookups.is_empty();
+    let (refreshed, looked_up) = runtime.block_on(async {
+        futures_util::future::join(
+            refresh_with(&*provider, &stack, &kinds, &state, request.reads),
+            async {
+                if read_lookups {
+                    crate::lookups::read_all(&loaded.config, &cx).await
+                } else {
+                    Ok(indexmap::IndexMap::new())
+                }
+            },
+        )
+        .await
+    });
+    let mut live = match refreshed {
         Ok(l) => l,
         Err(e) => {
             let d = open::read_failed(&mut loaded, &e, None);
             fail!(vec![d]);
         }
     };
-    // Lookups, read once the account and region are confirmed; their
-    // answers are values like any resource's for the diff.
-    if !request.destroy && !loaded.config.lookups.is_empty() {
-        let region = state
-            .region
-            .clone()
-            .unwrap_or_else(|| provider.region.clone());
-        let account_id = state.account_id.clone().unwrap_or_default();
-        let cx = crate::lookups::Context {
-            provider: &provider,
-            account_id: &account_id,
-            region: &region,
-        };
-        match runtime.block_on(crate::lookups::read_all(&loaded.config, &cx)) {
-            Ok(answers) => live.lookups = answers,
-            Err(crate::lookups::Failure::Invalid(d)) => fail!(d),
-            Err(crate::lookups::Failure::Read(e)) => {
-                let d = open::read_failed(&mut loaded, &e, None);
-                fail!(vec![d]);
-            }
+    match looked_up {
+        Ok(answers) => live.lookups = answers,
+        Err(crate::lookups::Failure::Invalid(d)) => fail!(d),
+        Err(crate::lookups::Failure::Read(e)) => {
+            let d = open::read_failed(&mut loaded, &e, None);
+            fail!(vec![d]);
         }
     }
     let replace = match resolve_selection(&mut loaded, &state, request.replace, false) {
@@ -235,6 +254,14 @@ pub fn prepare<H>(
     if !request.destroy {
         state.lookups = std::mem::take(&mut live.lookups);
     }
+    plan.moved = moved;
+    plan.forgotten = forgotten.iter().map(|r| r.addr.clone()).collect();
+    // What was forgotten is still tagged with the stack until the apply
+    // untags it: not news.
+    live.unrecorded
+        .retain(|(_, r)| !forgotten.iter().any(|f| f.id == r.id));
+    plan.unrecorded
+        .retain(|(_, id)| !forgotten.iter().any(|f| &f.id == id));
     let unrecorded = std::mem::take(&mut live.unrecorded);
     let timings = Timings {
         load: Duration::ZERO,
@@ -272,7 +299,102 @@ pub fn prepare<H>(
         timings,
         unrecorded,
         warnings,
+        forgotten,
     })
+}
+
+/// The addresses in state a refactor's target covers: the resource, or
+/// every resource of the module instance.
+fn covered(state: &State, target: &crate::lang::refactor::Target) -> Vec<ResourceAddr> {
+    use crate::lang::refactor::Target;
+    match target {
+        Target::Resource(a) => state
+            .resources
+            .contains_key(a)
+            .then(|| a.clone())
+            .into_iter()
+            .collect(),
+        Target::Module(m) => state
+            .resources
+            .keys()
+            .filter(|a| a.is_within(m))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// The file's `moved` and `removed` blocks, applied to state before
+/// anything is read: the renames made, and the records forgotten. A move
+/// already made (nothing at `from`) is not made again.
+///
+/// # Errors
+/// `plan::move_conflict`: both addresses hold resources in state.
+fn refactor(
+    config: &crate::lang::Config,
+    state: &mut State,
+) -> Result<
+    (
+        crate::state::moves::Moves,
+        Vec<crate::state::ResourceRecord>,
+    ),
+    Vec<Diagnostic>,
+> {
+    use crate::lang::refactor::Refactor;
+    let mut moved = Vec::new();
+    let mut forgotten = Vec::new();
+    let mut diags = Vec::new();
+    for r in &config.refactors {
+        match r {
+            Refactor::Moved {
+                from,
+                to,
+                from_span,
+                ..
+            } => {
+                if covered(state, from).is_empty() {
+                    continue;
+                }
+                if !covered(state, to).is_empty() {
+                    diags.push(
+                        Diagnostic::error(
+                            "plan::move_conflict",
+                            format!("state holds resources at both `{from}` and `{to}`"),
+                            *from_span,
+                            "still in state",
+                        )
+                        .with_help(format!(
+                            "one of them is left from an earlier run: `mdl state rm {to}` forgets the new one, or remove this `moved` block to keep both"
+                        )),
+                    );
+                    continue;
+                }
+                match crate::state::moves::plan(state, &from.to_string(), &to.to_string()) {
+                    Ok(moves) => {
+                        crate::state::moves::apply(state, &moves);
+                        moved.extend(moves);
+                    }
+                    Err((message, help)) => diags.push(
+                        Diagnostic::error("plan::move_conflict", message, *from_span, "this move")
+                            .with_help(help),
+                    ),
+                }
+            }
+            Refactor::Removed { from, keep, .. } => {
+                if *keep {
+                    for addr in covered(state, from) {
+                        if let Some(record) = state.resources.shift_remove(&addr) {
+                            forgotten.push(record);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok((moved, forgotten))
+    } else {
+        Err(diags)
+    }
 }
 
 /// The addresses `--target`, `--replace` or `--allow-destroy` name: a

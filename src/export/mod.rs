@@ -99,7 +99,9 @@ impl Exporter<'_> {
         // A lookup's value: a pseudo parameter (`AWS::Region`) where
         // CloudFormation has one.
         if let Some(res) = self.config.lookups.get(addr) {
-            return match crate::lookups::named(res.kind.name).and_then(|l| (l.cloudformation)(attr))
+            let args = Evaluator::new(self.config, &Markers).resource(res, &mut Vec::new());
+            return match crate::lookups::named(res.kind.name)
+                .and_then(|l| (l.cloudformation)(attr, &args))
             {
                 Some(v) => v,
                 None => self.cannot_name(addr, attr),

@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use super::{Answer, Context, Lookup};
+use super::{Answer, Context, Found, Lookup, Query};
 use crate::schema::{ComputedSchema, KindSchema};
 use crate::value::Value;
 
@@ -35,18 +35,18 @@ pub static SCHEMA: KindSchema = KindSchema {
 
 fn read<'a>(
     cx: &'a Context<'a>,
-    _args: &'a IndexMap<String, Value>,
-) -> futures_util::future::BoxFuture<'a, Result<Answer, crate::provider::ProviderError>> {
+    queries: &'a [Query<'a>],
+) -> futures_util::future::BoxFuture<'a, Result<Vec<Found>, crate::provider::ProviderError>> {
     Box::pin(async move {
         let mut answer = Answer::new();
         answer.insert("account_id".into(), Value::str(cx.account_id));
         answer.insert("region".into(), Value::str(cx.region));
         answer.insert("partition".into(), Value::str(super::partition(cx.region)));
-        Ok(answer)
+        Ok(queries.iter().map(|_| Ok(answer.clone())).collect())
     })
 }
 
-fn cloudformation(attr: &str) -> Option<serde_json::Value> {
+fn cloudformation(attr: &str, _args: &IndexMap<String, Value>) -> Option<serde_json::Value> {
     let pseudo = match attr {
         "account_id" => "AWS::AccountId",
         "region" => "AWS::Region",

@@ -14,45 +14,113 @@
 //!
 //! Must not import: `cli`, `plan`, `apply`.
 
+mod ami;
 mod caller;
+mod certificate;
+mod stack;
+mod vpc;
+mod zone;
 
 use futures_util::future::BoxFuture;
 use indexmap::IndexMap;
 
+use crate::addr::ResourceAddr;
 use crate::provider::ProviderError;
 use crate::provider::aws::AwsProvider;
 use crate::schema::KindSchema;
 use crate::value::Value;
 
-/// What a lookup reads with: the provider, and the account and region the
-/// run was confirmed in.
+/// What a lookup reads with: the provider, the account and region the run
+/// was confirmed in, and the directory of the file run (where paths in
+/// arguments start).
 pub struct Context<'a> {
     pub provider: &'a AwsProvider,
     pub account_id: &'a str,
     pub region: &'a str,
+    pub dir: &'a std::path::Path,
 }
 
 /// The answer of a lookup: its computed values by name.
 pub type Answer = IndexMap<String, Value>;
 
-/// A lookup's read: its evaluated arguments in, its answer out.
+/// One lookup block to read: its address and evaluated arguments.
+pub struct Query<'a> {
+    pub addr: &'a ResourceAddr,
+    pub args: &'a IndexMap<String, Value>,
+}
+
+impl Query<'_> {
+    /// A string argument, when set.
+    pub fn str(&self, name: &str) -> Option<&str> {
+        match self.args.get(name) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A lookup that found nothing, or more than one thing where it needs
+/// one: said at the argument that chose, with what to do.
+#[derive(Debug)]
+pub struct Miss {
+    /// `lookup::not_found` or `lookup::ambiguous`.
+    pub code: &'static str,
+    /// The argument the label is on.
+    pub attr: &'static str,
+    pub message: String,
+    pub help: String,
+}
+
+impl Miss {
+    pub fn not_found(attr: &'static str, message: String, help: impl Into<String>) -> Miss {
+        Miss {
+            code: "lookup::not_found",
+            attr,
+            message,
+            help: help.into(),
+        }
+    }
+
+    pub fn ambiguous(attr: &'static str, message: String, help: impl Into<String>) -> Miss {
+        Miss {
+            code: "lookup::ambiguous",
+            attr,
+            message,
+            help: help.into(),
+        }
+    }
+}
+
+/// What one block's read found.
+pub type Found = Result<Answer, Miss>;
+
+/// A lookup kind's read: every block of the kind at once (so that it
+/// batches its calls), one result per block, in order.
 pub type Read = for<'a> fn(
     &'a Context<'a>,
-    &'a IndexMap<String, Value>,
-) -> BoxFuture<'a, Result<Answer, ProviderError>>;
+    &'a [Query<'a>],
+) -> BoxFuture<'a, Result<Vec<Found>, ProviderError>>;
 
 /// One lookup kind.
 pub struct Lookup {
     pub schema: &'static KindSchema,
-    /// Read it, given its evaluated arguments.
+    /// Read its blocks, given their evaluated arguments.
     pub read: Read,
     /// A computed value in a CloudFormation export (a pseudo parameter, a
-    /// resolved parameter); `None` where the export cannot say it.
-    pub cloudformation: fn(attr: &str) -> Option<serde_json::Value>,
+    /// resolved parameter), given the block's evaluated arguments; `None`
+    /// where the export cannot say it.
+    pub cloudformation: fn(attr: &str, args: &IndexMap<String, Value>) -> Option<serde_json::Value>,
 }
 
 /// Every lookup kind, in documentation order.
-pub static LOOKUPS: &[&Lookup] = &[&caller::LOOKUP];
+pub static LOOKUPS: &[&Lookup] = &[
+    &caller::LOOKUP,
+    &ami::LOOKUP,
+    &vpc::LOOKUP,
+    &zone::LOOKUP,
+    &certificate::LOOKUP,
+    &stack::LOOKUP,
+];
 
 /// The lookup kind of a name.
 pub fn named(name: &str) -> Option<&'static Lookup> {
@@ -79,11 +147,21 @@ pub enum Failure {
     Read(ProviderError),
 }
 
+/// The diagnostic of a lookup that found nothing, or too much.
+fn missed(res: &crate::lang::Resource, miss: Miss) -> crate::diagnostics::Diagnostic {
+    let label = match miss.code {
+        "lookup::ambiguous" => "more than one thing matches this",
+        _ => "nothing matches this",
+    };
+    crate::diagnostics::Diagnostic::error(miss.code, miss.message, res.attr_span(miss.attr), label)
+        .with_help(miss.help)
+}
+
 /// Values of lookups answered so far; every other value is unknown.
-struct Answered<'a>(&'a IndexMap<crate::addr::ResourceAddr, Answer>);
+struct Answered<'a>(&'a IndexMap<ResourceAddr, Answer>);
 
 impl crate::lang::Computed for Answered<'_> {
-    fn get(&self, addr: &crate::addr::ResourceAddr, attr: &str) -> Option<Value> {
+    fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {
         self.0
             .get(addr)?
             .get(attr)
@@ -101,9 +179,9 @@ impl crate::lang::Computed for Answered<'_> {
 pub async fn read_all(
     config: &crate::lang::Config,
     cx: &Context<'_>,
-) -> Result<IndexMap<crate::addr::ResourceAddr, Answer>, Failure> {
+) -> Result<IndexMap<ResourceAddr, Answer>, Failure> {
     use crate::diagnostics::Diagnostic;
-    let mut answers: IndexMap<crate::addr::ResourceAddr, Answer> = IndexMap::new();
+    let mut answers: IndexMap<ResourceAddr, Answer> = IndexMap::new();
     let mut left: Vec<&crate::lang::Resource> = config.lookups.values().collect();
     while !left.is_empty() {
         let answered = Answered(&answers);
@@ -152,16 +230,65 @@ pub async fn read_all(
         if diags.iter().any(Diagnostic::is_error) {
             return Err(Failure::Invalid(diags));
         }
-        let results =
-            futures_util::future::join_all(reads.iter().map(|(addr, kind, args)| async move {
+        // One read per kind, of all its ready blocks, the kinds at once.
+        let mut by_kind: IndexMap<&'static str, Vec<usize>> = IndexMap::new();
+        for (i, (_, kind, _)) in reads.iter().enumerate() {
+            by_kind.entry(kind).or_default().push(i);
+        }
+        let results = futures_util::future::join_all(by_kind.iter().map(|(kind, items)| {
+            let queries: Vec<Query> = items
+                .iter()
+                .map(|&i| Query {
+                    addr: &reads[i].0,
+                    args: &reads[i].2,
+                })
+                .collect();
+            async move {
                 let lookup = named(kind).ok_or_else(|| {
                     ProviderError::new("mdl", "lookup", format!("no lookup kind `{kind}`"))
                 })?;
-                (lookup.read)(cx, args).await.map_err(|e| e.for_addr(addr))
-            }))
-            .await;
-        for ((addr, _, _), result) in reads.iter().zip(results) {
-            answers.insert(addr.clone(), result.map_err(Failure::Read)?);
+                // A failed call names the first block it was for.
+                let found = (lookup.read)(cx, &queries).await.map_err(|e| {
+                    if e.addr.is_some() {
+                        e
+                    } else {
+                        e.for_addr(queries[0].addr)
+                    }
+                })?;
+                if found.len() == queries.len() {
+                    Ok(found)
+                } else {
+                    Err(ProviderError::new(
+                        "mdl",
+                        "lookup",
+                        format!(
+                            "the `{kind}` lookup answered {} of {} blocks",
+                            found.len(),
+                            queries.len()
+                        ),
+                    ))
+                }
+            }
+        }))
+        .await;
+        let mut misses = Vec::new();
+        for ((_, items), result) in by_kind.iter().zip(results) {
+            for (&i, found) in items.iter().zip(result.map_err(Failure::Read)?) {
+                let addr = &reads[i].0;
+                match found {
+                    Ok(answer) => {
+                        answers.insert(addr.clone(), answer);
+                    }
+                    Err(miss) => {
+                        if let Some(res) = config.lookups.get(addr) {
+                            misses.push(missed(res, miss));
+                        }
+                    }
+                }
+            }
+        }
+        if !misses.is_empty() {
+            return Err(Failure::Invalid(misses));
         }
         left = waiting;
     }

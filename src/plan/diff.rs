@@ -80,6 +80,11 @@ pub struct Plan {
     /// Lookups whose answer differs from the one state recorded: the
     /// lookup, the value's name, and before and after.
     pub lookups_changed: Vec<(ResourceAddr, String, Option<Value>, Value)>,
+    /// Resources a `moved` block renamed in state: old and new address.
+    pub moved: Vec<(ResourceAddr, ResourceAddr)>,
+    /// Resources a `removed { keep = true }` block stops managing: left in
+    /// AWS, forgotten by state.
+    pub forgotten: Vec<ResourceAddr>,
 }
 
 impl Plan {
@@ -87,8 +92,12 @@ impl Plan {
         self.changes.iter().filter(|c| c.action == action).count()
     }
 
+    /// Whether applying it changes AWS or state: a change, a move or a
+    /// resource forgotten.
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+            || !self.moved.is_empty()
+            || !self.forgotten.is_empty()
     }
 }
 

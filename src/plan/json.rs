@@ -71,6 +71,11 @@ pub fn to_json(plan: &Plan) -> Json {
                 "live": a.after.as_ref().map(value),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "moved": plan.moved.iter().map(|(from, to)| json!({
+            "from": from.to_string(),
+            "to": to.to_string(),
+        })).collect::<Vec<_>>(),
+        "forgotten": plan.forgotten.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "lookups_changed": plan.lookups_changed.iter().map(|(addr, attr, before, after)| json!({
             "address": addr.to_string(),
             "name": attr,
@@ -98,7 +103,15 @@ pub fn digest(plan: &Plan) -> String {
         .map(change_json)
         .collect();
     changes.iter_mut().for_each(unsalt);
-    crate::schema::digest(&json!({ "changes": changes, "vanished": plan.vanished.iter().map(ToString::to_string).collect::<Vec<_>>() }).to_string())
+    crate::schema::digest(
+        &json!({
+            "changes": changes,
+            "vanished": plan.vanished.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "moved": plan.moved.iter().map(|(f, t)| [f.to_string(), t.to_string()]).collect::<Vec<_>>(),
+            "forgotten": plan.forgotten.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        })
+        .to_string(),
+    )
 }
 
 /// Every secret digest in `json` replaced by one marker.

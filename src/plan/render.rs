@@ -106,6 +106,32 @@ pub fn render(plan: &Plan, style: Style) -> String {
         }
         out.push('\n');
     }
+    if !plan.moved.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}Moved{} by `moved` blocks (renamed in state; in AWS only their mdl:address tag changes):\n",
+            style.bold, style.reset
+        );
+        for (from, to) in &plan.moved {
+            let _ = writeln!(
+                out,
+                "  {}~{} {from} moved to {to}",
+                style.yellow, style.reset
+            );
+        }
+        out.push('\n');
+    }
+    if !plan.forgotten.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}Forgotten{} by `removed` blocks (left in AWS, no longer managed; their mdl tags are removed):\n",
+            style.bold, style.reset
+        );
+        for addr in &plan.forgotten {
+            let _ = writeln!(out, "  {}-{} {addr} (kept)", style.yellow, style.reset);
+        }
+        out.push('\n');
+    }
     if !plan.unrecorded.is_empty() {
         render_unrecorded(&mut out, plan, style);
     }
@@ -115,6 +141,14 @@ pub fn render(plan: &Plan, style: Style) -> String {
             "{}Note:{} this plan covers only the targeted resources and what they depend on; the rest is left as it is.\n",
             style.bold, style.reset
         );
+    }
+    if changes.is_empty() && plan.has_changes() {
+        let _ = writeln!(
+            out,
+            "{}No changes in AWS.{} Apply records the moves and removals above in state.",
+            style.bold, style.reset
+        );
+        return out;
     }
     if changes.is_empty() {
         let _ = writeln!(
@@ -223,8 +257,15 @@ pub fn summary(plan: &Plan, style: Style) -> String {
             protected.join(", ")
         )
     };
+    let mut refactors = String::new();
+    if !plan.moved.is_empty() {
+        refactors.push_str(&format!(", {} moved", plan.moved.len()));
+    }
+    if !plan.forgotten.is_empty() {
+        refactors.push_str(&format!(", {} forgotten", plan.forgotten.len()));
+    }
     format!(
-        "{}Plan:{} {add} to add, {change} to change, {destroy} to destroy.{warning}",
+        "{}Plan:{} {add} to add, {change} to change, {destroy} to destroy{refactors}.{warning}",
         style.bold, style.reset
     )
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::lock::{Lock, LockError, LockHolder};
-use super::model::{STATE_VERSION, State, StateFile};
+use super::model::State;
 use super::store::{LocalStore, StoreError};
 
 /// A write that must not overwrite: the object must not exist yet.
@@ -132,15 +132,7 @@ impl Store {
                 else {
                     return Ok(State::new(stack));
                 };
-                let file: StateFile =
-                    serde_json::from_slice(&body).map_err(|e| invalid(e.to_string()))?;
-                if file.version != STATE_VERSION {
-                    return Err(invalid(format!(
-                        "version {} is not supported (this mdl reads version {STATE_VERSION})",
-                        file.version
-                    )));
-                }
-                State::from_file(file).map_err(invalid)
+                State::parse(&body).map_err(invalid)
             }
         }
     }

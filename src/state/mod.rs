@@ -9,6 +9,7 @@ mod lock;
 mod model;
 mod store;
 
+pub mod moves;
 pub use backend::{PutError, RemoteBackend, StateLock, Store};
 pub use lock::{Lock, LockError, LockHolder};
 pub use model::{ResourceRecord, STATE_VERSION, State, StateFile};

@@ -60,6 +60,21 @@ pub struct State {
 }
 
 impl State {
+    /// A state from the text of its file, of this mdl's version.
+    ///
+    /// # Errors
+    /// Not a state file, or one of another version.
+    pub fn parse(text: &[u8]) -> Result<State, String> {
+        let file: StateFile = serde_json::from_slice(text).map_err(|e| e.to_string())?;
+        if file.version != STATE_VERSION {
+            return Err(format!(
+                "version {} is not supported (this mdl reads version {STATE_VERSION})",
+                file.version
+            ));
+        }
+        State::from_file(file)
+    }
+
     pub fn new(stack: &str) -> State {
         State {
             stack: stack.to_string(),

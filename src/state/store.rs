@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::model::{STATE_VERSION, State, StateFile};
+use super::model::State;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -73,14 +73,7 @@ impl LocalStore {
             path: self.path.clone(),
             message,
         };
-        let file: StateFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        if file.version != STATE_VERSION {
-            return Err(invalid(format!(
-                "version {} is not supported (this mdl reads version {STATE_VERSION})",
-                file.version
-            )));
-        }
-        State::from_file(file).map_err(invalid)
+        State::parse(text.as_bytes()).map_err(invalid)
     }
 
     /// # Errors

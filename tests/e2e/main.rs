@@ -24,6 +24,7 @@ mod network;
 mod pipes;
 mod proxy;
 mod reads;
+mod refactor;
 mod secrets;
 mod signals;
 mod state;

@@ -90,7 +90,7 @@ fn docs_describe_kinds() {
     let (code, out, _) = mdl(&["docs", "std/ha"]);
     assert_eq!(code, 0);
     for line in [
-        "  web_image_id (string; required)",
+        "  web_image_id (string; default null)",
         "      refuses: web_max is below web_min: the Auto Scaling group would be refused",
         "      warns: an HA estate in one availability zone has no redundancy",
         "  database_endpoint",

@@ -29,6 +29,7 @@ pub const PHASES: &[(&str, &str)] = &[
     ("import", "cli"),
     ("export", "cli"),
     ("lookup", "lookups"),
+    ("refactor", "lang"),
 ];
 
 /// Every code, with what it means.
@@ -247,6 +248,20 @@ pub const CODES: &[(&str, &str)] = &[
         "a lookup's argument that is known only after the apply",
     ),
     ("lookup::cycle", "lookups that need each other's answers"),
+    ("lookup::not_found", "a lookup that found nothing"),
+    (
+        "refactor::invalid",
+        "a `moved` or `removed` block that is malformed or contradicts the file",
+    ),
+    ("lang::unnamed_block", "a block written without its name"),
+    (
+        "plan::move_conflict",
+        "a `moved` block whose old and new addresses are both in state",
+    ),
+    (
+        "lookup::ambiguous",
+        "a lookup that found several things where it needs one",
+    ),
     (
         "cli::untag_failed",
         "removing mdl's tags from a resource failed",

@@ -820,7 +820,12 @@ impl<'a> Evaluator<'a> {
     /// the configured value for inputs, else what AWS assigned, else
     /// `Unknown`. `None` when the kind has no such attribute.
     pub fn resource_attr(&self, res: &Resource, attr: &str) -> Option<Value> {
-        if let Some(schema) = res.kind.attr(attr) {
+        // A lookup's answer of the same name as an argument (`existing_vpc`'s
+        // `id`, `ami`'s `architecture`) is what it found, not what it was
+        // asked.
+        let lookup_answer =
+            res.kind.computed(attr).is_some() && self.config.lookups.contains_key(&res.addr);
+        if let Some(schema) = res.kind.attr(attr).filter(|_| !lookup_answer) {
             if let Some(a) = res.block.body.attribute(attr)
                 && !META_ATTRIBUTES.contains(&attr)
                 && !matches!(schema.ty, Type::Blocks(_))

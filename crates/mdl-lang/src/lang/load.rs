@@ -143,6 +143,8 @@ pub struct Config {
     pub param_spans: IndexMap<String, Span>,
     /// The root file's `stack` declaration.
     pub identity: Option<super::stack::StackDecl>,
+    /// The root file's `moved` and `removed` blocks.
+    pub refactors: Vec<super::refactor::Refactor>,
     /// The kinds this load knew (`load_source`'s).
     pub kinds: &'static schema::Kinds,
 }
@@ -248,9 +250,14 @@ pub fn load_source(
         .partition(|b| b.kind.name == super::stack::KEYWORD);
     let declared: Vec<&ast::Block> = declared.iter().collect();
     loader.config.identity = super::stack::declaration(&declared, &mut loader.diags);
+    let (refactors, blocks): (Vec<ast::Block>, Vec<ast::Block>) = blocks
+        .into_iter()
+        .partition(|b| super::refactor::is_refactor(&b.kind.name));
+    loader.config.refactors = super::refactor::declarations(&refactors, &mut loader.diags);
     resolve_params(&mut loader.config, param_decls, params, &mut loader.diags);
     loader.expand("", &blocks, &uses, 0);
     loader.resolve_depends_on();
+    super::refactor::check(&loader.config, &mut loader.diags);
     (loader.config, loader.diags)
 }
 
@@ -435,6 +442,17 @@ impl Loader<'_> {
                     } else {
                         def.outputs.insert(o.name.name.clone(), o);
                     }
+                }
+                Item::Block(b) if super::refactor::is_refactor(&b.kind.name) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "refactor::invalid",
+                            format!("a `{}` block in a module", b.kind.name),
+                            b.kind.span,
+                            "written in a module",
+                        )
+                        .with_help("refactors are written in the root file, with full addresses such as `module.web.vpc.main`"),
+                    );
                 }
                 Item::Block(b) => def.blocks.push(b),
             }
@@ -673,6 +691,26 @@ impl Loader<'_> {
                 if !self.unusable.contains(&b.kind.name) {
                     self.diags.push(unknown_kind(b, uses, self.config.kinds));
                 }
+                continue;
+            }
+            if b.name.name.is_empty() {
+                let what = if def.is_some() {
+                    "module instance"
+                } else {
+                    "block"
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        "lang::unnamed_block",
+                        format!("a `{}` {what} needs a name", b.kind.name),
+                        b.kind.span,
+                        "no name after the kind",
+                    )
+                    .with_help(format!(
+                        "write `{} NAME {{ ... }}`; the name makes its address, `{}.NAME`",
+                        b.kind.name, b.kind.name
+                    )),
+                );
                 continue;
             }
             let decl_kind = if def.is_some() {

@@ -8,6 +8,7 @@ mod eval;
 pub mod files;
 mod functions;
 mod load;
+pub mod refactor;
 pub mod stack;
 
 pub use crate::addr::{ResourceAddr, key_suffix};

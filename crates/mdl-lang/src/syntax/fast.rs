@@ -267,7 +267,16 @@ impl Parser<'_> {
 
     fn block(&mut self, start: usize) -> Option<Item> {
         let kind = self.ident()?;
-        let name = self.ident()?;
+        self.trivia()?;
+        let name = if self.peek() == Some(b'{') {
+            // No name (`moved { }`): an empty one, where it would be.
+            Ident {
+                name: String::new(),
+                span: Span::new(self.source, kind.span.end as usize, kind.span.end as usize),
+            }
+        } else {
+            self.ident()?
+        };
         self.expect("{")?;
         let body = self.body()?;
         self.expect("}")?;

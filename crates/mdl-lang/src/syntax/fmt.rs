@@ -248,12 +248,10 @@ impl Printer<'_> {
                         .is_none_or(|c| c.start >= b.span.end as usize) =>
             {
                 // Nothing inside, not even a comment: `caller me {}`.
-                self.lines
-                    .push(format!("{} {} {{}}", b.kind.name, b.name.name));
+                self.lines.push(format!("{} {{}}", head(b)));
             }
             Item::Block(b) => {
-                self.lines
-                    .push(format!("{} {} {{", b.kind.name, b.name.name));
+                self.lines.push(format!("{} {{", head(b)));
                 self.last_end = b.name.span.end as usize;
                 self.body(&b.body, 1);
                 self.flush_comments_before(b.span.end as usize, 1);
@@ -525,4 +523,13 @@ fn string(parts: &[StrPart]) -> String {
     }
     s.push('"');
     s
+}
+
+/// A block's kind and name (`vpc main`), or its kind alone (`moved`).
+fn head(b: &Block) -> String {
+    if b.name.name.is_empty() {
+        b.kind.name.clone()
+    } else {
+        format!("{} {}", b.kind.name, b.name.name)
+    }
 }

@@ -613,8 +613,23 @@ impl Lower {
             Rule::block => {
                 let mut inner = pair.into_inner();
                 let kind = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
-                let name = self.ident(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
-                let body = self.body(inner.next().unwrap_or_else(|| unexpected_rule(Rule::block)));
+                let mut next = inner.next().unwrap_or_else(|| unexpected_rule(Rule::block));
+                let name = if next.as_rule() == Rule::ident {
+                    let name = self.ident(next);
+                    next = inner.next().unwrap_or_else(|| unexpected_rule(Rule::block));
+                    name
+                } else {
+                    // No name (`moved { }`): an empty one, where it would be.
+                    Ident {
+                        name: String::new(),
+                        span: Span::new(
+                            kind.span.source,
+                            kind.span.end as usize,
+                            kind.span.end as usize,
+                        ),
+                    }
+                };
+                let body = self.body(next);
                 Item::Block(Block {
                     kind,
                     name,
