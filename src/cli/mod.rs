@@ -123,12 +123,20 @@ pub enum Command {
 pub struct FileArgs {
     /// The .moodle file.
     pub file: PathBuf,
-    /// Set a param: `-p name=value` (repeatable). Lists and maps are written
-    /// in the language: -p 'azs=["eu-west-2a", "eu-west-2b"]'.
-    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    /// Set a param: `-p name=value` (repeatable; also `-var`). Lists and
+    /// maps are written in the language: -p 'azs=["eu-west-2a", "eu-west-2b"]'.
+    /// An environment variable MDL_PARAM_<name> sets one too; a params file
+    /// overrides it, and -p both.
+    #[arg(
+        short = 'p',
+        long = "param",
+        visible_alias = "var",
+        value_name = "NAME=VALUE"
+    )]
     pub params: Vec<String>,
-    /// A JSON file of param values: {"name": value, ...}.
-    #[arg(long, value_name = "FILE")]
+    /// A JSON file of param values: {"name": value, ...} (also `-var-file`;
+    /// a terraform.tfvars.json reads as it is).
+    #[arg(long, visible_alias = "var-file", value_name = "FILE")]
     pub params_file: Option<PathBuf>,
     /// The stack name (default: the file's `stack` declaration, else the
     /// file name without `.moodle`).
@@ -293,6 +301,8 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
         "parallelism",
         "no-color",
         "param",
+        "var",
+        "var-file",
         "stack",
         "region",
         "endpoint-url",

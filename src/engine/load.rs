@@ -98,10 +98,40 @@ pub fn load(args: &Source) -> Result<(Loaded, Vec<Diagnostic>), Failed> {
     ))
 }
 
-/// Params from `-p` flags and `--params-file`; each gets a span in a
+/// The prefix of environment variables that set params:
+/// `MDL_PARAM_web_min=3` is `-p web_min=3`.
+pub const ENV_PREFIX: &str = "MDL_PARAM_";
+
+/// Params from `MDL_PARAM_<name>` environment variables, `--params-file`
+/// and `-p` flags, each overriding the one before; each gets a span in a
 /// synthetic source so that diagnostics can point at it.
 fn param_values(sources: &mut SourceMap, args: &Source) -> Result<Vec<ParamValue>, Diagnostic> {
     let mut out = Vec::new();
+    let mut env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let name = k.to_str()?.strip_prefix(ENV_PREFIX)?.to_string();
+            Some((name, v.to_string_lossy().to_string()))
+        })
+        .filter(|(name, _)| !name.is_empty())
+        .collect();
+    env.sort();
+    if !env.is_empty() {
+        // Quoted with values masked: any may be a secret.
+        let lines: Vec<String> = env
+            .iter()
+            .map(|(k, v)| format!("{ENV_PREFIX}{}", mask_param(&format!("{k}={v}"))))
+            .collect();
+        let id = sources.add("<environment>", None, lines.join("\n"));
+        let mut offset = 0;
+        for ((name, value), line) in env.iter().zip(&lines) {
+            out.push(ParamValue::text(
+                name,
+                value,
+                Span::new(id, offset, offset + line.len()),
+            ));
+            offset += line.len() + 1;
+        }
+    }
     if let Some(path) = &args.params_file {
         let text = crate::lang::files::read_given(path).map_err(|e| {
             command_line_diag(
@@ -134,7 +164,11 @@ fn param_values(sources: &mut SourceMap, args: &Source) -> Result<Vec<ParamValue
                 Span::new(id, at, at),
                 "here",
             )
-            .with_help("write an object: {\"name\": \"value\", \"azs\": [\"a\", \"b\"]}")
+            .with_help(if path.extension().is_some_and(|e| e == "tfvars") {
+                "mdl reads tfvars as JSON (terraform.tfvars.json): {\"name\": \"value\", \"azs\": [\"a\", \"b\"]}"
+            } else {
+                "write an object: {\"name\": \"value\", \"azs\": [\"a\", \"b\"]}"
+            })
         })?;
         let Some(obj) = json.as_object() else {
             let start = text.len() - text.trim_start().len();

@@ -388,3 +388,54 @@ fn a_typo_is_never_offered_a_destructive_command() {
     assert_eq!(code, 2);
     assert!(err.contains("'plan'"), "{err}");
 }
+
+/// A Terraform user's flags and environment: `-var`, `-var-file` (a
+/// tfvars JSON file) and `MDL_PARAM_<name>`, each overriding the one
+/// before it, as Terraform's TF_VAR_, var files and -var do.
+#[test]
+fn terraform_var_flags_and_param_environment_variables_set_params() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vars.moodle");
+    std::fs::write(
+        &file,
+        "param n: number = 1\nvpc v { cidr_block = \"10.${param.n}.0.0/16\" }\n",
+    )
+    .unwrap();
+    let tfvars = dir.path().join("terraform.tfvars.json");
+    std::fs::write(&tfvars, "{\"n\": 400}").unwrap();
+    let hcl = dir.path().join("terraform.tfvars");
+    std::fs::write(&hcl, "n = 2\n").unwrap();
+    let run = |env: Option<&str>, args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mdl"));
+        cmd.arg("validate")
+            .arg(&file)
+            .args(args)
+            .env("NO_COLOR", "1");
+        if let Some(v) = env {
+            cmd.env("MDL_PARAM_n", v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // Each source alone: a value that makes the CIDR invalid names itself.
+    let (code, err) = run(Some("300"), &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("10.300.0.0/16"), "{err}");
+    let tfvars = tfvars.to_str().unwrap();
+    let (code, err) = run(Some("300"), &["-var-file", tfvars]);
+    assert_eq!(code, 1);
+    assert!(err.contains("10.400.0.0/16"), "{err}");
+    // -var overrides both, and -var-file= and --var work too.
+    assert_eq!(run(Some("300"), &["-var-file", tfvars, "-var", "n=3"]).0, 0);
+    assert_eq!(
+        run(None, &[&format!("-var-file={tfvars}"), "--var=n=3"]).0,
+        0
+    );
+    // HCL tfvars are not read, and the help says how to write them.
+    let (code, err) = run(None, &["-var-file", hcl.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("terraform.tfvars.json"), "{err}");
+}

@@ -255,6 +255,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("lang::unnamed_block", "a block written without its name"),
     (
+        "parse::terraform_syntax",
+        "an item written in Terraform's syntax, with the mdl form",
+    ),
+    (
         "plan::move_conflict",
         "a `moved` block whose old and new addresses are both in state",
     ),

@@ -705,13 +705,18 @@ impl<'a> Evaluator<'a> {
                 .filter(|(m, k, _)| m == scope.module && k != "module")
                 .map(|(_, k, n)| format!("{k}.{n}"))
                 .collect();
-            d = match suggest(&local, candidates.iter().map(String::as_str)) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None if known => d.with_help(format!(
-                    "declare it: `{} {} {{ ... }}`",
-                    head.name, name.name
-                )),
-                None => d.with_help("write `param.NAME` for a param or `KIND.NAME.ATTRIBUTE` for a resource attribute"),
+            d = if let Some(help) = crate::syntax::terraform::reference_help(&head.name, &name.name)
+            {
+                d.with_help(help)
+            } else {
+                match suggest(&local, candidates.iter().map(String::as_str)) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None if known => d.with_help(format!(
+                        "declare it: `{} {} {{ ... }}`",
+                        head.name, name.name
+                    )),
+                    None => d.with_help("write `param.NAME` for a param or `KIND.NAME.ATTRIBUTE` for a resource attribute"),
+                }
             };
             diags.push(d);
             return Value::Null;

@@ -909,6 +909,9 @@ fn unknown_kind(
         .map(|k| -> &str { k.name })
         .chain(uses.keys().map(String::as_str))
         .collect();
+    if let Some(help) = crate::syntax::terraform::kind_help(&b.kind.name) {
+        return d.with_help(help);
+    }
     match suggest(&b.kind.name, names.iter().copied()) {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help(format!(

@@ -8,6 +8,7 @@ pub mod ast;
 mod fast;
 pub mod fmt;
 pub mod parser;
+pub mod terraform;
 
 pub use fast::parse as parse_fast;
 pub use parser::{parse, parse_reference};

@@ -132,7 +132,10 @@ fn parse_with_pest(
                 pos = skip_trivia(text, pos + consumed.max(1));
             }
             Err(err) => {
-                diags.push(convert_error(source, text, pos, &err));
+                diags.push(
+                    super::terraform::hint(source, text, pos)
+                        .unwrap_or_else(|| convert_error(source, text, pos, &err)),
+                );
                 pos = resync(text, pos);
             }
         }
