@@ -4,10 +4,14 @@ use clap::Args;
 
 #[derive(Args, Debug)]
 pub struct DocsArgs {
-    /// A resource kind, or a stdlib module such as std/ha; without one,
-    /// list them all.
+    /// A resource kind or lookup, a stdlib module such as std/ha,
+    /// `language`, `functions`, `moved` or `stack`; without one, list them
+    /// all.
     pub kind: Option<String>,
 }
+
+/// The language's tour: the same text as the README's.
+pub const LANGUAGE: &str = include_str!("../../docs/language.md");
 
 pub fn run(args: &DocsArgs) -> u8 {
     match &args.kind {
@@ -36,6 +40,9 @@ pub fn run(args: &DocsArgs) -> u8 {
             outln!(
                 "\nThe stack's identity (`stack NAME {{ account_id, region, backend }}`): `mdl docs stack`."
             );
+            outln!(
+                "The language (syntax, params, references, for_each, when, modules, lookups): `mdl docs language`; functions: `mdl docs functions`; refactors: `mdl docs moved`."
+            );
             0
         }
         Some(name) if name.starts_with("std/") => {
@@ -55,6 +62,18 @@ pub fn run(args: &DocsArgs) -> u8 {
                     1
                 }
             }
+        }
+        Some(name) if name == "language" => {
+            out!("{}", LANGUAGE);
+            0
+        }
+        Some(name) if name == "functions" => {
+            out!("{}", crate::lang::functions::docs());
+            0
+        }
+        Some(name) if crate::lang::refactor::is_refactor(name) => {
+            out!("{}", crate::lang::refactor::DOCS);
+            0
         }
         Some(name) if name == crate::lang::stack::KEYWORD => {
             out!("{}", crate::lang::stack::DOCS);

@@ -439,3 +439,49 @@ fn terraform_var_flags_and_param_environment_variables_set_params() {
     assert_eq!(code, 1);
     assert!(err.contains("terraform.tfvars.json"), "{err}");
 }
+
+/// `mdl docs language` prints docs/language.md, and the README's tour is
+/// the same text: the two cannot drift. It names every function and
+/// lookup, and `mdl docs functions` shows each function's example.
+#[test]
+fn the_readme_tour_is_what_mdl_docs_language_prints() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/language.md")).unwrap();
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let marker = "printed by `mdl docs language`; a test keeps them the same. -->\n";
+    let start = readme
+        .find(marker)
+        .expect("the tour's marker in the README")
+        + marker.len();
+    let end = start + readme[start..].find("\n## ").unwrap();
+    let body = &doc[doc.find("```hcl").unwrap()..];
+    assert_eq!(readme[start..end].trim(), body.trim());
+    let (code, out, _) = mdl(&["docs", "language"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, doc);
+    for name in mdl::lang::functions::names() {
+        assert!(
+            doc.contains(&format!("`{name}")),
+            "{name} is not in the tour"
+        );
+    }
+    for lookup in mdl::kinds::schemas().lookups() {
+        assert!(
+            doc.contains(&format!("`{}`", lookup.name)),
+            "{}",
+            lookup.name
+        );
+    }
+    let (code, out, _) = mdl(&["docs", "functions"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("cidrsubnet(\"10.0.0.0/16\", 8, 2)  =>  \"10.0.2.0/24\""),
+        "{out}"
+    );
+    let (code, out, _) = mdl(&["docs", "moved"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("removed { from = ADDRESS  keep = true }"),
+        "{out}"
+    );
+}

@@ -18,6 +18,11 @@ struct Function {
     /// Runs on a list or map whose items are not known yet (`length` of
     /// a list of ids AWS assigns is known).
     shallow: bool,
+    /// What it does, for `mdl docs functions`.
+    doc: &'static str,
+    /// A call and what it gives, as written in a file: a unit test
+    /// evaluates each.
+    example: (&'static str, &'static str),
 }
 
 const FUNCTIONS: &[Function] = &[
@@ -27,6 +32,8 @@ const FUNCTIONS: &[Function] = &[
         arity: 3,
         run: cidrsubnet,
         shallow: false,
+        doc: "The `netnum`-th subnet of `prefix`, `newbits` longer: how subnets are carved from a VPC's range.",
+        example: (r#"cidrsubnet("10.0.0.0/16", 8, 2)"#, r#""10.0.2.0/24""#),
     },
     Function {
         name: "cidrhost",
@@ -34,6 +41,8 @@ const FUNCTIONS: &[Function] = &[
         arity: 2,
         run: cidrhost,
         shallow: false,
+        doc: "The address of host `hostnum` in `prefix`.",
+        example: (r#"cidrhost("10.0.0.0/16", 2)"#, r#""10.0.0.2""#),
     },
     Function {
         name: "length",
@@ -41,6 +50,8 @@ const FUNCTIONS: &[Function] = &[
         arity: 1,
         run: length,
         shallow: true,
+        doc: "The number of items of a list or map, or of characters of a string; known even when the items are not (ids AWS assigns).",
+        example: (r#"length(["eu-west-2a", "eu-west-2b"])"#, r#"2"#),
     },
     Function {
         name: "concat",
@@ -48,6 +59,8 @@ const FUNCTIONS: &[Function] = &[
         arity: 2,
         run: concat,
         shallow: true,
+        doc: "The items of two lists, in one list.",
+        example: (r#"concat(["a"], ["b", "c"])"#, r#"["a", "b", "c"]"#),
     },
     Function {
         name: "join",
@@ -55,6 +68,8 @@ const FUNCTIONS: &[Function] = &[
         arity: 2,
         run: join,
         shallow: false,
+        doc: "The strings of a list, with `separator` between them.",
+        example: (r#"join(",", ["a", "b"])"#, r#""a,b""#),
     },
     Function {
         name: "lookup",
@@ -62,6 +77,11 @@ const FUNCTIONS: &[Function] = &[
         arity: 3,
         run: lookup,
         shallow: true,
+        doc: "The value of `key` in a map, or `default` when it has none.",
+        example: (
+            r#"lookup({ small = "t4g.small" }, "large", "m6g.large")"#,
+            r#""m6g.large""#,
+        ),
     },
     Function {
         name: "element",
@@ -69,6 +89,8 @@ const FUNCTIONS: &[Function] = &[
         arity: 2,
         run: element,
         shallow: true,
+        doc: "The item at `index` of a list, wrapping around past its end.",
+        example: (r#"element(["a", "b"], 3)"#, r#""b""#),
     },
     Function {
         name: "lower",
@@ -76,6 +98,8 @@ const FUNCTIONS: &[Function] = &[
         arity: 1,
         run: |a, _| string_arg(a, 0).map(|s| Value::String(s.to_lowercase())),
         shallow: false,
+        doc: "The string in lower case.",
+        example: (r#"lower("VLE")"#, r#""vle""#),
     },
     Function {
         name: "upper",
@@ -83,11 +107,26 @@ const FUNCTIONS: &[Function] = &[
         arity: 1,
         run: |a, _| string_arg(a, 0).map(|s| Value::String(s.to_uppercase())),
         shallow: false,
+        doc: "The string in upper case.",
+        example: (r#"upper("vle")"#, r#""VLE""#),
     },
 ];
 
 pub fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(|f| f.name)
+}
+
+/// What `mdl docs functions` prints: each function with its signature,
+/// what it does and an example.
+pub fn docs() -> String {
+    let mut out = String::from("Functions, called in any expression: `NAME(ARG, ...)`.\n\n");
+    for f in FUNCTIONS {
+        out.push_str(&format!(
+            "{}\n    {}\n    {}  =>  {}\n\n",
+            f.signature, f.doc, f.example.0, f.example.1
+        ));
+    }
+    out
 }
 
 pub(super) fn call(
@@ -297,6 +336,21 @@ fn element(args: &[Value], _: &[Expr]) -> Result<Value, (usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_example_gives_what_the_docs_say() {
+        let kinds: &'static crate::schema::Kinds =
+            Box::leak(Box::new(crate::schema::Kinds::new(Vec::new())));
+        for f in FUNCTIONS {
+            let mut sources = crate::diagnostics::SourceMap::new();
+            let id = sources.add("x", None, format!("output x = {}\n", f.example.0));
+            let (config, mut diags) = crate::lang::load_source(&mut sources, id, "t", &[], kinds);
+            let value = crate::lang::Evaluator::new(&config, &crate::lang::NoComputed)
+                .eval(&config.outputs["x"].value, &mut diags);
+            assert!(diags.is_empty(), "{}: {diags:?}", f.name);
+            assert_eq!(value.to_string(), f.example.1, "{}", f.example.0);
+        }
+    }
 
     fn run(f: FunctionBody, args: Vec<Value>) -> Result<Value, (usize, String)> {
         f(&args, &[])

@@ -6,7 +6,7 @@
 
 mod eval;
 pub mod files;
-mod functions;
+pub mod functions;
 mod load;
 pub mod refactor;
 pub mod stack;

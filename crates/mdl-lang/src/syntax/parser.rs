@@ -324,11 +324,11 @@ fn convert_error(
 
 fn help_for(expected: &str) -> &'static str {
     if expected.contains("`=`") {
-        "attributes are written `name = value`; nested blocks `name { ... }`"
+        "attributes are written `name = value`; nested blocks `name { ... }` (`mdl docs language`)"
     } else if expected.contains("a block") {
-        "top-level items are `param NAME = ...`, `output NAME = ...` or `KIND NAME { ... }`"
+        "top-level items are `param NAME = ...`, `output NAME = ...` or `KIND NAME { ... }`; `mdl docs language` shows them"
     } else {
-        "see `mdl --help` and the language tour in the README"
+        "`mdl docs language` describes the syntax"
     }
 }
 
