@@ -177,6 +177,23 @@ pub fn prepare<H>(
         .clone()
         .unwrap_or_else(|| provider.region.clone());
     let account_id = state.account_id.clone().unwrap_or_default();
+    // The zones must be in the region the run is in (validate checked
+    // them against a region the file declares).
+    if loaded
+        .config
+        .identity
+        .as_ref()
+        .is_none_or(|d| d.region.is_none())
+    {
+        let wrong = crate::check::exposure::zones_in_region(
+            &loaded.config,
+            &region,
+            "plan::zone_outside_region",
+        );
+        if !wrong.is_empty() {
+            fail!(wrong);
+        }
+    }
     let dir = request
         .file
         .parent()

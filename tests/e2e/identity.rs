@@ -312,3 +312,35 @@ fn the_declared_name_and_backend_are_the_stacks() {
     );
     ws.expect("plan", &["--detailed-exitcode"], 0);
 }
+
+/// A zone of another region than the run's, with no region declared in
+/// the file: refused by the plan, at the zone, before anything is read or
+/// changed.
+#[test]
+fn a_zone_of_another_region_is_refused_at_plan_time() {
+    let ws = Workspace::new(
+        "zones.moodle",
+        r#"
+vpc main { cidr_block = "10.62.0.0/16" }
+
+subnet app {
+  vpc_id            = vpc.main.id
+  cidr_block        = "10.62.1.0/24"
+  availability_zone = "eu-west-1a"
+}
+"#,
+    );
+    // validate knows no region: the zone's form is all it can check.
+    ws.expect("validate", &[], 0);
+    let plan = ws.expect("plan", &[], 1);
+    assert!(
+        plan.stderr.contains("plan::zone_outside_region")
+            && plan
+                .stderr
+                .contains("`eu-west-1a` is in eu-west-1, and the stack is in eu-west-2")
+            && plan.stderr.contains("zones.moodle:7:"),
+        "{}",
+        plan.all()
+    );
+    assert_eq!(ws.moto.vpcs(), 0, "nothing was made");
+}

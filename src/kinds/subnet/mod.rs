@@ -32,9 +32,10 @@ pub static SCHEMA: KindSchema = KindSchema {
         computed_optional(
             "availability_zone",
             Type::String,
-            "The availability zone, such as \"eu-west-2a\".",
+            "The availability zone, such as \"eu-west-2a\"; a zone of the stack's region.",
         )
-        .force_new(),
+        .force_new()
+        .validate(crate::schema::availability_zone),
         optional(
             "map_public_ip_on_launch",
             Type::Bool,

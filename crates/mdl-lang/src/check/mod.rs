@@ -4,6 +4,7 @@
 //!
 //! Must not import: `graph`, `provider`, `plan`, `apply`, `state`.
 
+pub mod exposure;
 mod moodle;
 
 use crate::diagnostics::{Diagnostic, Span, suggest};
@@ -103,8 +104,18 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
         check_param_body(decl, &mut diags);
     }
     moodle::subnets_in_their_vpc(config, &eval, &mut diags);
+    // A region the file declares: its zones must be in it.
+    if let Some(region) = config.identity.as_ref().and_then(|d| d.region.as_ref()) {
+        diags.extend(exposure::zones_in_region(
+            config,
+            &region.value,
+            "check::zone_outside_region",
+        ));
+    }
     if !diags.iter().any(Diagnostic::is_error) {
-        diags.extend(moodle::check(config, &eval));
+        let found = moodle::check(config, &eval);
+        exposure::open_ports(config, &eval, &found, &mut diags);
+        diags.extend(found);
     }
     let mut unique: Vec<Diagnostic> = Vec::new();
     for d in diags {

@@ -255,6 +255,18 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("lang::unnamed_block", "a block written without its name"),
     (
+        "check::open_to_the_internet",
+        "SSH, remote desktop or a database port open to 0.0.0.0/0",
+    ),
+    (
+        "check::zone_outside_region",
+        "an availability zone outside the region the file declares",
+    ),
+    (
+        "plan::zone_outside_region",
+        "an availability zone outside the region the run is in",
+    ),
+    (
         "parse::terraform_syntax",
         "an item written in Terraform's syntax, with the mdl form",
     ),

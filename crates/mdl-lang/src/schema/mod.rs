@@ -433,6 +433,80 @@ pub fn cidr_v4(text: &str, lo: u8, hi: u8) -> Result<(), String> {
 }
 
 /// A VPC's or a subnet's CIDR block: /16 to /28.
+/// AWS's regions, as their names are written (commercial, GovCloud and
+/// China).
+pub const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+];
+
+/// An availability zone's name: a region of AWS's and a letter
+/// (`eu-west-2a`), or a Local Zone's (`us-west-2-lax-1a`).
+pub fn availability_zone(text: &str) -> Result<(), String> {
+    let region = REGIONS
+        .iter()
+        .copied()
+        .filter(|r| text.starts_with(r))
+        .max_by_key(|r| r.len());
+    let fits = region.is_some_and(|r| {
+        let rest = &text[r.len()..];
+        (rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase()))
+            || (rest.starts_with('-')
+                && rest.len() > 2
+                && rest.ends_with(|c: char| c.is_ascii_lowercase()))
+    });
+    if fits {
+        return Ok(());
+    }
+    let guess = text.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    Err(
+        match crate::diagnostics::suggest(guess, REGIONS.iter().copied()) {
+            Some(r) if region.is_none() => format!(
+                "`{text}` is not an availability zone: `{guess}` is not an AWS region (did you mean `{r}`, as in \"{r}a\"?)"
+            ),
+            _ => format!(
+                "`{text}` is not an availability zone: write a region and a letter, such as \"eu-west-2a\""
+            ),
+        },
+    )
+}
+
 pub fn network_cidr(text: &str) -> Result<(), String> {
     cidr_v4(text, 16, 28)
 }
