@@ -6,6 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use indexmap::IndexMap;
+
 use super::{Failed, Loaded, command_line_diag, open};
 use crate::addr::ResourceAddr;
 use crate::diagnostics::Diagnostic;
@@ -213,7 +215,7 @@ pub fn prepare<H>(
                 if read_lookups {
                     crate::lookups::read_all(&loaded.config, &cx).await
                 } else {
-                    Ok(indexmap::IndexMap::new())
+                    Ok(IndexMap::new())
                 }
             },
         )
@@ -227,7 +229,16 @@ pub fn prepare<H>(
         }
     };
     match looked_up {
-        Ok(answers) => live.lookups = answers,
+        Ok(answers) => {
+            // What validate could not decide while the answers were
+            // unknown (a subnet carved from a looked-up VPC's range) is
+            // decided now.
+            let late = late_errors(&loaded.config, &answers);
+            if !late.is_empty() {
+                fail!(late);
+            }
+            live.lookups = answers;
+        }
         Err(crate::lookups::Failure::Invalid(d)) => fail!(d),
         Err(crate::lookups::Failure::Read(e)) => {
             let d = open::read_failed(&mut loaded, &e, None);
@@ -318,6 +329,29 @@ pub fn prepare<H>(
         warnings,
         forgotten,
     })
+}
+
+/// The errors the checks find once lookups have answered that they did
+/// not find without the answers.
+fn late_errors(
+    config: &crate::lang::Config,
+    answers: &IndexMap<ResourceAddr, crate::lookups::Answer>,
+) -> Vec<Diagnostic> {
+    if answers.is_empty() {
+        return Vec::new();
+    }
+    let before = crate::check::check(config);
+    crate::check::check_with(config, &crate::lookups::Answered(answers))
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .filter(|d| {
+            !before.iter().any(|b| {
+                b.code == d.code
+                    && b.message == d.message
+                    && b.labels.first().map(|l| l.span) == d.labels.first().map(|l| l.span)
+            })
+        })
+        .collect()
 }
 
 /// The addresses in state a refactor's target covers: the resource, or

@@ -158,7 +158,7 @@ fn missed(res: &crate::lang::Resource, miss: Miss) -> crate::diagnostics::Diagno
 }
 
 /// Values of lookups answered so far; every other value is unknown.
-struct Answered<'a>(&'a IndexMap<ResourceAddr, Answer>);
+pub struct Answered<'a>(pub &'a IndexMap<ResourceAddr, Answer>);
 
 impl crate::lang::Computed for Answered<'_> {
     fn get(&self, addr: &ResourceAddr, attr: &str) -> Option<Value> {

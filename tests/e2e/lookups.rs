@@ -524,4 +524,27 @@ existing_zone b { name = existing_zone.a.name }
     );
     let plan = ws.expect("plan", &[], 1);
     insta::assert_snapshot!("lookup_cycle", plan.stderr);
+
+    // A value validate could not check while the answer was unknown is
+    // checked once the lookup has answered, at its span: a /30 carved
+    // from the campus VPC's range is too small for a subnet.
+    ws.write(
+        r#"
+existing_vpc campus { tags = { Name = "campus" } }
+
+subnet tiny {
+  vpc_id     = existing_vpc.campus.id
+  cidr_block = cidrsubnet(existing_vpc.campus.cidr_block, 14, 1)
+}
+"#,
+    );
+    ws.expect("validate", &[], 0);
+    let plan = ws.expect("plan", &[], 1);
+    assert!(
+        plan.stderr.contains("check::invalid_value")
+            && plan.stderr.contains("10.77.0.4/30")
+            && plan.stderr.contains("misses.moodle:6:"),
+        "{}",
+        plan.all()
+    );
 }

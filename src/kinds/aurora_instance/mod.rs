@@ -32,7 +32,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             "instance_class",
             Type::String,
             "Such as \"db.serverless\" or \"db.r6g.large\".",
-        ),
+        )
+        .validate(crate::schema::db_instance_class),
         computed_optional(
             "name",
             Type::String,

@@ -49,7 +49,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             "node_type",
             Type::String,
             "Such as \"cache.t4g.small\" or \"cache.r6g.large\".",
-        ),
+        )
+        .validate(crate::schema::cache_node_type),
         optional(
             "num_nodes",
             Type::Number,

@@ -17,8 +17,15 @@ use crate::value::Value;
 /// configuration. A block with `for_each` is checked once per instance;
 /// a diagnostic they share is reported once.
 pub fn check(config: &Config) -> Vec<Diagnostic> {
+    check_with(config, &NoComputed)
+}
+
+/// `check`, with the values `computed` knows (what lookups answered, at
+/// plan time): a rule that could not be decided while they were unknown
+/// is decided now, at the same span.
+pub fn check_with(config: &Config, computed: &dyn crate::lang::Computed) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let eval = Evaluator::new(config, &NoComputed);
+    let eval = Evaluator::new(config, computed);
     // Module instances first: where one was given a wrong value, what goes
     // wrong inside the module because of it is not reported again.
     let mut failed: Vec<&str> = Vec::new();

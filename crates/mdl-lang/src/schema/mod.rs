@@ -507,6 +507,82 @@ pub fn availability_zone(text: &str) -> Result<(), String> {
     )
 }
 
+/// A size of an instance class (`large`, `2xlarge`, `metal`).
+fn class_size(size: &str, small: bool) -> bool {
+    matches!(size, "medium" | "large" | "xlarge" | "metal")
+        || (small && matches!(size, "micro" | "small"))
+        || size
+            .strip_suffix("xlarge")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// `prefix.FAMILY.SIZE` against the families AWS offers, with the nearest
+/// when it is not one.
+fn instance_class(
+    text: &str,
+    prefix: &str,
+    families: &[&str],
+    small: bool,
+    what: &str,
+    example: &str,
+) -> Result<(), String> {
+    let parts: Vec<&str> = text.split('.').collect();
+    if let [p, family, size] = parts[..]
+        && p == prefix
+        && families.contains(&family)
+        && class_size(size, small)
+    {
+        return Ok(());
+    }
+    let known: Vec<String> = families
+        .iter()
+        .flat_map(|f| {
+            ["micro", "small", "medium", "large", "xlarge", "2xlarge"]
+                .iter()
+                .filter(move |s| small || !matches!(**s, "micro" | "small"))
+                .map(move |s| format!("{prefix}.{f}.{s}"))
+        })
+        .collect();
+    Err(
+        match crate::diagnostics::suggest(text, known.iter().map(String::as_str)) {
+            Some(s) => format!("`{text}` is not {what}: did you mean `{s}`?"),
+            None => format!("`{text}` is not {what}, such as {example}"),
+        },
+    )
+}
+
+/// An Aurora DB instance class: `db.serverless`, or a family Aurora
+/// runs on (AWS's "Supported DB engines for DB instance classes").
+pub fn db_instance_class(text: &str) -> Result<(), String> {
+    if text == "db.serverless" {
+        return Ok(());
+    }
+    instance_class(
+        text,
+        "db",
+        &[
+            "t3", "t4g", "r5", "r6g", "r6gd", "r6i", "r6id", "r7g", "r7i", "r8g", "x2g", "x2iedn",
+        ],
+        false,
+        "an Aurora instance class",
+        "\"db.serverless\" or \"db.r6g.large\"",
+    )
+}
+
+/// An ElastiCache node type of a current or previous generation.
+pub fn cache_node_type(text: &str) -> Result<(), String> {
+    instance_class(
+        text,
+        "cache",
+        &[
+            "t2", "t3", "t4g", "m4", "m5", "m6g", "m7g", "r4", "r5", "r6g", "r6gd", "r7g", "c7gn",
+        ],
+        true,
+        "an ElastiCache node type",
+        "\"cache.t4g.small\" or \"cache.r6g.large\"",
+    )
+}
+
 pub fn network_cidr(text: &str) -> Result<(), String> {
     cidr_v4(text, 16, 28)
 }
