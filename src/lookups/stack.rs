@@ -114,6 +114,13 @@ fn place(cx: &Context<'_>, q: &Query<'_>) -> Result<Place, Miss> {
         name.get_or_insert_with(|| crate::engine::identity::default_name(&full));
         path = Some(full);
     }
+    if let Some(stack) = name.as_deref().filter(|n| !crate::lang::stack::valid_name(n)) {
+        return Err(Miss::not_found(
+            "stack",
+            format!("`{}`: `{stack}` is not a stack name", q.addr),
+            "stack names use letters, digits, `-` and `_`",
+        ));
+    }
     match (name, backend, path) {
         (Some(stack), Some(url), _) => Ok(Place::S3 { url, stack }),
         (Some(stack), None, Some(file)) => Ok(Place::Local { file, stack }),

@@ -423,6 +423,19 @@ fn another_stacks_outputs_are_read_from_its_state_local_or_s3() {
     let bare = ws.mdl_in(&app, &["apply", "bare.moodle", "--auto-approve"]);
     assert_eq!(bare.code, 0, "{}", bare.all());
     assert!(bare.stdout.contains(out.stdout.trim()), "{}", bare.all());
+    // A contributed file cannot make the stack name a path.
+    std::fs::write(
+        app.join("sneaky.moodle"),
+        "stack_outputs net {\n  file  = \"../network/network.moodle\"\n  stack = \"../../elsewhere\"\n}\n",
+    )
+    .unwrap();
+    let sneaky = ws.mdl_in(&app, &["plan", "sneaky.moodle"]);
+    assert_eq!(sneaky.code, 1, "{}", sneaky.all());
+    assert!(
+        sneaky.stderr.contains("`../../elsewhere` is not a stack name"),
+        "{}",
+        sneaky.all()
+    );
 }
 
 const MISSES: &str = r#"
