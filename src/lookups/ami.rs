@@ -10,11 +10,11 @@ use crate::provider::aws::call::failed;
 use crate::schema::{ComputedSchema, KindSchema, Type, optional};
 use crate::value::Value;
 
-pub static SCHEMA: KindSchema = KindSchema {
-    name: "ami",
-    service: "ssm",
-    summary: "Lookup: the latest Amazon Linux image (AMI) for an architecture or an instance type, from AWS's public SSM parameters.",
-    attrs: &[
+pub static SCHEMA: KindSchema = KindSchema::lookup(
+    "ami",
+    "ssm",
+    "Lookup: the latest Amazon Linux image (AMI) for an architecture or an instance type, from AWS's public SSM parameters.",
+    &[
         optional(
             "instance_type",
             Type::String,
@@ -37,7 +37,7 @@ pub static SCHEMA: KindSchema = KindSchema {
         )
         .one_of(&["al2023", "al2"]),
     ],
-    computed: &[
+    &[
         ComputedSchema {
             name: "id",
             doc: "The image id, such as ami-0123456789abcdef0. It changes when AWS publishes a new image: pin an id in the file to stop following.",
@@ -51,12 +51,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             doc: "The SSM parameter the id was read from.",
         },
     ],
-    taggable: false,
-    rank: 0,
-    slow: false,
-    protected: false,
-    exactly_one_of: &[],
-};
+);
 
 /// The architecture of an EC2 instance type, by AWS's naming: the letters
 /// after the generation digit name the processor, and `g` is AWS Graviton

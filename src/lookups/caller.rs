@@ -7,12 +7,12 @@ use super::{Answer, Context, Found, Lookup, Query};
 use crate::schema::{ComputedSchema, KindSchema};
 use crate::value::Value;
 
-pub static SCHEMA: KindSchema = KindSchema {
-    name: "caller",
-    service: "sts",
-    summary: "Lookup: the AWS account, region and partition the run is in, for names unique across AWS and policies that name the account.",
-    attrs: &[],
-    computed: &[
+pub static SCHEMA: KindSchema = KindSchema::lookup(
+    "caller",
+    "sts",
+    "Lookup: the AWS account, region and partition the run is in, for names unique across AWS and policies that name the account.",
+    &[],
+    &[
         ComputedSchema {
             name: "account_id",
             doc: "The 12-digit id of the account the credentials are for.",
@@ -26,12 +26,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             doc: "The ARN partition: `aws`, `aws-cn` or `aws-us-gov`.",
         },
     ],
-    taggable: false,
-    rank: 0,
-    slow: false,
-    protected: false,
-    exactly_one_of: &[],
-};
+);
 
 fn read<'a>(
     cx: &'a Context<'a>,

@@ -1,24 +1,24 @@
 //! `existing_certificate`: an ACM certificate made outside this stack, by
 //! its domain, issued. One paged `ListCertificates` for every block.
 
-use super::{Answer, Context, Found, Lookup, Miss, Query};
+use super::{Answer, Context, Found, Lookup, Miss, Query, domain};
 use crate::provider::ProviderError;
 use crate::schema::{ComputedSchema, KindSchema, Type, required};
 use crate::value::Value;
 
 const SERVICE: &str = "acm";
 
-pub static SCHEMA: KindSchema = KindSchema {
-    name: "existing_certificate",
-    service: "acm",
-    summary: "Lookup: an issued ACM certificate made outside this stack, found by its domain; the most recently issued when there are several.",
-    attrs: &[required(
+pub static SCHEMA: KindSchema = KindSchema::lookup(
+    "existing_certificate",
+    "acm",
+    "Lookup: an issued ACM certificate made outside this stack, found by its domain; the most recently issued when there are several.",
+    &[required(
         "domain_name",
         Type::String,
         "The certificate's domain as ACM lists it, such as \"learn.example.ac.uk\" or \"*.example.ac.uk\".",
     )
     .dns_name()],
-    computed: &[
+    &[
         ComputedSchema {
             name: "arn",
             doc: "The certificate's ARN.",
@@ -28,16 +28,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             doc: "Its domain.",
         },
     ],
-    taggable: false,
-    rank: 0,
-    slow: false,
-    protected: false,
-    exactly_one_of: &[],
-};
-
-fn domain(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
+);
 
 fn read<'a>(
     cx: &'a Context<'a>,

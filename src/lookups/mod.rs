@@ -127,6 +127,11 @@ pub fn named(name: &str) -> Option<&'static Lookup> {
     LOOKUPS.iter().copied().find(|l| l.schema.name == name)
 }
 
+/// A domain as compared: lower case, no trailing dot.
+fn domain(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
 /// The partition of a region: `aws`, `aws-cn` or `aws-us-gov`.
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {

@@ -12,11 +12,11 @@ use crate::schema::{ComputedSchema, KindSchema, Type, optional};
 use crate::state::State;
 use crate::value::Value;
 
-pub static SCHEMA: KindSchema = KindSchema {
-    name: "stack_outputs",
-    service: "s3",
-    summary: "Lookup: another mdl stack's outputs, read from its state (beside its file, or in its S3 backend).",
-    attrs: &[
+pub static SCHEMA: KindSchema = KindSchema::lookup(
+    "stack_outputs",
+    "s3",
+    "Lookup: another mdl stack's outputs, read from its state (beside its file, or in its S3 backend).",
+    &[
         optional(
             "file",
             Type::String,
@@ -36,7 +36,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             "The other stack's name, when its file does not say (or is not here).",
         ),
     ],
-    computed: &[
+    &[
         ComputedSchema {
             name: "outputs",
             doc: "Its outputs as its last apply recorded them, by name: `stack_outputs.net.outputs.vpc_id`. Sensitive outputs stay sensitive.",
@@ -50,12 +50,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             doc: "The region the other stack is in.",
         },
     ],
-    taggable: false,
-    rank: 0,
-    slow: false,
-    protected: false,
-    exactly_one_of: &[],
-};
+);
 
 /// Where a block says the other stack's state is.
 enum Place {
@@ -114,7 +109,10 @@ fn place(cx: &Context<'_>, q: &Query<'_>) -> Result<Place, Miss> {
         name.get_or_insert_with(|| crate::engine::identity::default_name(&full));
         path = Some(full);
     }
-    if let Some(stack) = name.as_deref().filter(|n| !crate::lang::stack::valid_name(n)) {
+    if let Some(stack) = name
+        .as_deref()
+        .filter(|n| !crate::lang::stack::valid_name(n))
+    {
         return Err(Miss::not_found(
             "stack",
             format!("`{}`: `{stack}` is not a stack name", q.addr),

@@ -13,56 +13,54 @@ use crate::schema::{ComputedSchema, KindSchema, Type, optional};
 use crate::value::Value;
 
 pub static SCHEMA: KindSchema = KindSchema {
-    name: "existing_vpc",
-    service: "ec2",
-    summary: "Lookup: a VPC made outside this stack, found by id or by tags, with its subnets.",
-    attrs: &[
-        optional(
-            "id",
-            Type::String,
-            "null",
-            "The VPC's id, such as vpc-0123456789abcdef0.",
-        ),
-        optional(
-            "tags",
-            Type::Map(&Type::String),
-            "null",
-            "Tags the VPC has (all of them); exactly one VPC may match.",
-        ),
-        optional(
-            "subnet_tags",
-            Type::Map(&Type::String),
-            "null",
-            "Only the VPC's subnets with these tags (all of them), such as { Tier = \"private\" }.",
-        ),
-    ],
-    computed: &[
-        ComputedSchema {
-            name: "id",
-            doc: "The VPC's id.",
-        },
-        ComputedSchema {
-            name: "cidr_block",
-            doc: "The VPC's primary IPv4 range.",
-        },
-        ComputedSchema {
-            name: "subnet_ids",
-            doc: "Its subnets' ids, in order of availability zone, then range.",
-        },
-        ComputedSchema {
-            name: "subnet_availability_zones",
-            doc: "Each subnet's availability zone, in the order of subnet_ids.",
-        },
-        ComputedSchema {
-            name: "subnet_cidr_blocks",
-            doc: "Each subnet's range, in the order of subnet_ids.",
-        },
-    ],
-    taggable: false,
-    rank: 0,
-    slow: false,
-    protected: false,
     exactly_one_of: &["id", "tags"],
+    ..KindSchema::lookup(
+        "existing_vpc",
+        "ec2",
+        "Lookup: a VPC made outside this stack, found by id or by tags, with its subnets.",
+        &[
+            optional(
+                "id",
+                Type::String,
+                "null",
+                "The VPC's id, such as vpc-0123456789abcdef0.",
+            ),
+            optional(
+                "tags",
+                Type::Map(&Type::String),
+                "null",
+                "Tags the VPC has (all of them); exactly one VPC may match.",
+            ),
+            optional(
+                "subnet_tags",
+                Type::Map(&Type::String),
+                "null",
+                "Only the VPC's subnets with these tags (all of them), such as { Tier = \"private\" }.",
+            ),
+        ],
+        &[
+            ComputedSchema {
+                name: "id",
+                doc: "The VPC's id.",
+            },
+            ComputedSchema {
+                name: "cidr_block",
+                doc: "The VPC's primary IPv4 range.",
+            },
+            ComputedSchema {
+                name: "subnet_ids",
+                doc: "Its subnets' ids, in order of availability zone, then range.",
+            },
+            ComputedSchema {
+                name: "subnet_availability_zones",
+                doc: "Each subnet's availability zone, in the order of subnet_ids.",
+            },
+            ComputedSchema {
+                name: "subnet_cidr_blocks",
+                doc: "Each subnet's range, in the order of subnet_ids.",
+            },
+        ],
+    )
 };
 
 /// A map argument as (key, value) pairs, in the order written.

@@ -1,18 +1,18 @@
 //! `existing_zone`: a Route 53 hosted zone made outside this stack, by
 //! its domain. One paged `ListHostedZones` for every block.
 
-use super::{Answer, Context, Found, Lookup, Miss, Query};
+use super::{Answer, Context, Found, Lookup, Miss, Query, domain};
 use crate::provider::ProviderError;
 use crate::schema::{ComputedSchema, KindSchema, Type, optional, required};
 use crate::value::Value;
 
 const SERVICE: &str = "route53";
 
-pub static SCHEMA: KindSchema = KindSchema {
-    name: "existing_zone",
-    service: "route53",
-    summary: "Lookup: a Route 53 hosted zone made outside this stack, found by its domain.",
-    attrs: &[
+pub static SCHEMA: KindSchema = KindSchema::lookup(
+    "existing_zone",
+    "route53",
+    "Lookup: a Route 53 hosted zone made outside this stack, found by its domain.",
+    &[
         required(
             "name",
             Type::String,
@@ -26,7 +26,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             "Find the private zone of this name (a VPC's) instead of the public one.",
         ),
     ],
-    computed: &[
+    &[
         ComputedSchema {
             name: "id",
             doc: "The zone id, such as Z0123456789ABCDEFGHIJ.",
@@ -36,17 +36,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             doc: "The zone's domain, without the trailing dot.",
         },
     ],
-    taggable: false,
-    rank: 0,
-    slow: false,
-    protected: false,
-    exactly_one_of: &[],
-};
-
-/// A domain as compared: lower case, no trailing dot.
-fn domain(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
+);
 
 fn read<'a>(
     cx: &'a Context<'a>,

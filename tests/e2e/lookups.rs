@@ -432,7 +432,9 @@ fn another_stacks_outputs_are_read_from_its_state_local_or_s3() {
     let sneaky = ws.mdl_in(&app, &["plan", "sneaky.moodle"]);
     assert_eq!(sneaky.code, 1, "{}", sneaky.all());
     assert!(
-        sneaky.stderr.contains("`../../elsewhere` is not a stack name"),
+        sneaky
+            .stderr
+            .contains("`../../elsewhere` is not a stack name"),
         "{}",
         sneaky.all()
     );

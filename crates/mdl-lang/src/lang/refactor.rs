@@ -306,6 +306,17 @@ fn declared(config: &Config, t: &Target) -> bool {
     }
 }
 
+/// A refactor's `from` that the file still declares.
+fn still_declared(from: &Target, span: Span, help: &str) -> Diagnostic {
+    Diagnostic::error(
+        "refactor::invalid",
+        format!("`{from}` still has a block"),
+        span,
+        "declared in the file too",
+    )
+    .with_help(help)
+}
+
 /// Refactors that contradict the configuration: a `to` with no block, a
 /// `from` that still has one.
 pub fn check(config: &Config, diags: &mut Vec<Diagnostic>) {
@@ -342,30 +353,22 @@ pub fn check(config: &Config, diags: &mut Vec<Diagnostic>) {
                     );
                 }
                 if declared(config, from) {
-                    diags.push(
-                        Diagnostic::error(
-                            "refactor::invalid",
-                            format!("`{from}` still has a block"),
-                            *from_span,
-                            "declared in the file too",
-                        )
-                        .with_help("a moved resource's old block goes: rename the block, and keep this `moved` to say so"),
-                    );
+                    diags.push(still_declared(
+                        from,
+                        *from_span,
+                        "a moved resource's old block goes: rename the block, and keep this `moved` to say so",
+                    ));
                 }
             }
             Refactor::Removed {
                 from, from_span, ..
             } => {
                 if declared(config, from) {
-                    diags.push(
-                        Diagnostic::error(
-                            "refactor::invalid",
-                            format!("`{from}` still has a block"),
-                            *from_span,
-                            "declared in the file too",
-                        )
-                        .with_help("delete the block as well: `removed` says what becomes of it"),
-                    );
+                    diags.push(still_declared(
+                        from,
+                        *from_span,
+                        "delete the block as well: `removed` says what becomes of it",
+                    ));
                 }
             }
         }

@@ -142,6 +142,30 @@ pub struct KindSchema {
 }
 
 impl KindSchema {
+    /// A lookup kind's schema: nothing to tag, rank, wait for or protect.
+    pub const fn lookup(
+        name: &'static str,
+        service: &'static str,
+        summary: &'static str,
+        attrs: &'static [AttrSchema],
+        computed: &'static [ComputedSchema],
+    ) -> KindSchema {
+        KindSchema {
+            name,
+            service,
+            summary,
+            attrs,
+            computed,
+            taggable: false,
+            rank: 0,
+            slow: false,
+            protected: false,
+            exactly_one_of: &[],
+        }
+    }
+}
+
+impl KindSchema {
     pub fn attr(&self, name: &str) -> Option<&'static AttrSchema> {
         self.attrs.iter().find(|a| a.name == name)
     }
