@@ -75,7 +75,7 @@ Terraform-style single-dash flags are accepted too: -auto-approve,
 -detailed-exitcode, -parallelism=N, -no-color.";
 
 #[derive(Parser, Debug)]
-#[command(name = "mdl", version, about = ABOUT, long_about = LONG_ABOUT)]
+#[command(name = "mdl", version = VERSION, about = ABOUT, long_about = LONG_ABOUT)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -112,10 +112,72 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Look at and rearrange state: list, show, mv, rm, rebuild.
     State(state::StateArgs),
+    /// Print mdl's version, the commit it was built from and the build date.
+    Version,
+    /// Print a shell completion script: `mdl completions bash > /etc/bash_completion.d/mdl`,
+    /// `mdl completions zsh > "${fpath[1]}/_mdl"`, `mdl completions fish > ~/.config/fish/completions/mdl.fish`,
+    /// `mdl completions powershell >> $PROFILE`.
+    Completions(CompletionsArgs),
+    /// Print mdl's man page, or write one per command into a directory:
+    /// `mdl man --dir /usr/local/share/man/man1`.
+    Man(ManArgs),
     /// Release a remote state lock left by a run that is gone:
     /// `mdl force-unlock FILE LOCK_ID --backend s3://...` (the id is in the
     /// "locked" error). Make sure that run is really gone first.
     ForceUnlock(state::ForceUnlockArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell or elvish.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write `mdl.1` and `mdl-COMMAND.1` for every command here, instead
+    /// of printing `mdl.1`.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `mdl completions SHELL`.
+fn completions(args: &CompletionsArgs) -> u8 {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "mdl", &mut out);
+    out!("{}", String::from_utf8_lossy(&out));
+    0
+}
+
+/// `mdl man [--dir DIR]`.
+fn man(args: &ManArgs) -> u8 {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    match &args.dir {
+        None => {
+            let mut out = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
+                eprintln!("mdl man: {e}");
+                return 1;
+            }
+            out!("{}", String::from_utf8_lossy(&out));
+            0
+        }
+        Some(dir) => match clap_mangen::generate_to(cmd, dir) {
+            Ok(()) => {
+                outln!("Wrote the man pages into {}.", dir.display());
+                0
+            }
+            Err(e) => {
+                eprintln!(
+                    "mdl man: cannot write into {}: {e} (create the directory, or choose one you may write)",
+                    dir.display()
+                );
+                1
+            }
+        },
+    }
 }
 
 /// The file and the values for its params.
@@ -293,6 +355,16 @@ pub fn ask_yes(command: &str, question: &str) -> Result<bool, String> {
 
 pub use crate::engine::{MASKED, mask_param};
 
+/// The version, the commit built and the build date.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MDL_COMMIT"),
+    ", built ",
+    env!("MDL_BUILD_DATE"),
+    ")"
+);
+
 /// Accept Terraform's single-dash long flags.
 fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
     const LONG: &[&str] = &[
@@ -379,6 +451,12 @@ pub fn main() -> ExitCode {
         Command::ForceUnlock(args) => state::force_unlock(&ui, &args),
         Command::Import(args) => import::run(&ui, &args),
         Command::Refresh(args) => plan::run_refresh(&ui, &args),
+        Command::Version => {
+            outln!("mdl {VERSION}");
+            0
+        }
+        Command::Completions(args) => completions(&args),
+        Command::Man(args) => man(&args),
     };
     ExitCode::from(code)
 }

@@ -61,10 +61,16 @@ pub fn lock<H>(
     operation: &str,
     hold: impl FnOnce(StateLock) -> H,
 ) -> Result<H, Diagnostic> {
-    store
-        .lock(operation)
-        .map(hold)
-        .map_err(|e| command_line_diag(sources, "state::locked", e.to_string(), LABEL, LOCKED_HELP))
+    store.lock(operation).map(hold).map_err(|e| {
+        let help = match &e {
+            crate::state::LockError::Foreign { path } => format!(
+                "an object is where mdl keeps the lock, and mdl did not write it: if no other tool uses the state, delete it (`aws s3 rm {}`) and run again",
+                path.display()
+            ),
+            _ => LOCKED_HELP.to_string(),
+        };
+        command_line_diag(sources, "state::locked", e.to_string(), LABEL, help)
+    })
 }
 
 /// The stack's state (empty when none was saved yet).

@@ -69,6 +69,9 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Resources in state that no longer exist in AWS: dropped from state.
     pub vanished: Vec<ResourceAddr>,
+    /// Of `vanished`, those whose create never finished (an apply failed
+    /// or was stopped in it): they never existed.
+    pub never_created: Vec<ResourceAddr>,
     /// Only some resources were planned (`--target`).
     pub partial: bool,
     /// What changed in AWS outside mdl since the last apply, attribute by
@@ -261,6 +264,12 @@ pub fn diff_with(
         .resources
         .keys()
         .filter(|a| !live.resources.contains_key(*a))
+        .cloned()
+        .collect();
+    plan.never_created = plan
+        .vanished
+        .iter()
+        .filter(|a| state.resources.get(*a).is_some_and(|r| r.pending))
         .cloned()
         .collect();
     (plan, diags)

@@ -60,11 +60,19 @@ pub fn render(plan: &Plan, style: Style) -> String {
         .filter(|c| c.action != Action::NoOp)
         .collect();
     for addr in &plan.vanished {
-        let _ = writeln!(
-            out,
-            "{}Note:{} `{addr}` no longer exists in AWS; it will be created again if still configured.",
-            style.bold, style.reset
-        );
+        if plan.never_created.contains(addr) {
+            let _ = writeln!(
+                out,
+                "{}Note:{} `{addr}` was never created (an earlier apply did not finish creating it); it will be created if still configured.",
+                style.bold, style.reset
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{}Note:{} `{addr}` no longer exists in AWS; it will be created again if still configured.",
+                style.bold, style.reset
+            );
+        }
     }
     if !plan.vanished.is_empty() {
         out.push('\n');

@@ -206,17 +206,23 @@ impl Store {
                         id: holder.id.unwrap_or_default(),
                     })),
                     Err(PutError::Exists) => {
-                        let holder = r
-                            .backend
-                            .get(&key)
-                            .ok()
-                            .flatten()
-                            .and_then(|b| serde_json::from_slice::<LockHolder>(&b).ok())
-                            .map_or_else(|| "another mdl run".to_string(), |h| h.to_string());
-                        Err(LockError::Held {
-                            path: PathBuf::from(url),
-                            holder,
-                        })
+                        match r.backend.get(&key) {
+                            Ok(Some(body)) => match serde_json::from_slice::<LockHolder>(&body) {
+                                Ok(h) => Err(LockError::Held {
+                                    path: PathBuf::from(url),
+                                    holder: h.to_string(),
+                                }),
+                                Err(_) => Err(LockError::Foreign {
+                                    path: PathBuf::from(url),
+                                }),
+                            },
+                            // Released in between, or unreadable: held by
+                            // a run that cannot be named.
+                            _ => Err(LockError::Held {
+                                path: PathBuf::from(url),
+                                holder: "another mdl run".to_string(),
+                            }),
+                        }
                     }
                     Err(PutError::Other(e)) => Err(LockError::Io {
                         path: PathBuf::from(url),
@@ -242,8 +248,13 @@ impl Store {
         let Some(body) = r.backend.get(&key)? else {
             return Err(format!("{} is not locked", r.backend.url(&r.key)));
         };
-        let holder = serde_json::from_slice::<LockHolder>(&body)
-            .map_err(|e| format!("the lock object is not mdl's: {e}"))?;
+        let holder = serde_json::from_slice::<LockHolder>(&body).map_err(|_| {
+            format!(
+                "{} is not a lock mdl wrote (it holds no lock id): if nothing else uses the state, delete it: `aws s3 rm {}`",
+                r.backend.url(&key),
+                r.backend.url(&key)
+            )
+        })?;
         if holder.id.as_deref() != Some(id) {
             return Err(format!("the lock has another id: it is held by {holder}"));
         }

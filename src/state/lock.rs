@@ -50,6 +50,9 @@ impl std::fmt::Display for LockHolder {
 pub enum LockError {
     #[error("the state is locked by {holder}")]
     Held { path: PathBuf, holder: String },
+    /// The lock's place holds an object mdl did not write (no lock id).
+    #[error("the state is locked by an object mdl did not write: {}", path.display())]
+    Foreign { path: PathBuf },
     #[error("cannot open lock file `{path}`: {source}")]
     Io {
         path: PathBuf,

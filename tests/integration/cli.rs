@@ -485,3 +485,49 @@ fn the_readme_tour_is_what_mdl_docs_language_prints() {
         "{out}"
     );
 }
+
+/// Completions for the four shells people use, a man page per command,
+/// and the version with its commit.
+#[test]
+fn completions_man_pages_and_version() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let (code, out, err) = mdl(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        for word in ["plan", "apply", "auto-approve"] {
+            assert!(out.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    // The bash script is bash.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("mdl.bash");
+    std::fs::write(&script, mdl(&["completions", "bash"]).1).unwrap();
+    let checked = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(checked.success());
+    let (code, _, err) = mdl(&["completions", "tcsh"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("possible values"), "{err}");
+
+    let (code, out, _) = mdl(&["man"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(".TH mdl 1") && out.contains("plan"), "{out}");
+    let pages = dir.path().join("man1");
+    std::fs::create_dir(&pages).unwrap();
+    let (code, _, err) = mdl(&["man", "--dir", pages.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    for page in ["mdl.1", "mdl-plan.1", "mdl-apply.1", "mdl-state.1"] {
+        assert!(pages.join(page).exists(), "no {page}");
+    }
+
+    let (code, out, _) = mdl(&["version"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(&format!("mdl {} (commit ", env!("CARGO_PKG_VERSION")))
+            && out.contains(", built 20"),
+        "{out}"
+    );
+    assert_eq!(mdl(&["--version"]).1, out);
+}
