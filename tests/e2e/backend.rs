@@ -126,3 +126,54 @@ fn two_applies_one_lock_and_force_unlock_after_a_kill() {
     ws.expect("apply", &["--auto-approve", "--backend", backend], 0);
     ws.expect("plan", &["--backend", backend, "--detailed-exitcode"], 0);
 }
+
+/// An object at the lock's key that mdl did not write (a hand-made file, a
+/// tool's marker) is named for what it is, with how to remove it; neither
+/// a plan nor force-unlock treats it as a run of mdl's.
+#[test]
+fn a_lock_object_mdl_did_not_write_is_named_with_how_to_remove_it() {
+    let ws = Workspace::new(
+        "foreign.moodle",
+        "vpc main { cidr_block = \"10.63.0.0/16\" }\n",
+    );
+    let bucket = ws.moto.bucket("mdl-state");
+    ws.moto.create_bucket(&bucket);
+    let key = "teams/foreign.state.json.lock";
+    Workspace::runtime().block_on(async {
+        ws.moto
+            .s3()
+            .put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(
+                b"locked by hand",
+            ))
+            .send()
+            .await
+            .unwrap();
+    });
+    let backend = format!("s3://{bucket}/teams");
+    let plan = ws.expect("plan", &["--backend", &backend], 1);
+    let url = format!("s3://{bucket}/{key}");
+    assert!(
+        plan.stderr
+            .contains("locked by an object mdl did not write")
+            && plan.stderr.contains(&format!("aws s3 rm {url}")),
+        "{}",
+        plan.all()
+    );
+    let unlock = ws.mdl(&[
+        "force-unlock",
+        "foreign.moodle",
+        "some-id",
+        "--backend",
+        &backend,
+    ]);
+    assert_eq!(unlock.code, 1, "{}", unlock.all());
+    assert!(
+        unlock.stderr.contains("is not a lock mdl wrote") && unlock.stderr.contains("aws s3 rm"),
+        "{}",
+        unlock.all()
+    );
+    assert_eq!(object(&ws, key).as_deref(), Some("locked by hand"));
+}
