@@ -531,3 +531,84 @@ fn completions_man_pages_and_version() {
     );
     assert_eq!(mdl(&["--version"]).1, out);
 }
+
+/// `mdl fmt` on a directory (and below it with --recursive), on stdin
+/// for editors, with --diff, with Terraform's single-dash flags, and on a
+/// CRLF file, whose line endings it keeps.
+#[test]
+fn fmt_takes_directories_stdin_diffs_and_keeps_line_endings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("sub/.mdl")).unwrap();
+    let messy = "vpc   main {\n  cidr_block=\"10.0.0.0/16\"\n}\n";
+    let tidy = "vpc main {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
+    std::fs::write(root.join("top.moodle"), messy).unwrap();
+    std::fs::write(root.join("sub/below.moodle"), messy).unwrap();
+    std::fs::write(root.join("sub/.mdl/ignored.moodle"), messy).unwrap();
+    std::fs::write(root.join("windows.moodle"), tidy.replace('\n', "\r\n")).unwrap();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mdl"))
+            .arg("fmt")
+            .args(args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            std::io::Write::write_all(child.stdin.as_mut().unwrap(), text.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    // The directory without --recursive: its own file only; the CRLF file
+    // is formatted already.
+    let (code, out) = run(&["-check", "-diff"], None);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("+++ ./top.moodle") && out.contains("+  cidr_block = \"10.0.0.0/16\""),
+        "{out}"
+    );
+    assert!(!out.contains("below") && !out.contains("windows"), "{out}");
+    let (code, out) = run(&["--recursive", "--check"], None);
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("sub/below.moodle") && !out.contains("ignored"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("top.moodle")).unwrap(),
+        messy
+    );
+    let (code, _) = run(&["-recursive"], None);
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(root.join("sub/below.moodle")).unwrap(),
+        tidy
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("sub/.mdl/ignored.moodle")).unwrap(),
+        messy
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("windows.moodle")).unwrap(),
+        tidy.replace('\n', "\r\n")
+    );
+    // A CRLF file that needs formatting keeps its CRLF.
+    std::fs::write(root.join("windows.moodle"), messy.replace('\n', "\r\n")).unwrap();
+    assert_eq!(run(&["windows.moodle"], None).0, 0);
+    assert_eq!(
+        std::fs::read_to_string(root.join("windows.moodle")).unwrap(),
+        tidy.replace('\n', "\r\n")
+    );
+    // stdin to stdout; with --check, only the exit code.
+    assert_eq!(run(&["-"], Some(messy)), (0, tidy.to_string()));
+    assert_eq!(run(&["-", "--check"], Some(messy)), (3, String::new()));
+    assert_eq!(run(&["-", "--check"], Some(tidy)), (0, String::new()));
+}
