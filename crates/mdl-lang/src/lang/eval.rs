@@ -828,8 +828,9 @@ impl<'a> Evaluator<'a> {
         // A lookup's answer of the same name as an argument (`existing_vpc`'s
         // `id`, `ami`'s `architecture`) is what it found, not what it was
         // asked.
-        let lookup_answer =
-            res.kind.computed(attr).is_some() && self.config.lookups.contains_key(&res.addr);
+        let lookup_answer = !self.config.lookups.is_empty()
+            && self.config.lookups.contains_key(&res.addr)
+            && res.kind.computed(attr).is_some();
         if let Some(schema) = res.kind.attr(attr).filter(|_| !lookup_answer) {
             if let Some(a) = res.block.body.attribute(attr)
                 && !META_ATTRIBUTES.contains(&attr)
