@@ -92,7 +92,13 @@ pub fn run(ui: &Ui, args: &ImportArgs) -> u8 {
         Ok(s) => s,
         Err(d) => return report(&loaded, d),
     };
-    let _lock = match open::lock(&mut loaded.sources, &store, "import", super::signals::hold) {
+    let _lock = match open::lock(
+        &mut loaded.sources,
+        &store,
+        "import",
+        conn.lock_timeout,
+        super::signals::hold,
+    ) {
         Ok(l) => l,
         Err(d) => return report(&loaded, d),
     };

@@ -85,7 +85,13 @@ pub fn run(ui: &Ui, args: &ImportArgs, stack_name: &str) -> u8 {
         Ok(s) => s,
         Err(d) => return report(&sources, d),
     };
-    let lock = match open::lock(&mut sources, &store, "import", super::signals::hold) {
+    let lock = match open::lock(
+        &mut sources,
+        &store,
+        "import",
+        conn.lock_timeout,
+        super::signals::hold,
+    ) {
         Ok(l) => l,
         Err(d) => return report(&sources, d),
     };

@@ -249,6 +249,40 @@ pub struct AwsArgs {
     /// Send every AWS call to this endpoint (default: AWS_ENDPOINT_URL).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Wait up to this long for the state lock when another run holds it,
+    /// such as 30s, 5m or 1h (default 0s: fail at once, naming the holder).
+    #[arg(long, value_name = "DURATION", env = "MDL_LOCK_TIMEOUT", value_parser = parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
+}
+
+/// A duration as people write it: `90s`, `5m`, `1h`, `1m30s`, or seconds
+/// alone.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("`{text}` is not a duration: write 30s, 5m, 1h or 1m30s");
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        number.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => return Err(bad()),
+        };
+    }
+    if !number.is_empty() || text.is_empty() {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(total))
 }
 
 impl AwsArgs {
@@ -257,6 +291,7 @@ impl AwsArgs {
         crate::provider::aws::Connection {
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
+            lock_timeout: self.lock_timeout.unwrap_or_default(),
         }
     }
 }
@@ -381,6 +416,7 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
         "params-file",
         "check",
         "diff",
+        "lock-timeout",
         "recursive",
         "target",
         "replace",
@@ -438,6 +474,7 @@ fn parse() -> Cli {
 pub fn main() -> ExitCode {
     let cli = parse();
     crate::engine::set_command_line(std::env::args());
+    crate::engine::open::on_lock_wait(|line| eprintln!("{line}"));
     signals::listen();
     let ui = Ui::new(cli.no_color);
     let code = match cli.command {

@@ -123,11 +123,17 @@ impl StateFile {
     ) -> Result<(Store, String, super::signals::Held, State), OpenError> {
         let (store, stack) = self.store()?;
         let mut sources = SourceMap::new();
-        let opened =
-            open::lock(&mut sources, &store, operation, super::signals::hold).and_then(|lock| {
-                open::state(&mut sources, &store, &stack, "run `mdl apply` first")
-                    .map(|state| (lock, state))
-            });
+        let opened = open::lock(
+            &mut sources,
+            &store,
+            operation,
+            std::time::Duration::ZERO,
+            super::signals::hold,
+        )
+        .and_then(|lock| {
+            open::state(&mut sources, &store, &stack, "run `mdl apply` first")
+                .map(|state| (lock, state))
+        });
         match opened {
             Ok((lock, state)) => Ok((store, stack, lock, state)),
             Err(d) => Err((sources, vec![d])),

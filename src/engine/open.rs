@@ -13,8 +13,14 @@ use crate::provider::ProviderError;
 use crate::provider::aws::{AwsProvider, Connection};
 use crate::state::{State, StateLock, Store};
 
-/// What to do about a held state lock.
-pub const LOCKED_HELP: &str = "wait for it to finish; a local lock is released when its process ends, a remote one (its id is above) with `mdl force-unlock FILE ID` if that run is gone";
+/// What to do about the held lock of this store.
+fn locked_help(store: &Store) -> &'static str {
+    if store.local().is_some() {
+        "wait for it to finish: a local lock is released when its process ends, however it ends"
+    } else {
+        "wait for it to finish; if that run is gone, `mdl force-unlock FILE ID` releases it (its lock id is above)"
+    }
+}
 
 /// What to do about a state file that cannot be read.
 pub const UNREADABLE_HELP: &str = "restore the file from a backup, or move it away and run `mdl state rebuild FILE`, which finds the resources by their mdl:* tags";
@@ -50,8 +56,47 @@ pub fn store(
     })
 }
 
+/// Where a wait for the lock is reported (the CLI: stderr).
+static LOCK_WAIT: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
+
+/// Report waits for the state lock through `report`.
+pub fn on_lock_wait(report: fn(&str)) {
+    let _ = LOCK_WAIT.set(report);
+}
+
+/// The lock, waiting up to `wait` while another run holds it: said once,
+/// then every 10 s.
+fn lock_waiting(
+    store: &Store,
+    operation: &str,
+    wait: std::time::Duration,
+) -> Result<StateLock, crate::state::LockError> {
+    let started = std::time::Instant::now();
+    let mut said = None::<std::time::Instant>;
+    loop {
+        match store.lock(operation) {
+            // A signal meanwhile ends the process (cli::signals).
+            Err(crate::state::LockError::Held { holder, .. }) if started.elapsed() < wait => {
+                if said.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(10)) {
+                    if let Some(report) = LOCK_WAIT.get() {
+                        report(&format!(
+                            "Waiting for the state lock, held by {holder}... [{}s of {}s]",
+                            started.elapsed().as_secs(),
+                            wait.as_secs()
+                        ));
+                    }
+                    said = Some(std::time::Instant::now());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(500).min(wait));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The stack's lock, for `operation`, held by what `hold` makes of it (the
-/// CLI releases it on a signal).
+/// CLI releases it on a signal); another run's lock is waited for up to
+/// `wait` (`--lock-timeout`).
 ///
 /// # Errors
 /// `state::locked`: another run holds it.
@@ -59,15 +104,21 @@ pub fn lock<H>(
     sources: &mut SourceMap,
     store: &Store,
     operation: &str,
+    wait: std::time::Duration,
     hold: impl FnOnce(StateLock) -> H,
 ) -> Result<H, Diagnostic> {
-    store.lock(operation).map(hold).map_err(|e| {
+    lock_waiting(store, operation, wait).map(hold).map_err(|e| {
         let help = match &e {
             crate::state::LockError::Foreign { path } => format!(
                 "an object is where mdl keeps the lock, and mdl did not write it: if no other tool uses the state, delete it (`aws s3 rm {}`) and run again",
                 path.display()
             ),
-            _ => LOCKED_HELP.to_string(),
+            _ if !wait.is_zero() => format!(
+                "it was still held after {}s (--lock-timeout); {}",
+                wait.as_secs(),
+                locked_help(store)
+            ),
+            _ => format!("{}; --lock-timeout 5m waits for it", locked_help(store)),
         };
         command_line_diag(sources, "state::locked", e.to_string(), LABEL, help)
     })

@@ -151,7 +151,13 @@ pub fn prepare<H>(
         Ok(s) => s,
         Err(d) => fail!(vec![d]),
     };
-    let lock = match open::lock(&mut loaded.sources, &store, request.operation, hold) {
+    let lock = match open::lock(
+        &mut loaded.sources,
+        &store,
+        request.operation,
+        request.conn.lock_timeout,
+        hold,
+    ) {
         Ok(l) => l,
         Err(d) => fail!(vec![d]),
     };

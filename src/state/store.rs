@@ -156,14 +156,28 @@ pub fn open_no_follow(
 /// # Errors
 /// It cannot be created.
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.as_os_str().is_empty() || dir.exists() {
+    if dir.as_os_str().is_empty() {
         return Ok(());
     }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+    }
+    // The state directory beside a file keeps itself out of git: state
+    // names every resource, and a lock or recovery copy is nobody else's.
+    let ignore = dir.join(".gitignore");
+    // Nothing is written through a link: a `.gitignore` of any kind (a
+    // symlink planted there included) is left alone.
+    if dir.file_name().is_some_and(|n| n == ".mdl") && std::fs::symlink_metadata(&ignore).is_err() {
+        std::fs::write(
+            ignore,
+            "# Written by mdl: state, locks and recovery copies stay out of git.\n*\n",
+        )?;
+    }
+    Ok(())
 }
 
 /// Write a file only its owner can read (0600, in a directory created
@@ -210,4 +224,32 @@ pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_directory_ignores_itself_but_writes_through_no_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(".mdl");
+        private_dir(&dir).unwrap();
+        let text = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+        assert!(text.ends_with("*\n"), "{text}");
+        // Another directory mdl creates (a saved plan's) gets none.
+        let plans = tmp.path().join("plans");
+        private_dir(&plans).unwrap();
+        assert!(!plans.join(".gitignore").exists());
+        // A link planted where the file goes is not written through.
+        #[cfg(unix)]
+        {
+            let other = tmp.path().join("other/.mdl");
+            std::fs::create_dir_all(&other).unwrap();
+            let target = tmp.path().join("victim");
+            std::os::unix::fs::symlink(&target, other.join(".gitignore")).unwrap();
+            private_dir(&other).unwrap();
+            assert!(!target.exists());
+        }
+    }
 }

@@ -56,6 +56,9 @@ removed {
 fn moves_and_removals_are_planned_applied_and_converge() {
     let ws = Workspace::new("estate.moodle", BEFORE);
     ws.expect("apply", &["--auto-approve"], 0);
+    // The state directory keeps itself out of git.
+    let ignore = std::fs::read_to_string(ws.dir.path().join(".mdl/.gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
     let ids = |ws: &Workspace| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(ws.state_path()).unwrap()).unwrap()
     };

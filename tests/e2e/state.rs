@@ -613,3 +613,51 @@ fn state_that_cannot_be_written_stops_the_apply_and_loses_nothing() {
     });
     assert_eq!(subnets, 3);
 }
+
+/// `--lock-timeout`: a run waits for the lock another holds, saying so,
+/// and goes on once it is released; without it (or when the wait runs
+/// out) it fails naming the holder.
+#[test]
+fn a_run_waits_for_the_lock_up_to_its_lock_timeout() {
+    let ws = Workspace::new(
+        "waits.moodle",
+        "vpc main { cidr_block = \"10.64.0.0/16\" }\n",
+    );
+    let lock_path = ws.dir.path().join(".mdl/waits.state.lock");
+    let held = mdl::state::Lock::acquire(&lock_path, "apply").unwrap();
+    let now = ws.expect("plan", &[], 1);
+    assert!(
+        now.stderr.contains("the state is locked by `mdl apply`")
+            && now.stderr.contains("--lock-timeout"),
+        "{}",
+        now.all()
+    );
+    let short = ws.expect("plan", &["-lock-timeout=1s"], 1);
+    assert!(
+        short
+            .stderr
+            .contains("Waiting for the state lock, held by `mdl apply`")
+            && short.stderr.contains("still held after 1s"),
+        "{}",
+        short.all()
+    );
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        drop(held);
+    });
+    let waited = ws.expect("plan", &["--lock-timeout", "2m"], 0);
+    release.join().unwrap();
+    assert!(
+        waited.stderr.contains("Waiting for the state lock")
+            && waited.stdout.contains("Plan: 1 to add"),
+        "{}",
+        waited.all()
+    );
+    let bad = ws.mdl(&["plan", "waits.moodle", "--lock-timeout", "soon"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("write 30s, 5m, 1h or 1m30s"),
+        "{}",
+        bad.all()
+    );
+}

@@ -50,6 +50,9 @@ use super::{
 pub struct Connection {
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// How long a run waits for the state lock that another holds
+    /// (`--lock-timeout`); zero fails at once.
+    pub lock_timeout: std::time::Duration,
 }
 
 /// The AWS provider: the SDK's configuration, and the service clients,
