@@ -147,7 +147,12 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
         parallelism: args.parallelism,
         timings: args.timings,
     };
-    run_with(ui, &replayed, Mode::Apply, Some(saved))
+    let mode = if saved.destroy {
+        Mode::Destroy
+    } else {
+        Mode::Apply
+    };
+    run_with(ui, &replayed, mode, Some(saved))
 }
 
 fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) -> u8 {

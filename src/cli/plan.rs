@@ -23,6 +23,10 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Plan the deletion of everything the stack made, to review it; with
+    /// --out, `mdl apply PLAN` then deletes exactly that.
+    #[arg(long)]
+    pub destroy: bool,
     /// Print the plan as JSON (format in docs/plan-json.md) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -65,6 +69,9 @@ pub struct SavedPlan {
     pub params_file: Option<std::path::PathBuf>,
     pub target: Vec<String>,
     pub replace: Vec<String>,
+    /// A plan of the stack's deletion (`mdl plan --destroy --out`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destroy: bool,
     /// Digest of the files read (the configuration and its modules) and
     /// the param values.
     pub config_digest: String,
@@ -125,7 +132,7 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
         &args.file,
         &args.aws,
         &args.select,
-        false,
+        args.destroy,
         "plan",
         reads,
     ) {
@@ -183,6 +190,7 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
                 .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())),
             target: args.select.target.clone(),
             replace: args.select.replace.clone(),
+            destroy: args.destroy,
             config_digest: crate::engine::plan::config_digest(&prepared.loaded),
             plan_digest: crate::plan::json::digest(&prepared.plan),
             plan: crate::plan::json::to_json(&prepared.plan),

@@ -661,3 +661,53 @@ fn a_run_waits_for_the_lock_up_to_its_lock_timeout() {
         bad.all()
     );
 }
+
+/// `mdl plan --destroy --out PLAN`: the deletion reviewed, saved, and
+/// applied exactly by `mdl apply PLAN`.
+#[test]
+fn a_destroy_is_planned_saved_and_applied_from_the_plan() {
+    let ws = Workspace::new(
+        "gone.moodle",
+        "vpc main { cidr_block = \"10.65.0.0/16\" }\n\nsecurity_group web {\n  vpc_id      = vpc.main.id\n  description = \"web\"\n}\n",
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    let plan = ws.expect("plan", &["--destroy", "--out", "gone.plan"], 0);
+    assert!(
+        plan.stdout.contains("will be destroyed")
+            && plan
+                .stdout
+                .contains("Plan: 0 to add, 0 to change, 2 to destroy.")
+            && plan
+                .stdout
+                .contains("`mdl apply gone.plan` applies exactly this plan"),
+        "{}",
+        plan.all()
+    );
+    // Nothing was deleted by the plan.
+    assert_eq!(ws.moto.vpcs(), 1);
+    let apply = ws.mdl(&["apply", "gone.plan"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert!(
+        apply
+            .stdout
+            .contains("Destroy complete! Resources: 2 destroyed."),
+        "{}",
+        apply.all()
+    );
+    assert_eq!(ws.moto.vpcs(), 0);
+    // Applied once: the same plan again is stale.
+    let again = ws.mdl(&["apply", "gone.plan"]);
+    assert_eq!(again.code, 1, "{}", again.all());
+    assert!(
+        again.stderr.contains("apply::stale_plan"),
+        "{}",
+        again.all()
+    );
+    // A destroy cannot be limited.
+    let limited = ws.expect("plan", &["--destroy", "--target", "vpc.main"], 1);
+    assert!(
+        limited.stderr.contains("plan::target_destroy"),
+        "{}",
+        limited.all()
+    );
+}
