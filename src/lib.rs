@@ -12,6 +12,7 @@ pub mod engine;
 pub mod export;
 pub mod import;
 pub mod kinds;
+pub mod log;
 pub mod lookups;
 pub mod plan;
 pub mod provider;

@@ -309,6 +309,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
                 format!("{}: not started (interrupted)", s.addr)
             }
         };
+        tracing::info!("{line}");
         if let Ok(mut o) = out.lock() {
             let _ = writeln!(o, "{line}");
         }

@@ -82,6 +82,12 @@ pub struct Cli {
     /// Never colour the output (also: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Log what mdl does, on stderr (or appended to the file MDL_LOG_PATH
+    /// names): info, stage by stage; debug, every AWS call (service,
+    /// operation, attempt, status, duration, request id); trace, their
+    /// bodies, secret values redacted. Off by default.
+    #[arg(long, global = true, value_name = "LEVEL", env = "MDL_LOG")]
+    pub log_level: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -417,6 +423,7 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
         "check",
         "diff",
         "lock-timeout",
+        "log-level",
         "recursive",
         "target",
         "replace",
@@ -474,6 +481,11 @@ fn parse() -> Cli {
 pub fn main() -> ExitCode {
     let cli = parse();
     crate::engine::set_command_line(std::env::args());
+    if let Err(e) = crate::log::init(cli.log_level.as_deref()) {
+        eprintln!("mdl: {e}");
+        return ExitCode::from(2);
+    }
+    tracing::info!(command = %crate::engine::command_line(), "mdl {VERSION}");
     crate::engine::open::on_lock_wait(|line| eprintln!("{line}"));
     signals::listen();
     let ui = Ui::new(cli.no_color);

@@ -53,6 +53,11 @@ pub fn set_command_line(args: impl Iterator<Item = String>) {
     let _ = COMMAND_LINE.set(masked_command_line(args));
 }
 
+/// The command line, its param values masked (for the log).
+pub fn command_line() -> String {
+    COMMAND_LINE.get().cloned().unwrap_or_default()
+}
+
 /// A diagnostic about the command line itself: its span points into a
 /// synthetic source holding the arguments.
 pub fn command_line_diag(

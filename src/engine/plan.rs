@@ -272,6 +272,13 @@ pub fn prepare<H>(
     };
     let options = crate::plan::Options { replace };
     let read_at = Instant::now();
+    tracing::info!(
+        %stack,
+        resources = live.resources.len(),
+        lookups = live.lookups.len(),
+        read_ms = read_at.duration_since(connected_at).as_millis() as u64,
+        "read what exists in AWS"
+    );
     let (mut plan, warnings) = diff_with(&config, graph, &state, &live, &options);
     // What the lookups answered, beside what the last apply recorded; the
     // apply evaluates with these answers and records them.
@@ -297,6 +304,14 @@ pub fn prepare<H>(
     plan.unrecorded
         .retain(|(_, id)| !forgotten.iter().any(|f| &f.id == id));
     let unrecorded = std::mem::take(&mut live.unrecorded);
+    tracing::info!(
+        create = plan.count(crate::plan::Action::Create),
+        update = plan.count(crate::plan::Action::Update),
+        replace = plan.count(crate::plan::Action::Replace),
+        delete = plan.count(crate::plan::Action::Delete),
+        moved = plan.moved.len(),
+        "planned"
+    );
     let timings = Timings {
         load: Duration::ZERO,
         state: connected_at - opened_at,

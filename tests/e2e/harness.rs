@@ -339,6 +339,8 @@ pub struct Workspace {
     /// stacks share.
     pub moto: std::sync::Arc<Moto>,
     pub file: String,
+    /// Environment variables every run of mdl here gets (`MDL_LOG`, say).
+    pub env: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 pub struct Run {
@@ -375,6 +377,7 @@ impl Workspace {
             dir,
             moto: std::sync::Arc::clone(moto),
             file: file.to_string(),
+            env: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -462,6 +465,10 @@ impl Workspace {
             Some(token) => cmd.env("AWS_SESSION_TOKEN", token),
             None => cmd.env_remove("AWS_SESSION_TOKEN"),
         };
+        cmd.env_remove("MDL_LOG").env_remove("MDL_LOG_PATH");
+        for (k, v) in self.env.borrow().iter() {
+            cmd.env(k, v);
+        }
         cmd
     }
 

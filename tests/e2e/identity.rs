@@ -344,3 +344,37 @@ subnet app {
     );
     assert_eq!(ws.moto.vpcs(), 0, "nothing was made");
 }
+
+/// `MDL_LOG=debug`: one line per AWS call, with service, operation,
+/// attempt, status, duration and request id; a bad level is refused.
+#[test]
+fn debug_logging_names_every_aws_call() {
+    let ws = Workspace::new(
+        "logged.moodle",
+        "vpc main { cidr_block = \"10.66.0.0/16\" }\n",
+    );
+    ws.env
+        .borrow_mut()
+        .push(("MDL_LOG".to_string(), "debug".to_string()));
+    let plan = ws.expect("plan", &[], 0);
+    let call = plan
+        .stderr
+        .lines()
+        .find(|l| l.contains("aws call service=sts operation=GetCallerIdentity"))
+        .unwrap_or_else(|| panic!("no STS call logged:\n{}", plan.all()));
+    for field in ["attempt=1", "status=200", "duration_ms=", "request_id="] {
+        assert!(call.contains(field), "no {field} in {call}");
+    }
+    assert!(
+        plan.stderr.contains("operation=DescribeVpcs")
+            && plan.stderr.contains("INFO planned create=1"),
+        "{}",
+        plan.all()
+    );
+    // Nothing is logged without asking.
+    ws.env.borrow_mut().clear();
+    assert!(!ws.expect("plan", &[], 0).stderr.contains("aws call"));
+    let bad = ws.mdl(&["plan", "logged.moodle", "--log-level", "loud"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("is not a log level"), "{}", bad.all());
+}

@@ -57,6 +57,13 @@ fn mode(p: &std::path::Path) -> u32 {
 #[test]
 fn no_secret_value_is_printed_or_written() {
     let ws = Workspace::new("secrets.moodle", SECRETS);
+    // Every run logs all it can, bodies included, into the workspace,
+    // which is searched for secrets below like every file written.
+    let log = ws.dir.path().join("mdl.log");
+    ws.env.borrow_mut().extend([
+        ("MDL_LOG".to_string(), "trace".to_string()),
+        ("MDL_LOG_PATH".to_string(), log.display().to_string()),
+    ]);
     let p = ["-p", "smtp_password=smtp-S3cr3t-value"];
     let mut runs: Vec<Run> = vec![
         ws.expect("plan", &p, 0),
@@ -160,6 +167,15 @@ fn no_secret_value_is_printed_or_written() {
                 run.all()
             );
         }
+    }
+    // The log holds every call, with bodies: the secrets went through it.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    for line in [
+        "operation=CreateSecret",
+        "operation=PutParameter",
+        "\"SecretString\":\"(redacted)\"",
+    ] {
+        assert!(logged.contains(line), "no `{line}` in the log");
     }
     for (path, text) in files(ws.dir.path()) {
         if path.extension().is_some_and(|e| e == "moodle") {

@@ -27,6 +27,7 @@ pub(crate) mod efs;
 pub(crate) mod elasticache;
 pub(crate) mod elasticloadbalancingv2;
 pub(crate) mod fields;
+pub mod logged;
 pub(crate) mod rds;
 pub mod s3;
 mod sts;
@@ -146,6 +147,10 @@ impl AwsProvider {
         }
         if let Some(url) = &conn.endpoint_url {
             loader = loader.endpoint_url(url.clone());
+        }
+        // Every call logged, when logging is on (`MDL_LOG=debug`).
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            loader = loader.http_client(logged::client());
         }
         let config = loader.load().await;
         let Some(region) = config.region().map(ToString::to_string) else {
