@@ -259,6 +259,12 @@ pub struct AwsArgs {
     /// such as 30s, 5m or 1h (default 0s: fail at once, naming the holder).
     #[arg(long, value_name = "DURATION", env = "MDL_LOCK_TIMEOUT", value_parser = parse_duration)]
     pub lock_timeout: Option<std::time::Duration>,
+    /// Give up on connecting to AWS (or the endpoint) after this long, each
+    /// attempt: such as 5s (default 10s). Failed attempts are retried
+    /// (AWS_MAX_ATTEMPTS, default 10), so `AWS_MAX_ATTEMPTS=1` fails after
+    /// one.
+    #[arg(long, value_name = "DURATION", env = "MDL_CONNECT_TIMEOUT", value_parser = parse_duration)]
+    pub connect_timeout: Option<std::time::Duration>,
 }
 
 /// A duration as people write it: `90s`, `5m`, `1h`, `1m30s`, or seconds
@@ -298,6 +304,7 @@ impl AwsArgs {
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
             lock_timeout: self.lock_timeout.unwrap_or_default(),
+            connect_timeout: self.connect_timeout,
         }
     }
 }
@@ -424,6 +431,7 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
         "diff",
         "lock-timeout",
         "log-level",
+        "connect-timeout",
         "recursive",
         "target",
         "replace",
@@ -486,7 +494,7 @@ pub fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     tracing::info!(command = %crate::engine::command_line(), "mdl {VERSION}");
-    crate::engine::open::on_lock_wait(|line| eprintln!("{line}"));
+    crate::engine::open::on_wait(|line| eprintln!("{line}"));
     signals::listen();
     let ui = Ui::new(cli.no_color);
     let code = match cli.command {

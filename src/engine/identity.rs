@@ -207,7 +207,10 @@ pub fn confirm_where(
             "identity::account_unknown",
             format!("cannot learn which AWS account the credentials are for: {e}"),
             "while running this command",
-            "check the credentials (AWS_PROFILE, `aws sso login`, AWS_ACCESS_KEY_ID); mdl asks STS GetCallerIdentity before it reads or changes anything",
+            format!(
+                "{}; mdl asks STS GetCallerIdentity before it reads or changes anything",
+                super::open::aws_help(&e)
+            ),
         )
     })?;
     check_where(sources, identity, state, &account, &provider.region)

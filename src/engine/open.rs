@@ -56,12 +56,19 @@ pub fn store(
     })
 }
 
-/// Where a wait for the lock is reported (the CLI: stderr).
-static LOCK_WAIT: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
+/// Where long waits are reported (the CLI: stderr): for the state lock,
+/// for AWS to answer the first call.
+static WAIT: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
 
-/// Report waits for the state lock through `report`.
-pub fn on_lock_wait(report: fn(&str)) {
-    let _ = LOCK_WAIT.set(report);
+/// Report long waits through `report`.
+pub fn on_wait(report: fn(&str)) {
+    let _ = WAIT.set(report);
+}
+
+fn waiting(line: &str) {
+    if let Some(report) = WAIT.get() {
+        report(line);
+    }
 }
 
 /// The lock, waiting up to `wait` while another run holds it: said once,
@@ -78,13 +85,11 @@ fn lock_waiting(
             // A signal meanwhile ends the process (cli::signals).
             Err(crate::state::LockError::Held { holder, .. }) if started.elapsed() < wait => {
                 if said.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(10)) {
-                    if let Some(report) = LOCK_WAIT.get() {
-                        report(&format!(
-                            "Waiting for the state lock, held by {holder}... [{}s of {}s]",
-                            started.elapsed().as_secs(),
-                            wait.as_secs()
-                        ));
-                    }
+                    waiting(&format!(
+                        "Waiting for the state lock, held by {holder}... [{}s of {}s]",
+                        started.elapsed().as_secs(),
+                        wait.as_secs()
+                    ));
                     said = Some(std::time::Instant::now());
                 }
                 std::thread::sleep(std::time::Duration::from_millis(500).min(wait));
@@ -248,7 +253,48 @@ pub fn connect_to(
 ) -> Result<(tokio::runtime::Runtime, AwsProvider), Diagnostic> {
     let runtime = runtime(sources)?;
     let provider = connect(sources, &runtime, conn)?;
-    super::identity::confirm_where(&runtime, &provider, sources, identity, state)?;
+    // The first call is where an endpoint that does not answer shows: said
+    // after 3 s, then every 5 s, until it answers or fails.
+    let done = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+    let watcher = {
+        let done = std::sync::Arc::clone(&done);
+        let endpoint = conn
+            .endpoint_url
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+            .unwrap_or_else(|| format!("AWS in {}", provider.region));
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            let (lock, cvar) = &*done;
+            let mut finished = lock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut pause = std::time::Duration::from_secs(3);
+            while !*finished {
+                let (guard, timeout) = cvar
+                    .wait_timeout(finished, pause)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                finished = guard;
+                if timeout.timed_out() && !*finished {
+                    waiting(&format!(
+                        "Still connecting to {endpoint}... [{}s elapsed]",
+                        started.elapsed().as_secs()
+                    ));
+                    pause = std::time::Duration::from_secs(5);
+                }
+            }
+        })
+    };
+    let confirmed = super::identity::confirm_where(&runtime, &provider, sources, identity, state);
+    {
+        let (lock, cvar) = &*done;
+        *lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+        cvar.notify_all();
+    }
+    let _ = watcher.join();
+    confirmed?;
     Ok((runtime, provider))
 }
 
@@ -304,8 +350,14 @@ pub fn read_failed(
     aws_failure(loaded, "aws::read_failed", e, addr)
 }
 
-fn aws_help(e: &ProviderError) -> String {
+pub(super) fn aws_help(e: &ProviderError) -> String {
     match e.code.as_deref() {
+        Some("NoCredentials") => {
+            "set AWS_PROFILE (after `aws sso login` for an SSO profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into()
+        }
+        Some("Unreachable" | "ConnectTimeout") => {
+            "check the network, and AWS_ENDPOINT_URL or --endpoint-url if set; --connect-timeout bounds each attempt".into()
+        }
         Some(c) if c.contains("Conflict") || c.contains("InvalidSubnet.Range") => {
             "a CIDR block overlaps or lies outside its VPC: check cidr_block values".into()
         }

@@ -378,3 +378,85 @@ fn debug_logging_names_every_aws_call() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("is not a log level"), "{}", bad.all());
 }
+
+/// Without credentials, the error is one readable sentence saying where
+/// mdl looked and how to set them, not the SDK's dump (which was 1,940
+/// bytes). The instance metadata address is never asked: the harness sets
+/// AWS_EC2_METADATA_DISABLED, as every test does.
+#[test]
+fn missing_credentials_are_said_in_one_readable_line() {
+    let ws = Workspace::new(
+        "nocreds.moodle",
+        "vpc main { cidr_block = \"10.67.0.0/16\" }\n",
+    );
+    let out = ws
+        .command(&ws.moto.endpoint, &["plan", "nocreds.moodle"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("(NoCredentials): no AWS credentials were found")
+            && err.contains("set AWS_PROFILE (after `aws sso login`"),
+        "{err}"
+    );
+    for dump in [
+        "DispatchFailure",
+        "CredentialsNotLoaded",
+        "ProviderAttempt",
+        "ConnectorError",
+    ] {
+        assert!(!err.contains(dump), "{dump} in:\n{err}");
+    }
+    assert!(err.len() < 1000, "{} bytes:\n{err}", err.len());
+}
+
+/// An endpoint that takes the connection and never answers: the run says
+/// it is still connecting, and fails within its connect timeout (three
+/// attempts of the first call), naming the endpoint.
+#[test]
+fn an_endpoint_that_never_answers_fails_within_the_connect_timeout() {
+    let ws = Workspace::new(
+        "silent.moodle",
+        "vpc main { cidr_block = \"10.68.0.0/16\" }\n",
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    // Connections are taken and held, never answered.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let run = ws.mdl_at(
+        &endpoint,
+        &["plan", "silent.moodle", "--connect-timeout", "2s"],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("(ConnectTimeout)")
+            && run.stderr.contains(&endpoint)
+            && run
+                .stderr
+                .contains(&format!("Still connecting to {endpoint}...")),
+        "{}",
+        run.all()
+    );
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let run = ws.mdl_at(&refused, &["plan", "silent.moodle"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("(Unreachable): cannot connect to the endpoint")
+            && run.stderr.contains("Connection refused"),
+        "{}",
+        run.all()
+    );
+}

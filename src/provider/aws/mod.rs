@@ -54,6 +54,9 @@ pub struct Connection {
     /// How long a run waits for the state lock that another holds
     /// (`--lock-timeout`); zero fails at once.
     pub lock_timeout: std::time::Duration,
+    /// How long one attempt to connect to AWS may take
+    /// (`--connect-timeout`); `None`: 10 s.
+    pub connect_timeout: Option<std::time::Duration>,
 }
 
 /// The AWS provider: the SDK's configuration, and the service clients,
@@ -145,6 +148,13 @@ impl AwsProvider {
         if let Some(region) = &conn.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
+        // An endpoint that does not answer fails each attempt within the
+        // connect timeout, not the operating system's (minutes).
+        loader = loader.timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(conn.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .build(),
+        );
         if let Some(url) = &conn.endpoint_url {
             loader = loader.endpoint_url(url.clone());
         }
