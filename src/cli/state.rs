@@ -59,6 +59,28 @@ pub enum StateCommand {
         after_help = "Examples:\n  mdl state rebuild prod.moodle                  list, ask, record\n  mdl state rebuild prod.moodle --auto-approve   in CI, once the list is known"
     )]
     Rebuild(super::rebuild::RebuildArgs),
+    /// Print the stack's state as it is kept (JSON), from the local file or
+    /// the S3 backend: to keep a copy, or to move it.
+    #[command(
+        after_help = "Examples:\n  mdl state pull prod.moodle > prod.state.json\n  mdl state pull prod.moodle --backend s3://uni-mdl-state/vle | jq '.resources | length'"
+    )]
+    Pull(StateFile),
+    /// Replace the stack's state with a state file (`-` for stdin), under
+    /// the lock: to restore a copy, or to move state to another backend.
+    /// Refused when it is another stack's, another account's, or older than
+    /// the state it replaces (a lower serial), unless --force.
+    #[command(
+        after_help = "Examples:\n  mdl state pull prod.moodle > copy.json && mdl state push prod.moodle copy.json --backend s3://uni-mdl-state/vle\n  mdl state push prod.moodle backup.json --force   put an older copy back"
+    )]
+    Push {
+        #[command(flatten)]
+        file: StateFile,
+        /// The state file to push, or `-` for stdin.
+        state: PathBuf,
+        /// Push even when it is older, or another stack's or account's.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -174,6 +196,30 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
     };
     match &args.command {
         StateCommand::Rebuild(rebuild) => super::rebuild::run(ui, rebuild),
+        StateCommand::Pull(file) => {
+            let (store, stack) = match file.store() {
+                Ok(x) => x,
+                Err((sources, diags)) => {
+                    ui.report(&diags, &sources);
+                    return 1;
+                }
+            };
+            let mut here = SourceMap::new();
+            match open::state(&mut here, &store, &stack, "run `mdl apply` first") {
+                Ok(state) => {
+                    outln!(
+                        "{}",
+                        serde_json::to_string_pretty(&state.to_file()).unwrap_or_default()
+                    );
+                    0
+                }
+                Err(d) => {
+                    ui.report(&[d], &here);
+                    1
+                }
+            }
+        }
+        StateCommand::Push { file, state, force } => push(ui, file, state, *force),
         StateCommand::List(file) => {
             let (store, stack) = match file.store() {
                 Ok(x) => x,
@@ -380,6 +426,98 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
 }
 
 use crate::value::Value;
+
+/// `mdl state push FILE STATE`.
+fn push(ui: &Ui, file: &StateFile, path: &std::path::Path, force: bool) -> u8 {
+    let mut sources = SourceMap::new();
+    let mut fail = |code: &'static str, message: String, help: &str| {
+        let d = command_line_diag(&mut sources, code, message, "in this command", help);
+        ui.report(&[d], &sources);
+        1u8
+    };
+    let text = if path.as_os_str() == "-" {
+        let mut text = Vec::new();
+        match std::io::Read::read_to_end(&mut std::io::stdin(), &mut text) {
+            Ok(_) => text,
+            Err(e) => {
+                return fail(
+                    "cli::unreadable_file",
+                    format!("cannot read stdin: {e}"),
+                    "pipe a state file in",
+                );
+            }
+        }
+    } else {
+        match crate::lang::files::read_given(path) {
+            Ok(t) => t.into_bytes(),
+            Err(e) => {
+                return fail(
+                    "cli::unreadable_file",
+                    format!("cannot read `{}`: {e}", path.display()),
+                    "give a state file written by `mdl state pull`",
+                );
+            }
+        }
+    };
+    let mut pushed = match State::parse(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                "cli::invalid_state",
+                format!("`{}` is not a state file: {e}", path.display()),
+                "give a state file written by `mdl state pull` (or kept in .mdl/)",
+            );
+        }
+    };
+    let (store, stack, _lock, current) = match file.locked("state push") {
+        Ok(x) => x,
+        Err((sources, diags)) => {
+            ui.report(&diags, &sources);
+            return 1;
+        }
+    };
+    let mut refusals = Vec::new();
+    if pushed.stack != stack {
+        refusals.push(format!(
+            "it is the state of the stack `{}`, not `{stack}`",
+            pushed.stack
+        ));
+    }
+    if let (Some(a), Some(b)) = (&pushed.account_id, &current.account_id)
+        && a != b
+    {
+        refusals.push(format!(
+            "it is in the account {a}, and the stack's state in {b}"
+        ));
+    }
+    if pushed.serial < current.serial {
+        refusals.push(format!(
+            "it is older than the state it would replace (serial {} against {})",
+            pushed.serial, current.serial
+        ));
+    }
+    if !refusals.is_empty() && !force {
+        return fail(
+            "cli::push_refused",
+            format!("not pushing `{}`: {}", path.display(), refusals.join("; ")),
+            "check that it is the right file; --force pushes it anyway",
+        );
+    }
+    pushed.stack = stack;
+    pushed.serial = pushed.serial.max(current.serial) + 1;
+    let mut here = SourceMap::new();
+    if let Err(d) = open::save(&mut here, &store, &pushed, "the state was left as it was") {
+        ui.report(&[d], &here);
+        return 1;
+    }
+    outln!(
+        "Pushed {} resources to {} (serial {}).",
+        pushed.resources.len(),
+        store.describe(),
+        pushed.serial
+    );
+    0
+}
 
 pub(super) enum Untag {
     Done,

@@ -177,3 +177,92 @@ fn a_lock_object_mdl_did_not_write_is_named_with_how_to_remove_it() {
     );
     assert_eq!(object(&ws, key).as_deref(), Some("locked by hand"));
 }
+
+/// `state pull` and `state push` move a stack's state from the local file
+/// to the S3 backend under the lock; an older copy, or another stack's,
+/// is refused unless --force.
+#[test]
+fn state_pull_and_push_move_a_stack_to_the_s3_backend() {
+    let ws = Workspace::new(
+        "moving.moodle",
+        "vpc main { cidr_block = \"10.69.0.0/16\" }\n",
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    let pulled = ws.mdl(&["state", "pull", "moving.moodle"]);
+    assert_eq!(pulled.code, 0, "{}", pulled.all());
+    let copy = ws.dir.path().join("copy.json");
+    std::fs::write(&copy, &pulled.stdout).unwrap();
+    let bucket = ws.moto.bucket("mdl-state");
+    ws.moto.create_bucket(&bucket);
+    let backend = format!("s3://{bucket}/moved");
+    let copy = copy.to_str().unwrap();
+    let push = ws.mdl(&[
+        "state",
+        "push",
+        "moving.moodle",
+        copy,
+        "--backend",
+        &backend,
+    ]);
+    assert_eq!(push.code, 0, "{}", push.all());
+    assert!(
+        push.stdout.contains("Pushed 1 resources to s3://"),
+        "{}",
+        push.all()
+    );
+    // The estate is the same from the backend: nothing to do.
+    ws.expect("plan", &["--detailed-exitcode", "--backend", &backend], 0);
+    let remote = object(&ws, "moved/moving.state.json").unwrap();
+    assert!(remote.contains("vpc.main"), "{remote}");
+    // The copy is now older than the backend's state.
+    let older = ws.mdl(&[
+        "state",
+        "push",
+        "moving.moodle",
+        copy,
+        "--backend",
+        &backend,
+    ]);
+    assert_eq!(older.code, 1, "{}", older.all());
+    assert!(
+        older
+            .stderr
+            .contains("older than the state it would replace"),
+        "{}",
+        older.all()
+    );
+    // Another stack's state.
+    let other = ws.mdl(&[
+        "state",
+        "push",
+        "moving.moodle",
+        copy,
+        "--backend",
+        &backend,
+        "--stack",
+        "other",
+    ]);
+    assert_eq!(other.code, 1, "{}", other.all());
+    assert!(
+        other
+            .stderr
+            .contains("the state of the stack `moving`, not `other`"),
+        "{}",
+        other.all()
+    );
+    let forced = ws.mdl(&[
+        "state",
+        "push",
+        "moving.moodle",
+        copy,
+        "--backend",
+        &backend,
+        "--force",
+    ]);
+    assert_eq!(forced.code, 0, "{}", forced.all());
+    let junk = ws.dir.path().join("junk.json");
+    std::fs::write(&junk, "{\"hello\": 1}").unwrap();
+    let bad = ws.mdl(&["state", "push", "moving.moodle", junk.to_str().unwrap()]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("cli::invalid_state"), "{}", bad.all());
+}

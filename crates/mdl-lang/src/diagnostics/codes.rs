@@ -279,6 +279,14 @@ pub const CODES: &[(&str, &str)] = &[
         "a lookup that found several things where it needs one",
     ),
     (
+        "cli::invalid_state",
+        "a file given as state that is not one",
+    ),
+    (
+        "cli::push_refused",
+        "a state push of another stack's, account's or an older state",
+    ),
+    (
         "cli::untag_failed",
         "removing mdl's tags from a resource failed",
     ),
