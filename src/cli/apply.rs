@@ -37,6 +37,76 @@ pub struct ApplyArgs {
     /// another (no parallelism can beat it), with each step's time.
     #[arg(long)]
     pub timings: bool,
+    /// Print one JSON object a line on stdout for each event: the plan,
+    /// each step started, still running, finished, failed, skipped or not
+    /// started, and a summary (docs/apply-json.md); what is written for
+    /// people goes to stderr. Needs --auto-approve, or a saved plan.
+    #[arg(long)]
+    pub json: bool,
+    /// Change nothing in AWS: show what changed outside mdl and what no
+    /// longer exists, ask, then record it in state (as `mdl plan
+    /// --refresh-only` showed). The next plan then puts back only what the
+    /// file says.
+    #[arg(long, conflicts_with_all = ["target", "replace", "allow_destroy", "json", "timings"])]
+    pub refresh_only: bool,
+}
+
+/// `mdl destroy`: what apply takes, but for what selects or replaces.
+#[derive(Args, Debug)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub file: FileArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Allow this protected resource (file system, database, cache) to be
+    /// deleted; repeat for each. A module instance allows every protected
+    /// resource in it: --allow-destroy module.vle
+    #[arg(long, value_name = "ADDRESS")]
+    pub allow_destroy: Vec<String>,
+    /// How many resources may be deleted at once (and how many reads of
+    /// AWS run at once before).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+    /// Print where the time went: the wall time of the steps and the
+    /// critical path, with each step's time.
+    #[arg(long)]
+    pub timings: bool,
+    /// Print one JSON object a line on stdout for each event
+    /// (docs/apply-json.md); what is written for people goes to stderr.
+    /// Needs --auto-approve.
+    #[arg(long)]
+    pub json: bool,
+    /// Not offered: a destroy deletes the whole stack. Accepted only to
+    /// say so, and what to do instead (Terraform's `destroy -target`).
+    #[arg(long, hide = true, value_name = "ADDRESS")]
+    pub target: Vec<String>,
+}
+
+impl DestroyArgs {
+    fn as_apply(&self) -> ApplyArgs {
+        ApplyArgs {
+            file: self.file.clone(),
+            aws: self.aws.clone(),
+            select: super::Selection {
+                target: self.target.clone(),
+                replace: Vec::new(),
+            },
+            auto_approve: self.auto_approve,
+            allow_destroy: self.allow_destroy.clone(),
+            parallelism: self.parallelism,
+            timings: self.timings,
+            json: self.json,
+            refresh_only: false,
+        }
+    }
+}
+
+/// `mdl destroy`.
+pub fn run_destroy(ui: &Ui, args: &DestroyArgs) -> u8 {
+    run(ui, &args.as_apply(), Mode::Destroy)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,6 +116,16 @@ pub enum Mode {
 }
 
 pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
+    if args.refresh_only {
+        return super::plan::refresh_only(
+            ui,
+            &args.file,
+            &args.aws,
+            super::plan::RefreshMode::Apply {
+                auto_approve: args.auto_approve,
+            },
+        );
+    }
     if mode == Mode::Apply
         && let Some(saved) = read_saved_plan(&args.file.file)
     {
@@ -55,7 +135,7 @@ pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
 }
 
 /// A file `mdl plan --out` wrote, if this is one.
-fn read_saved_plan(path: &std::path::Path) -> Option<SavedPlan> {
+pub fn read_saved_plan(path: &std::path::Path) -> Option<SavedPlan> {
     let text = std::fs::read_to_string(path).ok()?;
     if !text.trim_start().starts_with('{') {
         return None;
@@ -146,6 +226,8 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
         allow_destroy: args.allow_destroy.clone(),
         parallelism: args.parallelism,
         timings: args.timings,
+        json: args.json,
+        refresh_only: false,
     };
     let mode = if saved.destroy {
         Mode::Destroy
@@ -155,7 +237,56 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
     run_with(ui, &replayed, mode, Some(saved))
 }
 
+/// The version of the event stream's format (docs/apply-json.md).
+const EVENTS_VERSION: u32 = 1;
+
+/// One event of `--json`, with its type and the stream's version.
+fn event(kind: &str, fields: serde_json::Value) {
+    let mut m = serde_json::Map::new();
+    m.insert("mdl_events".into(), EVENTS_VERSION.into());
+    m.insert("type".into(), kind.into());
+    if let serde_json::Value::Object(f) = fields {
+        m.extend(f);
+    }
+    super::event(&serde_json::Value::Object(m));
+}
+
+fn step_json(s: &crate::apply::Step) -> serde_json::Value {
+    serde_json::json!({
+        "address": s.addr.to_string(),
+        "action": match s.kind {
+            StepKind::Create => "create",
+            StepKind::Update => "update",
+            StepKind::Delete => "delete",
+        },
+    })
+}
+
+fn with(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    base
+}
+
 fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) -> u8 {
+    if args.json {
+        if !args.auto_approve && saved.is_none() {
+            let mut sources = crate::diagnostics::SourceMap::new();
+            let d = command_line_diag(
+                &mut sources,
+                "cli::confirmation_required",
+                "--json cannot ask for confirmation",
+                "--json here",
+                "pass --auto-approve, or apply a saved plan (`mdl plan --out PLAN`, then `mdl apply PLAN --json`)",
+            );
+            ui.report(&[d], &sources);
+            return 1;
+        }
+        super::events_on_stdout();
+    }
     let operation = if mode == Mode::Apply {
         "apply"
     } else {
@@ -204,6 +335,12 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         }
     };
     out!("{}", crate::plan::render::render(&prepared.plan, style));
+    if args.json {
+        event(
+            "plan",
+            serde_json::json!({ "plan": crate::plan::json::to_json(&prepared.plan) }),
+        );
+    }
     if !prepared.plan.has_changes() || only_refactors(&prepared.plan) {
         if !prepared.forgotten.is_empty() && !args.auto_approve {
             match confirm(mode) {
@@ -237,6 +374,9 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         // a lookup's new answer) are shown, as an apply shows them.
         if mode == Mode::Apply && new_state.outputs != before {
             print_outputs(&new_state);
+        }
+        if args.json {
+            summary(true, [0; 6], &new_state);
         }
         return 0;
     }
@@ -310,6 +450,46 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             }
         };
         tracing::info!("{line}");
+        if args.json {
+            match e {
+                Event::Started(s) => event("started", step_json(s)),
+                Event::StillRunning(s, t) => event(
+                    "progress",
+                    with(
+                        step_json(s),
+                        serde_json::json!({ "elapsed_s": t.as_secs() }),
+                    ),
+                ),
+                Event::Finished(s, Outcome::Done { elapsed, id }) => event(
+                    "finished",
+                    with(
+                        step_json(s),
+                        serde_json::json!({ "elapsed_s": elapsed.as_secs(), "id": id }),
+                    ),
+                ),
+                Event::Finished(s, Outcome::Failed(err)) => event(
+                    "failed",
+                    with(
+                        step_json(s),
+                        serde_json::json!({
+                            "service": err.service,
+                            "operation": err.operation,
+                            "code": err.code,
+                            "message": err.message,
+                        }),
+                    ),
+                ),
+                Event::Finished(s, Outcome::Skipped { because }) => event(
+                    "skipped",
+                    with(
+                        step_json(s),
+                        serde_json::json!({ "because": because.addr.to_string() }),
+                    ),
+                ),
+                Event::Finished(s, Outcome::Cancelled) => event("not_started", step_json(s)),
+            }
+            return;
+        }
         if let Ok(mut o) = out.lock() {
             let _ = writeln!(o, "{line}");
         }
@@ -352,6 +532,20 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     outln!();
     if args.timings {
         print_timings(&report);
+    }
+    if args.json {
+        summary(
+            diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0,
+            [
+                done(StepKind::Create),
+                done(StepKind::Update),
+                done(StepKind::Delete),
+                failed,
+                skipped,
+                cancelled,
+            ],
+            &new_state,
+        );
     }
     if diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0 {
         if mode == Mode::Apply {
@@ -406,6 +600,30 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         );
     }
     1
+}
+
+/// The last event of `--json`: counts, whether it all went through, and
+/// the outputs (secret ones as "(sensitive)").
+fn summary(ok: bool, counts: [usize; 6], state: &crate::state::State) {
+    let [added, changed, destroyed, failed, skipped, not_started] = counts;
+    let outputs: serde_json::Map<String, serde_json::Value> = state
+        .outputs
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
+    event(
+        "summary",
+        serde_json::json!({
+            "ok": ok,
+            "added": added,
+            "changed": changed,
+            "destroyed": destroyed,
+            "failed": failed,
+            "skipped": skipped,
+            "not_started": not_started,
+            "outputs": outputs,
+        }),
+    );
 }
 
 /// `--timings`: wall time against the critical path, and its steps.

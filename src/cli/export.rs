@@ -2,13 +2,17 @@
 
 use clap::Args;
 
-use super::{FileArgs, Ui, command_line_diag};
+use super::{ConfigArgs, Ui, command_line_diag};
 use crate::diagnostics::Diagnostic;
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     #[command(flatten)]
-    pub file: FileArgs,
+    pub file: ConfigArgs,
+    /// The stack name the template's description gives (default: the
+    /// file's `stack` declaration, else the file name without `.moodle`).
+    #[arg(long)]
+    pub stack: Option<String>,
     /// Render a CloudFormation template (JSON). Every kind exports; a
     /// value CloudFormation cannot give (a certificate's validation
     /// records) leaves its output out, and says so.
@@ -20,7 +24,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(ui: &Ui, args: &ExportArgs) -> u8 {
-    let Ok(mut loaded) = super::validate::load(ui, &args.file) else {
+    let Ok(mut loaded) = super::validate::load(ui, &args.file.file_args(args.stack.clone())) else {
         return 1;
     };
     let name = args.file.file.display().to_string();

@@ -3,14 +3,14 @@
 use clap::{Args, ValueEnum};
 use petgraph::visit::EdgeRef;
 
-use super::{FileArgs, Ui};
+use super::{ConfigArgs, Ui};
 use crate::graph::Graph;
 use crate::lang::ResourceAddr;
 
 #[derive(Args, Debug)]
 pub struct GraphArgs {
     #[command(flatten)]
-    pub file: FileArgs,
+    pub file: ConfigArgs,
     /// dot (Graphviz: `mdl graph f.moodle | dot -Tsvg > g.svg`) or mermaid
     /// (paste into Markdown).
     #[arg(long, value_enum, default_value_t = Format::Dot)]
@@ -24,7 +24,7 @@ pub enum Format {
 }
 
 pub fn run(ui: &Ui, args: &GraphArgs) -> u8 {
-    let Ok(loaded) = super::validate::load(ui, &args.file) else {
+    let Ok(loaded) = super::validate::load(ui, &args.file.file_args(None)) else {
         return 1;
     };
     out!("{}", render(&loaded.graph, args.format));

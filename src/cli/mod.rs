@@ -32,6 +32,7 @@ mod moodle_config;
 mod output;
 mod plan;
 mod rebuild;
+mod show;
 mod signals;
 mod state;
 mod validate;
@@ -93,7 +94,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a file without touching AWS: syntax, names, types, references, cycles.
-    Validate(FileArgs),
+    Validate(validate::ValidateArgs),
     /// Rewrite files in canonical form (idempotent).
     Fmt(fmt::FmtArgs),
     /// Show what apply would change.
@@ -101,7 +102,7 @@ pub enum Command {
     /// Show the plan, ask for confirmation, then change AWS to match the file.
     Apply(apply::ApplyArgs),
     /// Delete everything the file's stack created.
-    Destroy(apply::ApplyArgs),
+    Destroy(apply::DestroyArgs),
     /// Print the outputs recorded by the last apply.
     Output(output::OutputArgs),
     /// Describe resource kinds and their attributes, or a stdlib module.
@@ -110,6 +111,9 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Print the dependency graph (Graphviz DOT or Mermaid).
     Graph(graph::GraphArgs),
+    /// Render a saved plan as `mdl plan` showed it (`mdl show PLAN`), or the
+    /// state of a file's stack as the estate it records (`mdl show FILE`).
+    Show(show::ShowArgs),
     /// Record in state what exists in AWS now, without changing AWS.
     Refresh(plan::RefreshArgs),
     /// Adopt a resource that exists in AWS under a block of the file
@@ -228,6 +232,39 @@ impl FileArgs {
             params_file: self.params_file.clone(),
             stack: self.stack.clone(),
             backend: self.backend.clone(),
+        }
+    }
+}
+
+/// The file and its params, for commands that read the configuration only
+/// (no state, no AWS): validate, graph, export.
+#[derive(Args, Debug, Clone)]
+pub struct ConfigArgs {
+    /// The .moodle file.
+    pub file: PathBuf,
+    /// Set a param: `-p name=value` (repeatable; also `-var`). Params
+    /// decide which blocks `when` keeps and are type-checked.
+    #[arg(
+        short = 'p',
+        long = "param",
+        visible_alias = "var",
+        value_name = "NAME=VALUE"
+    )]
+    pub params: Vec<String>,
+    /// A JSON file of param values: {"name": value, ...} (also `-var-file`).
+    #[arg(long, visible_alias = "var-file", value_name = "FILE")]
+    pub params_file: Option<PathBuf>,
+}
+
+impl ConfigArgs {
+    /// As the file arguments of a command that also opens state.
+    pub fn file_args(&self, stack: Option<String>) -> FileArgs {
+        FileArgs {
+            file: self.file.clone(),
+            params: self.params.clone(),
+            params_file: self.params_file.clone(),
+            stack,
+            backend: None,
         }
     }
 }
@@ -358,12 +395,41 @@ pub use crate::engine::command_line_diag;
 /// Set once a write to stdout fails: its reader is gone.
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Set by `--json` on a stream of events: stdout carries the events alone,
+/// and what is written for people goes to stderr.
+static HUMAN_TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Send people's text to stderr, keeping stdout for JSON events.
+pub fn events_on_stdout() {
+    HUMAN_TO_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// One JSON event, on its own line of stdout.
+pub fn event(value: &serde_json::Value) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{value}")
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Write to stdout. Once a write fails (a closed pipe), later output is
 /// dropped: what the command does goes on, and its exit code says how it
 /// went.
 pub fn write_out(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     use std::sync::atomic::Ordering;
+    if HUMAN_TO_STDERR.load(Ordering::Relaxed) {
+        let _ = std::io::stderr().write_fmt(args);
+        return;
+    }
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
     }
@@ -499,10 +565,11 @@ pub fn main() -> ExitCode {
     let ui = Ui::new(cli.no_color);
     let code = match cli.command {
         Command::Validate(args) => validate::run(&ui, &args),
+        Command::Show(args) => show::run(&ui, &args),
         Command::Fmt(args) => fmt::run(&ui, &args),
         Command::Plan(args) => plan::run(&ui, &args),
         Command::Apply(args) => apply::run(&ui, &args, apply::Mode::Apply),
-        Command::Destroy(args) => apply::run(&ui, &args, apply::Mode::Destroy),
+        Command::Destroy(args) => apply::run_destroy(&ui, &args),
         Command::Output(args) => output::run(&ui, &args),
         Command::Docs(args) => docs::run(&args),
         Command::Graph(args) => graph::run(&ui, &args),

@@ -7,8 +7,36 @@ use crate::diagnostics::SourceMap;
 
 #[derive(Args, Debug)]
 pub struct OutputArgs {
-    #[command(flatten)]
-    pub file: FileArgs,
+    /// The .moodle file whose stack's outputs to print.
+    #[arg(value_name = "FILE")]
+    pub path: std::path::PathBuf,
+    /// The stack name (default: the file's `stack` declaration, else the
+    /// file name without `.moodle`).
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// Read the state from S3 (`s3://BUCKET/PREFIX`) rather than .mdl/
+    /// beside the file; a `backend` in the file's `stack` declaration does
+    /// the same.
+    #[arg(long, env = "MDL_BACKEND", value_name = "URL")]
+    pub backend: Option<String>,
+    /// With --moodle-config, set a param of the file (`-p name=value`,
+    /// repeatable; also `-var`).
+    #[arg(
+        short = 'p',
+        long = "param",
+        visible_alias = "var",
+        value_name = "NAME=VALUE",
+        requires = "moodle_config"
+    )]
+    pub params: Vec<String>,
+    /// With --moodle-config, a JSON file of param values (also `-var-file`).
+    #[arg(
+        long,
+        visible_alias = "var-file",
+        value_name = "FILE",
+        requires = "moodle_config"
+    )]
+    pub params_file: Option<std::path::PathBuf>,
     /// Print as a JSON object.
     #[arg(long)]
     pub json: bool,
@@ -21,13 +49,26 @@ pub struct OutputArgs {
     pub name: Option<String>,
 }
 
+impl OutputArgs {
+    fn file_args(&self) -> FileArgs {
+        FileArgs {
+            file: self.path.clone(),
+            params: self.params.clone(),
+            params_file: self.params_file.clone(),
+            stack: self.stack.clone(),
+            backend: self.backend.clone(),
+        }
+    }
+}
+
 pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
+    let file = args.file_args();
     let mut sources = SourceMap::new();
     let identity = match crate::engine::identity::of_file(
         &mut sources,
-        &args.file.file,
-        args.file.stack.as_deref(),
-        args.file.backend.as_deref(),
+        &file.file,
+        file.stack.as_deref(),
+        file.backend.as_deref(),
     ) {
         Ok(i) => i,
         Err(diags) => {
@@ -38,7 +79,7 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
     let stack = identity.stack;
     let opened = crate::engine::open::store(
         &mut sources,
-        &args.file.file,
+        &file.file,
         &stack,
         identity.backend.as_deref(),
         &crate::provider::aws::Connection::default(),
@@ -54,7 +95,7 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
         }
     };
     if args.moodle_config {
-        let Ok(loaded) = super::validate::load(ui, &args.file) else {
+        let Ok(loaded) = super::validate::load(ui, &file) else {
             return 1;
         };
         return match super::moodle_config::render(&loaded.config, &state) {

@@ -27,6 +27,11 @@ pub struct PlanArgs {
     /// --out, `mdl apply PLAN` then deletes exactly that.
     #[arg(long)]
     pub destroy: bool,
+    /// Plan no change to AWS: only what changed outside mdl and what no
+    /// longer exists, which `mdl apply --refresh-only` records in state.
+    /// With --detailed-exitcode, 2 means there is something to record.
+    #[arg(long, conflicts_with_all = ["destroy", "out", "target", "replace", "per_resource_reads"])]
+    pub refresh_only: bool,
     /// Print the plan as JSON (format in docs/plan-json.md) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -123,6 +128,17 @@ pub fn prepare(
 }
 
 pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
+    if args.refresh_only {
+        return refresh_only(
+            ui,
+            &args.file,
+            &args.aws,
+            RefreshMode::Plan {
+                json: args.json,
+                detailed_exitcode: args.detailed_exitcode,
+            },
+        );
+    }
     let reads = ReadOptions {
         parallelism: usize::from(args.parallelism),
         per_resource: args.per_resource_reads,
@@ -246,16 +262,38 @@ pub struct RefreshArgs {
 }
 
 /// `mdl refresh`: record in state what exists in AWS now, changing
-/// nothing in AWS. Drift is shown first; afterwards it is no longer drift,
-/// and the plan still puts back what the configuration says.
+/// nothing in AWS, without asking. Drift is shown first; afterwards it is
+/// no longer drift, and the plan still puts back what the configuration
+/// says.
 pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
+    refresh_only(ui, &args.file, &args.aws, RefreshMode::Now)
+}
+
+/// What a refresh-only run does with what it found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RefreshMode {
+    /// `mdl plan --refresh-only`: show it, write nothing.
+    Plan { json: bool, detailed_exitcode: bool },
+    /// `mdl apply --refresh-only`: show it, ask, record it.
+    Apply { auto_approve: bool },
+    /// `mdl refresh`: record it, then say what it was.
+    Now,
+}
+
+/// Refresh only: what changed outside mdl and what no longer exists,
+/// shown as a plan whose only effect is on state.
+pub fn refresh_only(ui: &Ui, file: &FileArgs, aws: &AwsArgs, mode: RefreshMode) -> u8 {
+    let operation = match mode {
+        RefreshMode::Plan { .. } => "plan",
+        RefreshMode::Apply { .. } | RefreshMode::Now => "refresh",
+    };
     let prepared = match prepare(
         ui,
-        &args.file,
-        &args.aws,
+        file,
+        aws,
         &super::Selection::default(),
         false,
-        "refresh",
+        operation,
         ReadOptions::default(),
     ) {
         Ok(p) => p,
@@ -271,13 +309,89 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
         runtime,
         ..
     } = prepared;
-    let drift = std::mem::take(&mut plan.drift);
-    // Everything live is recorded as it is; nothing is created or deleted.
+    // What a refresh records: AWS as it is. Nothing is created, changed or
+    // deleted.
+    let shown = Plan {
+        stack: plan.stack.clone(),
+        drift: std::mem::take(&mut plan.drift),
+        vanished: plan.vanished.clone(),
+        never_created: plan.never_created.clone(),
+        ..Plan::default()
+    };
     plan.changes.retain(|c| c.prior.is_some());
     for c in &mut plan.changes {
         c.action = crate::plan::Action::NoOp;
     }
     let recorded = plan.changes.len();
+    let news = shown.drift.len() + shown.vanished.len();
+    let summary = if news == 0 {
+        "No changes: the state matches what is in AWS.".to_string()
+    } else {
+        format!(
+            "Refresh only: {} resource{} changed outside mdl, {} no longer in AWS. Applying records them in state; AWS is not changed.",
+            shown.drift.len(),
+            super::validate::plural(shown.drift.len()),
+            shown.vanished.len()
+        )
+    };
+    let render = || {
+        let text = crate::plan::render::render(&shown, ui.style());
+        // The sections only: the empty plan's "No changes." line is not
+        // what a refresh means.
+        for line in text.lines().take_while(|l| !l.contains("No changes.")) {
+            outln!("{line}");
+        }
+    };
+    match mode {
+        RefreshMode::Plan {
+            json,
+            detailed_exitcode,
+        } => {
+            if json {
+                let mut j = crate::plan::json::to_json(&shown);
+                j["refresh_only"] = true.into();
+                outln!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+            } else {
+                render();
+                outln!("{summary}");
+                if news > 0 {
+                    outln!(
+                        "\n`mdl apply {} --refresh-only` records this in state.",
+                        file.file.display()
+                    );
+                }
+            }
+            return if detailed_exitcode && news > 0 { 2 } else { 0 };
+        }
+        RefreshMode::Apply { auto_approve } => {
+            render();
+            outln!("{summary}");
+            if news == 0 {
+                return 0;
+            }
+            if !auto_approve {
+                match super::ask_yes("apply --refresh-only", "record these in state") {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        outln!("\nApply cancelled: the state was not changed.");
+                        return 1;
+                    }
+                    Err(e) => {
+                        let d = command_line_diag(
+                            &mut loaded.sources,
+                            "cli::confirmation_required",
+                            e,
+                            "while running this command",
+                            "pass --auto-approve to record without asking",
+                        );
+                        ui.report(&[d], &loaded.sources);
+                        return 1;
+                    }
+                }
+            }
+        }
+        RefreshMode::Now => {}
+    }
     let vanished = plan.vanished.len();
     let new_state =
         crate::engine::plan::record_live(&runtime, &plan, &loaded.config, provider, state);
@@ -285,18 +399,8 @@ pub fn run_refresh(ui: &Ui, args: &RefreshArgs) -> u8 {
         return code;
     }
     drop(lock);
-    if !drift.is_empty() {
-        let shown = Plan {
-            stack: plan.stack.clone(),
-            drift,
-            ..Plan::default()
-        };
-        let text = crate::plan::render::render(&shown, ui.style());
-        // Only the drift section: the empty plan's "No changes." line is
-        // not what refresh means.
-        for line in text.lines().take_while(|l| !l.contains("No changes.")) {
-            outln!("{line}");
-        }
+    if mode == RefreshMode::Now {
+        render();
     }
     outln!(
         "Refreshed the state of stack `{}`: {recorded} resource{} recorded as they are in AWS{}. AWS was not changed.",

@@ -135,7 +135,7 @@ pub fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> u8 {
 }
 
 /// Why state could not be opened: the diagnostics, with their sources.
-type OpenError = (SourceMap, Vec<crate::diagnostics::Diagnostic>);
+pub type OpenError = (SourceMap, Vec<crate::diagnostics::Diagnostic>);
 
 impl StateFile {
     /// The store and state, under the lock, for a command that changes it.
@@ -163,7 +163,7 @@ impl StateFile {
     }
 
     /// The store of the stack the file declares (or the flags name).
-    fn store(&self) -> Result<(Store, String), OpenError> {
+    pub fn store(&self) -> Result<(Store, String), OpenError> {
         let mut sources = SourceMap::new();
         let identity = match crate::engine::identity::of_file(
             &mut sources,
@@ -286,26 +286,7 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                     &hint,
                 );
             };
-            outln!("# {}", r.addr);
-            outln!("id = {}", Value::str(&r.id));
-            for (k, v) in &r.attrs {
-                outln!("{k} = {v}");
-            }
-            if !r.computed.is_empty() {
-                outln!("\n# assigned by AWS");
-                for (k, v) in &r.computed {
-                    outln!("{k} = {v}");
-                }
-            }
-            if !r.dependencies.is_empty() {
-                outln!("\n# depends on");
-                for d in &r.dependencies {
-                    outln!("{d}");
-                }
-            }
-            if r.protected {
-                outln!("\n# protected: deleting or replacing it needs --allow-destroy");
-            }
+            out!("{}", record_text(r));
             0
         }
         StateCommand::Rm { file, address, aws } => {
@@ -589,4 +570,51 @@ pub(super) async fn untag(
             .await?;
         Ok(Untag::Done)
     }
+}
+
+/// A secret as state keeps it (a digest map) shown as what it is.
+pub fn shown(v: &Value) -> Value {
+    match v {
+        Value::Map(m) if m.len() == 1 && m.contains_key(crate::schema::DIGEST_KEY) => {
+            Value::Sensitive
+        }
+        other => other.clone(),
+    }
+}
+
+/// One resource as state records it: id, attributes, values AWS assigned,
+/// dependencies, protection.
+pub fn record_text(r: &crate::state::ResourceRecord) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(o, "# {}", r.addr);
+    let _ = writeln!(o, "id = {}", Value::str(&r.id));
+    for (k, v) in &r.attrs {
+        let _ = writeln!(o, "{k} = {}", shown(v));
+    }
+    if !r.computed.is_empty() {
+        let _ = writeln!(o, "\n# assigned by AWS");
+        for (k, v) in &r.computed {
+            let _ = writeln!(o, "{k} = {}", shown(v));
+        }
+    }
+    if !r.dependencies.is_empty() {
+        let _ = writeln!(o, "\n# depends on");
+        for d in &r.dependencies {
+            let _ = writeln!(o, "{d}");
+        }
+    }
+    if r.protected {
+        let _ = writeln!(
+            o,
+            "\n# protected: deleting or replacing it needs --allow-destroy"
+        );
+    }
+    if r.pending {
+        let _ = writeln!(
+            o,
+            "\n# its creation was started and not seen to finish: the next plan looks for it"
+        );
+    }
+    o
 }

@@ -80,8 +80,17 @@ fn lock_waiting(
 ) -> Result<StateLock, crate::state::LockError> {
     let started = std::time::Instant::now();
     let mut said = None::<std::time::Instant>;
+    // A plan writes no state: plans share the lock, and only a run that
+    // writes the state holds it alone.
+    let take = || {
+        if operation == "plan" {
+            store.lock_to_read(operation)
+        } else {
+            store.lock(operation)
+        }
+    };
     loop {
-        match store.lock(operation) {
+        match take() {
             // A signal meanwhile ends the process (cli::signals).
             Err(crate::state::LockError::Held { holder, .. }) if started.elapsed() < wait => {
                 if said.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(10)) {

@@ -65,6 +65,10 @@ impl From<LocalStore> for Store {
 pub enum StateLock {
     Local(Lock),
     Remote(RemoteLock),
+    /// A plan of a remote state: it writes nothing, and reads the state as
+    /// it was last saved (an S3 object is replaced whole), so it takes no
+    /// lock and never holds up a run.
+    Reading,
 }
 
 pub struct RemoteLock {
@@ -192,7 +196,25 @@ impl Store {
     /// # Errors
     /// `Held` when another run holds it; `Io` when it cannot be taken.
     pub fn lock(&self, operation: &str) -> Result<StateLock, LockError> {
+        self.lock_for(operation, false)
+    }
+
+    /// The lock for a run that only reads the state (`mdl plan`): shared
+    /// with other readers, so plans of one stack run at once, and held up
+    /// only by a run that writes the state (and holding it up in turn).
+    ///
+    /// # Errors
+    /// As [`Store::lock`].
+    pub fn lock_to_read(&self, operation: &str) -> Result<StateLock, LockError> {
+        self.lock_for(operation, true)
+    }
+
+    fn lock_for(&self, operation: &str, shared: bool) -> Result<StateLock, LockError> {
         match &self.0 {
+            Inner::Local(l) if shared => {
+                Lock::acquire_shared(&l.lock_path(), operation).map(StateLock::Local)
+            }
+            Inner::Remote(_) if shared => Ok(StateLock::Reading),
             Inner::Local(l) => Lock::acquire(&l.lock_path(), operation).map(StateLock::Local),
             Inner::Remote(r) => {
                 let key = format!("{}.lock", r.key);

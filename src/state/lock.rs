@@ -64,6 +64,8 @@ pub enum LockError {
 #[derive(Debug)]
 pub struct Lock {
     file: File,
+    /// Held with other readers: the file says nothing of them.
+    shared: bool,
 }
 
 impl Lock {
@@ -73,6 +75,19 @@ impl Lock {
     /// `Held` when another process holds it; `Io` when the file cannot be
     /// opened.
     pub fn acquire(path: &Path, operation: &str) -> Result<Lock, LockError> {
+        Lock::take(path, operation, false)
+    }
+
+    /// Take the lock shared with other readers at once, or fail naming the
+    /// run that holds it to write; never waits.
+    ///
+    /// # Errors
+    /// As [`Lock::acquire`].
+    pub fn acquire_shared(path: &Path, operation: &str) -> Result<Lock, LockError> {
+        Lock::take(path, operation, true)
+    }
+
+    fn take(path: &Path, operation: &str, shared: bool) -> Result<Lock, LockError> {
         let io = |source| LockError::Io {
             path: path.to_path_buf(),
             source,
@@ -86,13 +101,22 @@ impl Lock {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = super::store::open_no_follow(path, &mut options).map_err(io)?;
-        match file.try_lock() {
+        let tried = if shared {
+            file.try_lock_shared()
+        } else {
+            file.try_lock()
+        };
+        match tried {
+            Ok(()) if shared => return Ok(Lock { file, shared }),
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut text = String::new();
                 let _ = file.read_to_string(&mut text);
-                let holder = serde_json::from_str::<LockHolder>(&text)
-                    .map_or_else(|_| "another mdl process".to_string(), |h| h.to_string());
+                // Readers write nothing: an empty file held is plans.
+                let holder = serde_json::from_str::<LockHolder>(&text).map_or_else(
+                    |_| "`mdl plan` (one or more plans reading the state)".to_string(),
+                    |h| h.to_string(),
+                );
                 return Err(LockError::Held {
                     path: path.to_path_buf(),
                     holder,
@@ -106,13 +130,15 @@ impl Lock {
         let text = serde_json::to_string(&holder).unwrap_or_default();
         file.write_all(text.as_bytes()).map_err(io)?;
         file.sync_all().map_err(io)?;
-        Ok(Lock { file })
+        Ok(Lock { file, shared })
     }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        let _ = self.file.set_len(0);
+        if !self.shared {
+            let _ = self.file.set_len(0);
+        }
         let _ = self.file.unlock();
     }
 }
@@ -142,5 +168,23 @@ mod tests {
         );
         drop(first);
         Lock::acquire(&path, "plan").unwrap();
+    }
+
+    #[test]
+    fn readers_share_the_lock_and_a_writer_waits_for_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.lock");
+        let one = Lock::acquire_shared(&path, "plan").unwrap();
+        let two = Lock::acquire_shared(&path, "plan").unwrap();
+        let err = Lock::acquire(&path, "apply").unwrap_err().to_string();
+        assert!(err.contains("plans reading the state"), "{err}");
+        drop(one);
+        assert!(Lock::acquire(&path, "apply").is_err(), "one reader is left");
+        drop(two);
+        let writer = Lock::acquire(&path, "apply").unwrap();
+        let err = Lock::acquire_shared(&path, "plan").unwrap_err().to_string();
+        assert!(err.contains("`mdl apply`"), "{err}");
+        drop(writer);
+        Lock::acquire_shared(&path, "plan").unwrap();
     }
 }

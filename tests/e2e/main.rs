@@ -12,6 +12,7 @@ mod crash;
 mod data;
 mod database;
 mod edge;
+mod events;
 mod examples;
 mod export;
 mod faults;

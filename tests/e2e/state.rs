@@ -660,6 +660,22 @@ fn a_run_waits_for_the_lock_up_to_its_lock_timeout() {
         "{}",
         bad.all()
     );
+    // A plan writes no state, so plans share the lock: one running (here
+    // this test, reading) holds up no other plan, but does hold up an
+    // apply, and an apply holds up plans (above).
+    let reading = mdl::state::Lock::acquire_shared(&lock_path, "plan").unwrap();
+    let beside = ws.expect("plan", &[], 0);
+    assert!(beside.stdout.contains("Plan: 1 to add"), "{}", beside.all());
+    let apply = ws.expect("apply", &["--auto-approve"], 1);
+    assert!(
+        apply
+            .stderr
+            .contains("locked by `mdl plan` (one or more plans"),
+        "{}",
+        apply.all()
+    );
+    drop(reading);
+    ws.expect("apply", &["--auto-approve"], 0);
 }
 
 /// `mdl plan --destroy --out PLAN`: the deletion reviewed, saved, and
@@ -709,5 +725,170 @@ fn a_destroy_is_planned_saved_and_applied_from_the_plan() {
         limited.stderr.contains("plan::target_destroy"),
         "{}",
         limited.all()
+    );
+}
+
+/// `mdl show PLAN` renders a saved plan as the plan showed it; `mdl show
+/// FILE` renders the stack's state as the estate it records.
+#[test]
+fn show_renders_a_saved_plan_and_the_state() {
+    let ws = Workspace::new(
+        "shown.moodle",
+        "vpc main {\n  cidr_block = \"10.68.0.0/16\"\n  tags       = { team = \"web\" }\n}\n\noutput vpc = vpc.main.id\n",
+    );
+    let empty = ws.expect("show", &[], 0);
+    assert!(
+        empty.stdout.contains("has nothing in state"),
+        "{}",
+        empty.all()
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    ws.edit("team = \"web\"", "team = \"learning\"");
+    let plan = ws.expect("plan", &["--out", "tags.plan"], 0);
+    let shown = ws.mdl(&["show", "tags.plan"]);
+    assert_eq!(shown.code, 0, "{}", shown.all());
+    // The same change blocks and summary as the plan printed.
+    let blocks = |text: &str| -> String {
+        text.lines()
+            .skip_while(|l| !l.contains("will be updated in place"))
+            .take_while(|l| !l.starts_with("Plan:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(!blocks(&plan.stdout).is_empty(), "{}", plan.all());
+    assert_eq!(
+        blocks(&shown.stdout),
+        blocks(&plan.stdout),
+        "{}",
+        shown.all()
+    );
+    assert!(
+        shown
+            .stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy.")
+            && shown.stdout.contains("`mdl apply tags.plan`"),
+        "{}",
+        shown.all()
+    );
+    let json = ws.mdl(&["show", "tags.plan", "--json"]);
+    let plan_json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(plan_json["summary"]["change"], 1, "{}", json.all());
+    // The state, as the estate it records.
+    let state = ws.expect("show", &[], 0);
+    assert!(
+        state.stdout.contains("# stack shown: 1 resource")
+            && state.stdout.contains("# vpc.main")
+            && state.stdout.contains("id = \"vpc-")
+            && state.stdout.contains("cidr_block = \"10.68.0.0/16\"")
+            && state.stdout.contains("Outputs:"),
+        "{}",
+        state.all()
+    );
+    let state_json = ws.expect("show", &["--json"], 0);
+    let v: serde_json::Value = serde_json::from_str(&state_json.stdout).unwrap();
+    assert_eq!(v["resources"][0]["address"], "vpc.main");
+    assert_eq!(v["resources"][0]["attributes"]["tags"]["team"], "web");
+    // JSON that is not a saved plan is refused for what it is.
+    std::fs::write(ws.dir.path().join("other.json"), "{\"a\": 1}").unwrap();
+    let other = ws.mdl(&["show", "other.json"]);
+    assert_eq!(other.code, 1, "{}", other.all());
+    assert!(
+        other.stderr.contains("cli::invalid_saved_plan"),
+        "{}",
+        other.all()
+    );
+}
+
+/// `mdl plan --refresh-only` shows what changed outside mdl as a plan
+/// that changes only state; `mdl apply --refresh-only` records it, after
+/// asking; the next plan then puts back only what the file says.
+#[test]
+fn a_refresh_only_plan_shows_drift_and_its_apply_records_it() {
+    let ws = Workspace::new(
+        "drifted.moodle",
+        "vpc main {\n  cidr_block = \"10.69.0.0/16\"\n  tags       = { team = \"web\" }\n}\n",
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    let quiet = ws.expect("plan", &["--refresh-only", "--detailed-exitcode"], 0);
+    assert!(
+        quiet.stdout.contains("No changes: the state matches"),
+        "{}",
+        quiet.all()
+    );
+    Workspace::runtime().block_on(async {
+        let ec2 = ws.moto.ec2();
+        let vpcs = ec2.describe_vpcs().send().await.unwrap();
+        let id = vpcs
+            .vpcs()
+            .iter()
+            .find(|v| v.tags().iter().any(|t| t.value() == Some("vpc.main")))
+            .and_then(|v| v.vpc_id())
+            .unwrap()
+            .to_string();
+        ec2.create_tags()
+            .resources(id)
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("team")
+                    .value("changed by hand")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let before = std::fs::read_to_string(ws.state_path()).unwrap();
+    let plan = ws.expect("plan", &["--refresh-only", "--detailed-exitcode"], 2);
+    assert!(
+        plan.stdout.contains("Changed outside mdl")
+            && plan.stdout.contains("\"changed by hand\"")
+            && plan
+                .stdout
+                .contains("Refresh only: 1 resource changed outside mdl, 0 no longer in AWS")
+            && plan
+                .stdout
+                .contains("`mdl apply drifted.moodle --refresh-only`"),
+        "{}",
+        plan.all()
+    );
+    let json = ws.expect("plan", &["--refresh-only", "--json"], 0);
+    let j: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(j["refresh_only"], true);
+    assert_eq!(j["changes"].as_array().map(Vec::len), Some(0));
+    assert_eq!(j["drift"][0]["address"], "vpc.main");
+    // The plan wrote nothing; without a terminal the apply must be approved.
+    assert_eq!(std::fs::read_to_string(ws.state_path()).unwrap(), before);
+    let asks = ws.expect("apply", &["--refresh-only"], 1);
+    assert!(
+        asks.stderr.contains("cli::confirmation_required"),
+        "{}",
+        asks.all()
+    );
+    assert_eq!(std::fs::read_to_string(ws.state_path()).unwrap(), before);
+    // A refresh-only apply cannot be mixed with what changes AWS.
+    let mixed = ws.mdl(&[
+        "apply",
+        "drifted.moodle",
+        "--refresh-only",
+        "--target",
+        "vpc.main",
+    ]);
+    assert_eq!(mixed.code, 2, "{}", mixed.all());
+    let applied = ws.expect("apply", &["--refresh-only", "--auto-approve"], 0);
+    assert!(
+        applied
+            .stdout
+            .contains("Refreshed the state of stack `drifted`: 1 resource recorded"),
+        "{}",
+        applied.all()
+    );
+    ws.expect("plan", &["--refresh-only", "--detailed-exitcode"], 0);
+    // No longer drift: the plan puts back the file's value as an update.
+    let back = ws.expect("plan", &["--detailed-exitcode"], 2);
+    assert!(
+        !back.stdout.contains("Changed outside mdl")
+            && back.stdout.contains("\"changed by hand\" -> \"web\""),
+        "{}",
+        back.all()
     );
 }

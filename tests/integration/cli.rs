@@ -40,6 +40,31 @@ fn validate_reports_errors_and_exits_1() {
 }
 
 #[test]
+fn validate_json_gives_each_diagnostic_with_its_place() {
+    let bad = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/check/unknown_attribute.moodle"
+    );
+    let (code, out, err) = mdl(&["validate", bad, "--json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.is_empty(), "everything is in the JSON: {err}");
+    // The file's path differs from machine to machine.
+    let out = out.replace(env!("CARGO_MANIFEST_DIR"), "(root)");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/network.moodle");
+    let (code, out, err) = mdl(&["validate", good, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["error_count"], 0);
+    assert_eq!(v["counts"]["resources"], 16);
+    // validate reads no state: it offers no --backend or --stack.
+    let (code, _, err) = mdl(&["validate", good, "--backend", "s3://b/p"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
 fn unknown_param_on_the_command_line_points_at_it() {
     let (code, _, err) = mdl(&[
         "validate",

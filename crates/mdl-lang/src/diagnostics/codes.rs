@@ -207,6 +207,10 @@ pub const CODES: &[(&str, &str)] = &[
         "flags that a saved plan already fixed",
     ),
     (
+        "cli::invalid_saved_plan",
+        "a file given as a saved plan that is not one this mdl reads",
+    ),
+    (
         "cli::saved_plan_secrets",
         "a saved plan whose secrets are not given again",
     ),

@@ -115,6 +115,20 @@ impl SourceMap {
         &self.text(span.source)[span.start as usize..span.end as usize]
     }
 
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, id: SourceId, offset: u32) -> (usize, usize) {
+        let text = self.text(id);
+        let mut end = (offset as usize).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        (
+            self.line_of(id, offset),
+            text[line_start..end].chars().count() + 1,
+        )
+    }
+
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, id: SourceId, offset: u32) -> usize {
         let text = self.text(id);
@@ -213,6 +227,57 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// As JSON, for tools (`mdl validate --json`): code, severity,
+    /// message, where (file, 1-based line and column, in characters, of
+    /// the primary label's start and end), every label, help and related
+    /// diagnostics. No source text is quoted.
+    pub fn to_json(&self, sources: &SourceMap) -> serde_json::Value {
+        let place = |span: Span| {
+            let (line, column) = sources.line_column(span.source, span.start);
+            let (end_line, end_column) = sources.line_column(span.source, span.end);
+            let source = sources.get(span.source);
+            serde_json::json!({
+                "file": source.name,
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+            })
+        };
+        let labels: Vec<serde_json::Value> = self
+            .labels
+            .iter()
+            .map(|l| {
+                let mut p = place(l.span);
+                p["message"] = l.message.clone().into();
+                p
+            })
+            .collect();
+        let mut out = serde_json::json!({
+            "code": self.code,
+            "severity": match self.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            },
+            "message": self.message,
+        });
+        if let (Some(o), serde_json::Value::Object(p)) =
+            (out.as_object_mut(), place(self.primary_span()))
+        {
+            o.extend(p);
+        }
+        out["labels"] = labels.into();
+        out["help"] = self.help.clone().into();
+        out["related"] = self
+            .related
+            .iter()
+            .map(|r| r.to_json(sources))
+            .collect::<Vec<_>>()
+            .into();
+        out
     }
 
     /// Render to text with the given handler settings (used by the CLI and
@@ -513,6 +578,34 @@ mod tests {
             "here",
         );
         render_all(&[d], &sources, &handler(false, 80))
+    }
+
+    #[test]
+    fn as_json_a_diagnostic_says_where_in_lines_and_characters() {
+        let mut sources = SourceMap::new();
+        let text = "# é\nvpc main {\n  cidr_block = \"é10.0.0.0/33\"\n}\n".to_string();
+        let at = text.find("\"é").unwrap();
+        let id = sources.add("net.moodle", None, text.clone());
+        let d = Diagnostic::error(
+            "parse::unexpected_token",
+            "bad CIDR",
+            Span::new(id, at, at + "\"é10.0.0.0/33\"".len()),
+            "here",
+        )
+        .with_help("a prefix of /16 to /28");
+        let j = d.to_json(&sources);
+        assert_eq!(j["code"], "parse::unexpected_token");
+        assert_eq!(j["severity"], "error");
+        assert_eq!(j["file"], "net.moodle");
+        assert_eq!(
+            (j["line"].as_u64(), j["column"].as_u64()),
+            (Some(3), Some(16))
+        );
+        // `é` is one character of two bytes.
+        assert_eq!(j["end_column"], 30);
+        assert_eq!(j["labels"][0]["message"], "here");
+        assert_eq!(j["help"], "a prefix of /16 to /28");
+        assert!(!j.to_string().contains("10.0.0.0"), "no source quoted: {j}");
     }
 
     #[test]
