@@ -49,6 +49,11 @@ pub struct ApplyArgs {
     /// file says.
     #[arg(long, conflicts_with_all = ["target", "replace", "allow_destroy", "json", "timings"])]
     pub refresh_only: bool,
+    /// Whether to read AWS first: --refresh=false takes what state
+    /// recorded as what exists (faster; blind to changes made outside mdl
+    /// and to what no longer exists).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub refresh: bool,
 }
 
 /// `mdl destroy`: what apply takes, but for what selects or replaces.
@@ -100,6 +105,7 @@ impl DestroyArgs {
             timings: self.timings,
             json: self.json,
             refresh_only: false,
+            refresh: true,
         }
     }
 }
@@ -116,6 +122,9 @@ pub enum Mode {
 }
 
 pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
+    if args.refresh_only && !args.refresh {
+        return super::refuse_no_refresh(ui);
+    }
     if args.refresh_only {
         return super::plan::refresh_only(
             ui,
@@ -228,6 +237,7 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
         timings: args.timings,
         json: args.json,
         refresh_only: false,
+        refresh: true,
     };
     let mode = if saved.destroy {
         Mode::Destroy
@@ -302,6 +312,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         crate::plan::ReadOptions {
             parallelism: usize::from(args.parallelism),
             per_resource: false,
+            from_state: !args.refresh,
         },
     ) {
         Ok(p) => p,

@@ -479,6 +479,20 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
+/// `--refresh-only` with `--refresh=false`: nothing would be read.
+pub fn refuse_no_refresh(ui: &Ui) -> u8 {
+    let mut sources = SourceMap::new();
+    let d = command_line_diag(
+        &mut sources,
+        "cli::invalid_flags",
+        "--refresh-only reads AWS, and --refresh=false says not to",
+        "in this command",
+        "leave out --refresh=false",
+    );
+    ui.report(&[d], &sources);
+    1
+}
+
 /// Accept Terraform's single-dash long flags.
 fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
     const LONG: &[&str] = &[
@@ -503,6 +517,11 @@ fn normalize_args(args: impl Iterator<Item = String>) -> Vec<String> {
         "replace",
         "out",
         "json",
+        "refresh",
+        "refresh-only",
+        "destroy",
+        "allow-destroy",
+        "backend",
     ];
     args.map(|a| {
         let bare = a.strip_prefix('-').filter(|rest| !rest.starts_with('-'));

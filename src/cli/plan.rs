@@ -32,6 +32,11 @@ pub struct PlanArgs {
     /// With --detailed-exitcode, 2 means there is something to record.
     #[arg(long, conflicts_with_all = ["destroy", "out", "target", "replace", "per_resource_reads"])]
     pub refresh_only: bool,
+    /// Whether to read AWS first: --refresh=false takes what state
+    /// recorded as what exists (faster; blind to changes made outside mdl
+    /// and to what no longer exists).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub refresh: bool,
     /// Print the plan as JSON (format in docs/plan-json.md) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -128,6 +133,9 @@ pub fn prepare(
 }
 
 pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
+    if args.refresh_only && !args.refresh {
+        return super::refuse_no_refresh(ui);
+    }
     if args.refresh_only {
         return refresh_only(
             ui,
@@ -142,6 +150,7 @@ pub fn run(ui: &Ui, args: &PlanArgs) -> u8 {
     let reads = ReadOptions {
         parallelism: usize::from(args.parallelism),
         per_resource: args.per_resource_reads,
+        from_state: !args.refresh,
     };
     let prepared = match prepare(
         ui,

@@ -43,6 +43,35 @@ pub struct Live {
     pub lookups: IndexMap<ResourceAddr, crate::lookups::Answer>,
 }
 
+impl Live {
+    /// What state recorded, taken as what exists (`--refresh=false`): no
+    /// call to AWS, so no drift, nothing vanished and nothing unrecorded.
+    /// Records of unfinished creates and deletes are not taken: only AWS
+    /// can say how they ended.
+    pub fn from_state(state: &State) -> Live {
+        Live {
+            resources: state
+                .resources
+                .values()
+                .filter(|r| !r.pending && !r.deleting)
+                .map(|r| {
+                    (
+                        r.addr.clone(),
+                        LiveResource {
+                            addr: Some(r.addr.clone()),
+                            stack: Some(state.stack.clone()),
+                            id: r.id.clone(),
+                            attrs: r.attrs.clone(),
+                            computed: r.computed.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            ..Live::default()
+        }
+    }
+}
+
 /// How refresh reads AWS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -53,6 +82,9 @@ pub struct ReadOptions {
     /// batched read per kind; resources the state does not know are not
     /// looked for. Slower by design: kept to measure what batching saves.
     pub per_resource: bool,
+    /// Read nothing: take what state recorded as what exists
+    /// (`--refresh=false`).
+    pub from_state: bool,
 }
 
 impl Default for ReadOptions {
@@ -60,6 +92,7 @@ impl Default for ReadOptions {
         ReadOptions {
             parallelism: 10,
             per_resource: false,
+            from_state: false,
         }
     }
 }

@@ -892,3 +892,41 @@ fn a_refresh_only_plan_shows_drift_and_its_apply_records_it() {
         back.all()
     );
 }
+
+/// `--refresh=false` takes state as what exists: no read of AWS, so what
+/// was deleted by hand goes unseen, until a plan that reads.
+#[test]
+fn refresh_false_plans_from_state_alone() {
+    let ws = Workspace::new(
+        "blind.moodle",
+        "vpc main { cidr_block = \"10.70.0.0/16\" }\n",
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    Workspace::runtime().block_on(async {
+        let ec2 = ws.moto.ec2();
+        let vpcs = ec2.describe_vpcs().send().await.unwrap();
+        let id = vpcs
+            .vpcs()
+            .iter()
+            .find(|v| v.tags().iter().any(|t| t.value() == Some("vpc.main")))
+            .and_then(|v| v.vpc_id())
+            .unwrap()
+            .to_string();
+        ec2.delete_vpc().vpc_id(id).send().await.unwrap();
+    });
+    let blind = ws.expect("plan", &["-refresh=false", "--detailed-exitcode"], 0);
+    assert!(blind.stdout.contains("No changes"), "{}", blind.all());
+    let seen = ws.expect("plan", &["--refresh=true", "--detailed-exitcode"], 2);
+    assert!(
+        seen.stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{}",
+        seen.all()
+    );
+    let contradiction = ws.expect("plan", &["--refresh-only", "--refresh=false"], 1);
+    assert!(
+        contradiction.stderr.contains("cli::invalid_flags"),
+        "{}",
+        contradiction.all()
+    );
+}

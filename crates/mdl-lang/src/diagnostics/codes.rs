@@ -193,6 +193,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("graph::cycle", "resources that depend on each other"),
     ("cli::cannot_write", "an output file that cannot be written"),
+    ("cli::invalid_flags", "flags that contradict each other"),
     (
         "cli::confirmation_required",
         "a change that needs --yes without a terminal",
@@ -213,6 +214,10 @@ pub const CODES: &[(&str, &str)] = &[
     (
         "cli::saved_plan_secrets",
         "a saved plan whose secrets are not given again",
+    ),
+    (
+        "plan::refresh_needed",
+        "--refresh=false while state holds an unfinished create or delete",
     ),
     (
         "plan::target_destroy",
