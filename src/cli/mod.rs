@@ -81,6 +81,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Never colour the output (also: the NO_COLOR environment variable).
+    /// Colour is used on a terminal, or everywhere with CLICOLOR_FORCE=1.
     #[arg(long, global = true)]
     pub no_color: bool,
     /// Log what mdl does, on stderr (or appended to the file MDL_LOG_PATH
@@ -94,46 +95,115 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a file without touching AWS: syntax, names, types, references, cycles.
+    #[command(after_help = "Examples:
+  mdl validate prod.moodle
+  mdl validate prod.moodle -p web_count=3 -p 'azs=[\"eu-west-2a\", \"eu-west-2b\"]'
+  mdl validate prod.moodle --json | jq '.diagnostics[] | \"\\(.file):\\(.line): \\(.message)\"'")]
     Validate(validate::ValidateArgs),
     /// Rewrite files in canonical form (idempotent).
     Fmt(fmt::FmtArgs),
     /// Show what apply would change.
+    #[command(after_help = "Examples:
+  mdl plan prod.moodle
+  mdl plan prod.moodle --out prod.plan      save it; `mdl apply prod.plan` applies exactly it
+  mdl plan prod.moodle --detailed-exitcode  in CI: exit 0 nothing to do, 2 changes, 1 error
+  mdl plan prod.moodle --target module.vle  only this and what it depends on
+  mdl plan prod.moodle --destroy --out gone.plan
+  mdl plan prod.moodle --refresh-only       what changed outside mdl, and nothing else
+  mdl plan prod.moodle --json | jq .summary")]
     Plan(plan::PlanArgs),
-    /// Show the plan, ask for confirmation, then change AWS to match the file.
+    /// Show the plan, ask for confirmation, then change AWS to match the
+    /// file. FILE may also be a saved plan (`mdl plan FILE --out PLAN`):
+    /// then exactly that plan is applied, without asking, or nothing if
+    /// the files, the state or AWS changed since it was made.
+    #[command(after_help = "Examples:
+  mdl apply prod.moodle                  show the plan, ask, apply
+  mdl apply prod.plan                    apply a saved plan exactly
+  mdl apply prod.moodle --auto-approve --json > events.jsonl
+  mdl apply prod.moodle --allow-destroy efs.data   a change that replaces the file system
+  mdl apply prod.moodle --refresh-only   record in state what changed outside mdl")]
+    #[command(mut_arg("file", |a| a.help("The .moodle file, or a saved plan (`mdl plan FILE --out PLAN`)").value_name("FILE|PLAN")))]
     Apply(apply::ApplyArgs),
     /// Delete everything the file's stack created.
+    #[command(after_help = "Examples:
+  mdl destroy preview.moodle
+  mdl destroy prod.moodle --allow-destroy module.vle   protected data too
+  mdl plan prod.moodle --destroy --out gone.plan && mdl apply gone.plan   reviewed first")]
     Destroy(apply::DestroyArgs),
     /// Print the outputs recorded by the last apply.
+    #[command(after_help = "Examples:
+  mdl output prod.moodle
+  mdl output prod.moodle site_url          one output, raw, for scripts
+  mdl output prod.moodle --json
+  mdl output prod.moodle --moodle-config   the config.php settings of each Moodle estate")]
     Output(output::OutputArgs),
     /// Describe resource kinds and their attributes, or a stdlib module.
+    #[command(after_help = "Examples:
+  mdl docs                      the kinds, modules and topics
+  mdl docs aurora_cluster       a kind's attributes, rules and defaults
+  mdl docs std/ha               a stdlib module's params and outputs
+  mdl docs language             the language
+  mdl docs functions")]
     Docs(docs::DocsArgs),
     /// Render the estate as a CloudFormation template.
+    #[command(after_help = "Examples:
+  mdl export prod.moodle --cloudformation > prod.template.json
+  mdl export prod.moodle --cloudformation --out prod.template.json")]
     Export(export::ExportArgs),
     /// Print the dependency graph (Graphviz DOT or Mermaid).
+    #[command(after_help = "Examples:
+  mdl graph prod.moodle | dot -Tsvg > prod.svg
+  mdl graph prod.moodle --format mermaid")]
     Graph(graph::GraphArgs),
     /// Render a saved plan as `mdl plan` showed it (`mdl show PLAN`), or the
     /// state of a file's stack as the estate it records (`mdl show FILE`).
+    #[command(after_help = "Examples:
+  mdl show prod.plan           a saved plan, as `mdl plan` showed it
+  mdl show prod.plan --json
+  mdl show prod.moodle         every resource the stack's state records, and the outputs
+  mdl show prod.moodle --json | jq '.resources[].address'")]
     Show(show::ShowArgs),
-    /// Record in state what exists in AWS now, without changing AWS.
+    /// Record in state what exists in AWS now, without changing AWS and
+    /// without asking (`mdl apply --refresh-only` shows it and asks first).
+    #[command(after_help = "Examples:
+  mdl refresh prod.moodle
+  mdl plan prod.moodle --refresh-only && mdl apply prod.moodle --refresh-only   reviewed first")]
     Refresh(plan::RefreshArgs),
     /// Adopt a resource that exists in AWS under a block of the file
     /// (`mdl import FILE ADDRESS ID`), or a whole CloudFormation stack
     /// (`mdl import FILE --from-stack NAME`).
     Import(import::ImportArgs),
-    /// Look at and rearrange state: list, show, mv, rm, rebuild.
+    /// Look at and rearrange state: list, show, mv, rm, rebuild, pull, push.
+    #[command(after_help = "Examples:
+  mdl state list prod.moodle
+  mdl state mv prod.moodle vpc.main module.net.vpc.main
+  mdl state pull prod.moodle > backup.json")]
     State(state::StateArgs),
     /// Print mdl's version, the commit it was built from and the build date.
+    #[command(after_help = "Examples:
+  mdl version
+  mdl --version")]
     Version,
     /// Print a shell completion script: `mdl completions bash > /etc/bash_completion.d/mdl`,
     /// `mdl completions zsh > "${fpath[1]}/_mdl"`, `mdl completions fish > ~/.config/fish/completions/mdl.fish`,
     /// `mdl completions powershell >> $PROFILE`.
+    #[command(after_help = "Examples:
+  mdl completions bash > /etc/bash_completion.d/mdl
+  mdl completions zsh > \"${fpath[1]}/_mdl\"
+  mdl completions fish > ~/.config/fish/completions/mdl.fish
+  mdl completions powershell >> $PROFILE")]
     Completions(CompletionsArgs),
     /// Print mdl's man page, or write one per command into a directory:
     /// `mdl man --dir /usr/local/share/man/man1`.
+    #[command(after_help = "Examples:
+  mdl man | man -l -
+  mdl man --dir /usr/local/share/man/man1")]
     Man(ManArgs),
     /// Release a remote state lock left by a run that is gone:
     /// `mdl force-unlock FILE LOCK_ID --backend s3://...` (the id is in the
     /// "locked" error). Make sure that run is really gone first.
+    #[command(after_help = "Examples:
+  mdl force-unlock prod.moodle 6f1c0e2a9b7d4e3f --backend s3://uni-mdl-state/vle")]
     ForceUnlock(state::ForceUnlockArgs),
 }
 
@@ -355,9 +425,12 @@ pub struct Ui {
 impl Ui {
     fn new(no_color: bool) -> Ui {
         let allowed = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        // CLICOLOR_FORCE: colour although the output is not a terminal (a
+        // CI log that shows colours).
+        let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
         Ui {
-            color_out: allowed && std::io::stdout().is_terminal(),
-            color_err: allowed && std::io::stderr().is_terminal(),
+            color_out: allowed && (forced || std::io::stdout().is_terminal()),
+            color_err: allowed && (forced || std::io::stderr().is_terminal()),
         }
     }
 
@@ -610,6 +683,30 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every command's `--help` ends with examples, down to `state mv`.
+    #[test]
+    fn every_command_has_examples() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.get_subcommands().next().is_none() {
+                    let after = sub.get_after_help().map(ToString::to_string);
+                    if !after.is_some_and(|a| a.contains("Examples:\n  mdl ")) {
+                        missing.push(name.clone());
+                    }
+                }
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(
+            &<Cli as clap::CommandFactory>::command(),
+            "mdl",
+            &mut missing,
+        );
+        assert!(missing.is_empty(), "no examples: {missing:?}");
+    }
 
     #[test]
     fn param_values_are_masked_on_the_command_line() {

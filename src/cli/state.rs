@@ -20,9 +20,15 @@ pub struct StateArgs {
 #[derive(Subcommand, Debug)]
 pub enum StateCommand {
     /// List the addresses state records, with their AWS ids.
+    #[command(
+        after_help = "Examples:\n  mdl state list prod.moodle\n  mdl state list prod.moodle --backend s3://uni-mdl-state/vle | grep aurora"
+    )]
     List(StateFile),
     /// Show one resource as state records it: id, attributes, values AWS
     /// assigned, dependencies.
+    #[command(
+        after_help = "Examples:\n  mdl state show prod.moodle vpc.main\n  mdl state show prod.moodle module.vle.aurora_cluster.main\n\n`mdl show FILE` shows every resource at once."
+    )]
     Show {
         #[command(flatten)]
         file: StateFile,
@@ -33,19 +39,29 @@ pub enum StateCommand {
     /// when its block is renamed or moved into a module: a resource
     /// (`vpc.main module.net.vpc.main`) or everything in a module instance
     /// (`module.old module.new`).
+    #[command(
+        after_help = "Examples:\n  mdl state mv prod.moodle vpc.main vpc.campus              a renamed block\n  mdl state mv prod.moodle vpc.main module.net.vpc.main     a block moved into a module\n  mdl state mv prod.moodle module.old module.new            a renamed module instance\n\nA `moved { from = ...  to = ... }` block in the file does the same, reviewed in a plan."
+    )]
     Mv {
         #[command(flatten)]
         file: StateFile,
+        /// The address state records now: a resource (`vpc.main`) or a
+        /// module instance (`module.old`).
         from: String,
+        /// The address to record it under: the block's new address.
         to: String,
     },
     /// Stop managing a resource without deleting it: drop it from state and
     /// remove its mdl:stack and mdl:address tags in AWS, so that no later
     /// plan finds it (remove or rename its block too, or the next plan
     /// creates another).
+    #[command(
+        after_help = "Examples:\n  mdl state rm prod.moodle security_group.legacy\n\nA `removed { from = ...  keep = true }` block in the file does the same, reviewed in a plan."
+    )]
     Rm {
         #[command(flatten)]
         file: StateFile,
+        /// The resource to stop managing, such as security_group.legacy.
         address: String,
         #[command(flatten)]
         aws: super::AwsArgs,
@@ -142,20 +158,15 @@ impl StateFile {
     fn locked(
         &self,
         operation: &str,
+        wait: std::time::Duration,
     ) -> Result<(Store, String, super::signals::Held, State), OpenError> {
         let (store, stack) = self.store()?;
         let mut sources = SourceMap::new();
-        let opened = open::lock(
-            &mut sources,
-            &store,
-            operation,
-            std::time::Duration::ZERO,
-            super::signals::hold,
-        )
-        .and_then(|lock| {
-            open::state(&mut sources, &store, &stack, "run `mdl apply` first")
-                .map(|state| (lock, state))
-        });
+        let opened = open::lock(&mut sources, &store, operation, wait, super::signals::hold)
+            .and_then(|lock| {
+                open::state(&mut sources, &store, &stack, "run `mdl apply` first")
+                    .map(|state| (lock, state))
+            });
         match opened {
             Ok((lock, state)) => Ok((store, stack, lock, state)),
             Err(d) => Err((sources, vec![d])),
@@ -290,13 +301,14 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             0
         }
         StateCommand::Rm { file, address, aws } => {
-            let (store, stack, _lock, mut state) = match file.locked("state rm") {
-                Ok(x) => x,
-                Err((sources, diags)) => {
-                    ui.report(&diags, &sources);
-                    return 1;
-                }
-            };
+            let (store, stack, _lock, mut state) =
+                match file.locked("state rm", aws.connection().lock_timeout) {
+                    Ok(x) => x,
+                    Err((sources, diags)) => {
+                        ui.report(&diags, &sources);
+                        return 1;
+                    }
+                };
             let Some(record) = ResourceAddr::parse(address)
                 .and_then(|a| state.resources.get(&a))
                 .cloned()
@@ -370,13 +382,14 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
             0
         }
         StateCommand::Mv { file, from, to } => {
-            let (store, _, _lock, mut state) = match file.locked("state mv") {
-                Ok(x) => x,
-                Err((sources, diags)) => {
-                    ui.report(&diags, &sources);
-                    return 1;
-                }
-            };
+            let (store, _, _lock, mut state) =
+                match file.locked("state mv", std::time::Duration::ZERO) {
+                    Ok(x) => x,
+                    Err((sources, diags)) => {
+                        ui.report(&diags, &sources);
+                        return 1;
+                    }
+                };
             let moves = match crate::state::moves::plan(&state, from, to) {
                 Ok(m) => m,
                 Err((message, help)) => return fail("cli::cannot_move", message, &help),
@@ -450,7 +463,8 @@ fn push(ui: &Ui, file: &StateFile, path: &std::path::Path, force: bool) -> u8 {
             );
         }
     };
-    let (store, stack, _lock, current) = match file.locked("state push") {
+    let (store, stack, _lock, current) = match file.locked("state push", std::time::Duration::ZERO)
+    {
         Ok(x) => x,
         Err((sources, diags)) => {
             ui.report(&diags, &sources);

@@ -16,6 +16,7 @@ mod events;
 mod examples;
 mod export;
 mod faults;
+mod flags;
 mod harness;
 mod identity;
 mod import_stack;

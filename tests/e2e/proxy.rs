@@ -45,6 +45,8 @@ pub struct Faults {
 pub struct Counts {
     /// Requests being handled now.
     pub in_flight: AtomicU64,
+    /// The most requests handled at once.
+    pub max_in_flight: AtomicU64,
     pub forwarded: AtomicU64,
     pub throttled: AtomicU64,
     pub server_errors: AtomicU64,
@@ -102,7 +104,8 @@ impl Proxy {
                         seed.clone(),
                         recorded.clone(),
                     );
-                    counts.in_flight.fetch_add(1, Ordering::SeqCst);
+                    let now = counts.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    counts.max_in_flight.fetch_max(now, Ordering::SeqCst);
                     std::thread::spawn(move || {
                         let ends = Ends {
                             upstream: &upstream,
