@@ -10,7 +10,7 @@ pub struct DocsArgs {
     pub kind: Option<String>,
 }
 
-/// The language's tour: the same text as the README's.
+/// The language's tour: docs/language.md, which the README links.
 pub const LANGUAGE: &str = include_str!("../../docs/language.md");
 
 pub fn run(args: &DocsArgs) -> u8 {

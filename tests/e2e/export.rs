@@ -4,7 +4,7 @@
 //! brings it) with no errors; an estate with kinds it does not cover yet
 //! is refused, block by block. Serverless caches and an ECS service's step
 //! policy with its alarm pass too. checkov (from its own virtualenv) finds
-//! in the examples no failed check the README does not accept, with why.
+//! in the examples no failed check docs/security.md does not accept, with why.
 
 use std::path::Path;
 use std::process::Command;
@@ -238,14 +238,14 @@ fn checkov() -> std::path::PathBuf {
     path
 }
 
-/// The accepted failures the README lists under "Policy checks": each
+/// The accepted failures docs/security.md lists under "Policy checks": each
 /// check id with the examples it fails on.
 fn accepted_in_readme() -> Vec<(String, Vec<String>)> {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../docs/security.md");
     let section = readme
         .split("\n## Policy checks\n")
         .nth(1)
-        .expect("README.md has a `## Policy checks` section")
+        .expect("docs/security.md has a `## Policy checks` section")
         .split("\n## ")
         .next()
         .unwrap_or_default();
@@ -266,7 +266,7 @@ fn accepted_in_readme() -> Vec<(String, Vec<String>)> {
 }
 
 #[test]
-fn checkov_finds_no_failure_the_readme_does_not_accept() {
+fn checkov_finds_no_failure_docs_security_does_not_accept() {
     let examples = [
         ("prod", include_str!("../../examples/prod.moodle")),
         ("preview", include_str!("../../examples/preview.moodle")),
@@ -362,12 +362,12 @@ fn checkov_finds_no_failure_the_readme_does_not_accept() {
     eprintln!("| example | resources | passed | failed |\n{table}");
     assert!(
         unaccepted.is_empty(),
-        "checkov failures the README's \"Policy checks\" does not accept:\n{}",
+        "checkov failures docs/security.md's \"Policy checks\" does not accept:\n{}",
         unaccepted.join("\n")
     );
     assert!(
         stale.is_empty(),
-        "the README's \"Policy checks\" accepts failures checkov no longer finds:\n{}",
+        "docs/security.md's \"Policy checks\" accepts failures checkov no longer finds:\n{}",
         stale.join("\n")
     );
 }

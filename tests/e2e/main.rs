@@ -30,3 +30,4 @@ mod refactor;
 mod secrets;
 mod signals;
 mod state;
+mod tutorial;

@@ -465,22 +465,18 @@ fn terraform_var_flags_and_param_environment_variables_set_params() {
     assert!(err.contains("terraform.tfvars.json"), "{err}");
 }
 
-/// `mdl docs language` prints docs/language.md, and the README's tour is
-/// the same text: the two cannot drift. It names every function and
-/// lookup, and `mdl docs functions` shows each function's example.
+/// `mdl docs language` prints docs/language.md (the README points at it):
+/// the two cannot drift. It names every function and lookup, and `mdl
+/// docs functions` shows each function's example.
 #[test]
-fn the_readme_tour_is_what_mdl_docs_language_prints() {
+fn mdl_docs_language_prints_docs_language_md() {
     let root = env!("CARGO_MANIFEST_DIR");
     let doc = std::fs::read_to_string(format!("{root}/docs/language.md")).unwrap();
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let marker = "printed by `mdl docs language`; a test keeps them the same. -->\n";
-    let start = readme
-        .find(marker)
-        .expect("the tour's marker in the README")
-        + marker.len();
-    let end = start + readme[start..].find("\n## ").unwrap();
-    let body = &doc[doc.find("```hcl").unwrap()..];
-    assert_eq!(readme[start..end].trim(), body.trim());
+    assert!(
+        readme.contains("(docs/language.md)"),
+        "the README links the language"
+    );
     let (code, out, _) = mdl(&["docs", "language"]);
     assert_eq!(code, 0);
     assert_eq!(out, doc);
@@ -636,4 +632,65 @@ fn fmt_takes_directories_stdin_diffs_and_keeps_line_endings() {
     assert_eq!(run(&["-"], Some(messy)), (0, tidy.to_string()));
     assert_eq!(run(&["-", "--check"], Some(messy)), (3, String::new()));
     assert_eq!(run(&["-", "--check"], Some(tidy)), (0, String::new()));
+}
+
+/// Every relative link in the README and docs/ names a file that exists,
+/// and an anchor a heading of it.
+#[test]
+fn the_documentation_links_resolve() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            pages.push(p);
+        }
+    }
+    let anchor = |heading: &str| -> String {
+        heading
+            .trim_start_matches('#')
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect()
+    };
+    let mut broken = Vec::new();
+    let mut links = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("](") {
+            rest = &rest[at + 2..];
+            let Some(end) = rest.find(')') else { break };
+            let target = &rest[..end];
+            if target.starts_with("http") || target.contains(' ') {
+                continue;
+            }
+            links += 1;
+            let (file, frag) = target.split_once('#').unwrap_or((target, ""));
+            let path = if file.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap().join(file)
+            };
+            if !path.exists() {
+                broken.push(format!("{}: {target}", page.display()));
+                continue;
+            }
+            if !frag.is_empty() {
+                let linked = std::fs::read_to_string(&path).unwrap_or_default();
+                if !linked
+                    .lines()
+                    .filter(|l| l.starts_with('#'))
+                    .any(|h| anchor(h) == frag)
+                {
+                    broken.push(format!("{}: {target} (no such heading)", page.display()));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+    assert!(links > 15, "{links} links: are they found?");
 }
