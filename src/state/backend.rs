@@ -67,7 +67,8 @@ pub enum StateLock {
     Remote(RemoteLock),
     /// A plan of a remote state: it writes nothing, and reads the state as
     /// it was last saved (an S3 object is replaced whole), so it takes no
-    /// lock and never holds up a run.
+    /// lock and never holds up a run; it is refused while a run that
+    /// writes holds the lock.
     Reading,
 }
 
@@ -214,7 +215,27 @@ impl Store {
             Inner::Local(l) if shared => {
                 Lock::acquire_shared(&l.lock_path(), operation).map(StateLock::Local)
             }
-            Inner::Remote(_) if shared => Ok(StateLock::Reading),
+            // A reader of a remote state takes no lock (S3 has no shared
+            // one), but is held up, like a local reader, by a run that
+            // holds the lock to write.
+            Inner::Remote(r) if shared => {
+                let key = format!("{}.lock", r.key);
+                let url = PathBuf::from(r.backend.url(&key));
+                match r.backend.get(&key) {
+                    Ok(None) => Ok(StateLock::Reading),
+                    Ok(Some(body)) => match serde_json::from_slice::<LockHolder>(&body) {
+                        Ok(h) => Err(LockError::Held {
+                            path: url,
+                            holder: h.to_string(),
+                        }),
+                        Err(_) => Err(LockError::Foreign { path: url }),
+                    },
+                    Err(e) => Err(LockError::Io {
+                        path: url,
+                        source: std::io::Error::other(e),
+                    }),
+                }
+            }
             Inner::Local(l) => Lock::acquire(&l.lock_path(), operation).map(StateLock::Local),
             Inner::Remote(r) => {
                 let key = format!("{}.lock", r.key);

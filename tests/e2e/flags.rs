@@ -414,7 +414,9 @@ fn every_documented_flag_has_a_test_that_uses_it() {
 }
 
 /// Eight groups that need only the VPC: with --parallelism 1 one call is
-/// in flight at a time; with 8, several.
+/// in flight at a time; with 8, several. (The proxy counts connections
+/// open: one call's may close just after the next one's opens, so one at
+/// a time can count as two.)
 #[test]
 fn parallelism_bounds_the_calls_in_flight() {
     let mut text = String::from("vpc main { cidr_block = \"10.71.0.0/16\" }\n");
@@ -444,11 +446,11 @@ fn parallelism_bounds_the_calls_in_flight() {
         "--parallelism",
         "1",
     ]);
-    assert_eq!(one, 1, "--parallelism 1");
+    assert!(one <= 2, "--parallelism 1: {one}");
     let (_, plan_one) = at(&["plan", "wide.moodle", "--parallelism", "1"]);
-    assert_eq!(plan_one, 1, "plan --parallelism 1");
+    assert!(plan_one <= 2, "plan --parallelism 1: {plan_one}");
     let (_, plan_many) = at(&["plan", "wide.moodle", "--parallelism", "8"]);
-    assert!(plan_many > 1, "plan --parallelism 8: {plan_many}");
+    assert!(plan_many >= 4, "plan --parallelism 8: {plan_many}");
     let (run, gone_one) = at(&[
         "destroy",
         "wide.moodle",
@@ -457,7 +459,7 @@ fn parallelism_bounds_the_calls_in_flight() {
         "1",
         "--timings",
     ]);
-    assert_eq!(gone_one, 1, "destroy --parallelism 1");
+    assert!(gone_one <= 2, "destroy --parallelism 1: {gone_one}");
     assert!(run.stdout.contains("critical path"), "{}", run.all());
     let (_, many) = at(&[
         "apply",
@@ -466,7 +468,7 @@ fn parallelism_bounds_the_calls_in_flight() {
         "--parallelism",
         "8",
     ]);
-    assert!(many > 1, "--parallelism 8: {many}");
+    assert!(many >= 4, "--parallelism 8: {many}");
 }
 
 /// `apply --target` changes only the target and what it needs;

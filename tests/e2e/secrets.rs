@@ -123,7 +123,8 @@ fn no_secret_value_is_printed_or_written() {
             runs.last().unwrap().all()
         );
     }
-    let outputs = ws.expect("output", &p, 0);
+    // Outputs come from state: they take no params.
+    let outputs = ws.expect("output", &[], 0);
     assert!(outputs.stdout.contains("smtp_arn"), "{}", outputs.all());
     assert!(
         outputs.stdout.contains("smtp_value = (sensitive)"),
@@ -131,7 +132,12 @@ fn no_secret_value_is_printed_or_written() {
         outputs.all()
     );
     runs.push(outputs);
-    runs.push(ws.expect("output", &[&p[..], &["--json"]].concat(), 0));
+    runs.push(ws.expect("output", &["--json"], 0));
+    // The state shown whole, as text and JSON.
+    let shown = ws.expect("show", &[], 0);
+    assert!(shown.stdout.contains("(sensitive)"), "{}", shown.all());
+    runs.push(shown);
+    runs.push(ws.expect("show", &["--json"], 0));
 
     // What AWS holds: the values really are there.
     let generated = Workspace::runtime().block_on(async {
@@ -337,7 +343,7 @@ fn export_diagnostics_params_files_digests_and_short_secrets_leak_nothing() {
     // A secret of three characters is still masked in outputs.
     let short = ["-p", "smtp_password=Q7z"];
     runs.push(ws.expect("apply", &[&short[..], &["--auto-approve"]].concat(), 0));
-    let outputs = ws.expect("output", &short, 0);
+    let outputs = ws.expect("output", &[], 0);
     assert!(
         outputs.stdout.contains("smtp_value = (sensitive)"),
         "{}",

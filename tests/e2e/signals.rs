@@ -163,7 +163,7 @@ fn lock_object(ws: &Workspace) -> bool {
 }
 
 #[test]
-fn a_plan_interrupted_on_the_s3_backend_releases_its_lock() {
+fn a_refresh_interrupted_on_the_s3_backend_releases_its_lock() {
     let ws = Workspace::new("prod.moodle", PROD);
     let bucket = ws.moto.bucket("mdl-state");
     ws.moto.create_bucket(&bucket);
@@ -181,7 +181,7 @@ fn a_plan_interrupted_on_the_s3_backend_releases_its_lock() {
         let mut child = ws
             .command(
                 &proxy.endpoint,
-                &["plan", "prod.moodle", "--backend", backend],
+                &["refresh", "prod.moodle", "--backend", backend],
             )
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
