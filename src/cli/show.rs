@@ -7,7 +7,6 @@ use clap::Args;
 
 use super::{Ui, command_line_diag};
 use crate::diagnostics::SourceMap;
-use crate::engine::open;
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {
@@ -75,14 +74,23 @@ pub fn run(ui: &Ui, args: &ShowArgs) -> u8 {
             ),
         };
     }
-    if std::fs::read_to_string(&args.file).is_ok_and(|t| t.trim_start().starts_with('{')) {
+    if let Ok(text) = std::fs::read_to_string(&args.file)
+        && text.trim_start().starts_with('{')
+    {
+        let why = match serde_json::from_str::<serde_json::Value>(&text) {
+            Err(e) => format!("is not valid JSON: {e}"),
+            Ok(v) if v.get(super::plan::SAVED_PLAN_KEY).is_some() => {
+                match serde_json::from_value::<super::plan::SavedPlan>(v) {
+                    Err(e) => format!("is a saved plan this mdl cannot read: {e}"),
+                    Ok(_) => "could not be read".to_string(),
+                }
+            }
+            Ok(_) => "is JSON but not a saved plan (it has no `mdl_saved_plan`)".to_string(),
+        };
         return fail(
             "cli::invalid_saved_plan",
-            format!(
-                "{} is JSON but not a saved plan (it has no `mdl_saved_plan`)",
-                args.file.display()
-            ),
-            "give a file `mdl plan FILE --out PLAN` wrote, or a .moodle file to show its state",
+            format!("{} {why}", args.file.display()),
+            "give a file `mdl plan FILE --out PLAN` wrote (by this version of mdl), or a .moodle file to show its state",
         );
     }
     let file = super::state::StateFile {
@@ -90,20 +98,9 @@ pub fn run(ui: &Ui, args: &ShowArgs) -> u8 {
         stack: args.stack.clone(),
         backend: args.backend.clone(),
     };
-    let (store, stack) = match file.store() {
+    let (stack, state) = match file.read(ui) {
         Ok(x) => x,
-        Err((sources, diags)) => {
-            ui.report(&diags, &sources);
-            return 1;
-        }
-    };
-    let mut here = SourceMap::new();
-    let state = match open::state(&mut here, &store, &stack, "run `mdl apply` first") {
-        Ok(s) => s,
-        Err(d) => {
-            ui.report(&[d], &here);
-            return 1;
-        }
+        Err(code) => return code,
     };
     if args.json {
         let resources: Vec<serde_json::Value> = state
@@ -149,6 +146,7 @@ pub fn run(ui: &Ui, args: &ShowArgs) -> u8 {
     }
     if state.resources.is_empty() && state.outputs.is_empty() {
         if !args.file.exists() {
+            let mut here = SourceMap::new();
             let d = command_line_diag(
                 &mut here,
                 "cli::unreadable_file",

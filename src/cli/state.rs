@@ -173,6 +173,23 @@ impl StateFile {
         }
     }
 
+    /// The stack's state as kept (empty when none was saved), read without
+    /// the lock; what went wrong is reported, and `Err` is the exit code.
+    pub fn read(&self, ui: &Ui) -> Result<(String, State), u8> {
+        let (store, stack) = self.store().map_err(|(sources, diags)| {
+            ui.report(&diags, &sources);
+            1u8
+        })?;
+        let mut here = SourceMap::new();
+        match open::state(&mut here, &store, &stack, "run `mdl apply` first") {
+            Ok(state) => Ok((stack, state)),
+            Err(d) => {
+                ui.report(&[d], &here);
+                Err(1)
+            }
+        }
+    }
+
     /// The store of the stack the file declares (or the flags name).
     pub fn store(&self) -> Result<(Store, String), OpenError> {
         let mut sources = SourceMap::new();
@@ -207,41 +224,20 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
     };
     match &args.command {
         StateCommand::Rebuild(rebuild) => super::rebuild::run(ui, rebuild),
-        StateCommand::Pull(file) => {
-            let (store, stack) = match file.store() {
-                Ok(x) => x,
-                Err((sources, diags)) => {
-                    ui.report(&diags, &sources);
-                    return 1;
-                }
-            };
-            let mut here = SourceMap::new();
-            match open::state(&mut here, &store, &stack, "run `mdl apply` first") {
-                Ok(state) => {
-                    outln!(
-                        "{}",
-                        serde_json::to_string_pretty(&state.to_file()).unwrap_or_default()
-                    );
-                    0
-                }
-                Err(d) => {
-                    ui.report(&[d], &here);
-                    1
-                }
+        StateCommand::Pull(file) => match file.read(ui) {
+            Ok((_, state)) => {
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&state.to_file()).unwrap_or_default()
+                );
+                0
             }
-        }
+            Err(code) => code,
+        },
         StateCommand::Push { file, state, force } => push(ui, file, state, *force),
         StateCommand::List(file) => {
-            let (store, stack) = match file.store() {
-                Ok(x) => x,
-                Err((sources, diags)) => {
-                    ui.report(&diags, &sources);
-                    return 1;
-                }
-            };
-            let mut here = SourceMap::new();
-            match open::state(&mut here, &store, &stack, "run `mdl apply` first") {
-                Ok(state) => {
+            match file.read(ui) {
+                Ok((_, state)) => {
                     let width = state
                         .resources
                         .keys()
@@ -262,27 +258,13 @@ pub fn run(ui: &Ui, args: &StateArgs) -> u8 {
                     }
                     0
                 }
-                Err(d) => {
-                    ui.report(&[d], &here);
-                    1
-                }
+                Err(code) => code,
             }
         }
         StateCommand::Show { file, address } => {
-            let (store, stack) = match file.store() {
-                Ok(x) => x,
-                Err((sources, diags)) => {
-                    ui.report(&diags, &sources);
-                    return 1;
-                }
-            };
-            let mut here = SourceMap::new();
-            let state = match open::state(&mut here, &store, &stack, "run `mdl apply` first") {
-                Ok(s) => s,
-                Err(d) => {
-                    ui.report(&[d], &here);
-                    return 1;
-                }
+            let state = match file.read(ui) {
+                Ok((_, state)) => state,
+                Err(code) => return code,
             };
             let Some(r) = ResourceAddr::parse(address).and_then(|a| state.resources.get(&a)) else {
                 let known: Vec<String> = state.resources.keys().map(ToString::to_string).collect();
