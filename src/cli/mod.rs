@@ -73,7 +73,9 @@ that `mdl state rebuild` can find it again. Declare `stack NAME { account_id =
 the account and region a run may change and where the state is kept.
 
 Terraform-style single-dash flags are accepted too: -auto-approve,
--detailed-exitcode, -parallelism=N, -no-color.";
+-detailed-exitcode, -parallelism=N, -no-color, -refresh=false. Every
+command's --help ends with examples; docs/terraform.md maps Terraform's
+commands to mdl's.";
 
 #[derive(Parser, Debug)]
 #[command(name = "mdl", version = VERSION, about = ABOUT, long_about = LONG_ABOUT)]
@@ -112,8 +114,9 @@ pub enum Command {
   mdl plan prod.moodle --refresh-only       what changed outside mdl, and nothing else
   mdl plan prod.moodle --json | jq .summary")]
     Plan(plan::PlanArgs),
-    /// Show the plan, ask for confirmation, then change AWS to match the
-    /// file. FILE may also be a saved plan (`mdl plan FILE --out PLAN`):
+    /// Show the plan, ask for confirmation, then change AWS to match the file.
+    ///
+    /// FILE may also be a saved plan (`mdl plan FILE --out PLAN`):
     /// then exactly that plan is applied, without asking, or nothing if
     /// the files, the state or AWS changed since it was made.
     #[command(after_help = "Examples:
@@ -155,23 +158,29 @@ pub enum Command {
   mdl graph prod.moodle | dot -Tsvg > prod.svg
   mdl graph prod.moodle --format mermaid")]
     Graph(graph::GraphArgs),
-    /// Render a saved plan as `mdl plan` showed it (`mdl show PLAN`), or the
-    /// state of a file's stack as the estate it records (`mdl show FILE`).
+    /// Show a saved plan, or the state of a file's stack.
+    ///
+    /// `mdl show PLAN` renders a saved plan as `mdl plan` showed it; `mdl
+    /// show FILE` the state of the file's stack as the estate it records.
     #[command(after_help = "Examples:
   mdl show prod.plan           a saved plan, as `mdl plan` showed it
   mdl show prod.plan --json
   mdl show prod.moodle         every resource the stack's state records, and the outputs
   mdl show prod.moodle --json | jq '.resources[].address'")]
     Show(show::ShowArgs),
-    /// Record in state what exists in AWS now, without changing AWS and
-    /// without asking (`mdl apply --refresh-only` shows it and asks first).
+    /// Record in state what exists in AWS now, without changing AWS.
+    ///
+    /// It does not ask first: `mdl apply --refresh-only` shows what it would
+    /// record and asks.
     #[command(after_help = "Examples:
   mdl refresh prod.moodle
   mdl plan prod.moodle --refresh-only && mdl apply prod.moodle --refresh-only   reviewed first")]
     Refresh(plan::RefreshArgs),
-    /// Adopt a resource that exists in AWS under a block of the file
-    /// (`mdl import FILE ADDRESS ID`), or a whole CloudFormation stack
-    /// (`mdl import FILE --from-stack NAME`).
+    /// Adopt what exists in AWS: one resource, or a CloudFormation stack.
+    ///
+    /// `mdl import FILE ADDRESS ID` adopts a resource under a block of the
+    /// file; `mdl import FILE --from-stack NAME` writes FILE from a whole
+    /// CloudFormation stack and adopts it.
     Import(import::ImportArgs),
     /// Look at and rearrange state: list, show, mv, rm, rebuild, pull, push.
     #[command(after_help = "Examples:
@@ -184,7 +193,9 @@ pub enum Command {
   mdl version
   mdl --version")]
     Version,
-    /// Print a shell completion script: `mdl completions bash > /etc/bash_completion.d/mdl`,
+    /// Print a shell completion script.
+    ///
+    /// `mdl completions bash > /etc/bash_completion.d/mdl`,
     /// `mdl completions zsh > "${fpath[1]}/_mdl"`, `mdl completions fish > ~/.config/fish/completions/mdl.fish`,
     /// `mdl completions powershell >> $PROFILE`.
     #[command(after_help = "Examples:
@@ -193,13 +204,15 @@ pub enum Command {
   mdl completions fish > ~/.config/fish/completions/mdl.fish
   mdl completions powershell >> $PROFILE")]
     Completions(CompletionsArgs),
-    /// Print mdl's man page, or write one per command into a directory:
+    /// Print mdl's man page, or write one per command into a directory.
+    ///
     /// `mdl man --dir /usr/local/share/man/man1`.
     #[command(after_help = "Examples:
   mdl man | man -l -
   mdl man --dir /usr/local/share/man/man1")]
     Man(ManArgs),
-    /// Release a remote state lock left by a run that is gone:
+    /// Release a remote state lock left by a run that is gone.
+    ///
     /// `mdl force-unlock FILE LOCK_ID --backend s3://...` (the id is in the
     /// "locked" error). Make sure that run is really gone first.
     #[command(after_help = "Examples:
