@@ -319,6 +319,15 @@ pub fn prepare<H>(
     }
     plan.moved = moved;
     plan.forgotten = forgotten.iter().map(|r| r.addr.clone()).collect();
+    // A destroy deletes blocks that are still in the file: they point there
+    // (and are not "no longer in the configuration").
+    if request.destroy {
+        for c in &mut plan.changes {
+            if c.span.is_none() {
+                c.span = loaded.config.resources.get(&c.addr).map(|r| r.span());
+            }
+        }
+    }
     // What was forgotten is still tagged with the stack until the apply
     // untags it: not news.
     live.unrecorded
