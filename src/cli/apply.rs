@@ -19,6 +19,24 @@ pub struct ApplyArgs {
     pub aws: AwsArgs,
     #[command(flatten)]
     pub select: super::Selection,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Change nothing in AWS: show what changed outside mdl and what no
+    /// longer exists, ask, then record it in state (as `mdl plan
+    /// --refresh-only` showed). The next plan then puts back only what the
+    /// file says.
+    #[arg(long, conflicts_with_all = ["target", "replace", "allow_destroy", "json", "timings"])]
+    pub refresh_only: bool,
+    /// Whether to read AWS first: --refresh=false takes what state
+    /// recorded as what exists (faster; blind to changes made outside mdl
+    /// and to what no longer exists).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub refresh: bool,
+}
+
+/// How apply and destroy run their steps.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
@@ -40,20 +58,10 @@ pub struct ApplyArgs {
     /// Print one JSON object a line on stdout for each event: the plan,
     /// each step started, still running, finished, failed, skipped or not
     /// started, and a summary (docs/apply-json.md); what is written for
-    /// people goes to stderr. Needs --auto-approve, or a saved plan.
+    /// people goes to stderr. Needs --auto-approve (or, for apply, a saved
+    /// plan).
     #[arg(long)]
     pub json: bool,
-    /// Change nothing in AWS: show what changed outside mdl and what no
-    /// longer exists, ask, then record it in state (as `mdl plan
-    /// --refresh-only` showed). The next plan then puts back only what the
-    /// file says.
-    #[arg(long, conflicts_with_all = ["target", "replace", "allow_destroy", "json", "timings"])]
-    pub refresh_only: bool,
-    /// Whether to read AWS first: --refresh=false takes what state
-    /// recorded as what exists (faster; blind to changes made outside mdl
-    /// and to what no longer exists).
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub refresh: bool,
 }
 
 /// `mdl destroy`: what apply takes, but for what selects or replaces.
@@ -63,27 +71,8 @@ pub struct DestroyArgs {
     pub file: FileArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// Do not ask for confirmation.
-    #[arg(long)]
-    pub auto_approve: bool,
-    /// Allow this protected resource (file system, database, cache) to be
-    /// deleted; repeat for each. A module instance allows every protected
-    /// resource in it: --allow-destroy module.vle
-    #[arg(long, value_name = "ADDRESS")]
-    pub allow_destroy: Vec<String>,
-    /// How many resources may be deleted at once (and how many reads of
-    /// AWS run at once before).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub parallelism: u16,
-    /// Print where the time went: the wall time of the steps and the
-    /// critical path, with each step's time.
-    #[arg(long)]
-    pub timings: bool,
-    /// Print one JSON object a line on stdout for each event
-    /// (docs/apply-json.md); what is written for people goes to stderr.
-    /// Needs --auto-approve.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Not offered: a destroy deletes the whole stack. Accepted only to
     /// say so, and what to do instead (Terraform's `destroy -target`).
     #[arg(long, hide = true, value_name = "ADDRESS")]
@@ -99,11 +88,7 @@ impl DestroyArgs {
                 target: self.target.clone(),
                 replace: Vec::new(),
             },
-            auto_approve: self.auto_approve,
-            allow_destroy: self.allow_destroy.clone(),
-            parallelism: self.parallelism,
-            timings: self.timings,
-            json: self.json,
+            run: self.run.clone(),
             refresh_only: false,
             refresh: true,
         }
@@ -131,7 +116,7 @@ pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
             &args.file,
             &args.aws,
             super::plan::RefreshMode::Apply {
-                auto_approve: args.auto_approve,
+                auto_approve: args.run.auto_approve,
             },
         );
     }
@@ -231,11 +216,10 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
             target: saved.target.clone(),
             replace: saved.replace.clone(),
         },
-        auto_approve: true,
-        allow_destroy: args.allow_destroy.clone(),
-        parallelism: args.parallelism,
-        timings: args.timings,
-        json: args.json,
+        run: RunArgs {
+            auto_approve: true,
+            ..args.run.clone()
+        },
         refresh_only: false,
         refresh: true,
     };
@@ -282,8 +266,8 @@ fn with(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Va
 }
 
 fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) -> u8 {
-    if args.json {
-        if !args.auto_approve && saved.is_none() {
+    if args.run.json {
+        if !args.run.auto_approve && saved.is_none() {
             let mut sources = crate::diagnostics::SourceMap::new();
             let d = command_line_diag(
                 &mut sources,
@@ -310,7 +294,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         mode == Mode::Destroy,
         operation,
         crate::plan::ReadOptions {
-            parallelism: usize::from(args.parallelism),
+            parallelism: usize::from(args.run.parallelism),
             per_resource: false,
             from_state: !args.refresh,
         },
@@ -335,7 +319,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     let allowed = match engine::plan::resolve_selection(
         &mut prepared.loaded,
         &prepared.state,
-        &args.allow_destroy,
+        &args.run.allow_destroy,
         true,
     ) {
         Ok(a) => a,
@@ -346,14 +330,14 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         }
     };
     out!("{}", crate::plan::render::render(&prepared.plan, style));
-    if args.json {
+    if args.run.json {
         event(
             "plan",
             serde_json::json!({ "plan": crate::plan::json::to_json(&prepared.plan) }),
         );
     }
     if !prepared.plan.has_changes() || only_refactors(&prepared.plan) {
-        if !prepared.forgotten.is_empty() && !args.auto_approve {
+        if !prepared.forgotten.is_empty() && !args.run.auto_approve {
             match confirm(mode) {
                 Ok(true) => {}
                 _ => {
@@ -386,7 +370,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         if mode == Mode::Apply && new_state.outputs != before {
             print_outputs(&new_state);
         }
-        if args.json {
+        if args.run.json {
             summary(true, [0; 6], &new_state);
         }
         return 0;
@@ -396,7 +380,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         outln!("\nNothing was changed.");
         return 1;
     }
-    if !args.auto_approve {
+    if !args.run.auto_approve {
         match confirm(mode) {
             Ok(true) => {}
             Ok(false) => {
@@ -461,7 +445,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             }
         };
         tracing::info!("{line}");
-        if args.json {
+        if args.run.json {
             match e {
                 Event::Started(s) => event("started", step_json(s)),
                 Event::StillRunning(s, t) => event(
@@ -512,7 +496,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     let applied = engine::apply::execute(
         prepared,
         mode == Mode::Destroy,
-        crate::apply::Pace::new(usize::from(args.parallelism)),
+        crate::apply::Pace::new(usize::from(args.run.parallelism)),
         &reporter,
         super::signals::cancelled(),
     );
@@ -541,10 +525,10 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
     let cancelled = report.count(|o| matches!(o, Outcome::Cancelled));
     outln!();
-    if args.timings {
+    if args.run.timings {
         print_timings(&report);
     }
-    if args.json {
+    if args.run.json {
         summary(
             diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0,
             [
