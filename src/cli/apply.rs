@@ -200,14 +200,16 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
     }
     let replayed = ApplyArgs {
         file: FileArgs {
-            file: saved.file.clone(),
-            params: saved
-                .params
-                .iter()
-                .chain(&args.file.params)
-                .cloned()
-                .collect(),
-            params_file: saved.params_file.clone(),
+            config: super::ConfigArgs {
+                file: saved.file.clone(),
+                params: saved
+                    .params
+                    .iter()
+                    .chain(&args.file.params)
+                    .cloned()
+                    .collect(),
+                params_file: saved.params_file.clone(),
+            },
             stack: saved.stack.clone(),
             backend: args.file.backend.clone(),
         },

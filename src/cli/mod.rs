@@ -273,9 +273,50 @@ fn man(args: &ManArgs) -> u8 {
     }
 }
 
-/// The file and the values for its params.
+/// The file, the values for its params, and where its stack's state is.
 #[derive(Args, Debug, Clone)]
 pub struct FileArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The stack name (default: the file's `stack` declaration, else the
+    /// file name without `.moodle`).
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// Keep state in S3 rather than in .mdl/ beside the file, shared by a
+    /// team: `s3://BUCKET/PREFIX` holds `<stack>.state.json` and, while a
+    /// run changes it, `<stack>.state.json.lock` (taken by a conditional
+    /// write: one run at a time). A `backend` in the file's `stack`
+    /// declaration does the same, and a flag that differs is refused.
+    #[arg(long, env = "MDL_BACKEND", value_name = "URL")]
+    pub backend: Option<String>,
+}
+
+/// The file and its params are read as those of the configuration.
+impl std::ops::Deref for FileArgs {
+    type Target = ConfigArgs;
+
+    fn deref(&self) -> &ConfigArgs {
+        &self.config
+    }
+}
+
+impl FileArgs {
+    /// What the engine loads.
+    pub fn source(&self) -> crate::engine::Source {
+        crate::engine::Source {
+            file: self.file.clone(),
+            params: self.params.clone(),
+            params_file: self.params_file.clone(),
+            stack: self.stack.clone(),
+            backend: self.backend.clone(),
+        }
+    }
+}
+
+/// The file and its params: alone for commands that read the
+/// configuration only (no state, no AWS: validate, graph, export).
+#[derive(Args, Debug, Clone)]
+pub struct ConfigArgs {
     /// The .moodle file.
     pub file: PathBuf,
     /// Set a param: `-p name=value` (repeatable; also `-var`). Lists and
@@ -293,59 +334,13 @@ pub struct FileArgs {
     /// a terraform.tfvars.json reads as it is).
     #[arg(long, visible_alias = "var-file", value_name = "FILE")]
     pub params_file: Option<PathBuf>,
-    /// The stack name (default: the file's `stack` declaration, else the
-    /// file name without `.moodle`).
-    #[arg(long)]
-    pub stack: Option<String>,
-    /// Keep state in S3 rather than in .mdl/ beside the file, shared by a
-    /// team: `s3://BUCKET/PREFIX` holds `<stack>.state.json` and, while a
-    /// run changes it, `<stack>.state.json.lock` (taken by a conditional
-    /// write: one run at a time). A `backend` in the file's `stack`
-    /// declaration does the same, and a flag that differs is refused.
-    #[arg(long, env = "MDL_BACKEND", value_name = "URL")]
-    pub backend: Option<String>,
-}
-
-impl FileArgs {
-    /// What the engine loads.
-    pub fn source(&self) -> crate::engine::Source {
-        crate::engine::Source {
-            file: self.file.clone(),
-            params: self.params.clone(),
-            params_file: self.params_file.clone(),
-            stack: self.stack.clone(),
-            backend: self.backend.clone(),
-        }
-    }
-}
-
-/// The file and its params, for commands that read the configuration only
-/// (no state, no AWS): validate, graph, export.
-#[derive(Args, Debug, Clone)]
-pub struct ConfigArgs {
-    /// The .moodle file.
-    pub file: PathBuf,
-    /// Set a param: `-p name=value` (repeatable; also `-var`). Params
-    /// decide which blocks `when` keeps and are type-checked.
-    #[arg(
-        short = 'p',
-        long = "param",
-        visible_alias = "var",
-        value_name = "NAME=VALUE"
-    )]
-    pub params: Vec<String>,
-    /// A JSON file of param values: {"name": value, ...} (also `-var-file`).
-    #[arg(long, visible_alias = "var-file", value_name = "FILE")]
-    pub params_file: Option<PathBuf>,
 }
 
 impl ConfigArgs {
     /// As the file arguments of a command that also opens state.
     pub fn file_args(&self, stack: Option<String>) -> FileArgs {
         FileArgs {
-            file: self.file.clone(),
-            params: self.params.clone(),
-            params_file: self.params_file.clone(),
+            config: self.clone(),
             stack,
             backend: None,
         }

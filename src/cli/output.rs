@@ -52,9 +52,11 @@ pub struct OutputArgs {
 impl OutputArgs {
     fn file_args(&self) -> FileArgs {
         FileArgs {
-            file: self.path.clone(),
-            params: self.params.clone(),
-            params_file: self.params_file.clone(),
+            config: super::ConfigArgs {
+                file: self.path.clone(),
+                params: self.params.clone(),
+                params_file: self.params_file.clone(),
+            },
             stack: self.stack.clone(),
             backend: self.backend.clone(),
         }
