@@ -196,14 +196,17 @@ fn state_pull_and_push_move_a_stack_to_the_s3_backend() {
     ws.moto.create_bucket(&bucket);
     let backend = format!("s3://{bucket}/moved");
     let copy = copy.to_str().unwrap();
-    let push = ws.mdl(&[
-        "state",
-        "push",
-        "moving.moodle",
-        copy,
-        "--backend",
-        &backend,
-    ]);
+    let push_copy = || {
+        ws.mdl(&[
+            "state",
+            "push",
+            "moving.moodle",
+            copy,
+            "--backend",
+            &backend,
+        ])
+    };
+    let push = push_copy();
     assert_eq!(push.code, 0, "{}", push.all());
     assert!(
         push.stdout.contains("Pushed 1 resources to s3://"),
@@ -215,14 +218,7 @@ fn state_pull_and_push_move_a_stack_to_the_s3_backend() {
     let remote = object(&ws, "moved/moving.state.json").unwrap();
     assert!(remote.contains("vpc.main"), "{remote}");
     // The copy is now older than the backend's state.
-    let older = ws.mdl(&[
-        "state",
-        "push",
-        "moving.moodle",
-        copy,
-        "--backend",
-        &backend,
-    ]);
+    let older = push_copy();
     assert_eq!(older.code, 1, "{}", older.all());
     assert!(
         older
