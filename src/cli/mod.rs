@@ -719,7 +719,7 @@ mod tests {
     #[test]
     fn param_values_are_masked_on_the_command_line() {
         let args = [
-            "mdl",
+            "/opt/ci/bin/mdl",
             "plan",
             "f.moodle",
             "-p",
@@ -730,11 +730,18 @@ mod tests {
             "-pkey=sekrit",
             "-p",
             "no_value",
+            "-var",
+            "smtp=hunter3",
+            "--var",
+            "a=hunter4",
+            "-var=b=hunter5",
+            "--var=c=hunter6",
         ];
         let shown = crate::engine::masked_command_line(args.iter().map(|s| s.to_string()));
         assert_eq!(
             shown,
-            "mdl plan f.moodle -p db_password=*** --param x=*** --param=token=*** -pkey=*** -p no_value"
+            "mdl plan f.moodle -p db_password=*** --param x=*** --param=token=*** -pkey=*** -p no_value \
+             -var smtp=*** --var a=*** -var=b=*** --var=c=***"
         );
     }
 

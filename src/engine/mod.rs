@@ -89,20 +89,28 @@ pub fn mask_param(p: &str) -> String {
 pub fn masked_command_line(args: impl Iterator<Item = String>) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut value_next = false;
-    for a in args {
+    for (i, a) in args.enumerate() {
+        // The program as its name, not the path it was run from.
+        if i == 0 {
+            let name = std::path::Path::new(&a)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string());
+            out.push(name.unwrap_or(a));
+            continue;
+        }
         if value_next {
             out.push(mask_param(&a));
             value_next = false;
             continue;
         }
-        let shown = if a == "-p" || a == "--param" || a == "-param" {
+        let shown = if ["-p", "--param", "-param", "--var", "-var"].contains(&a.as_str()) {
             value_next = true;
             a
-        } else if let Some(rest) = a
-            .strip_prefix("--param=")
-            .or_else(|| a.strip_prefix("-param="))
+        } else if let Some((flag, rest)) = ["--param=", "-param=", "--var=", "-var="]
+            .iter()
+            .find_map(|f| a.strip_prefix(f).map(|rest| (f, rest)))
         {
-            format!("--param={}", mask_param(rest))
+            format!("{flag}{}", mask_param(rest))
         } else if let Some(rest) = a.strip_prefix("-p").filter(|r| r.contains('=')) {
             format!("-p{}", mask_param(rest))
         } else {

@@ -165,6 +165,23 @@ pub fn prepare<H>(
         Ok(s) => s,
         Err(d) => fail!(vec![d]),
     };
+    // Refused before AWS is asked anything.
+    if request.reads.from_state
+        && let Some(r) = state.resources.values().find(|r| r.pending || r.deleting)
+    {
+        let d = command_line_diag(
+            &mut loaded.sources,
+            "plan::refresh_needed",
+            format!(
+                "state records that the {} of `{}` was started and not seen to finish",
+                if r.pending { "creation" } else { "deletion" },
+                r.addr
+            ),
+            "--refresh=false here",
+            "only AWS can say how it ended: plan without --refresh=false once, and the state records it",
+        );
+        fail!(vec![d]);
+    }
     let (moved, forgotten) = match refactor(&loaded.config, &mut state) {
         Ok(r) => r,
         Err(d) => fail!(d),
@@ -213,22 +230,6 @@ pub fn prepare<H>(
         region: &region,
         dir,
     };
-    if request.reads.from_state
-        && let Some(r) = state.resources.values().find(|r| r.pending || r.deleting)
-    {
-        let d = command_line_diag(
-            &mut loaded.sources,
-            "plan::refresh_needed",
-            format!(
-                "state records that the {} of `{}` was started and not seen to finish",
-                if r.pending { "creation" } else { "deletion" },
-                r.addr
-            ),
-            "--refresh=false here",
-            "only AWS can say how it ended: plan without --refresh=false once, and the state records it",
-        );
-        fail!(vec![d]);
-    }
     let read_lookups = !request.destroy && !loaded.config.lookups.is_empty();
     let (refreshed, looked_up) = runtime.block_on(async {
         futures_util::future::join(

@@ -694,3 +694,70 @@ fn the_documentation_links_resolve() {
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
     assert!(links > 15, "{links} links: are they found?");
 }
+
+/// The refusals of `show` and of contradictory or unsafe plan flags, as
+/// diagnostics, before AWS is asked anything (the endpoint is dead).
+#[test]
+fn show_and_refresh_flag_refusals_are_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.moodle");
+    std::fs::write(&file, "vpc main { cidr_block = \"10.9.0.0/16\" }\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mdl"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_REGION", "eu-west-2")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    std::fs::write(dir.path().join("other.json"), "{\"a\": 1}").unwrap();
+    std::fs::write(
+        dir.path().join("old.plan"),
+        "{\"mdl_saved_plan\": 1, \"plan\": {}}",
+    )
+    .unwrap();
+    let mut text = String::new();
+    text.push_str(&run(&["show", "other.json"]));
+    text.push_str(&run(&["show", "old.plan"]));
+    text.push_str(&run(&[
+        "plan",
+        "site.moodle",
+        "--refresh-only",
+        "--refresh=false",
+    ]));
+    // A create that was started and not seen to finish: only AWS can say
+    // how it ended.
+    let mut state = mdl::state::State::new("site");
+    let addr = mdl::lang::ResourceAddr::parse("vpc.main").unwrap();
+    state.resources.insert(
+        addr.clone(),
+        mdl::state::ResourceRecord {
+            addr,
+            id: String::new(),
+            attrs: Default::default(),
+            computed: Default::default(),
+            dependencies: Vec::new(),
+            protected: false,
+            adopted: false,
+            pending: true,
+            deleting: false,
+        },
+    );
+    std::fs::create_dir(dir.path().join(".mdl")).unwrap();
+    std::fs::write(
+        dir.path().join(".mdl/site.state.json"),
+        serde_json::to_string(&state.to_file()).unwrap(),
+    )
+    .unwrap();
+    text.push_str(&run(&["plan", "site.moodle", "--refresh=false"]));
+    assert!(!text.contains("identity::"), "AWS was asked: {text}");
+    insta::assert_snapshot!(text);
+}
