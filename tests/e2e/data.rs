@@ -363,3 +363,42 @@ single_node site {
         assert!(words.contains(expected), "`{expected}`:\n{}", refused.all());
     }
 }
+
+/// A destroy interrupted after Secrets Manager took the DeleteSecret, run
+/// again: the secret is scheduled for deletion, and a second DeleteSecret
+/// is refused by AWS (InvalidRequestException); that is the delete done.
+#[test]
+fn a_secret_already_scheduled_for_deletion_is_deleted() {
+    let ws = Workspace::new(
+        "scheduled.moodle",
+        "secret token {\n  name            = \"moodle/scheduled/token\"\n  generate_length = 24\n}\n",
+    );
+    ws.expect("apply", &["--auto-approve"], 0);
+    // What the interrupted destroy left: AWS took the delete, and state
+    // marks it as started.
+    let sm = aws_sdk_secretsmanager::Client::new(&ws.moto.sdk());
+    Workspace::runtime().block_on(async {
+        sm.delete_secret()
+            .secret_id("moodle/scheduled/token")
+            .recovery_window_in_days(7)
+            .send()
+            .await
+            .unwrap();
+    });
+    let path = ws.state_path();
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for r in state["resources"].as_array_mut().unwrap() {
+        r["deleting"] = true.into();
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+    let destroy = ws.expect("destroy", &["--auto-approve"], 0);
+    assert!(
+        destroy
+            .stdout
+            .contains("Destroy complete! Resources: 1 destroyed."),
+        "{}",
+        destroy.all()
+    );
+    ws.expect("plan", &["--detailed-exitcode"], 2);
+}

@@ -215,7 +215,25 @@ impl SecretsManager {
                 } else {
                     call.recovery_window_in_days(window.clamp(7, 30))
                 };
-                call.send().await.map_err(failed(SERVICE, "DeleteSecret"))?;
+                if let Err(e) = call.send().await {
+                    let err = failed(SERVICE, "DeleteSecret")(e);
+                    // A secret already scheduled for deletion is deleted as
+                    // far as mdl goes: a second DeleteSecret (a destroy
+                    // interrupted after AWS took the first, run again) is
+                    // answered with InvalidRequestException, "marked
+                    // deleted" or "scheduled for deletion".
+                    let scheduled = err.code.as_deref() == Some("InvalidRequestException")
+                        && [
+                            "marked deleted",
+                            "marked for deletion",
+                            "scheduled for deletion",
+                        ]
+                        .iter()
+                        .any(|m| err.message.contains(m));
+                    if !scheduled {
+                        return Err(err);
+                    }
+                }
                 Ok(ApplyResponse { live: None })
             }
         }
