@@ -351,6 +351,23 @@ fn fmt_and_state_commands_refuse_special_files_too() {
     }
 }
 
+/// mdl run in `dir` with credentials and an endpoint nothing listens on:
+/// had it asked AWS, the error would be the refused connection.
+fn offline(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mdl"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "eu-west-2")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn destroy_refuses_target_before_it_opens_state_or_asks_aws() {
     let dir = tempfile::tempdir().unwrap();
@@ -360,19 +377,10 @@ fn destroy_refuses_target_before_it_opens_state_or_asks_aws() {
         &file,
     )
     .unwrap();
-    // An endpoint nothing listens on: had mdl asked AWS first, the error
-    // would be the refused connection.
-    let out = Command::new(env!("CARGO_BIN_EXE_mdl"))
-        .args(["destroy", file.to_str().unwrap(), "--target", "vpc.main"])
-        .env("NO_COLOR", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_REGION", "eu-west-2")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = offline(
+        dir.path(),
+        &["destroy", file.to_str().unwrap(), "--target", "vpc.main"],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("plan::target_destroy"), "{err}");
@@ -703,18 +711,7 @@ fn show_and_refresh_flag_refusals_are_diagnostics() {
     let file = dir.path().join("site.moodle");
     std::fs::write(&file, "vpc main { cidr_block = \"10.9.0.0/16\" }\n").unwrap();
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_mdl"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_REGION", "eu-west-2")
-            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+        let out = offline(dir.path(), args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         String::from_utf8_lossy(&out.stderr).to_string()
     };
