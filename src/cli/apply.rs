@@ -130,13 +130,25 @@ pub fn run(ui: &Ui, args: &ApplyArgs, mode: Mode) -> u8 {
 
 /// A file `mdl plan --out` wrote, if this is one.
 pub fn read_saved_plan(path: &std::path::Path) -> Option<SavedPlan> {
+    saved_plan(path)?.ok()
+}
+
+/// What a file that reads as JSON is as a saved plan: `None` when it is not
+/// JSON (a .moodle file, or none), the plan, or why it is not one this mdl
+/// reads.
+pub fn saved_plan(path: &std::path::Path) -> Option<Result<SavedPlan, String>> {
     let text = std::fs::read_to_string(path).ok()?;
     if !text.trim_start().starts_with('{') {
         return None;
     }
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    value.get(SAVED_PLAN_KEY)?;
-    serde_json::from_value(value).ok()
+    Some(match serde_json::from_str::<serde_json::Value>(&text) {
+        Err(e) => Err(format!("is not valid JSON: {e}")),
+        Ok(v) if v.get(SAVED_PLAN_KEY).is_none() => {
+            Err("is JSON but not a saved plan (it has no `mdl_saved_plan`)".to_string())
+        }
+        Ok(v) => serde_json::from_value(v)
+            .map_err(|e| format!("is a saved plan this mdl cannot read: {e}")),
+    })
 }
 
 /// Apply a saved plan: load what it was made from, plan again, and go on
@@ -236,17 +248,21 @@ fn run_saved(ui: &Ui, args: &ApplyArgs, saved: &SavedPlan) -> u8 {
 /// The version of the event stream's format (docs/apply-json.md).
 const EVENTS_VERSION: u32 = 1;
 
-/// One event of `--json`, with its type and the stream's version.
-fn event(kind: &str, fields: serde_json::Value) {
+/// One event of `--json`: its type, the stream's version, and the fields
+/// of every object in `parts`.
+fn event<const N: usize>(kind: &str, parts: [serde_json::Value; N]) {
     let mut m = serde_json::Map::new();
     m.insert("mdl_events".into(), EVENTS_VERSION.into());
     m.insert("type".into(), kind.into());
-    if let serde_json::Value::Object(f) = fields {
-        m.extend(f);
+    for part in parts {
+        if let serde_json::Value::Object(f) = part {
+            m.extend(f);
+        }
     }
     super::event(&serde_json::Value::Object(m));
 }
 
+/// The step an event is about.
 fn step_json(s: &crate::apply::Step) -> serde_json::Value {
     serde_json::json!({
         "address": s.addr.to_string(),
@@ -256,15 +272,6 @@ fn step_json(s: &crate::apply::Step) -> serde_json::Value {
             StepKind::Delete => "delete",
         },
     })
-}
-
-fn with(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
-    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            b.insert(k.clone(), v.clone());
-        }
-    }
-    base
 }
 
 fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) -> u8 {
@@ -335,7 +342,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     if args.run.json {
         event(
             "plan",
-            serde_json::json!({ "plan": crate::plan::json::to_json(&prepared.plan) }),
+            [serde_json::json!({ "plan": crate::plan::json::to_json(&prepared.plan) })],
         );
     }
     if !prepared.plan.has_changes() || only_refactors(&prepared.plan) {
@@ -449,24 +456,24 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         tracing::info!("{line}");
         if args.run.json {
             match e {
-                Event::Started(s) => event("started", step_json(s)),
+                Event::Started(s) => event("started", [step_json(s)]),
                 Event::StillRunning(s, t) => event(
                     "progress",
-                    with(
+                    [
                         step_json(s),
                         serde_json::json!({ "elapsed_s": t.as_secs() }),
-                    ),
+                    ],
                 ),
                 Event::Finished(s, Outcome::Done { elapsed, id }) => event(
                     "finished",
-                    with(
+                    [
                         step_json(s),
                         serde_json::json!({ "elapsed_s": elapsed.as_secs(), "id": id }),
-                    ),
+                    ],
                 ),
                 Event::Finished(s, Outcome::Failed(err)) => event(
                     "failed",
-                    with(
+                    [
                         step_json(s),
                         serde_json::json!({
                             "service": err.service,
@@ -474,16 +481,16 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
                             "code": err.code,
                             "message": err.message,
                         }),
-                    ),
+                    ],
                 ),
                 Event::Finished(s, Outcome::Skipped { because }) => event(
                     "skipped",
-                    with(
+                    [
                         step_json(s),
                         serde_json::json!({ "because": because.addr.to_string() }),
-                    ),
+                    ],
                 ),
-                Event::Finished(s, Outcome::Cancelled) => event("not_started", step_json(s)),
+                Event::Finished(s, Outcome::Cancelled) => event("not_started", [step_json(s)]),
             }
             return;
         }
@@ -530,9 +537,10 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     if args.run.timings {
         print_timings(&report);
     }
+    let ok = diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0;
     if args.run.json {
         summary(
-            diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0,
+            ok,
             [
                 done(StepKind::Create),
                 done(StepKind::Update),
@@ -544,7 +552,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
             &new_state,
         );
     }
-    if diags.is_empty() && failed == 0 && skipped == 0 && cancelled == 0 {
+    if ok {
         if mode == Mode::Apply {
             outln!(
                 "{}Apply complete!{} Resources: {} added, {} changed, {} destroyed.",
@@ -603,14 +611,9 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
 /// the outputs (secret ones as "(sensitive)").
 fn summary(ok: bool, counts: [usize; 6], state: &crate::state::State) {
     let [added, changed, destroyed, failed, skipped, not_started] = counts;
-    let outputs: serde_json::Map<String, serde_json::Value> = state
-        .outputs
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_json()))
-        .collect();
     event(
         "summary",
-        serde_json::json!({
+        [serde_json::json!({
             "ok": ok,
             "added": added,
             "changed": changed,
@@ -618,8 +621,8 @@ fn summary(ok: bool, counts: [usize; 6], state: &crate::state::State) {
             "failed": failed,
             "skipped": skipped,
             "not_started": not_started,
-            "outputs": outputs,
-        }),
+            "outputs": state.outputs_json(),
+        })],
     );
 }
 

@@ -485,32 +485,28 @@ pub fn events_on_stdout() {
     HUMAN_TO_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// One JSON event, on its own line of stdout.
+/// One JSON event, on its own line of stdout (also when people's text goes
+/// to stderr).
 pub fn event(value: &serde_json::Value) {
+    to_stdout(format_args!("{value}\n"));
+}
+
+/// Write to stdout, or, under `--json`'s stream of events, to stderr.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    use std::sync::atomic::Ordering;
-    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+    if HUMAN_TO_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = std::io::stderr().write_fmt(args);
         return;
     }
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{value}")
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
-        STDOUT_CLOSED.store(true, Ordering::Relaxed);
-    }
+    to_stdout(args);
 }
 
 /// Write to stdout. Once a write fails (a closed pipe), later output is
 /// dropped: what the command does goes on, and its exit code says how it
 /// went.
-pub fn write_out(args: std::fmt::Arguments<'_>) {
+fn to_stdout(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     use std::sync::atomic::Ordering;
-    if HUMAN_TO_STDERR.load(Ordering::Relaxed) {
-        let _ = std::io::stderr().write_fmt(args);
-        return;
-    }
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
     }

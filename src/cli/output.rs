@@ -146,12 +146,10 @@ pub fn run(ui: &Ui, args: &OutputArgs) -> u8 {
         };
     }
     if args.json {
-        let obj: serde_json::Map<String, serde_json::Value> = state
-            .outputs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect();
-        outln!("{}", serde_json::to_string_pretty(&obj).unwrap_or_default());
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&state.outputs_json()).unwrap_or_default()
+        );
     } else {
         for (k, v) in &state.outputs {
             outln!("{k} = {v}");

@@ -34,64 +34,16 @@ pub fn run(ui: &Ui, args: &ShowArgs) -> u8 {
         ui.report(&[d], &sources);
         1u8
     };
-    if let Some(saved) = super::apply::read_saved_plan(&args.file) {
-        if args.stack.is_some() {
+    match super::apply::saved_plan(&args.file) {
+        Some(Ok(saved)) => return show_plan(ui, args, &saved, &mut fail),
+        Some(Err(why)) => {
             return fail(
-                "cli::saved_plan_args",
-                "a saved plan carries its own stack".into(),
-                "show the saved plan alone: `mdl show PLAN`",
-            );
-        }
-        if args.json {
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&saved.plan).unwrap_or_default()
-            );
-            return 0;
-        }
-        return match crate::plan::json::from_json(&saved.plan) {
-            Ok(plan) => {
-                outln!(
-                    "Saved plan of {}{}, made from {}.\n",
-                    saved.plan["stack"].as_str().unwrap_or("the file's stack"),
-                    if saved.destroy { " (destroy)" } else { "" },
-                    saved.file.display()
-                );
-                out!("{}", crate::plan::render::render(&plan, ui.style()));
-                outln!(
-                    "\n`mdl apply {}` applies exactly this plan, if nothing changed since.",
-                    args.file.display()
-                );
-                0
-            }
-            Err(e) => fail(
                 "cli::invalid_saved_plan",
-                format!(
-                    "{} is not a plan this mdl can read: {e}",
-                    args.file.display()
-                ),
-                "make it again with this mdl: `mdl plan FILE --out PLAN`",
-            ),
-        };
-    }
-    if let Ok(text) = std::fs::read_to_string(&args.file)
-        && text.trim_start().starts_with('{')
-    {
-        let why = match serde_json::from_str::<serde_json::Value>(&text) {
-            Err(e) => format!("is not valid JSON: {e}"),
-            Ok(v) if v.get(super::plan::SAVED_PLAN_KEY).is_some() => {
-                match serde_json::from_value::<super::plan::SavedPlan>(v) {
-                    Err(e) => format!("is a saved plan this mdl cannot read: {e}"),
-                    Ok(_) => "could not be read".to_string(),
-                }
-            }
-            Ok(_) => "is JSON but not a saved plan (it has no `mdl_saved_plan`)".to_string(),
-        };
-        return fail(
-            "cli::invalid_saved_plan",
-            format!("{} {why}", args.file.display()),
-            "give a file `mdl plan FILE --out PLAN` wrote (by this version of mdl), or a .moodle file to show its state",
-        );
+                format!("{} {why}", args.file.display()),
+                "give a file `mdl plan FILE --out PLAN` wrote (by this version of mdl), or a .moodle file to show its state",
+            );
+        }
+        None => {}
     }
     let file = super::state::StateFile {
         file: args.file.clone(),
@@ -124,11 +76,6 @@ pub fn run(ui: &Ui, args: &ShowArgs) -> u8 {
                 })
             })
             .collect();
-        let outputs: serde_json::Map<String, serde_json::Value> = state
-            .outputs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect();
         let value = serde_json::json!({
             "format_version": 1,
             "stack": state.stack,
@@ -136,7 +83,7 @@ pub fn run(ui: &Ui, args: &ShowArgs) -> u8 {
             "region": state.region,
             "serial": state.serial,
             "resources": resources,
-            "outputs": outputs,
+            "outputs": state.outputs_json(),
         });
         outln!(
             "{}",
@@ -184,4 +131,51 @@ pub fn run(ui: &Ui, args: &ShowArgs) -> u8 {
         }
     }
     0
+}
+
+/// A saved plan, as the plan showed it (`--json`: its plan).
+fn show_plan(
+    ui: &Ui,
+    args: &ShowArgs,
+    saved: &super::plan::SavedPlan,
+    fail: &mut impl FnMut(&'static str, String, &str) -> u8,
+) -> u8 {
+    if args.stack.is_some() {
+        return fail(
+            "cli::saved_plan_args",
+            "a saved plan carries its own stack".into(),
+            "show the saved plan alone: `mdl show PLAN`",
+        );
+    }
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&saved.plan).unwrap_or_default()
+        );
+        return 0;
+    }
+    match crate::plan::json::from_json(&saved.plan) {
+        Ok(plan) => {
+            outln!(
+                "Saved plan of {}{}, made from {}.\n",
+                saved.plan["stack"].as_str().unwrap_or("the file's stack"),
+                if saved.destroy { " (destroy)" } else { "" },
+                saved.file.display()
+            );
+            out!("{}", crate::plan::render::render(&plan, ui.style()));
+            outln!(
+                "\n`mdl apply {}` applies exactly this plan, if nothing changed since.",
+                args.file.display()
+            );
+            0
+        }
+        Err(e) => fail(
+            "cli::invalid_saved_plan",
+            format!(
+                "{} is not a plan this mdl can read: {e}",
+                args.file.display()
+            ),
+            "make it again with this mdl: `mdl plan FILE --out PLAN`",
+        ),
+    }
 }

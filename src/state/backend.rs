@@ -90,6 +90,18 @@ impl Drop for RemoteLock {
     }
 }
 
+/// Who holds the remote lock whose object at `url` holds `body`: a run of
+/// mdl's, named, or an object mdl did not write.
+fn held_by(url: PathBuf, body: &[u8]) -> LockError {
+    match serde_json::from_slice::<LockHolder>(body) {
+        Ok(h) => LockError::Held {
+            path: url,
+            holder: h.to_string(),
+        },
+        Err(_) => LockError::Foreign { path: url },
+    }
+}
+
 impl Store {
     /// The state of `stack` under `prefix` in a remote backend:
     /// `<prefix>/<stack>.state.json`.
@@ -223,13 +235,7 @@ impl Store {
                 let url = PathBuf::from(r.backend.url(&key));
                 match r.backend.get(&key) {
                     Ok(None) => Ok(StateLock::Reading),
-                    Ok(Some(body)) => match serde_json::from_slice::<LockHolder>(&body) {
-                        Ok(h) => Err(LockError::Held {
-                            path: url,
-                            holder: h.to_string(),
-                        }),
-                        Err(_) => Err(LockError::Foreign { path: url }),
-                    },
+                    Ok(Some(body)) => Err(held_by(url, &body)),
                     Err(e) => Err(LockError::Io {
                         path: url,
                         source: std::io::Error::other(e),
@@ -250,15 +256,7 @@ impl Store {
                     })),
                     Err(PutError::Exists) => {
                         match r.backend.get(&key) {
-                            Ok(Some(body)) => match serde_json::from_slice::<LockHolder>(&body) {
-                                Ok(h) => Err(LockError::Held {
-                                    path: PathBuf::from(url),
-                                    holder: h.to_string(),
-                                }),
-                                Err(_) => Err(LockError::Foreign {
-                                    path: PathBuf::from(url),
-                                }),
-                            },
+                            Ok(Some(body)) => Err(held_by(PathBuf::from(url), &body)),
                             // Released in between, or unreadable: held by
                             // a run that cannot be named.
                             _ => Err(LockError::Held {

@@ -83,6 +83,11 @@ impl State {
         }
     }
 
+    /// The outputs as JSON, secret ones as "(sensitive)".
+    pub fn outputs_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        map_to_json(&self.outputs)
+    }
+
     pub fn to_file(&self) -> StateFile {
         StateFile {
             version: STATE_VERSION,
@@ -107,7 +112,7 @@ impl State {
                     deleting: r.deleting,
                 })
                 .collect(),
-            outputs: map_to_json(&self.outputs),
+            outputs: self.outputs_json(),
             lookups: self
                 .lookups
                 .iter()
