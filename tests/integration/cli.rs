@@ -699,8 +699,39 @@ fn the_documentation_links_resolve() {
             }
         }
     }
+    // The pages the help names (`docs/apply-json.md`) exist too.
+    let mut sources = vec![root.join("src"), root.join("crates")];
+    let mut named = 0;
+    while let Some(dir) = sources.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                sources.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for (at, _) in text.match_indices("docs/") {
+                    let name: String = text[at..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || "/-_.".contains(*c))
+                        .collect();
+                    // A sentence may end right after the name.
+                    let page = name.strip_suffix('.').unwrap_or(&name);
+                    if page.ends_with(".md") {
+                        named += 1;
+                        if !root.join(page).exists() {
+                            broken.push(format!("{}: {page}", p.display()));
+                        }
+                    }
+                }
+            }
+        }
+    }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
     assert!(links > 15, "{links} links: are they found?");
+    assert!(
+        named > 3,
+        "{named} pages named in the source: are they found?"
+    );
 }
 
 /// The refusals of `show` and of contradictory or unsafe plan flags, as
