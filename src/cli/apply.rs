@@ -290,11 +290,7 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         }
         super::events_on_stdout();
     }
-    let operation = if mode == Mode::Apply {
-        "apply"
-    } else {
-        "destroy"
-    };
+    let operation = asking(mode).0;
     let mut prepared = match prepare(
         ui,
         &args.file,
@@ -347,7 +343,8 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
     }
     if !prepared.plan.has_changes() || only_refactors(&prepared.plan) {
         if !prepared.forgotten.is_empty() && !args.run.auto_approve {
-            match confirm(mode) {
+            let (command, question, _) = asking(mode);
+            match super::ask_yes(command, question) {
                 Ok(true) => {}
                 _ => {
                     outln!("\nApply cancelled.");
@@ -390,30 +387,17 @@ fn run_with(ui: &Ui, args: &ApplyArgs, mode: Mode, saved: Option<&SavedPlan>) ->
         return 1;
     }
     if !args.run.auto_approve {
-        match confirm(mode) {
-            Ok(true) => {}
-            Ok(false) => {
-                outln!(
-                    "\n{} cancelled.",
-                    if mode == Mode::Apply {
-                        "Apply"
-                    } else {
-                        "Destroy"
-                    }
-                );
-                return 1;
-            }
-            Err(msg) => {
-                let d = command_line_diag(
-                    &mut prepared.loaded.sources,
-                    "cli::confirmation_required",
-                    msg,
-                    "this command needs a yes",
-                    format!("pass --auto-approve to {operation} without asking"),
-                );
-                ui.report(&[d], &prepared.loaded.sources);
-                return 1;
-            }
+        let (command, question, declined) = asking(mode);
+        let help = format!("pass --auto-approve to {command} without asking");
+        let ask = super::Ask {
+            command,
+            question,
+            declined,
+            label: "this command needs a yes",
+            help: &help,
+        };
+        if let Err(code) = super::approve(ui, &mut prepared.loaded.sources, &ask) {
+            return code;
         }
     }
     if let Err(code) = forget(ui, &mut prepared) {
@@ -655,10 +639,16 @@ fn print_timings(report: &crate::apply::ApplyReport) {
     outln!();
 }
 
-fn confirm(mode: Mode) -> Result<bool, String> {
+/// What apply and destroy ask (the command, the question), and say when
+/// the answer is no.
+fn asking(mode: Mode) -> (&'static str, &'static str, &'static str) {
     match mode {
-        Mode::Apply => super::ask_yes("apply", "perform these actions"),
-        Mode::Destroy => super::ask_yes("destroy", "destroy all resources of this stack"),
+        Mode::Apply => ("apply", "perform these actions", "\nApply cancelled."),
+        Mode::Destroy => (
+            "destroy",
+            "destroy all resources of this stack",
+            "\nDestroy cancelled.",
+        ),
     }
 }
 

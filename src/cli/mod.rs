@@ -520,6 +520,43 @@ fn to_stdout(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// What a command asks before it changes something.
+pub struct Ask<'a> {
+    /// The command, for when there is no terminal (`state rebuild`).
+    pub command: &'a str,
+    /// `Do you want to QUESTION?`
+    pub question: &'a str,
+    /// Printed when the answer is not `yes`.
+    pub declined: &'a str,
+    /// The label and help of `cli::confirmation_required` without a
+    /// terminal.
+    pub label: &'a str,
+    pub help: &'a str,
+}
+
+/// Ask, and go on only on `yes`: another answer prints `declined`, and no
+/// terminal is `cli::confirmation_required`. `Err` is the exit code.
+pub fn approve(ui: &Ui, sources: &mut SourceMap, ask: &Ask<'_>) -> Result<(), u8> {
+    match ask_yes(ask.command, ask.question) {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            outln!("{}", ask.declined);
+            Err(1)
+        }
+        Err(e) => {
+            let d = command_line_diag(
+                sources,
+                "cli::confirmation_required",
+                e,
+                ask.label,
+                ask.help,
+            );
+            ui.report(&[d], sources);
+            Err(1)
+        }
+    }
+}
+
 /// Ask `Do you want to QUESTION?` on the terminal; only `yes` approves.
 /// `command` names what needs the answer when there is no terminal.
 ///

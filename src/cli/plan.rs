@@ -378,25 +378,15 @@ pub fn refresh_only(ui: &Ui, file: &FileArgs, aws: &AwsArgs, mode: RefreshMode) 
             if news == 0 {
                 return 0;
             }
-            if !auto_approve {
-                match super::ask_yes("apply --refresh-only", "record these in state") {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        outln!("\nApply cancelled: the state was not changed.");
-                        return 1;
-                    }
-                    Err(e) => {
-                        let d = command_line_diag(
-                            &mut loaded.sources,
-                            "cli::confirmation_required",
-                            e,
-                            "while running this command",
-                            "pass --auto-approve to record without asking",
-                        );
-                        ui.report(&[d], &loaded.sources);
-                        return 1;
-                    }
-                }
+            let ask = super::Ask {
+                command: "apply --refresh-only",
+                question: "record these in state",
+                declined: "\nApply cancelled: the state was not changed.",
+                label: "while running this command",
+                help: "pass --auto-approve to record without asking",
+            };
+            if !auto_approve && let Err(code) = super::approve(ui, &mut loaded.sources, &ask) {
+                return code;
             }
         }
         RefreshMode::Now => {}

@@ -7,7 +7,7 @@ use clap::Args;
 use indexmap::IndexMap;
 
 use super::plan::{Prepared, prepare};
-use super::{AwsArgs, FileArgs, Ui, command_line_diag};
+use super::{AwsArgs, FileArgs, Ui};
 use crate::lang::ResourceAddr;
 use crate::plan::{Action, Change, Plan, ReadOptions};
 use crate::provider::LiveResource;
@@ -125,23 +125,18 @@ pub fn run(ui: &Ui, args: &RebuildArgs) -> u8 {
         return 0;
     }
     if !args.auto_approve {
-        match ask(&stack) {
-            Ok(true) => {}
-            Ok(false) => {
-                outln!("Nothing was recorded.");
-                return 1;
-            }
-            Err(e) => {
-                let d = command_line_diag(
-                    &mut loaded.sources,
-                    "cli::confirmation_required",
-                    e,
-                    "in this command",
-                    "check the list above, then pass --auto-approve",
-                );
-                ui.report(&[d], &loaded.sources);
-                return 1;
-            }
+        let question = format!(
+            "record these in the state of stack `{stack}`, so that mdl manages (and may delete) them"
+        );
+        let ask = super::Ask {
+            command: "state rebuild",
+            question: &question,
+            declined: "Nothing was recorded.",
+            label: "in this command",
+            help: "check the list above, then pass --auto-approve",
+        };
+        if let Err(code) = super::approve(ui, &mut loaded.sources, &ask) {
+            return code;
         }
     }
     let n = found.adopt.len();
@@ -189,13 +184,4 @@ fn noop(plan: &Plan, addr: ResourceAddr, live: LiveResource) -> Option<Change> {
         prior: Some(live),
         adopt: false,
     })
-}
-
-fn ask(stack: &str) -> Result<bool, String> {
-    super::ask_yes(
-        "state rebuild",
-        &format!(
-            "record these in the state of stack `{stack}`, so that mdl manages (and may delete) them"
-        ),
-    )
 }
